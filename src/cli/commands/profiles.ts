@@ -1,0 +1,79 @@
+import type { Argv, CommandModule } from 'yargs';
+import { ConfigError } from '../../errors.js';
+import { ProfileRegistry } from '../../profiles/loader.js';
+import type { HardwareProfile } from '../../profiles/schema.js';
+import { formatBitRate, formatByteRate, formatBytes, formatDuration } from '../../model/units.js';
+import { renderTable, writeOut } from '../output.js';
+
+interface ProfilesArgs {
+  readonly action?: string;
+  readonly name?: string;
+  readonly json: boolean;
+  readonly 'profiles-dir': string[];
+}
+
+function summaryRow(p: HardwareProfile): Array<string | number> {
+  const s = p.spec;
+  return [
+    p.metadata.name,
+    p.metadata.displayName,
+    s.architecture,
+    `${s.cpu.cores.value} × ${(s.cpu.clock.value / 1e9).toFixed(1)} GHz`,
+    s.cpu.relativePerformance.value.toFixed(2),
+    formatBytes(s.memory.value),
+    s.network.map((n) => `${n.type} ${formatBitRate(n.throughput.value)}`).join(', '),
+    s.storage.map((o) => (o.default ? `${o.name}*` : o.name)).join(', '),
+    `${s.power.idle.value}/${s.power.load.value} W`,
+    `$${s.price.value}`,
+  ];
+}
+
+function detail(p: HardwareProfile): string {
+  const s = p.spec;
+  const rows: Array<Array<string | number>> = [
+    ['board', p.metadata.displayName, ''],
+    ['SoC / CPU', `${s.soc}, ${s.cpu.cores.value} × ${s.cpu.model} @ ${(s.cpu.clock.value / 1e9).toFixed(2)} GHz`, s.cpu.clock.source],
+    ['architecture', `${s.architecture} (runs ${s.supportedArchitectures.join(', ')})`, ''],
+    ['CPU performance', `${s.cpu.relativePerformance.value} × Pi 3B+ (${s.cpu.relativePerformance.basis})`, s.cpu.relativePerformance.source],
+    ['memory', formatBytes(s.memory.value), s.memory.source],
+    ...s.network.map((n) => [`network ${n.name}`, `${n.type}, ${formatBitRate(n.throughput.value)} (${n.throughput.basis})`, n.throughput.source]),
+    ...s.storage.flatMap((o) => [
+      [`storage ${o.name}${o.default ? ' (default)' : ''}`, `${o.type}: read ${formatByteRate(o.sequentialRead.value)}, write ${formatByteRate(o.sequentialWrite.value)}`, `${o.sequentialRead.source}; ${o.sequentialWrite.source}`],
+      ['', `4K random write ${o.randomWriteIops.value} IOPS (${o.randomWriteIops.basis})`, o.randomWriteIops.source],
+    ]),
+    ['power idle / load', `${s.power.idle.value} W / ${s.power.load.value} W`, `${s.power.idle.source}; ${s.power.load.source}`],
+    ['power supply', `${s.power.supply.value} W${s.power.poe ? (s.power.poe.value === null ? ', no PoE' : `, PoE ${s.power.poe.value} W`) : ''}`, s.power.supply.source],
+    ['boot time', `${formatDuration(s.bootTime.value)} (${s.bootTime.basis})`, s.bootTime.source],
+    ['launch price', `$${s.price.value} (${s.price.basis})`, s.price.source],
+  ];
+  return renderTable(['', p.metadata.name, 'source'], rows);
+}
+
+export const profilesCommand: CommandModule<object, ProfilesArgs> = {
+  command: 'profiles [action] [name]',
+  describe: 'List hardware profiles, or show one with the source of every number',
+  builder: (yargs: Argv) =>
+    yargs
+      .positional('action', { type: 'string', choices: ['list', 'show'], describe: 'list (default) or show NAME' })
+      .positional('name', { type: 'string', describe: 'profile name or alias, for show' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' })
+      .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
+      .example('$0 profiles', 'table of all profiles')
+      .example('$0 profiles show pi4b-4gb', 'one profile with sources'),
+  handler: (args) => {
+    const registry = ProfileRegistry.load(args['profiles-dir']);
+    if (args.action === 'show') {
+      if (!args.name) throw ConfigError.single('twin profiles show', 'NAME', 'missing profile name', `use one of: ${registry.names().join(', ')}`);
+      const profile = registry.get(args.name);
+      if (!profile) throw ConfigError.single('twin profiles show', 'NAME', `unknown hardware profile "${args.name}"`, `use one of: ${registry.names().join(', ')}`);
+      writeOut(args.json ? JSON.stringify(profile, null, 2) : detail(profile));
+      return;
+    }
+    const profiles = registry.all();
+    if (args.json) {
+      writeOut(JSON.stringify(profiles, null, 2));
+      return;
+    }
+    writeOut(renderTable(['name', 'board', 'arch', 'CPU', 'perf×', 'RAM', 'network (measured)', 'storage (*default)', 'idle/load', 'price'], profiles.map(summaryRow)));
+  },
+};

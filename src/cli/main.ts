@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { ExitCode, isUserFacing } from '../errors.js';
+import { profilesCommand } from './commands/profiles.js';
+import { validateCommand } from './commands/validate.js';
+import { writeErr } from './output.js';
+
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Prints an error as one line per problem and returns the exit code for it. */
+export function reportError(error: unknown): number {
+  if (isUserFacing(error)) {
+    writeErr(`twin: ${error.message}`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  writeErr(`twin: internal error (a bug in twin, please report it):\n${message}`);
+  return ExitCode.internal;
+}
+
+/** Runs the CLI with the given arguments and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let usageError: string | undefined;
+  const cli = yargs(argv)
+    .scriptName('twin')
+    .usage('$0 <command> [options]\n\nA digital twin for K3s clusters built from Raspberry Pis.')
+    .command(profilesCommand)
+    .command(validateCommand)
+    .demandCommand(1, 'name a command; twin --help lists them')
+    .recommendCommands()
+    .strict()
+    .version(packageJson.version)
+    .alias('h', 'help')
+    .alias('v', 'version')
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .epilogue('Exit codes: 0 ok, 1 expectations failed, 2 bad input, 3 engine unavailable, 4 external command failed, 70 bug in twin.')
+    .fail((message, error) => {
+      if (error) throw error;
+      usageError = message;
+    });
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    return reportError(error);
+  }
+  if (usageError) {
+    writeErr(`twin: ${usageError.split('\n')[0]} (twin --help shows usage)`);
+    return ExitCode.badInput;
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,20 @@
+/**
+ * twin's library API: everything the CLI does, callable from users' own code and tests.
+ * @packageDocumentation
+ */
+export { defineCluster, defaultK3sVersion } from './model/cluster.js';
+export type { Cluster, ClusterInput, ClusterNode, NodeInput, NodeNameOf, BuiltinProfileName } from './model/cluster.js';
+export type { NodeRole, Datastore, Taint } from './model/cluster-schema.js';
+export { loadClusterFile, clusterFromDefinition, clusterFromDocument } from './model/load-cluster.js';
+export type { ClusterLoadOptions } from './model/load-cluster.js';
+export { loadManifests, parseManifests } from './model/manifests.js';
+export type { ManifestObject } from './model/manifests.js';
+export { settingDefinitions, resolveSettings } from './model/settings.js';
+export type { ModelSettings, SettingName, SettingsInput } from './model/settings.js';
+export { defineProfile } from './profiles/schema.js';
+export type { HardwareProfile, HardwareProfileInput, Architecture, StorageOption, NetworkInterface } from './profiles/schema.js';
+export { ProfileRegistry, loadProfileFile } from './profiles/loader.js';
+export { validateFile } from './validate.js';
+export type { ValidatedFile } from './validate.js';
+export { ConfigError, EngineUnavailableError, ExternalCommandError, BugError, ExitCode } from './errors.js';
+export * as units from './model/units.js';

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { twinApiVersion, architectureSchema } from '../profiles/schema.js';
+import { settingDefinitions, type SettingName } from './settings.js';
+import { unitSchema } from './validation.js';
+import { parseBytes, parseDuration } from './units.js';
+
+/** RFC 1123 label, as Kubernetes requires for node names. */
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lower-case RFC 1123 name (letters, digits, dashes), e.g. dcn1')
+  .max(63);
+
+const ipv4 = z
+  .string()
+  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'must be an IPv4 address such as 192.168.1.101');
+
+export const nodeRoleSchema = z.enum(['server', 'agent', 'rancher', 'external']);
+export type NodeRole = z.infer<typeof nodeRoleSchema>;
+
+export const taintEffectSchema = z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+
+const taintObject = z.strictObject({
+  key: z.string().min(1),
+  value: z.string().optional(),
+  effect: taintEffectSchema,
+});
+
+/** A taint object, or `key=value:Effect` / `key:Effect` as `k3s server --node-taint` and kubectl take them. */
+export const taintSchema = z.union([z.string(), taintObject]).transform((input, ctx) => {
+  if (typeof input !== 'string') return input;
+  const match = /^([^=:\s]+)(?:=([^:\s]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(input);
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: `"${input}" is not a taint; write key=value:NoSchedule, key:NoExecute or PreferNoSchedule` });
+    return z.NEVER;
+  }
+  const [, key = '', value, effect] = match;
+  return { key, ...(value !== undefined ? { value } : {}), effect: effect as z.infer<typeof taintEffectSchema> };
+});
+export type Taint = z.infer<typeof taintObject>;
+
+const labelKey = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const labelsSchema = z.record(z.string().regex(labelKey, 'is not a valid label key'), z.string().max(63));
+
+export const nodeSchema = z.strictObject({
+  name: dnsLabel,
+  /** A hardware profile name or alias (`twin profiles` lists them). */
+  profile: z.string().min(1),
+  role: nodeRoleSchema,
+  /** Storage option of the profile; its default when omitted. */
+  storage: z.string().optional(),
+  /** Network interface of the profile (e.g. `wlan0`); the first one when omitted. */
+  network: z.string().optional(),
+  /** Userland architecture when it differs from the profile's default (e.g. armv7 for a 32-bit OS). */
+  architecture: architectureSchema.optional(),
+  ip: ipv4.optional(),
+  labels: labelsSchema.default({}),
+  taints: z.array(taintSchema).default([]),
+  description: z.string().optional(),
+});
+
+export const datastoreSchema = z.enum(['sqlite', 'embedded-etcd', 'external']);
+export type Datastore = z.infer<typeof datastoreSchema>;
+
+const k3sVersion = z
+  .string()
+  .regex(/^v1\.(\d+)\.(\d+)(\+k3s\d+)?$/, 'must be a K3s version such as v1.31.4+k3s1');
+
+export const k3sSchema = z.strictObject({
+  version: k3sVersion.optional(),
+  /** Omitted: sqlite for one server, embedded etcd for more (what `--cluster-init` users get). */
+  datastore: datastoreSchema.optional(),
+  /** For `datastore: external`: the node that hosts the database, or an endpoint URL. */
+  externalDatastore: z
+    .strictObject({
+      node: z.string().optional(),
+      endpoint: z.string().optional(),
+    })
+    .optional(),
+  token: z.string().optional(),
+  serverArgs: z.array(z.string()).default([]),
+  agentArgs: z.array(z.string()).default([]),
+});
+
+export const rancherSchema = z.strictObject({
+  /** The node with role `rancher` that runs the Rancher server. */
+  node: z.string().min(1),
+  version: z.string().default('v2.9.3'),
+});
+
+function settingSchema(kind: (typeof settingDefinitions)[SettingName]['kind']): z.ZodType {
+  switch (kind) {
+    case 'duration':
+      return unitSchema(parseDuration, '40s');
+    case 'number':
+      return z.number().nonnegative();
+    case 'boolean':
+      return z.boolean();
+    case 'bytes-or-none':
+      return z.union([z.literal('none').transform(() => null), z.null(), unitSchema(parseBytes, '100Mi')]);
+  }
+}
+
+const settingsShape = Object.fromEntries(
+  Object.entries(settingDefinitions).map(([name, definition]) => [name, settingSchema(definition.kind).optional()]),
+) as Record<SettingName, z.ZodOptional<z.ZodType>>;
+
+/** Per-cluster overrides of the model's Kubernetes/K3s constants. */
+export const settingsOverrideSchema = z.strictObject(settingsShape);
+
+/** The body of a cluster spec; shared by the YAML form (under `spec`) and `defineCluster()`. */
+export const clusterSpecSchema = z.strictObject({
+  k3s: k3sSchema.default({ serverArgs: [], agentArgs: [] }),
+  nodes: z.array(nodeSchema).min(1, 'a cluster needs at least one node'),
+  rancher: rancherSchema.optional(),
+  /** Directories of extra hardware profiles, relative to the cluster file. */
+  profileDirs: z.array(z.string()).default([]),
+  settings: settingsOverrideSchema.default({}),
+});
+
+export const clusterDocumentSchema = z.strictObject({
+  apiVersion: z.literal(twinApiVersion),
+  kind: z.literal('Cluster'),
+  metadata: z.strictObject({
+    name: dnsLabel,
+    description: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: clusterSpecSchema,
+});
+
+/** The TypeScript form: metadata fields at the top level beside the spec. */
+export const clusterDefinitionSchema = clusterSpecSchema.extend({
+  name: dnsLabel,
+  description: z.string().optional(),
+});
+
+export type ClusterDocumentInput = z.input<typeof clusterDocumentSchema>;
+export type ClusterSpecParsed = z.output<typeof clusterSpecSchema>;

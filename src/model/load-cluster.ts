@@ -1,0 +1,55 @@
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { displayPath, ProfileRegistry, readTextFile } from '../profiles/loader.js';
+import { clusterDefinitionSchema, clusterDocumentSchema } from './cluster-schema.js';
+import { resolveCluster, type Cluster, type ClusterInput } from './cluster.js';
+import { importDefault, moduleExtensions } from './module-loader.js';
+import { parseWith, parseYamlDocuments } from './validation.js';
+
+export interface ClusterLoadOptions {
+  /** Extra directories of hardware profiles (the CLI's `--profiles-dir`). */
+  readonly profileDirs?: readonly string[];
+  /** Use this registry instead of loading one. */
+  readonly profiles?: ProfileRegistry;
+}
+
+function registryFor(options: ClusterLoadOptions, specDirs: readonly string[], baseDir: string): ProfileRegistry {
+  if (options.profiles && specDirs.length === 0) return options.profiles;
+  const dirs = [...(options.profileDirs ?? []), ...specDirs.map((d) => resolve(baseDir, d))];
+  if (!options.profiles) return ProfileRegistry.load(dirs);
+  const registry = new ProfileRegistry(options.profiles.all());
+  for (const profile of ProfileRegistry.load(dirs).all()) registry.add(profile);
+  return registry;
+}
+
+/** A cluster from a parsed YAML `kind: Cluster` document. */
+export function clusterFromDocument(data: unknown, file: string, options: ClusterLoadOptions = {}, baseDir = process.cwd()): Cluster {
+  const doc = parseWith(clusterDocumentSchema, data, file);
+  const registry = registryFor(options, doc.spec.profileDirs, baseDir);
+  return resolveCluster(doc.metadata.name, doc.metadata.description, doc.spec, registry, file, 'spec');
+}
+
+/** A cluster from a `defineCluster()` value. */
+export function clusterFromDefinition(input: ClusterInput, file: string, options: ClusterLoadOptions = {}, baseDir = process.cwd()): Cluster {
+  const parsed = parseWith(clusterDefinitionSchema, input, file);
+  const { name, description, ...spec } = parsed;
+  const registry = registryFor(options, spec.profileDirs, baseDir);
+  return resolveCluster(name, description, spec, registry, file, '');
+}
+
+/** Loads a cluster file: YAML (`kind: Cluster`) or a TypeScript module whose default export is `defineCluster(...)`. */
+export async function loadClusterFile(path: string, options: ClusterLoadOptions = {}): Promise<Cluster> {
+  const absolute = resolve(path);
+  const file = displayPath(absolute);
+  const baseDir = dirname(absolute);
+  if (moduleExtensions.test(absolute)) {
+    const value = await importDefault(absolute);
+    return clusterFromDefinition(value as ClusterInput, file, options, baseDir);
+  }
+  const documents = parseYamlDocuments(readTextFile(absolute), file);
+  const clusters = documents.filter((d) => (d.data as { kind?: unknown }).kind === 'Cluster');
+  if (clusters.length !== 1) {
+    throw ConfigError.single(file, 'kind', `expected one document with kind: Cluster, found ${clusters.length}`, 'see scenarios/clusters/ for examples');
+  }
+  return clusterFromDocument(clusters[0]?.data, file, options, baseDir);
+}

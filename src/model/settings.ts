@@ -1,0 +1,235 @@
+/**
+ * The Kubernetes and K3s timing and policy constants the model uses, each with its
+ * default, the source of that default, and the versions it applies to. Users override
+ * any of them per cluster (`spec.settings`); {@link resolveSettings} fills the rest
+ * from this one frozen table, so no default is written anywhere else.
+ *
+ * Sources use the shorthand of `../shared/calibration.md`: KK = kubernetes/kubernetes,
+ * K8sDocs = kubernetes.io/docs, K3s = k3s-io/k3s, K3sDocs = docs.k3s.io.
+ *
+ * Pure module: no I/O, usable from the simulation core.
+ */
+
+type Kind = 'duration' | 'number' | 'bytes-or-none' | 'boolean';
+
+interface SettingDefinition {
+  readonly kind: Kind;
+  readonly description: string;
+  /** The default for a cluster of the given Kubernetes minor version. */
+  readonly default: (minor: number) => number | boolean | null;
+  readonly source: string;
+}
+
+const MiB = 1024 * 1024;
+
+function define<const T extends Record<string, SettingDefinition>>(table: T): T {
+  return Object.freeze(table);
+}
+
+export const settingDefinitions = define({
+  // --- kubelet ---------------------------------------------------------------
+  nodeStatusUpdateFrequency: {
+    kind: 'duration',
+    description: 'how often the kubelet computes and posts node status',
+    default: () => 10,
+    source: 'KK pkg/kubelet/apis/config/v1beta1/defaults.go (SetDefaults_KubeletConfiguration); K3s does not change it (calibration.md 2.3)',
+  },
+  nodeLeaseDuration: {
+    kind: 'duration',
+    description: 'kubelet node Lease duration; renewed every quarter of it',
+    default: () => 40,
+    source: 'KK pkg/kubelet/apis/config/v1beta1/defaults.go (nodeLeaseDurationSeconds); renew fraction 0.25 in pkg/kubelet/kubelet.go',
+  },
+  evictionHardMemoryAvailable: {
+    kind: 'bytes-or-none',
+    description: 'kubelet hard eviction threshold memory.available; none means the kernel OOM killer acts instead',
+    // K3s sets only imagefs/nodefs thresholds, which disables the memory one.
+    default: () => null,
+    source: 'K3s pkg/daemons/agent/agent.go (defaultKubeletConfig evictionHard: imagefs.available<5%, nodefs.available<5%); upstream 100Mi in KK pkg/kubelet/eviction/defaults_linux.go',
+  },
+  evictionMonitoringPeriod: {
+    kind: 'duration',
+    description: 'how often the kubelet eviction manager checks thresholds',
+    default: () => 10,
+    source: 'KK pkg/kubelet/kubelet.go (evictionMonitoringPeriod)',
+  },
+  evictionPressureTransitionPeriod: {
+    kind: 'duration',
+    description: 'how long a node keeps a pressure condition after the signal clears',
+    default: () => 300,
+    source: 'KK pkg/kubelet/apis/config/v1beta1/defaults.go',
+  },
+  maxPods: {
+    kind: 'number',
+    description: 'pods per node the kubelet accepts',
+    default: () => 110,
+    source: 'KK pkg/kubelet/apis/config/v1beta1/defaults.go',
+  },
+  serializeImagePulls: {
+    kind: 'boolean',
+    description: 'pull one image at a time per node',
+    default: () => false,
+    source: 'K3s pkg/daemons/agent/agent.go sets serializeImagePulls=false with containerd (upstream true)',
+  },
+  crashLoopBackOffInitial: {
+    kind: 'duration',
+    description: 'first container restart back-off',
+    default: () => 10,
+    source: 'KK pkg/kubelet/kubelet.go (containerBackOffPeriod); K8sDocs concepts/workloads/pods/pod-lifecycle/#container-restarts',
+  },
+  crashLoopBackOffMax: {
+    kind: 'duration',
+    description: 'cap of the doubling container restart back-off',
+    default: () => 300,
+    source: 'KK pkg/kubelet/kubelet.go (MaxContainerBackOff)',
+  },
+  crashLoopBackOffReset: {
+    kind: 'duration',
+    description: 'a container running this long without a problem resets its back-off',
+    default: () => 600,
+    source: 'K8sDocs concepts/workloads/pods/pod-lifecycle/#container-restarts',
+  },
+  imagePullBackOffInitial: {
+    kind: 'duration',
+    description: 'first image pull back-off',
+    default: () => 10,
+    source: 'KK pkg/kubelet/kubelet.go (imageBackOffPeriod)',
+  },
+  imagePullBackOffMax: {
+    kind: 'duration',
+    description: 'cap of the image pull back-off',
+    default: () => 300,
+    source: 'KK pkg/kubelet/kubelet.go (MaxImageBackOff)',
+  },
+  // --- kube-controller-manager ---------------------------------------------------
+  nodeMonitorPeriod: {
+    kind: 'duration',
+    description: 'how often the node lifecycle controller checks node health',
+    default: () => 5,
+    source: 'KK pkg/controller/apis/config/v1alpha1/defaults.go (NodeMonitorPeriod)',
+  },
+  nodeMonitorGracePeriod: {
+    kind: 'duration',
+    description: 'silence after which a node is marked Unknown/NotReady',
+    default: (minor) => (minor >= 32 ? 50 : 40),
+    source: 'KK CHANGELOG/CHANGELOG-1.32.md (PR kubernetes/kubernetes#126287: 40s up to 1.31, 50s from 1.32); K3s does not override it (K3s pkg/daemons/control/server.go)',
+  },
+  nodeStartupGracePeriod: {
+    kind: 'duration',
+    description: 'grace for a newly registered node before it may be marked unhealthy',
+    default: () => 60,
+    source: 'KK pkg/controller/nodelifecycle/config/v1alpha1/defaults.go',
+  },
+  nodeEvictionRate: {
+    kind: 'number',
+    description: 'nodes per second whose pods are tainted for eviction in a healthy zone',
+    default: () => 0.1,
+    source: 'K8sDocs concepts/architecture/nodes/#rate-limits-on-eviction',
+  },
+  secondaryNodeEvictionRate: {
+    kind: 'number',
+    description: 'eviction rate in a partially disrupted zone of a large cluster',
+    default: () => 0.01,
+    source: 'K8sDocs concepts/architecture/nodes/#rate-limits-on-eviction',
+  },
+  largeClusterSizeThreshold: {
+    kind: 'number',
+    description: 'at or below this many nodes a partially disrupted zone evicts nothing',
+    default: () => 50,
+    source: 'K8sDocs concepts/architecture/nodes/#rate-limits-on-eviction; KK node_lifecycle_controller.go (ReducedQPSFunc)',
+  },
+  unhealthyZoneThreshold: {
+    kind: 'number',
+    description: 'share of NotReady nodes (with more than 2 NotReady) that makes a zone partially disrupted',
+    default: () => 0.55,
+    source: 'K8sDocs concepts/architecture/nodes/#rate-limits-on-eviction; KK node_lifecycle_controller.go (ComputeZoneState)',
+  },
+  defaultNotReadyTolerationSeconds: {
+    kind: 'duration',
+    description: 'toleration added to pods for node.kubernetes.io/not-ready:NoExecute',
+    default: () => 300,
+    source: 'KK plugin/pkg/admission/defaulttolerationseconds/admission.go',
+  },
+  defaultUnreachableTolerationSeconds: {
+    kind: 'duration',
+    description: 'toleration added to pods for node.kubernetes.io/unreachable:NoExecute',
+    default: () => 300,
+    source: 'KK plugin/pkg/admission/defaulttolerationseconds/admission.go',
+  },
+  leaderElectionLeaseDuration: {
+    kind: 'duration',
+    description: 'controller-manager/scheduler leader lease duration',
+    default: () => 15,
+    source: 'KK staging/src/k8s.io/component-base/config/v1alpha1/defaults.go (RecommendedDefaultLeaderElectionConfiguration)',
+  },
+  leaderElectionRenewDeadline: {
+    kind: 'duration',
+    description: 'a leader that cannot renew within this gives up leadership',
+    default: () => 10,
+    source: 'KK staging/src/k8s.io/component-base/config/v1alpha1/defaults.go',
+  },
+  leaderElectionRetryPeriod: {
+    kind: 'duration',
+    description: 'how often candidates try to acquire or renew leadership',
+    default: () => 2,
+    source: 'KK staging/src/k8s.io/component-base/config/v1alpha1/defaults.go',
+  },
+  // --- scheduler -------------------------------------------------------------------
+  podInitialBackoff: {
+    kind: 'duration',
+    description: 'first back-off of an unschedulable pod',
+    default: () => 1,
+    source: 'KK pkg/scheduler/apis/config/v1/defaults.go (podInitialBackoffSeconds)',
+  },
+  podMaxBackoff: {
+    kind: 'duration',
+    description: 'cap of the unschedulable pod back-off',
+    default: () => 10,
+    source: 'KK pkg/scheduler/apis/config/v1/defaults.go (podMaxBackoffSeconds)',
+  },
+  podMaxInUnschedulablePodsDuration: {
+    kind: 'duration',
+    description: 'longest a pod waits in the unschedulable pool before it is retried anyway',
+    default: () => 300,
+    source: 'KK pkg/scheduler/internal/queue/scheduling_queue.go (DefaultPodMaxInUnschedulablePodsDuration)',
+  },
+  // --- workloads -------------------------------------------------------------------
+  terminationGracePeriod: {
+    kind: 'duration',
+    description: 'default pod terminationGracePeriodSeconds',
+    default: () => 30,
+    source: 'K8sDocs reference/kubernetes-api/workload-resources/pod-v1/',
+  },
+  podGcOrphanQuarantine: {
+    kind: 'duration',
+    description: 'pods bound to a deleted Node are force-deleted after this',
+    default: () => 40,
+    source: 'KK pkg/controller/podgc/gc_controller.go (quarantineTime)',
+  },
+});
+
+export type SettingName = keyof typeof settingDefinitions;
+
+type ValueOf<K extends Kind> = K extends 'boolean' ? boolean : K extends 'bytes-or-none' ? number | null : number;
+
+/** Every model constant, resolved: durations in seconds, sizes in bytes. */
+export type ModelSettings = { readonly [K in SettingName]: ValueOf<(typeof settingDefinitions)[K]['kind']> };
+
+/** What a user may override: durations as `40s`, sizes as `100Mi`, `none` to disable a threshold. */
+export type SettingsInput = { [K in SettingName]?: ValueOf<(typeof settingDefinitions)[K]['kind']> | string };
+
+/**
+ * Fills every setting for a cluster of Kubernetes minor version `minor` from the
+ * defaults table, then applies already-parsed overrides.
+ */
+export function resolveSettings(minor: number, overrides: Partial<Record<SettingName, number | boolean | null>> = {}): ModelSettings {
+  const out: Record<string, number | boolean | null> = {};
+  for (const [name, definition] of Object.entries(settingDefinitions)) {
+    const override = overrides[name as SettingName];
+    out[name] = override === undefined ? definition.default(minor) : override;
+  }
+  return Object.freeze(out) as ModelSettings;
+}
+
+/** Upstream kubelet's memory eviction default, for users who want to opt in (K8sDocs node-pressure-eviction). */
+export const upstreamEvictionHardMemoryAvailable = 100 * MiB;

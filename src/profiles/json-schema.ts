@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { clusterDocumentSchema } from '../model/cluster-schema.js';
+import { hardwareProfileSchema } from './schema.js';
+
+/** JSON Schemas of twin's file formats, for editor completion (yaml-language-server `$schema`). */
+export function jsonSchemas(): Record<string, unknown> {
+  return {
+    'hardware-profile.schema.json': {
+      title: 'twin HardwareProfile',
+      ...z.toJSONSchema(hardwareProfileSchema, { io: 'input', unrepresentable: 'any' }),
+    },
+    'cluster.schema.json': {
+      title: 'twin Cluster',
+      ...z.toJSONSchema(clusterDocumentSchema, { io: 'input', unrepresentable: 'any' }),
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../errors.js';
+import { parseWith, parseYamlDocuments } from '../model/validation.js';
+import { checkedHardwareProfileSchema, type HardwareProfile } from './schema.js';
+
+/** The profiles shipped with twin. */
+export const builtinProfilesDir = fileURLToPath(new URL('../../hardware-profiles/', import.meta.url));
+
+/** Shows paths relative to the working directory, as users typed them. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+export function readTextFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a file' : `cannot read (${code ?? 'unknown error'})`;
+    throw ConfigError.single(displayPath(path), '', reason, 'check the path');
+  }
+}
+
+/** Parses and validates one hardware profile document. */
+export function parseProfile(data: unknown, file: string): HardwareProfile {
+  return parseWith(checkedHardwareProfileSchema, data, file);
+}
+
+/** Loads one hardware profile file. */
+export function loadProfileFile(path: string): HardwareProfile {
+  const file = displayPath(path);
+  const documents = parseYamlDocuments(readTextFile(path), file);
+  if (documents.length !== 1) {
+    throw ConfigError.single(file, '', `expected exactly one HardwareProfile document, found ${documents.length}`, 'put one profile per file');
+  }
+  return parseProfile(documents[0]?.data, file);
+}
+
+/** Every `*.yaml`/`*.yml` file in a directory, sorted by name. */
+export function yamlFilesIn(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    throw ConfigError.single(displayPath(dir), '', 'directory not found', 'check the path');
+  }
+  return entries
+    .filter((name) => /\.ya?ml$/.test(name))
+    .sort()
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile());
+}
+
+/**
+ * The hardware profiles known to a run: twin's own plus any the user adds.
+ * Looked up by name or alias.
+ */
+export class ProfileRegistry {
+  private readonly byName = new Map<string, HardwareProfile>();
+  private readonly byAlias = new Map<string, HardwareProfile>();
+
+  constructor(profiles: Iterable<HardwareProfile> = []) {
+    for (const profile of profiles) this.add(profile);
+  }
+
+  /** Twin's built-in profiles plus every profile file in `extraDirs`. */
+  static load(extraDirs: readonly string[] = []): ProfileRegistry {
+    const registry = new ProfileRegistry();
+    for (const dir of [builtinProfilesDir, ...extraDirs]) {
+      for (const path of yamlFilesIn(dir)) registry.add(loadProfileFile(path), displayPath(path));
+    }
+    return registry;
+  }
+
+  /** Adds a profile; a later profile with the same name replaces the earlier one (user overrides). */
+  add(profile: HardwareProfile, file = profile.metadata.name): void {
+    const name = profile.metadata.name;
+    const aliasOwner = this.byAlias.get(name);
+    if (aliasOwner && aliasOwner.metadata.name !== name) {
+      throw ConfigError.single(file, 'metadata.name', `"${name}" is already an alias of profile "${aliasOwner.metadata.name}"`, 'choose another name');
+    }
+    this.byName.set(name, profile);
+    for (const alias of profile.metadata.aliases) this.byAlias.set(alias, profile);
+  }
+
+  get(nameOrAlias: string): HardwareProfile | undefined {
+    return this.byName.get(nameOrAlias) ?? this.byAlias.get(nameOrAlias);
+  }
+
+  names(): string[] {
+    return this.all().map((p) => p.metadata.name);
+  }
+
+  /** All profiles, grouped by board family and ordered by memory within it. */
+  all(): HardwareProfile[] {
+    return [...this.byName.values()].sort(
+      (a, b) => a.spec.family.localeCompare(b.spec.family) || a.spec.memory.value - b.spec.memory.value || a.metadata.name.localeCompare(b.metadata.name),
+    );
+  }
+}

@@ -1,0 +1,57 @@
+import { resolve } from 'node:path';
+import { ConfigError } from './errors.js';
+import { clusterFromDefinition, clusterFromDocument, type ClusterLoadOptions } from './model/load-cluster.js';
+import type { ClusterInput } from './model/cluster.js';
+import { checkManifestObject, modelledKinds } from './model/manifests.js';
+import { importDefault, moduleExtensions } from './model/module-loader.js';
+import { parseYamlDocuments } from './model/validation.js';
+import { displayPath, parseProfile, readTextFile } from './profiles/loader.js';
+import { dirname } from 'node:path';
+
+/** What a valid file turned out to be. */
+export interface ValidatedFile {
+  readonly file: string;
+  /** e.g. `HardwareProfile pi4b-4gb`, `Cluster edgestack (8 nodes)`, `3 manifests`. */
+  readonly summary: string;
+  /** Kinds present that the model does not simulate (kept, never dropped). */
+  readonly notModelled: readonly string[];
+}
+
+/**
+ * Validates any twin input file: hardware profiles, clusters (YAML or TypeScript) and
+ * Kubernetes manifests. Throws a {@link ConfigError} naming the file and field.
+ */
+export async function validateFile(path: string, options: ClusterLoadOptions = {}): Promise<ValidatedFile> {
+  const absolute = resolve(path);
+  const file = displayPath(absolute);
+  if (moduleExtensions.test(absolute)) {
+    const value = await importDefault(absolute);
+    if (typeof value === 'object' && value !== null && 'nodes' in value) {
+      const cluster = clusterFromDefinition(value as ClusterInput, file, options, dirname(absolute));
+      return { file, summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"})`, notModelled: [] };
+    }
+    throw ConfigError.single(file, 'export default', 'the default export is not a cluster', 'export defineCluster({...})');
+  }
+  const documents = parseYamlDocuments(readTextFile(absolute), file);
+  if (documents.length === 0) throw ConfigError.single(file, '', 'the file has no YAML documents', 'add a profile, cluster or Kubernetes manifest');
+  const kinds = documents.map((d) => (d.data as { kind?: unknown }).kind);
+  if (kinds.includes('HardwareProfile')) {
+    if (documents.length !== 1) throw ConfigError.single(file, '', 'a profile file holds exactly one HardwareProfile', 'put one profile per file');
+    const profile = parseProfile(documents[0]?.data, file);
+    return { file, summary: `HardwareProfile ${profile.metadata.name}`, notModelled: [] };
+  }
+  if (kinds.includes('Cluster')) {
+    if (documents.length !== 1) throw ConfigError.single(file, '', 'a cluster file holds exactly one Cluster document', 'put manifests in their own files');
+    const cluster = clusterFromDocument(documents[0]?.data, file, options, dirname(absolute));
+    return { file, summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"})`, notModelled: [] };
+  }
+  const notModelled = new Set<string>();
+  for (const doc of documents) {
+    const problems = checkManifestObject(doc.data, '');
+    const where = documents.length > 1 ? `${file} (document ${doc.index + 1})` : file;
+    if (problems.length > 0) throw new ConfigError(where, problems);
+    const kind = String((doc.data as { kind: unknown }).kind);
+    if (!modelledKinds.has(kind)) notModelled.add(kind);
+  }
+  return { file, summary: `${documents.length} Kubernetes manifest${documents.length > 1 ? 's' : ''}`, notModelled: [...notModelled] };
+}
