@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { twinApiVersion, architectureSchema } from '../profiles/schema.js';
 import { settingDefinitions, type SettingName } from './settings.js';
 import { unitSchema } from './validation.js';
-import { parseBytes, parseDuration } from './units.js';
+import { parseBytes, parseDuration, parseRate } from './units.js';
 
 /** RFC 1123 label, as Kubernetes requires for node names. */
 const dnsLabel = z
@@ -95,6 +95,10 @@ function settingSchema(kind: (typeof settingDefinitions)[SettingName]['kind']): 
       return z.number().nonnegative();
     case 'boolean':
       return z.boolean();
+    case 'bytes':
+      return unitSchema(parseBytes, '512Mi');
+    case 'rate':
+      return unitSchema(parseRate, '100Mbit/s');
     case 'bytes-or-none':
       return z.union([z.literal('none').transform(() => null), z.null(), unitSchema(parseBytes, '100Mi')]);
   }

@@ -1,0 +1,291 @@
+/**
+ * Kubelet heartbeats and the node lifecycle controller, including taint-based eviction.
+ *
+ * Heartbeats are analytic: while a node's path to the API is healthy its Lease is renewed
+ * at `anchor + k * renewInterval`, so no event is needed per renewal. The controller, every
+ * nodeMonitorPeriod, notices a renewal it has not seen before and stamps its own probe time;
+ * a node silent for longer than nodeMonitorGracePeriod becomes Unknown and gets the
+ * `unreachable` taints (KK pkg/controller/nodelifecycle; calibration.md 1.1–1.3).
+ */
+import type { V1Toleration } from '@kubernetes/client-node';
+import type { Taint } from '../model/cluster-schema.js';
+import type { Simulation } from './simulation.js';
+import { Priority } from './simulation.js';
+import type { SimNode, SimPod } from './state.js';
+
+export const taintKeys = {
+  notReady: 'node.kubernetes.io/not-ready',
+  unreachable: 'node.kubernetes.io/unreachable',
+  memoryPressure: 'node.kubernetes.io/memory-pressure',
+  diskPressure: 'node.kubernetes.io/disk-pressure',
+} as const;
+
+/** Lease renew interval = 0.25 × lease duration (KK pkg/kubelet/kubelet.go nodeLeaseRenewIntervalFraction). */
+const renewFraction = 0.25;
+
+type ZoneState = 'Normal' | 'PartialDisruption' | 'FullDisruption';
+
+/** Does a toleration match a taint (key, operator, value, effect)? */
+export function tolerates(toleration: V1Toleration, taint: Taint): boolean {
+  if (toleration.effect && toleration.effect !== taint.effect) return false;
+  if (toleration.operator === 'Exists') return !toleration.key || toleration.key === taint.key;
+  return toleration.key === taint.key && (toleration.value ?? '') === (taint.value ?? '');
+}
+
+/**
+ * Seconds a pod may stay on a node with this NoExecute taint: null = forever, 0 = evict now.
+ * DaemonSet pods tolerate not-ready/unreachable forever; other pods get 300 s from the
+ * DefaultTolerationSeconds admission plugin unless they carry their own toleration.
+ */
+export function tolerationSeconds(pod: SimPod, taint: Taint, defaultSeconds: number): number | null {
+  const isDaemon = pod.workload.spec.kind === 'DaemonSet';
+  const isNodeHealthTaint = taint.key === taintKeys.notReady || taint.key === taintKeys.unreachable;
+  if (isDaemon && isNodeHealthTaint) return null;
+  let best: number | null | undefined;
+  for (const toleration of pod.template.tolerations) {
+    if (!tolerates(toleration, taint)) continue;
+    const seconds = toleration.tolerationSeconds ?? null;
+    if (seconds === null) return null;
+    best = best === undefined || best === null ? seconds : Math.max(best, seconds);
+  }
+  if (best !== undefined) return best;
+  return isNodeHealthTaint ? defaultSeconds : 0;
+}
+
+export class NodeLifecycle {
+  private nextNoExecuteAt = -Infinity;
+  /** When each taint was added (the taint manager counts tolerations from TimeAdded). */
+  private readonly taintAdded = new WeakMap<Taint, number>();
+  private taintPassPending = false;
+  private zone: ZoneState = 'Normal';
+
+  constructor(private readonly sim: Simulation) {}
+
+  private interval(): number {
+    return this.sim.settings.nodeLeaseDuration * renewFraction;
+  }
+
+  /** The Lease's renewTime as the API holds it at time t. */
+  lastRenew(node: SimNode, t: number): number {
+    if (!node.heartbeatHealthy || t < node.renewAnchor) return node.lastRenewFrozen;
+    const interval = this.interval();
+    return node.renewAnchor + Math.floor((t - node.renewAnchor) / interval) * interval;
+  }
+
+  /** Re-evaluates whether the kubelet can reach the API; reconnecting posts status and resyncs pods. */
+  updateHeartbeat(node: SimNode): void {
+    const sim = this.sim;
+    const healthy = node.powered && node.k3s === 'running' && sim.controlPlane.nodeReachesApi(node);
+    if (healthy === node.heartbeatHealthy) return;
+    if (!healthy) {
+      node.lastRenewFrozen = this.lastRenew(node, sim.now);
+      node.heartbeatHealthy = false;
+      return;
+    }
+    node.heartbeatHealthy = true;
+    // The lease client retries with back-off from 200 ms (K8sDocs nodes#node-heartbeats): the first renewal lands within a second or so.
+    node.renewAnchor = sim.now + sim.jitter(1);
+    const epoch = node.epoch;
+    sim.at(node.renewAnchor, Priority.kubelet, () => {
+      if (node.epoch !== epoch || !node.heartbeatHealthy) return;
+      if (!node.registered) this.register(node);
+      else this.postReady(node);
+      sim.kubelets.onApiReachable(node);
+    });
+  }
+
+  private register(node: SimNode): void {
+    const sim = this.sim;
+    node.registered = true;
+    // Registered NotReady until the CNI is up ("container runtime network not ready").
+    node.apiReady = 'False';
+    node.apiTaints.push({ key: taintKeys.notReady, effect: 'NoSchedule' });
+    node.probeTimestamp = sim.now;
+    node.lastObservedRenew = this.lastRenew(node, sim.now);
+    sim.emit('node.registered', `node/${node.name}`, 'api', `${node.name} registered (${node.spec.profile.metadata.displayName}, ${node.spec.role})`);
+    const epoch = node.epoch;
+    sim.after(sim.jitter(sim.settings.nodeReadyAfterRegistration / node.cpuFactor), Priority.kubelet, () => {
+      if (node.epoch === epoch && node.heartbeatHealthy) this.postReady(node);
+    });
+  }
+
+  /** The kubelet posts Ready=True (status changed, so it is posted at once). */
+  private postReady(node: SimNode): void {
+    const sim = this.sim;
+    if (node.apiReady === 'True') return;
+    node.apiReady = 'True';
+    node.readyTransitionAt = sim.now;
+    sim.emit('node.condition', `node/${node.name}`, 'api', `${node.name} is Ready`, { type: 'Ready', status: 'True' });
+    sim.onNodeReady(node);
+    if (sim.controlPlane.controllersUp) this.removeHealthTaints(node);
+  }
+
+  onControllersStarted(): void {
+    const sim = this.sim;
+    const generation = sim.controlPlane.generation;
+    // A fresh controller knows nothing: every node gets a full grace period from now.
+    for (const node of sim.clusterNodes) {
+      if (!node.registered) continue;
+      node.probeTimestamp = sim.now;
+      node.lastObservedRenew = this.lastRenew(node, sim.now);
+    }
+    // The taint manager rebuilds its timers from each taint's TimeAdded.
+    for (const node of sim.clusterNodes) {
+      for (const taint of node.apiTaints) if (taint.effect === 'NoExecute') for (const pod of node.pods) this.scheduleTaintEviction(pod, node, taint);
+    }
+    const tick = () => {
+      if (generation !== sim.controlPlane.generation) return;
+      this.monitor();
+      sim.after(sim.settings.nodeMonitorPeriod, Priority.controller, tick);
+    };
+    sim.after(0, Priority.controller, tick);
+  }
+
+  private monitor(): void {
+    const sim = this.sim;
+    const grace = sim.settings.nodeMonitorGracePeriod;
+    for (const node of sim.clusterNodes) {
+      if (!node.registered) continue;
+      const renew = this.lastRenew(node, sim.now);
+      if (renew > node.lastObservedRenew) {
+        node.lastObservedRenew = renew;
+        node.probeTimestamp = sim.now;
+      }
+      if (node.apiReady !== 'Unknown' && sim.now - node.probeTimestamp > grace) {
+        this.markUnknown(node);
+      } else if (node.apiReady === 'True') {
+        this.removeHealthTaints(node);
+      }
+    }
+    this.updateZone();
+    this.requestTaintPass();
+  }
+
+  private markUnknown(node: SimNode): void {
+    const sim = this.sim;
+    node.apiReady = 'Unknown';
+    node.readyTransitionAt = sim.now;
+    sim.emit('node.condition', `node/${node.name}`, 'api', `${node.name} is NotReady (Unknown): kubelet stopped posting status for more than ${sim.settings.nodeMonitorGracePeriod} s`, {
+      type: 'Ready',
+      status: 'Unknown',
+    });
+    this.addTaint(node, { key: taintKeys.unreachable, effect: 'NoSchedule' });
+    // MarkPodsNotReady: endpoints drop the node's pods (calibration.md 1.1).
+    for (const pod of node.pods) {
+      if (pod.apiReady) {
+        pod.apiReady = false;
+        sim.emit('pod.unready', sim.podSubject(pod), 'api', `${pod.name} marked not ready: node ${node.name} unreachable (phase still ${pod.apiPhase})`, { node: node.name, reason: 'NodeUnreachable' });
+        sim.controllers.markDirty(pod.workload);
+      }
+    }
+    sim.serviceMonitor.markAllDirty();
+    sim.requestFlush();
+  }
+
+  addTaint(node: SimNode, taint: Taint): void {
+    if (node.apiTaints.some((t) => t.key === taint.key && t.effect === taint.effect)) return;
+    node.apiTaints.push(taint);
+    this.taintAdded.set(taint, this.sim.now);
+    this.sim.emit('node.taint', `node/${node.name}`, 'api', `taint ${taint.key}:${taint.effect} added to ${node.name}`, { key: taint.key, effect: taint.effect, action: 'added' });
+    if (taint.effect === 'NoExecute') this.onNoExecute(node, taint);
+  }
+
+  removeTaint(node: SimNode, key: string, effect: Taint['effect']): void {
+    const index = node.apiTaints.findIndex((t) => t.key === key && t.effect === effect);
+    if (index < 0) return;
+    node.apiTaints.splice(index, 1);
+    this.sim.emit('node.taint', `node/${node.name}`, 'api', `taint ${key}:${effect} removed from ${node.name}`, { key, effect, action: 'removed' });
+    this.sim.scheduler.onClusterChanged();
+  }
+
+  private removeHealthTaints(node: SimNode): void {
+    for (const key of [taintKeys.unreachable, taintKeys.notReady]) {
+      this.removeTaint(node, key, 'NoExecute');
+      this.removeTaint(node, key, 'NoSchedule');
+    }
+  }
+
+  /** Zone state from the share of not-Ready nodes (ComputeZoneState; calibration.md 1.1). */
+  private updateZone(): void {
+    const sim = this.sim;
+    const registered = sim.clusterNodes.filter((n) => n.registered);
+    const notReady = registered.filter((n) => n.apiReady !== 'True').length;
+    const total = registered.length;
+    let state: ZoneState = 'Normal';
+    if (total > 0 && notReady === total) state = 'FullDisruption';
+    else if (notReady > 2 && notReady / total >= sim.settings.unhealthyZoneThreshold) state = 'PartialDisruption';
+    if (state === this.zone) return;
+    this.zone = state;
+    const effect =
+      state === 'Normal'
+        ? 'evictions proceed at the normal rate'
+        : state === 'FullDisruption'
+          ? 'all nodes NotReady: evictions stop and NoExecute taints are lifted (assumed control-plane connectivity problem)'
+          : total > sim.settings.largeClusterSizeThreshold
+            ? 'evictions slow to the secondary rate'
+            : `evictions stop (cluster of ${total} ≤ ${sim.settings.largeClusterSizeThreshold} nodes)`;
+    sim.emit('zone.state', 'zone/default', 'api', `zone ${state}: ${notReady}/${total} nodes NotReady; ${effect}`, { state, notReady, total });
+    if (state === 'FullDisruption') {
+      for (const node of registered) {
+        this.removeTaint(node, taintKeys.unreachable, 'NoExecute');
+        this.removeTaint(node, taintKeys.notReady, 'NoExecute');
+      }
+    }
+  }
+
+  private evictionRate(): number {
+    const sim = this.sim;
+    if (this.zone === 'Normal') return sim.settings.nodeEvictionRate;
+    if (this.zone === 'FullDisruption') return 0;
+    const total = sim.clusterNodes.filter((n) => n.registered).length;
+    return total > sim.settings.largeClusterSizeThreshold ? sim.settings.secondaryNodeEvictionRate : 0;
+  }
+
+  /** NoExecute tainting goes through a rate-limited queue: one node at once, then one per 1/rate seconds. */
+  private requestTaintPass(): void {
+    const sim = this.sim;
+    if (this.taintPassPending) return;
+    const candidates = sim.clusterNodes.some((n) => n.registered && n.apiReady !== 'True' && !this.hasNoExecuteHealthTaint(n));
+    if (!candidates) return;
+    const rate = this.evictionRate();
+    if (rate <= 0) return;
+    this.taintPassPending = true;
+    const generation = sim.controlPlane.generation;
+    sim.at(Math.max(sim.now, this.nextNoExecuteAt), Priority.controller, () => {
+      this.taintPassPending = false;
+      if (generation !== sim.controlPlane.generation || this.evictionRate() <= 0) return;
+      const node = sim.clusterNodes.find((n) => n.registered && n.apiReady !== 'True' && !this.hasNoExecuteHealthTaint(n));
+      if (!node) return;
+      const key = node.apiReady === 'Unknown' ? taintKeys.unreachable : taintKeys.notReady;
+      this.addTaint(node, { key, effect: 'NoExecute' });
+      this.nextNoExecuteAt = sim.now + 1 / this.evictionRate();
+      this.requestTaintPass();
+    });
+  }
+
+  private hasNoExecuteHealthTaint(node: SimNode): boolean {
+    return node.apiTaints.some((t) => t.effect === 'NoExecute' && (t.key === taintKeys.unreachable || t.key === taintKeys.notReady));
+  }
+
+  /** Taint-based eviction: each pod leaves after its toleration, unless the taint is gone by then. */
+  private onNoExecute(node: SimNode, taint: Taint): void {
+    const sim = this.sim;
+    for (const pod of node.pods) this.scheduleTaintEviction(pod, node, taint);
+    sim.requestFlush();
+  }
+
+  scheduleTaintEviction(pod: SimPod, node: SimNode, taint: Taint): void {
+    const sim = this.sim;
+    if (pod.deletionRequestedAt !== null) return;
+    const seconds = tolerationSeconds(pod, taint, taint.key === taintKeys.unreachable ? sim.settings.defaultUnreachableTolerationSeconds : sim.settings.defaultNotReadyTolerationSeconds);
+    if (seconds === null) return;
+    const generation = sim.controlPlane.generation;
+    const added = this.taintAdded.get(taint) ?? sim.now;
+    sim.at(added + seconds, Priority.controller, () => {
+      if (generation !== sim.controlPlane.generation) return;
+      if (pod.deletionRequestedAt !== null || pod.nodeName !== node.name || !pod.apiExists) return;
+      if (!node.apiTaints.some((t) => t.key === taint.key && t.effect === 'NoExecute')) return;
+      sim.controllers.requestDeletion(pod, `taint ${taint.key}:NoExecute tolerated for ${seconds} s`);
+    });
+  }
+}

@@ -1,0 +1,93 @@
+/** Samples the series of a run at a fixed virtual interval. */
+import type { NodeSeries, TimelineSeries } from '../model/timeline.js';
+import type { Simulation } from './simulation.js';
+import { Priority } from './simulation.js';
+import { watts } from './state.js';
+
+export class Sampler {
+  private readonly times: number[] = [];
+  private readonly nodeSeries: Record<string, NodeSeries> = {};
+  private readonly phases: Record<string, number[]> = { Pending: [], Running: [], Succeeded: [], Failed: [], Terminating: [] };
+  private readonly workloadsReady: Record<string, number[]> = {};
+  private readonly serviceAvailability: Record<string, number[]> = {};
+  private readonly totalWatts: number[] = [];
+
+  constructor(
+    private readonly sim: Simulation,
+    readonly interval: number,
+  ) {
+    for (const node of sim.nodes) {
+      this.nodeSeries[node.name] = {
+        cpu: [],
+        memory: [],
+        ready: [],
+        powered: [],
+        watts: [],
+        capacityCpu: node.capacityCpu,
+        capacityMemory: node.capacityMemory,
+        allocatableCpu: node.allocatableCpu,
+        allocatableMemory: node.allocatableMemory,
+      };
+    }
+  }
+
+  start(): void {
+    const tick = () => {
+      this.sample();
+      this.sim.after(this.interval, Priority.sample, tick);
+    };
+    this.sim.at(0, Priority.sample, tick);
+  }
+
+  /** Pads a series that started late so every column has one value per sample time. */
+  private column(record: Record<string, number[]>, key: string): number[] {
+    let column = record[key];
+    if (!column) {
+      column = new Array<number>(this.times.length - 1).fill(0);
+      record[key] = column;
+    }
+    return column;
+  }
+
+  private sample(): void {
+    const sim = this.sim;
+    this.times.push(sim.now);
+    let total = 0;
+    for (const node of sim.nodes) {
+      const series = this.nodeSeries[node.name] as NodeSeries;
+      const cpu = sim.kubelets.nodeCpuUsed(node);
+      const w = watts(node, cpu);
+      total += w;
+      series.cpu.push(Math.round(cpu));
+      series.memory.push(node.powered ? sim.kubelets.nodeMemoryUsed(node) : 0);
+      series.ready.push(node.apiReady === 'True' ? 1 : 0);
+      series.powered.push(node.powered ? 1 : 0);
+      series.watts.push(Math.round(w * 100) / 100);
+    }
+    this.totalWatts.push(Math.round(total * 100) / 100);
+    const counts: Record<string, number> = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, Terminating: 0 };
+    for (const workload of sim.workloads) {
+      let ready = 0;
+      for (const pod of workload.pods) {
+        const phase = pod.deletionRequestedAt !== null ? 'Terminating' : pod.apiPhase;
+        counts[phase] = (counts[phase] ?? 0) + 1;
+        if (pod.apiReady && pod.deletionRequestedAt === null) ready++;
+      }
+      this.column(this.workloadsReady, workload.spec.key).push(ready);
+    }
+    for (const [phase, count] of Object.entries(counts)) (this.phases[phase] as number[]).push(count);
+    for (const { key, value } of sim.serviceMonitor.availability()) this.column(this.serviceAvailability, key).push(Math.round(value * 1000) / 1000);
+  }
+
+  series(): TimelineSeries {
+    return {
+      interval: this.interval,
+      times: this.times,
+      nodes: this.nodeSeries,
+      podsByPhase: this.phases,
+      workloadsReady: this.workloadsReady,
+      serviceAvailability: this.serviceAvailability,
+      watts: this.totalWatts,
+    };
+  }
+}

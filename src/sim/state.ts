@@ -1,0 +1,261 @@
+/**
+ * The simulated world. Every node and pod keeps two views apart:
+ * - ground truth (`powered`, `running`, real memory use), which no API shows;
+ * - what the Kubernetes API records (`api*` fields), which is what kubectl prints.
+ */
+import type { ClusterNode } from '../model/cluster.js';
+import type { Taint } from '../model/cluster-schema.js';
+import type { ModelSettings } from '../model/settings.js';
+import type { PodTemplate, Workload } from '../model/workloads.js';
+import { layerExpansionRatio } from '../model/images.js';
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+export type K3sState = 'stopped' | 'starting' | 'running';
+
+/** Relative CPU performance of a Pi 4 Model B; K3s overhead figures were measured on one. */
+export const pi4RelativePerformance = 2.4;
+
+export interface SimNode {
+  readonly name: string;
+  readonly index: number;
+  readonly spec: ClusterNode;
+  /** Runs a kubelet (server or agent). */
+  readonly inCluster: boolean;
+  readonly isServer: boolean;
+  /** Work on this node takes `1 / cpuFactor` as long as on a Pi 4. */
+  readonly cpuFactor: number;
+
+  // ---- capacity (what the kubelet reports) and real overhead
+  readonly capacityCpu: number;
+  readonly capacityMemory: number;
+  readonly allocatableCpu: number;
+  readonly allocatableMemory: number;
+  /** OS plus K3s process memory: real use outside pods. */
+  readonly overheadMemory: number;
+  readonly overheadCpu: number;
+
+  // ---- ground truth
+  powered: boolean;
+  /** OS is up (after boot). */
+  booted: boolean;
+  k3s: K3sState;
+  /** Network partition group; nodes talk only within their group. 0 is the site LAN. */
+  partition: number;
+  bandwidthFactor: number;
+  /** Absolute fsync latency override from a slow-storage fault (s), or null. */
+  writeLatencyOverride: number | null;
+  diskFull: boolean;
+  /** Memory taken by something outside Kubernetes (a fault). */
+  foreignMemory: number;
+  /** Images on disk, survive reboots. */
+  readonly images: Set<string>;
+  /** Image → time its pull completes, while in flight. */
+  readonly pulling: Map<string, number>;
+  networkFreeAt: number;
+  diskFreeAt: number;
+  /** Bumped on every power or k3s stop, so callbacks scheduled before it are ignored. */
+  epoch: number;
+
+  // ---- kubelet heartbeats (analytic: renewals at anchor + k * interval while the path is healthy)
+  heartbeatHealthy: boolean;
+  renewAnchor: number;
+  lastRenewFrozen: number;
+
+  // ---- API view
+  registered: boolean;
+  apiReady: ConditionStatus;
+  apiMemoryPressure: boolean;
+  apiDiskPressure: boolean;
+  readonly apiTaints: Taint[];
+  readyTransitionAt: number;
+
+  // ---- scheduler accounting (pods bound in the API)
+  requestedCpu: number;
+  requestedMemory: number;
+  readonly pods: Set<SimPod>;
+
+  // ---- node lifecycle controller's private view
+  probeTimestamp: number;
+  lastObservedRenew: number;
+  noExecuteQueued: boolean;
+}
+
+export interface SimPod {
+  readonly id: number;
+  readonly name: string;
+  readonly namespace: string;
+  readonly workload: WorkloadState;
+  readonly template: PodTemplate;
+  readonly ordinal: number;
+  readonly revision: number;
+  readonly createdAt: number;
+  /** Node fixed by a DaemonSet or a PVC's volume node affinity. */
+  pinnedNode: string | null;
+
+  // ---- API view
+  apiExists: boolean;
+  apiPhase: PodPhase;
+  nodeName: string | null;
+  apiReady: boolean;
+  apiReason: string;
+  apiRestarts: number;
+  deletionRequestedAt: number | null;
+  /** Evicted by the kubelet (phase Failed, reason Evicted). */
+  evicted: boolean;
+
+  // ---- scheduler
+  schedulingAttempts: number;
+  backoffUntil: number;
+  inQueue: boolean;
+  lastUnschedulableReason: string;
+
+  // ---- ground truth on the node
+  running: boolean;
+  ready: boolean;
+  startedAt: number;
+  /** Memory use right now = base + growth since growthSince. */
+  baseMemory: number;
+  memoryGrowthRate: number;
+  growthSince: number;
+  restarts: number;
+  restartBackoff: number;
+  /** Set while the container waits: ContainerCreating, ImagePullBackOff, CrashLoopBackOff, ErrImagePull. */
+  waitingReason: string;
+  imageBackoff: number;
+  succeeded: boolean;
+  epoch: number;
+  /** Taint-eviction deadline handle (time), or null. */
+  evictionAt: number | null;
+}
+
+export interface WorkloadState {
+  readonly spec: Workload;
+  /** Desired replicas (can change with a scale action). */
+  replicas: number;
+  revision: number;
+  template: PodTemplate;
+  readonly pods: Set<SimPod>;
+  nextOrdinal: number;
+  succeeded: number;
+  failed: number;
+  complete: boolean;
+  /** StatefulSet ordinal → node its local-path volume is bound to. */
+  readonly volumeNodes: Map<number, string>;
+  lastReadyCount: number;
+  wasFullyReady: boolean;
+}
+
+/** Memory a pod really uses at `now`. */
+export function podMemory(pod: SimPod, now: number): number {
+  if (!pod.running) return 0;
+  return pod.baseMemory + (pod.memoryGrowthRate > 0 ? pod.memoryGrowthRate * Math.max(0, now - pod.growthSince) : 0);
+}
+
+export function podMemoryLimit(pod: SimPod): number {
+  let total = 0;
+  for (const c of pod.template.containers) {
+    if (c.limitMemory <= 0) return 0;
+    total += c.limitMemory;
+  }
+  return total;
+}
+
+export function podCpuUsage(pod: SimPod): number {
+  if (!pod.running) return 0;
+  let total = 0;
+  for (const c of pod.template.containers) total += c.cpuUsage;
+  return total;
+}
+
+/** `oom_score_adj` by QoS class (KK pkg/kubelet/qos/policy.go; calibration.md 1.5). */
+export function oomScoreAdj(pod: SimPod, capacityMemory: number): number {
+  switch (pod.template.qos) {
+    case 'Guaranteed':
+      return -997;
+    case 'BestEffort':
+      return 1000;
+    case 'Burstable':
+      return Math.min(Math.max(2, Math.round(1000 - (1000 * pod.template.requestMemory) / capacityMemory)), 999);
+  }
+}
+
+/** Builds a node with its capacity and real overhead derived from its hardware profile and role. */
+export function createNode(spec: ClusterNode, index: number, settings: ModelSettings, datastoreIsEtcd: boolean): SimNode {
+  const profile = spec.profile.spec;
+  const inCluster = spec.role === 'server' || spec.role === 'agent';
+  const isServer = spec.role === 'server';
+  const cpuFactor = profile.cpu.relativePerformance.value / pi4RelativePerformance;
+  const capacityMemory = Math.max(0, profile.memory.value - settings.firmwareMemoryReserve);
+  const capacityCpu = profile.cpu.cores.value * 1000;
+  const k3sMemory = !inCluster ? 0 : isServer ? settings.k3sServerMemory + (datastoreIsEtcd ? settings.k3sEtcdExtraMemory : 0) : settings.k3sAgentMemory;
+  const k3sCpu = !inCluster ? 0 : (isServer ? settings.k3sServerCpu : settings.k3sAgentCpu) / cpuFactor;
+  // K3s reserves nothing by default (no kube-reserved/system-reserved), so allocatable = capacity
+  // minus the hard eviction threshold, which K3s leaves unset for memory.
+  const evictionReserve = settings.evictionHardMemoryAvailable ?? 0;
+  return {
+    name: spec.name,
+    index,
+    spec,
+    inCluster,
+    isServer,
+    cpuFactor,
+    capacityCpu,
+    capacityMemory,
+    allocatableCpu: capacityCpu,
+    allocatableMemory: Math.max(0, capacityMemory - evictionReserve),
+    overheadMemory: settings.osMemoryUsage + k3sMemory,
+    overheadCpu: Math.round(k3sCpu),
+    powered: false,
+    booted: false,
+    k3s: 'stopped',
+    partition: 0,
+    bandwidthFactor: 1,
+    writeLatencyOverride: null,
+    diskFull: false,
+    foreignMemory: 0,
+    images: new Set(),
+    pulling: new Map(),
+    networkFreeAt: 0,
+    diskFreeAt: 0,
+    epoch: 0,
+    heartbeatHealthy: false,
+    renewAnchor: 0,
+    lastRenewFrozen: -Infinity,
+    registered: false,
+    apiReady: 'Unknown',
+    apiMemoryPressure: false,
+    apiDiskPressure: false,
+    apiTaints: [],
+    readyTransitionAt: 0,
+    requestedCpu: 0,
+    requestedMemory: 0,
+    pods: new Set(),
+    probeTimestamp: 0,
+    lastObservedRenew: -Infinity,
+    noExecuteQueued: false,
+  };
+}
+
+/** Seconds to pull and unpack `compressedBytes` on a node, given its network and storage. */
+export function pullDurations(node: SimNode, compressedBytes: number, settings: ModelSettings): { transfer: number; extract: number } {
+  const network = node.spec.network.throughput.value * node.bandwidthFactor;
+  const transfer = compressedBytes / Math.max(1, network);
+  const uncompressed = compressedBytes * layerExpansionRatio.value;
+  const writeBound = uncompressed / node.spec.storage.sequentialWrite.value;
+  const cpuBound = compressedBytes / (settings.decompressRate * node.cpuFactor);
+  return { transfer, extract: Math.max(writeBound, cpuBound) };
+}
+
+/** One synchronous write's latency on the node's storage (s): 1 / 4K random write IOPS, unless a fault overrides it. */
+export function fsyncLatency(node: SimNode): number {
+  return node.writeLatencyOverride ?? 1 / node.spec.storage.randomWriteIops.value;
+}
+
+/** Power draw from CPU utilisation, linear between the profile's idle and load figures. */
+export function watts(node: SimNode, cpuUsed: number): number {
+  if (!node.powered) return 0;
+  const power = node.spec.profile.spec.power;
+  const utilisation = Math.min(1, cpuUsed / node.capacityCpu);
+  return power.idle.value + (power.load.value - power.idle.value) * utilisation;
+}
