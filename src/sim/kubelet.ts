@@ -369,9 +369,16 @@ export class Kubelets {
     }
     const used = this.nodeMemoryUsed(node);
     const threshold = sim.settings.evictionHardMemoryAvailable;
-    const target = threshold !== null ? node.capacityMemory - threshold : node.capacityMemory;
-    if (used >= target) next = sim.now;
-    else if (growth > 0) next = Math.min(next, sim.now + (target - used) / growth);
+    if (threshold !== null) {
+      if (used > node.capacityMemory - threshold) this.startEvictionLoop(node);
+      else if (growth > 0) next = Math.min(next, sim.now + (node.capacityMemory - threshold - used) / growth);
+    }
+    if (used >= node.capacityMemory) {
+      // Only while something can still be killed; otherwise this would spin at one instant.
+      if (this.oomVictim(node)) next = sim.now;
+    } else if (growth > 0) {
+      next = Math.min(next, sim.now + (node.capacityMemory - used) / growth);
+    }
     if (next === Infinity) return;
     sim.at(next, Priority.truth, () => {
       if (this.memoryEpoch.get(node) === epoch) this.memoryCheck(node);
@@ -399,8 +406,6 @@ export class Kubelets {
       });
       this.containerExited(victim, node, 'OOMKilled', `node out of memory, oom_score_adj ${adj}`);
     }
-    const threshold = sim.settings.evictionHardMemoryAvailable;
-    if (threshold !== null && node.capacityMemory - this.nodeMemoryUsed(node) < threshold) this.startEvictionLoop(node);
     this.scheduleMemoryCheck(node);
   }
 

@@ -61,6 +61,16 @@ function podToleratesTaint(pod: SimPod, taint: Taint): boolean {
   return taint.effect === 'NoExecute' && (taint.key === taintKeys.notReady || taint.key === taintKeys.unreachable);
 }
 
+const entriesCache = new WeakMap<object, Array<[string, string]>>();
+function selectorEntries(selector: Readonly<Record<string, string>>): Array<[string, string]> {
+  let entries = entriesCache.get(selector);
+  if (!entries) {
+    entries = Object.entries(selector);
+    entriesCache.set(selector, entries);
+  }
+  return entries;
+}
+
 export class Scheduler {
   private readonly active = new Set<SimPod>();
   private readonly unschedulable = new Set<SimPod>();
@@ -136,7 +146,7 @@ export class Scheduler {
       if (taint.effect !== 'PreferNoSchedule' && !podToleratesTaint(pod, taint)) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
     }
     const template = pod.template;
-    for (const [key, value] of Object.entries(template.nodeSelector)) {
+    for (const [key, value] of selectorEntries(template.nodeSelector)) {
       if (node.spec.labels[key] !== value) return "node(s) didn't match Pod's node affinity/selector";
     }
     if (!nodeAffinityMatches(template.nodeAffinity, node)) return "node(s) didn't match Pod's node affinity/selector";
@@ -174,32 +184,46 @@ export class Scheduler {
     const template = pod.template;
     const cpu = template.requestCpu || nonZeroCpu;
     const memory = template.requestMemory || nonZeroMemory;
-    const sameOwner = feasible.map((n) => {
-      let count = 0;
-      for (const other of n.pods) if (other.workload === pod.workload && other.deletionRequestedAt === null) count++;
-      return count;
-    });
-    const maxSame = Math.max(...sameOwner);
-    const preferNoSchedule = feasible.map((n) => [...n.apiTaints, ...n.spec.taints].filter((t) => t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)).length);
-    const maxPrefer = Math.max(...preferNoSchedule);
-    const preferredAnti = feasible.map((n) => {
-      let matches = 0;
-      for (const other of n.pods) if (template.preferredAntiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) matches++;
-      return matches;
-    });
-    const maxAnti = Math.max(...preferredAnti);
+    const count = feasible.length;
+    const sameOwner = new Float64Array(count);
+    const preferNoSchedule = new Float64Array(count);
+    const preferredAnti = new Float64Array(count);
+    let maxSame = 0;
+    let maxPrefer = 0;
+    let maxAnti = 0;
+    const checkAnti = template.preferredAntiAffinityHostname.length > 0;
+    for (let i = 0; i < count; i++) {
+      const node = feasible[i] as SimNode;
+      const same = node.podsPerWorkload.get(pod.workload) ?? 0;
+      sameOwner[i] = same;
+      if (same > maxSame) maxSame = same;
+      let prefer = 0;
+      for (const t of node.apiTaints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
+      for (const t of node.spec.taints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
+      preferNoSchedule[i] = prefer;
+      if (prefer > maxPrefer) maxPrefer = prefer;
+      if (checkAnti) {
+        let matches = 0;
+        for (const other of node.pods) if (template.preferredAntiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) matches++;
+        preferredAnti[i] = matches;
+        if (matches > maxAnti) maxAnti = matches;
+      }
+    }
+    const imageName = template.containers[0]?.image ?? '';
+    const imageScore = Math.min(1, Math.max(0, (template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100;
     let best: SimNode[] = [];
     let bestScore = -Infinity;
-    feasible.forEach((node, i) => {
+    for (let i = 0; i < count; i++) {
+      const node = feasible[i] as SimNode;
       const cpuFree = (node.allocatableCpu - node.requestedCpu - cpu) / node.allocatableCpu;
       const memFree = (node.allocatableMemory - node.requestedMemory - memory) / node.allocatableMemory;
       // Weights of the default profile (KK pkg/scheduler/apis/config/v1/default_plugins.go; calibration.md 1.6).
       const leastAllocated = Math.max(0, ((cpuFree + memFree) / 2) * 100);
-      const balanced = 100 - Math.abs(1 - cpuFree - (1 - memFree)) * 100;
-      const spread = maxSame === 0 ? 100 : (100 * (maxSame - (sameOwner[i] ?? 0))) / maxSame;
-      const taintScore = maxPrefer === 0 ? 100 : (100 * (maxPrefer - (preferNoSchedule[i] ?? 0))) / maxPrefer;
-      const antiScore = maxAnti === 0 ? 100 : (100 * (maxAnti - (preferredAnti[i] ?? 0))) / maxAnti;
-      const image = node.images.has(template.containers[0]?.image ?? '') ? Math.min(1, Math.max(0, (template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100 : 0;
+      const balanced = 100 - Math.abs(memFree - cpuFree) * 100;
+      const spread = maxSame === 0 ? 100 : (100 * (maxSame - (sameOwner[i] as number))) / maxSame;
+      const taintScore = maxPrefer === 0 ? 100 : (100 * (maxPrefer - (preferNoSchedule[i] as number))) / maxPrefer;
+      const antiScore = maxAnti === 0 ? 100 : (100 * (maxAnti - (preferredAnti[i] as number))) / maxAnti;
+      const image = imageScore > 0 && node.images.has(imageName) ? imageScore : 0;
       const total = 3 * taintScore + 2 * spread + 2 * antiScore + leastAllocated + balanced + image;
       if (total > bestScore + 1e-9) {
         bestScore = total;
@@ -207,7 +231,7 @@ export class Scheduler {
       } else if (Math.abs(total - bestScore) <= 1e-9) {
         best.push(node);
       }
-    });
+    }
     return best.length === 1 ? (best[0] as SimNode) : (best[this.rng.int(best.length)] as SimNode);
   }
 
@@ -254,6 +278,7 @@ export class Scheduler {
     pod.nodeName = node.name;
     pod.lastUnschedulableReason = '';
     node.pods.add(pod);
+    node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 0) + 1);
     node.requestedCpu += pod.template.requestCpu;
     node.requestedMemory += pod.template.requestMemory;
     sim.controllers.onPodBound(pod, node);
@@ -266,6 +291,7 @@ export class Scheduler {
     if (!pod.nodeName) return;
     const node = this.sim.nodeByName.get(pod.nodeName);
     if (!node || !node.pods.delete(pod)) return;
+    node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 1) - 1);
     node.requestedCpu -= pod.template.requestCpu;
     node.requestedMemory -= pod.template.requestMemory;
     this.onClusterChanged();

@@ -387,11 +387,9 @@ export class Simulation {
   /** Records "workloads ready" once every user workload reached its desired state. */
   checkBringUp(): void {
     if (this.bringUp.workloadsApplied === null || this.bringUp.workloadsReady !== null) return;
-    const keys = new Set(this.userWorkloads.workloads.map((w) => w.key));
-    const pending = this.workloads.filter((w) => keys.has(w.spec.key) && !w.wasFullyReady);
-    if (pending.length > 0) return;
+    for (const spec of this.userWorkloads.workloads) if (!this.workloadByKey.get(spec.key)?.wasFullyReady) return;
     this.bringUp.workloadsReady = this.now;
-    this.emit('bringup.step', 'bringup', 'api', `workloads ready: ${keys.size} workload(s) at their desired state`, { step: 'workloads-ready' });
+    this.emit('bringup.step', 'bringup', 'api', `workloads ready: ${this.userWorkloads.workloads.length} workload(s) at their desired state`, { step: 'workloads-ready' });
   }
 
   // ---------------------------------------------------------------- faults and actions

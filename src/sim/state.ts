@@ -74,6 +74,8 @@ export interface SimNode {
   requestedCpu: number;
   requestedMemory: number;
   readonly pods: Set<SimPod>;
+  /** Bound pods per workload, for spreading without scanning every pod. */
+  readonly podsPerWorkload: Map<WorkloadState, number>;
 
   // ---- node lifecycle controller's private view
   probeTimestamp: number;
@@ -231,6 +233,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     requestedCpu: 0,
     requestedMemory: 0,
     pods: new Set(),
+    podsPerWorkload: new Map(),
     probeTimestamp: 0,
     lastObservedRenew: -Infinity,
     noExecuteQueued: false,

@@ -1,0 +1,105 @@
+/**
+ * Speed and memory figures of the sim engine, printed as JSON lines (npm run bench).
+ * Targets are reported beside the figures; a benchmark never fails a test run.
+ */
+import { performance } from 'node:perf_hooks';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { clusterFromDefinition, loadClusterFile } from '../src/model/load-cluster.js';
+import { loadManifests } from '../src/model/manifests.js';
+import { ProfileRegistry } from '../src/profiles/loader.js';
+import { createSimulation } from '../src/sim/index.js';
+import type { Simulation } from '../src/sim/simulation.js';
+
+const hour = 3600;
+const profiles = ProfileRegistry.load();
+
+function scaled(objects: KubernetesObject[], replicas: Record<string, number>): KubernetesObject[] {
+  return objects.map((o) => {
+    const name = o.metadata?.name ?? '';
+    if (o.kind === 'Deployment' && replicas[name] !== undefined) return { ...o, spec: { ...(o as { spec: object }).spec, replicas: replicas[name] } } as KubernetesObject;
+    return o;
+  });
+}
+
+/** Runs to `until` in slices, tracking the peak heap between slices. */
+function timed(sim: Simulation, until: number, slice = 300): { wallSeconds: number; peakHeapBytes: number } {
+  let peak = process.memoryUsage().heapUsed;
+  const start = performance.now();
+  for (let t = slice; t <= until; t += slice) {
+    sim.runUntil(t);
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }
+  return { wallSeconds: (performance.now() - start) / 1000, peakHeapBytes: peak };
+}
+
+async function seedCluster(): Promise<Record<string, unknown>> {
+  const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi3.ts', { profiles });
+  const objects = scaled(loadManifests(['scenarios/workloads/edgestack']).map((m) => m.object), { web: 24, api: 20 });
+  // Warm up the JIT on one run, then measure the next.
+  for (let round = 0; ; round++) {
+    const sim = createSimulation({ cluster, objects, seed: 7 });
+    sim.at(900, 0, () => sim.powerOff(sim.node('dcn3'), 'bench'));
+    sim.at(1500, 0, () => sim.stopK3s(sim.node('dcn1'), 'bench'));
+    sim.at(1800, 0, () => sim.startK3s(sim.node('dcn1')));
+    sim.at(2400, 0, () => sim.rancherDown());
+    const { wallSeconds, peakHeapBytes } = timed(sim, hour);
+    if (round === 0) continue;
+    const pods = sim.workloads.reduce((n, w) => n + w.pods.size, 0);
+    return {
+      benchmark: 'seed-7-nodes-1h-4-faults',
+      nodes: sim.clusterNodes.length,
+      pods,
+      events: sim.events.length,
+      virtualSeconds: hour,
+      wallSeconds: Number(wallSeconds.toFixed(4)),
+      virtualToWall: Math.round(hour / wallSeconds),
+      peakHeapMiB: Math.round(peakHeapBytes / 1048576),
+      target: { virtualToWall: '>= 100000' },
+    };
+  }
+}
+
+function largeCluster(): Record<string, unknown> {
+  const nodeCount = 1000;
+  const servers = 3;
+  const nodes = Array.from({ length: nodeCount }, (_, i) =>
+    i < servers ? { name: `server-${i}`, profile: 'pi5-16gb', role: 'server' as const, storage: 'nvme' } : { name: `agent-${i}`, profile: 'pi5-8gb', role: 'agent' as const },
+  );
+  const cluster = clusterFromDefinition({ name: 'large', k3s: { datastore: 'embedded-etcd', serverArgs: ['--disable=traefik'] }, nodes }, 'bench', { profiles });
+  const deployments = 300;
+  const objects: KubernetesObject[] = Array.from({ length: deployments }, (_, i) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: `svc-${i}`, namespace: 'default' },
+    spec: {
+      replicas: 100,
+      selector: { matchLabels: { app: `svc-${i}` } },
+      template: {
+        metadata: { labels: { app: `svc-${i}` }, annotations: { 'twin.dev/memory-usage': '24Mi' } },
+        spec: { containers: [{ name: 'app', image: 'nginx:1.27-alpine', resources: { requests: { cpu: '20m', memory: '32Mi' } } }] },
+      },
+    },
+  })) as KubernetesObject[];
+  const sim = createSimulation({ cluster, objects, seed: 11, sampleInterval: 30 });
+  sim.at(1800, 0, () => {
+    for (let i = 100; i < 110; i++) sim.powerOff(sim.node(`agent-${i}`), 'bench');
+  });
+  const { wallSeconds, peakHeapBytes } = timed(sim, hour);
+  const pods = sim.workloads.reduce((n, w) => n + w.pods.size, 0);
+  return {
+    benchmark: 'large-1000-nodes-30000-pods-1h',
+    nodes: sim.clusterNodes.length,
+    pods,
+    events: sim.events.length,
+    virtualSeconds: hour,
+    wallSeconds: Number(wallSeconds.toFixed(3)),
+    virtualToWall: Math.round(hour / wallSeconds),
+    peakHeapMiB: Math.round(peakHeapBytes / 1048576),
+    rssMiB: Math.round(process.memoryUsage().rss / 1048576),
+    target: { wallSeconds: '<= 10', peakHeapMiB: '<= 1024' },
+  };
+}
+
+const only = process.argv[2];
+if (!only || only === 'seed') console.log(JSON.stringify(await seedCluster()));
+if (!only || only === 'large') console.log(JSON.stringify(largeCluster()));

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { broughtUp, cluster, deployment, eventsAfter, podsOf } from '../helpers/sim.js';
+
+const Mi = 1024 * 1024;
+const lean = { k3s: { serverArgs: ['--disable=traefik,servicelb,metrics-server'] } };
+
+function pinned(name: string, requests: Record<string, string> | undefined, limits: Record<string, string> | undefined, usage: string): KubernetesObject {
+  return deployment(name, 1, {
+    ...(requests ? { requests } : {}),
+    ...(limits ? { limits } : {}),
+    annotations: { 'twin.dev/memory-usage': usage },
+    spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } },
+  });
+}
+
+const qosTrio = [
+  pinned('besteffort', undefined, undefined, '100Mi'),
+  pinned('burstable', { cpu: '50m', memory: '50Mi' }, undefined, '100Mi'),
+  pinned('guaranteed', { cpu: '50m', memory: '100Mi' }, { cpu: '50m', memory: '100Mi' }, '90Mi'),
+];
+
+describe('memory', () => {
+  it('a container past its limit is OOMKilled and restarted with the CrashLoopBackOff sequence', () => {
+    const sim = broughtUp(cluster([{ name: 's1', role: 'server' }, { name: 'w1' }]), [
+      deployment('leaky', 1, { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' }, annotations: { 'twin.dev/memory-usage': '64Mi' } }),
+    ]);
+    const t0 = sim.now;
+    sim.growMemory('Deployment/default/leaky', 1 * Mi);
+    sim.runUntil(t0 + 2400);
+    const kills = eventsAfter(sim, t0, 'pod.oomKilled');
+    // 64Mi of headroom at 1Mi/s: the first kill after 64 s.
+    expect(kills[0]!.t - t0).toBeCloseTo(64, 0);
+    const backoffs = eventsAfter(sim, t0, 'pod.backOff').map((e) => e.details?.['backoff']);
+    expect(backoffs.slice(0, 7)).toEqual([10, 20, 40, 80, 160, 300, 300]);
+    // Each restart begins from the baseline again, so kills are 64 s of run time + back-off apart (+ container start).
+    const gap = kills[1]!.t - kills[0]!.t;
+    expect(gap).toBeGreaterThan(64 + 10);
+    expect(gap).toBeLessThan(64 + 10 + 5);
+    const pod = podsOf(sim, 'Deployment/default/leaky')[0]!;
+    expect(pod.apiRestarts).toBe(kills.length);
+    expect(pod.apiPhase).toBe('Running');
+  });
+
+  it('with a memory eviction threshold, node pressure evicts BestEffort, then Burstable, then Guaranteed', () => {
+    const sim = broughtUp(cluster([{ name: 's1', role: 'server' }, { name: 'w1', profile: 'pi4b-1gb' }], { ...lean, settings: { evictionHardMemoryAvailable: '100Mi' } }), qosTrio);
+    const node = sim.node('w1');
+    const t0 = sim.now;
+    for (const fill of [200, 300, 420]) {
+      sim.fillMemory(node, fill * Mi);
+      sim.runUntil(sim.now + 60);
+    }
+    const order = eventsAfter(sim, t0, 'pod.evicted').map((e) => /default\/(\w+)-/.exec(e.subject)?.[1]).filter((n) => n && ['besteffort', 'burstable', 'guaranteed'].includes(n));
+    expect(order.slice(0, 3)).toEqual(['besteffort', 'burstable', 'guaranteed']);
+    expect(eventsAfter(sim, t0, 'node.condition', /node\/w1/).some((e) => e.details?.['type'] === 'MemoryPressure')).toBe(true);
+    expect(eventsAfter(sim, t0, 'node.oomKiller')).toHaveLength(0);
+    // Evicted pods are replaced by their ReplicaSets.
+    expect(eventsAfter(sim, t0, 'pod.created', /besteffort/).some((e) => e.details?.['replacement'] === true)).toBe(true);
+  });
+
+  it('with K3s defaults (no memory threshold) the kernel OOM killer acts instead, in oom_score_adj order', () => {
+    const sim = broughtUp(cluster([{ name: 's1', role: 'server' }, { name: 'w1', profile: 'pi4b-1gb' }], lean), qosTrio);
+    expect(sim.settings.evictionHardMemoryAvailable).toBeNull();
+    const node = sim.node('w1');
+    const t0 = sim.now;
+    for (const fill of [300, 400, 560]) {
+      sim.fillMemory(node, fill * Mi);
+      sim.runUntil(sim.now + 5);
+    }
+    const victims = eventsAfter(sim, t0, 'node.oomKiller').map((e) => String(e.details?.['victim']).split('-')[0]);
+    const firstSeen = (name: string) => victims.indexOf(name);
+    expect(firstSeen('besteffort')).toBe(0);
+    expect(firstSeen('burstable')).toBeGreaterThan(firstSeen('besteffort'));
+    expect(firstSeen('guaranteed')).toBeGreaterThan(firstSeen('burstable'));
+    expect(eventsAfter(sim, t0, 'pod.evicted')).toHaveLength(0);
+    const adj = eventsAfter(sim, t0, 'node.oomKiller').map((e) => e.details?.['oomScoreAdj']);
+    expect(adj[0]).toBe(1000);
+    expect(adj).toContain(-997);
+  });
+});
