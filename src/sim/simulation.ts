@@ -129,7 +129,16 @@ export class Simulation {
 
   emit(kind: TimelineEventKind, subject: string, view: TimelineView, message: string, details?: Record<string, DetailValue>): void {
     const t = Math.round(this.now * 1000) / 1000;
-    this.events.push(details ? { t, kind, subject, view, message, details } : { t, kind, subject, view, message });
+    const event: TimelineEvent = details ? { t, kind, subject, view, message, details } : { t, kind, subject, view, message };
+    this.events.push(event);
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private readonly listeners: Array<(event: TimelineEvent) => void> = [];
+
+  /** Calls `listener` with every event from now on (scenario triggers, live views). */
+  onEvent(listener: (event: TimelineEvent) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Asks for one pass of controllers, scheduler and service endpoints at the end of this instant. */

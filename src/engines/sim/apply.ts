@@ -1,0 +1,74 @@
+/** What each fault does to the model. */
+import { parseBytes, parseDuration, parseRate } from '../../model/units.js';
+import type { Fault } from '../../scenario/faults.js';
+import type { Simulation } from '../../sim/simulation.js';
+import { Priority } from '../../sim/simulation.js';
+
+function workloadKey(sim: Simulation, wanted: string): string {
+  for (const w of sim.workloads) {
+    const key = w.spec.key;
+    const [, namespace, name] = key.split('/');
+    if (key === wanted || `${namespace}/${name}` === wanted || name === wanted) return key;
+  }
+  return wanted;
+}
+
+export function applyFault(sim: Simulation, fault: Fault, label: string): void {
+  switch (fault.kind) {
+    case 'power-off':
+      return sim.powerOff(sim.node(fault.node), label);
+    case 'power-on':
+      return sim.powerOn(sim.node(fault.node), label);
+    case 'reboot':
+      return sim.reboot(sim.node(fault.node));
+    case 'k3s-restart':
+      return sim.restartK3s(sim.node(fault.node));
+    case 'control-plane-down':
+      for (const server of fault.servers?.map((s) => sim.node(s)) ?? sim.servers) sim.stopK3s(server, label);
+      return;
+    case 'control-plane-up':
+      for (const server of fault.servers?.map((s) => sim.node(s)) ?? sim.servers) sim.startK3s(server);
+      return;
+    case 'rancher-down':
+      return sim.rancherDown();
+    case 'rancher-up':
+      return sim.rancherUp();
+    case 'memory-leak':
+      return sim.growMemory(workloadKey(sim, fault.workload), parseBytes(fault.rate.replace(/\/s$/, '')));
+    case 'memory-fill':
+      return sim.fillMemory(sim.node(fault.node), parseBytes(fault.amount));
+    case 'partition':
+      return sim.partition(fault.groups);
+    case 'heal-partition':
+      return sim.healPartition();
+    case 'link-degrade': {
+      const node = sim.node(fault.node);
+      const factor = typeof fault.bandwidth === 'number' ? fault.bandwidth : Math.min(1, parseRate(fault.bandwidth) / node.spec.network.throughput.value);
+      return sim.degradeLink(node, factor);
+    }
+    case 'link-restore':
+      return sim.degradeLink(sim.node(fault.node), 1);
+    case 'slow-storage':
+      return sim.slowStorage(sim.node(fault.node), parseDuration(fault.latency));
+    case 'storage-restore':
+      return sim.slowStorage(sim.node(fault.node), null);
+    case 'disk-full':
+      return sim.diskFull(sim.node(fault.node), true);
+    case 'disk-free':
+      return sim.diskFull(sim.node(fault.node), false);
+    case 'site-power-cut':
+      for (const node of sim.nodes) sim.powerOff(node, label);
+      return;
+    case 'site-power-restore': {
+      const interval = fault.interval !== undefined ? parseDuration(fault.interval) : 0;
+      const order = fault.order?.map((n) => sim.node(n)) ?? [...sim.servers, ...sim.nodes.filter((n) => n.inCluster && !n.isServer), ...sim.nodes.filter((n) => !n.inCluster)];
+      const rest = sim.nodes.filter((n) => !order.includes(n));
+      [...order, ...rest].forEach((node, i) => sim.after(i * interval, Priority.fault, () => sim.powerOn(node, label)));
+      return;
+    }
+    case 'scale':
+      return sim.scale(workloadKey(sim, fault.workload), fault.replicas);
+    case 'rollout-restart':
+      return sim.rollout(workloadKey(sim, fault.workload));
+  }
+}

@@ -1,0 +1,70 @@
+/** The embedded engine: the discrete-event model, orders of magnitude faster than real time. */
+import type { TimelineEvent } from '../../model/timeline.js';
+import { describeFault, inverse } from '../../scenario/faults.js';
+import type { PlannedFault } from '../../scenario/load.js';
+import { createSimulation } from '../../sim/index.js';
+import { Priority, type Simulation } from '../../sim/simulation.js';
+import type { Engine, EngineResult, RunObserver, RunPlan } from '../engine.js';
+import { applyFault } from './apply.js';
+
+function matches(event: TimelineEvent, trigger: { kind: string; subject?: string; details?: Readonly<Record<string, string | number | boolean>> }): boolean {
+  if (event.kind !== trigger.kind) return false;
+  if (trigger.subject !== undefined && event.subject !== trigger.subject) return false;
+  for (const [key, value] of Object.entries(trigger.details ?? {})) if (event.details?.[key] !== value) return false;
+  return true;
+}
+
+function inject(sim: Simulation, planned: PlannedFault): void {
+  sim.emit('fault.injected', `fault/${planned.id}`, 'truth', `fault ${planned.id}: ${describeFault(planned.fault)}`, { fault: planned.fault.kind });
+  applyFault(sim, planned.fault, `fault ${planned.id}`);
+  const revert = inverse(planned.fault);
+  if (planned.revertAfter !== null && revert) {
+    sim.after(planned.revertAfter, Priority.fault, () => {
+      sim.emit('fault.healed', `fault/${planned.id}`, 'truth', `fault ${planned.id} healed: ${describeFault(revert)}`, { fault: revert.kind });
+      applyFault(sim, revert, `fault ${planned.id} healed`);
+    });
+  }
+}
+
+export const simEngine: Engine = {
+  name: 'sim',
+  description: 'embedded discrete-event model of K3s on Pi hardware (virtual clock)',
+  check: () => Promise.resolve({ available: true }),
+  run(plan: RunPlan, observer?: RunObserver): Promise<EngineResult> {
+    const sim = createSimulation({ cluster: plan.cluster, objects: plan.objects, seed: plan.seed, sampleInterval: plan.sampleInterval });
+    if (observer?.onEvent) sim.onEvent(observer.onEvent);
+    const ready = sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, plan.bringUpTimeout);
+    const phaseStart = sim.now;
+    if (ready === null) {
+      sim.emit('bringup.step', 'bringup', 'api', `bring-up incomplete after ${plan.bringUpTimeout} s; faults start anyway`, { step: 'timeout' });
+    }
+    for (const planned of plan.faults) {
+      const at = planned.at;
+      if (typeof at === 'number') {
+        sim.at(phaseStart + at, Priority.fault, () => inject(sim, planned));
+        continue;
+      }
+      let fired = false;
+      sim.onEvent((event) => {
+        if (fired || event.t < phaseStart || !matches(event, at.after)) return;
+        fired = true;
+        sim.after(at.delay, Priority.fault, () => inject(sim, planned));
+      });
+    }
+    const phaseEnd = phaseStart + plan.duration;
+    sim.runUntil(phaseEnd);
+    sim.emit('run.finished', 'cluster', 'truth', `run finished after ${plan.duration} s of faults and observation`);
+    return Promise.resolve({
+      timeline: sim.timeline(),
+      phaseStart,
+      phaseEnd,
+      bringUp: {
+        apiAvailable: sim.bringUp.apiFirstAvailable,
+        clusterReady: sim.bringUp.clusterReady,
+        workloadsReady: sim.bringUp.workloadsReady,
+        rancherImported: sim.bringUp.rancherImported,
+        nodeReady: Object.fromEntries(sim.bringUp.nodeReady),
+      },
+    });
+  },
+};

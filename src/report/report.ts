@@ -1,0 +1,82 @@
+/**
+ * The run report: one versioned JSON document holding the scenario, the verdicts and the
+ * whole timeline, from which every other format is rendered (`twin report`). For the sim
+ * engine it is byte-identical for the same scenario and seed: it holds no wall-clock time.
+ */
+import type { BringUpSummary, EngineResult } from '../engines/engine.js';
+import type { Timeline } from '../model/timeline.js';
+import type { Verdict } from '../scenario/expectations.js';
+import type { LoadedScenario } from '../scenario/load.js';
+
+export const reportApiVersion = 'twin/v1alpha1';
+
+export interface RunReport {
+  readonly apiVersion: typeof reportApiVersion;
+  readonly kind: 'RunReport';
+  readonly scenario: { readonly name: string; readonly file: string; readonly description: string };
+  readonly engine: string;
+  readonly seed: number;
+  readonly status: 'pass' | 'fail';
+  readonly summary: { readonly total: number; readonly passed: number; readonly failed: number };
+  readonly cluster: {
+    readonly name: string;
+    readonly k3sVersion: string;
+    readonly datastore: string;
+    readonly nodes: ReadonlyArray<{ name: string; role: string; profile: string; board: string; storage: string; network: string }>;
+  };
+  readonly bringUp: BringUpSummary;
+  /** Faults start at `start` (bring-up complete) and observation ends at `end`, seconds from power-on. */
+  readonly phase: { readonly start: number; readonly end: number };
+  readonly faults: ReadonlyArray<{ id: string; description: string; injectedAt: number | null; healedAt: number | null }>;
+  readonly expectations: readonly Verdict[];
+  /** Objects kept from the manifests but not simulated. */
+  readonly notModelled: readonly string[];
+  readonly timeline: Timeline;
+}
+
+export function buildReport(scenario: LoadedScenario, engine: string, result: EngineResult, verdicts: readonly Verdict[]): RunReport {
+  const passed = verdicts.filter((v) => v.status === 'pass').length;
+  const eventTime = (kind: string, id: string) => result.timeline.events.find((e) => e.kind === kind && e.subject === `fault/${id}`)?.t ?? null;
+  return {
+    apiVersion: reportApiVersion,
+    kind: 'RunReport',
+    scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
+    engine,
+    seed: scenario.seed,
+    status: passed === verdicts.length ? 'pass' : 'fail',
+    summary: { total: verdicts.length, passed, failed: verdicts.length - passed },
+    cluster: {
+      name: scenario.cluster.name,
+      k3sVersion: scenario.cluster.k3s.version,
+      datastore: scenario.cluster.k3s.datastore,
+      nodes: scenario.cluster.nodes.map((n) => ({
+        name: n.name,
+        role: n.role,
+        profile: n.profile.metadata.name,
+        board: n.profile.metadata.displayName,
+        storage: n.storage.name,
+        network: `${n.network.name} (${n.network.type})`,
+      })),
+    },
+    bringUp: result.bringUp,
+    phase: { start: round(result.phaseStart), end: round(result.phaseEnd) },
+    faults: scenario.faults.map((f) => ({
+      id: f.id,
+      description: result.timeline.events.find((e) => e.kind === 'fault.injected' && e.subject === `fault/${f.id}`)?.message ?? `fault ${f.id} (never fired)`,
+      injectedAt: eventTime('fault.injected', f.id),
+      healedAt: eventTime('fault.healed', f.id),
+    })),
+    expectations: verdicts,
+    notModelled: scenario.notModelled,
+    timeline: result.timeline,
+  };
+}
+
+function round(t: number): number {
+  return Math.round(t * 1000) / 1000;
+}
+
+/** Serialises a report; stable key order and numbers make identical runs byte-identical. */
+export function reportJson(report: RunReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

@@ -1,0 +1,51 @@
+/**
+ * Runs a scenario on an engine and judges its expectations: the library behind `twin run`.
+ */
+import { engineFor } from '../engines/registry.js';
+import type { RunObserver } from '../engines/engine.js';
+import type { ClusterLoadOptions } from '../model/load-cluster.js';
+import { buildReport, type RunReport } from '../report/report.js';
+import { judge, AnchorError } from './expectations.js';
+import { loadScenarioFile, type LoadedScenario } from './load.js';
+import { ConfigError } from '../errors.js';
+
+export interface RunOptions extends ClusterLoadOptions {
+  /** `sim` (default) or `k3d`. */
+  readonly engine?: string;
+  /** Overrides the scenario's seed. */
+  readonly seed?: number;
+  readonly observer?: RunObserver;
+}
+
+export async function runScenario(scenario: LoadedScenario, options: RunOptions = {}): Promise<RunReport> {
+  const engineName = options.engine ?? 'sim';
+  const engine = await engineFor(engineName);
+  const result = await engine.run(
+    {
+      cluster: scenario.cluster,
+      objects: scenario.objects,
+      faults: scenario.faults,
+      duration: scenario.duration,
+      seed: scenario.seed,
+      bringUpTimeout: scenario.bringUpTimeout,
+      sampleInterval: scenario.sampleInterval,
+    },
+    options.observer,
+  );
+  const context = { phaseStart: result.phaseStart, phaseEnd: result.phaseEnd };
+  const verdicts = scenario.expectations.map((expectation) => {
+    try {
+      return judge(expectation, expectation.id, result.timeline, context);
+    } catch (error) {
+      if (error instanceof AnchorError) throw ConfigError.single(scenario.file, `expect ${expectation.id}`, error.message, 'name a fault id of this scenario');
+      throw error;
+    }
+  });
+  return buildReport(scenario, engine.name, result, verdicts);
+}
+
+/** Loads and runs a scenario file. */
+export async function runScenarioFile(path: string, options: RunOptions = {}): Promise<RunReport> {
+  const scenario = await loadScenarioFile(path, { ...options, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  return runScenario(scenario, options);
+}
