@@ -58,6 +58,12 @@ export function formatProblem(file: string, problem: InputProblem): string {
   return `${where}: ${problem.message}${fix}`;
 }
 
+/** The run worked; the cluster did not behave as the scenario expected. */
+export class ExpectationsFailedError extends Error {
+  override readonly name = 'ExpectationsFailedError';
+  readonly exitCode = ExitCode.expectationsFailed;
+}
+
 export class EngineUnavailableError extends Error {
   override readonly name = 'EngineUnavailableError';
   readonly exitCode = ExitCode.engineUnavailable;
@@ -83,8 +89,8 @@ export class BugError extends Error {
 }
 
 /** Errors the user or the environment must act on; anything else is reported as a bug. */
-export type UserFacingError = ConfigError | EngineUnavailableError | ExternalCommandError;
+export type UserFacingError = ConfigError | EngineUnavailableError | ExternalCommandError | ExpectationsFailedError;
 
 export function isUserFacing(error: unknown): error is UserFacingError {
-  return error instanceof ConfigError || error instanceof EngineUnavailableError || error instanceof ExternalCommandError;
+  return error instanceof ConfigError || error instanceof EngineUnavailableError || error instanceof ExternalCommandError || error instanceof ExpectationsFailedError;
 }

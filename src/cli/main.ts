@@ -3,6 +3,8 @@ import yargs from 'yargs';
 import { ExitCode, isUserFacing } from '../errors.js';
 import { profilesCommand } from './commands/profiles.js';
 import { validateCommand } from './commands/validate.js';
+import { runCommand } from './commands/run.js';
+import { reportCommand } from './commands/report.js';
 import { writeErr } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -24,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
   const cli = yargs(argv)
     .scriptName('twin')
     .usage('$0 <command> [options]\n\nA digital twin for K3s clusters built from Raspberry Pis.')
+    .command(runCommand)
+    .command(reportCommand)
     .command(profilesCommand)
     .command(validateCommand)
     .demandCommand(1, 'name a command; twin --help lists them')

@@ -1,0 +1,67 @@
+import type { Argv, CommandModule } from 'yargs';
+import { ConfigError, ExpectationsFailedError } from '../../errors.js';
+import type { RunReport } from '../../report/report.js';
+import { renderJunit } from '../../report/junit.js';
+import { reportJson } from '../../report/report.js';
+import { writeFileAtomic, writeRunDirectory } from '../../report/write.js';
+import { loadScenarioFile } from '../../scenario/load.js';
+import { runScenario } from '../../scenario/run.js';
+import { displayPath } from '../../profiles/loader.js';
+import { formatDuration } from '../../model/units.js';
+import { writeErr, writeOut } from '../output.js';
+import { liveViewWanted, showLiveView } from '../live.js';
+
+interface RunArgs {
+  readonly files: string[];
+  readonly engine: string;
+  readonly seed?: number;
+  readonly out: string;
+  readonly json: boolean;
+  readonly junit?: string;
+  readonly quiet: boolean;
+  readonly 'profiles-dir': string[];
+}
+
+function summaryLine(report: RunReport, dir: string | null): string {
+  const verdict = report.status === 'pass' ? 'PASS' : 'FAIL';
+  return `${verdict} ${report.scenario.name}: ${report.summary.passed}/${report.summary.total} expectations hold (engine ${report.engine}, seed ${report.seed})${dir ? ` — ${displayPath(dir)}/report.html` : ''}`;
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <files..>',
+  describe: 'Bring a cluster up, inject the scenario\'s faults and report observed against expected behaviour',
+  builder: (yargs: Argv) =>
+    yargs
+      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'scenario files (defineScenario)' })
+      .option('engine', { type: 'string', default: 'sim', describe: 'sim (embedded model) or k3d (real K3s in Docker)' })
+      .option('seed', { type: 'number', describe: "override the scenario's seed" })
+      .option('out', { type: 'string', default: 'reports', describe: 'directory for reports/<scenario>/<run-id>/' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the report JSON to stdout' })
+      .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no live view or progress lines' })
+      .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
+      .example('$0 run scenarios/control-plane-down.ts', 'run on the embedded sim engine')
+      .example('$0 run scenarios/*.ts --junit reports/junit.xml --quiet', 'every scenario, JUnit for CI'),
+  handler: async (args) => {
+    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) throw ConfigError.single('--seed', '', `"${args.seed}" is not a seed`, 'use a non-negative integer');
+    // Load every scenario before running any: bad input fails fast and writes nothing.
+    const scenarios = [];
+    for (const file of args.files) scenarios.push(await loadScenarioFile(file, { profileDirs: args['profiles-dir'], ...(args.seed !== undefined ? { seed: args.seed } : {}) }));
+    const reports: RunReport[] = [];
+    const live = !args.quiet && !args.json && liveViewWanted();
+    for (const scenario of scenarios) {
+      const startedAt = new Date();
+      if (!args.quiet && !live) writeErr(`twin: running ${scenario.name} on ${args.engine} (${scenario.cluster.nodes.length} machines, ${formatDuration(scenario.duration)} of faults, seed ${scenario.seed})`);
+      const report = await runScenario(scenario, { engine: args.engine });
+      reports.push(report);
+      const dir = writeRunDirectory(report, args.out, startedAt);
+      if (live) await showLiveView(report);
+      if (args.json) writeOut(reportJson(report).trimEnd());
+      else writeOut(summaryLine(report, dir));
+      if (!args.quiet && !args.json) for (const v of report.expectations.filter((e) => e.status === 'fail')) writeErr(`  ✘ ${v.description}: expected ${v.expected}; observed ${v.observed} — ${v.explanation}`);
+    }
+    if (args.junit) writeFileAtomic(args.junit, renderJunit(reports));
+    const failed = reports.filter((r) => r.status === 'fail');
+    if (failed.length > 0) throw new ExpectationsFailedError(`${failed.length} of ${reports.length} scenario(s) failed their expectations: ${failed.map((r) => r.scenario.name).join(', ')}`);
+  },
+};

@@ -1,0 +1,43 @@
+/** report.md: observed against expected first, then bring-up, faults and the notable timeline. */
+import { formatDuration } from '../model/units.js';
+import { notableEvents, when } from './format.js';
+import type { RunReport } from './report.js';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function renderMarkdown(report: RunReport): string {
+  const lines: string[] = [];
+  const { summary } = report;
+  lines.push(`# ${report.scenario.name}: ${report.status === 'pass' ? 'PASS' : 'FAIL'} (${summary.passed}/${summary.total} expectations hold)`, '');
+  if (report.scenario.description) lines.push(report.scenario.description, '');
+  lines.push(
+    `Cluster **${report.cluster.name}** (${report.cluster.nodes.length} machines, K3s ${report.cluster.k3sVersion}, ${report.cluster.datastore}) · engine \`${report.engine}\` · seed ${report.seed} · scenario \`${report.scenario.file}\``,
+    '',
+    '## Observed vs expected',
+    '',
+    '| verdict | expectation | expected | observed | why |',
+    '|---|---|---|---|---|',
+  );
+  for (const v of report.expectations) {
+    lines.push(`| ${v.status === 'pass' ? '✅ pass' : '❌ FAIL'} | ${cell(v.description)} | ${cell(v.expected)} | ${cell(v.observed)} | ${cell(v.explanation)} |`);
+  }
+  const b = report.bringUp;
+  const at = (t: number | null) => (t === null ? 'not reached' : formatDuration(t));
+  lines.push('', '## Bring-up', '', '| milestone | after power-on |', '|---|---|');
+  lines.push(`| Kubernetes API available | ${at(b.apiAvailable)} |`, `| all nodes Ready (cluster ready) | ${at(b.clusterReady)} |`, `| workloads ready | ${at(b.workloadsReady)} |`);
+  if (b.rancherImported !== null) lines.push(`| imported into Rancher | ${at(b.rancherImported)} |`);
+  lines.push('', '| node | board | role | storage | Ready after |', '|---|---|---|---|---|');
+  for (const n of report.cluster.nodes) lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | ${b.nodeReady[n.name] !== undefined ? formatDuration(b.nodeReady[n.name] ?? 0) : '—'} |`);
+  lines.push('', '## Faults', '');
+  if (report.faults.length === 0) lines.push('No faults: bring-up and steady state only.');
+  else {
+    lines.push('| id | injected | healed | what |', '|---|---|---|---|');
+    for (const f of report.faults) lines.push(`| ${f.id} | ${f.injectedAt === null ? 'never' : when(report, f.injectedAt)} | ${f.healedAt === null ? '—' : when(report, f.healedAt)} | ${cell(f.description)} |`);
+  }
+  if (report.notModelled.length > 0) lines.push('', `Kept from the manifests but not simulated: ${report.notModelled.join(', ')}.`);
+  const { events, omitted } = notableEvents(report);
+  lines.push('', '## Timeline', '', 'T+ counts from the start of faults (bring-up complete). `api` is what kubectl shows; `truth` is what really happened.', '', '| time | view | event |', '|---|---|---|');
+  for (const e of events) lines.push(`| ${when(report, e.t)} | ${e.view} | ${cell(e.message)} |`);
+  if (omitted > 0) lines.push('', `…and ${omitted} more events in report.json.`);
+  return `${lines.join('\n')}\n`;
+}
