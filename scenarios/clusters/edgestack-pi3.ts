@@ -7,7 +7,7 @@
  */
 import { defineCluster } from 'twin';
 
-const workers = ['dcn2', 'dcn3', 'dcn4', 'dcn5', 'dcn6', 'dcn7'] as const;
+const workers = ['dcn3', 'dcn4', 'dcn5', 'dcn6', 'dcn7'] as const;
 
 export default defineCluster({
   name: 'edgestack-pi3',
@@ -17,6 +17,8 @@ export default defineCluster({
   nodes: [
     { name: 'dcn0', profile: 'x86-minipc', role: 'rancher', ip: '192.168.1.100', description: 'Rancher in Docker' },
     { name: 'dcn1', profile: 'pi3bplus', role: 'server', ip: '192.168.1.101' },
-    ...workers.map((name, i) => ({ name, profile: 'pi3bplus', role: 'agent' as const, ip: `192.168.1.${102 + i}` })),
+    // dcn2 boots from a USB SSD and carries the database (label storage=ssd).
+    { name: 'dcn2', profile: 'pi3bplus', role: 'agent', storage: 'usb-ssd', ip: '192.168.1.102', labels: { storage: 'ssd' } },
+    ...workers.map((name, i) => ({ name, profile: 'pi3bplus', role: 'agent' as const, ip: `192.168.1.${103 + i}` })),
   ],
 });

@@ -22,7 +22,7 @@ export type Expectation<N extends string = string> = Base &
     | { readonly kind: 'node-condition'; readonly node: N; readonly status: 'Ready' | 'NotReady'; readonly after?: Anchor; readonly within: string | number; readonly notBefore?: string | number }
     | { readonly kind: 'pods-ready'; readonly workload: string; readonly atLeast: number; readonly from?: Anchor; readonly to?: Anchor }
     | { readonly kind: 'no-scheduling'; readonly from: Anchor; readonly to?: Anchor }
-    | { readonly kind: 'service-availability'; readonly service: string; readonly atLeast: number; readonly from?: Anchor; readonly to?: Anchor }
+    | { readonly kind: 'service-availability'; readonly service: string; readonly atLeast?: number; readonly atMost?: number; readonly from?: Anchor; readonly to?: Anchor }
     | { readonly kind: 'oom-killed'; readonly workload: string; readonly after?: Anchor; readonly within?: string | number; readonly backoff?: boolean }
     | { readonly kind: 'no-oom-kills'; readonly from?: Anchor; readonly to?: Anchor }
     | { readonly kind: 'workloads-unaffected'; readonly from?: Anchor; readonly to?: Anchor; readonly workloads?: readonly string[] }
@@ -245,8 +245,11 @@ export function judge(expectation: Expectation, id: string, timeline: Timeline, 
       const outages = index.outages(e.service, from, to);
       const down = outages.reduce((sum, [a, b]) => sum + (Math.min(b, to) - a), 0);
       const ratio = to > from ? 1 - down / (to - from) : 1;
-      const pass = ratio >= e.atLeast - 1e-9;
-      const expected = `service ${e.service} available ≥ ${(e.atLeast * 100).toFixed(2)} % ${windowText(index, from, to)}`;
+      const atLeast = e.atLeast ?? 0;
+      const atMost = e.atMost ?? 1;
+      const pass = ratio >= atLeast - 1e-9 && ratio <= atMost + 1e-9;
+      const bound = e.atMost !== undefined && e.atLeast === undefined ? `≤ ${(atMost * 100).toFixed(2)} %` : e.atMost !== undefined ? `between ${(atLeast * 100).toFixed(2)} % and ${(atMost * 100).toFixed(2)} %` : `≥ ${(atLeast * 100).toFixed(2)} %`;
+      const expected = `service ${e.service} available ${bound} ${windowText(index, from, to)}`;
       const observed = `${(ratio * 100).toFixed(2)} %${outages.length ? `, ${outages.length} outage(s), longest ${fmt(Math.max(...outages.map(([a, b]) => Math.min(b, to) - a)))}` : ', no outage'}`;
       return verdict(id, e, pass, expected, observed, outages.length === 0 ? 'at least one endpoint answered throughout' : `down ${fmt(down)} in total, first at ${fmt((outages[0]?.[0] ?? 0) - context.phaseStart)}`);
     }
@@ -255,8 +258,12 @@ export function judge(expectation: Expectation, id: string, timeline: Timeline, 
       const limit = e.within !== undefined ? seconds(e.within) : context.phaseEnd - anchor;
       const pods = index.podsOf(e.workload);
       const kills = index.between(anchor, anchor + limit, (ev) => ev.kind === 'pod.oomKilled' && pods.has(ev.subject));
-      const backoffs = index.between(anchor, context.phaseEnd, (ev) => ev.kind === 'pod.backOff' && pods.has(ev.subject) && ev.details?.['reason'] === 'CrashLoopBackOff').map((ev) => Number(ev.details?.['backoff']));
-      const doubling = backoffs.every((b, i) => i === 0 || b === Math.min((backoffs[i - 1] ?? b) * 2, 300) || b === 10);
+      const backoffEvents = index.between(anchor, context.phaseEnd, (ev) => ev.kind === 'pod.backOff' && pods.has(ev.subject) && ev.details?.['reason'] === 'CrashLoopBackOff');
+      const perPod = new Map<string, number[]>();
+      for (const ev of backoffEvents) perPod.set(ev.subject, [...(perPod.get(ev.subject) ?? []), Number(ev.details?.['backoff'])]);
+      // Each container doubles its own back-off up to 300 s (a reset to 10 s after a long healthy run is allowed).
+      const doubling = [...perPod.values()].every((list) => list.every((b, i) => i === 0 || b === Math.min((list[i - 1] ?? b) * 2, 300) || b === 10));
+      const backoffs = [...perPod.values()][0] ?? [];
       const pass = kills.length > 0 && (!e.backoff || (backoffs.length > 0 && doubling));
       const expected = `${e.workload} OOMKilled within ${fmt(limit)} of ${anchorName(e)}${e.backoff ? ', restarted with CrashLoopBackOff back-off' : ''}`;
       const observed = kills.length ? `${kills.length} OOM kill(s), first after ${fmt((kills[0]?.t ?? 0) - anchor)}; back-off ${backoffs.slice(0, 6).join(', ')}${backoffs.length > 6 ? '…' : ''} s` : 'no OOM kill';
@@ -273,7 +280,8 @@ export function judge(expectation: Expectation, id: string, timeline: Timeline, 
       const to = index.resolve(e.to, 'end');
       const disruptive = new Set(['pod.terminating', 'pod.stopped', 'pod.oomKilled', 'pod.unready', 'pod.evicted', 'pod.backOff', 'pod.failed']);
       const selected = (pod: string) => (e.workloads ? e.workloads.some((w) => index.workloadMatches(index.podWorkload.get(pod), w)) : index.isUserPod(pod));
-      const hits = index.between(from, to, (ev) => (disruptive.has(ev.kind) && selected(ev.subject)) || (ev.kind === 'service.outageStarted' && index.isUserPod(ev.subject.replace(/^service/, 'pod'))));
+      // Service outages count only when the check is about all user workloads (a service's pods are not named in the timeline).
+      const hits = index.between(from, to, (ev) => (disruptive.has(ev.kind) && selected(ev.subject)) || (!e.workloads && ev.kind === 'service.outageStarted' && index.isUserPod(ev.subject.replace(/^service/, 'pod'))));
       const expected = `${e.workloads ? e.workloads.join(', ') : 'user workloads'} unaffected ${windowText(index, from, to)}`;
       return verdict(id, e, hits.length === 0, expected, hits.length ? `${hits.length} disruption(s)` : 'no pod disrupted, no service outage', hits.length ? `first: ${hits[0]?.message} at ${fmt((hits[0]?.t ?? 0) - context.phaseStart)}` : 'every pod kept running and ready');
     }

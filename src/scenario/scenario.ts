@@ -91,7 +91,7 @@ export const expectationSchema = z.discriminatedUnion('kind', [
   x('node-condition', { node: name, status: z.enum(['Ready', 'NotReady']), after: anchor.optional(), within: duration, notBefore: duration.optional() }),
   x('pods-ready', { workload: name, atLeast: z.number().int().nonnegative(), ...window }),
   x('no-scheduling', { from: anchor, to: anchor.optional() }),
-  x('service-availability', { service: name, atLeast: z.number().min(0).max(1), ...window }),
+  x('service-availability', { service: name, atLeast: z.number().min(0).max(1).optional(), atMost: z.number().min(0).max(1).optional(), ...window }).refine((e) => e.atLeast !== undefined || e.atMost !== undefined, { message: 'give atLeast or atMost (a share of time between 0 and 1)', path: ['atLeast'] }),
   x('oom-killed', { workload: name, after: anchor.optional(), within: duration.optional(), backoff: z.boolean().optional() }),
   x('no-oom-kills', window),
   x('workloads-unaffected', { ...window, workloads: z.array(name).optional() }),

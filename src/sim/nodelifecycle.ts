@@ -112,7 +112,11 @@ export class NodeLifecycle {
   /** The kubelet posts Ready=True (status changed, so it is posted at once). */
   private postReady(node: SimNode): void {
     const sim = this.sim;
-    if (node.apiReady === 'True') return;
+    if (node.apiReady === 'True') {
+      // Reconnected before anyone noticed: the condition never changed, but kubectl now sees fresh status.
+      sim.emit('node.condition', `node/${node.name}`, 'api', `${node.name} kubelet posting status again (condition stayed Ready)`, { type: 'Ready', status: 'True', transition: false });
+      return;
+    }
     node.apiReady = 'True';
     node.readyTransitionAt = sim.now;
     sim.emit('node.condition', `node/${node.name}`, 'api', `${node.name} is Ready`, { type: 'Ready', status: 'True' });
