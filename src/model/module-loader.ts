@@ -38,9 +38,10 @@ function moduleError(file: string, error: unknown): ConfigError {
     const where = first.location ? `line ${first.location.line}, column ${first.location.column + 1}` : '';
     return ConfigError.single(file, where, `TypeScript syntax error: ${first.text}`, 'fix the syntax');
   }
-  const message = (err.message ?? String(error)).split('\n').find((line) => line.trim()) ?? 'cannot load';
-  // esbuild's message form: "/abs/file.ts:12:4: ERROR: Expected ..."
-  const located = /:(\d+):(\d+): ERROR: (.*)$/.exec(message);
+  const lines = (err.message ?? String(error)).split('\n').filter((line) => line.trim());
+  const message = lines[0] ?? 'cannot load';
+  // esbuild's form, on a later line: "/abs/file.ts:12:4: ERROR: Expected ..."
+  const located = lines.map((line) => /:(\d+):(\d+): ERROR: (.*)$/.exec(line)).find((m) => m !== null);
   if (located) return ConfigError.single(file, `line ${located[1]}, column ${Number(located[2]) + 1}`, `TypeScript syntax error: ${located[3]}`, 'fix the syntax');
   if (/Cannot find (module|package)/.test(message)) {
     return ConfigError.single(file, 'import', message.replace(/ imported from .*$/, ''), 'check the import path');
