@@ -7,6 +7,8 @@ import { importDefault, moduleExtensions } from './model/module-loader.js';
 import { parseYamlDocuments } from './model/validation.js';
 import { displayPath, parseProfile, readTextFile } from './profiles/loader.js';
 import { dirname } from 'node:path';
+import { resolveScenario } from './scenario/load.js';
+import type { ScenarioInput } from './scenario/scenario.js';
 
 /** What a valid file turned out to be. */
 export interface ValidatedFile {
@@ -26,11 +28,15 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
   const file = displayPath(absolute);
   if (moduleExtensions.test(absolute)) {
     const value = await importDefault(absolute);
+    if (typeof value === 'object' && value !== null && 'expect' in value) {
+      const scenario = await resolveScenario(value as ScenarioInput, file, dirname(absolute), options);
+      return { file, summary: `Scenario ${scenario.name} (${scenario.faults.length} fault${scenario.faults.length === 1 ? '' : 's'}, ${scenario.expectations.length} expectation${scenario.expectations.length === 1 ? '' : 's'}, cluster ${scenario.cluster.name})`, notModelled: scenario.notModelled };
+    }
     if (typeof value === 'object' && value !== null && 'nodes' in value) {
       const cluster = clusterFromDefinition(value as ClusterInput, file, options, dirname(absolute));
       return { file, summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"})`, notModelled: [] };
     }
-    throw ConfigError.single(file, 'export default', 'the default export is not a cluster', 'export defineCluster({...})');
+    throw ConfigError.single(file, 'export default', 'the default export is neither a scenario nor a cluster', 'export defineScenario({...}) or defineCluster({...})');
   }
   const documents = parseYamlDocuments(readTextFile(absolute), file);
   if (documents.length === 0) throw ConfigError.single(file, '', 'the file has no YAML documents', 'add a profile, cluster or Kubernetes manifest');

@@ -49,6 +49,16 @@ describe('twin CLI', () => {
     expect(result.stdout).toContain('ok   scenarios/clusters/edgestack-pi3.ts: Cluster edgestack-pi3 (8 nodes)');
   });
 
+  it('validates scenarios against their clusters', () => {
+    const ok = twin(['validate', 'scenarios/worker-power-loss.ts', 'scenarios/nfs-node-down.ts']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('ok   scenarios/worker-power-loss.ts: Scenario worker-power-loss (1 fault, 7 expectations, cluster edgestack-pi3)');
+    expect(ok.stdout).toMatch(/nfs-node-down\.ts: .* not modelled, kept as is: CronJob\/default\/lego-scraper/);
+    const bad = twin(['validate', 'test/fixtures/scenarios/unknown-node.ts']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/faults\[0\]\.node: no node named "dcn9"/);
+  });
+
   it.each([
     ['malformed YAML', 'a: [1, 2\nb: 3\n', /bad\.yaml: line 2, column 1: YAML syntax error/],
     ['an unknown profile', 'apiVersion: twin/v1alpha1\nkind: Cluster\nmetadata: { name: c }\nspec:\n  nodes: [{ name: a, profile: pi9, role: server }]\n', /bad\.yaml: spec\.nodes\[0\]\.profile: unknown hardware profile "pi9"/],
