@@ -5,6 +5,8 @@ import { profilesCommand } from './commands/profiles.js';
 import { validateCommand } from './commands/validate.js';
 import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
+import { bringupCommand } from './commands/bringup.js';
+import { importCommand } from './commands/import.js';
 import { writeErr } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -28,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nA digital twin for K3s clusters built from Raspberry Pis.')
     .command(runCommand)
     .command(reportCommand)
+    .command(bringupCommand)
+    .command(importCommand)
     .command(profilesCommand)
     .command(validateCommand)
     .demandCommand(1, 'name a command; twin --help lists them')

@@ -56,6 +56,13 @@ export const nodeSchema = z.strictObject({
   labels: labelsSchema.default({}),
   taints: z.array(taintSchema).default([]),
   description: z.string().optional(),
+  /** Per-host install differences (k3s-ansible host vars): a different version or token. */
+  k3s: z
+    .strictObject({
+      version: z.string().regex(/^v1\.(\d+)\.(\d+)(\+k3s\d+)?$/, 'must be a K3s version such as v1.31.4+k3s1').optional(),
+      token: z.string().optional(),
+    })
+    .optional(),
 });
 
 export const datastoreSchema = z.enum(['sqlite', 'embedded-etcd', 'external']);
@@ -119,6 +126,15 @@ export const clusterSpecSchema = z.strictObject({
   /** Directories of extra hardware profiles, relative to the cluster file. */
   profileDirs: z.array(z.string()).default([]),
   settings: settingsOverrideSchema.default({}),
+  /** How the real bring-up goes (seed 000's scripts, k3s-ansible). */
+  bringUp: z
+    .strictObject({
+      /** Enable memory cgroups in cmdline.txt and reboot before installing K3s (Raspberry Pi OS). */
+      prepareOs: z.boolean().default(true),
+      /** Download the k3s binary with the install script (false: air-gapped, binary already present). */
+      downloadK3s: z.boolean().default(true),
+    })
+    .default({ prepareOs: true, downloadK3s: true }),
 });
 
 export const clusterDocumentSchema = z.strictObject({

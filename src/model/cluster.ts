@@ -32,6 +32,7 @@ export interface NodeInput<N extends string = string> {
   /** `key=value:NoSchedule` strings or taint objects. */
   readonly taints?: ReadonlyArray<string | Taint>;
   readonly description?: string;
+  readonly k3s?: { readonly version?: string; readonly token?: string };
 }
 
 /** A cluster as the user writes it in TypeScript; the YAML form carries the same fields under `spec`. */
@@ -50,6 +51,7 @@ export interface ClusterInput<N extends string = string> {
   readonly rancher?: { readonly node: N; readonly version?: string };
   readonly profileDirs?: readonly string[];
   readonly settings?: SettingsInput;
+  readonly bringUp?: { readonly prepareOs?: boolean; readonly downloadK3s?: boolean };
 }
 
 /**
@@ -76,6 +78,10 @@ export interface ClusterNode {
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly Taint[];
   readonly description?: string;
+  /** K3s version this host installs (the cluster's unless the host overrides it). */
+  readonly k3sVersion: string;
+  /** Join token this host uses (the cluster's unless the host overrides it). */
+  readonly token?: string;
 }
 
 /** A validated cluster with every default filled in. */
@@ -95,6 +101,7 @@ export interface Cluster {
   readonly nodes: readonly ClusterNode[];
   readonly rancher?: { readonly node: string; readonly version: string };
   readonly settings: ModelSettings;
+  readonly bringUp: { readonly prepareOs: boolean; readonly downloadK3s: boolean };
 }
 
 /** The K3s release twin assumes when a cluster does not name one. */
@@ -192,6 +199,8 @@ export function resolveCluster(
       labels: { ...wellKnownLabels(node.name, node.role, architecture, datastore, profile), ...node.labels },
       taints: node.taints,
       ...(node.description ? { description: node.description } : {}),
+      k3sVersion: node.k3s?.version ?? version,
+      ...((node.k3s?.token ?? spec.k3s.token) !== undefined ? { token: node.k3s?.token ?? spec.k3s.token } : {}),
     });
   }
 
@@ -242,5 +251,6 @@ export function resolveCluster(
     nodes,
     ...(spec.rancher ? { rancher: spec.rancher } : {}),
     settings: resolveSettings(minor, spec.settings as Record<string, number | boolean | null>),
+    bringUp: spec.bringUp,
   };
 }

@@ -261,6 +261,18 @@ export const settingDefinitions = define({
     default: () => 10,
     source: 'estimate: not documented (calibration.md 2.5)',
   },
+  osPreparationTime: {
+    kind: 'duration',
+    description: 'install script preparing the OS before the cgroup reboot (apt packages, cmdline.txt), on a Pi 4',
+    default: () => 20,
+    source: 'estimate: seed 000 scripts update the OS and enable cgroups (cgroup_memory=1 cgroup_enable=memory, calibration.md 2.5) before rebooting',
+  },
+  k3sBinarySize: {
+    kind: 'bytes',
+    description: 'size of the k3s binary the install script downloads',
+    default: () => 70e6,
+    source: 'estimate: k3s-arm64 release assets are about 60-70 MB',
+  },
   nodeReadyAfterRegistration: {
     kind: 'duration',
     description: 'kubelet registration until it reports Ready (flannel CNI up), on a Pi 4 (scaled by CPU)',

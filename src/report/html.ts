@@ -188,6 +188,10 @@ export function renderHtml(report: RunReport): string {
 <tbody>
 ${rows}
 </tbody></table>
+${report.findings.length ? `<h2>Predicted at bring-up</h2>
+<table><thead><tr><th>severity</th><th>finding</th><th>source</th></tr></thead><tbody>
+${report.findings.map((f) => `<tr class="${f.severity === 'error' ? 'fail' : 'pass'}"><td class="verdict">${f.severity}</td><td>${esc(f.message)}</td><td>${esc(f.source)}</td></tr>`).join('\n')}
+</tbody></table>` : ''}
 <h2>Timeline</h2>
 <div>${legend}</div>
 <figure id="timeline">

@@ -21,13 +21,25 @@ export function renderMarkdown(report: RunReport): string {
   for (const v of report.expectations) {
     lines.push(`| ${v.status === 'pass' ? '✅ pass' : '❌ FAIL'} | ${cell(v.description)} | ${cell(v.expected)} | ${cell(v.observed)} | ${cell(v.explanation)} |`);
   }
+  if (report.findings.length > 0) {
+    lines.push('', '## Predicted at bring-up', '', '| severity | finding | source |', '|---|---|---|');
+    for (const f of report.findings) lines.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${cell(f.message)} | ${cell(f.source)} |`);
+  }
   const b = report.bringUp;
   const at = (t: number | null) => (t === null ? 'not reached' : formatDuration(t));
   lines.push('', '## Bring-up', '', '| milestone | after power-on |', '|---|---|');
   lines.push(`| Kubernetes API available | ${at(b.apiAvailable)} |`, `| all nodes Ready (cluster ready) | ${at(b.clusterReady)} |`, `| workloads ready | ${at(b.workloadsReady)} |`);
   if (b.rancherImported !== null) lines.push(`| imported into Rancher | ${at(b.rancherImported)} |`);
-  lines.push('', '| node | board | role | storage | Ready after |', '|---|---|---|---|---|');
-  for (const n of report.cluster.nodes) lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | ${b.nodeReady[n.name] !== undefined ? formatDuration(b.nodeReady[n.name] ?? 0) : '—'} |`);
+  lines.push('', '| node | board | role | storage | booted | k3s running | registered | Ready |', '|---|---|---|---|---|---|---|---|');
+  for (const n of report.cluster.nodes) {
+    const steps = b.analysis.nodes.find((s) => s.node === n.name);
+    if (!steps) {
+      lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | — | — | — | — |`);
+      continue;
+    }
+    lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | ${at(steps.booted)} | ${at(steps.k3sRunning)} | ${at(steps.registered)} | ${steps.joinRejected ? `never: ${cell(steps.joinRejected)}` : at(steps.ready)} |`);
+  }
+  if (b.analysis.criticalPath.length > 0) lines.push('', 'Critical path:', '', ...b.analysis.criticalPath.map((step) => `- ${cell(step)}`));
   lines.push('', '## Faults', '');
   if (report.faults.length === 0) lines.push('No faults: bring-up and steady state only.');
   else {

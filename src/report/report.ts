@@ -5,6 +5,8 @@
  */
 import type { BringUpSummary, EngineResult } from '../engines/engine.js';
 import type { Timeline } from '../model/timeline.js';
+import type { Finding } from '../model/findings.js';
+import { analyseBringUp, type BringUpAnalysis } from './bringup.js';
 import type { Verdict } from '../scenario/expectations.js';
 import type { LoadedScenario } from '../scenario/load.js';
 
@@ -24,17 +26,19 @@ export interface RunReport {
     readonly datastore: string;
     readonly nodes: ReadonlyArray<{ name: string; role: string; profile: string; board: string; storage: string; network: string }>;
   };
-  readonly bringUp: BringUpSummary;
+  readonly bringUp: BringUpSummary & { readonly analysis: BringUpAnalysis };
   /** Faults start at `start` (bring-up complete) and observation ends at `end`, seconds from power-on. */
   readonly phase: { readonly start: number; readonly end: number };
   readonly faults: ReadonlyArray<{ id: string; description: string; injectedAt: number | null; healedAt: number | null }>;
   readonly expectations: readonly Verdict[];
+  /** Failures and risks predicted from the cluster and manifests before the run. */
+  readonly findings: readonly Finding[];
   /** Objects kept from the manifests but not simulated. */
   readonly notModelled: readonly string[];
   readonly timeline: Timeline;
 }
 
-export function buildReport(scenario: LoadedScenario, engine: string, result: EngineResult, verdicts: readonly Verdict[]): RunReport {
+export function buildReport(scenario: LoadedScenario, engine: string, result: EngineResult, verdicts: readonly Verdict[], findings: readonly Finding[]): RunReport {
   const passed = verdicts.filter((v) => v.status === 'pass').length;
   const eventTime = (kind: string, id: string) => result.timeline.events.find((e) => e.kind === kind && e.subject === `fault/${id}`)?.t ?? null;
   return {
@@ -58,7 +62,7 @@ export function buildReport(scenario: LoadedScenario, engine: string, result: En
         network: `${n.network.name} (${n.network.type})`,
       })),
     },
-    bringUp: result.bringUp,
+    bringUp: { ...result.bringUp, analysis: analyseBringUp(result.timeline, scenario.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent').map((n) => n.name), result.phaseStart) },
     phase: { start: round(result.phaseStart), end: round(result.phaseEnd) },
     faults: scenario.faults.map((f) => ({
       id: f.id,
@@ -67,6 +71,7 @@ export function buildReport(scenario: LoadedScenario, engine: string, result: En
       healedAt: eventTime('fault.healed', f.id),
     })),
     expectations: verdicts,
+    findings,
     notModelled: scenario.notModelled,
     timeline: result.timeline,
   };

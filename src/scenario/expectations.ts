@@ -174,11 +174,11 @@ class TimelineIndex {
   }
 
   between(from: number, to: number, predicate: (e: TimelineEvent) => boolean): TimelineEvent[] {
-    return this.events.filter((e) => e.t >= from - 1e-6 && e.t < to - 1e-6 && predicate(e));
+    return this.events.filter((e) => e.t >= from - 0.0005 && e.t < to - 0.0005 && predicate(e));
   }
 
   firstAfter(from: number, predicate: (e: TimelineEvent) => boolean): TimelineEvent | undefined {
-    return this.events.find((e) => e.t >= from - 1e-6 && predicate(e));
+    return this.events.find((e) => e.t >= from - 0.0005 && predicate(e));
   }
 }
 

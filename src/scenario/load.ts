@@ -180,3 +180,20 @@ export async function loadScenarioFile(path: string, options: ClusterLoadOptions
   const value = await importDefault(absolute);
   return resolveScenario(value as ScenarioInput, displayPath(absolute), dirname(absolute), options);
 }
+
+/** A scenario that only brings a cluster up (`twin bringup`): no faults, one expectation. */
+export async function bringUpScenario(clusterPath: string, workloadPaths: readonly string[], options: ClusterLoadOptions & { seed?: number; timeout?: number } = {}): Promise<LoadedScenario> {
+  const absolute = resolve(clusterPath);
+  const file = displayPath(absolute);
+  const input: ScenarioInput = {
+    name: `${basename(file).replace(/\.(ya?ml|ts|mts|js|mjs)$/, '')}-bringup`,
+    description: `Bring-up of ${file}`,
+    cluster: absolute,
+    workloads: workloadPaths.map((p) => resolve(p)),
+    duration: 0,
+    seed: options.seed ?? 1,
+    bringUp: { timeout: options.timeout ?? defaultBringUpTimeout },
+    expect: [{ id: 'bring-up', kind: 'bring-up-within', within: options.timeout ?? defaultBringUpTimeout, description: 'the bring-up completes: every node Ready, every workload at its desired state' }],
+  };
+  return resolveScenario(input, file, dirname(absolute), options);
+}

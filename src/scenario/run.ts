@@ -8,6 +8,8 @@ import { buildReport, type RunReport } from '../report/report.js';
 import { judge, AnchorError } from './expectations.js';
 import { loadScenarioFile, type LoadedScenario } from './load.js';
 import { ConfigError } from '../errors.js';
+import { bringUpFindings } from '../model/findings.js';
+import { readWorkloads } from '../model/workloads.js';
 
 export interface RunOptions extends ClusterLoadOptions {
   /** `sim` (default) or `k3d`. */
@@ -41,7 +43,7 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions 
       throw error;
     }
   });
-  return buildReport(scenario, engine.name, result, verdicts);
+  return buildReport(scenario, engine.name, result, verdicts, bringUpFindings(scenario.cluster, readWorkloads(scenario.objects)));
 }
 
 /** Loads and runs a scenario file. */

@@ -263,6 +263,12 @@ export class Simulation {
     });
   }
 
+  /** Nodes that went through OS preparation / have the k3s binary (both survive reboots). */
+  private readonly prepared = new Set<SimNode>();
+  private readonly installed = new Set<SimNode>();
+  /** Nodes whose join the server refused (token or version), reported once. */
+  readonly joinRejected = new Map<string, string>();
+
   private onBooted(node: SimNode): void {
     if (node.spec.role === 'rancher') {
       this.rancher.startServer();
@@ -270,11 +276,51 @@ export class Simulation {
     }
     if (!node.inCluster) {
       this.controlPlane.refresh();
+      this.kubelets.refreshDependencies();
+      return;
+    }
+    const epoch = node.epoch;
+    if (this.cluster.bringUp.prepareOs && !this.prepared.has(node)) {
+      // The install scripts enable memory cgroups (cmdline.txt) and reboot before K3s (calibration.md 2.5).
+      this.after(this.jitter(this.settings.osPreparationTime / node.cpuFactor), Priority.truth, () => {
+        if (node.epoch !== epoch) return;
+        this.prepared.add(node);
+        this.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name}: OS prepared (memory cgroups enabled); rebooting`, { step: 'os-prepared', node: node.name });
+        this.powerOff(node, 'reboot after enabling cgroups');
+        this.powerOn(node, 'reboot after enabling cgroups');
+      });
+      return;
+    }
+    if (this.cluster.bringUp.downloadK3s && !this.installed.has(node)) {
+      const rate = Math.min(node.spec.network.throughput.value * node.bandwidthFactor, this.settings.internetBandwidth);
+      const seconds = this.settings.k3sBinarySize / rate;
+      this.after(this.jitter(seconds), Priority.truth, () => {
+        if (node.epoch !== epoch) return;
+        this.installed.add(node);
+        this.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name}: k3s ${node.spec.k3sVersion} downloaded in ${seconds.toFixed(1)} s`, { step: 'k3s-downloaded', node: node.name });
+        this.onBooted(node);
+      });
       return;
     }
     // Joining servers wait for the first one (the install script needs its token and API).
     if (node.isServer && node !== this.servers[0] && this.bringUp.apiFirstAvailable === null) return;
     this.startK3s(node);
+  }
+
+  /** Why the first server refuses this node's join, or null (token, version skew policy). */
+  private joinRefusal(node: SimNode): string | null {
+    const first = this.servers[0];
+    if (!first || node === first) return null;
+    const token = node.spec.token;
+    const serverToken = first.spec.token;
+    if (token !== undefined && serverToken !== undefined && token !== serverToken) return 'the server rejects its token (401 Unauthorized)';
+    const minor = (v: string) => Number(/^v1\.(\d+)/.exec(v)?.[1] ?? 0);
+    const skew = minor(node.spec.k3sVersion) - minor(first.spec.k3sVersion);
+    if (node.isServer && Math.abs(skew) > 1) return `servers may differ by one minor version at most (${node.spec.k3sVersion} vs ${first.spec.k3sVersion})`;
+    // Version skew policy: a kubelet may not be newer than the API server, and at most 3 minors older (K8sDocs releases/version-skew-policy).
+    if (!node.isServer && skew > 0) return `its kubelet ${node.spec.k3sVersion} is newer than the API server ${first.spec.k3sVersion}`;
+    if (!node.isServer && skew < -3) return `its kubelet ${node.spec.k3sVersion} is more than 3 minor versions older than the API server ${first.spec.k3sVersion}`;
+    return null;
   }
 
   /** Starts the k3s service (systemd). */
@@ -291,6 +337,18 @@ export class Simulation {
   }
 
   private k3sStarted(node: SimNode): void {
+    const refusal = this.joinRefusal(node);
+    if (refusal) {
+      if (!this.joinRejected.has(node.name)) {
+        this.joinRejected.set(node.name, refusal);
+        this.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name} cannot join: ${refusal}; k3s keeps restarting`, { step: 'join-rejected', node: node.name, reason: refusal });
+      }
+      const epoch = node.epoch;
+      this.after(5, Priority.truth, () => {
+        if (node.epoch === epoch && node.k3s === 'starting') this.k3sStarted(node);
+      });
+      return;
+    }
     if (!node.isServer && !this.controlPlane.nodeReachesApi(node, true)) {
       // An agent cannot start without a server to join; systemd restarts it (Restart=always,
       // RestartSec=5s in the K3s install script's unit; issue k3s-io/k3s#10036).
@@ -322,7 +380,8 @@ export class Simulation {
     node.k3s = 'stopped';
     node.epoch++;
     node.pulling.clear();
-    this.emit('node.power', `node/${node.name}`, 'truth', `${node.name} lost power (${reason})`, { on: false });
+    const how = reason.startsWith('reboot') ? 'shut down' : 'lost power';
+    this.emit('node.power', `node/${node.name}`, 'truth', `${node.name} ${how} (${reason})`, { on: false });
     this.kubelets.onNodeDown(node);
     if (node.spec.role === 'rancher') this.rancher.stopServer('host powered off');
     this.controlPlane.refresh();
@@ -371,9 +430,10 @@ export class Simulation {
     if (!this.bringUp.nodeReady.has(node.name)) this.bringUp.nodeReady.set(node.name, this.now);
     this.scheduler.onClusterChanged();
     this.controllers.markAllDirty();
-    if (this.bringUp.clusterReady === null && this.clusterNodes.every((n) => n.apiReady === 'True')) {
+    if (this.bringUp.clusterReady === null && this.clusterNodes.every((n) => n.apiReady === 'True' || this.joinRejected.has(n.name))) {
       this.bringUp.clusterReady = this.now;
-      this.emit('bringup.step', 'bringup', 'api', `cluster ready: ${this.clusterNodes.length} node(s) Ready; applying workloads`, { step: 'cluster-ready' });
+      const ready = this.clusterNodes.filter((n) => n.apiReady === 'True').length;
+      this.emit('bringup.step', 'bringup', 'api', `cluster ready: ${ready} node(s) Ready${this.joinRejected.size ? ` (${this.joinRejected.size} could not join)` : ''}; applying workloads`, { step: 'cluster-ready' });
       this.bringUp.workloadsApplied = this.now;
       this.applyWorkloads(this.userWorkloads);
       this.checkBringUp();

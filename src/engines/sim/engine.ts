@@ -54,10 +54,12 @@ export const simEngine: Engine = {
     const phaseEnd = phaseStart + plan.duration;
     sim.runUntil(phaseEnd);
     sim.emit('run.finished', 'cluster', 'truth', `run finished after ${plan.duration} s of faults and observation`);
+    // Reported at the timeline's resolution (events carry millisecond times).
+    const ms = (t: number) => Math.round(t * 1000) / 1000;
     return Promise.resolve({
       timeline: sim.timeline(),
-      phaseStart,
-      phaseEnd,
+      phaseStart: ms(phaseStart),
+      phaseEnd: ms(phaseEnd),
       bringUp: {
         apiAvailable: sim.bringUp.apiFirstAvailable,
         clusterReady: sim.bringUp.clusterReady,

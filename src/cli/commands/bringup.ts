@@ -1,0 +1,64 @@
+import type { Argv, CommandModule } from 'yargs';
+import { ExpectationsFailedError } from '../../errors.js';
+import { formatDuration } from '../../model/units.js';
+import { reportJson } from '../../report/report.js';
+import { writeRunDirectory } from '../../report/write.js';
+import { bringUpScenario } from '../../scenario/load.js';
+import { runScenario } from '../../scenario/run.js';
+import { displayPath } from '../../profiles/loader.js';
+import { renderTable, writeErr, writeOut } from '../output.js';
+
+interface BringupArgs {
+  readonly cluster: string;
+  readonly workloads: string[];
+  readonly engine: string;
+  readonly seed: number;
+  readonly out: string;
+  readonly json: boolean;
+  readonly 'profiles-dir': string[];
+}
+
+export const bringupCommand: CommandModule<object, BringupArgs> = {
+  command: 'bringup <cluster>',
+  describe: 'Replay the bring-up alone: per-node Ready times, critical path, totals and predicted failures',
+  builder: (yargs: Argv) =>
+    yargs
+      .positional('cluster', { type: 'string', demandOption: true, describe: 'cluster file (YAML or defineCluster)' })
+      .option('workloads', { alias: 'w', type: 'string', array: true, default: [] as string[], describe: 'manifest files or directories to apply once the cluster is ready' })
+      .option('engine', { type: 'string', default: 'sim', describe: 'sim or k3d' })
+      .option('seed', { type: 'number', default: 1, describe: 'seed for the model' })
+      .option('out', { type: 'string', default: 'reports', describe: 'directory for the report' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the report JSON to stdout' })
+      .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
+      .example('$0 bringup scenarios/clusters/edgestack-pi3.ts -w scenarios/workloads/edgestack', 'seed 000 with its workloads'),
+  handler: async (args) => {
+    const scenario = await bringUpScenario(args.cluster, args.workloads, { profileDirs: args['profiles-dir'], seed: args.seed });
+    const startedAt = new Date();
+    const report = await runScenario(scenario, { engine: args.engine });
+    const dir = writeRunDirectory(report, args.out, startedAt);
+    const analysis = report.bringUp.analysis;
+    if (args.json) {
+      writeOut(reportJson(report).trimEnd());
+    } else {
+      const t = (v: number | null) => (v === null ? '—' : formatDuration(v));
+      writeOut(`Bring-up of ${report.cluster.name} (${report.cluster.nodes.length} machines, K3s ${report.cluster.k3sVersion}, ${report.cluster.datastore}) on ${report.engine}`);
+      writeOut(
+        renderTable(
+          ['node', 'board', 'role', 'booted', 'OS prepared', 'k3s downloaded', 'k3s running', 'registered', 'Ready'],
+          analysis.nodes.map((n) => {
+            const spec = report.cluster.nodes.find((c) => c.name === n.node);
+            return [n.node, spec?.board ?? '', spec?.role ?? '', t(n.booted), t(n.osPrepared), t(n.k3sDownloaded), t(n.k3sRunning), t(n.registered), n.joinRejected ? `never (${n.joinRejected})` : t(n.ready)];
+          }),
+        ),
+      );
+      writeOut(`API available ${t(analysis.apiAvailable)} · cluster ready ${t(analysis.clusterReady)} · workloads ready ${t(analysis.workloadsReady)}`);
+      if (analysis.criticalPath.length) writeOut(`Critical path:\n${analysis.criticalPath.map((s) => `  ${s}`).join('\n')}`);
+      for (const f of report.findings) writeOut(`${f.severity === 'error' ? '✘ error' : '⚠ warning'}: ${f.message} [${f.source}]`);
+      writeOut(`Report: ${displayPath(dir)}/report.html`);
+    }
+    if (report.status === 'fail') {
+      for (const v of report.expectations) if (v.status === 'fail') writeErr(`  ✘ ${v.description}: ${v.observed} — ${v.explanation}`);
+      throw new ExpectationsFailedError(`bring-up of ${report.cluster.name} did not complete`);
+    }
+  },
+};
