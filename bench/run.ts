@@ -8,6 +8,7 @@ import { clusterFromDefinition, loadClusterFile } from '../src/model/load-cluste
 import { loadManifests } from '../src/model/manifests.js';
 import { ProfileRegistry } from '../src/profiles/loader.js';
 import { createSimulation } from '../src/sim/index.js';
+import { searchMixes } from '../src/plan/search.js';
 import type { Simulation } from '../src/sim/simulation.js';
 
 const hour = 3600;
@@ -103,3 +104,20 @@ function largeCluster(): Record<string, unknown> {
 const only = process.argv[2];
 if (!only || only === 'seed') console.log(JSON.stringify(await seedCluster()));
 if (!only || only === 'large') console.log(JSON.stringify(largeCluster()));
+
+function planSearch(): Record<string, unknown> {
+  // Seed 001's workshop application: it fits many mixes, so the N-1 checks really run.
+  const objects = loadManifests(['scenarios/workloads/taskmaster']).map((m) => m.object);
+  const start = performance.now();
+  const result = searchMixes(objects, profiles, { profiles: ['pi4b-2gb', 'pi4b-4gb', 'pi5-4gb', 'pi5-8gb'], maxNodes: 10, tolerate: 1 });
+  const wallSeconds = (performance.now() - start) / 1000;
+  return {
+    benchmark: 'plan-search-4-profiles-10-nodes-n-1',
+    mixes: result.evaluated,
+    accepted: result.byCost.length,
+    wallSeconds: Number(wallSeconds.toFixed(3)),
+    target: { wallSeconds: '<= 2' },
+  };
+}
+
+if (!only || only === 'search') console.log(JSON.stringify(planSearch()));

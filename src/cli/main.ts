@@ -7,6 +7,7 @@ import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 import { bringupCommand } from './commands/bringup.js';
 import { importCommand } from './commands/import.js';
+import { planCommand } from './commands/plan.js';
 import { writeErr } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(reportCommand)
     .command(bringupCommand)
     .command(importCommand)
+    .command(planCommand)
     .command(profilesCommand)
     .command(validateCommand)
     .demandCommand(1, 'name a command; twin --help lists them')

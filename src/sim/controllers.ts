@@ -9,9 +9,20 @@
  * the old pod object is really gone (K8sDocs tasks/run-application/force-delete-stateful-set-pod).
  */
 import type { Simulation } from './simulation.js';
-import type { SimNode, SimPod, WorkloadState } from './state.js';
+import type { PodTemplate } from '../model/workloads.js';
+import { newPod, type SimNode, type SimPod, type WorkloadState } from './state.js';
 
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** Whether a DaemonSet wants a pod on this node: its selector matches and it tolerates the node's own taints (node-health taints are tolerated by DaemonSets). */
+export function daemonEligibleOn(template: PodTemplate, node: SimNode): boolean {
+  for (const [key, value] of Object.entries(template.nodeSelector)) if (node.spec.labels[key] !== value) return false;
+  for (const taint of node.spec.taints) {
+    if (taint.effect === 'PreferNoSchedule') continue;
+    if (!template.tolerations.some((t) => (t.operator === 'Exists' && (!t.key || t.key === taint.key)) || (t.key === taint.key && (t.value ?? '') === (taint.value ?? '')))) return false;
+  }
+  return true;
+}
 
 /** A pod-template-hash-like name part, stable for a workload revision. */
 function templateHash(text: string): string {
@@ -131,42 +142,7 @@ export class WorkloadControllers {
 
   createPod(workload: WorkloadState, ordinal: number, pinnedNode: string | null = null, replacement = false): SimPod {
     const sim = this.sim;
-    const pod: SimPod = {
-      id: sim.newPodId(),
-      name: this.podName(workload, ordinal),
-      namespace: workload.spec.namespace,
-      workload,
-      template: workload.template,
-      ordinal,
-      revision: workload.revision,
-      createdAt: sim.now,
-      pinnedNode,
-      apiExists: true,
-      apiPhase: 'Pending',
-      nodeName: null,
-      apiReady: false,
-      apiReason: '',
-      apiRestarts: 0,
-      deletionRequestedAt: null,
-      evicted: false,
-      schedulingAttempts: 0,
-      backoffUntil: 0,
-      inQueue: false,
-      lastUnschedulableReason: '',
-      running: false,
-      ready: false,
-      startedAt: 0,
-      baseMemory: 0,
-      memoryGrowthRate: 0,
-      growthSince: 0,
-      restarts: 0,
-      restartBackoff: 0,
-      waitingReason: '',
-      imageBackoff: 0,
-      succeeded: false,
-      epoch: 0,
-      evictionAt: null,
-    };
+    const pod = newPod(sim.newPodId(), this.podName(workload, ordinal), workload, ordinal, sim.now, pinnedNode);
     pod.pinnedNode = pinnedNode ?? this.volumeNode(pod);
     workload.pods.add(pod);
     workload.nextOrdinal = Math.max(workload.nextOrdinal, ordinal + 1);
@@ -325,15 +301,7 @@ export class WorkloadControllers {
   // ------------------------------------------------------------ DaemonSet
 
   daemonEligible(workload: WorkloadState, node: SimNode): boolean {
-    if (!node.registered) return false;
-    const template = workload.template;
-    for (const [key, value] of Object.entries(template.nodeSelector)) if (node.spec.labels[key] !== value) return false;
-    // The DaemonSet controller ignores node-health taints its pods tolerate; user taints still apply.
-    for (const taint of node.spec.taints) {
-      if (taint.effect === 'PreferNoSchedule') continue;
-      if (!template.tolerations.some((t) => (t.operator === 'Exists' && (!t.key || t.key === taint.key)) || (t.key === taint.key && (t.value ?? '') === (taint.value ?? '')))) return false;
-    }
-    return true;
+    return node.registered && daemonEligibleOn(workload.template, node);
   }
 
   private reconcileDaemonSet(workload: WorkloadState): void {

@@ -71,6 +71,108 @@ function selectorEntries(selector: Readonly<Record<string, string>>): Array<[str
   return entries;
 }
 
+/** Why `node` cannot take `pod`, in the scheduler's words, or null if it can (the scheduler's Filter plugins). */
+export function filterNode(pod: SimPod, node: SimNode, maxPods: number): string | null {
+  for (const taint of node.apiTaints) {
+    if (taint.effect === 'PreferNoSchedule') continue;
+    if (!podToleratesTaint(pod, taint)) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+  }
+  for (const taint of node.spec.taints) {
+    if (taint.effect !== 'PreferNoSchedule' && !podToleratesTaint(pod, taint)) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+  }
+  const template = pod.template;
+  for (const [key, value] of selectorEntries(template.nodeSelector)) {
+    if (node.spec.labels[key] !== value) return "node(s) didn't match Pod's node affinity/selector";
+  }
+  if (!nodeAffinityMatches(template.nodeAffinity, node)) return "node(s) didn't match Pod's node affinity/selector";
+  const pinned = pinnedNode(pod);
+  if (pinned && pinned.node !== node.name) return pinned.reason;
+  if (node.pods.size >= maxPods) return 'Too many pods';
+  if (node.requestedCpu + template.requestCpu > node.allocatableCpu) return 'Insufficient cpu';
+  if (node.requestedMemory + template.requestMemory > node.allocatableMemory) return 'Insufficient memory';
+  if (template.antiAffinityHostname.length > 0 || anyAntiAffinity(node)) {
+    for (const other of node.pods) {
+      if (other.namespace !== pod.namespace) continue;
+      if (template.antiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) return "node(s) didn't match pod anti-affinity rules";
+      if (other.template.antiAffinityHostname.some((s) => selectorMatches(s, template.labels))) return "node(s) didn't satisfy existing pods anti-affinity rules";
+    }
+  }
+  return null;
+}
+
+function anyAntiAffinity(node: SimNode): boolean {
+  for (const other of node.pods) if (other.template.antiAffinityHostname.length > 0) return true;
+  return false;
+}
+
+
+/** Node a pod is bound to by a DaemonSet or a local volume already provisioned on one node. */
+export function pinnedNode(pod: SimPod): { node: string; reason: string } | null {
+  if (pod.pinnedNode) {
+    const reason = pod.workload.spec.kind === 'DaemonSet' ? "node(s) didn't match Pod's node affinity/selector" : "node(s) didn't match PersistentVolume's node affinity";
+    return { node: pod.pinnedNode, reason };
+  }
+  return null;
+}
+
+/** The highest-scoring feasible node, ties broken by the seeded RNG (the scheduler's Score plugins). */
+export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode {
+  if (feasible.length === 1) return feasible[0] as SimNode;
+  const template = pod.template;
+  const cpu = template.requestCpu || nonZeroCpu;
+  const memory = template.requestMemory || nonZeroMemory;
+  const count = feasible.length;
+  const sameOwner = new Float64Array(count);
+  const preferNoSchedule = new Float64Array(count);
+  const preferredAnti = new Float64Array(count);
+  let maxSame = 0;
+  let maxPrefer = 0;
+  let maxAnti = 0;
+  const checkAnti = template.preferredAntiAffinityHostname.length > 0;
+  for (let i = 0; i < count; i++) {
+    const node = feasible[i] as SimNode;
+    const same = node.podsPerWorkload.get(pod.workload) ?? 0;
+    sameOwner[i] = same;
+    if (same > maxSame) maxSame = same;
+    let prefer = 0;
+    for (const t of node.apiTaints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
+    for (const t of node.spec.taints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
+    preferNoSchedule[i] = prefer;
+    if (prefer > maxPrefer) maxPrefer = prefer;
+    if (checkAnti) {
+      let matches = 0;
+      for (const other of node.pods) if (template.preferredAntiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) matches++;
+      preferredAnti[i] = matches;
+      if (matches > maxAnti) maxAnti = matches;
+    }
+  }
+  const imageName = template.containers[0]?.image ?? '';
+  const imageScore = Math.min(1, Math.max(0, (template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100;
+  let best: SimNode[] = [];
+  let bestScore = -Infinity;
+  for (let i = 0; i < count; i++) {
+    const node = feasible[i] as SimNode;
+    const cpuFree = (node.allocatableCpu - node.requestedCpu - cpu) / node.allocatableCpu;
+    const memFree = (node.allocatableMemory - node.requestedMemory - memory) / node.allocatableMemory;
+    // Weights of the default profile (KK pkg/scheduler/apis/config/v1/default_plugins.go; calibration.md 1.6).
+    const leastAllocated = Math.max(0, ((cpuFree + memFree) / 2) * 100);
+    const balanced = 100 - Math.abs(memFree - cpuFree) * 100;
+    const spread = maxSame === 0 ? 100 : (100 * (maxSame - (sameOwner[i] as number))) / maxSame;
+    const taintScore = maxPrefer === 0 ? 100 : (100 * (maxPrefer - (preferNoSchedule[i] as number))) / maxPrefer;
+    const antiScore = maxAnti === 0 ? 100 : (100 * (maxAnti - (preferredAnti[i] as number))) / maxAnti;
+    const image = imageScore > 0 && node.images.has(imageName) ? imageScore : 0;
+    const total = 3 * taintScore + 2 * spread + 2 * antiScore + leastAllocated + balanced + image;
+    if (total > bestScore + 1e-9) {
+      bestScore = total;
+      best = [node];
+    } else if (Math.abs(total - bestScore) <= 1e-9) {
+      best.push(node);
+    }
+  }
+  return best.length === 1 ? (best[0] as SimNode) : (best[rng.int(best.length)] as SimNode);
+}
+
+
 export class Scheduler {
   private readonly active = new Set<SimPod>();
   private readonly unschedulable = new Set<SimPod>();
@@ -138,101 +240,11 @@ export class Scheduler {
 
   /** Why `node` cannot take `pod`, in the scheduler's words, or null if it can. */
   filter(pod: SimPod, node: SimNode): string | null {
-    for (const taint of node.apiTaints) {
-      if (taint.effect === 'PreferNoSchedule') continue;
-      if (!podToleratesTaint(pod, taint)) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
-    }
-    for (const taint of node.spec.taints) {
-      if (taint.effect !== 'PreferNoSchedule' && !podToleratesTaint(pod, taint)) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
-    }
-    const template = pod.template;
-    for (const [key, value] of selectorEntries(template.nodeSelector)) {
-      if (node.spec.labels[key] !== value) return "node(s) didn't match Pod's node affinity/selector";
-    }
-    if (!nodeAffinityMatches(template.nodeAffinity, node)) return "node(s) didn't match Pod's node affinity/selector";
-    const pinned = this.pinnedNode(pod);
-    if (pinned && pinned.node !== node.name) return pinned.reason;
-    if (node.pods.size >= this.sim.settings.maxPods) return 'Too many pods';
-    if (node.requestedCpu + template.requestCpu > node.allocatableCpu) return 'Insufficient cpu';
-    if (node.requestedMemory + template.requestMemory > node.allocatableMemory) return 'Insufficient memory';
-    if (template.antiAffinityHostname.length > 0 || this.anyAntiAffinity(node)) {
-      for (const other of node.pods) {
-        if (other.namespace !== pod.namespace) continue;
-        if (template.antiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) return "node(s) didn't match pod anti-affinity rules";
-        if (other.template.antiAffinityHostname.some((s) => selectorMatches(s, template.labels))) return "node(s) didn't satisfy existing pods anti-affinity rules";
-      }
-    }
-    return null;
-  }
-
-  private anyAntiAffinity(node: SimNode): boolean {
-    for (const other of node.pods) if (other.template.antiAffinityHostname.length > 0) return true;
-    return false;
-  }
-
-  /** Node a pod is bound to by a DaemonSet or a local volume already provisioned on one node. */
-  pinnedNode(pod: SimPod): { node: string; reason: string } | null {
-    if (pod.pinnedNode) {
-      const reason = pod.workload.spec.kind === 'DaemonSet' ? "node(s) didn't match Pod's node affinity/selector" : "node(s) didn't match PersistentVolume's node affinity";
-      return { node: pod.pinnedNode, reason };
-    }
-    return null;
+    return filterNode(pod, node, this.sim.settings.maxPods);
   }
 
   private score(pod: SimPod, feasible: SimNode[]): SimNode {
-    if (feasible.length === 1) return feasible[0] as SimNode;
-    const template = pod.template;
-    const cpu = template.requestCpu || nonZeroCpu;
-    const memory = template.requestMemory || nonZeroMemory;
-    const count = feasible.length;
-    const sameOwner = new Float64Array(count);
-    const preferNoSchedule = new Float64Array(count);
-    const preferredAnti = new Float64Array(count);
-    let maxSame = 0;
-    let maxPrefer = 0;
-    let maxAnti = 0;
-    const checkAnti = template.preferredAntiAffinityHostname.length > 0;
-    for (let i = 0; i < count; i++) {
-      const node = feasible[i] as SimNode;
-      const same = node.podsPerWorkload.get(pod.workload) ?? 0;
-      sameOwner[i] = same;
-      if (same > maxSame) maxSame = same;
-      let prefer = 0;
-      for (const t of node.apiTaints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
-      for (const t of node.spec.taints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
-      preferNoSchedule[i] = prefer;
-      if (prefer > maxPrefer) maxPrefer = prefer;
-      if (checkAnti) {
-        let matches = 0;
-        for (const other of node.pods) if (template.preferredAntiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) matches++;
-        preferredAnti[i] = matches;
-        if (matches > maxAnti) maxAnti = matches;
-      }
-    }
-    const imageName = template.containers[0]?.image ?? '';
-    const imageScore = Math.min(1, Math.max(0, (template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100;
-    let best: SimNode[] = [];
-    let bestScore = -Infinity;
-    for (let i = 0; i < count; i++) {
-      const node = feasible[i] as SimNode;
-      const cpuFree = (node.allocatableCpu - node.requestedCpu - cpu) / node.allocatableCpu;
-      const memFree = (node.allocatableMemory - node.requestedMemory - memory) / node.allocatableMemory;
-      // Weights of the default profile (KK pkg/scheduler/apis/config/v1/default_plugins.go; calibration.md 1.6).
-      const leastAllocated = Math.max(0, ((cpuFree + memFree) / 2) * 100);
-      const balanced = 100 - Math.abs(memFree - cpuFree) * 100;
-      const spread = maxSame === 0 ? 100 : (100 * (maxSame - (sameOwner[i] as number))) / maxSame;
-      const taintScore = maxPrefer === 0 ? 100 : (100 * (maxPrefer - (preferNoSchedule[i] as number))) / maxPrefer;
-      const antiScore = maxAnti === 0 ? 100 : (100 * (maxAnti - (preferredAnti[i] as number))) / maxAnti;
-      const image = imageScore > 0 && node.images.has(imageName) ? imageScore : 0;
-      const total = 3 * taintScore + 2 * spread + 2 * antiScore + leastAllocated + balanced + image;
-      if (total > bestScore + 1e-9) {
-        bestScore = total;
-        best = [node];
-      } else if (Math.abs(total - bestScore) <= 1e-9) {
-        best.push(node);
-      }
-    }
-    return best.length === 1 ? (best[0] as SimNode) : (best[this.rng.int(best.length)] as SimNode);
+    return chooseNode(pod, feasible, this.rng);
   }
 
   private tryPod(pod: SimPod, nodes: SimNode[]): void {

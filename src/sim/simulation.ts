@@ -9,7 +9,7 @@ import type { DetailValue, Timeline, TimelineEvent, TimelineEventKind, TimelineV
 import type { WorkloadSet, Workload, ServiceSpec } from '../model/workloads.js';
 import { EventQueue } from './queue.js';
 import { Rng } from './rng.js';
-import { createNode, podMemory, type SimNode, type SimPod, type WorkloadState } from './state.js';
+import { createNode, newWorkloadState, podMemory, type SimNode, type SimPod, type WorkloadState } from './state.js';
 import { ControlPlane } from './controlplane.js';
 import { NodeLifecycle } from './nodelifecycle.js';
 import { Scheduler } from './scheduler.js';
@@ -207,20 +207,7 @@ export class Simulation {
   addWorkload(spec: Workload): WorkloadState {
     const existing = this.workloadByKey.get(spec.key);
     if (existing) return existing;
-    const state: WorkloadState = {
-      spec,
-      replicas: spec.replicas,
-      revision: 1,
-      template: spec.template,
-      pods: new Set(),
-      nextOrdinal: 0,
-      succeeded: 0,
-      failed: 0,
-      complete: false,
-      volumeNodes: new Map(),
-      lastReadyCount: 0,
-      wasFullyReady: false,
-    };
+    const state = newWorkloadState(spec);
     this.workloads.push(state);
     this.workloadByKey.set(spec.key, state);
     this.controllers.markDirty(state);

@@ -262,3 +262,61 @@ export function watts(node: SimNode, cpuUsed: number): number {
   const utilisation = Math.min(1, cpuUsed / node.capacityCpu);
   return power.idle.value + (power.load.value - power.idle.value) * utilisation;
 }
+
+/** A new pod object as its controller creates it: Pending, unscheduled, not running. */
+export function newPod(id: number, name: string, workload: WorkloadState, ordinal: number, createdAt: number, pinnedNode: string | null): SimPod {
+  return {
+    id,
+    name,
+    namespace: workload.spec.namespace,
+    workload,
+    template: workload.template,
+    ordinal,
+    revision: workload.revision,
+    createdAt,
+    pinnedNode,
+    apiExists: true,
+    apiPhase: 'Pending',
+    nodeName: null,
+    apiReady: false,
+    apiReason: '',
+    apiRestarts: 0,
+    deletionRequestedAt: null,
+    evicted: false,
+    schedulingAttempts: 0,
+    backoffUntil: 0,
+    inQueue: false,
+    lastUnschedulableReason: '',
+    running: false,
+    ready: false,
+    startedAt: 0,
+    baseMemory: 0,
+    memoryGrowthRate: 0,
+    growthSince: 0,
+    restarts: 0,
+    restartBackoff: 0,
+    waitingReason: '',
+    imageBackoff: 0,
+    succeeded: false,
+    epoch: 0,
+    evictionAt: null,
+  };
+}
+
+/** A workload's controller state, before any pod exists. */
+export function newWorkloadState(spec: Workload): WorkloadState {
+  return {
+    spec,
+    replicas: spec.replicas,
+    revision: 1,
+    template: spec.template,
+    pods: new Set(),
+    nextOrdinal: 0,
+    succeeded: 0,
+    failed: 0,
+    complete: false,
+    volumeNodes: new Map(),
+    lastReadyCount: 0,
+    wasFullyReady: false,
+  };
+}

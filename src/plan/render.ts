@@ -1,0 +1,102 @@
+/** `twin plan` output: terminal tables, and an HTML section that can be embedded in reports. */
+import { formatBytes, formatMillicores } from '../model/units.js';
+import type { PlanResult } from './plan.js';
+import type { SearchResult } from './search.js';
+
+const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export type Table = (head: string[], rows: Array<Array<string | number>>) => string;
+
+export function nodeRows(plan: PlanResult): Array<Array<string | number>> {
+  return plan.nodes.map((n) => [
+    n.name,
+    n.board,
+    n.role,
+    n.pods,
+    `${formatMillicores(n.requestedCpu)} / ${formatMillicores(n.effectiveAllocatableCpu)} (${n.headroomCpuPercent}%)`,
+    `${formatBytes(n.requestedMemory)} / ${formatBytes(n.effectiveAllocatableMemory)} (${formatBytes(n.headroomMemory)}, ${n.headroomMemoryPercent}%)`,
+    `${formatBytes(n.usedMemory)} / ${formatBytes(n.capacityMemory)}${n.usedMemory > n.capacityMemory ? ' ⚠ OOM' : ''}`,
+    `${formatMillicores(n.limitCpu)} / ${formatBytes(n.limitMemory)}`,
+    `${n.expectedWatts} W`,
+    n.powerBudget,
+  ]);
+}
+
+export const nodeHead = ['node', 'board', 'role', 'pods', 'CPU requested / allocatable', 'memory requested / allocatable after OS+K3s (headroom)', 'memory in use / capacity', 'limits cpu/mem', 'draw', 'power supply'];
+
+export function renderPlanText(plan: PlanResult, table: Table): string {
+  const out: string[] = [];
+  out.push(`Plan for ${plan.cluster}: ${plan.fits ? 'everything schedules ✔' : `${plan.pending.length} pod(s) do not fit ✘`}`);
+  out.push(table(nodeHead, nodeRows(plan)));
+  for (const p of plan.pending) out.push(`  ✘ ${p.pod} (${p.workload}) does not fit: ${p.reason}`);
+  out.push('', `Failure tolerance (any ${plan.tolerance.tolerate} node${plan.tolerance.tolerate > 1 ? 's' : ''}): ${plan.tolerance.survives ? 'survives ✔' : 'does not survive every failure ✘'}${plan.tolerance.weakest ? ` — weakest: ${plan.tolerance.weakest}` : ''}`);
+  out.push(
+    table(
+      ['failed', 'API', 'rescheduled', 'lost (DaemonSet)', 'left pending'],
+      plan.tolerance.failures.map((f) => [f.failed.join(' + '), f.apiAvailable ? 'up' : 'DOWN', f.rescheduled, f.lost, f.pending.length === 0 ? '—' : f.pending.map((p) => `${p.pod} (${p.kind})`).join(', ')]),
+    ),
+  );
+  out.push(`Control plane: ${plan.tolerance.controlPlane}`);
+  const p = plan.power;
+  out.push('', `Power: ${p.idleWatts} W idle, ${p.expectedWatts} W expected → ${p.kwhPerMonth} kWh/month → $${p.costPerMonth}/month at $${p.kwhPrice}/kWh; hardware $${p.purchaseUsd} at launch prices`);
+  for (const f of plan.findings) out.push(`${f.severity === 'error' ? '✘ error' : '⚠ warning'}: ${f.message}`);
+  for (const a of plan.assumptions) out.push(`assumption: ${a}`);
+  return out.join('\n');
+}
+
+export function renderCompareText(plans: ReadonlyArray<{ plan: PlanResult; bringUp: number | null }>, table: Table): string {
+  return table(
+    ['cluster', 'nodes', 'CPU (effective)', 'memory (effective)', 'fits', 'N-1', 'weakest', 'draw', 'kWh/month', '$/month', 'hardware $', 'bring-up'],
+    plans.map(({ plan, bringUp }) => [
+      plan.cluster,
+      plan.nodes.length,
+      formatMillicores(plan.nodes.reduce((s, n) => s + n.effectiveAllocatableCpu, 0)),
+      formatBytes(plan.nodes.reduce((s, n) => s + n.effectiveAllocatableMemory, 0)),
+      plan.fits ? 'yes' : `no (${plan.pending.length} pending)`,
+      plan.tolerance.survives ? 'survives' : 'fails',
+      plan.tolerance.weakest ?? '—',
+      `${plan.power.expectedWatts} W`,
+      plan.power.kwhPerMonth,
+      plan.power.costPerMonth,
+      plan.power.purchaseUsd,
+      bringUp === null ? 'incomplete' : `${Math.round(bringUp)} s`,
+    ]),
+  );
+}
+
+export function renderSearchText(result: SearchResult, table: Table, top = 10): string {
+  const rows = (list: SearchResult['byCost']) => list.slice(0, top).map((c) => [c.mix, c.nodes, `$${c.purchaseUsd}`, `${c.expectedWatts} W`, `$${c.costPerMonth}`]);
+  const out = [`Evaluated ${result.evaluated} mixes; ${result.byCost.length} satisfy every constraint.`];
+  if (result.byCost.length) {
+    out.push('Cheapest:', table(['mix', 'nodes', 'hardware', 'draw', 'power/month'], rows(result.byCost)));
+    out.push('Lowest power:', table(['mix', 'nodes', 'hardware', 'draw', 'power/month'], rows(result.byPower)));
+  }
+  if (result.rejections.length) out.push('Rejected:', table(['count', 'why', 'cheapest example'], result.rejections.slice(0, 12).map((r) => [r.count, r.reason, r.example])));
+  return out.join('\n');
+}
+
+/** A self-contained HTML section (inline styles only) for reports. */
+export function renderPlanHtml(plan: PlanResult): string {
+  const rows = nodeRows(plan).map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`).join('\n');
+  const failures = plan.tolerance.failures
+    .map((f) => `<tr><td>${esc(f.failed.join(' + '))}</td><td>${f.apiAvailable ? 'up' : 'DOWN'}</td><td>${f.rescheduled}</td><td>${f.lost}</td><td>${esc(f.pending.map((p) => `${p.pod} (${p.kind})`).join(', ') || '—')}</td></tr>`)
+    .join('\n');
+  const p = plan.power;
+  return `<section class="twin-plan" style="font: 14px/1.4 system-ui, sans-serif">
+<h2>Capacity plan: ${esc(plan.cluster)} — ${plan.fits ? 'everything schedules' : `${plan.pending.length} pod(s) do not fit`}</h2>
+<table style="border-collapse: collapse"><thead><tr>${nodeHead.map((h) => `<th style="text-align:left;border-bottom:1px solid #ccc;padding:4px">${esc(h)}</th>`).join('')}</tr></thead><tbody>
+${rows}
+</tbody></table>
+${plan.pending.map((x) => `<p>✘ ${esc(x.pod)}: ${esc(x.reason)}</p>`).join('\n')}
+<h3>Failure tolerance: ${plan.tolerance.survives ? 'survives' : 'does not survive every failure'}${plan.tolerance.weakest ? ` (weakest: ${esc(plan.tolerance.weakest)})` : ''}</h3>
+<table style="border-collapse: collapse"><thead><tr><th>failed</th><th>API</th><th>rescheduled</th><th>lost</th><th>pending</th></tr></thead><tbody>
+${failures}
+</tbody></table>
+<p>${esc(plan.tolerance.controlPlane)}</p>
+<h3>Power and cost</h3>
+<p>${p.idleWatts} W idle, ${p.expectedWatts} W expected, ${p.kwhPerMonth} kWh/month, $${p.costPerMonth}/month at $${p.kwhPrice}/kWh; hardware $${p.purchaseUsd}.</p>
+${plan.findings.map((f) => `<p>${f.severity === 'error' ? '✘' : '⚠'} ${esc(f.message)}</p>`).join('\n')}
+${plan.assumptions.map((a) => `<p><i>${esc(a)}</i></p>`).join('\n')}
+</section>
+`;
+}
