@@ -9,6 +9,8 @@ import { loadManifests } from '../src/model/manifests.js';
 import { ProfileRegistry } from '../src/profiles/loader.js';
 import { createSimulation } from '../src/sim/index.js';
 import { searchMixes } from '../src/plan/search.js';
+import fc from 'fast-check';
+import { deploymentsRecover, runSchedule, scheduleArbitrary } from '../src/testing/index.js';
 import type { Simulation } from '../src/sim/simulation.js';
 
 const hour = 3600;
@@ -121,3 +123,25 @@ function planSearch(): Record<string, unknown> {
 }
 
 if (!only || only === 'search') console.log(JSON.stringify(planSearch()));
+
+async function checkThroughput(): Promise<Record<string, unknown>> {
+  const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi3.ts', { profiles });
+  const objects = loadManifests(['scenarios/workloads/edgestack']).map((m) => m.object);
+  const property = deploymentsRecover({ within: '10m' });
+  // 1,000 generated schedules, faults within 30 minutes of the bring-up.
+  const schedules = fc.sample(fc.tuple(scheduleArbitrary(cluster, { window: 1800, maxFaults: 3 }), fc.integer({ min: 1, max: 2 ** 31 - 1 })), { numRuns: 1000, seed: 99 });
+  const start = performance.now();
+  let virtual = 0;
+  for (const [faults, seed] of schedules) virtual += runSchedule(cluster, objects, property, faults, seed).duration;
+  const wallSeconds = (performance.now() - start) / 1000;
+  return {
+    benchmark: 'check-1000-schedules-7-node-seed',
+    schedules: schedules.length,
+    wallSeconds: Number(wallSeconds.toFixed(3)),
+    runsPerSecond: Math.round(schedules.length / wallSeconds),
+    virtualSecondsPerRun: Math.round(virtual / schedules.length),
+    target: { wallSeconds: '<= 10' },
+  };
+}
+
+if (!only || only === 'check') console.log(JSON.stringify(await checkThroughput()));

@@ -8,6 +8,7 @@ import { reportCommand } from './commands/report.js';
 import { bringupCommand } from './commands/bringup.js';
 import { importCommand } from './commands/import.js';
 import { planCommand } from './commands/plan.js';
+import { checkCommand } from './commands/check.js';
 import { writeErr } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(bringupCommand)
     .command(importCommand)
     .command(planCommand)
+    .command(checkCommand)
     .command(profilesCommand)
     .command(validateCommand)
     .demandCommand(1, 'name a command; twin --help lists them')

@@ -50,7 +50,8 @@ export type Fault<N extends string = string> = FaultBase &
     | { readonly kind: 'storage-restore'; readonly node: N }
     | { readonly kind: 'disk-full'; readonly node: N }
     | { readonly kind: 'disk-free'; readonly node: N }
-    | { readonly kind: 'site-power-cut' }
+    /** With `for`, power returns in `order` (default: servers, agents, the rest), `interval` apart. */
+    | { readonly kind: 'site-power-cut'; readonly order?: readonly N[]; readonly interval?: string | number }
     /** Power comes back: in `order` (default: servers, then agents, then the rest), `interval` apart. */
     | { readonly kind: 'site-power-restore'; readonly order?: readonly N[]; readonly interval?: string | number }
     | { readonly kind: 'scale'; readonly workload: string; readonly replicas: number }
@@ -107,7 +108,7 @@ export function inverse(fault: Fault): Fault | null {
     case 'disk-full':
       return { ...base, kind: 'disk-free', node: fault.node };
     case 'site-power-cut':
-      return { ...base, kind: 'site-power-restore' };
+      return { ...base, kind: 'site-power-restore', ...(fault.order ? { order: fault.order } : {}), ...(fault.interval !== undefined ? { interval: fault.interval } : {}) };
     default:
       return null;
   }

@@ -103,7 +103,7 @@ export async function resolveScenario(input: ScenarioInput, file: string, baseDi
       });
     }
     if (f.kind === 'partition') f.groups.forEach((g, j) => g.forEach((n, k) => knownNode(`${field}.groups[${j}][${k}]`, n)));
-    if (f.kind === 'site-power-restore' && f.order) f.order.forEach((n, j) => knownNode(`${field}.order[${j}]`, n));
+    if ((f.kind === 'site-power-restore' || f.kind === 'site-power-cut') && f.order) f.order.forEach((n, j) => knownNode(`${field}.order[${j}]`, n));
     if (f.kind === 'memory-leak' || f.kind === 'scale' || f.kind === 'rollout-restart') knownWorkload(`${field}.workload`, f.workload);
     if (f.kind === 'memory-leak') check(problems, `${field}.rate`, () => parseBytes(f.rate.replace(/\/s$/, '')));
     if (f.kind === 'memory-fill') check(problems, `${field}.amount`, () => parseBytes(f.amount));

@@ -77,7 +77,7 @@ export const faultSchema = z.discriminatedUnion('kind', [
   f('storage-restore', { node: name }),
   f('disk-full', { node: name }),
   f('disk-free', { node: name }),
-  f('site-power-cut', {}),
+  f('site-power-cut', { order: z.array(name).optional(), interval: duration.optional() }),
   f('site-power-restore', { order: z.array(name).optional(), interval: duration.optional() }),
   f('scale', { workload: name, replicas: z.number().int().nonnegative() }),
   f('rollout-restart', { workload: name }),

@@ -26,47 +26,50 @@ function inject(sim: Simulation, planned: PlannedFault): void {
   }
 }
 
+/** Runs a plan on the model, synchronously (property tests call this thousands of times). */
+export function runPlanSync(plan: RunPlan, observer?: RunObserver): EngineResult {
+  const sim = createSimulation({ cluster: plan.cluster, objects: plan.objects, seed: plan.seed, sampleInterval: plan.sampleInterval });
+  if (observer?.onEvent) sim.onEvent(observer.onEvent);
+  const ready = sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, plan.bringUpTimeout);
+  const phaseStart = sim.now;
+  if (ready === null) {
+    sim.emit('bringup.step', 'bringup', 'api', `bring-up incomplete after ${plan.bringUpTimeout} s; faults start anyway`, { step: 'timeout' });
+  }
+  for (const planned of plan.faults) {
+    const at = planned.at;
+    if (typeof at === 'number') {
+      sim.at(phaseStart + at, Priority.fault, () => inject(sim, planned));
+      continue;
+    }
+    let fired = false;
+    sim.onEvent((event) => {
+      if (fired || event.t < phaseStart || !matches(event, at.after)) return;
+      fired = true;
+      sim.after(at.delay, Priority.fault, () => inject(sim, planned));
+    });
+  }
+  const phaseEnd = phaseStart + plan.duration;
+  sim.runUntil(phaseEnd);
+  sim.emit('run.finished', 'cluster', 'truth', `run finished after ${plan.duration} s of faults and observation`);
+  // Reported at the timeline's resolution (events carry millisecond times).
+  const ms = (t: number) => Math.round(t * 1000) / 1000;
+  return {
+    timeline: sim.timeline(),
+    phaseStart: ms(phaseStart),
+    phaseEnd: ms(phaseEnd),
+    bringUp: {
+      apiAvailable: sim.bringUp.apiFirstAvailable,
+      clusterReady: sim.bringUp.clusterReady,
+      workloadsReady: sim.bringUp.workloadsReady,
+      rancherImported: sim.bringUp.rancherImported,
+      nodeReady: Object.fromEntries(sim.bringUp.nodeReady),
+    },
+  };
+}
+
 export const simEngine: Engine = {
   name: 'sim',
   description: 'embedded discrete-event model of K3s on Pi hardware (virtual clock)',
   check: () => Promise.resolve({ available: true }),
-  run(plan: RunPlan, observer?: RunObserver): Promise<EngineResult> {
-    const sim = createSimulation({ cluster: plan.cluster, objects: plan.objects, seed: plan.seed, sampleInterval: plan.sampleInterval });
-    if (observer?.onEvent) sim.onEvent(observer.onEvent);
-    const ready = sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, plan.bringUpTimeout);
-    const phaseStart = sim.now;
-    if (ready === null) {
-      sim.emit('bringup.step', 'bringup', 'api', `bring-up incomplete after ${plan.bringUpTimeout} s; faults start anyway`, { step: 'timeout' });
-    }
-    for (const planned of plan.faults) {
-      const at = planned.at;
-      if (typeof at === 'number') {
-        sim.at(phaseStart + at, Priority.fault, () => inject(sim, planned));
-        continue;
-      }
-      let fired = false;
-      sim.onEvent((event) => {
-        if (fired || event.t < phaseStart || !matches(event, at.after)) return;
-        fired = true;
-        sim.after(at.delay, Priority.fault, () => inject(sim, planned));
-      });
-    }
-    const phaseEnd = phaseStart + plan.duration;
-    sim.runUntil(phaseEnd);
-    sim.emit('run.finished', 'cluster', 'truth', `run finished after ${plan.duration} s of faults and observation`);
-    // Reported at the timeline's resolution (events carry millisecond times).
-    const ms = (t: number) => Math.round(t * 1000) / 1000;
-    return Promise.resolve({
-      timeline: sim.timeline(),
-      phaseStart: ms(phaseStart),
-      phaseEnd: ms(phaseEnd),
-      bringUp: {
-        apiAvailable: sim.bringUp.apiFirstAvailable,
-        clusterReady: sim.bringUp.clusterReady,
-        workloadsReady: sim.bringUp.workloadsReady,
-        rancherImported: sim.bringUp.rancherImported,
-        nodeReady: Object.fromEntries(sim.bringUp.nodeReady),
-      },
-    });
-  },
+  run: (plan: RunPlan, observer?: RunObserver): Promise<EngineResult> => Promise.resolve(runPlanSync(plan, observer)),
 };

@@ -1,0 +1,100 @@
+/**
+ * Property-based resilience checks: fast-check generates fault schedules, each runs on the
+ * sim engine, the property is judged with the scenario expectation vocabulary, and a
+ * failure is shrunk to a minimal schedule, replayable from its seed and path.
+ */
+import fc from 'fast-check';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Cluster } from '../model/cluster.js';
+import { readWorkloads } from '../model/workloads.js';
+import { runPlanSync } from '../engines/sim/engine.js';
+import { judge, type Expectation, type Verdict } from '../scenario/expectations.js';
+import { describeFault, type Fault } from '../scenario/faults.js';
+import type { PlannedFault } from '../scenario/load.js';
+import { healedAt, scheduleArbitrary, type GeneratedFaultKind, type ScheduleBounds } from './schedules.js';
+import type { ResilienceProperty } from './properties.js';
+
+export interface CheckOptions {
+  /** Generated schedules to try (default 100). */
+  readonly runs?: number;
+  /** fast-check seed; the same seed replays the same schedules. */
+  readonly seed?: number;
+  /** Replay a shrunk failure directly (from a previous failure's `path`). */
+  readonly path?: string;
+  readonly bounds?: ScheduleBounds;
+  /** Called after each run (progress bars). */
+  readonly onRun?: (run: number, total: number) => void;
+}
+
+export interface CheckedRun {
+  readonly faults: readonly Fault[];
+  readonly simSeed: number;
+  readonly duration: number;
+  readonly expectations: ReadonlyArray<Expectation & { id: string }>;
+  readonly verdicts: readonly Verdict[];
+}
+
+export interface CheckFailure extends CheckedRun {
+  /** fast-check's seed and path: `checkResilience(…, { seed, path })` replays exactly this case. */
+  readonly seed: number;
+  readonly path: string;
+  readonly shrinks: number;
+  /** Plain-language reasons, from the failed verdicts. */
+  readonly explanation: string;
+}
+
+export interface CheckResult {
+  readonly property: string;
+  readonly ok: boolean;
+  readonly runs: number;
+  readonly seed: number;
+  readonly failure: CheckFailure | null;
+}
+
+/** Runs one schedule on the sim engine and judges the property. */
+export function runSchedule(cluster: Cluster, objects: readonly KubernetesObject[], property: ResilienceProperty, faults: readonly Fault[], simSeed: number): CheckedRun {
+  const workloads = readWorkloads(objects);
+  const healed = Math.max(0, ...faults.map(healedAt));
+  const duration = healed + property.settle;
+  const planned: PlannedFault[] = faults.map((fault, i) => {
+    const { for: revert, at, id, ...rest } = fault as Fault & { for?: number; at: number };
+    return { id: id ?? `f${i + 1}`, fault: { ...rest, at } as Fault, at, revertAfter: typeof revert === 'number' ? revert : null };
+  });
+  const result = runPlanSync({ cluster, objects, faults: planned, duration, seed: simSeed, bringUpTimeout: 3600, sampleInterval: 30 });
+  const expectations = property.expectations({ cluster, workloads, faults, healed }).map((e, i) => ({ ...e, id: e.id ?? `p${i + 1}` }));
+  const context = { phaseStart: result.phaseStart, phaseEnd: result.phaseEnd };
+  const verdicts = expectations.map((e) => judge(e, e.id, result.timeline, context));
+  return { faults, simSeed, duration, expectations, verdicts };
+}
+
+/** Checks a property over generated fault schedules; on failure, the minimal schedule. */
+export function checkResilience(cluster: Cluster, objects: readonly KubernetesObject[], property: ResilienceProperty, options: CheckOptions = {}): CheckResult {
+  const runs = options.runs ?? 100;
+  const bounds: ScheduleBounds = {
+    ...(property.kinds ? { kinds: property.kinds as GeneratedFaultKind[] } : {}),
+    workloads: readWorkloads(objects).workloads.filter((w) => w.kind === 'Deployment').map((w) => w.key),
+    ...options.bounds,
+  };
+  const arbitrary = fc.tuple(scheduleArbitrary(cluster, bounds), fc.integer({ min: 1, max: 2 ** 31 - 1 }));
+  let run = 0;
+  const details = fc.check(
+    fc.property(arbitrary, ([faults, simSeed]) => {
+      run++;
+      options.onRun?.(Math.min(run, runs), runs);
+      return runSchedule(cluster, objects, property, faults, simSeed).verdicts.every((v) => v.status === 'pass');
+    }),
+    { numRuns: runs, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.path !== undefined ? { path: options.path } : {}), endOnFailure: false },
+  );
+  if (!details.failed || !details.counterexample) return { property: property.name, ok: true, runs: details.numRuns, seed: details.seed, failure: null };
+  const [faults, simSeed] = details.counterexample[0];
+  const replay = runSchedule(cluster, objects, property, faults, simSeed);
+  const failed = replay.verdicts.filter((v) => v.status === 'fail');
+  const explanation = `under ${faults.map(describeFault).join('; ')}: ${failed.map((v) => `${v.description} — observed ${v.observed} (${v.explanation})`).join('; ')}`;
+  return {
+    property: property.name,
+    ok: false,
+    runs: details.numRuns,
+    seed: details.seed,
+    failure: { ...replay, seed: details.seed, path: details.counterexamplePath ?? '', shrinks: details.numShrinks, explanation },
+  };
+}
