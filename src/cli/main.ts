@@ -9,6 +9,9 @@ import { bringupCommand } from './commands/bringup.js';
 import { importCommand } from './commands/import.js';
 import { planCommand } from './commands/plan.js';
 import { checkCommand } from './commands/check.js';
+import { doctorCommand } from './commands/doctor.js';
+import { downCommand } from './commands/down.js';
+import { exportCommand } from './commands/export.js';
 import { writeErr } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -36,6 +39,9 @@ export async function main(argv: string[]): Promise<number> {
     .command(importCommand)
     .command(planCommand)
     .command(checkCommand)
+    .command(exportCommand)
+    .command(doctorCommand)
+    .command(downCommand)
     .command(profilesCommand)
     .command(validateCommand)
     .demandCommand(1, 'name a command; twin --help lists them')

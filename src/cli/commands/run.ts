@@ -6,6 +6,7 @@ import { reportJson } from '../../report/report.js';
 import { writeFileAtomic, writeRunDirectory } from '../../report/write.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { runScenario } from '../../scenario/run.js';
+import { engineFor } from '../../engines/registry.js';
 import { displayPath } from '../../profiles/loader.js';
 import { formatDuration } from '../../model/units.js';
 import { writeErr, writeOut } from '../output.js';
@@ -44,7 +45,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example('$0 run scenarios/*.ts --junit reports/junit.xml --quiet', 'every scenario, JUnit for CI'),
   handler: async (args) => {
     if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) throw ConfigError.single('--seed', '', `"${args.seed}" is not a seed`, 'use a non-negative integer');
-    // Load every scenario before running any: bad input fails fast and writes nothing.
+    // Refuse an unusable engine before anything runs, then load every scenario: bad input fails fast and writes nothing.
+    await engineFor(args.engine);
     const scenarios = [];
     for (const file of args.files) scenarios.push(await loadScenarioFile(file, { profileDirs: args['profiles-dir'], ...(args.seed !== undefined ? { seed: args.seed } : {}) }));
     const reports: RunReport[] = [];

@@ -1,16 +1,37 @@
 /**
- * The k3d engine runs scenarios on real K3s in Docker. This release ships only its entry in
- * the registry: `--engine k3d` is refused with exit code 3 and this reason, rather than
- * pretending to run.
+ * The k3d engine: real K3s in Docker, each node throttled to its Pi profile. This release
+ * has its parts — the k3d config (`twin export k3d`), per-node throttling, faults on real
+ * containers, the observation layer, `twin doctor` and `twin down` — but not yet the run
+ * itself, which needs the k3d CLI and a K3s image that no registry here can provide.
+ * `--engine k3d` is refused with exit code 3 and the reason, never faked.
  */
 import { EngineUnavailableError } from '../../errors.js';
-import type { Engine } from '../engine.js';
+import { defaultK3sVersion } from '../../model/cluster.js';
+import type { Engine, EngineAvailability } from '../engine.js';
+import { k3sImage } from './config.js';
+import { createExec } from './exec.js';
 
-const reason = 'the k3d engine (real K3s in Docker, throttled to each Pi profile) is not part of this release yet; use --engine sim';
+async function availability(): Promise<EngineAvailability> {
+  const exec = createExec();
+  const missing: string[] = [];
+  const daemon = await exec('docker', ['info', '--format', '{{.ServerVersion}}'], { allowFailure: true }).catch(() => null);
+  if (!daemon || daemon.exitCode !== 0) missing.push('no Docker daemon');
+  const k3d = await exec('k3d', ['version'], { allowFailure: true }).catch(() => null);
+  if (!k3d || k3d.exitCode !== 0) missing.push('no k3d CLI');
+  if (daemon?.exitCode === 0) {
+    const image = await exec('docker', ['image', 'inspect', k3sImage(defaultK3sVersion)], { allowFailure: true });
+    if (image.exitCode !== 0) missing.push(`no ${k3sImage(defaultK3sVersion)} image`);
+  }
+  missing.push('the k3d run itself is not in this release');
+  return { available: false, reason: `${missing.join('; ')} (twin doctor shows what this host can emulate); use --engine sim` };
+}
 
 export const k3dEngine: Engine = {
   name: 'k3d',
   description: 'real K3s in Docker via k3d, each node throttled to its Pi profile (wall clock)',
-  check: () => Promise.resolve({ available: false, reason }),
-  run: () => Promise.reject(new EngineUnavailableError(reason)),
+  check: availability,
+  run: async () => {
+    const { reason } = await availability();
+    throw new EngineUnavailableError(`engine k3d unavailable: ${reason ?? ''}`);
+  },
 };

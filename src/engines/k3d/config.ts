@@ -1,0 +1,101 @@
+/**
+ * Renders a twin cluster as a k3d config file (`apiVersion: k3d.io/v1alpha5`, `kind: Simple`),
+ * so the same cluster runs as real K3s in Docker — by twin, or by hand with
+ * `k3d cluster create --config`. Node names follow the cluster spec (`--node-name` per node
+ * filter), and every container carries twin's labels so twin only ever touches what it made.
+ */
+import type { Cluster, ClusterNode } from '../../model/cluster.js';
+import { nodeThrottle, type HostCalibration } from './throttle.js';
+
+export const managedLabel = 'twin.dev/managed';
+
+export interface K3dNodeFilterValue {
+  readonly nodeFilters: string[];
+}
+
+export interface K3dConfig {
+  apiVersion: 'k3d.io/v1alpha5';
+  kind: 'Simple';
+  metadata: { name: string };
+  servers: number;
+  agents: number;
+  image: string;
+  network: string;
+  token?: string;
+  options: {
+    k3d: { wait: boolean; timeout: string; disableLoadbalancer: boolean };
+    k3s: { extraArgs: Array<{ arg: string } & K3dNodeFilterValue>; nodeLabels: Array<{ label: string } & K3dNodeFilterValue> };
+    kubeconfig: { updateDefaultKubeconfig: boolean; switchCurrentContext: boolean };
+    runtime: { serversMemory?: string; agentsMemory?: string; labels: Array<{ label: string } & K3dNodeFilterValue> };
+  };
+}
+
+/** The K3s image tag for a version (`v1.31.4+k3s1` → `rancher/k3s:v1.31.4-k3s1`). */
+export function k3sImage(version: string): string {
+  return `rancher/k3s:${version.replace('+', '-')}`;
+}
+
+/** k3d's name for the cluster's Docker resources. */
+export function k3dClusterName(cluster: Cluster): string {
+  return `twin-${cluster.name}`.slice(0, 32);
+}
+
+/** `server:0`, `agent:2`: k3d's node filter for a twin node. */
+export function nodeFilter(cluster: Cluster, node: ClusterNode): string {
+  const peers = cluster.nodes.filter((n) => n.role === node.role);
+  return `${node.role === 'server' ? 'server' : 'agent'}:${peers.indexOf(node)}`;
+}
+
+/** The Docker container k3d creates for a node. */
+export function containerName(cluster: Cluster, node: ClusterNode): string {
+  const [role, index] = nodeFilter(cluster, node).split(':');
+  return `k3d-${k3dClusterName(cluster)}-${role}-${index}`;
+}
+
+const mebibytes = (bytes: number) => `${Math.round(bytes / 1048576)}m`;
+
+export function renderK3dConfig(cluster: Cluster, calibration: HostCalibration, options: { image?: string } = {}): K3dConfig {
+  const members = cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
+  const servers = members.filter((n) => n.role === 'server');
+  const agents = members.filter((n) => n.role === 'agent');
+  const extraArgs: K3dConfig['options']['k3s']['extraArgs'] = [];
+  for (const arg of cluster.k3s.serverArgs) extraArgs.push({ arg, nodeFilters: ['server:*'] });
+  for (const arg of cluster.k3s.agentArgs) if (agents.length) extraArgs.push({ arg, nodeFilters: ['agent:*'] });
+  const nodeLabels: K3dConfig['options']['k3s']['nodeLabels'] = [];
+  const runtimeLabels: K3dConfig['options']['runtime']['labels'] = [{ label: `${managedLabel}=true`, nodeFilters: ['all'] }, { label: `twin.dev/cluster=${cluster.name}`, nodeFilters: ['all'] }];
+  for (const node of members) {
+    const filter = nodeFilter(cluster, node);
+    const throttle = nodeThrottle(node, cluster, calibration);
+    extraArgs.push({ arg: `--node-name=${node.name}`, nodeFilters: [filter] });
+    for (const taint of node.taints) extraArgs.push({ arg: `--node-taint=${taint.key}${taint.value !== undefined ? `=${taint.value}` : ''}:${taint.effect}`, nodeFilters: [filter] });
+    // Allocatable CPU matches the board's cores: the host's extra cores are reserved away.
+    if (throttle.reservedCpu > 0) extraArgs.push({ arg: `--kubelet-arg=system-reserved=cpu=${throttle.reservedCpu}m`, nodeFilters: [filter] });
+    for (const [key, value] of Object.entries(node.labels)) {
+      if (/^(kubernetes\.io\/|node-role\.kubernetes\.io\/|node\.kubernetes\.io\/)/.test(key)) continue;
+      nodeLabels.push({ label: `${key}=${value}`, nodeFilters: [filter] });
+    }
+    runtimeLabels.push({ label: `twin.dev/node=${node.name}`, nodeFilters: [filter] });
+  }
+  const uniform = (nodes: ClusterNode[]) => {
+    const sizes = new Set(nodes.map((n) => n.profile.spec.memory.value));
+    return sizes.size === 1 ? mebibytes(nodes[0]?.profile.spec.memory.value ?? 0) : undefined;
+  };
+  const serversMemory = servers.length ? uniform(servers) : undefined;
+  const agentsMemory = agents.length ? uniform(agents) : undefined;
+  return {
+    apiVersion: 'k3d.io/v1alpha5',
+    kind: 'Simple',
+    metadata: { name: k3dClusterName(cluster) },
+    servers: servers.length,
+    agents: agents.length,
+    image: options.image ?? k3sImage(cluster.k3s.version),
+    network: `${k3dClusterName(cluster)}-net`,
+    ...(cluster.k3s.token ? { token: cluster.k3s.token } : {}),
+    options: {
+      k3d: { wait: true, timeout: '600s', disableLoadbalancer: servers.length === 1 },
+      k3s: { extraArgs, nodeLabels },
+      kubeconfig: { updateDefaultKubeconfig: false, switchCurrentContext: false },
+      runtime: { ...(serversMemory ? { serversMemory } : {}), ...(agentsMemory ? { agentsMemory } : {}), labels: runtimeLabels },
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The one seam through which twin runs docker, k3d and kubectl. Every command is recorded
+ * in a transcript; with `dryRun` nothing runs and the transcript is the plan (`--dry-run`).
+ * A failed command becomes an {@link ExternalCommandError} carrying the command, exit code
+ * and the tail of its stderr.
+ */
+import { execa } from 'execa';
+import { ExternalCommandError } from '../../errors.js';
+
+export interface ExecResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+export interface ExecOptions {
+  /** Do not fail on a non-zero exit; return it. */
+  readonly allowFailure?: boolean;
+  readonly input?: string;
+  readonly timeoutMs?: number;
+}
+
+export interface Exec {
+  (command: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Every command, in order, as a shell would show it. */
+  readonly transcript: string[];
+  readonly dryRun: boolean;
+}
+
+/** Quotes an argument for the transcript only if a shell would need it. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export function createExec(options: { dryRun?: boolean; onCommand?: (line: string) => void } = {}): Exec {
+  const transcript: string[] = [];
+  const run = async (command: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> => {
+    const line = [command, ...args].map(shellQuote).join(' ');
+    transcript.push(line);
+    options.onCommand?.(line);
+    if (options.dryRun) return { stdout: '', stderr: '', exitCode: 0 };
+    const result = await execa(command, [...args], {
+      reject: false,
+      ...(opts.input !== undefined ? { input: opts.input } : {}),
+      timeout: opts.timeoutMs ?? 120_000,
+      stripFinalNewline: true,
+    });
+    const exitCode = result.exitCode ?? (result.failed ? 1 : 0);
+    if (exitCode !== 0 && !opts.allowFailure) {
+      const missing = (result as { code?: string }).code === 'ENOENT';
+      throw new ExternalCommandError(line, missing ? undefined : exitCode, missing ? `${command}: command not found` : String(result.stderr ?? '').slice(-2000));
+    }
+    return { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode };
+  };
+  return Object.assign(run, { transcript, dryRun: options.dryRun ?? false });
+}

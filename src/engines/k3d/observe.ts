@@ -1,0 +1,196 @@
+/**
+ * Turns what a real cluster shows — Kubernetes watch events (Nodes, Pods, EndpointSlices,
+ * Leases) and Docker's own events for ground truth — into the same timeline events the sim
+ * engine emits, so expectations and reports work unchanged.
+ */
+import type { KubernetesObject, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
+import type { TimelineEvent, TimelineEventKind, TimelineView, DetailValue } from '../../model/timeline.js';
+
+export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+interface PodState {
+  readonly node: string | null;
+  readonly phase: string;
+  readonly ready: boolean;
+  readonly restarts: number;
+  readonly terminating: boolean;
+  readonly waiting: string;
+}
+
+interface EndpointSliceLike extends KubernetesObject {
+  endpoints?: Array<{ conditions?: { ready?: boolean }; nodeName?: string }>;
+}
+
+interface LeaseLike extends KubernetesObject {
+  spec?: { holderIdentity?: string };
+}
+
+export class WatchTranslator {
+  private readonly nodes = new Map<string, { ready: string; taints: string[] }>();
+  private readonly pods = new Map<string, PodState>();
+  private readonly services = new Map<string, Map<string, number>>();
+  private readonly leaders = new Map<string, string>();
+  readonly events: TimelineEvent[] = [];
+
+  /** `origin`: wall-clock milliseconds of t = 0. */
+  constructor(private readonly origin: number) {}
+
+  private emit(at: number, kind: TimelineEventKind, subject: string, view: TimelineView, message: string, details?: Record<string, DetailValue>): void {
+    const t = Math.round(Math.max(0, at - this.origin)) / 1000;
+    this.events.push(details ? { t, kind, subject, view, message, details } : { t, kind, subject, view, message });
+  }
+
+  /** Translates one watch event observed at wall-clock time `at` (ms). */
+  translate(type: WatchType, object: KubernetesObject, at: number): void {
+    switch (object.kind) {
+      case 'Node':
+        return this.node(type, object as V1Node, at);
+      case 'Pod':
+        return this.pod(type, object as V1Pod, at);
+      case 'EndpointSlice':
+        return this.endpointSlice(type, object as EndpointSliceLike, at);
+      case 'Lease':
+        return this.lease(object as LeaseLike, at);
+      default:
+        return;
+    }
+  }
+
+  private node(type: WatchType, node: V1Node, at: number): void {
+    const name = node.metadata?.name ?? '';
+    const subject = `node/${name}`;
+    const previous = this.nodes.get(name);
+    if (type === 'DELETED') {
+      this.nodes.delete(name);
+      return;
+    }
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
+    const taints = (node.spec?.taints ?? []).map((t: V1Taint) => `${t.key}:${t.effect}`);
+    if (!previous) this.emit(at, 'node.registered', subject, 'api', `${name} registered`);
+    if (!previous || previous.ready !== ready) {
+      const text = ready === 'True' ? `${name} is Ready` : `${name} is NotReady (${ready})`;
+      this.emit(at, 'node.condition', subject, 'api', text, { type: 'Ready', status: ready });
+    }
+    for (const taint of taints) {
+      if (!previous?.taints.includes(taint)) {
+        const [key, effect] = taint.split(':');
+        this.emit(at, 'node.taint', subject, 'api', `taint ${taint} added to ${name}`, { key: key ?? '', effect: effect ?? '', action: 'added' });
+      }
+    }
+    for (const taint of previous?.taints ?? []) {
+      if (!taints.includes(taint)) {
+        const [key, effect] = taint.split(':');
+        this.emit(at, 'node.taint', subject, 'api', `taint ${taint} removed from ${name}`, { key: key ?? '', effect: effect ?? '', action: 'removed' });
+      }
+    }
+    this.nodes.set(name, { ready, taints });
+  }
+
+  private pod(type: WatchType, pod: V1Pod, at: number): void {
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name ?? '';
+    const subject = `pod/${namespace}/${name}`;
+    const previous = this.pods.get(subject);
+    if (type === 'DELETED') {
+      this.pods.delete(subject);
+      this.emit(at, 'pod.deleted', subject, 'api', `${name} removed from the API`, { node: previous?.node ?? null });
+      return;
+    }
+    const statuses = pod.status?.containerStatuses ?? [];
+    const state: PodState = {
+      node: pod.spec?.nodeName ?? null,
+      phase: pod.status?.phase ?? 'Pending',
+      ready: pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
+      restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
+      terminating: Boolean(pod.metadata?.deletionTimestamp),
+      waiting: statuses.map((s) => s.state?.waiting?.reason).find(Boolean) ?? '',
+    };
+    if (!previous) {
+      const owner = pod.metadata?.ownerReferences?.[0];
+      this.emit(at, 'pod.created', subject, 'api', `${name} created${owner ? ` by ${owner.kind} ${owner.name}` : ''}`, { workload: owner ? `${owner.kind}/${namespace}/${owner.name}` : `Pod/${namespace}/${name}`, replacement: false });
+    }
+    if (state.node && state.node !== previous?.node) this.emit(at, 'pod.scheduled', subject, 'api', `${name} assigned to ${state.node}`, { node: state.node });
+    if (state.phase === 'Running' && previous?.phase !== 'Running') this.emit(at, 'pod.started', subject, 'api', `${name} Running on ${state.node ?? '?'}`, { node: state.node, restarts: state.restarts });
+    if (state.restarts > (previous?.restarts ?? 0)) {
+      const oom = statuses.some((s) => s.lastState?.terminated?.reason === 'OOMKilled');
+      if (oom) this.emit(at, 'pod.oomKilled', subject, 'api', `${name} OOMKilled (restarts: ${state.restarts})`, { node: state.node, restarts: state.restarts });
+    }
+    if (state.waiting && state.waiting !== previous?.waiting && /BackOff$/.test(state.waiting)) this.emit(at, 'pod.backOff', subject, 'api', `${name} ${state.waiting}`, { reason: state.waiting, node: state.node });
+    if (state.ready !== (previous?.ready ?? false)) this.emit(at, state.ready ? 'pod.ready' : 'pod.unready', subject, 'api', `${name} ${state.ready ? 'Ready' : 'not ready'}${state.node ? ` on ${state.node}` : ''}`, { node: state.node });
+    if (state.terminating && !previous?.terminating) this.emit(at, 'pod.terminating', subject, 'api', `${name} deleted (Terminating)`, { node: state.node });
+    if (state.phase === 'Succeeded' && previous?.phase !== 'Succeeded') this.emit(at, 'pod.succeeded', subject, 'api', `${name} completed`);
+    if (state.phase === 'Failed' && previous?.phase !== 'Failed') this.emit(at, pod.status?.reason === 'Evicted' ? 'pod.evicted' : 'pod.failed', subject, 'api', `${name} Failed${pod.status?.reason ? ` (${pod.status.reason})` : ''}`, { reason: pod.status?.reason ?? '' });
+    this.pods.set(subject, state);
+  }
+
+  /** Service outages as the API sees them: no ready endpoint left in any of its slices. */
+  private endpointSlice(type: WatchType, slice: EndpointSliceLike, at: number): void {
+    const namespace = slice.metadata?.namespace ?? 'default';
+    const service = slice.metadata?.labels?.['kubernetes.io/service-name'];
+    if (!service) return;
+    const key = `${namespace}/${service}`;
+    const slices = this.services.get(key) ?? new Map<string, number>();
+    const before = [...slices.values()].reduce((a, b) => a + b, 0);
+    const ready = type === 'DELETED' ? 0 : (slice.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
+    slices.set(slice.metadata?.name ?? '', ready);
+    this.services.set(key, slices);
+    const after = [...slices.values()].reduce((a, b) => a + b, 0);
+    if (before > 0 && after === 0) this.emit(at, 'service.outageStarted', `service/${key}`, 'api', `service ${key} has no ready endpoint`, { endpoints: 0 });
+    if (before === 0 && after > 0 && this.seen.has(key)) this.emit(at, 'service.outageEnded', `service/${key}`, 'api', `service ${key} has ${after} ready endpoint(s) again`, { endpoints: after });
+    if (after > 0) this.seen.add(key);
+  }
+
+  private readonly seen = new Set<string>();
+
+  private lease(lease: LeaseLike, at: number): void {
+    const name = lease.metadata?.name ?? '';
+    if (lease.metadata?.namespace !== 'kube-system' || !['kube-controller-manager', 'kube-scheduler'].includes(name)) return;
+    const holder = lease.spec?.holderIdentity ?? '';
+    if (holder && this.leaders.get(name) !== holder) this.emit(at, 'leader.acquired', 'controllers', 'api', `${name} leader: ${holder.split('_')[0]}`, { component: name });
+    this.leaders.set(name, holder);
+  }
+}
+
+interface DockerEvent {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  timeNano?: number;
+  time?: number;
+}
+
+/**
+ * Docker's events for twin's node containers → ground-truth node events. Docker connects a
+ * container's networks as it starts and disconnects them as it dies; those are part of the
+ * power event, not partitions, and are left out.
+ */
+export function dockerEventsToTimeline(lines: readonly string[], nodeOf: (container: string) => string | undefined, origin: number): TimelineEvent[] {
+  const events = lines.filter((l) => l.trim()).map((l) => JSON.parse(l) as DockerEvent);
+  const at = (e: DockerEvent) => (e.timeNano ? e.timeNano / 1e6 : (e.time ?? 0) * 1000);
+  const nodeFor = (e: DockerEvent) => {
+    const a = e.Actor?.Attributes ?? {};
+    return e.Type === 'network' ? (nodeOf(a['container'] ?? '') ?? nodeOf(a['name'] ?? '')) : (nodeOf(a['name'] ?? '') ?? nodeOf(e.Actor?.ID ?? ''));
+  };
+  const lifecycle = events.filter((e) => e.Type === 'container' && (e.Action === 'start' || e.Action === 'die'));
+  const out: TimelineEvent[] = [];
+  const cutOff = new Map<string, boolean>();
+  for (const event of events) {
+    const node = nodeFor(event);
+    if (!node) continue;
+    const when = at(event);
+    const t = Math.round(Math.max(0, when - origin)) / 1000;
+    const attributes = event.Actor?.Attributes ?? {};
+    if (event.Type === 'container' && event.Action === 'die') out.push({ t, kind: 'node.power', subject: `node/${node}`, view: 'truth', message: `${node} stopped (container exit ${attributes['exitCode'] ?? '?'})`, details: { on: false, exitCode: Number(attributes['exitCode'] ?? -1) } });
+    if (event.Type === 'container' && event.Action === 'start') out.push({ t, kind: 'node.power', subject: `node/${node}`, view: 'truth', message: `${node} powered on (container started)`, details: { on: true } });
+    if (event.Type === 'network' && (event.Action === 'disconnect' || event.Action === 'connect')) {
+      const byLifecycle = lifecycle.some((l) => nodeFor(l) === node && Math.abs(at(l) - when) < 300 && (l.Action === 'start') === (event.Action === 'connect'));
+      if (byLifecycle) continue;
+      const cut = event.Action === 'disconnect';
+      // `docker network disconnect --force` reports twice; only changes count.
+      if ((cutOff.get(node) ?? false) === cut) continue;
+      cutOff.set(node, cut);
+      out.push({ t, kind: 'node.network', subject: `node/${node}`, view: 'truth', message: cut ? `${node} disconnected from ${attributes['name'] ?? 'the network'}` : `${node} reconnected to ${attributes['name'] ?? 'the network'}`, details: { partition: cut ? 1 : 0 } });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { parse } from 'yaml';
+import { loadClusterFile } from '../../src/model/load-cluster.js';
+import { renderK3dConfig, containerName, k3sImage } from '../../src/engines/k3d/config.js';
+import { nodeThrottle, tbfArgs } from '../../src/engines/k3d/throttle.js';
+import { createExec } from '../../src/engines/k3d/exec.js';
+import { removeManaged } from '../../src/engines/k3d/docker.js';
+import { twin } from '../helpers/cli.js';
+
+// The fields of k3d's documented `k3d.io/v1alpha5` Simple config that twin writes (k3d docs: config file).
+const nodeFilters = z.array(z.string().regex(/^(all|loadbalancer|(server|agent):(\d+|\*))$/));
+const k3dSimple = z.strictObject({
+  apiVersion: z.literal('k3d.io/v1alpha5'),
+  kind: z.literal('Simple'),
+  metadata: z.strictObject({ name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/) }),
+  servers: z.number().int().min(1),
+  agents: z.number().int().min(0),
+  image: z.string(),
+  network: z.string(),
+  token: z.string().optional(),
+  options: z.strictObject({
+    k3d: z.strictObject({ wait: z.boolean(), timeout: z.string(), disableLoadbalancer: z.boolean() }),
+    k3s: z.strictObject({
+      extraArgs: z.array(z.strictObject({ arg: z.string().startsWith('--'), nodeFilters })),
+      nodeLabels: z.array(z.strictObject({ label: z.string().includes('='), nodeFilters })),
+    }),
+    kubeconfig: z.strictObject({ updateDefaultKubeconfig: z.boolean(), switchCurrentContext: z.boolean() }),
+    runtime: z.strictObject({
+      serversMemory: z.string().regex(/^\d+m$/).optional(),
+      agentsMemory: z.string().regex(/^\d+m$/).optional(),
+      labels: z.array(z.strictObject({ label: z.string(), nodeFilters })),
+    }),
+  }),
+});
+
+const calibration = { singleCoreEvents: 3000, cores: 2, source: 'test' };
+
+describe('k3d config', () => {
+  it.each(['edgestack-pi4.yaml', 'ha-gallade.yaml', 'edgestack-pi3.ts', 'pi4-zero-fleet.yaml'])('%s renders a valid v1alpha5 config with the spec\'s node names', async (file) => {
+    const cluster = await loadClusterFile(`scenarios/clusters/${file}`);
+    const config = k3dSimple.parse(renderK3dConfig(cluster, calibration));
+    const members = cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
+    expect(config.servers + config.agents).toBe(members.length);
+    for (const node of members) expect(config.options.k3s.extraArgs.some((a) => a.arg === `--node-name=${node.name}`)).toBe(true);
+    expect(config.options.runtime.labels[0]).toEqual({ label: 'twin.dev/managed=true', nodeFilters: ['all'] });
+    expect(config.image).toBe(k3sImage(cluster.k3s.version));
+  });
+
+  it('matches the golden file for seed 000\'s Pi 4 form', async () => {
+    const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi4.yaml');
+    const golden = parse(readFileSync('test/fixtures/k3d/edgestack-pi4.k3d.yaml', 'utf8'));
+    expect(renderK3dConfig(cluster, calibration)).toEqual(golden);
+    expect(containerName(cluster, cluster.nodes[2]!)).toBe('k3d-twin-edgestack-pi4-agent-0');
+  });
+
+  it('twin export k3d writes the same config', () => {
+    const result = twin(['export', 'k3d', 'scenarios/clusters/edgestack-pi4.yaml']);
+    expect(result.code).toBe(0);
+    const exported = parse(result.stdout);
+    expect(exported.metadata.name).toBe('twin-edgestack-pi4');
+    expect(k3dSimple.safeParse(exported).success).toBe(true);
+  });
+
+  it('throttles a node to its board: memory, CPU quota from the host calibration, link rate', async () => {
+    const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi3.ts');
+    const pi3 = cluster.nodes.find((n) => n.name === 'dcn1')!;
+    const t = nodeThrottle(pi3, cluster, calibration);
+    expect(t.memoryBytes).toBe(1024 ** 3);
+    // Pi 3B+ = 2459 sysbench events/s on 4 threads; one host core does 3000.
+    expect(t.cpus).toBeCloseTo(2459.22 / 3000, 2);
+    expect(t.rateBits).toBe(253e6);
+    expect(tbfArgs('eth0', t.rateBits)).toEqual(['qdisc', 'replace', 'dev', 'eth0', 'root', 'tbf', 'rate', '253000kbit', 'burst', '126500', 'latency', '50ms']);
+    const uncalibrated = nodeThrottle(pi3, cluster, { singleCoreEvents: null, cores: 2, source: 'none' });
+    expect(uncalibrated.notes.join()).toMatch(/speed not emulated/);
+  });
+
+  it('--dry-run prints every command and runs none (golden transcript)', async () => {
+    const exec = createExec({ dryRun: true });
+    await removeManaged(exec);
+    expect(exec.transcript).toEqual(['docker ps -aq --filter label=twin.dev/managed=true', 'docker network ls -q --filter label=twin.dev/managed=true']);
+    const down = twin(['down', '--dry-run']);
+    expect(down.code).toBe(0);
+    expect(down.stdout.trim().split('\n')).toEqual(['k3d cluster list -o json', 'docker ps -aq --filter label=twin.dev/managed=true', 'docker network ls -q --filter label=twin.dev/managed=true']);
+  });
+});

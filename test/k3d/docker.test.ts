@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExec } from '../../src/engines/k3d/exec.js';
+import { containerFaults, ensureNetwork, ensureStandInImage, removeManaged, runNodeContainer, shapeLink } from '../../src/engines/k3d/docker.js';
+import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
+import { dockerEventsToTimeline } from '../../src/engines/k3d/observe.js';
+import { cluster } from '../helpers/sim.js';
+import { twin } from '../helpers/cli.js';
+
+const docker = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });
+const available = docker.status === 0;
+if (!available) console.warn(`k3d/docker.test: skipped because no Docker daemon answers here (${(docker.stderr || docker.error?.message || '').trim().split('\n')[0]}); .ci/run installs docker.io and starts dockerd`);
+
+const network = 'twin-test-standins';
+const exec = createExec();
+const c = cluster([{ name: 's1', role: 'server', profile: 'pi3bplus' }, { name: 'zero', profile: 'pizero2w' }, { name: 'old', profile: 'pi2b' }]);
+const calibration = { singleCoreEvents: 3000, cores: 2, source: 'test' };
+const throttleOf = (name: string) => nodeThrottle(c.nodes.find((n) => n.name === name)!, c, calibration);
+
+describe.skipIf(!available)('stand-in node containers on a real Docker engine', () => {
+  beforeAll(async () => {
+    await removeManaged(exec);
+    await ensureStandInImage(exec);
+    await ensureNetwork(exec, network);
+  }, 120_000);
+  afterAll(async () => {
+    await removeManaged(exec);
+  });
+
+  it('memory and CPU limits follow the profile (cgroup files inside the container)', async () => {
+    const pi3 = throttleOf('s1');
+    await runNodeContainer(exec, { name: 'twin-test-s1', network, throttle: pi3, labels: { 'twin.dev/node': 's1' } });
+    const memory = await exec('docker', ['exec', 'twin-test-s1', 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max']);
+    expect(Number(memory.stdout.trim())).toBe(1024 ** 3);
+    const cpu = await exec('docker', ['exec', 'twin-test-s1', 'sh', '-c', 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max']);
+    const [quota, period] = cpu.stdout.trim().split(/\s+/).map(Number);
+    expect(quota! / period!).toBeCloseTo(pi3.cpus, 2);
+  });
+
+  it.each([
+    ['pi3bplus Ethernet (USB 2.0 bound)', 's1', 48],
+    ['pi2b 10/100 Ethernet', 'old', 24],
+  ])('shaped bandwidth between two containers is within 15 %% of the profile (%s)', async (_label, node, megabytes) => {
+    const throttle = throttleOf(node);
+    const server = `twin-test-serve-${node}`;
+    await runNodeContainer(exec, { name: server, network, throttle, labels: {}, command: ['sh', '-c', `dd if=/dev/zero of=/tmp/blob bs=1M count=${megabytes} 2>/dev/null; httpd -f -p 8080 -h /tmp`] });
+    await runNodeContainer(exec, { name: `twin-test-client-${node}`, network, throttle: throttleOf('s1'), labels: {} });
+    await new Promise((r) => setTimeout(r, 1500));
+    await shapeLink(exec, server, throttle.rateBits);
+    // Measure the exec overhead with an empty download, then the real one.
+    const t0 = performance.now();
+    await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/`], { allowFailure: true });
+    const overhead = performance.now() - t0;
+    const start = performance.now();
+    await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/blob`]);
+    const seconds = (performance.now() - start - overhead) / 1000;
+    const measured = (megabytes * 1048576 * 8) / seconds;
+    expect(Math.abs(measured - throttle.rateBits) / throttle.rateBits).toBeLessThan(0.15);
+  }, 60_000);
+
+  it('faults on containers are observed as ground-truth events', async () => {
+    const name = 'twin-test-zero';
+    await runNodeContainer(exec, { name, network, throttle: throttleOf('zero'), labels: { 'twin.dev/node': 'zero' } });
+    const id = (await exec('docker', ['inspect', '-f', '{{.Id}}', name])).stdout.trim();
+    await new Promise((r) => setTimeout(r, 1500));
+    const since = (Date.now() / 1000).toFixed(3);
+    await containerFaults.powerOff(exec, name);
+    await containerFaults.powerOn(exec, name);
+    await new Promise((r) => setTimeout(r, 1000));
+    await containerFaults.disconnect(exec, network, name);
+    await containerFaults.connect(exec, network, name);
+    const until = (Date.now() / 1000 + 1).toFixed(3);
+    const lines = (await exec('docker', ['events', '--since', since, '--until', until, '--format', '{{json .}}'])).stdout.split('\n');
+    const events = dockerEventsToTimeline(lines, (c) => (c === name || c === id ? 'zero' : undefined), Number(since) * 1000);
+    expect(events.map((e) => `${e.kind} ${JSON.stringify(e.details)}`)).toEqual([
+      'node.power {"on":false,"exitCode":137}',
+      'node.power {"on":true}',
+      'node.network {"partition":1}',
+      'node.network {"partition":0}',
+    ]);
+    expect(events.every((e, i) => i === 0 || e.t >= events[i - 1]!.t)).toBe(true);
+  });
+
+  it('twin down removes everything twin created, and only that', async () => {
+    await exec('docker', ['run', '-d', '--name', 'not-twins', 'twin/node-standin:busybox', 'sleep', '60']);
+    const down = twin(['down']);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/removed \d+ container\(s\) and \d+ network\(s\) labelled twin.dev\/managed=true/);
+    const left = (await exec('docker', ['ps', '-aq', '--filter', 'label=twin.dev/managed=true'])).stdout.trim();
+    expect(left).toBe('');
+    const other = (await exec('docker', ['ps', '-aq', '--filter', 'name=not-twins'])).stdout.trim();
+    expect(other).not.toBe('');
+    await exec('docker', ['rm', '-f', 'not-twins']);
+  });
+});
