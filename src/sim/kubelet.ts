@@ -115,7 +115,8 @@ export class Kubelets {
     const policy = pod.template.containers[0]?.imagePullPolicy ?? 'IfNotPresent';
     const cached = node.images.has(image);
     if (cached || policy === 'Never') {
-      // `Always` re-checks the manifest with the registry; layers are cached (KK images/image_manager.go).
+      // `Always` re-checks the manifest with the registry; layers are cached (KK pkg/kubelet/images/image_manager.go).
+      // 0.5 s: estimate of one manifest request to a public registry over a home line.
       const check = cached && policy === 'Always' ? 0.5 : 0;
       sim.after(check, Priority.kubelet, () => {
         if (pod.epoch === epoch) this.createContainer(pod, node);
