@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError, ExpectationsFailedError } from '../../errors.js';
 import type { RunReport } from '../../report/report.js';
@@ -7,6 +8,7 @@ import { writeFileAtomic, writeRunDirectory } from '../../report/write.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { runScenario } from '../../scenario/run.js';
 import { engineFor } from '../../engines/registry.js';
+import { k3dDryRun } from '../../engines/k3d/engine.js';
 import { displayPath } from '../../profiles/loader.js';
 import { formatDuration } from '../../model/units.js';
 import { writeErr, writeOut } from '../output.js';
@@ -20,6 +22,7 @@ interface RunArgs {
   readonly json: boolean;
   readonly junit?: string;
   readonly quiet: boolean;
+  readonly 'dry-run': boolean;
   readonly 'profiles-dir': string[];
 }
 
@@ -40,11 +43,23 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the report JSON to stdout' })
       .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live view or progress lines' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'k3d engine: print every docker/k3d/kubectl command of the run instead of running it' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example('$0 run scenarios/control-plane-down.ts', 'run on the embedded sim engine')
       .example('$0 run scenarios/*.ts --junit reports/junit.xml --quiet', 'every scenario, JUnit for CI'),
   handler: async (args) => {
     if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) throw ConfigError.single('--seed', '', `"${args.seed}" is not a seed`, 'use a non-negative integer');
+    if (args['dry-run']) {
+      if (args.engine !== 'k3d') throw ConfigError.single('--dry-run', '', `the ${args.engine} engine runs no external commands`, 'use --dry-run with --engine k3d');
+      for (const file of args.files) {
+        const scenario = await loadScenarioFile(file, { profileDirs: args['profiles-dir'], ...(args.seed !== undefined ? { seed: args.seed } : {}) });
+        const plan = { cluster: scenario.cluster, objects: scenario.objects, faults: scenario.faults, duration: scenario.duration, seed: scenario.seed, bringUpTimeout: scenario.bringUpTimeout, sampleInterval: scenario.sampleInterval };
+        const transcript = await k3dDryRun(plan, '.twin', cpus().length);
+        writeOut(`# ${scenario.name}: commands of a k3d run (dry run, nothing executed)`);
+        writeOut(transcript.join('\n'));
+      }
+      return;
+    }
     // Refuse an unusable engine before anything runs, then load every scenario: bad input fails fast and writes nothing.
     await engineFor(args.engine);
     const scenarios = [];

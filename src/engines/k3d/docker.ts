@@ -93,7 +93,9 @@ export async function shapeLink(exec: Exec, container: string, rateBits: number,
 }
 
 export async function pid(exec: Exec, container: string): Promise<string> {
-  return (await exec('docker', ['inspect', '-f', '{{.State.Pid}}', container])).stdout.trim();
+  const result = await exec('docker', ['inspect', '-f', '{{.State.Pid}}', container]);
+  // A dry run has no process to name; the transcript shows where it would go.
+  return exec.dryRun ? `<pid of ${container}>` : result.stdout.trim();
 }
 
 /** Faults on real containers. */

@@ -7,7 +7,8 @@
  */
 import { EngineUnavailableError } from '../../errors.js';
 import { defaultK3sVersion } from '../../model/cluster.js';
-import type { Engine, EngineAvailability } from '../engine.js';
+import type { Engine, EngineAvailability, RunPlan } from '../engine.js';
+import { dryRun, unsupportedFaults } from './run.js';
 import { k3sImage } from './config.js';
 import { createExec } from './exec.js';
 
@@ -24,6 +25,16 @@ async function availability(): Promise<EngineAvailability> {
   }
   missing.push('the k3d run itself is not in this release');
   return { available: false, reason: `${missing.join('; ')} (twin doctor shows what this host can emulate); use --engine sim` };
+}
+
+/** The commands a k3d run would execute, without running any (`twin run --engine k3d --dry-run`). */
+export async function k3dDryRun(plan: RunPlan, stateDir: string, hostCores: number): Promise<string[]> {
+  const refused = unsupportedFaults(plan.faults);
+  if (refused.length > 0) throw new EngineUnavailableError(`engine k3d cannot run this scenario: ${refused.join('; ')}`);
+  const exec = createExec({ dryRun: true });
+  // No sysbench in a dry run: the CPU quota shown is the board's core count.
+  await dryRun({ exec, calibration: { singleCoreEvents: null, cores: hostCores, source: 'dry run' }, stateDir }, plan);
+  return exec.transcript;
 }
 
 export const k3dEngine: Engine = {

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadScenarioFile } from '../../src/scenario/load.js';
+import { k3dDryRun } from '../../src/engines/k3d/engine.js';
+import { unsupportedFaults } from '../../src/engines/k3d/run.js';
+import { twin } from '../helpers/cli.js';
+
+async function transcript(name: string): Promise<string> {
+  const s = await loadScenarioFile(`scenarios/${name}.ts`);
+  const plan = { cluster: s.cluster, objects: s.objects, faults: s.faults, duration: s.duration, seed: s.seed, bringUpTimeout: s.bringUpTimeout, sampleInterval: s.sampleInterval };
+  return `${(await k3dDryRun(plan, '.twin', 4)).join('\n')}\n`;
+}
+
+describe('k3d engine --dry-run', () => {
+  it.each(['worker-power-loss', 'control-plane-down', 'rancher-down'])('%s: the command plan matches its golden transcript', async (name) => {
+    expect(await transcript(name)).toBe(readFileSync(`test/fixtures/k3d/${name}.dry-run.txt`, 'utf8'));
+  });
+
+  it('power loss is a kill without a graceful stop; restore starts the container and shapes it again', async () => {
+    const lines = (await transcript('worker-power-loss')).split('\n');
+    const kill = lines.indexOf('docker kill --signal KILL k3d-twin-edgestack-pi3-agent-0');
+    const start = lines.indexOf('docker start k3d-twin-edgestack-pi3-agent-0');
+    expect(kill).toBeGreaterThan(lines.findIndex((l) => l.includes('kubectl apply')));
+    expect(start).toBeGreaterThan(kill);
+    expect(lines[start + 1]).toMatch(/^docker update --memory 1073741824 .* k3d-twin-edgestack-pi3-agent-0$/);
+    expect(lines.slice(-3, -1)).toEqual(['k3d cluster delete twin-edgestack-pi3', 'docker rm -f twin-edgestack-pi3-rancher']);
+  });
+
+  it('faults the engine cannot do on this host are refused before anything runs', async () => {
+    const s = await loadScenarioFile('scenarios/sd-card-latency.ts');
+    expect(unsupportedFaults(s.faults)[0]).toMatch(/fault sd \(slow-storage\): Docker can cap throughput but cannot add per-write latency/);
+    const result = twin(['run', 'scenarios/oom-pressure.ts', '--engine', 'k3d', '--dry-run']);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/engine k3d cannot run this scenario: fault leak \(memory-leak\)/);
+  });
+
+  it('the CLI prints the plan and --dry-run is refused for the sim engine', () => {
+    const result = twin(['run', 'scenarios/rancher-down.ts', '--engine', 'k3d', '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^# rancher-down: commands of a k3d run \(dry run, nothing executed\)\nk3d cluster create --config \.twin\/twin-edgestack-pi3\.k3d\.yaml/);
+    expect(result.stdout).toContain('docker stop --time 10 twin-edgestack-pi3-rancher');
+    const sim = twin(['run', 'scenarios/rancher-down.ts', '--dry-run']);
+    expect(sim.code).toBe(2);
+    expect(sim.stderr).toMatch(/--dry-run: the sim engine runs no external commands/);
+  });
+});
