@@ -230,3 +230,71 @@ export async function dryRun(ctx: K3dRunContext, plan: RunPlan): Promise<EngineR
   };
   return { timeline, phaseStart: 0, phaseEnd: plan.duration, bringUp: { apiAvailable: null, clusterReady: null, workloadsReady: null, rancherImported: null, nodeReady: {} } };
 }
+
+/** Kubernetes objects twin watches, and the API path of each. */
+const watched = [
+  ['/api/v1/nodes', 'Node'],
+  ['/api/v1/pods', 'Pod'],
+  ['/apis/discovery.k8s.io/v1/endpointslices', 'EndpointSlice'],
+  ['/apis/coordination.k8s.io/v1/namespaces/kube-system/leases', 'Lease'],
+] as const;
+
+/**
+ * The live run: real K3s, wall clock. Watches the API through @kubernetes/client-node and
+ * Docker's event stream for ground truth, waits for the bring-up, runs the faults, and always
+ * tears down what it created (also on Ctrl-C) unless `keep` is set.
+ */
+export async function liveRun(ctx: K3dRunContext, plan: RunPlan): Promise<EngineResult> {
+  const { KubeConfig, Watch } = await import('@kubernetes/client-node');
+  const { execa } = await import('execa');
+  const { WatchTranslator, dockerEventsToTimeline } = await import('./observe.js');
+  const clock = ctx.clock ?? realClock;
+  const origin = clock.now();
+  const translator = new WatchTranslator(origin);
+  const cleanup = () => teardown(ctx, plan.cluster);
+  const onSignal = () => {
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  const dockerEvents = execa('docker', ['events', '--filter', `label=${managedLabel}=true`, '--format', '{{json .}}'], { buffer: true, reject: false });
+  const aborts: Array<{ abort(): void }> = [];
+  try {
+    await createCluster(ctx, plan, plan.objects);
+    const config = new KubeConfig();
+    config.loadFromFile(join(ctx.stateDir, `${k3dClusterName(plan.cluster)}.kubeconfig`));
+    const watch = new Watch(config);
+    for (const [path, kind] of watched) {
+      const controller = await watch.watch(path, {}, (type, object) => translator.translate(type as 'ADDED' | 'MODIFIED' | 'DELETED', { ...(object as KubernetesObject), kind }, clock.now()), () => undefined);
+      aborts.push(controller);
+    }
+    const members = plan.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent').map((n) => n.name);
+    const deadline = origin + plan.bringUpTimeout * 1000;
+    let phaseStart = clock.now();
+    for (;;) {
+      const ready = members.every((name) => [...translator.events].reverse().find((e) => e.subject === `node/${name}` && e.kind === 'node.condition')?.details?.['status'] === 'True');
+      const pending = translator.events.filter((e) => e.kind === 'pod.created').length - translator.events.filter((e) => e.kind === 'pod.ready').length;
+      if ((ready && pending <= 0) || clock.now() > deadline) break;
+      await clock.sleep(2000);
+    }
+    phaseStart = clock.now();
+    translator.events.push({ t: (phaseStart - origin) / 1000, kind: 'bringup.step', subject: 'bringup', view: 'api', message: 'workloads ready', details: { step: 'workloads-ready' } });
+    const faults = await runFaults(ctx, plan, phaseStart);
+    const phaseEnd = clock.now();
+    dockerEvents.kill();
+    const docker = await dockerEvents;
+    const nodeOf = (container: string) => plan.cluster.nodes.find((n) => (n.role === 'server' || n.role === 'agent') && containerName(plan.cluster, n) === container)?.name;
+    const shift = (phaseStart - origin) / 1000;
+    const events = [...translator.events, ...faults.map((e) => ({ ...e, t: e.t + shift })), ...dockerEventsToTimeline(String(docker.stdout ?? '').split('\n'), nodeOf, origin)].sort((a, b) => a.t - b.t);
+    return {
+      timeline: { events, series: { interval: 10, times: [], nodes: {}, podsByPhase: {}, workloadsReady: {}, serviceAvailability: {}, watts: [] }, duration: (phaseEnd - origin) / 1000 },
+      phaseStart: shift,
+      phaseEnd: (phaseEnd - origin) / 1000,
+      bringUp: { apiAvailable: null, clusterReady: null, workloadsReady: shift, rancherImported: null, nodeReady: {} },
+    };
+  } finally {
+    for (const a of aborts) a.abort();
+    dockerEvents.kill();
+    process.removeListener('SIGINT', onSignal);
+    await cleanup();
+  }
+}
