@@ -15,6 +15,7 @@ import { parseWith } from '../model/validation.js';
 import { readWorkloads } from '../model/workloads.js';
 import { displayPath } from '../profiles/loader.js';
 import type { Expectation } from './expectations.js';
+import type { RunPlan } from '../engines/engine.js';
 import type { Fault } from './faults.js';
 import { scenarioSchema, type ScenarioInput } from './scenario.js';
 
@@ -179,6 +180,19 @@ export async function loadScenarioFile(path: string, options: ClusterLoadOptions
   const absolute = resolve(path);
   const value = await importDefault(absolute);
   return resolveScenario(value as ScenarioInput, displayPath(absolute), dirname(absolute), options);
+}
+
+/** What an engine needs from a loaded scenario. */
+export function planOf(scenario: LoadedScenario): RunPlan {
+  return {
+    cluster: scenario.cluster,
+    objects: scenario.objects,
+    faults: scenario.faults,
+    duration: scenario.duration,
+    seed: scenario.seed,
+    bringUpTimeout: scenario.bringUpTimeout,
+    sampleInterval: scenario.sampleInterval,
+  };
 }
 
 /** A scenario that only brings a cluster up (`twin bringup`): no faults, one expectation. */

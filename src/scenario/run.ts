@@ -6,7 +6,7 @@ import type { RunObserver } from '../engines/engine.js';
 import type { ClusterLoadOptions } from '../model/load-cluster.js';
 import { buildReport, type RunReport } from '../report/report.js';
 import { judge, AnchorError } from './expectations.js';
-import { loadScenarioFile, type LoadedScenario } from './load.js';
+import { loadScenarioFile, planOf, type LoadedScenario } from './load.js';
 import { ConfigError } from '../errors.js';
 import { bringUpFindings } from '../model/findings.js';
 import { readWorkloads } from '../model/workloads.js';
@@ -22,18 +22,7 @@ export interface RunOptions extends ClusterLoadOptions {
 export async function runScenario(scenario: LoadedScenario, options: RunOptions = {}): Promise<RunReport> {
   const engineName = options.engine ?? 'sim';
   const engine = await engineFor(engineName);
-  const result = await engine.run(
-    {
-      cluster: scenario.cluster,
-      objects: scenario.objects,
-      faults: scenario.faults,
-      duration: scenario.duration,
-      seed: scenario.seed,
-      bringUpTimeout: scenario.bringUpTimeout,
-      sampleInterval: scenario.sampleInterval,
-    },
-    options.observer,
-  );
+  const result = await engine.run(planOf(scenario), options.observer);
   const context = { phaseStart: result.phaseStart, phaseEnd: result.phaseEnd };
   const verdicts = scenario.expectations.map((expectation) => {
     try {

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadScenarioFile } from '../../src/scenario/load.js';
+import { loadScenarioFile, planOf } from '../../src/scenario/load.js';
 import { k3dDryRun } from '../../src/engines/k3d/engine.js';
 import { unsupportedFaults } from '../../src/engines/k3d/run.js';
 import { twin } from '../helpers/cli.js';
 
 async function transcript(name: string): Promise<string> {
   const s = await loadScenarioFile(`scenarios/${name}.ts`);
-  const plan = { cluster: s.cluster, objects: s.objects, faults: s.faults, duration: s.duration, seed: s.seed, bringUpTimeout: s.bringUpTimeout, sampleInterval: s.sampleInterval };
-  return `${(await k3dDryRun(plan, '.twin', 4)).join('\n')}\n`;
+  return `${(await k3dDryRun(planOf(s), '.twin', 4)).join('\n')}\n`;
 }
 
 describe('k3d engine --dry-run', () => {

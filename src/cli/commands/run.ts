@@ -5,7 +5,7 @@ import type { RunReport } from '../../report/report.js';
 import { renderJunit } from '../../report/junit.js';
 import { reportJson } from '../../report/report.js';
 import { writeFileAtomic, writeRunDirectory } from '../../report/write.js';
-import { loadScenarioFile } from '../../scenario/load.js';
+import { loadScenarioFile, planOf } from '../../scenario/load.js';
 import { runScenario } from '../../scenario/run.js';
 import { engineFor } from '../../engines/registry.js';
 import { k3dDryRun } from '../../engines/k3d/engine.js';
@@ -53,8 +53,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (args.engine !== 'k3d') throw ConfigError.single('--dry-run', '', `the ${args.engine} engine runs no external commands`, 'use --dry-run with --engine k3d');
       for (const file of args.files) {
         const scenario = await loadScenarioFile(file, { profileDirs: args['profiles-dir'], ...(args.seed !== undefined ? { seed: args.seed } : {}) });
-        const plan = { cluster: scenario.cluster, objects: scenario.objects, faults: scenario.faults, duration: scenario.duration, seed: scenario.seed, bringUpTimeout: scenario.bringUpTimeout, sampleInterval: scenario.sampleInterval };
-        const transcript = await k3dDryRun(plan, '.twin', cpus().length);
+        const transcript = await k3dDryRun(planOf(scenario), '.twin', cpus().length);
         writeOut(`# ${scenario.name}: commands of a k3d run (dry run, nothing executed)`);
         writeOut(transcript.join('\n'));
       }
