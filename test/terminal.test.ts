@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, twin } from './helpers/cli.js';
+import { repoRoot } from './helpers/cli.js';
 
 const tmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 if (!tmux) console.warn('terminal.test: live-view test skipped because tmux is not installed (.ci/run installs it)');
@@ -25,14 +25,6 @@ describe('on a terminal', () => {
     expect(screen).toMatch(/⚡ fault second: power-off reydau/);
     expect(screen).toMatch(/✔ Two servers down: quorum lost, API unavailable/);
     expect(screen).toMatch(/PASS ha-quorum-loss: 5\/5 expectations hold/);
-  }, 60_000);
-
-  it('twin doctor reports what this host can emulate, and always answers', () => {
-    const result = twin(['doctor']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/docker daemon\s+(ok|missing)/);
-    expect(result.stdout).toMatch(/k3d CLI\s+(ok|missing)/);
-    expect(result.stdout).toMatch(/k3d engine: (available|not available on this host)/);
   }, 60_000);
 
   it('npm run bench prints one JSON object per benchmark with its target', () => {

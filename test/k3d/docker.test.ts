@@ -17,6 +17,17 @@ const c = cluster([{ name: 's1', role: 'server', profile: 'pi3bplus' }, { name: 
 const calibration = { singleCoreEvents: 3000, cores: 2, source: 'test' };
 const throttleOf = (name: string) => nodeThrottle(c.nodes.find((n) => n.name === name)!, c, calibration);
 
+// Every test that touches Docker lives in this file, so they run one after another (twin down removes all of twin's containers).
+describe('twin doctor', () => {
+  it('reports what this host can emulate, and always answers', () => {
+    const result = twin(['doctor']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/docker daemon\s+(ok|missing)/);
+    expect(result.stdout).toMatch(/k3d CLI\s+(ok|missing)/);
+    expect(result.stdout).toMatch(/k3d engine: (available|not available on this host)/);
+  }, 60_000);
+});
+
 describe.skipIf(!available)('stand-in node containers on a real Docker engine', () => {
   beforeAll(async () => {
     await removeManaged(exec);
@@ -47,16 +58,20 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
     await runNodeContainer(exec, { name: `twin-test-client-${node}`, network, throttle: throttleOf('s1'), labels: {} });
     await new Promise((r) => setTimeout(r, 1500));
     await shapeLink(exec, server, throttle.rateBits);
-    // Measure the exec overhead with an empty download, then the real one.
-    const t0 = performance.now();
-    await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/`], { allowFailure: true });
-    const overhead = performance.now() - t0;
-    const start = performance.now();
-    await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/blob`]);
-    const seconds = (performance.now() - start - overhead) / 1000;
-    const measured = (megabytes * 1048576 * 8) / seconds;
+    // The shaper sets a ceiling; other test files running in parallel can only lower what one
+    // transfer reaches, so the best of three is the measurement. The exec overhead is measured too.
+    let measured = 0;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const t0 = performance.now();
+      await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/`], { allowFailure: true });
+      const overhead = performance.now() - t0;
+      const start = performance.now();
+      await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/blob`]);
+      const seconds = (performance.now() - start - overhead) / 1000;
+      measured = Math.max(measured, (megabytes * 1048576 * 8) / seconds);
+    }
     expect(Math.abs(measured - throttle.rateBits) / throttle.rateBits).toBeLessThan(0.15);
-  }, 60_000);
+  }, 120_000);
 
   it('faults on containers are observed as ground-truth events', async () => {
     const name = 'twin-test-zero';
