@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Exec } from './exec.js';
-import { ensureStandInImage, pid } from './docker.js';
-import { managedLabel, k3sImage } from './config.js';
+import { ensureStandInImage, pid, standInImage } from './docker.js';
+import { managedLabel } from './config.js';
+import { nodeImageKubernetes, resolveNodeImage } from './node-image.js';
 import type { HostCalibration } from './throttle.js';
 import { defaultK3sVersion } from '../../model/cluster.js';
 
@@ -32,10 +33,16 @@ export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]
   out.push({ name: 'docker client', ok: dockerClient?.exitCode === 0, detail: dockerClient?.exitCode === 0 ? dockerClient.stdout : 'not installed (apt-get install docker.io)' });
   out.push({ name: 'docker daemon', ok: daemon, detail: daemon ? `server ${dockerServer.stdout.split(' ')[0]}, cgroup v${dockerServer.stdout.split(' ')[1]} (${dockerServer.stdout.split(' ')[2]})` : 'not running (start dockerd)' });
   const k3d = await exec('k3d', ['version'], { allowFailure: true }).catch(() => null);
-  out.push({ name: 'k3d CLI', ok: k3d?.exitCode === 0, detail: k3d?.exitCode === 0 ? k3d.stdout.split('\n')[0] ?? 'present' : 'not found: no registry serves it here (a later release builds it offline)' });
-  const image = k3sImage(defaultK3sVersion);
-  const k3s = daemon ? await exec('docker', ['image', 'inspect', image], { allowFailure: true }) : null;
-  out.push({ name: 'K3s image', ok: k3s?.exitCode === 0, detail: k3s?.exitCode === 0 ? image : `${image} not present locally (no image registry reachable)` });
+  out.push({ name: 'k3d CLI', ok: k3d?.exitCode === 0, detail: k3d?.exitCode === 0 ? k3d.stdout.split('\n')[0] ?? 'present' : 'not found: no registry serves it here (build it offline: scripts/build-k3s-image.sh)' });
+  const image = daemon ? await resolveNodeImage(exec, defaultK3sVersion) : { missing: 'no Docker daemon' };
+  out.push({ name: 'node image', ok: !('missing' in image), detail: 'missing' in image ? image.missing : image.kind === 'k3s' ? `${image.image} (K3s)` : `${image.image} (upstream Kubernetes ${nodeImageKubernetes} components with K3s's defaults, built offline)` });
+  if (daemon) {
+    // k3d runs every node privileged; a host whose capability set is short (sandboxes withhold
+    // CAP_SYS_RESOURCE) refuses that unless dockerd uses node-image/runtime's wrapper.
+    await ensureStandInImage(exec);
+    const privileged = await exec('docker', ['run', '--rm', '--privileged', '--label', `${managedLabel}=true`, standInImage, 'true'], { allowFailure: true }).catch(() => null);
+    out.push({ name: 'privileged containers', ok: privileged?.exitCode === 0, detail: privileged?.exitCode === 0 ? 'k3d can run its node containers' : `refused: ${(privileged?.stderr ?? '').split('\n')[0]?.slice(0, 160)} (start dockerd with --add-runtime twin-runc=$TWIN_CACHE/bin/twin-runc --default-runtime twin-runc)` });
+  }
   const calibration = await calibrateHost(exec);
   out.push({ name: 'CPU calibration', ok: calibration.singleCoreEvents !== null, detail: calibration.singleCoreEvents !== null ? `${calibration.singleCoreEvents} sysbench events/s per host core × ${calibration.cores} cores (Pi 3B+: 687 per core)` : 'sysbench missing: CPU quota equals board cores, speed not emulated (apt-get install sysbench)' });
   if (daemon) {

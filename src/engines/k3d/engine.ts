@@ -8,10 +8,10 @@ import { defaultK3sVersion } from '../../model/cluster.js';
 import type { Engine, EngineAvailability, RunPlan } from '../engine.js';
 import { dryRun, liveRun, unsupportedFaults } from './run.js';
 import { calibrateHost } from './doctor.js';
-import { k3sImage } from './config.js';
+import { resolveNodeImage, resolveRancherImage } from './node-image.js';
 import { createExec } from './exec.js';
 
-async function availability(): Promise<EngineAvailability> {
+async function availability(version: string = defaultK3sVersion): Promise<EngineAvailability> {
   const exec = createExec();
   const missing: string[] = [];
   const daemon = await exec('docker', ['info', '--format', '{{.ServerVersion}}'], { allowFailure: true }).catch(() => null);
@@ -19,8 +19,8 @@ async function availability(): Promise<EngineAvailability> {
   const k3d = await exec('k3d', ['version'], { allowFailure: true }).catch(() => null);
   if (!k3d || k3d.exitCode !== 0) missing.push('no k3d CLI');
   if (daemon?.exitCode === 0) {
-    const image = await exec('docker', ['image', 'inspect', k3sImage(defaultK3sVersion)], { allowFailure: true });
-    if (image.exitCode !== 0) missing.push(`no ${k3sImage(defaultK3sVersion)} image`);
+    const image = await resolveNodeImage(exec, version);
+    if ('missing' in image) missing.push(image.missing);
   }
   if (missing.length === 0) return { available: true };
   return { available: false, reason: `${missing.join('; ')} (twin doctor shows what this host can emulate); use --engine sim` };
@@ -41,11 +41,14 @@ export const k3dEngine: Engine = {
   description: 'real K3s in Docker via k3d, each node throttled to its Pi profile (wall clock)',
   check: availability,
   run: async (plan: RunPlan) => {
-    const { available, reason } = await availability();
+    const { available, reason } = await availability(plan.cluster.k3s.version);
     if (!available) throw new EngineUnavailableError(`engine k3d unavailable: ${reason ?? ''}`);
     const refused = unsupportedFaults(plan.faults);
     if (refused.length > 0) throw new EngineUnavailableError(`engine k3d cannot run this scenario: ${refused.join('; ')}`);
     const exec = createExec();
-    return liveRun({ exec, calibration: await calibrateHost(exec), stateDir: '.twin' }, plan);
+    const image = await resolveNodeImage(exec, plan.cluster.k3s.version);
+    if ('missing' in image) throw new EngineUnavailableError(`engine k3d unavailable: ${image.missing}`);
+    const rancherImage = plan.cluster.rancher ? await resolveRancherImage(exec, plan.cluster.rancher.version) : undefined;
+    return liveRun({ exec, calibration: await calibrateHost(exec), stateDir: '.twin', image: image.image, ...(rancherImage ? { rancherImage } : {}) }, plan);
   },
 };

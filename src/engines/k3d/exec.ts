@@ -6,6 +6,7 @@
  */
 import { execa } from 'execa';
 import { ExternalCommandError } from '../../errors.js';
+import { toolEnv } from './node-image.js';
 
 export interface ExecResult {
   readonly stdout: string;
@@ -41,6 +42,7 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
     if (options.dryRun) return { stdout: '', stderr: '', exitCode: 0 };
     const result = await execa(command, [...args], {
       reject: false,
+      env: toolEnv(),
       ...(opts.input !== undefined ? { input: opts.input } : {}),
       timeout: opts.timeoutMs ?? 120_000,
       stripFinalNewline: true,

@@ -54,6 +54,10 @@ export interface K3dRunContext {
   /** Where twin keeps its k3d config and kubeconfig (never the user's ~/.kube/config). */
   readonly stateDir: string;
   readonly keep?: boolean;
+  /** The node image (a real rancher/k3s, or the one scripts/build-k3s-image.sh builds); default rancher/k3s for the cluster's version. */
+  readonly image?: string;
+  /** The Rancher host's image; default rancher/rancher at the cluster's Rancher version. */
+  readonly rancherImage?: string;
   /** Wall-clock source; tests and dry runs pass a virtual one. */
   readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
 }
@@ -169,13 +173,13 @@ export async function createCluster(ctx: K3dRunContext, plan: RunPlan, objects: 
   const name = k3dClusterName(cluster);
   mkdirSync(ctx.stateDir, { recursive: true });
   const configFile = join(ctx.stateDir, `${name}.k3d.yaml`);
-  writeFileSync(configFile, stringify(renderK3dConfig(cluster, ctx.calibration), { lineWidth: 0 }));
+  writeFileSync(configFile, stringify(renderK3dConfig(cluster, ctx.calibration, ctx.image ? { image: ctx.image } : {}), { lineWidth: 0 }));
   await ctx.exec('k3d', ['cluster', 'create', '--config', configFile]);
   const kubeconfig = join(ctx.stateDir, `${name}.kubeconfig`);
   await ctx.exec('k3d', ['kubeconfig', 'write', name, '--output', kubeconfig]);
   for (const node of cluster.nodes) await shape(ctx, plan, node);
   if (cluster.rancher) {
-    await ctx.exec('docker', ['run', '-d', '--name', `${name}-rancher`, '--network', `${name}-net`, '--privileged', '--label', `${managedLabel}=true`, '--label', `twin.dev/cluster=${cluster.name}`, '--label', `twin.dev/node=${cluster.rancher.node}`, `rancher/rancher:${cluster.rancher.version}`]);
+    await ctx.exec('docker', ['run', '-d', '--name', `${name}-rancher`, '--network', `${name}-net`, '--privileged', '--label', `${managedLabel}=true`, '--label', `twin.dev/cluster=${cluster.name}`, '--label', `twin.dev/node=${cluster.rancher.node}`, ctx.rancherImage ?? `rancher/rancher:${cluster.rancher.version}`]);
   }
   if (objects.length > 0) await kubectl(ctx, cluster, ['apply', '-f', '-'], objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
 }

@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+const (
+	containerdSock = "/run/k3s/containerd/containerd.sock"
+	// The pause image built by scripts/build-k3s-image.sh (no registry serves registry.k8s.io/pause here).
+	pauseImage = "twin.local/pause:3.10"
+	cniBinDir  = "/usr/lib/cni"
+)
+
+var (
+	cniConfDir = filepath.Join(agentDir, "etc", "cni", "net.d")
+	imagesDir  = filepath.Join(agentDir, "images")
+)
+
+func runAgentCommand(f Flags) int {
+	server := f.get("server", "K3S_URL", "")
+	token := f.get("token", "K3S_TOKEN", "")
+	if server == "" || token == "" {
+		return fatalf("an agent needs --server/K3S_URL and --token/K3S_TOKEN")
+	}
+	name := nodeName(f)
+	ip, err := nodeIP(f)
+	if err != nil {
+		return fatalf("%v", err)
+	}
+	logf("Starting k3s agent %s on %s (%s)", Version, name, ip)
+	creds, err := fetchNodeCerts(server, token, name, ip)
+	if err != nil {
+		return fatalf("%v", err)
+	}
+	kids := newChildren()
+	if err := startAgent(kids, f, name, ip, server, creds); err != nil {
+		kids.stop()
+		return fatalf("%v", err)
+	}
+	return kids.wait()
+}
+
+// fetchNodeCerts asks the server's supervisor for this node's certificates, retrying while it starts.
+func fetchNodeCerts(server, token, name string, ip net.IP) (*nodeCerts, error) {
+	u, err := url.Parse(server)
+	if err != nil {
+		return nil, fmt.Errorf("K3S_URL %q: %v", server, err)
+	}
+	endpoint := fmt.Sprintf("https://%s/v1-twin/node-certs", net.JoinHostPort(u.Hostname(), fmt.Sprint(supervisorPort)))
+	// The token authenticates the agent to the server; the CA it returns is then pinned for every
+	// other connection (K3s verifies the CA against a hash in its secure token format instead).
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec
+	body, _ := json.Marshal(certRequest{Node: name, IP: ip.String()})
+	for attempt := 0; ; attempt++ {
+		req, _ := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err == nil {
+			var certs nodeCerts
+			switch {
+			case resp.StatusCode == http.StatusUnauthorized:
+				resp.Body.Close()
+				return nil, fmt.Errorf("the server at %s refused this node's token", server)
+			case resp.StatusCode == http.StatusOK:
+				err = json.NewDecoder(resp.Body).Decode(&certs)
+				resp.Body.Close()
+				if err == nil {
+					return &certs, nil
+				}
+			default:
+				err = fmt.Errorf("%s answered %s", endpoint, resp.Status)
+				resp.Body.Close()
+			}
+		}
+		if attempt%10 == 0 {
+			logf("Waiting for the server's supervisor at %s: %v", endpoint, err)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// startAgent runs containerd, the kubelet, kube-proxy and the node's pod network.
+func startAgent(kids *children, f Flags, name string, ip net.IP, server string, creds *nodeCerts) error {
+	files := map[string]string{
+		"server-ca.crt": creds.CA, "client-kubelet.crt": creds.KubeletCert, "client-kubelet.key": creds.KubeletKey,
+		"serving-kubelet.crt": creds.ServingCert, "serving-kubelet.key": creds.ServingKey,
+		"client-kube-proxy.crt": creds.ProxyCert, "client-kube-proxy.key": creds.ProxyKey,
+	}
+	for file, content := range files {
+		if err := writeFile(filepath.Join(agentDir, file), content, 0o600); err != nil {
+			return err
+		}
+	}
+	kubeletKC := filepath.Join(agentDir, "kubelet.kubeconfig")
+	proxyKC := filepath.Join(agentDir, "kubeproxy.kubeconfig")
+	if err := writeKubeconfig(kubeletKC, server, []byte(creds.CA), filepath.Join(agentDir, "client-kubelet.crt"), filepath.Join(agentDir, "client-kubelet.key"), false, 0o600); err != nil {
+		return err
+	}
+	if err := writeKubeconfig(proxyKC, server, []byte(creds.CA), filepath.Join(agentDir, "client-kube-proxy.crt"), filepath.Join(agentDir, "client-kube-proxy.key"), false, 0o600); err != nil {
+		return err
+	}
+	for _, s := range [][2]string{{"/proc/sys/net/ipv4/ip_forward", "1"}, {"/proc/sys/net/bridge/bridge-nf-call-iptables", "1"}} {
+		if err := os.WriteFile(s[0], []byte(s[1]), 0o644); err != nil {
+			logf("sysctl %s: %v", s[0], err)
+		}
+	}
+	ensureMachineID()
+	if err := startContainerd(kids); err != nil {
+		return err
+	}
+
+	labels := f.list("node-label")
+	kubeletArgs := []string{
+		"--address=0.0.0.0",
+		"--anonymous-auth=false",
+		"--authentication-token-webhook=true",
+		"--authorization-mode=Webhook",
+		"--cgroup-driver=cgroupfs",
+		"--client-ca-file=" + filepath.Join(agentDir, "server-ca.crt"),
+		"--cluster-dns=" + clusterDNS,
+		"--cluster-domain=" + clusterDomain,
+		"--container-runtime-endpoint=unix://" + containerdSock,
+		"--eviction-hard=imagefs.available<5%,nodefs.available<5%",
+		"--eviction-minimum-reclaim=imagefs.available=10%,nodefs.available=10%",
+		"--fail-swap-on=false",
+		"--healthz-bind-address=127.0.0.1",
+		"--hostname-override=" + name,
+		"--kubeconfig=" + kubeletKC,
+		"--node-ip=" + ip.String(),
+		"--pod-manifest-path=" + filepath.Join(agentDir, "pod-manifests"),
+		"--read-only-port=0",
+		"--resolv-conf=" + resolvConf(),
+		"--serialize-image-pulls=false",
+		"--tls-cert-file=" + filepath.Join(agentDir, "serving-kubelet.crt"),
+		"--tls-private-key-file=" + filepath.Join(agentDir, "serving-kubelet.key"),
+	}
+	if len(labels) > 0 {
+		kubeletArgs = append(kubeletArgs, "--node-labels="+strings.Join(labels, ","))
+	}
+	if taints := f.list("node-taint"); len(taints) > 0 {
+		kubeletArgs = append(kubeletArgs, "--register-with-taints="+strings.Join(taints, ","))
+	}
+	if err := os.MkdirAll(filepath.Join(agentDir, "pod-manifests"), 0o755); err != nil {
+		return err
+	}
+	if err := kids.self("kubelet", append(kubeletArgs, f.extraArgs("kubelet-arg")...)...); err != nil {
+		return err
+	}
+	if !f.bool("disable-kube-proxy") {
+		if err := kids.self("kube-proxy", append([]string{
+			"--cluster-cidr=" + clusterCIDR,
+			"--conntrack-max-per-core=0",
+			"--conntrack-tcp-timeout-close-wait=0s",
+			"--conntrack-tcp-timeout-established=0s",
+			"--healthz-bind-address=127.0.0.1",
+			"--hostname-override=" + name,
+			"--kubeconfig=" + proxyKC,
+			"--proxy-mode=iptables",
+		}, f.extraArgs("kube-proxy-arg")...)...); err != nil {
+			return err
+		}
+	}
+	go runNetwork(kubeletKC, name, ip)
+	return nil
+}
+
+func writeFile(path, content string, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(content), mode)
+}
+
+// ensureMachineID gives the node the /etc/machine-id a booted system has (the kubelet reads it).
+func ensureMachineID() {
+	if _, err := os.Stat("/etc/machine-id"); err == nil {
+		return
+	}
+	id := make([]byte, 16)
+	if _, err := rand.Read(id); err == nil {
+		_ = os.WriteFile("/etc/machine-id", []byte(hex.EncodeToString(id)+"\n"), 0o444)
+	}
+}
+
+// resolvConf is what K3s gives the kubelet: the host's file unless it names a loopback resolver.
+func resolvConf() string {
+	raw, err := os.ReadFile("/etc/resolv.conf")
+	if err == nil && !strings.Contains(string(raw), "nameserver 127.") {
+		return "/etc/resolv.conf"
+	}
+	path := "/run/k3s/resolv.conf"
+	_ = writeFile(path, "nameserver 8.8.8.8\n", 0o644)
+	return path
+}
+
+// containerdConfig is K3s's template reduced to what this image needs, in containerd 1.6's
+// version-2 format (Debian's containerd); paths as K3s's.
+func containerdConfig() string {
+	return fmt.Sprintf(`version = 2
+root = %q
+state = "/run/k3s/containerd"
+
+[grpc]
+  address = %q
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = %q
+  enable_unprivileged_ports = true
+  enable_unprivileged_icmp = true
+  # A node container may lack CAP_SYS_RESOURCE (see node-image/runtime): never ask runc for an
+  # oom_score_adj below containerd's own.
+  restrict_oom_score_adj = true
+
+[plugins."io.containerd.grpc.v1.cri".containerd]
+  snapshotter = "overlayfs"
+  default_runtime_name = "runc"
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+  SystemdCgroup = false
+
+[plugins."io.containerd.grpc.v1.cri".cni]
+  bin_dir = %q
+  conf_dir = %q
+`, filepath.Join(agentDir, "containerd"), containerdSock, pauseImage, cniBinDir, cniConfDir)
+}
+
+func startContainerd(kids *children) error {
+	cfg := filepath.Join(agentDir, "etc", "containerd", "config.toml")
+	if err := writeFile(cfg, containerdConfig(), 0o644); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cniConfDir, 0o755); err != nil {
+		return err
+	}
+	_ = os.Remove(containerdSock)
+	if err := kids.start("containerd", "containerd", "--config", cfg); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if err := exec.Command("ctr", "--address", containerdSock, "version").Run(); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("containerd did not answer on %s", containerdSock)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	logf("Containerd is now running")
+	// Airgap images, as K3s imports them from agent/images at start (no registry is needed).
+	tars, _ := filepath.Glob(filepath.Join(imagesDir, "*.tar"))
+	for _, tar := range tars {
+		out, err := exec.Command("ctr", "--address", containerdSock, "-n", "k8s.io", "images", "import", tar).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("importing %s: %v: %s", tar, err, out)
+		}
+	}
+	logf("Imported %d image archive(s) from %s", len(tars), imagesDir)
+	return nil
+}

@@ -1,0 +1,316 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/k3s-io/kine/pkg/endpoint"
+)
+
+var (
+	tlsDir  = filepath.Join(serverDir, "tls")
+	credDir = filepath.Join(serverDir, "cred")
+)
+
+// serverCerts writes the CA, the serving certificate and the components' client certificates.
+func serverCerts(f Flags, name string, ip net.IP) (*authority, error) {
+	ca, err := loadOrCreateCA(tlsDir)
+	if err != nil {
+		return nil, err
+	}
+	dns := []string{"kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc." + clusterDomain, "localhost", name}
+	if host, err := os.Hostname(); err == nil && host != name {
+		dns = append(dns, host) // agents reach the server by its container name (k3d's K3S_URL)
+	}
+	ips := []net.IP{net.ParseIP("127.0.0.1"), ip, net.ParseIP("10.43.0.1")}
+	for _, san := range f.list("tls-san") {
+		if p := net.ParseIP(san); p != nil {
+			ips = append(ips, p)
+		} else {
+			dns = append(dns, san)
+		}
+	}
+	// The serving certificate is reissued at every start, so new --tls-san values take effect.
+	_ = os.Remove(filepath.Join(tlsDir, "serving-kube-apiserver.crt"))
+	for file, l := range map[string]leaf{
+		"serving-kube-apiserver": {commonName: "kube-apiserver", dnsNames: dns, ips: ips, server: true},
+		"client-admin":           {commonName: "system:admin", orgs: []string{"system:masters"}, client: true},
+		"client-controller":      {commonName: "system:kube-controller-manager", client: true},
+		"client-scheduler":       {commonName: "system:kube-scheduler", client: true},
+		"client-kube-apiserver":  {commonName: "system:apiserver", orgs: []string{"system:masters"}, client: true},
+		"client-supervisor":      {commonName: "system:k3s-supervisor", orgs: []string{"system:masters"}, client: true},
+	} {
+		if err := ca.issueFile(tlsDir, file, l); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := ensureKey(filepath.Join(tlsDir, "service.key")); err != nil {
+		return nil, err
+	}
+	return ca, nil
+}
+
+func runServer(f Flags) int {
+	if f.bool("cluster-init") || f.get("server", "", "") != "" {
+		return fatalf("--cluster-init and joining servers (embedded etcd HA) are not supported by this node image; use one server with SQLite or --datastore-endpoint")
+	}
+	token := f.get("token", "K3S_TOKEN", "")
+	if token == "" {
+		return fatalf("a token is required (--token or K3S_TOKEN)")
+	}
+	name := nodeName(f)
+	ip, err := nodeIP(f)
+	if err != nil {
+		return fatalf("%v", err)
+	}
+	port := f.get("https-listen-port", "", "6443")
+	logf("Starting k3s %s (server) on %s (%s)", Version, name, ip)
+	ca, err := serverCerts(f, name, ip)
+	if err != nil {
+		return fatalf("certificates: %v", err)
+	}
+	local := "https://127.0.0.1:" + port
+	for _, k := range []string{"controller", "scheduler", "supervisor"} {
+		if err := writeKubeconfig(filepath.Join(credDir, k+".kubeconfig"), local, ca.certPEM, filepath.Join(tlsDir, "client-"+k+".crt"), filepath.Join(tlsDir, "client-"+k+".key"), false, 0o600); err != nil {
+			return fatalf("kubeconfig: %v", err)
+		}
+	}
+
+	ctx := context.Background()
+	if err := os.MkdirAll(filepath.Join(serverDir, "db"), 0o700); err != nil {
+		return fatalf("%v", err)
+	}
+	datastore := f.get("datastore-endpoint", "K3S_DATASTORE_ENDPOINT", "sqlite://"+filepath.Join(serverDir, "db", "state.db")+"?_journal=WAL&cache=shared&_busy_timeout=30000")
+	etcd, err := endpoint.Listen(ctx, endpoint.Config{
+		Endpoint: datastore,
+		Listener: "unix://" + filepath.Join(serverDir, "kine.sock"),
+		// K3s's defaults: watch progress notifications every 5 s, and the etcd version kine reports.
+		NotifyInterval:      5 * time.Second,
+		EmulatedETCDVersion: "3.5.13",
+	})
+	if err != nil {
+		return fatalf("datastore: %v", err)
+	}
+	leaderElect := strconv.FormatBool(etcd.LeaderElect) // K3s turns leader election off on SQLite
+
+	kids := newChildren()
+	apiserverArgs := []string{
+		"--advertise-address=" + ip.String(),
+		"--allow-privileged=true",
+		"--anonymous-auth=false",
+		"--api-audiences=https://kubernetes.default.svc." + clusterDomain + ",k3s",
+		"--authorization-mode=Node,RBAC",
+		"--bind-address=0.0.0.0",
+		"--client-ca-file=" + filepath.Join(tlsDir, "ca.crt"),
+		"--enable-admission-plugins=NodeRestriction",
+		"--etcd-servers=" + strings.Join(etcd.Endpoints, ","),
+		"--kubelet-client-certificate=" + filepath.Join(tlsDir, "client-kube-apiserver.crt"),
+		"--kubelet-client-key=" + filepath.Join(tlsDir, "client-kube-apiserver.key"),
+		"--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+		"--profiling=false",
+		"--secure-port=" + port,
+		"--service-account-issuer=https://kubernetes.default.svc." + clusterDomain,
+		"--service-account-key-file=" + filepath.Join(tlsDir, "service.key"),
+		"--service-account-signing-key-file=" + filepath.Join(tlsDir, "service.key"),
+		"--service-cluster-ip-range=" + serviceCIDR,
+		"--service-node-port-range=30000-32767",
+		"--storage-backend=etcd3",
+		"--tls-cert-file=" + filepath.Join(tlsDir, "serving-kube-apiserver.crt"),
+		"--tls-private-key-file=" + filepath.Join(tlsDir, "serving-kube-apiserver.key"),
+	}
+	logf("Running kube-apiserver")
+	if err := kids.self("kube-apiserver", append(apiserverArgs, f.extraArgs("kube-apiserver-arg")...)...); err != nil {
+		return fatalf("%v", err)
+	}
+	ready := make(chan error, 1)
+	go func() {
+		ready <- waitHTTPS(local+"/readyz", ca.certPEM, filepath.Join(tlsDir, "client-admin.crt"), filepath.Join(tlsDir, "client-admin.key"), 10*time.Minute)
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			kids.stop()
+			return fatalf("kube-apiserver did not become ready: %v", err)
+		}
+	case msg := <-kids.done:
+		kids.stop()
+		return fatalf("%s", msg)
+	}
+	logf("Kube API server is now running")
+
+	ctrl := filepath.Join(credDir, "controller.kubeconfig")
+	if err := kids.self("kube-controller-manager", append([]string{
+		"--allocate-node-cidrs=true",
+		"--authentication-kubeconfig=" + ctrl,
+		"--authorization-kubeconfig=" + ctrl,
+		"--bind-address=127.0.0.1",
+		"--cluster-cidr=" + clusterCIDR,
+		"--cluster-signing-cert-file=" + filepath.Join(tlsDir, "ca.crt"),
+		"--cluster-signing-key-file=" + filepath.Join(tlsDir, "ca.key"),
+		"--configure-cloud-routes=false",
+		"--controllers=*,tokencleaner,-service,-route,-cloud-node-lifecycle",
+		"--kubeconfig=" + ctrl,
+		"--leader-elect=" + leaderElect,
+		"--profiling=false",
+		"--root-ca-file=" + filepath.Join(tlsDir, "ca.crt"),
+		"--secure-port=10257",
+		"--service-account-private-key-file=" + filepath.Join(tlsDir, "service.key"),
+		"--service-cluster-ip-range=" + serviceCIDR,
+		"--use-service-account-credentials=true",
+	}, f.extraArgs("kube-controller-manager-arg")...)...); err != nil {
+		return fatalf("%v", err)
+	}
+	sched := filepath.Join(credDir, "scheduler.kubeconfig")
+	if err := kids.self("kube-scheduler", append([]string{
+		"--authentication-kubeconfig=" + sched,
+		"--authorization-kubeconfig=" + sched,
+		"--bind-address=127.0.0.1",
+		"--kubeconfig=" + sched,
+		"--leader-elect=" + leaderElect,
+		"--profiling=false",
+		"--secure-port=10259",
+	}, f.extraArgs("kube-scheduler-arg")...)...); err != nil {
+		return fatalf("%v", err)
+	}
+
+	if err := writeAdminKubeconfigs(f, local, ca); err != nil {
+		kids.stop()
+		return fatalf("kubeconfig: %v", err)
+	}
+	if err := writeCoreDNSManifest(); err != nil {
+		logf("coredns manifest: %v", err)
+	}
+	go serveSupervisor(ca, token)
+	go runLocalPath(filepath.Join(credDir, "supervisor.kubeconfig"))
+	go applyDefaults(filepath.Join(credDir, "supervisor.kubeconfig"))
+	go syncDNSConfigMap(filepath.Join(credDir, "supervisor.kubeconfig"))
+
+	if !f.bool("disable-agent") {
+		creds, err := localAgentCerts(ca, name, ip)
+		if err != nil {
+			kids.stop()
+			return fatalf("agent certificates: %v", err)
+		}
+		if err := startAgent(kids, f, name, ip, local, creds); err != nil {
+			kids.stop()
+			return fatalf("agent: %v", err)
+		}
+	}
+	logf("k3s is up and running")
+	return kids.wait()
+}
+
+// writeAdminKubeconfigs writes /etc/rancher/k3s/k3s.yaml and K3S_KUBECONFIG_OUTPUT (k3d reads that one).
+func writeAdminKubeconfigs(f Flags, server string, ca *authority) error {
+	mode := os.FileMode(0o600)
+	if m := f.get("write-kubeconfig-mode", "K3S_KUBECONFIG_MODE", ""); m != "" {
+		v, err := strconv.ParseUint(m, 8, 32)
+		if err != nil {
+			return fmt.Errorf("--write-kubeconfig-mode %q: %v", m, err)
+		}
+		mode = os.FileMode(v)
+	}
+	paths := []string{adminKubeconfig}
+	if out := f.get("write-kubeconfig", "K3S_KUBECONFIG_OUTPUT", ""); out != "" {
+		paths = append(paths, out)
+	}
+	for _, p := range paths {
+		if err := writeKubeconfig(p, server, ca.certPEM, filepath.Join(tlsDir, "client-admin.crt"), filepath.Join(tlsDir, "client-admin.key"), true, mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeCoreDNSManifest leaves the file k3d rewrites to inject host records. This image runs no
+// CoreDNS (no registry serves its image), so only the ConfigMap is there.
+func writeCoreDNSManifest() error {
+	path := filepath.Join(serverDir, "manifests", "coredns.yaml")
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\n  namespace: kube-system\ndata:\n  NodeHosts: \"\"\n"), 0o644)
+}
+
+// nodeCerts is what an agent receives from the supervisor.
+type nodeCerts struct {
+	CA          string `json:"ca"`
+	KubeletCert string `json:"kubeletCert"`
+	KubeletKey  string `json:"kubeletKey"`
+	ServingCert string `json:"servingCert"`
+	ServingKey  string `json:"servingKey"`
+	ProxyCert   string `json:"proxyCert"`
+	ProxyKey    string `json:"proxyKey"`
+}
+
+type certRequest struct {
+	Node string `json:"node"`
+	IP   string `json:"ip"`
+}
+
+func issueNodeCerts(ca *authority, name string, ip net.IP) (*nodeCerts, error) {
+	kc, kk, err := ca.sign(leaf{commonName: "system:node:" + name, orgs: []string{"system:nodes"}, client: true})
+	if err != nil {
+		return nil, err
+	}
+	sc, sk, err := ca.sign(leaf{commonName: name, dnsNames: []string{name, "localhost"}, ips: []net.IP{ip, net.ParseIP("127.0.0.1")}, server: true})
+	if err != nil {
+		return nil, err
+	}
+	pc, pk, err := ca.sign(leaf{commonName: "system:kube-proxy", client: true})
+	if err != nil {
+		return nil, err
+	}
+	return &nodeCerts{CA: string(ca.certPEM), KubeletCert: string(kc), KubeletKey: string(kk), ServingCert: string(sc), ServingKey: string(sk), ProxyCert: string(pc), ProxyKey: string(pk)}, nil
+}
+
+func localAgentCerts(ca *authority, name string, ip net.IP) (*nodeCerts, error) {
+	return issueNodeCerts(ca, name, ip)
+}
+
+// serveSupervisor answers agents' certificate requests, authenticated by the cluster token.
+func serveSupervisor(ca *authority, token string) {
+	cert, err := tls.LoadX509KeyPair(filepath.Join(tlsDir, "serving-kube-apiserver.crt"), filepath.Join(tlsDir, "serving-kube-apiserver.key"))
+	if err != nil {
+		fatalf("supervisor: %v", err)
+		os.Exit(1)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1-twin/node-certs", func(w http.ResponseWriter, r *http.Request) {
+		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			http.Error(w, "token does not match the server's", http.StatusUnauthorized)
+			return
+		}
+		var req certRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Node == "" || net.ParseIP(req.IP) == nil {
+			http.Error(w, "want {node, ip}", http.StatusBadRequest)
+			return
+		}
+		certs, err := issueNodeCerts(ca, req.Node, net.ParseIP(req.IP))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		logf("Issued certificates for node %s (%s)", req.Node, req.IP)
+		_ = json.NewEncoder(w).Encode(certs)
+	})
+	srv := &http.Server{Addr: fmt.Sprintf(":%d", supervisorPort), Handler: mux, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServeTLS("", ""); err != nil {
+		fatalf("supervisor: %v", err)
+		os.Exit(1)
+	}
+}

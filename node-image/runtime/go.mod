@@ -1,0 +1,3 @@
+module twin.dev/node-image/runtime
+
+go 1.22.0

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Builds, without any image registry, what twin's k3d engine needs to run real Kubernetes nodes:
+#   - the k3d CLI (go install of the pinned k3d module, from the Go module proxy);
+#   - a K3s-compatible node binary from upstream Kubernetes components (node-image/k3s: the K3s
+#     module itself is not served by the module proxy this project can reach; see node-image/README.md);
+#   - a node image from a Debian rootfs (debootstrap) with Debian's containerd, runc and CNI plugins,
+#     a locally built pause image and the test workload images pre-imported;
+#   - stand-in images for k3d's tools container and for the Rancher host.
+# Everything is cached by version under $TWIN_CACHE (default /var/cache/twin): a second run is a no-op.
+# Usage: scripts/build-k3s-image.sh [--print-image]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+K8S_VERSION=v1.31.4          # k8s.io/kubernetes in node-image/k3s/go.mod
+K3D_VERSION=v5.8.3
+IMAGE_REV=twin1               # bump when node-image/ changes
+DEBIAN_SUITE=bookworm
+NODE_IMAGE="twin.local/k3s:${K8S_VERSION}-${IMAGE_REV}"
+TOOLS_IMAGE="twin.local/k3d-tools:${K3D_VERSION}"
+RANCHER_IMAGE="twin.local/rancher-standin:${IMAGE_REV}"
+CACHE=${TWIN_CACHE:-/var/cache/twin}
+BIN="$CACHE/bin"
+
+if [ "${1:-}" = "--print-image" ]; then echo "$NODE_IMAGE"; exit 0; fi
+
+log() { printf '[build-k3s-image] %s\n' "$*" >&2; }
+mkdir -p "$CACHE" "$BIN"
+
+need=()
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+[ -x /bin/busybox ] || need+=(busybox-static)
+[ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  log "apt-get install ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# 1. k3d, built from the pinned module in node-image/k3d
+if [ ! -x "$BIN/k3d-$K3D_VERSION" ]; then
+  log "go build github.com/k3d-io/k3d/v5 ($K3D_VERSION)"
+  (cd node-image/k3d && CGO_ENABLED=0 go build -mod=readonly -tags tools -trimpath \
+    -ldflags "-s -w -X github.com/k3d-io/k3d/v5/version.Version=$K3D_VERSION" -o "$BIN/k3d-$K3D_VERSION.tmp" github.com/k3d-io/k3d/v5)
+  mv "$BIN/k3d-$K3D_VERSION.tmp" "$BIN/k3d-$K3D_VERSION"
+fi
+ln -sf "k3d-$K3D_VERSION" "$BIN/k3d"
+
+# Kubernetes reports its version from these (as its own build sets them).
+version_ldflags() {
+  local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    printf -- '-X %s.gitVersion=%s -X %s.gitMajor=1 -X %s.gitMinor=%s -X %s.gitTreeState=clean ' "$pkg" "${K8S_VERSION}+${IMAGE_REV}" "$pkg" "$pkg" "$minor" "$pkg"
+  done
+}
+
+# 2. the node binary (cgo for SQLite; no_stage as K3s's own build without bundled content)
+SRC_HASH=$( (cat node-image/k3s/*.go node-image/k3s/go.mod node-image/k3s/go.sum; echo "$IMAGE_REV") | sha256sum | cut -c1-16)
+K3S_BIN="$CACHE/k3s-$K8S_VERSION-$SRC_HASH"
+if [ ! -x "$K3S_BIN" ]; then
+  log "go build node-image/k3s (Kubernetes $K8S_VERSION; the first build takes a while on 2 cores)"
+  (cd node-image/k3s && CGO_ENABLED=1 go build -mod=readonly -tags "libsqlite3 no_stage" -trimpath \
+    -ldflags "-s -w -checklinkname=0 -X main.Version=${K8S_VERSION}+${IMAGE_REV} $(version_ldflags)" -o "$K3S_BIN.tmp" .)
+  mv "$K3S_BIN.tmp" "$K3S_BIN"
+fi
+
+# 3. small static programs and the images built from them
+build_c() { [ -x "$CACHE/$1" ] && [ "$CACHE/$1" -nt "node-image/images/$1.c" ] || gcc -static -O2 -Wall -o "$CACHE/$1" "node-image/images/$1.c"; }
+build_c pause
+build_c memhog
+
+# busybox_rootfs DIR: a rootfs holding only the static busybox and its applets
+busybox_rootfs() {
+  mkdir -p "$1/bin" "$1/tmp" "$1/etc"
+  cp /bin/busybox "$1/bin/busybox"
+  for applet in $(/bin/busybox --list); do [ -e "$1/bin/$applet" ] || ln -s busybox "$1/bin/$applet"; done
+  echo 'root:x:0:0:root:/:/bin/sh' > "$1/etc/passwd"
+}
+
+# import_image NAME DIR [docker import --change ...]: a local image from a directory (no registry)
+import_image() {
+  local name=$1 dir=$2; shift 2
+  local changes=()
+  for c in "$@"; do changes+=(--change "$c"); done
+  tar -C "$dir" -c . | docker import "${changes[@]}" - "$name" >/dev/null
+}
+
+WORK="$CACHE/work-$IMAGE_REV"
+IMAGES_STAMP="$CACHE/images-$IMAGE_REV-$(cat node-image/images/* scripts/build-k3s-image.sh | sha256sum | cut -c1-16)"
+if [ ! -d "$IMAGES_STAMP" ]; then
+  log "building the pause, workload stand-in, tools and Rancher stand-in images"
+  rm -rf "$WORK" && mkdir -p "$WORK/tars"
+  mkdir -p "$WORK/pause" && cp "$CACHE/pause" "$WORK/pause/pause"
+  import_image twin.local/pause:3.10 "$WORK/pause" 'ENTRYPOINT ["/pause"]'
+
+  # HTTP servers standing in for the seed workloads' images (busybox httpd): same names, same ports.
+  http_image() { # NAME PORT
+    local d="$WORK/http-$2"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www"
+    echo "twin stand-in for $1" > "$d/www/index.html"; echo ok > "$d/www/healthz"; echo ok > "$d/www/ready"
+    import_image "$1" "$d" "CMD [\"/bin/httpd\", \"-f\", \"-v\", \"-p\", \"$2\", \"-h\", \"/www\"]"
+  }
+  http_image nginx:1.27-alpine 80
+  http_image ghcr.io/edgestack/api:1.4.2 5000
+  # Postgres stand-in: a listener on 5432 and a pg_isready that checks it.
+  d="$WORK/postgres"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www" "$d/usr/local/bin"; echo ok > "$d/www/ready"
+  printf '#!/bin/sh\nexec wget -q -T 2 -O /dev/null http://127.0.0.1:5432/ready\n' > "$d/usr/local/bin/pg_isready"; chmod +x "$d/usr/local/bin/pg_isready"
+  import_image postgres:16-alpine "$d" 'ENV PATH=/usr/local/bin:/bin' 'CMD ["/bin/httpd", "-f", "-p", "5432", "-h", "/www"]'
+  d="$WORK/memhog"; rm -rf "$d"; busybox_rootfs "$d"; cp "$CACHE/memhog" "$d/bin/memhog"
+  import_image twin.local/memhog:1 "$d" 'ENTRYPOINT ["/bin/memhog"]' 'CMD ["64"]'
+
+  # k3d's tools container only needs to stay up for `noop` during cluster creation on Linux.
+  d="$WORK/tools"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/app"
+  printf '#!/bin/sh\n[ "$1" = noop ] && exec sleep 2147483647\necho "k3d-tools stand-in: $1 is not available in this offline build" >&2\nexit 1\n' > "$d/app/k3d-tools"; chmod +x "$d/app/k3d-tools"
+  import_image "$TOOLS_IMAGE" "$d" 'ENTRYPOINT ["/app/k3d-tools"]'
+  # Rancher stand-in: answers /ping like Rancher's and serves a page; no Rancher image can be had here.
+  d="$WORK/rancher"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www"; echo pong > "$d/www/ping"; echo 'Rancher stand-in (twin)' > "$d/www/index.html"
+  import_image "$RANCHER_IMAGE" "$d" 'CMD ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]'
+
+  mkdir -p "$WORK/airgap"
+  docker save -o "$WORK/airgap/twin-images.tar" twin.local/pause:3.10 nginx:1.27-alpine ghcr.io/edgestack/api:1.4.2 postgres:16-alpine twin.local/memhog:1
+  rm -rf "$CACHE"/images-"$IMAGE_REV"-* && mkdir -p "$IMAGES_STAMP" && mv "$WORK/airgap/twin-images.tar" "$IMAGES_STAMP/"
+fi
+
+# 4. the Debian rootfs (debootstrap from Debian's archive), cached per suite
+ROOTFS_TAR="$CACHE/rootfs-$DEBIAN_SUITE.tar"
+if [ ! -f "$ROOTFS_TAR" ]; then
+  log "debootstrap $DEBIAN_SUITE with containerd, runc and the CNI plugins"
+  rm -rf "$CACHE/rootfs-build"
+  debootstrap --variant=minbase --include=containerd,runc,containernetworking-plugins,iptables,conntrack,iproute2,ca-certificates,libsqlite3-0,mount,procps \
+    "$DEBIAN_SUITE" "$CACHE/rootfs-build" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$CACHE/debootstrap.log" 2>&1 \
+    || { tail -20 "$CACHE/debootstrap.log" >&2; exit 1; }
+  rm -rf "$CACHE/rootfs-build/var/cache/apt/archives/"*.deb "$CACHE/rootfs-build/var/lib/apt/lists/"*
+  tar -C "$CACHE/rootfs-build" -cf "$ROOTFS_TAR.tmp" . && mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR" && rm -rf "$CACHE/rootfs-build"
+fi
+
+# 5. the node image
+NODE_STAMP="$CACHE/node-$IMAGE_REV-$SRC_HASH-$(basename "$IMAGES_STAMP")"
+if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
+  log "assembling $NODE_IMAGE"
+  d="$CACHE/node-build"; rm -rf "$d" && mkdir -p "$d" && tar -C "$d" -xf "$ROOTFS_TAR"
+  install -m 0755 "$K3S_BIN" "$d/bin/k3s"
+  ln -sf k3s "$d/bin/kubectl"
+  # k3d's entrypoint script traps SIGTERM by name, which Debian's dash refuses: /bin/sh is busybox, as in K3s's image.
+  cp /bin/busybox "$d/bin/busybox" && ln -sf busybox "$d/bin/sh"
+  mkdir -p "$d/var/lib/rancher/k3s/agent/images" "$d/etc/rancher/k3s" "$d/output"
+  cp "$IMAGES_STAMP/twin-images.tar" "$d/var/lib/rancher/k3s/agent/images/"
+  tar -C "$d" -c . | docker import \
+    --change 'ENTRYPOINT ["/bin/k3s"]' --change 'CMD ["agent"]' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'VOLUME ["/var/lib/kubelet", "/var/lib/rancher/k3s", "/var/lib/cni", "/var/log"]' \
+    --change "LABEL twin.dev/node-image=$IMAGE_REV org.opencontainers.image.version=$K8S_VERSION" \
+    - "$NODE_IMAGE" >/dev/null
+  rm -rf "$d"; touch "$NODE_STAMP"
+fi
+# The stand-in images live in the host's Docker too (k3d's tools container, the Rancher container).
+for img in "$TOOLS_IMAGE" "$RANCHER_IMAGE"; do docker image inspect "$img" >/dev/null 2>&1 || { rm -rf "$IMAGES_STAMP"; exec "$0" "$@"; }; done
+log "ready: $NODE_IMAGE, k3d $K3D_VERSION at $BIN/k3d"
+echo "$NODE_IMAGE"
