@@ -87,7 +87,8 @@ describe('twin run', () => {
 
   it('an unavailable engine exits 3 with the reason, before running anything', () => {
     const dir = out();
-    const result = twin(['run', 'scenarios/worker-power-loss.ts', '--engine', 'k3d', '--out', dir]);
+    // A node image that is not there, so the engine is unavailable even on hosts that built one.
+    const result = twin(['run', 'scenarios/worker-power-loss.ts', '--engine', 'k3d', '--out', dir], { env: { TWIN_K3S_IMAGE: 'twin.local/absent:none' } });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/engine k3d unavailable/);
     expect(readdirSync(dir)).toEqual([]);
