@@ -15,7 +15,7 @@ var boolFlags = map[string]bool{
 	"disable-kube-proxy": true, "disable-helm-controller": true, "disable-scheduler": true, "disable-apiserver": true,
 	"disable-controller-manager": true, "disable-etcd": true, "secrets-encryption": true, "debug": true,
 	"prefer-bundled-bin": true, "rootless": true, "selinux": true, "docker": true, "protect-kernel-defaults": true,
-	"embedded-registry": true, "disable-default-registry-endpoint": true, "flannel-ipv6-masq": true, "egress-selector-mode": false,
+	"embedded-registry": true, "disable-default-registry-endpoint": true, "flannel-ipv6-masq": true,
 }
 
 func parseFlags(args []string) Flags {

@@ -84,16 +84,13 @@ func (c *children) stop() {
 			_ = p.Process.Signal(syscall.SIGTERM)
 		}
 	}
-	deadline := time.After(10 * time.Second)
+	// Give them 10 s to stop, as K3s's shutdown does, then kill what is left.
+	deadline := time.Now().Add(10 * time.Second)
 	for _, p := range c.procs {
-		select {
-		case <-deadline:
-			_ = p.Process.Kill()
-		default:
-			if p.ProcessState == nil {
-				time.Sleep(100 * time.Millisecond)
-			}
+		for p.ProcessState == nil && p.Process.Signal(syscall.Signal(0)) == nil && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
 		}
+		_ = p.Process.Kill()
 	}
 }
 

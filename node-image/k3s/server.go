@@ -196,7 +196,7 @@ func runServer(f Flags) int {
 	go syncDNSConfigMap(filepath.Join(credDir, "supervisor.kubeconfig"))
 
 	if !f.bool("disable-agent") {
-		creds, err := localAgentCerts(ca, name, ip)
+		creds, err := issueNodeCerts(ca, name, ip)
 		if err != nil {
 			kids.stop()
 			return fatalf("agent certificates: %v", err)
@@ -275,10 +275,6 @@ func issueNodeCerts(ca *authority, name string, ip net.IP) (*nodeCerts, error) {
 		return nil, err
 	}
 	return &nodeCerts{CA: string(ca.certPEM), KubeletCert: string(kc), KubeletKey: string(kk), ServingCert: string(sc), ServingKey: string(sk), ProxyCert: string(pc), ProxyKey: string(pk)}, nil
-}
-
-func localAgentCerts(ca *authority, name string, ip net.IP) (*nodeCerts, error) {
-	return issueNodeCerts(ca, name, ip)
 }
 
 // serveSupervisor answers agents' certificate requests, authenticated by the cluster token.
