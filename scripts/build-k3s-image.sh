@@ -19,6 +19,7 @@ DEBIAN_SUITE=bookworm
 NODE_IMAGE="twin.local/k3s:${K8S_VERSION}-${IMAGE_REV}"
 TOOLS_IMAGE="twin.local/k3d-tools:${K3D_VERSION}"
 RANCHER_IMAGE="twin.local/rancher-standin:${IMAGE_REV}"
+AGENT_IMAGE="twin.local/rancher-agent-standin:${IMAGE_REV}"
 CACHE=${TWIN_CACHE:-/var/cache/twin}
 BIN="$CACHE/bin"
 
@@ -63,6 +64,8 @@ if [ ! -x "$K3S_BIN" ]; then
   (cd node-image/k3s && CGO_ENABLED=1 go build -mod=readonly -tags "libsqlite3 no_stage" -trimpath \
     -ldflags "-s -w -checklinkname=0 -X main.Version=${K8S_VERSION}+${IMAGE_REV} $(version_ldflags)" -o "$K3S_BIN.tmp" .)
   mv "$K3S_BIN.tmp" "$K3S_BIN"
+  # Older builds of the node binary are of no further use.
+  find "$CACHE" -maxdepth 1 -name "k3s-$K8S_VERSION-*" ! -name "$(basename "$K3S_BIN")" -delete
 fi
 
 # 3. small static programs and the images built from them
@@ -78,6 +81,7 @@ busybox_rootfs() {
   echo 'root:x:0:0:root:/:/bin/sh' > "$1/etc/passwd"
 }
 
+# (busybox-static 1.35's `wget -T` segfaults: timeouts are busybox `timeout` around wget.)
 # import_image NAME DIR [docker import --change ...]: a local image from a directory (no registry)
 import_image() {
   local name=$1 dir=$2; shift 2
@@ -104,7 +108,7 @@ if [ ! -d "$IMAGES_STAMP" ]; then
   http_image ghcr.io/edgestack/api:1.4.2 5000
   # Postgres stand-in: a listener on 5432 and a pg_isready that checks it.
   d="$WORK/postgres"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www" "$d/usr/local/bin"; echo ok > "$d/www/ready"
-  printf '#!/bin/sh\nexec wget -q -T 2 -O /dev/null http://127.0.0.1:5432/ready\n' > "$d/usr/local/bin/pg_isready"; chmod +x "$d/usr/local/bin/pg_isready"
+  printf '#!/bin/sh\nexec timeout 2 wget -q -O /dev/null http://127.0.0.1:5432/ready\n' > "$d/usr/local/bin/pg_isready"; chmod +x "$d/usr/local/bin/pg_isready"
   import_image postgres:16-alpine "$d" 'ENV PATH=/usr/local/bin:/bin' 'CMD ["/bin/httpd", "-f", "-p", "5432", "-h", "/www"]'
   d="$WORK/memhog"; rm -rf "$d"; busybox_rootfs "$d"; cp "$CACHE/memhog" "$d/bin/memhog"
   import_image twin.local/memhog:1 "$d" 'ENTRYPOINT ["/bin/memhog"]' 'CMD ["64"]'
@@ -114,11 +118,26 @@ if [ ! -d "$IMAGES_STAMP" ]; then
   printf '#!/bin/sh\n[ "$1" = noop ] && exec sleep 2147483647\necho "k3d-tools stand-in: $1 is not available in this offline build" >&2\nexit 1\n' > "$d/app/k3d-tools"; chmod +x "$d/app/k3d-tools"
   import_image "$TOOLS_IMAGE" "$d" 'ENTRYPOINT ["/app/k3d-tools"]'
   # Rancher stand-in: answers /ping like Rancher's and serves a page; no Rancher image can be had here.
-  d="$WORK/rancher"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www"; echo pong > "$d/www/ping"; echo 'Rancher stand-in (twin)' > "$d/www/index.html"
-  import_image "$RANCHER_IMAGE" "$d" 'CMD ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]'
+  # /v3/connect is where the agent's tunnel lands; httpd -vv logs each request's path, which twin reads.
+  d="$WORK/rancher"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www/v3"; echo pong > "$d/www/ping"; echo 'Rancher stand-in (twin)' > "$d/www/index.html"; echo ok > "$d/www/v3/connect"
+  import_image "$RANCHER_IMAGE" "$d" 'CMD ["/bin/httpd", "-f", "-vv", "-p", "80", "-h", "/www"]'
+  # cattle-cluster-agent stand-in: the real agent's start-up check of CATTLE_SERVER/ping (exit 1 when
+  # it fails, so CrashLoopBackOff), then a tunnel kept up by a request to /v3/connect every 5 s.
+  d="$WORK/rancher-agent"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/usr/bin"
+  cat > "$d/usr/bin/agent" <<'AGENT'
+#!/bin/sh
+if ! timeout 5 wget -q -O /dev/null "$CATTLE_SERVER/ping"; then echo "ERROR: $CATTLE_SERVER/ping is not accessible"; exit 1; fi
+echo "INFO: Connecting to $CATTLE_SERVER/v3/connect"
+while true; do
+  timeout 5 wget -q -O /dev/null "$CATTLE_SERVER/v3/connect" || echo "ERROR: failed to connect to proxy: $CATTLE_SERVER unreachable, retrying"
+  sleep 5
+done
+AGENT
+  chmod +x "$d/usr/bin/agent"
+  import_image "$AGENT_IMAGE" "$d" 'ENTRYPOINT ["/usr/bin/agent"]'
 
   mkdir -p "$WORK/airgap"
-  docker save -o "$WORK/airgap/twin-images.tar" twin.local/pause:3.10 nginx:1.27-alpine ghcr.io/edgestack/api:1.4.2 postgres:16-alpine twin.local/memhog:1
+  docker save -o "$WORK/airgap/twin-images.tar" twin.local/pause:3.10 nginx:1.27-alpine ghcr.io/edgestack/api:1.4.2 postgres:16-alpine twin.local/memhog:1 "$AGENT_IMAGE"
   rm -rf "$CACHE"/images-"$IMAGE_REV"-* && mkdir -p "$IMAGES_STAMP" && mv "$WORK/airgap/twin-images.tar" "$IMAGES_STAMP/"
 fi
 
@@ -151,7 +170,7 @@ if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&
     --change 'VOLUME ["/var/lib/kubelet", "/var/lib/rancher/k3s", "/var/lib/cni", "/var/log"]' \
     --change "LABEL twin.dev/node-image=$IMAGE_REV org.opencontainers.image.version=$K8S_VERSION" \
     - "$NODE_IMAGE" >/dev/null
-  rm -rf "$d"; touch "$NODE_STAMP"
+  rm -rf "$d"; rm -f "$CACHE"/node-"$IMAGE_REV"-*; touch "$NODE_STAMP"
 fi
 # The stand-in images live in the host's Docker too (k3d's tools container, the Rancher container).
 for img in "$TOOLS_IMAGE" "$RANCHER_IMAGE"; do docker image inspect "$img" >/dev/null 2>&1 || { rm -rf "$IMAGES_STAMP"; exec "$0" "$@"; }; done

@@ -82,6 +82,12 @@ export class ExternalCommandError extends Error {
   }
 }
 
+/** The user interrupted a run (Ctrl-C, SIGTERM); raised after what the run created is torn down. */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+  readonly exitCode = ExitCode.interrupted;
+}
+
 /** A condition twin's own code promised could not happen. */
 export class BugError extends Error {
   override readonly name = 'BugError';
@@ -89,8 +95,8 @@ export class BugError extends Error {
 }
 
 /** Errors the user or the environment must act on; anything else is reported as a bug. */
-export type UserFacingError = ConfigError | EngineUnavailableError | ExternalCommandError | ExpectationsFailedError;
+export type UserFacingError = ConfigError | EngineUnavailableError | ExternalCommandError | ExpectationsFailedError | InterruptedError;
 
 export function isUserFacing(error: unknown): error is UserFacingError {
-  return error instanceof ConfigError || error instanceof EngineUnavailableError || error instanceof ExternalCommandError || error instanceof ExpectationsFailedError;
+  return error instanceof ConfigError || error instanceof EngineUnavailableError || error instanceof ExternalCommandError || error instanceof ExpectationsFailedError || error instanceof InterruptedError;
 }

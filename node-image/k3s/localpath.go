@@ -10,6 +10,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -52,6 +53,22 @@ func applyDefaults(kubeconfig string) {
 			return
 		}
 		time.Sleep(2 * time.Second)
+	}
+}
+
+// labelServerNode gives the server's own node the role labels K3s sets on servers, so kubectl,
+// k9s and Rancher show it as control-plane,master.
+func labelServerNode(kubeconfig, name string) {
+	client, err := clientFor(kubeconfig)
+	if err != nil {
+		logf("node labels: %v", err)
+		return
+	}
+	patch := []byte(`{"metadata":{"labels":{"node-role.kubernetes.io/control-plane":"true","node-role.kubernetes.io/master":"true"}}}`)
+	for ; ; time.Sleep(2 * time.Second) {
+		if _, err := client.CoreV1().Nodes().Patch(context.Background(), name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err == nil {
+			return
+		}
 	}
 }
 

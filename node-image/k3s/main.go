@@ -39,10 +39,16 @@ func main() {
 		sub = "server"
 	}
 	switch sub {
-	case "server":
-		os.Exit(runServer(parseFlags(args)))
-	case "agent":
+	case "server", "agent":
+		if os.Getenv(serviceEnv) != "1" {
+			os.Exit(runService(sub, args))
+		}
+		if sub == "server" {
+			os.Exit(runServer(parseFlags(args)))
+		}
 		os.Exit(runAgentCommand(parseFlags(args)))
+	case "service":
+		os.Exit(serviceCommand(args))
 	case "kubectl":
 		os.Exit(runKubectl(args))
 	case "--version", "-v", "version":

@@ -55,9 +55,9 @@ func runNetwork(kubeconfig, name string, ip net.IP) {
 		}
 		if !masq {
 			// Pods reaching addresses outside the cluster (the Rancher container, the host) leave with the node's address.
-			rule := []string{"-t", "nat", "POSTROUTING", "-s", clusterCIDR, "!", "-d", clusterCIDR, "-j", "MASQUERADE", "-m", "comment", "--comment", "twin pod egress"}
-			if exec.Command("iptables", append([]string{"-C"}, rule...)...).Run() != nil {
-				if out, err := exec.Command("iptables", append([]string{"-A"}, rule...)...).CombinedOutput(); err != nil {
+			rule := []string{"POSTROUTING", "-s", clusterCIDR, "!", "-d", clusterCIDR, "-m", "comment", "--comment", "twin pod egress", "-j", "MASQUERADE"}
+			if exec.Command("iptables", append([]string{"-t", "nat", "-C"}, rule...)...).Run() != nil {
+				if out, err := exec.Command("iptables", append([]string{"-t", "nat", "-A"}, rule...)...).CombinedOutput(); err != nil {
 					logf("network: masquerade: %v: %s", err, out)
 					continue
 				}

@@ -193,6 +193,9 @@ func runServer(f Flags) int {
 	go serveSupervisor(ca, token)
 	go runLocalPath(filepath.Join(credDir, "supervisor.kubeconfig"))
 	go applyDefaults(filepath.Join(credDir, "supervisor.kubeconfig"))
+	if !f.bool("disable-agent") {
+		go labelServerNode(filepath.Join(credDir, "supervisor.kubeconfig"), name)
+	}
 	go syncDNSConfigMap(filepath.Join(credDir, "supervisor.kubeconfig"))
 
 	if !f.bool("disable-agent") {

@@ -47,9 +47,15 @@ export interface EngineAvailability {
   readonly reason?: string;
 }
 
+/** How a run treats what it creates. */
+export interface EngineRunOptions {
+  /** Leave the cluster running after the run (k3d): for a look with kubectl; `twin down` removes it. */
+  readonly keep?: boolean;
+}
+
 export interface Engine {
   readonly name: string;
   readonly description: string;
   check(): Promise<EngineAvailability>;
-  run(plan: RunPlan, observer?: RunObserver): Promise<EngineResult>;
+  run(plan: RunPlan, observer?: RunObserver, options?: EngineRunOptions): Promise<EngineResult>;
 }

@@ -7,6 +7,24 @@ import type { TimelineSeries } from '../model/timeline.js';
 import { formatDuration } from '../model/units.js';
 import { notableEvents, when } from './format.js';
 import type { RunReport } from './report.js';
+import { comparisonTolerance, type Comparison } from './compare.js';
+
+/** The model-vs-real section of a `--engine sim,k3d` run. */
+function comparisonHtml(c: Comparison): string {
+  const t = (x: number | null) => (x === null ? 'never' : esc(formatDuration(x)));
+  const moments = c.moments
+    .map((m) => `<tr class="${m.agrees ? 'pass' : 'fail'}"><td>${esc(m.what)}</td><td>${esc(m.anchor)}</td><td>${t(m.model)}</td><td>${t(m.real)}</td><td class="verdict">${m.difference === null ? '—' : `${m.difference > 0 ? '+' : ''}${m.difference} s${m.relative !== null ? ` (${Math.round(m.relative * 100)} %)` : ''}`}</td></tr>`)
+    .join('\n');
+  const verdicts = c.expectations.map((e) => `<tr><td>${esc(e.description)}</td><td>${e.model.status === 'pass' ? '✅' : '❌'} ${esc(e.model.observed)}</td><td>${e.real.status === 'pass' ? '✅' : '❌'} ${esc(e.real.observed)}</td></tr>`).join('\n');
+  return `<h2>Model vs real (${esc(c.engines.model)} against ${esc(c.engines.real)})</h2>
+<p>${c.disagreements === 0 ? 'No disagreement' : `${c.disagreements} disagreement(s)`} beyond ${comparisonTolerance.relative * 100} % (or ${comparisonTolerance.seconds} s).</p>
+<table><thead><tr><th>moment</th><th>after</th><th>${esc(c.engines.model)} predicts</th><th>${esc(c.engines.real)} observed</th><th>difference</th></tr></thead><tbody>
+${moments}
+</tbody></table>
+<table><thead><tr><th>expectation</th><th>${esc(c.engines.model)}</th><th>${esc(c.engines.real)}</th></tr></thead><tbody>
+${verdicts}
+</tbody></table>`;
+}
 
 const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -188,6 +206,7 @@ export function renderHtml(report: RunReport): string {
 <tbody>
 ${rows}
 </tbody></table>
+${report.comparison ? comparisonHtml(report.comparison) : ''}
 ${report.findings.length ? `<h2>Predicted at bring-up</h2>
 <table><thead><tr><th>severity</th><th>finding</th><th>source</th></tr></thead><tbody>
 ${report.findings.map((f) => `<tr class="${f.severity === 'error' ? 'fail' : 'pass'}"><td class="verdict">${f.severity}</td><td>${esc(f.message)}</td><td>${esc(f.source)}</td></tr>`).join('\n')}

@@ -2,6 +2,7 @@
 import { formatDuration } from '../model/units.js';
 import { notableEvents, when } from './format.js';
 import type { RunReport } from './report.js';
+import { renderComparison } from './compare.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -21,6 +22,7 @@ export function renderMarkdown(report: RunReport): string {
   for (const v of report.expectations) {
     lines.push(`| ${v.status === 'pass' ? '✅ pass' : '❌ FAIL'} | ${cell(v.description)} | ${cell(v.expected)} | ${cell(v.observed)} | ${cell(v.explanation)} |`);
   }
+  if (report.comparison) lines.push('', renderComparison(report.comparison).trimEnd());
   if (report.findings.length > 0) {
     lines.push('', '## Predicted at bring-up', '', '| severity | finding | source |', '|---|---|---|');
     for (const f of report.findings) lines.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${cell(f.message)} | ${cell(f.source)} |`);

@@ -8,6 +8,7 @@ import type { Timeline } from '../model/timeline.js';
 import type { Finding } from '../model/findings.js';
 import { analyseBringUp, type BringUpAnalysis } from './bringup.js';
 import type { Verdict } from '../scenario/expectations.js';
+import type { Comparison } from './compare.js';
 import type { LoadedScenario } from '../scenario/load.js';
 
 export const reportApiVersion = 'twin/v1alpha1';
@@ -36,6 +37,8 @@ export interface RunReport {
   /** Objects kept from the manifests but not simulated. */
   readonly notModelled: readonly string[];
   readonly timeline: Timeline;
+  /** With `--engine sim,k3d`: this run (the second engine) against the first, moment by moment. */
+  readonly comparison?: Comparison;
 }
 
 export function buildReport(scenario: LoadedScenario, engine: string, result: EngineResult, verdicts: readonly Verdict[], findings: readonly Finding[]): RunReport {

@@ -17,12 +17,14 @@ export interface RunOptions extends ClusterLoadOptions {
   /** Overrides the scenario's seed. */
   readonly seed?: number;
   readonly observer?: RunObserver;
+  /** k3d: leave the cluster running after the run (`twin down` removes it). */
+  readonly keep?: boolean;
 }
 
 export async function runScenario(scenario: LoadedScenario, options: RunOptions = {}): Promise<RunReport> {
   const engineName = options.engine ?? 'sim';
   const engine = await engineFor(engineName);
-  const result = await engine.run(planOf(scenario), options.observer);
+  const result = await engine.run(planOf(scenario), options.observer, { keep: options.keep ?? false });
   const context = { phaseStart: result.phaseStart, phaseEnd: result.phaseEnd };
   const verdicts = scenario.expectations.map((expectation) => {
     try {

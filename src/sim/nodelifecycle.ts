@@ -54,6 +54,8 @@ export function tolerationSeconds(pod: SimPod, taint: Taint, defaultSeconds: num
 
 export class NodeLifecycle {
   private nextNoExecuteAt = -Infinity;
+  /** Nodes whose Ready condition was not True when a monitor pass began. */
+  private readonly taintEligible = new Set<SimNode>();
   /** When each taint was added (the taint manager counts tolerations from TimeAdded). */
   private readonly taintAdded = new WeakMap<Taint, number>();
   private taintPassPending = false;
@@ -150,6 +152,11 @@ export class NodeLifecycle {
     const grace = sim.settings.nodeMonitorGracePeriod;
     for (const node of sim.clusterNodes) {
       if (!node.registered) continue;
+      // NoExecute tainting judges the Ready condition as observed before this pass updates it
+      // (processTaintBaseEviction gets observedReadyCondition, a copy taken first in
+      // tryUpdateNodeHealth): a node marked Unknown now is tainted one nodeMonitorPeriod later.
+      if (node.apiReady !== 'True') this.taintEligible.add(node);
+      else this.taintEligible.delete(node);
       const renew = this.lastRenew(node, sim.now);
       if (renew > node.lastObservedRenew) {
         node.lastObservedRenew = renew;
@@ -249,7 +256,7 @@ export class NodeLifecycle {
   private requestTaintPass(): void {
     const sim = this.sim;
     if (this.taintPassPending) return;
-    const candidates = sim.clusterNodes.some((n) => n.registered && n.apiReady !== 'True' && !this.hasNoExecuteHealthTaint(n));
+    const candidates = sim.clusterNodes.some((n) => this.taintCandidate(n));
     if (!candidates) return;
     const rate = this.evictionRate();
     if (rate <= 0) return;
@@ -258,13 +265,17 @@ export class NodeLifecycle {
     sim.at(Math.max(sim.now, this.nextNoExecuteAt), Priority.controller, () => {
       this.taintPassPending = false;
       if (generation !== sim.controlPlane.generation || this.evictionRate() <= 0) return;
-      const node = sim.clusterNodes.find((n) => n.registered && n.apiReady !== 'True' && !this.hasNoExecuteHealthTaint(n));
+      const node = sim.clusterNodes.find((n) => this.taintCandidate(n));
       if (!node) return;
       const key = node.apiReady === 'Unknown' ? taintKeys.unreachable : taintKeys.notReady;
       this.addTaint(node, { key, effect: 'NoExecute' });
       this.nextNoExecuteAt = sim.now + 1 / this.evictionRate();
       this.requestTaintPass();
     });
+  }
+
+  private taintCandidate(node: SimNode): boolean {
+    return node.registered && node.apiReady !== 'True' && this.taintEligible.has(node) && !this.hasNoExecuteHealthTaint(node);
   }
 
   private hasNoExecuteHealthTaint(node: SimNode): boolean {

@@ -22,7 +22,7 @@ describe('k3d engine --dry-run', () => {
     expect(kill).toBeGreaterThan(lines.findIndex((l) => l.includes('kubectl apply')));
     expect(start).toBeGreaterThan(kill);
     expect(lines[start + 1]).toMatch(/^docker update --memory 1073741824 .* k3d-twin-edgestack-pi3-agent-0$/);
-    expect(lines.slice(-3, -1)).toEqual(['k3d cluster delete twin-edgestack-pi3', 'docker rm -f twin-edgestack-pi3-rancher']);
+    expect(lines.slice(-4, -1)).toEqual(['k3d cluster delete twin-edgestack-pi3', 'docker ps -aq --filter label=twin.dev/managed=true --filter label=twin.dev/cluster=edgestack-pi3', 'docker network rm twin-edgestack-pi3-net']);
   });
 
   it('faults the engine cannot do on this host are refused before anything runs', async () => {
@@ -37,8 +37,14 @@ describe('k3d engine --dry-run', () => {
   it('the CLI prints the plan and --dry-run is refused for the sim engine', () => {
     const result = twin(['run', 'scenarios/rancher-down.ts', '--engine', 'k3d', '--dry-run']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^# rancher-down: commands of a k3d run \(dry run, nothing executed\)\nk3d cluster create --config \.twin\/twin-edgestack-pi3\.k3d\.yaml/);
+    expect(result.stdout).toMatch(/^# rancher-down: commands of a k3d run \(dry run, nothing executed\)\ndocker events .*\nk3d cluster create --config \.twin\/twin-edgestack-pi3\.k3d\.yaml/);
     expect(result.stdout).toContain('docker stop --time 10 twin-edgestack-pi3-rancher');
+    const pair = twin(['run', 'scenarios/rancher-down.ts', '--engine', 'sim,sim']);
+    expect(pair.code).toBe(2);
+    expect(pair.stderr).toMatch(/--engine: "sim,sim" is not an engine or a pair of engines \(use sim, k3d, or sim,k3d/);
+    const keep = twin(['run', 'scenarios/rancher-down.ts', '--keep']);
+    expect(keep.code).toBe(2);
+    expect(keep.stderr).toMatch(/--keep: the sim engine creates nothing to keep \(use --keep with --engine k3d\)/);
     const sim = twin(['run', 'scenarios/rancher-down.ts', '--dry-run']);
     expect(sim.code).toBe(2);
     expect(sim.stderr).toMatch(/--dry-run: the sim engine runs no external commands/);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildRevision, nodeImageKubernetes, twinNodeImage, twinRancherImage, twinToolsImage } from '../../src/engines/k3d/node-image.js';
+import { buildRevision, nodeImageKubernetes, twinNodeImage, twinRancherAgentImage, twinRancherImage, twinToolsImage } from '../../src/engines/k3d/node-image.js';
 
 const script = readFileSync('scripts/build-k3s-image.sh', 'utf8');
 const setting = (name: string) => new RegExp(`^${name}=(\\S+)`, 'm').exec(script)?.[1];
@@ -12,6 +12,8 @@ describe('the offline node image', () => {
     expect(twinNodeImage).toBe(`twin.local/k3s:${nodeImageKubernetes}-${buildRevision}`);
     expect(twinToolsImage).toBe(`twin.local/k3d-tools:${setting('K3D_VERSION')}`);
     expect(twinRancherImage).toBe(`twin.local/rancher-standin:${buildRevision}`);
+    expect(twinRancherAgentImage).toBe(`twin.local/rancher-agent-standin:${buildRevision}`);
+    expect(script).toContain('AGENT_IMAGE="twin.local/rancher-agent-standin:${IMAGE_REV}"');
   });
 
   it('the Go modules pin the versions the script names', () => {

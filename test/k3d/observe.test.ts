@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { WatchTranslator, dockerEventsToTimeline, type WatchType } from '../../src/engines/k3d/observe.js';
+import { WatchTranslator, dockerEventsToTimeline, rancherAgentEvents, type WatchType } from '../../src/engines/k3d/observe.js';
+import { desiredPods, importManifest } from '../../src/engines/k3d/run.js';
+import { loadClusterFile } from '../../src/model/load-cluster.js';
 import { judge } from '../../src/scenario/expectations.js';
 
 const recorded = JSON.parse(readFileSync('test/fixtures/k3d/watch-events.json', 'utf8')) as Array<{ at: number; type: WatchType; object: KubernetesObject }>;
@@ -47,6 +49,49 @@ describe('k3d observation: watch events → timeline events', () => {
     const ready = judge({ kind: 'pods-ready', workload: 'web', atLeast: 1, from: 50, to: 340 }, 'e2', timeline, { phaseStart: 0, phaseEnd: 420 });
     expect(ready.status).toBe('fail');
     expect(ready.observed).toMatch(/minimum 0 Ready/);
+    // A ReplicaSet's pods belong to its Deployment, so the user's own workload names match.
+    expect(events.find((e) => e.kind === 'pod.created')?.details?.['workload']).toBe('Deployment/default/web');
+    const back = judge({ kind: 'pods-ready', workload: 'Deployment/default/web', atLeast: 1, from: 360, to: 420 }, 'e3', timeline, { phaseStart: 0, phaseEnd: 420 });
+    expect(back.status).toBe('pass');
+  });
+
+  it('pods created by a controller during the fault phase are replacements', () => {
+    const t = new WatchTranslator(0);
+    t.replacementsAfter = 300_000;
+    for (const e of recorded) t.translate(e.type, e.object, e.at);
+    expect(t.events.filter((e) => e.kind === 'pod.created').map((e) => `${e.subject} ${e.details?.['replacement']}`)).toEqual([
+      'pod/default/web-7f9c8d6b5d-x2x4q false',
+      'pod/default/web-7f9c8d6b5d-kq9ld true',
+      'pod/default/api-5d8f7c9b6-abcde true',
+    ]);
+  });
+
+  it('the request log of the Rancher stand-in becomes the tunnel events of the agent', () => {
+    const origin = Date.parse('2026-11-21T22:00:00Z');
+    const beat = (s: number, ip = '172.20.0.4') => `${new Date(origin + s * 1000).toISOString()} [::ffff:${ip}]:4242: url:/v3/connect`;
+    const lines = [beat(10), beat(15), `${new Date(origin + 16_000).toISOString()} [::ffff:172.20.0.6]:1: url:/v3/connect`, beat(20), beat(60), beat(65), beat(70)];
+    const unavailable = [{ t: 22, kind: 'rancher.unavailable' as const, subject: 'rancher', view: 'truth' as const, message: 'down' }];
+    const events = rancherAgentEvents(lines, '172.20.0.6', unavailable, origin, 120);
+    // Connected at the first call, cut when Rancher went away, back at the first call after, and
+    // gone when the calls stop (the agent died) — the probe's own request (172.20.0.6) is not the agent.
+    expect(events.map((e) => `${e.t} ${e.kind}`)).toEqual(['10 rancher.agentConnected', '22 rancher.agentDisconnected', '60 rancher.agentConnected', '75 rancher.agentDisconnected']);
+  });
+
+  it('bring-up waits for the replicas of each workload; the import manifest points the agent at Rancher', async () => {
+    const objects = [
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 3 } },
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: {} },
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'kube-system' }, spec: {} },
+    ];
+    expect([...desiredPods(objects)]).toEqual([
+      ['Deployment/default/web', 3],
+      ['StatefulSet/default/db', 1],
+    ]);
+    const cluster = await loadClusterFile('test/e2e/cluster.yaml');
+    const [namespace, agent] = importManifest(cluster, '172.20.0.5', 'twin.local/rancher-agent-standin:twin1') as [KubernetesObject, { spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: Array<{ env: Array<{ name: string; value: string }> }> } } } }];
+    expect(namespace.metadata?.name).toBe('cattle-system');
+    expect(agent.spec.template.metadata.labels['twin.dev/rancher-agent']).toBe('true');
+    expect(agent.spec.template.spec.containers[0]?.env).toContainEqual({ name: 'CATTLE_SERVER', value: 'http://172.20.0.5' });
   });
 
   it('Docker events become ground-truth node events', () => {

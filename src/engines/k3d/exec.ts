@@ -21,8 +21,18 @@ export interface ExecOptions {
   readonly timeoutMs?: number;
 }
 
+/** A long-running command (an event stream, a probe shell): lines out, lines in. */
+export interface Spawned {
+  /** Writes to its standard input. */
+  write(text: string): void;
+  /** Stops it (SIGTERM) and resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
 export interface Exec {
   (command: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Starts a long-running command; `onLine` gets each line of its standard output. Recorded like the rest; nothing starts in a dry run. */
+  spawn(command: string, args: readonly string[], onLine: (line: string) => void): Spawned;
   /** Every command, in order, as a shell would show it. */
   readonly transcript: string[];
   readonly dryRun: boolean;
@@ -54,5 +64,35 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
     }
     return { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode };
   };
-  return Object.assign(run, { transcript, dryRun: options.dryRun ?? false });
+  const spawn = (command: string, args: readonly string[], onLine: (line: string) => void): Spawned => {
+    const line = [command, ...args].map(shellQuote).join(' ');
+    transcript.push(`${line} &`);
+    options.onCommand?.(`${line} &`);
+    if (options.dryRun) return { write: () => undefined, stop: () => Promise.resolve() };
+    const child = execa(command, [...args], { reject: false, env: toolEnv(), buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'ignore' });
+    let rest = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) onLine(l);
+    });
+    // A write after the process died must not crash twin.
+    child.stdin?.on('error', () => undefined);
+    const done = child.then(() => {
+      if (rest) onLine(rest);
+      rest = '';
+    });
+    return {
+      write: (text) => {
+        if (child.exitCode === null && child.stdin?.writable) child.stdin.write(text);
+      },
+      stop: async () => {
+        child.stdin?.end();
+        child.kill('SIGTERM');
+        await done;
+      },
+    };
+  };
+  return Object.assign(run, { transcript, dryRun: options.dryRun ?? false, spawn });
 }

@@ -13,6 +13,7 @@ export const nodeImageKubernetes = 'v1.31.4';
 export const twinNodeImage = `twin.local/k3s:${nodeImageKubernetes}-${buildRevision}`;
 export const twinToolsImage = 'twin.local/k3d-tools:v5.8.3';
 export const twinRancherImage = `twin.local/rancher-standin:${buildRevision}`;
+export const twinRancherAgentImage = `twin.local/rancher-agent-standin:${buildRevision}`;
 
 /** Where the build script caches its outputs; its bin/ holds k3d. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -25,17 +25,46 @@ interface LeaseLike extends KubernetesObject {
   spec?: { holderIdentity?: string };
 }
 
+export interface TranslatorOptions {
+  /**
+   * Where service outages come from: `endpoints` (no ready endpoint left in the API) or
+   * `probe` (a prober outside the API reports them; EndpointSlices are then only tracked).
+   */
+  readonly serviceOutages?: 'endpoints' | 'probe';
+}
+
+/** The workload a pod belongs to: a ReplicaSet that a Deployment made counts as that Deployment. */
+export function workloadOf(pod: V1Pod): string {
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
+  if (!owner) return `Pod/${namespace}/${pod.metadata?.name ?? ''}`;
+  const hash = pod.metadata?.labels?.['pod-template-hash'];
+  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) return `Deployment/${namespace}/${owner.name.slice(0, -hash.length - 1)}`;
+  return `${owner.kind}/${namespace}/${owner.name}`;
+}
+
 export class WatchTranslator {
   private readonly nodes = new Map<string, { ready: string; taints: string[] }>();
   private readonly pods = new Map<string, PodState>();
   private readonly services = new Map<string, Map<string, number>>();
   private readonly leaders = new Map<string, string>();
   readonly events: TimelineEvent[] = [];
+  /** Wall-clock ms after which a controller's new pod counts as a replacement (the fault phase); null before it. */
+  replacementsAfter: number | null = null;
 
   /** `origin`: wall-clock milliseconds of t = 0. */
-  constructor(private readonly origin: number) {}
+  constructor(
+    private readonly origin: number,
+    private readonly options: TranslatorOptions = {},
+  ) {}
 
-  private emit(at: number, kind: TimelineEventKind, subject: string, view: TimelineView, message: string, details?: Record<string, DetailValue>): void {
+  /** Ready condition of a node as the API last showed it (`True`, `False`, `Unknown`), or undefined. */
+  nodeReady(name: string): string | undefined {
+    return this.nodes.get(name)?.ready;
+  }
+
+  /** Records an event observed outside the watches (probes, Docker) at wall-clock time `at` (ms). */
+  emit(at: number, kind: TimelineEventKind, subject: string, view: TimelineView, message: string, details?: Record<string, DetailValue>): void {
     const t = Math.round(Math.max(0, at - this.origin)) / 1000;
     this.events.push(details ? { t, kind, subject, view, message, details } : { t, kind, subject, view, message });
   }
@@ -107,7 +136,8 @@ export class WatchTranslator {
     };
     if (!previous) {
       const owner = pod.metadata?.ownerReferences?.[0];
-      this.emit(at, 'pod.created', subject, 'api', `${name} created${owner ? ` by ${owner.kind} ${owner.name}` : ''}`, { workload: owner ? `${owner.kind}/${namespace}/${owner.name}` : `Pod/${namespace}/${name}`, replacement: false });
+      const replacement = !!owner && this.replacementsAfter !== null && at >= this.replacementsAfter;
+      this.emit(at, 'pod.created', subject, 'api', `${name} created${owner ? ` by ${owner.kind} ${owner.name}` : ''}`, { workload: workloadOf(pod), replacement });
     }
     if (state.node && state.node !== previous?.node) this.emit(at, 'pod.scheduled', subject, 'api', `${name} assigned to ${state.node}`, { node: state.node });
     if (state.phase === 'Running' && previous?.phase !== 'Running') this.emit(at, 'pod.started', subject, 'api', `${name} Running on ${state.node ?? '?'}`, { node: state.node, restarts: state.restarts });
@@ -135,6 +165,7 @@ export class WatchTranslator {
     slices.set(slice.metadata?.name ?? '', ready);
     this.services.set(key, slices);
     const after = [...slices.values()].reduce((a, b) => a + b, 0);
+    if (this.options.serviceOutages === 'probe') return;
     if (before > 0 && after === 0) this.emit(at, 'service.outageStarted', `service/${key}`, 'api', `service ${key} has no ready endpoint`, { endpoints: 0 });
     if (before === 0 && after > 0 && this.seen.has(key)) this.emit(at, 'service.outageEnded', `service/${key}`, 'api', `service ${key} has ${after} ready endpoint(s) again`, { endpoints: after });
     if (after > 0) this.seen.add(key);
@@ -193,5 +224,46 @@ export function dockerEventsToTimeline(lines: readonly string[], nodeOf: (contai
       out.push({ t, kind: 'node.network', subject: `node/${node}`, view: 'truth', message: cut ? `${node} disconnected from ${attributes['name'] ?? 'the network'}` : `${node} reconnected to ${attributes['name'] ?? 'the network'}`, details: { partition: cut ? 1 : 0 } });
     }
   }
+  return out;
+}
+
+/**
+ * The cattle-cluster-agent's tunnel as the Rancher host sees it: the stand-in Rancher logs every
+ * request with its path (`httpd -vv`), and the agent stand-in keeps its tunnel up with a request to
+ * `/v3/connect` every 5 s. Connected at the first such request after Rancher came up (or after a
+ * silence); disconnected when Rancher goes away or the requests stop for three periods.
+ * `lines`: `docker logs --timestamps` of the Rancher container; `rancher`: the timeline so far,
+ * for `rancher.unavailable`; `end`: seconds of the run.
+ */
+export function rancherAgentEvents(lines: readonly string[], probe: string | null, timeline: readonly TimelineEvent[], origin: number, end: number): TimelineEvent[] {
+  const period = 5;
+  const beats: number[] = [];
+  for (const line of lines) {
+    const match = /^(\S+) \[(?:::ffff:)?([^\]]+)\]:\d+: url:\/v3\/connect/.exec(line.trim());
+    if (!match || match[2] === probe) continue;
+    const ms = Date.parse(match[1] ?? '');
+    if (Number.isFinite(ms)) beats.push(Math.round(Math.max(0, ms - origin)) / 1000);
+  }
+  beats.sort((a, b) => a - b);
+  type Item = { t: number; beat: boolean };
+  const items: Item[] = [...beats.map((t) => ({ t, beat: true })), ...timeline.filter((e) => e.kind === 'rancher.unavailable').map((e) => ({ t: e.t, beat: false }))].sort((a, b) => a.t - b.t || Number(a.beat) - Number(b.beat));
+  const out: TimelineEvent[] = [];
+  let connected = false;
+  let last = -Infinity;
+  const disconnect = (t: number, why: string) => {
+    out.push({ t, kind: 'rancher.agentDisconnected', subject: 'rancher', view: 'truth', message: `cattle-cluster-agent tunnel to Rancher closed (${why})` });
+    connected = false;
+  };
+  for (const item of items) {
+    if (connected && item.t - last > 3 * period) disconnect(Math.round((last + period) * 1000) / 1000, 'the agent stopped calling');
+    if (!item.beat) {
+      if (connected) disconnect(item.t, 'Rancher unavailable');
+      continue;
+    }
+    if (!connected) out.push({ t: item.t, kind: 'rancher.agentConnected', subject: 'rancher', view: 'truth', message: 'cattle-cluster-agent connected to Rancher (/v3/connect)' });
+    connected = true;
+    last = item.t;
+  }
+  if (connected && end - last > 3 * period) disconnect(Math.round((last + period) * 1000) / 1000, 'the agent stopped calling');
   return out;
 }

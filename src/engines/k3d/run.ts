@@ -13,7 +13,8 @@ import type { Timeline, TimelineEvent } from '../../model/timeline.js';
 import { parseDuration, parseRate } from '../../model/units.js';
 import { describeFault, inverse, type Fault } from '../../scenario/faults.js';
 import type { PlannedFault } from '../../scenario/load.js';
-import type { EngineResult, RunPlan } from '../engine.js';
+import type { EngineResult, RunObserver, RunPlan } from '../engine.js';
+import { ExitCode, InterruptedError } from '../../errors.js';
 import { containerName, k3dClusterName, managedLabel, renderK3dConfig } from './config.js';
 import { containerFaults, pid } from './docker.js';
 import type { Exec } from './exec.js';
@@ -36,7 +37,7 @@ export function unsupportedFaults(faults: readonly PlannedFault[]): string[] {
         reasons.push(`fault ${id} (memory-fill): filling a node's memory outside Kubernetes is not emulated on the k3d engine`);
         break;
       case 'memory-leak':
-        reasons.push(`fault ${id} (memory-leak): needs a memory-hog image inside the workload's pods, which no registry here provides; the sim engine models it`);
+        reasons.push(`fault ${id} (memory-leak): growing a running workload's memory would need its pods rolled with a leaking container (a different run); not done on the k3d engine — the sim engine models it`);
         break;
       case 'link-degrade':
         if (typeof fault.bandwidth === 'number' && fault.bandwidth <= 0) reasons.push(`fault ${id}: a bandwidth of 0 is a partition; use partition`);
@@ -58,6 +59,12 @@ export interface K3dRunContext {
   readonly image?: string;
   /** The Rancher host's image; default rancher/rancher at the cluster's Rancher version. */
   readonly rancherImage?: string;
+  /** The cattle-cluster-agent image the import manifest names (the stand-in when Rancher is). */
+  readonly rancherAgentImage?: string;
+  /** The node image runs K3s under twin's service manager (`k3s service stop|start|restart`). */
+  readonly serviceManager?: boolean;
+  /** Set by dry runs: no boot waits. */
+  readonly dryRun?: boolean;
   /** Wall-clock source; tests and dry runs pass a virtual one. */
   readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
 }
@@ -96,14 +103,26 @@ async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Fault): Prom
       await shape(ctx, plan, node(fault.node));
       return;
     case 'k3s-restart':
+      if (ctx.serviceManager) {
+        await exec('docker', ['exec', container(fault.node), 'k3s', 'service', 'restart']);
+        return;
+      }
       await exec('docker', ['restart', '--time', '10', container(fault.node)]);
       await shape(ctx, plan, node(fault.node));
       return;
     case 'control-plane-down':
-      for (const c of servers(fault.servers)) await containerFaults.stop(exec, c);
+      // `systemctl stop k3s` on the server: with twin's node image only K3s stops and the pods
+      // keep running, as on a Pi; a stock K3s image can only be stopped as a whole container.
+      for (const c of servers(fault.servers)) {
+        if (ctx.serviceManager) await exec('docker', ['exec', c, 'k3s', 'service', 'stop']);
+        else await containerFaults.stop(exec, c);
+      }
       return;
     case 'control-plane-up':
-      for (const c of servers(fault.servers)) await containerFaults.powerOn(exec, c);
+      for (const c of servers(fault.servers)) {
+        if (ctx.serviceManager) await exec('docker', ['exec', c, 'k3s', 'service', 'start']);
+        else await containerFaults.powerOn(exec, c);
+      }
       return;
     case 'rancher-down':
       await containerFaults.stop(exec, `${k3dClusterName(cluster)}-rancher`);
@@ -129,17 +148,6 @@ async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Fault): Prom
     case 'site-power-cut':
       for (const n of cluster.nodes) if (n.role !== 'external') await containerFaults.powerOff(exec, container(n.name));
       return;
-    case 'site-power-restore': {
-      const interval = fault.interval !== undefined ? parseDuration(fault.interval) : 0;
-      const order = fault.order ?? [...cluster.nodes.filter((n) => n.role === 'server'), ...cluster.nodes.filter((n) => n.role !== 'server')].map((n) => n.name);
-      for (const [i, name] of order.entries()) {
-        if (node(name).role === 'external') continue;
-        if (i > 0 && interval > 0) await (ctx.clock ?? realClock).sleep(interval * 1000);
-        await containerFaults.powerOn(exec, container(name));
-        await shape(ctx, plan, node(name));
-      }
-      return;
-    }
     case 'scale':
       await kubectl(ctx, cluster, ['scale', `--replicas=${fault.replicas}`, workloadRef(fault.workload)]);
       return;
@@ -167,8 +175,14 @@ async function shape(ctx: K3dRunContext, plan: RunPlan, node: ClusterNode): Prom
   await ctx.exec('nsenter', ['-t', await pid(ctx.exec, container), '-n', 'tc', ...tbfArgs('eth0', throttle.rateBits, 'replace')]);
 }
 
-/** Creates the cluster and everything beside it; returns the names to tear down. */
-export async function createCluster(ctx: K3dRunContext, plan: RunPlan, objects: readonly KubernetesObject[]): Promise<void> {
+
+/** The Rancher host's container. */
+export function rancherContainer(cluster: Cluster): string {
+  return `${k3dClusterName(cluster)}-rancher`;
+}
+
+/** `k3d cluster create` from the rendered config, and twin's own kubeconfig for it. Returns the kubeconfig's path. */
+export async function createCluster(ctx: K3dRunContext, plan: RunPlan): Promise<string> {
   const { cluster } = plan;
   const name = k3dClusterName(cluster);
   mkdirSync(ctx.stateDir, { recursive: true });
@@ -177,28 +191,89 @@ export async function createCluster(ctx: K3dRunContext, plan: RunPlan, objects: 
   await ctx.exec('k3d', ['cluster', 'create', '--config', configFile]);
   const kubeconfig = join(ctx.stateDir, `${name}.kubeconfig`);
   await ctx.exec('k3d', ['kubeconfig', 'write', name, '--output', kubeconfig]);
-  for (const node of cluster.nodes) await shape(ctx, plan, node);
-  if (cluster.rancher) {
-    await ctx.exec('docker', ['run', '-d', '--name', `${name}-rancher`, '--network', `${name}-net`, '--privileged', '--label', `${managedLabel}=true`, '--label', `twin.dev/cluster=${cluster.name}`, '--label', `twin.dev/node=${cluster.rancher.node}`, ctx.rancherImage ?? `rancher/rancher:${cluster.rancher.version}`]);
-  }
-  if (objects.length > 0) await kubectl(ctx, cluster, ['apply', '-f', '-'], objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
+  return kubeconfig;
+}
+
+/** Memory, CPU and link shaping on every node container. */
+export async function throttleNodes(ctx: K3dRunContext, plan: RunPlan): Promise<void> {
+  for (const node of plan.cluster.nodes) await shape(ctx, plan, node);
+}
+
+/** The Rancher host beside the cluster, on its Docker network. */
+export async function startRancher(ctx: K3dRunContext, plan: RunPlan): Promise<string | null> {
+  const { cluster } = plan;
+  if (!cluster.rancher) return null;
+  const name = k3dClusterName(cluster);
+  await ctx.exec('docker', ['run', '-d', '--init', '--name', rancherContainer(cluster), '--network', `${name}-net`, '--privileged', '--label', `${managedLabel}=true`, '--label', `twin.dev/cluster=${cluster.name}`, '--label', `twin.dev/node=${cluster.rancher.node}`, ctx.rancherImage ?? `rancher/rancher:${cluster.rancher.version}`]);
+  return rancherContainer(cluster);
+}
+
+/** The user's workloads, as `kubectl apply` would send them. */
+export async function applyWorkloads(ctx: K3dRunContext, plan: RunPlan, objects: readonly KubernetesObject[]): Promise<void> {
+  if (objects.length > 0) await kubectl(ctx, plan.cluster, ['apply', '-f', '-'], objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
+}
+
+/**
+ * Rancher's import manifest for the stand-in Rancher: the cattle-system namespace and the
+ * cattle-cluster-agent Deployment pointed at the Rancher host (calibration.md 3). With the real
+ * Rancher image the manifest comes from Rancher's own registration API, which twin does not drive yet.
+ */
+export function importManifest(cluster: Cluster, rancherAddress: string, agentImage: string): KubernetesObject[] {
+  const labels = { app: 'cattle-cluster-agent', 'twin.dev/rancher-agent': 'true' };
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cattle-system' } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'cattle-cluster-agent', namespace: 'cattle-system', labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'cattle-cluster-agent' } },
+        template: {
+          metadata: { labels },
+          spec: {
+            tolerations: [
+              { key: 'CriticalAddonsOnly', operator: 'Exists' },
+              { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
+              { key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' },
+            ],
+            containers: [{ name: 'cluster-register', image: agentImage, imagePullPolicy: 'IfNotPresent', env: [{ name: 'CATTLE_SERVER', value: `http://${rancherAddress}` }, { name: 'CATTLE_CLUSTER', value: 'true' }, { name: 'CATTLE_K8S_MANAGED', value: 'true' }] }],
+          },
+        },
+      },
+    } as KubernetesObject,
+  ].map((o) => ({ ...o, metadata: { ...o.metadata, annotations: { 'twin.dev/cluster': cluster.name } } }));
 }
 
 export async function teardown(ctx: K3dRunContext, cluster: Cluster): Promise<void> {
   if (ctx.keep) return;
   const name = k3dClusterName(cluster);
   await ctx.exec('k3d', ['cluster', 'delete', name], { allowFailure: true });
-  if (cluster.rancher) await ctx.exec('docker', ['rm', '-f', `${name}-rancher`], { allowFailure: true });
+  // The Rancher host and the probe carry the cluster's label; nothing else of twin's is touched.
+  const left = await ctx.exec('docker', ['ps', '-aq', '--filter', `label=${managedLabel}=true`, '--filter', `label=twin.dev/cluster=${cluster.name}`], { allowFailure: true });
+  const ids = left.stdout.split('\n').filter(Boolean);
+  if (ids.length > 0) await ctx.exec('docker', ['rm', '-f', '-v', ...ids], { allowFailure: true });
+  // k3d leaves a network named in its config behind; it is the cluster's own.
+  await ctx.exec('docker', ['network', 'rm', `${name}-net`], { allowFailure: true });
+}
+
+/** A fault step on the wall clock. */
+interface Step {
+  readonly at: number;
+  readonly id: string;
+  readonly fault: Fault;
+  readonly heal: boolean;
 }
 
 /**
  * Runs the fault schedule against a created cluster on the wall clock (a virtual clock in dry
- * runs), recording fault events; the caller merges these with the observed timeline.
+ * runs), recording fault events; the caller merges these with the observed timeline. A board
+ * powered on boots for its profile's boot time before its container (and K3s) starts, as the
+ * sim engine models it; the schedule goes on meanwhile.
  */
 export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: number): Promise<TimelineEvent[]> {
   const clock = ctx.clock ?? realClock;
   const events: TimelineEvent[] = [];
-  type Step = { at: number; id: string; fault: Fault; heal: boolean };
   const steps: Step[] = [];
   for (const planned of plan.faults) {
     if (typeof planned.at !== 'number') throw new Error(`fault ${planned.id}: event-triggered faults need the live observer`);
@@ -207,98 +282,212 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
     if (planned.revertAfter !== null && revert) steps.push({ at: planned.at + planned.revertAfter, id: planned.id, fault: revert, heal: true });
   }
   steps.sort((a, b) => a.at - b.at);
+  const booting: Array<Promise<void>> = [];
+  const boot = (name: string, t: number, reason: string) => {
+    const node = plan.cluster.nodes.find((n) => n.name === name);
+    if (!node || node.role === 'external') return Promise.resolve();
+    const seconds = node.profile.spec.bootTime.value;
+    events.push({ t, kind: 'node.power', subject: `node/${name}`, view: 'truth', message: `${name} powered on (${reason}); boots for ${seconds} s (board's boot time) before K3s starts`, details: { on: true } });
+    return clock.sleep(ctx.dryRun ? 0 : seconds * 1000);
+  };
   for (const step of steps) {
     const wait = phaseStart + step.at * 1000 - clock.now();
     if (wait > 0) await clock.sleep(wait);
     const t = (clock.now() - phaseStart) / 1000;
     events.push({ t, kind: step.heal ? 'fault.healed' : 'fault.injected', subject: `fault/${step.id}`, view: 'truth', message: `fault ${step.id}${step.heal ? ' healed' : ''}: ${describeFault(step.fault)}`, details: { fault: step.fault.kind } });
-    await applyFault(ctx, plan, step.fault);
+    const fault = step.fault;
+    if (fault.kind === 'power-on') {
+      booting.push(boot(fault.node, t, `fault ${step.id}`).then(() => applyFault(ctx, plan, fault)));
+      continue;
+    }
+    if (fault.kind === 'site-power-restore') {
+      booting.push(restoreSite(ctx, plan, fault, t, boot));
+      continue;
+    }
+    await applyFault(ctx, plan, fault);
   }
   const end = phaseStart + plan.duration * 1000 - clock.now();
   if (end > 0) await clock.sleep(end);
+  await Promise.all(booting);
   return events;
 }
+
+/** Site power back: nodes in order (servers first unless the scenario orders them), each booting for its board's time. */
+async function restoreSite(ctx: K3dRunContext, plan: RunPlan, fault: Extract<Fault, { kind: 'site-power-restore' }>, t: number, boot: (name: string, t: number, reason: string) => Promise<void>): Promise<void> {
+  const { cluster } = plan;
+  const clock = ctx.clock ?? realClock;
+  const interval = fault.interval !== undefined ? parseDuration(fault.interval) : 0;
+  const order = fault.order ?? [...cluster.nodes.filter((n) => n.role === 'server'), ...cluster.nodes.filter((n) => n.role !== 'server')].map((n) => n.name);
+  const starts: Array<Promise<void>> = [];
+  for (const [i, name] of order.entries()) {
+    const node = cluster.nodes.find((n) => n.name === name);
+    if (!node || node.role === 'external') continue;
+    if (i > 0 && interval > 0) await clock.sleep(interval * 1000);
+    starts.push(boot(name, t + (i > 0 ? i * interval : 0), 'site power restored').then(() => applyFault(ctx, plan, { ...fault, kind: 'power-on', node: name })));
+  }
+  await Promise.all(starts);
+}
+
+/** Docker-side and API-side events of a dry run: none; the transcript is the result. */
+const emptySeries = (interval: number) => ({ interval, times: [], nodes: {}, podsByPhase: {}, workloadsReady: {}, serviceAvailability: {}, watts: [] });
 
 /** A dry run: the commands of the whole run, in order, without running any. */
 export async function dryRun(ctx: K3dRunContext, plan: RunPlan): Promise<EngineResult> {
   let now = 0;
   const clock = { now: () => now, sleep: (ms: number) => ((now += ms), Promise.resolve()) };
-  const context = { ...ctx, clock };
-  await createCluster(context, plan, plan.objects);
+  const context: K3dRunContext = { ...ctx, clock, dryRun: true };
+  const { dockerEventsArgs, probeRunArgs, probeShellArgs } = await import('./live.js');
+  ctx.exec.spawn('docker', dockerEventsArgs, () => undefined);
+  await createCluster(context, plan);
+  await throttleNodes(context, plan);
+  const rancher = await startRancher(context, plan);
+  await ctx.exec('docker', probeRunArgs(plan.cluster));
+  ctx.exec.spawn('docker', probeShellArgs(plan.cluster), () => undefined);
+  await applyWorkloads(context, plan, plan.objects);
+  if (rancher && context.rancherAgentImage) await applyWorkloads(context, plan, importManifest(plan.cluster, '<rancher address>', context.rancherAgentImage));
   const faults = await runFaults(context, plan, 0);
+  if (rancher) await ctx.exec('docker', ['logs', '--timestamps', rancher]);
   await teardown(context, plan.cluster);
-  const timeline: Timeline = {
-    events: faults,
-    series: { interval: 10, times: [], nodes: {}, podsByPhase: {}, workloadsReady: {}, serviceAvailability: {}, watts: [] },
-    duration: plan.duration,
-  };
+  const timeline: Timeline = { events: faults, series: emptySeries(plan.sampleInterval), duration: plan.duration };
   return { timeline, phaseStart: 0, phaseEnd: plan.duration, bringUp: { apiAvailable: null, clusterReady: null, workloadsReady: null, rancherImported: null, nodeReady: {} } };
 }
 
-/** Kubernetes objects twin watches, and the API path of each. */
-const watched = [
-  ['/api/v1/nodes', 'Node'],
-  ['/api/v1/pods', 'Pod'],
-  ['/apis/discovery.k8s.io/v1/endpointslices', 'EndpointSlice'],
-  ['/apis/coordination.k8s.io/v1/namespaces/kube-system/leases', 'Lease'],
-] as const;
+/** Pods each workload of the manifests should have once settled (`Deployment/ns/name` → replicas); DaemonSets count per node, so only their readiness is checked. */
+export function desiredPods(objects: readonly KubernetesObject[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const o of objects) {
+    if (!['Deployment', 'StatefulSet', 'ReplicaSet'].includes(o.kind ?? '')) continue;
+    const replicas = (o as { spec?: { replicas?: number } }).spec?.replicas ?? 1;
+    out.set(`${o.kind}/${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`, replicas);
+  }
+  return out;
+}
+
+/** Sleeps that end early, with an InterruptedError, once the run is interrupted (the wall clock's timer is cleared then). */
+function interruptible(clock: { now(): number; sleep(ms: number): Promise<void> } | undefined, signal: AbortSignal) {
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(new InterruptedError('interrupted'));
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        if (timer) clearTimeout(timer);
+        reject(new InterruptedError('interrupted'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      if (clock) void clock.sleep(ms).then(done);
+      else timer = setTimeout(done, ms);
+    });
+  return { now: () => (clock ?? realClock).now(), sleep };
+}
 
 /**
- * The live run: real K3s, wall clock. Watches the API through @kubernetes/client-node and
- * Docker's event stream for ground truth, waits for the bring-up, runs the faults, and always
- * tears down what it created (also on Ctrl-C) unless `keep` is set.
+ * The live run: real K3s, wall clock. Creates the cluster, waits for every node to be Ready
+ * (agents join before the workloads go in, as in the real bring-up), throttles the nodes,
+ * starts Rancher and imports the cluster, applies the workloads, waits for them, runs the
+ * faults and always tears down what it created — also on Ctrl-C (a second Ctrl-C leaves at
+ * once) — unless `keep` is set.
  */
-export async function liveRun(ctx: K3dRunContext, plan: RunPlan): Promise<EngineResult> {
-  const { KubeConfig, Watch } = await import('@kubernetes/client-node');
-  const { execa } = await import('execa');
-  const { WatchTranslator, dockerEventsToTimeline } = await import('./observe.js');
-  const clock = ctx.clock ?? realClock;
-  const origin = clock.now();
-  const translator = new WatchTranslator(origin);
-  const cleanup = () => teardown(ctx, plan.cluster);
-  const onSignal = () => {
-    void cleanup().finally(() => process.exit(130));
+export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunObserver): Promise<EngineResult> {
+  const { LiveObserver } = await import('./live.js');
+  const { dockerEventsToTimeline, rancherAgentEvents } = await import('./observe.js');
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(ExitCode.interrupted);
+    process.stderr.write(`\ntwin: ${signal}: tearing down the cluster this run created (again to leave at once)\n`);
+    abort.abort();
   };
-  process.once('SIGINT', onSignal);
-  const dockerEvents = execa('docker', ['events', '--filter', `label=${managedLabel}=true`, '--format', '{{json .}}'], { buffer: true, reject: false });
-  const aborts: Array<{ abort(): void }> = [];
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const clock = interruptible(ctx.clock, abort.signal);
+  const context: K3dRunContext = { ...ctx, clock };
+  const origin = clock.now();
+  const live = new LiveObserver(ctx.exec, plan.cluster, origin, clock, plan.sampleInterval);
+  const translator = live.translator;
+  const members = plan.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
+  const deadline = origin + plan.bringUpTimeout * 1000;
+  const mark = (step: string, message: string, at = clock.now()) => {
+    translator.emit(at, 'bringup.step', 'bringup', 'api', message, { step });
+    observer?.onEvent?.(translator.events[translator.events.length - 1] as TimelineEvent);
+    return Math.round(at - origin) / 1000;
+  };
+  const waitUntil = async (done: () => boolean) => {
+    while (!done() && clock.now() < deadline) await clock.sleep(1000);
+    return done();
+  };
+  let rancher: string | null = null;
   try {
-    await createCluster(ctx, plan, plan.objects);
-    const config = new KubeConfig();
-    config.loadFromFile(join(ctx.stateDir, `${k3dClusterName(plan.cluster)}.kubeconfig`));
-    const watch = new Watch(config);
-    for (const [path, kind] of watched) {
-      const controller = await watch.watch(path, {}, (type, object) => translator.translate(type as 'ADDED' | 'MODIFIED' | 'DELETED', { ...(object as KubernetesObject), kind }, clock.now()), () => undefined);
-      aborts.push(controller);
+    live.watchDocker();
+    const kubeconfig = await createCluster(context, plan);
+    await live.start(kubeconfig);
+    await waitUntil(() => live.apiFirstAvailable !== null);
+    const apiAvailable = live.apiFirstAvailable !== null ? mark('api', 'Kubernetes API available', live.apiFirstAvailable) : null;
+    const nodesReady = await waitUntil(() => members.every((n) => translator.nodeReady(n.name) === 'True'));
+    const clusterReady = nodesReady ? mark('cluster-ready', `all ${members.length} nodes Ready`) : null;
+    await throttleNodes(context, plan);
+    rancher = await startRancher(context, plan);
+    await live.startProbes(rancher);
+    await applyWorkloads(context, plan, plan.objects);
+    let rancherImported: number | null = null;
+    if (rancher) {
+      await waitUntil(() => live.rancherAvailable);
+      const address = live.rancherAddress;
+      if (address && ctx.rancherAgentImage && ctx.rancherImage !== `rancher/rancher:${plan.cluster.rancher?.version}`) {
+        await applyWorkloads(context, plan, importManifest(plan.cluster, address, ctx.rancherAgentImage));
+        rancherImported = mark('rancher-import', 'Rancher import manifest applied: cattle-cluster-agent deploying');
+      }
     }
-    const members = plan.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent').map((n) => n.name);
-    const deadline = origin + plan.bringUpTimeout * 1000;
-    let phaseStart = clock.now();
-    for (;;) {
-      const ready = members.every((name) => [...translator.events].reverse().find((e) => e.subject === `node/${name}` && e.kind === 'node.condition')?.details?.['status'] === 'True');
-      const pending = translator.events.filter((e) => e.kind === 'pod.created').length - translator.events.filter((e) => e.kind === 'pod.ready').length;
-      if ((ready && pending <= 0) || clock.now() > deadline) break;
-      await clock.sleep(2000);
-    }
-    phaseStart = clock.now();
-    translator.events.push({ t: (phaseStart - origin) / 1000, kind: 'bringup.step', subject: 'bringup', view: 'api', message: 'workloads ready', details: { step: 'workloads-ready' } });
-    const faults = await runFaults(ctx, plan, phaseStart);
-    const phaseEnd = clock.now();
-    dockerEvents.kill();
-    const docker = await dockerEvents;
-    const nodeOf = (container: string) => plan.cluster.nodes.find((n) => (n.role === 'server' || n.role === 'agent') && containerName(plan.cluster, n) === container)?.name;
+    const desired = desiredPods(plan.objects);
+    const settled = await waitUntil(() => live.workloadsSettled(desired) && (!rancherImported || live.rancherAgentRunning()));
+    const phaseStart = clock.now();
     const shift = (phaseStart - origin) / 1000;
-    const events = [...translator.events, ...faults.map((e) => ({ ...e, t: e.t + shift })), ...dockerEventsToTimeline(String(docker.stdout ?? '').split('\n'), nodeOf, origin)].sort((a, b) => a.t - b.t);
+    if (settled) mark('workloads-ready', 'workloads ready');
+    else mark('timeout', `bring-up not complete after ${plan.bringUpTimeout} s; faults start anyway`);
+    translator.replacementsAfter = phaseStart;
+    const faults = (await runFaults(context, plan, phaseStart)).map((e) => ({ ...e, t: Math.round((e.t + shift) * 1000) / 1000 }));
+    const phaseEnd = clock.now();
+    const series = await live.stop();
+    const rancherLog = rancher ? await ctx.exec('docker', ['logs', '--timestamps', rancher], { allowFailure: true }) : null;
+    const nodeOf = (container: string) => members.find((n) => containerName(plan.cluster, n) === container)?.name;
+    const dockerEvents = dockerEventsToTimeline(live.rawDockerEvents, nodeOf, origin).map((e) => {
+      // A start that follows twin's own power-on is the end of the board's boot, not a second power-on.
+      const powered = faults.find((f) => f.kind === 'node.power' && f.subject === e.subject && f.t <= e.t + 0.5 && e.t - f.t < 600);
+      if (e.kind !== 'node.power' || e.details?.['on'] !== true || !powered) return e;
+      return { ...e, kind: 'node.booted' as const, message: `${e.subject.slice(5)} booted: container started, K3s starting` };
+    });
+    const rancherEvents = rancherLog ? rancherAgentEvents(`${rancherLog.stdout}\n${rancherLog.stderr}`.split('\n'), live.probeAddress, translator.events, origin, (phaseEnd - origin) / 1000) : [];
+    const end = Math.round(phaseEnd - origin) / 1000;
+    const events = [
+      { t: 0, kind: 'run.started' as const, subject: 'run', view: 'truth' as const, message: `run started on k3d (${members.length} node containers)` },
+      ...translator.events,
+      ...faults,
+      ...dockerEvents,
+      ...rancherEvents,
+      { t: end, kind: 'run.finished' as const, subject: 'run', view: 'truth' as const, message: 'run finished' },
+    ].sort((a, b) => a.t - b.t);
+    const nodeReady: Record<string, number> = {};
+    for (const n of members) {
+      const ready = translator.events.find((e) => e.subject === `node/${n.name}` && e.kind === 'node.condition' && e.details?.['status'] === 'True');
+      if (ready) nodeReady[n.name] = ready.t;
+    }
     return {
-      timeline: { events, series: { interval: 10, times: [], nodes: {}, podsByPhase: {}, workloadsReady: {}, serviceAvailability: {}, watts: [] }, duration: (phaseEnd - origin) / 1000 },
+      timeline: { events, series, duration: end },
       phaseStart: shift,
-      phaseEnd: (phaseEnd - origin) / 1000,
-      bringUp: { apiAvailable: null, clusterReady: null, workloadsReady: shift, rancherImported: null, nodeReady: {} },
+      phaseEnd: end,
+      bringUp: { apiAvailable, clusterReady, workloadsReady: settled ? shift : null, rancherImported, nodeReady },
     };
+  } catch (error) {
+    if (abort.signal.aborted) throw new InterruptedError('run interrupted; the cluster it created was torn down');
+    throw error;
   } finally {
-    for (const a of aborts) a.abort();
-    dockerEvents.kill();
+    await live.stop().catch(() => undefined);
     process.removeListener('SIGINT', onSignal);
-    await cleanup();
+    process.removeListener('SIGTERM', onSignal);
+    await teardown(ctx, plan.cluster);
   }
 }

@@ -1,0 +1,158 @@
+/**
+ * Model against reality: the same scenario run on the sim engine and on real K3s (k3d), set
+ * side by side — every expectation's verdict on both, and the key moments of each fault (node
+ * NotReady, eviction, replacement Ready, recovery, API and Rancher outages) as delays from the
+ * fault, with the difference. Both timelines share one schema, so this reads the timelines only.
+ */
+import type { TimelineEvent } from '../model/timeline.js';
+import { formatDuration } from '../model/units.js';
+import type { RunReport } from './report.js';
+
+/** A moment after a fault or its healing, as a delay from that anchor in both runs. */
+export interface ComparisonMoment {
+  readonly what: string;
+  readonly anchor: string;
+  /** Seconds after the anchor; null when it did not happen in the run. */
+  readonly model: number | null;
+  readonly real: number | null;
+  /** real − model, seconds. */
+  readonly difference: number | null;
+  /** |difference| / real; null when either is missing or real is 0. */
+  readonly relative: number | null;
+  /** Within 20 % or 5 s of each other, or missing in both. */
+  readonly agrees: boolean;
+}
+
+export interface ComparisonVerdict {
+  readonly id: string;
+  readonly description: string;
+  readonly model: { readonly status: 'pass' | 'fail'; readonly observed: string };
+  readonly real: { readonly status: 'pass' | 'fail'; readonly observed: string };
+}
+
+export interface Comparison {
+  readonly engines: { readonly model: string; readonly real: string };
+  readonly expectations: readonly ComparisonVerdict[];
+  readonly moments: readonly ComparisonMoment[];
+  readonly disagreements: number;
+}
+
+/** Relative tolerance, and the absolute one under which small delays count as agreeing. */
+export const comparisonTolerance = { relative: 0.2, seconds: 5 } as const;
+
+type Matcher = (e: TimelineEvent, anchorT: number, events: readonly TimelineEvent[]) => boolean;
+
+interface MomentSpec {
+  readonly what: string;
+  /** A fault or its healing; `then`: the first event of that kind after it instead (the API or Rancher back). */
+  readonly anchor: { kind: 'fault.injected' | 'fault.healed'; id: string; then?: 'api.available' | 'rancher.available' };
+  readonly match: Matcher;
+}
+
+const notReady = (node: string): Matcher => (e) => e.kind === 'node.condition' && e.subject === `node/${node}` && e.details?.['type'] === 'Ready' && e.details?.['status'] !== 'True';
+const ready = (node: string): Matcher => (e) => e.kind === 'node.condition' && e.subject === `node/${node}` && e.details?.['type'] === 'Ready' && e.details?.['status'] === 'True';
+const isUserPod = (subject: string) => subject.startsWith('pod/') && !['kube-system', 'cattle-system'].includes(subject.split('/')[1] ?? '');
+
+/** The first user pod created as a replacement after the anchor becomes Ready. */
+const replacementReady: Matcher = (e, anchorT, events) =>
+  e.kind === 'pod.ready' && isUserPod(e.subject) && events.some((c) => c.kind === 'pod.created' && c.subject === e.subject && c.details?.['replacement'] === true && c.t >= anchorT - 0.0005);
+
+function momentsFor(report: RunReport): MomentSpec[] {
+  const specs: MomentSpec[] = [];
+  const injectedFaults = report.timeline.events.filter((e) => e.kind === 'fault.injected');
+  for (const fault of injectedFaults) {
+    const id = fault.subject.replace(/^fault\//, '');
+    const kind = String(fault.details?.['fault'] ?? '');
+    const node = /power-off (\S+)|reboot (\S+)/.exec(fault.message);
+    const name = node?.[1] ?? node?.[2];
+    const at = { kind: 'fault.injected' as const, id };
+    const healed = { kind: 'fault.healed' as const, id };
+    if (name && (kind === 'power-off' || kind === 'reboot')) {
+      specs.push({ what: `${name} NotReady`, anchor: at, match: notReady(name) });
+      if (kind === 'power-off') {
+        specs.push({ what: `${name} tainted NoExecute (unreachable)`, anchor: at, match: (e) => e.kind === 'node.taint' && e.subject === `node/${name}` && e.details?.['effect'] === 'NoExecute' && e.details?.['action'] === 'added' });
+        specs.push({ what: `first pod on ${name} evicted (Terminating)`, anchor: at, match: (e) => e.kind === 'pod.terminating' && isUserPod(e.subject) && e.details?.['node'] === name });
+        specs.push({ what: 'first replacement pod Ready', anchor: at, match: replacementReady });
+        specs.push({ what: `${name} Ready again`, anchor: healed, match: ready(name) });
+      } else specs.push({ what: `${name} Ready again`, anchor: at, match: (e, t) => ready(name)(e, t, []) && e.t > t + 1 });
+    }
+    if (kind === 'control-plane-down') {
+      specs.push({ what: 'Kubernetes API unavailable', anchor: at, match: (e) => e.kind === 'api.unavailable' });
+      specs.push({ what: 'Kubernetes API available again', anchor: healed, match: (e) => e.kind === 'api.available' });
+    }
+    if (kind === 'rancher-down') {
+      specs.push({ what: 'Rancher unavailable', anchor: at, match: (e) => e.kind === 'rancher.unavailable' });
+      specs.push({ what: 'Rancher available again', anchor: healed, match: (e) => e.kind === 'rancher.available' });
+      specs.push({ what: 'cattle-cluster-agent reconnected', anchor: healed, match: (e) => e.kind === 'rancher.agentConnected' });
+      specs.push({ what: 'cattle-cluster-agent reconnected', anchor: { ...healed, then: 'rancher.available' }, match: (e) => e.kind === 'rancher.agentConnected' });
+    }
+  }
+  // Nodes lost while the control plane was down are noticed only after it returns.
+  for (const fault of injectedFaults.filter((f) => f.details?.['fault'] === 'control-plane-down')) {
+    const id = fault.subject.replace(/^fault\//, '');
+    for (const other of injectedFaults.filter((f) => f.details?.['fault'] === 'power-off' && f.t > fault.t)) {
+      const name = /power-off (\S+)/.exec(other.message)?.[1];
+      if (!name) continue;
+      specs.push({ what: `${name} NotReady (lost while the control plane was down)`, anchor: { kind: 'fault.healed', id }, match: notReady(name) });
+      // The same moment counted from the API's return: the controllers' own delay, apart from how long K3s takes to start.
+      specs.push({ what: `${name} NotReady (lost while the control plane was down)`, anchor: { kind: 'fault.healed', id, then: 'api.available' }, match: notReady(name) });
+    }
+  }
+  return specs;
+}
+
+function delay(report: RunReport, spec: MomentSpec): number | null {
+  const events = report.timeline.events;
+  const fault = events.find((e) => e.kind === spec.anchor.kind && e.subject === `fault/${spec.anchor.id}`);
+  const then = spec.anchor.then;
+  const anchor = fault && then ? events.find((e) => e.kind === then && e.t >= fault.t - 0.0005) : fault;
+  if (!anchor) return null;
+  const hit = events.find((e) => e.t >= anchor.t - 0.0005 && spec.match(e, anchor.t, events));
+  return hit ? Math.round((hit.t - anchor.t) * 10) / 10 : null;
+}
+
+export function compareRuns(model: RunReport, real: RunReport): Comparison {
+  const moments: ComparisonMoment[] = [];
+  for (const spec of momentsFor(model)) {
+    // A fault that is never healed has no moments after its healing.
+    if (!model.timeline.events.some((e) => e.kind === spec.anchor.kind && e.subject === `fault/${spec.anchor.id}`)) continue;
+    const m = delay(model, spec);
+    const r = delay(real, spec);
+    const difference = m !== null && r !== null ? Math.round((r - m) * 10) / 10 : null;
+    const relative = difference !== null && r !== null && r !== 0 ? Math.round((Math.abs(difference) / Math.abs(r)) * 1000) / 1000 : null;
+    const agrees = m === null && r === null ? true : difference === null ? false : Math.abs(difference) <= comparisonTolerance.seconds || (relative !== null && relative <= comparisonTolerance.relative);
+    const anchor = `${spec.anchor.kind === 'fault.injected' ? 'fault' : 'heal'}:${spec.anchor.id}${spec.anchor.then === 'api.available' ? ' → API available' : spec.anchor.then === 'rancher.available' ? ' → Rancher available' : ''}`;
+    moments.push({ what: spec.what, anchor, model: m, real: r, difference, relative, agrees });
+  }
+  const expectations = model.expectations.map((v) => {
+    const other = real.expectations.find((o) => o.id === v.id);
+    return {
+      id: v.id,
+      description: v.description,
+      model: { status: v.status, observed: v.observed },
+      real: { status: other?.status ?? 'fail', observed: other?.observed ?? 'not judged' },
+    };
+  });
+  const disagreements = moments.filter((m) => !m.agrees).length + expectations.filter((e) => e.model.status !== e.real.status).length;
+  return { engines: { model: model.engine, real: real.engine }, expectations, moments, disagreements };
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const seconds = (t: number | null) => (t === null ? 'never' : formatDuration(t));
+
+/** The comparison as Markdown (a section of report.md, and docs/model-vs-real.md). */
+export function renderComparison(c: Comparison, heading = '##'): string {
+  const lines = [`${heading} Model vs real (${c.engines.model} against ${c.engines.real})`, ''];
+  lines.push(`${c.disagreements === 0 ? 'No disagreement' : `${c.disagreements} disagreement(s)`} beyond ${comparisonTolerance.relative * 100} % (or ${comparisonTolerance.seconds} s).`, '');
+  lines.push(`| moment | after | ${c.engines.model} predicts | ${c.engines.real} observed | difference | |`, '|---|---|---|---|---|---|');
+  for (const m of c.moments) {
+    const diff = m.difference === null ? '—' : `${m.difference > 0 ? '+' : ''}${m.difference} s${m.relative !== null ? ` (${Math.round(m.relative * 100)} %)` : ''}`;
+    lines.push(`| ${cell(m.what)} | ${m.anchor} | ${seconds(m.model)} | ${seconds(m.real)} | ${diff} | ${m.agrees ? '✅' : '❌'} |`);
+  }
+  lines.push('', `| expectation | ${c.engines.model} | ${c.engines.real} |`, '|---|---|---|');
+  for (const e of c.expectations) {
+    const v = (x: { status: string; observed: string }) => `${x.status === 'pass' ? '✅' : '❌'} ${cell(x.observed)}`;
+    lines.push(`| ${cell(e.description)} | ${v(e.model)} | ${v(e.real)} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
