@@ -247,7 +247,7 @@ export class LiveObserver {
     for (const slice of this.slices.values()) {
       const service = slice.metadata?.labels?.['kubernetes.io/service-name'];
       const port = slice.ports?.[0]?.port;
-      if (!service || !port || slice.metadata?.namespace === 'default' && service === 'kubernetes') continue;
+      if (!service || !port || (slice.metadata?.namespace === 'default' && service === 'kubernetes')) continue;
       for (const endpoint of slice.endpoints ?? []) {
         if (endpoint.conditions?.ready === false) continue;
         for (const ip of endpoint.addresses ?? []) out.push({ service: `${slice.metadata?.namespace ?? 'default'}/${service}`, ip, port });

@@ -257,6 +257,15 @@ export async function teardown(ctx: K3dRunContext, cluster: Cluster): Promise<vo
   await ctx.exec('docker', ['network', 'rm', `${name}-net`], { allowFailure: true });
 }
 
+/**
+ * A promise awaited later (with Promise.all): marked as handled now, so that a failure or an
+ * interruption before that point is not an unhandled rejection; awaiting it still throws.
+ */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 /** A fault step on the wall clock. */
 interface Step {
   readonly at: number;
@@ -297,11 +306,11 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
     events.push({ t, kind: step.heal ? 'fault.healed' : 'fault.injected', subject: `fault/${step.id}`, view: 'truth', message: `fault ${step.id}${step.heal ? ' healed' : ''}: ${describeFault(step.fault)}`, details: { fault: step.fault.kind } });
     const fault = step.fault;
     if (fault.kind === 'power-on') {
-      booting.push(boot(fault.node, t, `fault ${step.id}`).then(() => applyFault(ctx, plan, fault)));
+      booting.push(settledLater(boot(fault.node, t, `fault ${step.id}`).then(() => applyFault(ctx, plan, fault))));
       continue;
     }
     if (fault.kind === 'site-power-restore') {
-      booting.push(restoreSite(ctx, plan, fault, t, boot));
+      booting.push(settledLater(restoreSite(ctx, plan, fault, t, boot)));
       continue;
     }
     await applyFault(ctx, plan, fault);
@@ -323,7 +332,7 @@ async function restoreSite(ctx: K3dRunContext, plan: RunPlan, fault: Extract<Fau
     const node = cluster.nodes.find((n) => n.name === name);
     if (!node || node.role === 'external') continue;
     if (i > 0 && interval > 0) await clock.sleep(interval * 1000);
-    starts.push(boot(name, t + (i > 0 ? i * interval : 0), 'site power restored').then(() => applyFault(ctx, plan, { ...fault, kind: 'power-on', node: name })));
+    starts.push(settledLater(boot(name, t + (i > 0 ? i * interval : 0), 'site power restored').then(() => applyFault(ctx, plan, { ...fault, kind: 'power-on', node: name }))));
   }
   await Promise.all(starts);
 }
