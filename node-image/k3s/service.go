@@ -49,7 +49,7 @@ func runService(sub string, args []string) int {
 		child = cmd
 		go func() { exited <- cmd.Wait() }()
 	}
-	// stop sends SIGTERM and waits (TimeoutStopSec-like, 90 s), then kills.
+	// stop sends SIGTERM and waits up to 90 s (systemd's default TimeoutStopSec), then kills.
 	stop := func() {
 		if child == nil {
 			return

@@ -22,7 +22,12 @@ describe('k3d engine --dry-run', () => {
     expect(kill).toBeGreaterThan(lines.findIndex((l) => l.includes('kubectl apply')));
     expect(start).toBeGreaterThan(kill);
     expect(lines[start + 1]).toMatch(/^docker update --memory 1073741824 .* k3d-twin-edgestack-pi3-agent-0$/);
-    expect(lines.slice(-4, -1)).toEqual(['k3d cluster delete twin-edgestack-pi3', 'docker ps -aq --filter label=twin.dev/managed=true --filter label=twin.dev/cluster=edgestack-pi3', 'docker network rm twin-edgestack-pi3-net']);
+    expect(lines.slice(-5, -1)).toEqual([
+      'k3d cluster delete twin-edgestack-pi3',
+      'docker ps -aq --filter label=twin.dev/managed=true --filter label=twin.dev/cluster=edgestack-pi3',
+      'docker network ls -q --filter label=twin.dev/managed=true --filter label=twin.dev/cluster=edgestack-pi3',
+      'docker network rm twin-edgestack-pi3-net',
+    ]);
   });
 
   it('faults the engine cannot do on this host are refused before anything runs', async () => {

@@ -110,12 +110,15 @@ export const containerFaults = {
   connect: (exec: Exec, network: string, container: string) => exec('docker', ['network', 'connect', network, container]),
 };
 
-/** Removes every container and network twin created (label twin.dev/managed=true). */
-export async function removeManaged(exec: Exec): Promise<{ containers: string[]; networks: string[] }> {
-  const filter = `label=${managedLabel}=true`;
-  const containers = (await exec('docker', ['ps', '-aq', '--filter', filter])).stdout.split('\n').filter(Boolean);
+/**
+ * Removes every container and network twin created (label twin.dev/managed=true), or only
+ * those of one cluster (label twin.dev/cluster=NAME).
+ */
+export async function removeManaged(exec: Exec, scope: { cluster?: string } = {}): Promise<{ containers: string[]; networks: string[] }> {
+  const filters = ['--filter', `label=${managedLabel}=true`, ...(scope.cluster ? ['--filter', `label=twin.dev/cluster=${scope.cluster}`] : [])];
+  const containers = (await exec('docker', ['ps', '-aq', ...filters])).stdout.split('\n').filter(Boolean);
   if (containers.length) await exec('docker', ['rm', '-f', '-v', ...containers]);
-  const networks = (await exec('docker', ['network', 'ls', '-q', '--filter', filter])).stdout.split('\n').filter(Boolean);
+  const networks = (await exec('docker', ['network', 'ls', '-q', ...filters])).stdout.split('\n').filter(Boolean);
   if (networks.length) await exec('docker', ['network', 'rm', ...networks], { allowFailure: true });
   return { containers, networks };
 }

@@ -16,7 +16,7 @@ import type { PlannedFault } from '../../scenario/load.js';
 import type { EngineResult, RunObserver, RunPlan } from '../engine.js';
 import { ExitCode, InterruptedError } from '../../errors.js';
 import { containerName, k3dClusterName, managedLabel, renderK3dConfig } from './config.js';
-import { containerFaults, pid } from './docker.js';
+import { containerFaults, pid, removeManaged } from './docker.js';
 import type { Exec } from './exec.js';
 import { nodeThrottle, tbfArgs, type HostCalibration } from './throttle.js';
 
@@ -250,9 +250,7 @@ export async function teardown(ctx: K3dRunContext, cluster: Cluster): Promise<vo
   const name = k3dClusterName(cluster);
   await ctx.exec('k3d', ['cluster', 'delete', name], { allowFailure: true });
   // The Rancher host and the probe carry the cluster's label; nothing else of twin's is touched.
-  const left = await ctx.exec('docker', ['ps', '-aq', '--filter', `label=${managedLabel}=true`, '--filter', `label=twin.dev/cluster=${cluster.name}`], { allowFailure: true });
-  const ids = left.stdout.split('\n').filter(Boolean);
-  if (ids.length > 0) await ctx.exec('docker', ['rm', '-f', '-v', ...ids], { allowFailure: true });
+  await removeManaged(ctx.exec, { cluster: cluster.name }).catch(() => undefined);
   // k3d leaves a network named in its config behind; it is the cluster's own.
   await ctx.exec('docker', ['network', 'rm', `${name}-net`], { allowFailure: true });
 }
@@ -465,7 +463,8 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     const nodeOf = (container: string) => members.find((n) => containerName(plan.cluster, n) === container)?.name;
     const dockerEvents = dockerEventsToTimeline(live.rawDockerEvents, nodeOf, origin).map((e) => {
       // A start that follows twin's own power-on is the end of the board's boot, not a second power-on.
-      const powered = faults.find((f) => f.kind === 'node.power' && f.subject === e.subject && f.t <= e.t + 0.5 && e.t - f.t < 600);
+      const boot = members.find((n) => `node/${n.name}` === e.subject)?.profile.spec.bootTime.value ?? 0;
+      const powered = faults.find((f) => f.kind === 'node.power' && f.subject === e.subject && f.t <= e.t + 0.5 && e.t - f.t < boot + 60);
       if (e.kind !== 'node.power' || e.details?.['on'] !== true || !powered) return e;
       return { ...e, kind: 'node.booted' as const, message: `${e.subject.slice(5)} booted: container started, K3s starting` };
     });
