@@ -72,6 +72,14 @@ fi
 build_c() { [ -x "$CACHE/$1" ] && [ "$CACHE/$1" -nt "node-image/images/$1.c" ] || gcc -static -O2 -Wall -o "$CACHE/$1" "node-image/images/$1.c"; }
 build_c pause
 build_c memhog
+build_c twin-app
+# the Rancher stand-in: Rancher's registration API in Go's standard library (no modules to fetch)
+RANCHER_BIN="$CACHE/rancher-standin-$( (cat node-image/rancher/*; echo "$IMAGE_REV") | sha256sum | cut -c1-16)"
+if [ ! -x "$RANCHER_BIN" ]; then
+  (cd node-image/rancher && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$RANCHER_BIN.tmp" .)
+  mv "$RANCHER_BIN.tmp" "$RANCHER_BIN"
+  find "$CACHE" -maxdepth 1 -name 'rancher-standin-*' ! -name "$(basename "$RANCHER_BIN")" -delete
+fi
 
 # busybox_rootfs DIR: a rootfs holding only the static busybox and its applets
 busybox_rootfs() {
@@ -91,7 +99,7 @@ import_image() {
 }
 
 WORK="$CACHE/work-$IMAGE_REV"
-IMAGES_STAMP="$CACHE/images-$IMAGE_REV-$(cat node-image/images/* scripts/build-k3s-image.sh | sha256sum | cut -c1-16)"
+IMAGES_STAMP="$CACHE/images-$IMAGE_REV-$(cat node-image/images/* node-image/rancher/* scripts/build-k3s-image.sh | sha256sum | cut -c1-16)"
 if [ ! -d "$IMAGES_STAMP" ]; then
   log "building the pause, workload stand-in, tools and Rancher stand-in images"
   rm -rf "$WORK" && mkdir -p "$WORK/tars"
@@ -99,17 +107,18 @@ if [ ! -d "$IMAGES_STAMP" ]; then
   import_image twin.local/pause:3.10 "$WORK/pause" 'ENTRYPOINT ["/pause"]'
 
   # HTTP servers standing in for the seed workloads' images (busybox httpd): same names, same ports.
+  # PID 1 is twin-app, which runs the server and can be made to leak memory (the memory-leak fault).
   http_image() { # NAME PORT
-    local d="$WORK/http-$2"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www"
+    local d="$WORK/http-$2"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www"; cp "$CACHE/twin-app" "$d/bin/twin-app"
     echo "twin stand-in for $1" > "$d/www/index.html"; echo ok > "$d/www/healthz"; echo ok > "$d/www/ready"
-    import_image "$1" "$d" "CMD [\"/bin/httpd\", \"-f\", \"-v\", \"-p\", \"$2\", \"-h\", \"/www\"]"
+    import_image "$1" "$d" 'ENTRYPOINT ["/bin/twin-app"]' "CMD [\"/bin/httpd\", \"-f\", \"-v\", \"-p\", \"$2\", \"-h\", \"/www\"]"
   }
   http_image nginx:1.27-alpine 80
   http_image ghcr.io/edgestack/api:1.4.2 5000
   # Postgres stand-in: a listener on 5432 and a pg_isready that checks it.
-  d="$WORK/postgres"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www" "$d/usr/local/bin"; echo ok > "$d/www/ready"
+  d="$WORK/postgres"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www" "$d/usr/local/bin"; echo ok > "$d/www/ready"; cp "$CACHE/twin-app" "$d/bin/twin-app"
   printf '#!/bin/sh\nexec timeout 2 wget -q -O /dev/null http://127.0.0.1:5432/ready\n' > "$d/usr/local/bin/pg_isready"; chmod +x "$d/usr/local/bin/pg_isready"
-  import_image postgres:16-alpine "$d" 'ENV PATH=/usr/local/bin:/bin' 'CMD ["/bin/httpd", "-f", "-p", "5432", "-h", "/www"]'
+  import_image postgres:16-alpine "$d" 'ENV PATH=/usr/local/bin:/bin' 'ENTRYPOINT ["/bin/twin-app"]' 'CMD ["/bin/httpd", "-f", "-p", "5432", "-h", "/www"]'
   d="$WORK/memhog"; rm -rf "$d"; busybox_rootfs "$d"; cp "$CACHE/memhog" "$d/bin/memhog"
   import_image twin.local/memhog:1 "$d" 'ENTRYPOINT ["/bin/memhog"]' 'CMD ["64"]'
 
@@ -117,19 +126,20 @@ if [ ! -d "$IMAGES_STAMP" ]; then
   d="$WORK/tools"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/app"
   printf '#!/bin/sh\n[ "$1" = noop ] && exec sleep 2147483647\necho "k3d-tools stand-in: $1 is not available in this offline build" >&2\nexit 1\n' > "$d/app/k3d-tools"; chmod +x "$d/app/k3d-tools"
   import_image "$TOOLS_IMAGE" "$d" 'ENTRYPOINT ["/app/k3d-tools"]'
-  # Rancher stand-in: answers /ping like Rancher's and serves a page; no Rancher image can be had here.
-  # /v3/connect is where the agent's tunnel lands; httpd -vv logs each request's path, which twin reads.
-  d="$WORK/rancher"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www/v3"; echo pong > "$d/www/ping"; echo 'Rancher stand-in (twin)' > "$d/www/index.html"; echo ok > "$d/www/v3/connect"
-  import_image "$RANCHER_IMAGE" "$d" 'CMD ["/bin/httpd", "-f", "-vv", "-p", "80", "-h", "/www"]'
+  # Rancher stand-in (no Rancher image can be had here): /ping, and the registration API twin drives
+  # (node-image/rancher); /v3/connect is where the agent's tunnel lands; each request is logged, which twin reads.
+  d="$WORK/rancher"; rm -rf "$d"; busybox_rootfs "$d"; cp "$RANCHER_BIN" "$d/bin/rancher-standin"
+  import_image "$RANCHER_IMAGE" "$d" 'CMD ["/bin/rancher-standin"]'
   # cattle-cluster-agent stand-in: the real agent's start-up check of CATTLE_SERVER/ping (exit 1 when
-  # it fails, so CrashLoopBackOff), then a tunnel kept up by a request to /v3/connect every 5 s.
+  # it fails, so CrashLoopBackOff), then a tunnel kept up by a request to /v3/connect every 5 s
+  # (wget --no-check-certificate: the real agent pins Rancher's self-signed certificate by its checksum instead).
   d="$WORK/rancher-agent"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/usr/bin"
   cat > "$d/usr/bin/agent" <<'AGENT'
 #!/bin/sh
-if ! timeout 5 wget -q -O /dev/null "$CATTLE_SERVER/ping"; then echo "ERROR: $CATTLE_SERVER/ping is not accessible"; exit 1; fi
+if ! timeout 5 wget -q --no-check-certificate -O /dev/null "$CATTLE_SERVER/ping"; then echo "ERROR: $CATTLE_SERVER/ping is not accessible"; exit 1; fi
 echo "INFO: Connecting to $CATTLE_SERVER/v3/connect"
 while true; do
-  timeout 5 wget -q -O /dev/null "$CATTLE_SERVER/v3/connect" || echo "ERROR: failed to connect to proxy: $CATTLE_SERVER unreachable, retrying"
+  timeout 5 wget -q --no-check-certificate -O /dev/null "$CATTLE_SERVER/v3/connect" || echo "ERROR: failed to connect to proxy: $CATTLE_SERVER unreachable, retrying"
   sleep 5
 done
 AGENT
@@ -159,6 +169,8 @@ if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&
   log "assembling $NODE_IMAGE"
   d="$CACHE/node-build"; rm -rf "$d" && mkdir -p "$d" && tar -C "$d" -xf "$ROOTFS_TAR"
   install -m 0755 "$K3S_BIN" "$d/bin/k3s"
+  # memory taken on the node outside Kubernetes (twin's memory-fill fault)
+  install -m 0755 "$CACHE/memhog" "$d/usr/local/bin/memhog"
   ln -sf k3s "$d/bin/kubectl"
   # k3d's entrypoint script traps SIGTERM by name, which Debian's dash refuses: /bin/sh is busybox, as in K3s's image.
   cp /bin/busybox "$d/bin/busybox" && ln -sf busybox "$d/bin/sh"

@@ -11,12 +11,16 @@
 
 export type TimelineView = 'truth' | 'api';
 
+/** `node.oomKiller` victim (details.victim) when the kernel kills memory taken outside Kubernetes (memory-fill). */
+export const outsideKubernetesVictim = 'outside Kubernetes';
+
 export const timelineEventKinds = [
   // run and faults
   'run.started',
   'run.finished',
   'fault.injected',
   'fault.healed',
+  'fault.notApplied',
   'bringup.step',
   // nodes, ground truth
   'node.power',

@@ -203,6 +203,22 @@ function percentOrCount(value: number | string | undefined, of: number, roundUp:
   return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
 
+/**
+ * The memory a container uses at rest, as the model assumes it: the pod's
+ * `twin.dev/memory-usage[.CONTAINER]` annotation, else its request, else half its limit, else a
+ * small service's figure.
+ */
+export function containerMemoryUsage(c: V1Container, annotations: Record<string, string>, index: number): number {
+  const requests = (c.resources?.requests ?? {}) as Record<string, string>;
+  const limits = (c.resources?.limits ?? {}) as Record<string, string>;
+  const limitMemory = quantity(parseBytes, limits['memory'], 0);
+  const requestMemory = quantity(parseBytes, requests['memory'], limitMemory);
+  const usageAnnotation = annotations[`${annotation}memory-usage.${c.name}`] ?? (index === 0 ? annotations[`${annotation}memory-usage`] : undefined);
+  if (usageAnnotation) return parseBytes(usageAnnotation);
+  if (requestMemory > 0) return requestMemory;
+  return limitMemory > 0 ? limitMemory / 2 : workloadDefaults.memoryUsageWithoutRequest.value;
+}
+
 function container(c: V1Container, annotations: Record<string, string>, index: number): ContainerSpec {
   const requests = (c.resources?.requests ?? {}) as Record<string, string>;
   const limits = (c.resources?.limits ?? {}) as Record<string, string>;
@@ -211,14 +227,7 @@ function container(c: V1Container, annotations: Record<string, string>, index: n
   // Kubernetes defaults a missing request to the limit.
   const requestCpu = quantity(parseMillicores, requests['cpu'], limitCpu);
   const requestMemory = quantity(parseBytes, requests['memory'], limitMemory);
-  const usageAnnotation = annotations[`${annotation}memory-usage.${c.name}`] ?? (index === 0 ? annotations[`${annotation}memory-usage`] : undefined);
-  const memoryUsage = usageAnnotation
-    ? parseBytes(usageAnnotation)
-    : requestMemory > 0
-      ? requestMemory
-      : limitMemory > 0
-        ? limitMemory / 2
-        : workloadDefaults.memoryUsageWithoutRequest.value;
+  const memoryUsage = containerMemoryUsage(c, annotations, index);
   const cpuAnnotation = annotations[`${annotation}cpu-usage.${c.name}`] ?? (index === 0 ? annotations[`${annotation}cpu-usage`] : undefined);
   const cpuUsage = cpuAnnotation ? parseMillicores(cpuAnnotation) : requestCpu > 0 ? requestCpu : workloadDefaults.cpuUsageWithoutRequest.value;
   const probe = c.readinessProbe;
@@ -394,4 +403,15 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
     }
   }
   return set;
+}
+
+/**
+ * Whether a workload key (`Deployment/default/api`) is the one a scenario names: the whole key,
+ * `namespace/name`, or the bare name.
+ */
+export function workloadMatches(key: string | undefined, wanted: string): boolean {
+  if (!key) return false;
+  if (key === wanted) return true;
+  const [, namespace, name] = key.split('/');
+  return `${namespace}/${name}` === wanted || name === wanted;
 }

@@ -4,7 +4,8 @@
  * NotReady, eviction, replacement Ready, recovery, API and Rancher outages) as delays from the
  * fault, with the difference. Both timelines share one schema, so this reads the timelines only.
  */
-import type { TimelineEvent } from '../model/timeline.js';
+import { outsideKubernetesVictim, type TimelineEvent } from '../model/timeline.js';
+import { workloadMatches } from '../model/workloads.js';
 import { formatDuration } from '../model/units.js';
 import type { RunReport } from './report.js';
 
@@ -57,6 +58,12 @@ const isUserPod = (subject: string) => subject.startsWith('pod/') && !['kube-sys
 const replacementReady: Matcher = (e, anchorT, events) =>
   e.kind === 'pod.ready' && isUserPod(e.subject) && events.some((c) => c.kind === 'pod.created' && c.subject === e.subject && c.details?.['replacement'] === true && c.t >= anchorT - 0.0005);
 
+/** Whether a pod belongs to a workload, from the workload its `pod.created` event names. */
+const podsOfWorkload =
+  (wanted: string) =>
+  (subject: string, events: readonly TimelineEvent[]): boolean =>
+    events.some((c) => c.kind === 'pod.created' && c.subject === subject && workloadMatches(String(c.details?.['workload'] ?? ''), wanted));
+
 function momentsFor(report: RunReport): MomentSpec[] {
   const specs: MomentSpec[] = [];
   const injectedFaults = report.timeline.events.filter((e) => e.kind === 'fault.injected');
@@ -79,6 +86,23 @@ function momentsFor(report: RunReport): MomentSpec[] {
     if (kind === 'control-plane-down') {
       specs.push({ what: 'Kubernetes API unavailable', anchor: at, match: (e) => e.kind === 'api.unavailable' });
       specs.push({ what: 'Kubernetes API available again', anchor: healed, match: (e) => e.kind === 'api.available' });
+    }
+    if (kind === 'memory-leak') {
+      const workload = /memory-leak (\S+) at/.exec(fault.message)?.[1];
+      if (workload) {
+        const ofWorkload = podsOfWorkload(workload);
+        specs.push({ what: `first OOM kill of ${workload}`, anchor: at, match: (e, _t, events) => e.kind === 'pod.oomKilled' && ofWorkload(e.subject, events) });
+        specs.push({ what: `${workload} first held in CrashLoopBackOff`, anchor: at, match: (e, _t, events) => e.kind === 'pod.backOff' && ofWorkload(e.subject, events) });
+        specs.push({ what: `first ${workload} pod Ready after the leak`, anchor: healed, match: (e, _t, events) => e.kind === 'pod.ready' && ofWorkload(e.subject, events) });
+      }
+    }
+    if (kind === 'memory-fill') {
+      const target = /memory-fill (\S+) (\S+)/.exec(fault.message);
+      if (target?.[1] && target[2] !== '0') {
+        const filled = target[1];
+        specs.push({ what: `first pod OOMKilled on ${filled}`, anchor: at, match: (e) => e.kind === 'pod.oomKilled' && e.details?.['node'] === filled });
+        specs.push({ what: `kernel OOM killer kills the memory taken outside Kubernetes on ${filled}`, anchor: at, match: (e) => e.kind === 'node.oomKiller' && e.subject === `node/${filled}` && e.details?.['victim'] === outsideKubernetesVictim });
+      }
     }
     if (kind === 'rancher-down') {
       specs.push({ what: 'Rancher unavailable', anchor: at, match: (e) => e.kind === 'rancher.unavailable' });

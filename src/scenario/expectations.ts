@@ -8,6 +8,7 @@
  */
 import type { Timeline, TimelineEvent } from '../model/timeline.js';
 import { formatDuration, parseDuration } from '../model/units.js';
+import { workloadMatches } from '../model/workloads.js';
 
 export type Anchor = string | number;
 
@@ -124,10 +125,7 @@ class TimelineIndex {
 
   /** Matches `Deployment/default/web`, `default/web` or just `web`. */
   workloadMatches(key: string | undefined, wanted: string): boolean {
-    if (!key) return false;
-    if (key === wanted) return true;
-    const [, namespace, name] = key.split('/');
-    return `${namespace}/${name}` === wanted || name === wanted;
+    return workloadMatches(key, wanted);
   }
 
   podsOf(wanted: string): Set<string> {
@@ -266,8 +264,10 @@ export function judge(expectation: Expectation, id: string, timeline: Timeline, 
       const backoffs = [...perPod.values()][0] ?? [];
       const pass = kills.length > 0 && (!e.backoff || (backoffs.length > 0 && doubling));
       const expected = `${e.workload} OOMKilled within ${fmt(limit)} of ${anchorName(e)}${e.backoff ? ', restarted with CrashLoopBackOff back-off' : ''}`;
-      const observed = kills.length ? `${kills.length} OOM kill(s), first after ${fmt((kills[0]?.t ?? 0) - anchor)}; back-off ${backoffs.slice(0, 6).join(', ')}${backoffs.length > 6 ? '…' : ''} s` : 'no OOM kill';
-      return verdict(id, e, pass, expected, observed, pass ? 'killed at its memory limit and restarted with doubling back-off' : kills.length === 0 ? 'memory never reached the limit in the window' : 'back-off did not double as expected');
+      const backoffText = backoffs.length ? `; back-off ${backoffs.slice(0, 6).join(', ')}${backoffs.length > 6 ? '…' : ''} s` : '';
+      const observed = kills.length ? `${kills.length} OOM kill(s), first after ${fmt((kills[0]?.t ?? 0) - anchor)}${backoffText}` : 'no OOM kill';
+      const why = !pass ? (kills.length === 0 ? 'memory never reached the limit in the window' : backoffs.length === 0 ? 'never held in CrashLoopBackOff (the kubelet restarts a first exit at once)' : 'back-off did not double as expected') : e.backoff ? 'OOMKilled and restarted with doubling back-off' : 'OOMKilled in the window';
+      return verdict(id, e, pass, expected, observed, why);
     }
     case 'no-oom-kills': {
       const from = index.resolve(e.from, 'start');

@@ -9,6 +9,7 @@ import type { Simulation } from './simulation.js';
 import { Priority } from './simulation.js';
 import { oomScoreAdj, podCpuUsage, podMemory, podMemoryLimit, pullDurations, type SimNode, type SimPod } from './state.js';
 import { taintKeys } from './nodelifecycle.js';
+import { outsideKubernetesVictim } from '../model/timeline.js';
 
 export class Kubelets {
   private readonly memoryEpoch = new Map<SimNode, number>();
@@ -290,9 +291,14 @@ export class Kubelets {
     pod.epoch++;
     pod.restarts++;
     if (pod.template.labels['twin.dev/rancher-agent'] === 'true') sim.rancher.onAgentStopped();
-    // The back-off resets after a container ran 10 minutes without trouble (calibration.md 1.4).
-    if (pod.restartBackoff === 0 || ranFor >= sim.settings.crashLoopBackOffReset) pod.restartBackoff = sim.settings.crashLoopBackOffInitial;
-    else pod.restartBackoff = Math.min(pod.restartBackoff * 2, sim.settings.crashLoopBackOffMax);
+    // The kubelet restarts a container's first exit at once and only then starts the back-off
+    // (10 s, doubling up to 300 s): KK v1.31.4 kuberuntime_manager.go doBackOff — a container
+    // with no back-off entry is not "in back-off" and backOff.Next sets the first period; seen on
+    // real K3s too (docs/model-vs-real.md). The back-off resets after 10 minutes without trouble
+    // (calibration.md 1.4).
+    const fresh = pod.restartBackoff === 0 || ranFor >= sim.settings.crashLoopBackOffReset;
+    const wait = fresh ? 0 : pod.restartBackoff;
+    pod.restartBackoff = fresh ? sim.settings.crashLoopBackOffInitial : Math.min(pod.restartBackoff * 2, sim.settings.crashLoopBackOffMax);
     const view = node.heartbeatHealthy ? 'api' : 'truth';
     if (reason === 'OOMKilled') sim.emit('pod.oomKilled', sim.podSubject(pod), view, `${pod.name} OOMKilled on ${node.name} (${detail}); restart ${pod.restarts}`, { node: node.name, restarts: pod.restarts, detail });
     if (pod.template.restartPolicy === 'Never') {
@@ -302,18 +308,20 @@ export class Kubelets {
       sim.controllers.onPodFailed(pod, reason);
       return;
     }
-    pod.waitingReason = 'CrashLoopBackOff';
-    sim.emit('pod.backOff', sim.podSubject(pod), view, `${pod.name} CrashLoopBackOff: back-off ${pod.restartBackoff} s restarting failed container (${reason})`, {
-      node: node.name,
-      reason: 'CrashLoopBackOff',
-      exit: reason,
-      backoff: pod.restartBackoff,
-      restarts: pod.restarts,
-    });
+    if (wait > 0) {
+      pod.waitingReason = 'CrashLoopBackOff';
+      sim.emit('pod.backOff', sim.podSubject(pod), view, `${pod.name} CrashLoopBackOff: back-off ${wait} s restarting failed container (${reason})`, {
+        node: node.name,
+        reason: 'CrashLoopBackOff',
+        exit: reason,
+        backoff: wait,
+        restarts: pod.restarts,
+      });
+    }
     this.report(pod);
     sim.serviceMonitor.markDirty(pod);
     const epoch = pod.epoch;
-    sim.after(pod.restartBackoff, Priority.kubelet, () => {
+    sim.after(wait, Priority.kubelet, () => {
       if (pod.epoch !== epoch || pod.deletionRequestedAt !== null || !node.powered || node.k3s !== 'running') return;
       pod.waitingReason = '';
       this.createContainer(pod, node);
@@ -399,6 +407,15 @@ export class Kubelets {
     while (this.nodeMemoryUsed(node) >= node.capacityMemory) {
       const victim = this.oomVictim(node);
       if (!victim) break;
+      if (victim === 'foreign') {
+        // The process holding memory outside Kubernetes (oom_score_adj 0) can be the biggest target.
+        sim.emit('node.oomKiller', `node/${node.name}`, 'truth', `kernel OOM killer on ${node.name}: ${Math.round(this.nodeMemoryUsed(node) / 1048576)}Mi used of ${Math.round(node.capacityMemory / 1048576)}Mi; kills the process holding ${Math.round(node.foreignMemory / 1048576)}Mi outside Kubernetes (oom_score_adj 0)`, {
+          victim: outsideKubernetesVictim,
+          oomScoreAdj: 0,
+        });
+        node.foreignMemory = 0;
+        continue;
+      }
       const adj = oomScoreAdj(victim, node.capacityMemory);
       sim.emit('node.oomKiller', `node/${node.name}`, 'truth', `kernel OOM killer on ${node.name}: ${Math.round(this.nodeMemoryUsed(node) / 1048576)}Mi used of ${Math.round(node.capacityMemory / 1048576)}Mi; kills ${victim.name} (oom_score_adj ${adj}, ${victim.template.qos})`, {
         victim: victim.name,
@@ -410,10 +427,13 @@ export class Kubelets {
     this.scheduleMemoryCheck(node);
   }
 
-  /** The process the kernel picks: highest oom_score_adj + share of memory (oom_badness). */
-  private oomVictim(node: SimNode): SimPod | undefined {
-    let best: SimPod | undefined;
-    let bestScore = -Infinity;
+  /**
+   * The process the kernel picks: highest oom_score_adj + share of memory (oom_badness), among
+   * the pods' containers and the memory taken outside Kubernetes (`foreign`, oom_score_adj 0).
+   */
+  private oomVictim(node: SimNode): SimPod | 'foreign' | undefined {
+    let best: SimPod | 'foreign' | undefined = node.foreignMemory > 0 ? 'foreign' : undefined;
+    let bestScore = node.foreignMemory > 0 ? (1000 * node.foreignMemory) / node.capacityMemory : -Infinity;
     for (const pod of node.pods) {
       if (!pod.running) continue;
       const score = oomScoreAdj(pod, node.capacityMemory) + (1000 * podMemory(pod, this.sim.now)) / node.capacityMemory;

@@ -35,7 +35,7 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
     expect(skipped, `engine k3d: ${skipped}`).toBeNull();
   });
 
-  it.each(['worker-power-loss', 'control-plane-down', 'rancher-down'])(
+  it.each(['worker-power-loss', 'control-plane-down', 'rancher-down', 'oom-pressure'])(
     '%s: both engines meet the expectations and the report compares them',
     async (name) => {
       const run = await execa(process.execPath, ['bin/twin.js', 'run', `test/e2e/${name}.ts`, '--engine', 'sim,k3d', '--quiet', '--out', out], { cwd: repoRoot, reject: false, env: { NO_COLOR: '1' } });

@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parse } from 'yaml';
 import { loadClusterFile } from '../../src/model/load-cluster.js';
-import { renderK3dConfig, containerName, k3sImage } from '../../src/engines/k3d/config.js';
-import { nodeThrottle, tbfArgs } from '../../src/engines/k3d/throttle.js';
+import { renderK3dConfig, containerName, k3sImage, meminfoOverrides } from '../../src/engines/k3d/config.js';
+import { fakeMeminfo, nodeThrottle, tbfArgs } from '../../src/engines/k3d/throttle.js';
 import { createExec } from '../../src/engines/k3d/exec.js';
 import { removeManaged } from '../../src/engines/k3d/docker.js';
 import { twin } from '../helpers/cli.js';
+import { cluster } from '../helpers/sim.js';
 
 // The fields of k3d's documented `k3d.io/v1alpha5` Simple config that twin writes (k3d docs: config file).
 const nodeFilters = z.array(z.string().regex(/^(all|loadbalancer|(server|agent):(\d+|\*))$/));
@@ -28,8 +29,8 @@ const k3dSimple = z.strictObject({
     }),
     kubeconfig: z.strictObject({ updateDefaultKubeconfig: z.boolean(), switchCurrentContext: z.boolean() }),
     runtime: z.strictObject({
-      serversMemory: z.string().regex(/^\d+m$/).optional(),
-      agentsMemory: z.string().regex(/^\d+m$/).optional(),
+      serversMemory: z.string().regex(/^\d+$/).optional(),
+      agentsMemory: z.string().regex(/^\d+$/).optional(),
       labels: z.array(z.strictObject({ label: z.string(), nodeFilters })),
     }),
   }),
@@ -63,11 +64,26 @@ describe('k3d config', () => {
     expect(k3dSimple.safeParse(exported).success).toBe(true);
   });
 
+  it('the kubelet sees each board\'s memory exactly, also where boards of one role differ', () => {
+    const mixed = cluster([{ name: 's1', role: 'server', profile: 'pi3bplus' }, { name: 'zero', profile: 'pizero2w' }, { name: 'old', profile: 'pi2b' }]);
+    const config = k3dSimple.parse(renderK3dConfig(mixed, calibration));
+    const memoryOf = (name: string) => nodeThrottle(mixed.nodes.find((n) => n.name === name)!, mixed, calibration).memoryBytes;
+    // k3d writes the option / 1000 as "kB" into the fake /proc/meminfo, which the kubelet reads as KiB.
+    const kubeletSees = (option: string | undefined) => Math.floor(Number(option) / 1000) * 1024;
+    expect(kubeletSees(config.options.runtime.serversMemory)).toBe(Math.floor(memoryOf('s1') / 1024) * 1024);
+    // Agents: the option is the larger board (Pi 2B); the Zero 2 W gets its own meminfo afterwards.
+    expect(kubeletSees(config.options.runtime.agentsMemory)).toBe(Math.floor(memoryOf('old') / 1024) * 1024);
+    expect(meminfoOverrides(mixed, calibration).map((o) => [o.node.name, o.memoryBytes])).toEqual([['zero', memoryOf('zero')]]);
+    expect(fakeMeminfo(memoryOf('zero'))).toBe(`MemTotal: ${Math.floor(memoryOf('zero') / 1024)} kB\nSwapTotal: 0 kB\n`);
+    expect(memoryOf('zero')).toBeLessThan(memoryOf('old'));
+  });
+
   it('throttles a node to its board: memory, CPU quota from the host calibration, link rate', async () => {
     const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi3.ts');
     const pi3 = cluster.nodes.find((n) => n.name === 'dcn1')!;
     const t = nodeThrottle(pi3, cluster, calibration);
-    expect(t.memoryBytes).toBe(1024 ** 3);
+    // The board's 1 GiB less what the firmware and kernel keep: what a Pi 3B+'s kubelet reports.
+    expect(t.memoryBytes).toBe(1024 ** 3 - cluster.settings.firmwareMemoryReserve);
     // Pi 3B+ = 2459 sysbench events/s on 4 threads; one host core does 3000.
     expect(t.cpus).toBeCloseTo(2459.22 / 3000, 2);
     expect(t.rateBits).toBe(253e6);

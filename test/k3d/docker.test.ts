@@ -42,7 +42,8 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
     const pi3 = throttleOf('s1');
     await runNodeContainer(exec, { name: 'twin-test-s1', network, throttle: pi3, labels: { 'twin.dev/node': 's1' } });
     const memory = await exec('docker', ['exec', 'twin-test-s1', 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max']);
-    expect(Number(memory.stdout.trim())).toBe(1024 ** 3);
+    expect(Number(memory.stdout.trim())).toBe(pi3.memoryBytes);
+    expect(pi3.memoryBytes).toBe(1024 ** 3 - c.settings.firmwareMemoryReserve);
     const cpu = await exec('docker', ['exec', 'twin-test-s1', 'sh', '-c', 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max']);
     const [quota, period] = cpu.stdout.trim().split(/\s+/).map(Number);
     expect(quota! / period!).toBeCloseTo(pi3.cpus, 2);

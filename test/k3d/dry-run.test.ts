@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadScenarioFile, planOf } from '../../src/scenario/load.js';
+import { loadScenarioFile, planOf, type PlannedFault } from '../../src/scenario/load.js';
 import { k3dDryRun } from '../../src/engines/k3d/engine.js';
 import { unsupportedFaults } from '../../src/engines/k3d/run.js';
 import { twin } from '../helpers/cli.js';
@@ -21,7 +21,7 @@ describe('k3d engine --dry-run', () => {
     const start = lines.indexOf('docker start k3d-twin-edgestack-pi3-agent-0');
     expect(kill).toBeGreaterThan(lines.findIndex((l) => l.includes('kubectl apply')));
     expect(start).toBeGreaterThan(kill);
-    expect(lines[start + 1]).toMatch(/^docker update --memory 1073741824 .* k3d-twin-edgestack-pi3-agent-0$/);
+    expect(lines[start + 1]).toMatch(new RegExp(`^docker update --memory ${1024 ** 3 - 118 * 1024 ** 2} .* k3d-twin-edgestack-pi3-agent-0$`));
     expect(lines.slice(-5, -1)).toEqual([
       'k3d cluster delete twin-edgestack-pi3',
       'docker ps -aq --filter label=twin.dev/managed=true --filter label=twin.dev/cluster=edgestack-pi3',
@@ -33,10 +33,37 @@ describe('k3d engine --dry-run', () => {
   it('faults the engine cannot do on this host are refused before anything runs', async () => {
     const s = await loadScenarioFile('scenarios/sd-card-latency.ts');
     expect(unsupportedFaults(s.faults)[0]).toMatch(/fault sd \(slow-storage\): Docker can cap throughput but cannot add per-write latency/);
-    const result = twin(['run', 'scenarios/oom-pressure.ts', '--engine', 'k3d', '--dry-run']);
+    const result = twin(['run', 'scenarios/sd-card-latency.ts', '--engine', 'k3d', '--dry-run']);
     expect(result.code).toBe(3);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/engine k3d cannot run this scenario: fault leak \(memory-leak\)/);
+    expect(result.stderr).toMatch(/engine k3d cannot run this scenario: fault sd \(slow-storage\)/);
+    // memory-fill runs memhog inside the node container: only twin's node image has it.
+    const fill: PlannedFault[] = [{ id: 'fill', at: 0, revertAfter: null, fault: { kind: 'memory-fill', at: 0, node: 'dcn2', amount: '500Mi' } }];
+    expect(unsupportedFaults(fill, { nodeImage: 'k3s' })[0]).toMatch(/fault fill \(memory-fill\): .*only twin's node image has/);
+    expect(unsupportedFaults(fill, { nodeImage: 'twin' })).toEqual([]);
+  });
+
+  it("the cluster is imported through Rancher's API, then the manifest Rancher serves is applied", async () => {
+    const lines = (await transcript('rancher-down')).split('\n');
+    const run = lines.findIndex((l) => l.startsWith('docker run -d --init --name twin-edgestack-pi3-rancher'));
+    expect(lines[run]).toContain("-e 'CATTLE_BOOTSTRAP_PASSWORD=<bootstrap password>'");
+    const steps = lines.slice(run).filter((l) => l.startsWith('# ')).map((l) => l.split(' ').slice(1, 3).join(' '));
+    expect(steps).toEqual([
+      'POST https://<rancher>/v3-public/localProviders/local?action=login',
+      'PUT https://<rancher>/v3/settings/server-url',
+      'POST https://<rancher>/v3/cluster',
+      'POST https://<rancher>/v3/clusters/<cluster-id>/clusterregistrationtoken',
+      'GET https://<rancher>/v3/import/<token>_<cluster-id>.yaml',
+    ]);
+    const manifest = lines.findIndex((l) => l.startsWith('# GET https://<rancher>/v3/import/'));
+    expect(lines[manifest + 1]).toBe('docker exec -i k3d-twin-edgestack-pi3-server-0 kubectl apply -f -');
+  });
+
+  it('memory-leak asks each running container of the workload to leak, through the node\'s containerd', async () => {
+    const lines = (await transcript('oom-pressure')).split('\n');
+    expect(lines).toContain('docker exec \'<node container of each running pod>\' ctr --address /run/k3s/containerd/containerd.sock --namespace k8s.io task exec --exec-id \'twin-leak-<n>\' \'<container id>\' /bin/twin-app leak 2097152');
+    // …and stops the growth when the fault heals.
+    expect(lines.filter((l) => l.includes('/bin/twin-app leak 0'))).toHaveLength(1);
   });
 
   it('the CLI prints the plan and --dry-run is refused for the sim engine', () => {

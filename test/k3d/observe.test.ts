@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { WatchTranslator, dockerEventsToTimeline, rancherAgentEvents, type WatchType } from '../../src/engines/k3d/observe.js';
-import { desiredPods, importManifest } from '../../src/engines/k3d/run.js';
-import { loadClusterFile } from '../../src/model/load-cluster.js';
+import { WatchTranslator, dockerEventsToTimeline, rancherAgentEvents, rancherStateEvents, type WatchType } from '../../src/engines/k3d/observe.js';
+import { desiredPods, rancherAnsweredAgent } from '../../src/engines/k3d/run.js';
 import { judge } from '../../src/scenario/expectations.js';
 
 const recorded = JSON.parse(readFileSync('test/fixtures/k3d/watch-events.json', 'utf8')) as Array<{ at: number; type: WatchType; object: KubernetesObject }>;
@@ -77,7 +76,7 @@ describe('k3d observation: watch events → timeline events', () => {
     expect(events.map((e) => `${e.t} ${e.kind}`)).toEqual(['10 rancher.agentConnected', '22 rancher.agentDisconnected', '60 rancher.agentConnected', '75 rancher.agentDisconnected']);
   });
 
-  it('bring-up waits for the replicas of each workload; the import manifest points the agent at Rancher', async () => {
+  it('bring-up waits for the replicas of each workload', () => {
     const objects = [
       { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 3 } },
       { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: {} },
@@ -87,11 +86,32 @@ describe('k3d observation: watch events → timeline events', () => {
       ['Deployment/default/web', 3],
       ['StatefulSet/default/db', 1],
     ]);
-    const cluster = await loadClusterFile('test/e2e/cluster.yaml');
-    const [namespace, agent] = importManifest(cluster, '172.20.0.5', 'twin.local/rancher-agent-standin:twin1') as [KubernetesObject, { spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: Array<{ env: Array<{ name: string; value: string }> }> } } } }];
-    expect(namespace.metadata?.name).toBe('cattle-system');
-    expect(agent.spec.template.metadata.labels['twin.dev/rancher-agent']).toBe('true');
-    expect(agent.spec.template.spec.containers[0]?.env).toContainEqual({ name: 'CATTLE_SERVER', value: 'http://172.20.0.5' });
+  });
+
+  it("a real Rancher's view of the agent: the imported cluster's state polled from its API", () => {
+    const samples = [
+      { at: 1000, state: 'pending' },
+      { at: 3000, state: 'active' },
+      { at: 5000, state: 'active' },
+      { at: 7000, state: null },
+      { at: 9000, state: 'unavailable' },
+      { at: 11000, state: 'active' },
+      { at: 13000, state: 'unavailable' },
+    ];
+    expect(rancherStateEvents(samples, 1000).map((e) => `${e.t} ${e.kind} ${e.message}`)).toEqual([
+      '2 rancher.agentConnected cattle-cluster-agent connected: Rancher shows the cluster active',
+      '6 rancher.agentDisconnected cattle-cluster-agent tunnel to Rancher closed (Rancher unavailable)',
+      '10 rancher.agentConnected cattle-cluster-agent connected: Rancher shows the cluster active',
+      '12 rancher.agentDisconnected cattle-cluster-agent disconnected: Rancher shows the cluster unavailable',
+    ]);
+  });
+
+  it("Rancher is dated back when its agent reconnects before the probe's next round", () => {
+    const ev = (t: number, kind: 'rancher.available' | 'rancher.unavailable' | 'rancher.agentConnected') => ({ t, kind, subject: 'rancher', view: 'truth' as const, message: kind });
+    const observed = [ev(10, 'rancher.available'), ev(30, 'rancher.unavailable'), ev(152.4, 'rancher.available')];
+    const fixed = rancherAnsweredAgent(observed, [ev(20, 'rancher.agentConnected'), ev(151.1, 'rancher.agentConnected')]);
+    expect(fixed.map((e) => `${e.t} ${e.kind}`)).toEqual(['10 rancher.available', '30 rancher.unavailable', '151.1 rancher.available']);
+    expect(fixed[2]?.message).toMatch(/first seen answering its agent; the probe saw it 1300 ms later/);
   });
 
   it('Docker events become ground-truth node events', () => {

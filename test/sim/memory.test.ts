@@ -31,12 +31,17 @@ describe('memory', () => {
     const kills = eventsAfter(sim, t0, 'pod.oomKilled');
     // 64Mi of headroom at 1Mi/s: the first kill after 64 s.
     expect(kills[0]!.t - t0).toBeCloseTo(64, 0);
+    // The first exit is restarted at once; back-off starts with the second (kubelet doBackOff).
     const backoffs = eventsAfter(sim, t0, 'pod.backOff').map((e) => e.details?.['backoff']);
     expect(backoffs.slice(0, 7)).toEqual([10, 20, 40, 80, 160, 300, 300]);
+    expect(eventsAfter(sim, t0, 'pod.backOff')[0]!.t).toBeCloseTo(kills[1]!.t, 6);
     // Each restart begins from the baseline again, so kills are 64 s of run time + back-off apart (+ container start).
-    const gap = kills[1]!.t - kills[0]!.t;
-    expect(gap).toBeGreaterThan(64 + 10);
-    expect(gap).toBeLessThan(64 + 10 + 5);
+    const first = kills[1]!.t - kills[0]!.t;
+    expect(first).toBeGreaterThan(64);
+    expect(first).toBeLessThan(64 + 5);
+    const second = kills[2]!.t - kills[1]!.t;
+    expect(second).toBeGreaterThan(64 + 10);
+    expect(second).toBeLessThan(64 + 10 + 5);
     const pod = podsOf(sim, 'Deployment/default/leaky')[0]!;
     expect(pod.apiRestarts).toBe(kills.length);
     expect(pod.apiPhase).toBe('Running');
@@ -58,7 +63,7 @@ describe('memory', () => {
     expect(eventsAfter(sim, t0, 'pod.created', /besteffort/).some((e) => e.details?.['replacement'] === true)).toBe(true);
   });
 
-  it('with K3s defaults (no memory threshold) the kernel OOM killer acts instead, in oom_score_adj order', () => {
+  it('with K3s defaults (no memory threshold) the kernel OOM killer acts instead, in oom_score_adj order, and can kill the process outside Kubernetes', () => {
     const sim = broughtUp(cluster([{ name: 's1', role: 'server' }, { name: 'w1', profile: 'pi4b-1gb' }], lean), qosTrio);
     expect(sim.settings.evictionHardMemoryAvailable).toBeNull();
     const node = sim.node('w1');
@@ -71,10 +76,14 @@ describe('memory', () => {
     const firstSeen = (name: string) => victims.indexOf(name);
     expect(firstSeen('besteffort')).toBe(0);
     expect(firstSeen('burstable')).toBeGreaterThan(firstSeen('besteffort'));
-    expect(firstSeen('guaranteed')).toBeGreaterThan(firstSeen('burstable'));
+    // The 560Mi process (oom_score_adj 0) scores above the Guaranteed pod (-997), as on a real node
+    // (seen on real K3s: docs/model-vs-real.md), so the kernel kills it and the Guaranteed pod survives.
+    expect(firstSeen('outside Kubernetes')).toBeGreaterThan(firstSeen('burstable'));
+    expect(firstSeen('guaranteed')).toBe(-1);
+    expect(node.foreignMemory).toBe(0);
     expect(eventsAfter(sim, t0, 'pod.evicted')).toHaveLength(0);
     const adj = eventsAfter(sim, t0, 'node.oomKiller').map((e) => e.details?.['oomScoreAdj']);
     expect(adj[0]).toBe(1000);
-    expect(adj).toContain(-997);
+    expect(adj).toContain(0);
   });
 });

@@ -5,7 +5,7 @@
  * filter), and every container carries twin's labels so twin only ever touches what it made.
  */
 import type { Cluster, ClusterNode } from '../../model/cluster.js';
-import { nodeThrottle, type HostCalibration } from './throttle.js';
+import { k3dMemoryOption, nodeThrottle, type HostCalibration } from './throttle.js';
 
 export const managedLabel = 'twin.dev/managed';
 
@@ -52,8 +52,6 @@ export function containerName(cluster: Cluster, node: ClusterNode): string {
   return `k3d-${k3dClusterName(cluster)}-${role}-${index}`;
 }
 
-const mebibytes = (bytes: number) => `${Math.round(bytes / 1048576)}m`;
-
 export function renderK3dConfig(cluster: Cluster, calibration: HostCalibration, options: { image?: string } = {}): K3dConfig {
   const members = cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
   const servers = members.filter((n) => n.role === 'server');
@@ -76,12 +74,11 @@ export function renderK3dConfig(cluster: Cluster, calibration: HostCalibration, 
     }
     runtimeLabels.push({ label: `twin.dev/node=${node.name}`, nodeFilters: [filter] });
   }
-  const uniform = (nodes: ClusterNode[]) => {
-    const sizes = new Set(nodes.map((n) => n.profile.spec.memory.value));
-    return sizes.size === 1 ? mebibytes(nodes[0]?.profile.spec.memory.value ?? 0) : undefined;
-  };
-  const serversMemory = servers.length ? uniform(servers) : undefined;
-  const agentsMemory = agents.length ? uniform(agents) : undefined;
+  // k3d's memory option is per role: the largest board of the role; twin rewrites the fake
+  // meminfo of smaller boards after creation (meminfoOverrides).
+  const roleMemory = (nodes: ClusterNode[]) => (nodes.length ? k3dMemoryOption(Math.max(...nodes.map((n) => nodeThrottle(n, cluster, calibration).memoryBytes))) : undefined);
+  const serversMemory = roleMemory(servers);
+  const agentsMemory = roleMemory(agents);
   return {
     apiVersion: 'k3d.io/v1alpha5',
     kind: 'Simple',
@@ -98,4 +95,20 @@ export function renderK3dConfig(cluster: Cluster, calibration: HostCalibration, 
       runtime: { ...(serversMemory ? { serversMemory } : {}), ...(agentsMemory ? { agentsMemory } : {}), labels: runtimeLabels },
     },
   };
+}
+
+/**
+ * Nodes whose board has less memory than their role's k3d memory option (k3d sets memory per
+ * role): the memory their kubelet must see instead.
+ */
+export function meminfoOverrides(cluster: Cluster, calibration: HostCalibration): Array<{ node: ClusterNode; memoryBytes: number }> {
+  const config = renderK3dConfig(cluster, calibration);
+  const out: Array<{ node: ClusterNode; memoryBytes: number }> = [];
+  for (const node of cluster.nodes) {
+    if (node.role !== 'server' && node.role !== 'agent') continue;
+    const option = node.role === 'server' ? config.options.runtime.serversMemory : config.options.runtime.agentsMemory;
+    const memoryBytes = nodeThrottle(node, cluster, calibration).memoryBytes;
+    if (option !== k3dMemoryOption(memoryBytes)) out.push({ node, memoryBytes });
+  }
+  return out;
 }

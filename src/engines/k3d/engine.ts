@@ -8,7 +8,7 @@ import { defaultK3sVersion } from '../../model/cluster.js';
 import type { Engine, EngineAvailability, RunPlan } from '../engine.js';
 import { dryRun, liveRun, unsupportedFaults } from './run.js';
 import { calibrateHost } from './doctor.js';
-import { resolveNodeImage, resolveRancherImage, twinRancherAgentImage } from './node-image.js';
+import { resolveNodeImage, resolveRancherImage, twinRancherAgentImage, twinRancherImage } from './node-image.js';
 import { createExec } from './exec.js';
 
 async function availability(version: string = defaultK3sVersion): Promise<EngineAvailability> {
@@ -32,7 +32,7 @@ export async function k3dDryRun(plan: RunPlan, stateDir: string, hostCores: numb
   if (refused.length > 0) throw new EngineUnavailableError(`engine k3d cannot run this scenario: ${refused.join('; ')}`);
   const exec = createExec({ dryRun: true });
   // No sysbench in a dry run: the CPU quota shown is the board's core count.
-  await dryRun({ exec, calibration: { singleCoreEvents: null, cores: hostCores, source: 'dry run' }, stateDir, rancherAgentImage: twinRancherAgentImage }, plan);
+  await dryRun({ exec, calibration: { singleCoreEvents: null, cores: hostCores, source: 'dry run' }, stateDir }, plan);
   return exec.transcript;
 }
 
@@ -43,12 +43,14 @@ export const k3dEngine: Engine = {
   run: async (plan: RunPlan, observer, options) => {
     const { available, reason } = await availability(plan.cluster.k3s.version);
     if (!available) throw new EngineUnavailableError(`engine k3d unavailable: ${reason ?? ''}`);
-    const refused = unsupportedFaults(plan.faults);
-    if (refused.length > 0) throw new EngineUnavailableError(`engine k3d cannot run this scenario: ${refused.join('; ')}`);
     const exec = createExec();
     const image = await resolveNodeImage(exec, plan.cluster.k3s.version);
     if ('missing' in image) throw new EngineUnavailableError(`engine k3d unavailable: ${image.missing}`);
+    const refused = unsupportedFaults(plan.faults, { nodeImage: image.kind === 'twin' ? 'twin' : 'k3s' });
+    if (refused.length > 0) throw new EngineUnavailableError(`engine k3d cannot run this scenario: ${refused.join('; ')}`);
     const rancherImage = plan.cluster.rancher ? await resolveRancherImage(exec, plan.cluster.rancher.version) : undefined;
-    return liveRun({ exec, calibration: await calibrateHost(exec), stateDir: '.twin', keep: options?.keep ?? false, image: image.image, serviceManager: image.kind === 'twin', ...(rancherImage ? { rancherImage, rancherAgentImage: twinRancherAgentImage } : {}) }, plan, observer);
+    // A real Rancher deploys its own agent image; twin's stand-in is told to use the stand-in agent.
+    const rancher = rancherImage ? { rancherImage, ...(rancherImage === twinRancherImage ? { rancherAgentImage: twinRancherAgentImage } : {}) } : {};
+    return liveRun({ exec, calibration: await calibrateHost(exec), stateDir: '.twin', keep: options?.keep ?? false, image: image.image, serviceManager: image.kind === 'twin', ...rancher }, plan, observer);
   },
 };

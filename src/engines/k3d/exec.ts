@@ -27,12 +27,16 @@ export interface Spawned {
   write(text: string): void;
   /** Stops it (SIGTERM) and resolves once it has exited. */
   stop(): Promise<void>;
+  /** Its exit code once it has ended (null in a dry run, where nothing starts, and when killed by a signal). */
+  readonly exited: Promise<number | null>;
 }
 
 export interface Exec {
   (command: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /** Starts a long-running command; `onLine` gets each line of its standard output. Recorded like the rest; nothing starts in a dry run. */
   spawn(command: string, args: readonly string[], onLine: (line: string) => void): Spawned;
+  /** Records a step that is not a command (an API call twin makes itself) as a `# ` line of the transcript. */
+  note(text: string): void;
   /** Every command, in order, as a shell would show it. */
   readonly transcript: string[];
   readonly dryRun: boolean;
@@ -68,7 +72,7 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
     const line = [command, ...args].map(shellQuote).join(' ');
     transcript.push(`${line} &`);
     options.onCommand?.(`${line} &`);
-    if (options.dryRun) return { write: () => undefined, stop: () => Promise.resolve() };
+    if (options.dryRun) return { write: () => undefined, stop: () => Promise.resolve(), exited: Promise.resolve(null) };
     const child = execa(command, [...args], { reject: false, env: toolEnv(), buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'ignore' });
     let rest = '';
     child.stdout?.setEncoding('utf8');
@@ -79,11 +83,13 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
     });
     // A write after the process died must not crash twin.
     child.stdin?.on('error', () => undefined);
-    const done = child.then(() => {
+    const done = child.then((result) => {
       if (rest) onLine(rest);
       rest = '';
+      return result.exitCode ?? null;
     });
     return {
+      exited: done,
       write: (text) => {
         if (child.exitCode === null && child.stdin?.writable) child.stdin.write(text);
       },
@@ -94,5 +100,9 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
       },
     };
   };
-  return Object.assign(run, { transcript, dryRun: options.dryRun ?? false, spawn });
+  const note = (text: string) => {
+    transcript.push(`# ${text}`);
+    options.onCommand?.(`# ${text}`);
+  };
+  return Object.assign(run, { transcript, dryRun: options.dryRun ?? false, spawn, note });
 }

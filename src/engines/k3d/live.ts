@@ -160,6 +160,11 @@ export class LiveObserver {
     });
   }
 
+  /** The pods the API shows now, as the informer last saw them. */
+  pods(): Iterable<V1Pod> {
+    return this.podObjects.values();
+  }
+
   get rawDockerEvents(): readonly string[] {
     return this.dockerLines;
   }

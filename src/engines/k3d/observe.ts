@@ -43,6 +43,16 @@ export function workloadOf(pod: V1Pod): string {
   return `${owner.kind}/${namespace}/${owner.name}`;
 }
 
+/**
+ * The kubelet's back-off from a waiting container's message
+ * (`back-off 40s restarting failed container=api pod=…`, a Go duration), in seconds.
+ */
+export function backOffSeconds(message: string): number | null {
+  const match = /back-off (?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?/.exec(message);
+  if (!match || (!match[1] && !match[2] && !match[3])) return null;
+  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
+}
+
 export class WatchTranslator {
   private readonly nodes = new Map<string, { ready: string; taints: string[] }>();
   private readonly pods = new Map<string, PodState>();
@@ -145,7 +155,10 @@ export class WatchTranslator {
       const oom = statuses.some((s) => s.lastState?.terminated?.reason === 'OOMKilled');
       if (oom) this.emit(at, 'pod.oomKilled', subject, 'api', `${name} OOMKilled (restarts: ${state.restarts})`, { node: state.node, restarts: state.restarts });
     }
-    if (state.waiting && state.waiting !== previous?.waiting && /BackOff$/.test(state.waiting)) this.emit(at, 'pod.backOff', subject, 'api', `${name} ${state.waiting}`, { reason: state.waiting, node: state.node });
+    if (state.waiting && state.waiting !== previous?.waiting && /BackOff$/.test(state.waiting)) {
+      const backoff = backOffSeconds(statuses.map((s) => s.state?.waiting?.message).find(Boolean) ?? '');
+      this.emit(at, 'pod.backOff', subject, 'api', `${name} ${state.waiting}${backoff !== null ? `: back-off ${backoff} s` : ''}`, { reason: state.waiting, node: state.node, ...(backoff !== null ? { backoff } : {}) });
+    }
     if (state.ready !== (previous?.ready ?? false)) this.emit(at, state.ready ? 'pod.ready' : 'pod.unready', subject, 'api', `${name} ${state.ready ? 'Ready' : 'not ready'}${state.node ? ` on ${state.node}` : ''}`, { node: state.node });
     if (state.terminating && !previous?.terminating) this.emit(at, 'pod.terminating', subject, 'api', `${name} deleted (Terminating)`, { node: state.node });
     if (state.phase === 'Succeeded' && previous?.phase !== 'Succeeded') this.emit(at, 'pod.succeeded', subject, 'api', `${name} completed`);
@@ -265,5 +278,26 @@ export function rancherAgentEvents(lines: readonly string[], probe: string | nul
     last = item.t;
   }
   if (connected && end - last > 3 * period) disconnect(Math.round((last + period) * 1000) / 1000, 'the agent stopped calling');
+  return out;
+}
+
+/**
+ * The agent's connection as a real Rancher reports it: the imported cluster's state polled from
+ * Rancher's API (`active` while the cattle-cluster-agent's tunnel is up; null when Rancher did
+ * not answer). `at` is wall-clock ms.
+ */
+export function rancherStateEvents(samples: ReadonlyArray<{ readonly at: number; readonly state: string | null }>, origin: number): TimelineEvent[] {
+  const out: TimelineEvent[] = [];
+  let connected = false;
+  for (const { at, state } of samples) {
+    const t = Math.round(Math.max(0, at - origin)) / 1000;
+    if (state === 'active' && !connected) {
+      out.push({ t, kind: 'rancher.agentConnected', subject: 'rancher', view: 'truth', message: 'cattle-cluster-agent connected: Rancher shows the cluster active' });
+      connected = true;
+    } else if (state !== 'active' && connected) {
+      out.push({ t, kind: 'rancher.agentDisconnected', subject: 'rancher', view: 'truth', message: state === null ? 'cattle-cluster-agent tunnel to Rancher closed (Rancher unavailable)' : `cattle-cluster-agent disconnected: Rancher shows the cluster ${state}` });
+      connected = false;
+    }
+  }
   return out;
 }

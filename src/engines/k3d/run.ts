@@ -4,24 +4,27 @@
  * API and Docker, inject the faults on the wall clock, and tear everything down. Every external
  * command goes through the exec seam, so `--dry-run` prints the whole plan without running it.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { Cluster, ClusterNode } from '../../model/cluster.js';
 import type { Timeline, TimelineEvent } from '../../model/timeline.js';
-import { parseDuration, parseRate } from '../../model/units.js';
+import { parseBytes, parseDuration, parseRate } from '../../model/units.js';
 import { describeFault, inverse, type Fault } from '../../scenario/faults.js';
 import type { PlannedFault } from '../../scenario/load.js';
 import type { EngineResult, RunObserver, RunPlan } from '../engine.js';
 import { ExitCode, InterruptedError } from '../../errors.js';
-import { containerName, k3dClusterName, managedLabel, renderK3dConfig } from './config.js';
+import { containerName, k3dClusterName, managedLabel, meminfoOverrides, renderK3dConfig } from './config.js';
 import { containerFaults, pid, removeManaged } from './docker.js';
 import type { Exec } from './exec.js';
-import { nodeThrottle, tbfArgs, type HostCalibration } from './throttle.js';
+import { NodeMemoryFaults, withModelMemory } from './memory.js';
+import { httpsTransport, noteTransport, rancherClusterState, registerWithRancher, type RancherTransport, type Registration } from './rancher.js';
+import { fakeMeminfo, nodeThrottle, tbfArgs, type HostCalibration } from './throttle.js';
 
 /** Faults this engine cannot do to real containers, with the reason; refused before anything runs. */
-export function unsupportedFaults(faults: readonly PlannedFault[]): string[] {
+export function unsupportedFaults(faults: readonly PlannedFault[], options: { nodeImage?: 'twin' | 'k3s' } = {}): string[] {
   const reasons: string[] = [];
   for (const { id, fault } of faults) {
     switch (fault.kind) {
@@ -34,10 +37,7 @@ export function unsupportedFaults(faults: readonly PlannedFault[]): string[] {
         reasons.push(`fault ${id} (${fault.kind}): filling a node container's disk would fill the host's; not done`);
         break;
       case 'memory-fill':
-        reasons.push(`fault ${id} (memory-fill): filling a node's memory outside Kubernetes is not emulated on the k3d engine`);
-        break;
-      case 'memory-leak':
-        reasons.push(`fault ${id} (memory-leak): growing a running workload's memory would need its pods rolled with a leaking container (a different run); not done on the k3d engine — the sim engine models it`);
+        if (options.nodeImage === 'k3s') reasons.push(`fault ${id} (memory-fill): the memory is taken by memhog inside the node container, which only twin's node image has (scripts/build-k3s-image.sh)`);
         break;
       case 'link-degrade':
         if (typeof fault.bandwidth === 'number' && fault.bandwidth <= 0) reasons.push(`fault ${id}: a bandwidth of 0 is a partition; use partition`);
@@ -59,7 +59,7 @@ export interface K3dRunContext {
   readonly image?: string;
   /** The Rancher host's image; default rancher/rancher at the cluster's Rancher version. */
   readonly rancherImage?: string;
-  /** The cattle-cluster-agent image the import manifest names (the stand-in when Rancher is). */
+  /** The agent image twin's Rancher stand-in puts in its import manifest (`CATTLE_AGENT_IMAGE`); a real Rancher uses its own. */
   readonly rancherAgentImage?: string;
   /** The node image runs K3s under twin's service manager (`k3s service stop|start|restart`). */
   readonly serviceManager?: boolean;
@@ -67,6 +67,10 @@ export interface K3dRunContext {
   readonly dryRun?: boolean;
   /** Wall-clock source; tests and dry runs pass a virtual one. */
   readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
+  /** How twin talks to the Rancher host's API (HTTPS by default). */
+  readonly rancherTransport?: RancherTransport;
+  /** memory-leak and memory-fill on the nodes (set by the run). */
+  readonly memory?: NodeMemoryFaults;
 }
 
 const realClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
@@ -148,6 +152,12 @@ async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Fault): Prom
     case 'site-power-cut':
       for (const n of cluster.nodes) if (n.role !== 'external') await containerFaults.powerOff(exec, container(n.name));
       return;
+    case 'memory-leak':
+      await memoryFaults(ctx).leak(fault.workload, parseBytes(fault.rate.replace(/\/s$/, '')));
+      return;
+    case 'memory-fill':
+      await memoryFaults(ctx).fill(fault.node, parseBytes(fault.amount));
+      return;
     case 'scale':
       await kubectl(ctx, cluster, ['scale', `--replicas=${fault.replicas}`, workloadRef(fault.workload)]);
       return;
@@ -157,6 +167,11 @@ async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Fault): Prom
     default:
       throw new Error(`fault ${describeFault(fault)} cannot be done on the k3d engine`);
   }
+}
+
+function memoryFaults(ctx: K3dRunContext): NodeMemoryFaults {
+  if (!ctx.memory) throw new Error('memory faults need the run\'s node memory driver');
+  return ctx.memory;
 }
 
 function workloadRef(wanted: string): string {
@@ -189,6 +204,16 @@ export async function createCluster(ctx: K3dRunContext, plan: RunPlan): Promise<
   const configFile = join(ctx.stateDir, `${name}.k3d.yaml`);
   writeFileSync(configFile, stringify(renderK3dConfig(cluster, ctx.calibration, ctx.image ? { image: ctx.image } : {}), { lineWidth: 0 }));
   await ctx.exec('k3d', ['cluster', 'create', '--config', configFile]);
+  // k3d's memory option is per role: smaller boards of a role get their own fake meminfo, read by their kubelet on a restart of K3s.
+  for (const { node, memoryBytes } of meminfoOverrides(cluster, ctx.calibration)) {
+    const container = containerName(cluster, node);
+    const mounts = await ctx.exec('docker', ['inspect', '--format', '{{range .Mounts}}{{if eq .Destination "/proc/meminfo"}}{{.Source}}{{end}}{{end}}', container]);
+    const path = mounts.stdout.trim() || (ctx.exec.dryRun ? `<fake meminfo of ${container}>` : '');
+    if (!path) throw new Error(`${container} has no fake /proc/meminfo mounted by k3d`);
+    await ctx.exec('tee', [path], { input: fakeMeminfo(memoryBytes) });
+    if (ctx.serviceManager) await ctx.exec('docker', ['exec', container, 'k3s', 'service', 'restart']);
+    else await ctx.exec('docker', ['restart', container]);
+  }
   const kubeconfig = join(ctx.stateDir, `${name}.kubeconfig`);
   await ctx.exec('k3d', ['kubeconfig', 'write', name, '--output', kubeconfig]);
   return kubeconfig;
@@ -199,50 +224,30 @@ export async function throttleNodes(ctx: K3dRunContext, plan: RunPlan): Promise<
   for (const node of plan.cluster.nodes) await shape(ctx, plan, node);
 }
 
-/** The Rancher host beside the cluster, on its Docker network. */
-export async function startRancher(ctx: K3dRunContext, plan: RunPlan): Promise<string | null> {
+/**
+ * The Rancher host beside the cluster, on its Docker network, started as Rancher's Docker install
+ * does (privileged; the admin's bootstrap password in CATTLE_BOOTSTRAP_PASSWORD; the agent image
+ * in CATTLE_AGENT_IMAGE when it is twin's stand-in).
+ */
+export async function startRancher(ctx: K3dRunContext, plan: RunPlan, password: string): Promise<string | null> {
   const { cluster } = plan;
   if (!cluster.rancher) return null;
   const name = k3dClusterName(cluster);
-  await ctx.exec('docker', ['run', '-d', '--init', '--name', rancherContainer(cluster), '--network', `${name}-net`, '--privileged', '--label', `${managedLabel}=true`, '--label', `twin.dev/cluster=${cluster.name}`, '--label', `twin.dev/node=${cluster.rancher.node}`, ctx.rancherImage ?? `rancher/rancher:${cluster.rancher.version}`]);
+  const env = ['-e', `CATTLE_BOOTSTRAP_PASSWORD=${password}`, ...(ctx.rancherAgentImage ? ['-e', `CATTLE_AGENT_IMAGE=${ctx.rancherAgentImage}`] : [])];
+  await ctx.exec('docker', ['run', '-d', '--init', '--name', rancherContainer(cluster), '--network', `${name}-net`, '--privileged', ...env, '--label', `${managedLabel}=true`, '--label', `twin.dev/cluster=${cluster.name}`, '--label', `twin.dev/node=${cluster.rancher.node}`, ctx.rancherImage ?? `rancher/rancher:${cluster.rancher.version}`]);
   return rancherContainer(cluster);
+}
+
+/** Registers the cluster with Rancher through its API and applies the import manifest Rancher serves. */
+async function importIntoRancher(ctx: K3dRunContext, plan: RunPlan, address: string, password: string, transport: RancherTransport, sleep: (ms: number) => Promise<void>): Promise<Registration> {
+  const registration = await registerWithRancher(transport, address, plan.cluster.name, password, sleep);
+  await kubectl(ctx, plan.cluster, ['apply', '-f', '-'], registration.manifest);
+  return registration;
 }
 
 /** The user's workloads, as `kubectl apply` would send them. */
 export async function applyWorkloads(ctx: K3dRunContext, plan: RunPlan, objects: readonly KubernetesObject[]): Promise<void> {
   if (objects.length > 0) await kubectl(ctx, plan.cluster, ['apply', '-f', '-'], objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
-}
-
-/**
- * Rancher's import manifest for the stand-in Rancher: the cattle-system namespace and the
- * cattle-cluster-agent Deployment pointed at the Rancher host (calibration.md 3). With the real
- * Rancher image the manifest comes from Rancher's own registration API, which twin does not drive yet.
- */
-export function importManifest(cluster: Cluster, rancherAddress: string, agentImage: string): KubernetesObject[] {
-  const labels = { app: 'cattle-cluster-agent', 'twin.dev/rancher-agent': 'true' };
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cattle-system' } },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'cattle-cluster-agent', namespace: 'cattle-system', labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: 'cattle-cluster-agent' } },
-        template: {
-          metadata: { labels },
-          spec: {
-            tolerations: [
-              { key: 'CriticalAddonsOnly', operator: 'Exists' },
-              { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
-              { key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' },
-            ],
-            containers: [{ name: 'cluster-register', image: agentImage, imagePullPolicy: 'IfNotPresent', env: [{ name: 'CATTLE_SERVER', value: `http://${rancherAddress}` }, { name: 'CATTLE_CLUSTER', value: 'true' }, { name: 'CATTLE_K8S_MANAGED', value: 'true' }] }],
-          },
-        },
-      },
-    } as KubernetesObject,
-  ].map((o) => ({ ...o, metadata: { ...o.metadata, annotations: { 'twin.dev/cluster': cluster.name } } }));
 }
 
 export async function teardown(ctx: K3dRunContext, cluster: Cluster): Promise<void> {
@@ -342,16 +347,17 @@ const emptySeries = (interval: number) => ({ interval, times: [], nodes: {}, pod
 export async function dryRun(ctx: K3dRunContext, plan: RunPlan): Promise<EngineResult> {
   let now = 0;
   const clock = { now: () => now, sleep: (ms: number) => ((now += ms), Promise.resolve()) };
-  const context: K3dRunContext = { ...ctx, clock, dryRun: true };
+  const memory = new NodeMemoryFaults(ctx.exec, plan.cluster, () => [], clock.now, () => undefined);
+  const context: K3dRunContext = { ...ctx, clock, dryRun: true, memory };
   const { dockerEventsArgs, probeRunArgs, probeShellArgs } = await import('./live.js');
   ctx.exec.spawn('docker', dockerEventsArgs, () => undefined);
   await createCluster(context, plan);
   await throttleNodes(context, plan);
-  const rancher = await startRancher(context, plan);
+  const rancher = await startRancher(context, plan, '<bootstrap password>');
   await ctx.exec('docker', probeRunArgs(plan.cluster));
   ctx.exec.spawn('docker', probeShellArgs(plan.cluster), () => undefined);
   await applyWorkloads(context, plan, plan.objects);
-  if (rancher && context.rancherAgentImage) await applyWorkloads(context, plan, importManifest(plan.cluster, '<rancher address>', context.rancherAgentImage));
+  if (rancher) await importIntoRancher(context, plan, '<rancher>', '<bootstrap password>', noteTransport(ctx.exec.note), clock.sleep);
   const faults = await runFaults(context, plan, 0);
   if (rancher) await ctx.exec('docker', ['logs', '--timestamps', rancher]);
   await teardown(context, plan.cluster);
@@ -392,6 +398,47 @@ function interruptible(clock: { now(): number; sleep(ms: number): Promise<void> 
 }
 
 /**
+ * Rancher is back no later than it answers its agent: the probe asks every 2 s, so an agent that
+ * reconnects between two probes dates Rancher's return (the probe's event is moved to it).
+ */
+export function rancherAnsweredAgent(observed: readonly TimelineEvent[], agent: readonly TimelineEvent[]): TimelineEvent[] {
+  const sorted = [...observed].sort((a, b) => a.t - b.t);
+  return sorted.map((e, i) => {
+    if (e.kind !== 'rancher.available') return e;
+    const down = sorted.slice(0, i).reverse().find((d) => d.kind === 'rancher.unavailable')?.t ?? -Infinity;
+    const connected = agent.find((a) => a.kind === 'rancher.agentConnected' && a.t > down && a.t < e.t);
+    return connected ? { ...e, t: connected.t, message: `${e.message} (first seen answering its agent; the probe saw it ${Math.round((e.t - connected.t) * 1000)} ms later)` } : e;
+  });
+}
+
+interface RancherPoll {
+  /** Ends the polling; the samples taken. */
+  stop(): Promise<Array<{ at: number; state: string | null }>>;
+}
+
+/** The imported cluster's state in Rancher, asked every 2 s until stopped. */
+function pollRancherState(ask: () => Promise<string | null>, clock: { now(): number; sleep(ms: number): Promise<void> }): RancherPoll {
+  const samples: Array<{ at: number; state: string | null }> = [];
+  let polling = true;
+  const loop = settledLater(
+    (async () => {
+      while (polling) {
+        const at = clock.now();
+        samples.push({ at, state: await ask() });
+        await clock.sleep(2000);
+      }
+    })(),
+  );
+  return {
+    stop: async () => {
+      polling = false;
+      await loop.catch(() => undefined);
+      return samples;
+    },
+  };
+}
+
+/**
  * The live run: real K3s, wall clock. Creates the cluster, waits for every node to be Ready
  * (agents join before the workloads go in, as in the real bring-up), throttles the nodes,
  * starts Rancher and imports the cluster, applies the workloads, waits for them, runs the
@@ -400,7 +447,7 @@ function interruptible(clock: { now(): number; sleep(ms: number): Promise<void> 
  */
 export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunObserver): Promise<EngineResult> {
   const { LiveObserver } = await import('./live.js');
-  const { dockerEventsToTimeline, rancherAgentEvents } = await import('./observe.js');
+  const { dockerEventsToTimeline, rancherAgentEvents, rancherStateEvents } = await import('./observe.js');
   const abort = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -412,10 +459,11 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const clock = interruptible(ctx.clock, abort.signal);
-  const context: K3dRunContext = { ...ctx, clock };
   const origin = clock.now();
   const live = new LiveObserver(ctx.exec, plan.cluster, origin, clock, plan.sampleInterval);
   const translator = live.translator;
+  const memory = new NodeMemoryFaults(ctx.exec, plan.cluster, () => live.pods(), clock.now, (at, kind, subject, message, details) => translator.emit(at, kind, subject, 'truth', message, details));
+  const context: K3dRunContext = { ...ctx, clock, memory };
   const members = plan.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
   const deadline = origin + plan.bringUpTimeout * 1000;
   const mark = (step: string, message: string, at = clock.now()) => {
@@ -428,6 +476,7 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     return done();
   };
   let rancher: string | null = null;
+  let rancherPoll: RancherPoll | null = null;
   try {
     live.watchDocker();
     const kubeconfig = await createCluster(context, plan);
@@ -437,16 +486,20 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     const nodesReady = await waitUntil(() => members.every((n) => translator.nodeReady(n.name) === 'True'));
     const clusterReady = nodesReady ? mark('cluster-ready', `all ${members.length} nodes Ready`) : null;
     await throttleNodes(context, plan);
-    rancher = await startRancher(context, plan);
+    const password = randomBytes(18).toString('base64url');
+    rancher = await startRancher(context, plan, password);
     await live.startProbes(rancher);
-    await applyWorkloads(context, plan, plan.objects);
+    await applyWorkloads(context, plan, ctx.serviceManager ? withModelMemory(plan.objects) : plan.objects);
     let rancherImported: number | null = null;
     if (rancher) {
       await waitUntil(() => live.rancherAvailable);
       const address = live.rancherAddress;
-      if (address && ctx.rancherAgentImage && ctx.rancherImage !== `rancher/rancher:${plan.cluster.rancher?.version}`) {
-        await applyWorkloads(context, plan, importManifest(plan.cluster, address, ctx.rancherAgentImage));
-        rancherImported = mark('rancher-import', 'Rancher import manifest applied: cattle-cluster-agent deploying');
+      if (address && live.rancherAvailable) {
+        const transport = ctx.rancherTransport ?? httpsTransport;
+        const registration = await importIntoRancher(context, plan, address, password, transport, clock.sleep);
+        rancherImported = mark('rancher-import', `imported into Rancher as ${registration.clusterId}: import manifest applied, cattle-cluster-agent deploying`);
+        // A real Rancher's view of the agent comes from its API; twin's stand-in logs each tunnel request instead (precise to the request).
+        if (!ctx.rancherAgentImage) rancherPoll = pollRancherState(() => rancherClusterState(transport, address, registration), clock);
       }
     }
     const desired = desiredPods(plan.objects);
@@ -456,8 +509,21 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     if (settled) mark('workloads-ready', 'workloads ready');
     else mark('timeout', `bring-up not complete after ${plan.bringUpTimeout} s; faults start anyway`);
     translator.replacementsAfter = phaseStart;
+    // Leaking workloads: containers that (re)start while a leak is on are asked to leak too.
+    let leaking = true;
+    const leakTicks = settledLater(
+      (async () => {
+        while (leaking) {
+          await memory.tick();
+          await clock.sleep(1000);
+        }
+      })(),
+    );
     const faults = (await runFaults(context, plan, phaseStart)).map((e) => ({ ...e, t: Math.round((e.t + shift) * 1000) / 1000 }));
     const phaseEnd = clock.now();
+    leaking = false;
+    await leakTicks;
+    await memory.stop();
     const series = await live.stop();
     const rancherLog = rancher ? await ctx.exec('docker', ['logs', '--timestamps', rancher], { allowFailure: true }) : null;
     const nodeOf = (container: string) => members.find((n) => containerName(plan.cluster, n) === container)?.name;
@@ -468,11 +534,11 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
       if (e.kind !== 'node.power' || e.details?.['on'] !== true || !powered) return e;
       return { ...e, kind: 'node.booted' as const, message: `${e.subject.slice(5)} booted: container started, K3s starting` };
     });
-    const rancherEvents = rancherLog ? rancherAgentEvents(`${rancherLog.stdout}\n${rancherLog.stderr}`.split('\n'), live.probeAddress, translator.events, origin, (phaseEnd - origin) / 1000) : [];
+    const rancherEvents = rancherPoll ? rancherStateEvents(await rancherPoll.stop(), origin) : rancherLog ? rancherAgentEvents(`${rancherLog.stdout}\n${rancherLog.stderr}`.split('\n'), live.probeAddress, translator.events, origin, (phaseEnd - origin) / 1000) : [];
     const end = Math.round(phaseEnd - origin) / 1000;
     const events = [
       { t: 0, kind: 'run.started' as const, subject: 'run', view: 'truth' as const, message: `run started on k3d (${members.length} node containers)` },
-      ...translator.events,
+      ...rancherAnsweredAgent(translator.events, rancherEvents),
       ...faults,
       ...dockerEvents,
       ...rancherEvents,
@@ -493,6 +559,8 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     if (abort.signal.aborted) throw new InterruptedError('run interrupted; the cluster it created was torn down');
     throw error;
   } finally {
+    await rancherPoll?.stop().catch(() => undefined);
+    await memory.stop().catch(() => undefined);
     await live.stop().catch(() => undefined);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

@@ -17,6 +17,7 @@ export interface HostCalibration {
 }
 
 export interface NodeThrottle {
+  /** The node container's memory limit: the board's RAM less what its firmware and kernel keep, the capacity a Pi's kubelet reports (the model's capacity too). */
   readonly memoryBytes: number;
   /** Docker `--cpus`: host cores' worth of time the board's CPU is worth. */
   readonly cpus: number;
@@ -32,7 +33,7 @@ export interface NodeThrottle {
   readonly notes: string[];
 }
 
-export function nodeThrottle(node: ClusterNode, _cluster: Cluster, host: HostCalibration): NodeThrottle {
+export function nodeThrottle(node: ClusterNode, cluster: Cluster, host: HostCalibration): NodeThrottle {
   const profile = node.profile.spec;
   const notes: string[] = [];
   const boardEvents = profile.cpu.relativePerformance.value * pi3bplusSysbench4Threads;
@@ -47,7 +48,7 @@ export function nodeThrottle(node: ClusterNode, _cluster: Cluster, host: HostCal
   const hostMillicores = host.cores * 1000;
   const boardMillicores = profile.cpu.cores.value * 1000;
   return {
-    memoryBytes: profile.memory.value,
+    memoryBytes: Math.max(0, profile.memory.value - cluster.settings.firmwareMemoryReserve),
     cpus: Math.round(cpus * 100) / 100,
     reservedCpu: Math.max(0, hostMillicores - boardMillicores),
     rateBits: Math.round(node.network.throughput.value * 8),
@@ -63,4 +64,20 @@ export function tbfArgs(device: string, rateBits: number, action: 'add' | 'chang
   // burst ≥ rate / HZ (250) and at least one full-size frame; 50 ms of queue.
   const burstBytes = Math.max(32 * 1024, Math.ceil(rateBits / 8 / 250));
   return ['qdisc', action, 'dev', device, 'root', 'tbf', 'rate', `${Math.round(rateBits / 1000)}kbit`, 'burst', `${burstBytes}`, 'latency', '50ms'];
+}
+
+/**
+ * k3d's per-role memory option for nodes of `memoryBytes`. k3d writes the fake /proc/meminfo the
+ * kubelet reads as the value divided by 1000 in "kB", which the kernel's format (and so the
+ * kubelet) counts in KiB (k3d v5.8.3 pkg/util/infofaker.go, `memoryBytes / dockerunits.KB`):
+ * the option is scaled by 1000/1024 so the kubelet sees exactly `memoryBytes`. The container's
+ * limit, which k3d sets from the same option, is set to `memoryBytes` by twin's throttling step.
+ */
+export function k3dMemoryOption(memoryBytes: number): string {
+  return String(Math.floor(memoryBytes / 1024) * 1000);
+}
+
+/** A /proc/meminfo as k3d fakes it (the fields cadvisor needs), for `memoryBytes` of RAM. */
+export function fakeMeminfo(memoryBytes: number): string {
+  return `MemTotal: ${Math.floor(memoryBytes / 1024)} kB\nSwapTotal: 0 kB\n`;
 }

@@ -1,16 +1,12 @@
 /** What each fault does to the model. */
 import { parseBytes, parseDuration, parseRate } from '../../model/units.js';
+import { workloadMatches } from '../../model/workloads.js';
 import type { Fault } from '../../scenario/faults.js';
 import type { Simulation } from '../../sim/simulation.js';
 import { Priority } from '../../sim/simulation.js';
 
 function workloadKey(sim: Simulation, wanted: string): string {
-  for (const w of sim.workloads) {
-    const key = w.spec.key;
-    const [, namespace, name] = key.split('/');
-    if (key === wanted || `${namespace}/${name}` === wanted || name === wanted) return key;
-  }
-  return wanted;
+  return sim.workloads.find((w) => workloadMatches(w.spec.key, wanted))?.spec.key ?? wanted;
 }
 
 export function applyFault(sim: Simulation, fault: Fault, label: string): void {

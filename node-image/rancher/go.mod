@@ -1,0 +1,3 @@
+module twin.local/rancher-standin
+
+go 1.22

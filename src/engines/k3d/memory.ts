@@ -1,0 +1,153 @@
+/**
+ * Memory faults on real nodes.
+ *
+ * - memory-leak: the workload's containers grow as a leaking application does. PID 1 of twin's
+ *   workload stand-in images (`twin-app`, node-image/images/twin-app.c) grows on request, so the
+ *   container reaches its limit, the kernel kills it and Kubernetes reports it OOMKilled and
+ *   restarts it with back-off. Containers that start while the leak is on leak again, as the
+ *   model's do. The request goes straight to the node's containerd (`ctr task exec`), so it works
+ *   while the Kubernetes API is down, as a real leak would.
+ * - memory-fill: a process outside Kubernetes on the node (`memhog` in the node container) takes
+ *   the memory; the node container's limit is the board's RAM, so past it the kernel's OOM killer
+ *   picks by oom_score_adj among the pods and that process, as on a Pi.
+ */
+import type { KubernetesObject, V1Pod, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { Cluster } from '../../model/cluster.js';
+import { outsideKubernetesVictim, type DetailValue, type TimelineEventKind } from '../../model/timeline.js';
+import { containerMemoryUsage, workloadMatches } from '../../model/workloads.js';
+import { containerName } from './config.js';
+import type { Exec, Spawned } from './exec.js';
+import { workloadOf } from './observe.js';
+
+/** K3s's containerd socket, in K3s's image and in twin's. */
+export const containerdSocket = '/run/k3s/containerd/containerd.sock';
+
+/** Where memory-fault events go: wall-clock ms, then the timeline event's parts. */
+export type MemoryEventSink = (at: number, kind: TimelineEventKind, subject: string, message: string, details: Record<string, DetailValue>) => void;
+
+const MiB = 1024 * 1024;
+const fillPidFile = '/run/twin-memory-fill.pid';
+
+/** What twin-app (PID 1 of twin's stand-in images) holds from its start, in bytes. */
+export const appMemoryEnv = 'TWIN_APP_MEMORY';
+
+function podTemplateOf(o: KubernetesObject): V1PodTemplateSpec | undefined {
+  const spec = (o as { spec?: Record<string, unknown> }).spec;
+  if (!spec) return undefined;
+  if (o.kind === 'Pod') return { metadata: o.metadata ?? {}, spec: spec as unknown as V1PodTemplateSpec['spec'] };
+  if (o.kind === 'CronJob') return (spec['jobTemplate'] as { spec?: { template?: V1PodTemplateSpec } } | undefined)?.spec?.template;
+  return spec['template'] as V1PodTemplateSpec | undefined;
+}
+
+/**
+ * The workloads with each container told, through `TWIN_APP_MEMORY`, to hold the memory the model
+ * gives it at rest (its twin.dev/memory-usage annotation, else its request…): twin's stand-in
+ * images then use a node's memory as the real applications would, not busybox's few hundred KiB.
+ * Other images ignore the variable.
+ */
+export function withModelMemory(objects: readonly KubernetesObject[]): KubernetesObject[] {
+  return objects.map((original) => {
+    const o = structuredClone(original);
+    const template = podTemplateOf(o);
+    if (!template?.spec) return o;
+    const annotations = { ...(o.metadata?.annotations ?? {}), ...(template.metadata?.annotations ?? {}) };
+    template.spec.containers.forEach((c, i) => {
+      c.env = [...(c.env ?? []).filter((e) => e.name !== appMemoryEnv), { name: appMemoryEnv, value: String(Math.round(containerMemoryUsage(c, annotations, i))) }];
+    });
+    return o;
+  });
+}
+
+export class NodeMemoryFaults {
+  /** Workload as the scenario names it → bytes per second (0: the leak has stopped). */
+  private readonly leaks = new Map<string, number>();
+  /** containerd container id → the rate last asked of it. */
+  private readonly asked = new Map<string, number>();
+  private readonly refused = new Set<string>();
+  /** Node name → its running memory hog. */
+  private readonly hogs = new Map<string, { process: Spawned; bytes: number; stopping: boolean }>();
+  private execs = 0;
+
+  constructor(
+    private readonly exec: Exec,
+    private readonly cluster: Cluster,
+    /** The pods the API shows now (the observer's cache); none in a dry run. */
+    private readonly pods: () => Iterable<V1Pod>,
+    private readonly now: () => number,
+    private readonly sink: MemoryEventSink,
+  ) {}
+
+  private nodeContainer(nodeName: string): string | undefined {
+    const node = this.cluster.nodes.find((n) => n.name === nodeName && (n.role === 'server' || n.role === 'agent'));
+    return node ? containerName(this.cluster, node) : undefined;
+  }
+
+  /** The leak of `workload` grows at `rate` bytes/s from now (0 stops the growth; what was taken stays held). */
+  async leak(workload: string, rate: number): Promise<void> {
+    this.leaks.set(workload, rate);
+    if (this.exec.dryRun) {
+      await this.exec('docker', ['exec', '<node container of each running pod>', 'ctr', '--address', containerdSocket, '--namespace', 'k8s.io', 'task', 'exec', '--exec-id', 'twin-leak-<n>', '<container id>', '/bin/twin-app', 'leak', String(Math.round(rate))]);
+      return;
+    }
+    await this.tick();
+  }
+
+  /** Asks every running container of a leaking workload that has not been asked yet (called about once a second). */
+  async tick(): Promise<void> {
+    if (this.leaks.size === 0) return;
+    for (const pod of [...this.pods()]) {
+      const key = workloadOf(pod);
+      const wanted = [...this.leaks.keys()].find((w) => workloadMatches(key, w));
+      if (wanted === undefined) continue;
+      const rate = Math.round(this.leaks.get(wanted) ?? 0);
+      const container = this.nodeContainer(pod.spec?.nodeName ?? '');
+      if (!container) continue;
+      for (const status of pod.status?.containerStatuses ?? []) {
+        const id = status.containerID?.replace(/^[a-z]+:\/\//, '');
+        if (!id || !status.state?.running || this.refused.has(id)) continue;
+        if ((this.asked.get(id) ?? 0) === rate) continue;
+        this.asked.set(id, rate);
+        const result = await this.exec('docker', ['exec', container, 'ctr', '--address', containerdSocket, '--namespace', 'k8s.io', 'task', 'exec', '--exec-id', `twin-leak-${++this.execs}`, id, '/bin/twin-app', 'leak', String(rate)], { allowFailure: true });
+        if (result.exitCode !== 0 && rate > 0) {
+          this.refused.add(id);
+          const why = (result.stderr.trim().split('\n').pop() ?? '').slice(0, 200) || `exit ${result.exitCode}`;
+          this.sink(this.now(), 'fault.notApplied', `pod/${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`, `memory leak not started in container ${status.name} of ${pod.metadata?.name ?? ''}: its image has no twin-app as PID 1 (${why})`, { fault: 'memory-leak', container: status.name });
+        }
+      }
+    }
+  }
+
+  /** `bytes` of `node`'s memory taken outside Kubernetes (0 frees it). */
+  async fill(nodeName: string, bytes: number): Promise<void> {
+    const container = this.nodeContainer(nodeName);
+    if (!container) throw new Error(`memory-fill: ${nodeName} is not a K3s node of this cluster`);
+    const current = this.hogs.get(nodeName);
+    if (current || bytes <= 0) {
+      if (current) current.stopping = true;
+      this.hogs.delete(nodeName);
+      await this.exec('docker', ['exec', container, 'sh', '-c', `kill $(cat ${fillPidFile})`], { allowFailure: true });
+      if (current) await current.process.exited;
+    }
+    if (bytes <= 0) return;
+    const mebibytes = Math.max(1, Math.round(bytes / MiB));
+    // Taken within about a second, as the model takes it at once.
+    const process = this.exec.spawn('docker', ['exec', container, 'sh', '-c', `echo $$ > ${fillPidFile} && exec memhog ${mebibytes} ${mebibytes}`], () => undefined);
+    const hog = { process, bytes, stopping: false };
+    this.hogs.set(nodeName, hog);
+    void process.exited.then(async (code) => {
+      if (hog.stopping || code !== 137) return;
+      this.hogs.delete(nodeName);
+      // 137 is SIGKILL: the kernel's OOM killer, unless the whole node container went (power loss).
+      const state = await this.exec('docker', ['inspect', '--format', '{{.State.Running}}', container], { allowFailure: true });
+      if (state.stdout.trim() !== 'true') return;
+      this.sink(this.now(), 'node.oomKiller', `node/${nodeName}`, `kernel OOM killer on ${nodeName}: kills the process holding ${mebibytes}Mi outside Kubernetes (oom_score_adj 0)`, { victim: outsideKubernetesVictim, oomScoreAdj: 0 });
+    });
+  }
+
+  /** Stops watching the hogs (their containers go with the cluster). */
+  async stop(): Promise<void> {
+    for (const hog of this.hogs.values()) hog.stopping = true;
+    await Promise.all([...this.hogs.values()].map((h) => h.process.stop()));
+    this.hogs.clear();
+  }
+}
