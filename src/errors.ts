@@ -82,6 +82,12 @@ export class ExternalCommandError extends Error {
   }
 }
 
+/** A service twin started answered wrongly (the Rancher host's API during the import). */
+export class ExternalServiceError extends Error {
+  override readonly name = 'ExternalServiceError';
+  readonly exitCode = ExitCode.externalCommandFailed;
+}
+
 /** The user interrupted a run (Ctrl-C, SIGTERM); raised after what the run created is torn down. */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
@@ -95,8 +101,8 @@ export class BugError extends Error {
 }
 
 /** Errors the user or the environment must act on; anything else is reported as a bug. */
-export type UserFacingError = ConfigError | EngineUnavailableError | ExternalCommandError | ExpectationsFailedError | InterruptedError;
+export type UserFacingError = ConfigError | EngineUnavailableError | ExternalCommandError | ExternalServiceError | ExpectationsFailedError | InterruptedError;
 
 export function isUserFacing(error: unknown): error is UserFacingError {
-  return error instanceof ConfigError || error instanceof EngineUnavailableError || error instanceof ExternalCommandError || error instanceof ExpectationsFailedError || error instanceof InterruptedError;
+  return error instanceof ConfigError || error instanceof EngineUnavailableError || error instanceof ExternalCommandError || error instanceof ExternalServiceError || error instanceof ExpectationsFailedError || error instanceof InterruptedError;
 }

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { k3dEngine } from '../../src/engines/k3d/engine.js';
+import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
+import { loadClusterFile } from '../../src/model/load-cluster.js';
 import type { RunReport } from '../../src/report/report.js';
 import { renderComparison } from '../../src/report/compare.js';
 import { repoRoot } from '../helpers/cli.js';
@@ -21,6 +23,7 @@ const skipped = process.env['TWIN_E2E'] === 'skip' ? 'TWIN_E2E=skip' : availabil
 if (skipped && !required) console.log(`e2e on real K3s skipped: ${skipped}`);
 
 const out = mkdtempSync(join(tmpdir(), 'twin-e2e-'));
+const cluster = await loadClusterFile(join(repoRoot, 'test/e2e/cluster.yaml'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 function reportsOf(name: string): RunReport[] {
@@ -55,6 +58,11 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
       // Series are sampled on the real cluster as on the model.
       expect(real?.timeline.series.times.length).toBeGreaterThan(10);
       expect(Object.keys(real?.timeline.series.nodes ?? {}).sort()).toEqual(['dcn1', 'dcn2', 'dcn3']);
+      // Each kubelet reports its board's usable memory, as on a Pi (and as the model's capacity).
+      for (const node of cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent')) {
+        const expected = Math.floor(nodeThrottle(node, cluster, { singleCoreEvents: null, cores: 2, source: 'test' }).memoryBytes / 1024) * 1024;
+        expect(real?.timeline.series.nodes[node.name]?.capacityMemory, `${node.name} memory capacity`).toBe(expected);
+      }
     },
     40 * 60_000,
   );

@@ -126,7 +126,8 @@ export class NodeMemoryFaults {
       if (current) current.stopping = true;
       this.hogs.delete(nodeName);
       await this.exec('docker', ['exec', container, 'sh', '-c', `kill $(cat ${fillPidFile})`], { allowFailure: true });
-      if (current) await current.process.exited;
+      // The hog's `docker exec` ends with it; never wait on it for more than 10 s.
+      if (current) await Promise.race([current.process.exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     }
     if (bytes <= 0) return;
     const mebibytes = Math.max(1, Math.round(bytes / MiB));

@@ -8,6 +8,7 @@
  * stand-in (node-image/rancher), which answers them in Rancher's shapes.
  */
 import { request } from 'node:https';
+import { ExternalServiceError } from '../../errors.js';
 
 export interface RancherResponse {
   readonly status: number;
@@ -30,13 +31,14 @@ export const httpsTransport: RancherTransport = (method, url, body, token) =>
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within 10 s`)));
-    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('error', (error) => reject(new ExternalServiceError(`Rancher API ${method} ${url}: ${error.message}`)));
     if (payload !== undefined) req.write(payload);
     req.end();
   });
 
-export class RancherRegistrationError extends Error {}
+/** Rancher's API did not register the cluster (exit code 4, as for a failed external command). */
+export class RancherRegistrationError extends ExternalServiceError {}
 
 function json(response: RancherResponse, what: string): Record<string, unknown> {
   if (response.status < 200 || response.status >= 300) throw new RancherRegistrationError(`Rancher ${what}: HTTP ${response.status} ${response.body.slice(0, 200)}`);
