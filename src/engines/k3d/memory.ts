@@ -125,7 +125,8 @@ export class NodeMemoryFaults {
     if (current || bytes <= 0) {
       if (current) current.stopping = true;
       this.hogs.delete(nodeName);
-      await this.exec('docker', ['exec', container, 'sh', '-c', `kill $(cat ${fillPidFile})`], { allowFailure: true });
+      // Only the hog: its PID may belong to another process once the kernel has killed it.
+      await this.exec('docker', ['exec', container, 'sh', '-c', `pid=$(cat ${fillPidFile} 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = memhog ] && kill $pid; rm -f ${fillPidFile}`], { allowFailure: true });
       // The hog's `docker exec` ends with it; never wait on it for more than 10 s.
       if (current) await Promise.race([current.process.exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     }
