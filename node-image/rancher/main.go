@@ -104,7 +104,10 @@ func (s *server) load() {
 	}
 }
 
-// How long after the agent's last tunnel request Rancher still counts the cluster as connected.
+// How long after the agent's last tunnel request the stand-in still counts the cluster as
+// connected: three of the stand-in agent's 5 s beats, the same rule twin applies to the request
+// log (rancherAgentEvents in src/engines/k3d/observe.ts). Not a Rancher figure: a real Rancher
+// sees its agent's websocket close.
 const connectedFor = 15 * time.Second
 
 func randomHex(n int) string {

@@ -5,6 +5,7 @@
  */
 import type { Cluster, ClusterNode } from './cluster.js';
 import type { WorkloadSet } from './workloads.js';
+import { usableMemory } from './settings.js';
 
 export interface Finding {
   readonly severity: 'error' | 'warning';
@@ -25,7 +26,7 @@ function minor(version: string): number {
 }
 
 function capacity(cluster: Cluster, node: ClusterNode): number {
-  return node.profile.spec.memory.value - cluster.settings.firmwareMemoryReserve;
+  return usableMemory(node.profile.spec.memory.value, cluster.settings);
 }
 
 function nodeFindings(cluster: Cluster, node: ClusterNode, out: Finding[]): void {

@@ -348,6 +348,15 @@ type ValueOf<K extends Kind> = K extends 'boolean' ? boolean : K extends 'bytes-
 /** Every model constant, resolved: durations in seconds, sizes in bytes. */
 export type ModelSettings = { readonly [K in SettingName]: ValueOf<(typeof settingDefinitions)[K]['kind']> };
 
+/**
+ * The memory a board's kubelet reports as capacity: its RAM less what the firmware and kernel
+ * keep (`firmwareMemoryReserve`). The model's node capacity and the k3d engine's node containers
+ * both use it.
+ */
+export function usableMemory(ramBytes: number, settings: Pick<ModelSettings, 'firmwareMemoryReserve'>): number {
+  return Math.max(0, ramBytes - settings.firmwareMemoryReserve);
+}
+
 /** What a user may override: durations as `40s`, sizes as `100Mi`, `none` to disable a threshold. */
 export type SettingsInput = { [K in SettingName]?: ValueOf<(typeof settingDefinitions)[K]['kind']> | string };
 

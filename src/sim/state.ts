@@ -5,7 +5,7 @@
  */
 import type { ClusterNode } from '../model/cluster.js';
 import type { Taint } from '../model/cluster-schema.js';
-import type { ModelSettings } from '../model/settings.js';
+import { usableMemory, type ModelSettings } from '../model/settings.js';
 import type { PodTemplate, Workload } from '../model/workloads.js';
 import { layerExpansionRatio } from '../model/images.js';
 
@@ -188,7 +188,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
   const inCluster = spec.role === 'server' || spec.role === 'agent';
   const isServer = spec.role === 'server';
   const cpuFactor = profile.cpu.relativePerformance.value / pi4RelativePerformance;
-  const capacityMemory = Math.max(0, profile.memory.value - settings.firmwareMemoryReserve);
+  const capacityMemory = usableMemory(profile.memory.value, settings);
   const capacityCpu = profile.cpu.cores.value * 1000;
   const k3sMemory = !inCluster ? 0 : isServer ? settings.k3sServerMemory + (datastoreIsEtcd ? settings.k3sEtcdExtraMemory : 0) : settings.k3sAgentMemory;
   const k3sCpu = !inCluster ? 0 : (isServer ? settings.k3sServerCpu : settings.k3sAgentCpu) / cpuFactor;

@@ -5,6 +5,7 @@
  * limits for its storage.
  */
 import type { Cluster, ClusterNode } from '../../model/cluster.js';
+import { usableMemory } from '../../model/settings.js';
 
 /** sysbench 1.0.20 `cpu --threads=4` events/s of a Raspberry Pi 3B+ (leoncode.co.uk; calibration.md 4.2). */
 export const pi3bplusSysbench4Threads = 2459.22;
@@ -48,7 +49,7 @@ export function nodeThrottle(node: ClusterNode, cluster: Cluster, host: HostCali
   const hostMillicores = host.cores * 1000;
   const boardMillicores = profile.cpu.cores.value * 1000;
   return {
-    memoryBytes: Math.max(0, profile.memory.value - cluster.settings.firmwareMemoryReserve),
+    memoryBytes: usableMemory(profile.memory.value, cluster.settings),
     cpus: Math.round(cpus * 100) / 100,
     reservedCpu: Math.max(0, hostMillicores - boardMillicores),
     rateBits: Math.round(node.network.throughput.value * 8),
