@@ -1,23 +1,14 @@
 /**
- * The contract every engine implements: take a cluster, its workloads and a fault plan,
- * bring the cluster up, apply the faults, and return the timeline. `sim` runs on a
- * virtual clock, `k3d` on the wall clock; both emit the same timeline events.
+ * The contract every engine fully implements: take a resolved plan (cluster, workloads, faults
+ * in seconds), say up front what of it the engine cannot do, bring the cluster up, apply the
+ * faults and return the timeline. `sim` runs on a virtual clock, `k3d` on the wall clock; both
+ * emit the same timeline events, live, to the observer.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from '../model/cluster.js';
 import type { Timeline, TimelineEvent } from '../model/timeline.js';
-import type { PlannedFault } from '../scenario/load.js';
+import type { RunPlan } from '../scenario/plan.js';
 
-export interface RunPlan {
-  readonly cluster: Cluster;
-  readonly objects: readonly KubernetesObject[];
-  readonly faults: readonly PlannedFault[];
-  /** Seconds of fault phase after bring-up. */
-  readonly duration: number;
-  readonly seed: number;
-  readonly bringUpTimeout: number;
-  readonly sampleInterval: number;
-}
+export type { PlannedFault, RunPlan } from '../scenario/plan.js';
 
 /** Bring-up milestones in seconds from power-on; null when not reached. */
 export interface BringUpSummary {
@@ -36,7 +27,7 @@ export interface EngineResult {
   readonly bringUp: BringUpSummary;
 }
 
-/** Progress for live views and log lines. */
+/** Receives every timeline event as it happens, from every engine (live views, log lines). */
 export interface RunObserver {
   onEvent?(event: TimelineEvent): void;
 }
@@ -47,15 +38,41 @@ export interface EngineAvailability {
   readonly reason?: string;
 }
 
-/** How a run treats what it creates. */
+/** Something in a plan the engine cannot do, found before anything starts. */
+export interface Refusal {
+  /** What is refused: `fault f2 (slow-storage)`, `fault f3 trigger (after node.condition)`. */
+  readonly subject: string;
+  readonly reason: string;
+}
+
 export interface EngineRunOptions {
-  /** Leave the cluster running after the run (k3d): for a look with kubectl; `twin down` removes it. */
+  /** Aborting tears down what the run created and rejects with the signal's reason; never `process.exit`. */
+  readonly signal?: AbortSignal;
+  /** Leave the cluster running after the run (k3d): for a look with kubectl; `down()` removes it. */
   readonly keep?: boolean;
+}
+
+/** One line of `twin doctor`. */
+export interface Capability {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
 }
 
 export interface Engine {
   readonly name: string;
   readonly description: string;
-  check(): Promise<EngineAvailability>;
+  /** Whether this host can run the engine at all (cheap; probed once per run by the runner). */
+  available(): Promise<EngineAvailability>;
+  /** Every part of the plan (fault kinds, trigger kinds, node features) this engine cannot do; empty when it can run it all. */
+  supports(plan: RunPlan): Promise<readonly Refusal[]>;
   run(plan: RunPlan, observer?: RunObserver, options?: EngineRunOptions): Promise<EngineResult>;
+  /** What a run would do, as lines, with nothing executed (`twin run --dry-run`). */
+  dryRun(plan: RunPlan): Promise<readonly string[]>;
+  /** Remove whatever earlier runs of this engine left on the host; returns what was (or, dry, would be) done. */
+  down(options?: { readonly dryRun?: boolean }): Promise<readonly string[]>;
+  /** What this host can and cannot do for the engine (`twin doctor`). */
+  doctor(): Promise<readonly Capability[]>;
+  /** The cluster in the engine's own configuration format (`twin export ENGINE CLUSTER`). */
+  exportCluster(cluster: Cluster, options?: { readonly image?: string }): string;
 }

@@ -13,7 +13,7 @@ export const engines: ReadonlyMap<string, Engine> = new Map([
 export async function engineFor(name: string): Promise<Engine> {
   const engine = engines.get(name);
   if (!engine) throw ConfigError.single('--engine', '', `unknown engine "${name}"`, `use one of: ${[...engines.keys()].join(', ')}`);
-  const availability = await engine.check();
+  const availability = await engine.available();
   if (!availability.available) throw new EngineUnavailableError(`engine ${name} unavailable: ${availability.reason ?? 'unknown reason'}`);
   return engine;
 }

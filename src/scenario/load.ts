@@ -15,18 +15,11 @@ import { parseWith } from '../model/validation.js';
 import { readWorkloads } from '../model/workloads.js';
 import { displayPath } from '../profiles/loader.js';
 import type { Expectation } from './expectations.js';
-import type { RunPlan } from '../engines/engine.js';
+import type { PlannedFault, RunPlan } from './plan.js';
 import type { Fault } from './faults.js';
 import { scenarioSchema, type ScenarioInput } from './scenario.js';
 
-/** A fault with its id and times resolved to seconds. */
-export interface PlannedFault {
-  readonly id: string;
-  readonly fault: Fault;
-  /** Seconds after the fault phase starts, or a trigger event plus delay. */
-  readonly at: number | { readonly after: { kind: string; subject?: string; details?: Readonly<Record<string, string | number | boolean>> }; readonly delay: number };
-  readonly revertAfter: number | null;
-}
+export type { PlannedFault, RunPlan } from './plan.js';
 
 export interface LoadedScenario {
   readonly name: string;

@@ -17,7 +17,7 @@ import type { RunReport } from '../../src/report/report.js';
 import { renderComparison } from '../../src/report/compare.js';
 import { repoRoot } from '../helpers/cli.js';
 
-const availability = await k3dEngine.check();
+const availability = await k3dEngine.available();
 const required = process.env['TWIN_E2E'] === 'required';
 const skipped = process.env['TWIN_E2E'] === 'skip' ? 'TWIN_E2E=skip' : availability.available ? null : (availability.reason ?? 'engine k3d unavailable');
 if (skipped && !required) console.log(`e2e on real K3s skipped: ${skipped}`);

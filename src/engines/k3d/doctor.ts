@@ -11,11 +11,9 @@ import { nodeImageKubernetes, resolveNodeImage } from './node-image.js';
 import type { HostCalibration } from './throttle.js';
 import { defaultK3sVersion } from '../../model/cluster.js';
 
-export interface Capability {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly detail: string;
-}
+import type { Capability } from '../engine.js';
+
+export type { Capability } from '../engine.js';
 
 /** Measures one host core with sysbench, as the Pi figures were measured (calibration.md 4.2). */
 export async function calibrateHost(exec: Exec): Promise<HostCalibration> {

@@ -7,7 +7,11 @@ import { EngineUnavailableError } from '../../errors.js';
 import { defaultK3sVersion } from '../../model/cluster.js';
 import type { Engine, EngineAvailability, RunPlan } from '../engine.js';
 import { dryRun, liveRun, unsupportedFaults } from './run.js';
-import { calibrateHost } from './doctor.js';
+import { calibrateHost, diagnose } from './doctor.js';
+import { removeManaged } from './docker.js';
+import { renderK3dConfig } from './config.js';
+import { stringify } from 'yaml';
+import { cpus } from 'node:os';
 import { resolveNodeImage, resolveRancherImage, twinRancherAgentImage, twinRancherImage } from './node-image.js';
 import { createExec } from './exec.js';
 
@@ -39,7 +43,31 @@ export async function k3dDryRun(plan: RunPlan, stateDir: string, hostCores: numb
 export const k3dEngine: Engine = {
   name: 'k3d',
   description: 'real K3s in Docker via k3d, each node throttled to its Pi profile (wall clock)',
-  check: availability,
+  available: () => availability(),
+  supports: async (plan: RunPlan) => {
+    const exec = createExec();
+    const image = await resolveNodeImage(exec, plan.cluster.k3s.version).catch(() => null);
+    const nodeImage = image && !('missing' in image) ? (image.kind === 'twin' ? 'twin' : 'k3s') : undefined;
+    return unsupportedFaults(plan.faults, nodeImage ? { nodeImage } : {}).map((reason) => ({ subject: reason.split(':')[0] ?? 'fault', reason }));
+  },
+  dryRun: (plan: RunPlan) => k3dDryRun(plan, '.twin', cpus().length),
+  down: async (options) => {
+    const exec = createExec({ dryRun: options?.dryRun ?? false });
+    const clusters = await exec('k3d', ['cluster', 'list', '-o', 'json'], { allowFailure: true }).catch(() => null);
+    if (clusters && clusters.exitCode === 0 && clusters.stdout.trim()) {
+      const names = (JSON.parse(clusters.stdout) as Array<{ name: string }>).map((c) => c.name).filter((n) => n.startsWith('twin-'));
+      for (const name of names) await exec('k3d', ['cluster', 'delete', name]);
+    }
+    const removed = await removeManaged(exec);
+    if (options?.dryRun) return exec.transcript;
+    return [`removed ${removed.containers.length} container(s) and ${removed.networks.length} network(s) labelled twin.dev/managed=true`];
+  },
+  doctor: async () => (await diagnose(createExec())).capabilities,
+  exportCluster: (cluster, options) => {
+    // The file must not depend on this host: CPU speed is applied by twin at run time, not written here.
+    const config = renderK3dConfig(cluster, { singleCoreEvents: null, cores: 4, source: 'export' }, options?.image ? { image: options.image } : {});
+    return `# k3d config for twin cluster ${cluster.name}; twin applies per-node CPU, memory and network limits when it runs it.\n${stringify(config, { lineWidth: 0 })}`;
+  },
   run: async (plan: RunPlan, observer, options) => {
     const { available, reason } = await availability(plan.cluster.k3s.version);
     if (!available) throw new EngineUnavailableError(`engine k3d unavailable: ${reason ?? ''}`);

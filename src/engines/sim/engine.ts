@@ -4,7 +4,8 @@ import { describeFault, inverse } from '../../scenario/faults.js';
 import type { PlannedFault } from '../../scenario/load.js';
 import { createSimulation } from '../../sim/index.js';
 import { Priority, type Simulation } from '../../sim/simulation.js';
-import type { Engine, EngineResult, RunObserver, RunPlan } from '../engine.js';
+import { stringify } from 'yaml';
+import type { Engine, EngineResult, EngineRunOptions, RunObserver, RunPlan } from '../engine.js';
 import { applyFault } from './apply.js';
 
 function matches(event: TimelineEvent, trigger: { kind: string; subject?: string; details?: Readonly<Record<string, string | number | boolean>> }): boolean {
@@ -70,6 +71,18 @@ export function runPlanSync(plan: RunPlan, observer?: RunObserver): EngineResult
 export const simEngine: Engine = {
   name: 'sim',
   description: 'embedded discrete-event model of K3s on Pi hardware (virtual clock)',
-  check: () => Promise.resolve({ available: true }),
-  run: (plan: RunPlan, observer?: RunObserver): Promise<EngineResult> => Promise.resolve(runPlanSync(plan, observer)),
+  available: () => Promise.resolve({ available: true }),
+  supports: () => Promise.resolve([]),
+  run: (plan: RunPlan, observer?: RunObserver, options?: EngineRunOptions): Promise<EngineResult> => {
+    options?.signal?.throwIfAborted();
+    return Promise.resolve(runPlanSync(plan, observer));
+  },
+  dryRun: (plan: RunPlan) =>
+    Promise.resolve([
+      `# sim: bring up ${plan.cluster.name} (${plan.cluster.nodes.length} machines) in virtual time, seed ${plan.seed}, then ${plan.duration} s of faults`,
+      ...plan.faults.map((f) => `# ${typeof f.at === 'number' ? `+${f.at} s` : `${f.at.delay} s after ${f.at.after.kind}`}: fault ${f.id}: ${describeFault(f.fault)}${f.revertAfter !== null ? `, reverted after ${f.revertAfter} s` : ''}`),
+    ]),
+  down: () => Promise.resolve([]),
+  doctor: () => Promise.resolve([{ name: 'sim engine', ok: true, detail: 'embedded model; needs nothing from the host' }]),
+  exportCluster: (cluster) => stringify({ apiVersion: 'twin/v1alpha1', kind: 'ResolvedCluster', cluster: { name: cluster.name, k3s: cluster.k3s, nodes: cluster.nodes.map((n) => ({ name: n.name, role: n.role, profile: n.profile.metadata.name })), settings: cluster.settings } }, { lineWidth: 0 }),
 };
