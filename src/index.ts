@@ -9,8 +9,10 @@ export { loadClusterFile, clusterFromDefinition, clusterFromDocument } from './m
 export type { ClusterLoadOptions } from './model/load-cluster.js';
 export { loadManifests, parseManifests } from './model/manifests.js';
 export type { ManifestObject } from './model/manifests.js';
-export { settingDefinitions, resolveSettings } from './model/settings.js';
-export type { ModelSettings, SettingName, SettingsInput } from './model/settings.js';
+export { settingDefinitions } from './model/setting-definitions.js';
+export type { SettingName } from './model/setting-definitions.js';
+export { resolveSettings } from './model/settings.js';
+export type { ModelSettings, SettingsInput } from './model/settings.js';
 export { defineProfile } from './profiles/schema.js';
 export type { HardwareProfile, HardwareProfileInput, Architecture, StorageOption, NetworkInterface } from './profiles/schema.js';
 export { ProfileRegistry, loadProfileFile } from './profiles/loader.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { twinApiVersion, architectureSchema } from '../profiles/schema.js';
-import { settingDefinitions, type SettingName } from './settings.js';
+import { settingDefinitions, type SettingName } from './setting-definitions.js';
 import { unitSchema } from './validation.js';
 import { parseBytes, parseDuration, parseRate } from './units.js';
 

@@ -7,7 +7,8 @@
 import type { Cluster } from '../model/cluster.js';
 import { bringUpFindings, type Finding } from '../model/findings.js';
 import { systemObjects } from '../model/k3s-components.js';
-import { readWorkloads, workloadDefaults, type WorkloadSet } from '../model/workloads.js';
+import { workloadDefaults } from '../model/workload-defaults.js';
+import { readWorkloads, type WorkloadSet } from '../model/workloads.js';
 import { Rng } from '../sim/rng.js';
 import { newPod, newWorkloadState, watts, type SimNode, type SimPod } from '../sim/state.js';
 import { bind, hasLocalVolume, healthyNodes, place, placeAll, type PendingKind, type Placement } from './placement.js';

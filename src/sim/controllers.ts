@@ -9,7 +9,7 @@
  * the old pod object is really gone (K8sDocs tasks/run-application/force-delete-stateful-set-pod).
  */
 import type { Simulation } from './simulation.js';
-import type { PodTemplate } from '../model/workloads.js';
+import type { PodTemplate } from '../model/pod-template.js';
 import { newPod, type SimNode, type SimPod, type WorkloadState } from './state.js';
 
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';

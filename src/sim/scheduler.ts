@@ -6,7 +6,7 @@
  */
 import type { V1NodeSelectorTerm } from '@kubernetes/client-node';
 import type { Taint } from '../model/cluster-schema.js';
-import { selectorMatches } from '../model/workloads.js';
+import { selectorMatches } from '../model/pod-template.js';
 import type { Rng } from './rng.js';
 import type { Simulation } from './simulation.js';
 import { Priority } from './simulation.js';

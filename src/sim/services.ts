@@ -5,7 +5,7 @@
  * dead node's pods are still listed as endpoints, that share of requests fails.
  */
 import type { ServiceSpec } from '../model/workloads.js';
-import { selectorMatches } from '../model/workloads.js';
+import { selectorMatches } from '../model/pod-template.js';
 import type { Simulation } from './simulation.js';
 import type { SimPod, WorkloadState } from './state.js';
 

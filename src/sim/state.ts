@@ -6,7 +6,8 @@
 import type { ClusterNode } from '../model/cluster.js';
 import type { Taint } from '../model/cluster-schema.js';
 import { usableMemory, type ModelSettings } from '../model/settings.js';
-import type { PodTemplate, Workload } from '../model/workloads.js';
+import type { PodTemplate } from '../model/pod-template.js';
+import type { Workload } from '../model/workloads.js';
 import { layerExpansionRatio } from '../model/images.js';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';

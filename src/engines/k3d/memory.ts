@@ -14,7 +14,8 @@
 import type { KubernetesObject, V1Pod, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { Cluster } from '../../model/cluster.js';
 import { outsideKubernetesVictim, type DetailValue, type TimelineEventKind } from '../../model/timeline.js';
-import { containerMemoryUsage, workloadMatches } from '../../model/workloads.js';
+import { containerMemoryUsage } from '../../model/pod-template.js';
+import { workloadMatches } from '../../model/workloads.js';
 import { containerName } from './config.js';
 import type { Exec, Spawned } from './exec.js';
 import { workloadOf } from './observe.js';
