@@ -4,9 +4,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { clusterFromDefinition, loadClusterFile } from '../src/model/load-cluster.js';
-import { loadManifests } from '../src/model/manifests.js';
-import { ProfileRegistry } from '../src/profiles/loader.js';
+import { clusterFromDefinition, loadClusterFile } from '../src/load/cluster.js';
+import { loadManifests } from '../src/load/manifests.js';
+import { ProfileRegistry } from '../src/load/profiles.js';
 import { createSimulation } from '../src/sim/index.js';
 import { searchMixes } from '../src/plan/search.js';
 import fc from 'fast-check';

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
-import { clusterFromDefinition, clusterFromDocument, type ClusterLoadOptions } from './model/load-cluster.js';
+import { clusterFromDefinition, clusterFromDocument, type ClusterLoadOptions } from './load/cluster.js';
 import type { ClusterInput } from './model/cluster.js';
 import { checkManifestObject, modelledKinds } from './model/manifests.js';
-import { importDefault, moduleExtensions } from './model/module-loader.js';
+import { importDefault, moduleExtensions } from './load/modules.js';
 import { parseYamlDocuments } from './model/validation.js';
-import { displayPath, parseProfile, readTextFile } from './profiles/loader.js';
+import { parseProfile } from './model/hardware-profile.js';
+import { displayPath, readTextFile } from './load/files.js';
 import { dirname } from 'node:path';
 import { resolveScenario } from './scenario/load.js';
 import type { ScenarioInput } from './scenario/scenario.js';

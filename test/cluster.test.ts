@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clusterFromDocument, loadClusterFile } from '../src/model/load-cluster.js';
+import { clusterFromDocument, loadClusterFile } from '../src/load/cluster.js';
 import { ConfigError } from '../src/errors.js';
-import { ProfileRegistry } from '../src/profiles/loader.js';
+import { ProfileRegistry } from '../src/load/profiles.js';
 
 const profiles = ProfileRegistry.load();
 const clusterDir = new URL('../scenarios/clusters/', import.meta.url).pathname;

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { twin } from './helpers/cli.js';
 import { parseIniInventory, parseYamlInventory, clusterFromInventory } from '../src/import/ansible.js';
 import { importApiObjects, parseDump } from '../src/import/api-objects.js';
-import { ProfileRegistry } from '../src/profiles/loader.js';
+import { ProfileRegistry } from '../src/load/profiles.js';
 
 const fixtures = 'test/fixtures/import';
 const out = () => mkdtempSync(join(tmpdir(), 'twin-import-'));

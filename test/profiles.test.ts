@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ConfigError } from '../src/errors.js';
-import { builtinProfilesDir, loadProfileFile, parseProfile, ProfileRegistry, yamlFilesIn } from '../src/profiles/loader.js';
-import { jsonSchemas } from '../src/profiles/json-schema.js';
+import { yamlFilesIn } from '../src/load/files.js';
+import { builtinProfilesDir, loadProfileFile, ProfileRegistry } from '../src/load/profiles.js';
+import { parseProfile } from '../src/model/hardware-profile.js';
+import { jsonSchemas } from '../src/model/json-schema.js';
 
 const files = yamlFilesIn(builtinProfilesDir);
 const pi3Raw = (): Record<string, any> => parse(readFileSync(`${builtinProfilesDir}/pi3bplus.yaml`, 'utf8'));

@@ -7,7 +7,7 @@
 import type { KubernetesObject, V1Node } from '@kubernetes/client-node';
 import { ConfigError } from '../errors.js';
 import { parseBytes, parseMillicores } from '../model/units.js';
-import type { HardwareProfile } from '../profiles/schema.js';
+import type { HardwareProfile } from '../model/hardware-profile.js';
 import { inferProfile, type Inference } from './infer.js';
 
 /** Namespaces of K3s's and Rancher's own components; twin adds those itself. */

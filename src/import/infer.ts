@@ -3,7 +3,7 @@
  * CPU count, memory capacity and kernel name are all the API tells. The inference and
  * its reasoning are shown to the user, who can override it (`--profiles node=profile`).
  */
-import type { HardwareProfile } from '../profiles/schema.js';
+import type { HardwareProfile } from '../model/hardware-profile.js';
 
 export interface NodeFacts {
   readonly name: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { twinApiVersion, architectureSchema } from '../profiles/schema.js';
+import { twinApiVersion, architectureSchema } from './hardware-profile.js';
 import { settingDefinitions, type SettingName } from './setting-definitions.js';
 import { unitSchema } from './validation.js';
 import { parseBytes, parseDuration, parseRate } from './units.js';

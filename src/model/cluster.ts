@@ -1,4 +1,4 @@
-import type { Architecture, HardwareProfile, NetworkInterface, StorageOption } from '../profiles/schema.js';
+import type { Architecture, HardwareProfile, NetworkInterface, StorageOption } from './hardware-profile.js';
 import type { InputProblem } from '../errors.js';
 import { ConfigError } from '../errors.js';
 import type { ClusterSpecParsed, Datastore, NodeRole, Taint } from './cluster-schema.js';

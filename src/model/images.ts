@@ -7,7 +7,7 @@
  * Users describe their own images with pod annotations (`twin.dev/image-size`,
  * `twin.dev/architectures`); anything unknown gets {@link unknownImage}.
  */
-import type { Architecture } from '../profiles/schema.js';
+import type { Architecture } from './hardware-profile.js';
 
 export interface ImageFacts {
   /** Compressed bytes transferred on pull. */

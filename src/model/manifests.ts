@@ -1,8 +1,5 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { KubernetesObject, V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { ConfigError, type InputProblem } from '../errors.js';
-import { displayPath, readTextFile, yamlFilesIn } from '../profiles/loader.js';
 import { parseBytes, parseMillicores, UnitError } from './units.js';
 import { parseYamlDocuments } from './validation.js';
 
@@ -117,22 +114,6 @@ export function parseManifests(text: string, file: string): ManifestObject[] {
       if (problems.length > 0) throw new ConfigError(describeDocument(file, doc.index, documents.length), problems);
       out.push({ object: item as ManifestObject['object'], file, document: doc.index });
     }
-  }
-  return out;
-}
-
-/** Loads manifests from files and directories (every `*.yaml`/`*.yml` in a directory, in name order). */
-export function loadManifests(paths: readonly string[]): ManifestObject[] {
-  const out: ManifestObject[] = [];
-  for (const path of paths) {
-    let isDirectory = false;
-    try {
-      isDirectory = statSync(path).isDirectory();
-    } catch {
-      throw ConfigError.single(displayPath(path), '', 'file not found', 'check the path');
-    }
-    const files = isDirectory ? yamlFilesIn(path) : [path];
-    for (const file of files) out.push(...parseManifests(readTextFile(file), displayPath(isDirectory ? join(file) : file)));
   }
   return out;
 }

@@ -7,7 +7,7 @@
  * `architectures`, `run-duration` (Jobs), `depends-on` (external hosts the readiness probe needs).
  */
 import type { V1Container, V1LabelSelector, V1NodeSelectorTerm, V1PodSpec, V1PodTemplateSpec, V1Toleration } from '@kubernetes/client-node';
-import type { Architecture } from '../profiles/schema.js';
+import type { Architecture } from './hardware-profile.js';
 import { imageFacts } from './images.js';
 import { parseBytes, parseDuration, parseMillicores } from './units.js';
 import { workloadDefaults } from './workload-defaults.js';

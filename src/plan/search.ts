@@ -4,9 +4,9 @@
  * then filtered by budget and watts and ranked by cost and by power.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { clusterFromDefinition } from '../model/load-cluster.js';
-import type { ProfileRegistry } from '../profiles/loader.js';
-import type { HardwareProfile } from '../profiles/schema.js';
+import { clusterFromDefinition } from '../load/cluster.js';
+import type { ProfileRegistry } from '../load/profiles.js';
+import type { HardwareProfile } from '../model/hardware-profile.js';
 import { planCluster } from './plan.js';
 
 export interface SearchOptions {

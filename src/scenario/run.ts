@@ -3,7 +3,7 @@
  */
 import { engineFor } from '../engines/registry.js';
 import type { RunObserver } from '../engines/engine.js';
-import type { ClusterLoadOptions } from '../model/load-cluster.js';
+import type { ClusterLoadOptions } from '../load/cluster.js';
 import { buildReport, type RunReport } from '../report/report.js';
 import { judge, AnchorError } from './expectations.js';
 import { loadScenarioFile, planOf, type LoadedScenario } from './load.js';

@@ -13,5 +13,5 @@ export { deploymentsRecover, serviceAvailability, apiStaysAvailable, noOomKills,
 export type { ResilienceProperty, PropertyContext, BuiltinPropertyName } from './properties.js';
 export { writeReproduction } from './reproduce.js';
 export type { ReproductionSources } from './reproduce.js';
-export { loadClusterFile } from '../model/load-cluster.js';
-export { loadManifests } from '../model/manifests.js';
+export { loadClusterFile } from '../load/cluster.js';
+export { loadManifests } from '../load/manifests.js';

@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { k3dEngine } from '../../src/engines/k3d/engine.js';
 import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
-import { loadClusterFile } from '../../src/model/load-cluster.js';
+import { loadClusterFile } from '../../src/load/cluster.js';
 import type { RunReport } from '../../src/report/report.js';
 import { renderComparison } from '../../src/report/compare.js';
 import { repoRoot } from '../helpers/cli.js';

@@ -1,8 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { clusterFromDocument } from '../../src/model/load-cluster.js';
+import { clusterFromDocument } from '../../src/load/cluster.js';
 import type { Cluster } from '../../src/model/cluster.js';
-import { ProfileRegistry } from '../../src/profiles/loader.js';
+import { ProfileRegistry } from '../../src/load/profiles.js';
 import { createSimulation } from '../../src/sim/index.js';
 import type { Simulation } from '../../src/sim/simulation.js';
 import type { TimelineEvent } from '../../src/model/timeline.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parse } from 'yaml';
-import { loadClusterFile } from '../../src/model/load-cluster.js';
+import { loadClusterFile } from '../../src/load/cluster.js';
 import { renderK3dConfig, containerName, k3sImage, meminfoOverrides } from '../../src/engines/k3d/config.js';
 import { fakeMeminfo, nodeThrottle, tbfArgs } from '../../src/engines/k3d/throttle.js';
 import { createExec } from '../../src/engines/k3d/exec.js';

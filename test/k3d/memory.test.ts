@@ -1,6 +1,6 @@
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { loadManifests } from '../../src/model/manifests.js';
+import { loadManifests } from '../../src/load/manifests.js';
 import { appMemoryEnv, withModelMemory } from '../../src/engines/k3d/memory.js';
 import { backOffSeconds } from '../../src/engines/k3d/observe.js';
 

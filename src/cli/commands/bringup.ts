@@ -5,7 +5,7 @@ import { reportJson } from '../../report/report.js';
 import { writeRunDirectory } from '../../report/write.js';
 import { bringUpScenario } from '../../scenario/load.js';
 import { runScenario } from '../../scenario/run.js';
-import { displayPath } from '../../profiles/loader.js';
+import { displayPath } from '../../load/files.js';
 import { renderTable, writeErr, writeOut } from '../output.js';
 
 interface BringupArgs {

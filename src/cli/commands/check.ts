@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError, ExpectationsFailedError } from '../../errors.js';
-import { loadClusterFile } from '../../model/load-cluster.js';
-import { loadManifests } from '../../model/manifests.js';
+import { loadClusterFile } from '../../load/cluster.js';
+import { loadManifests } from '../../load/manifests.js';
 import { parseDuration } from '../../model/units.js';
-import { displayPath, ProfileRegistry } from '../../profiles/loader.js';
+import { displayPath } from '../../load/files.js';
+import { ProfileRegistry } from '../../load/profiles.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { describeFault } from '../../scenario/faults.js';
 import { checkResilience, type CheckResult } from '../../testing/check.js';

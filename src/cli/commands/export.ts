@@ -2,8 +2,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { stringify } from 'yaml';
 import { ConfigError } from '../../errors.js';
 import { renderK3dConfig } from '../../engines/k3d/config.js';
-import { loadClusterFile } from '../../model/load-cluster.js';
-import { ProfileRegistry } from '../../profiles/loader.js';
+import { loadClusterFile } from '../../load/cluster.js';
+import { ProfileRegistry } from '../../load/profiles.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { writeOut } from '../output.js';
 

@@ -9,10 +9,11 @@ import { importApiObjects, parseDump } from '../../import/api-objects.js';
 import { clusterFromK3sConfigs, type K3sHostInput } from '../../import/k3s-config.js';
 import { parseEnvFile } from '../../import/args.js';
 import { readLiveCluster } from '../../import/kubeconfig.js';
-import { clusterFromDocument } from '../../model/load-cluster.js';
+import { clusterFromDocument } from '../../load/cluster.js';
 import { resolveSettings } from '../../model/settings.js';
 import { parseYamlDocuments } from '../../model/validation.js';
-import { displayPath, ProfileRegistry, readTextFile } from '../../profiles/loader.js';
+import { displayPath, readTextFile } from '../../load/files.js';
+import { ProfileRegistry } from '../../load/profiles.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { renderTable, writeOut } from '../output.js';
 

@@ -1,11 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
-import { loadClusterFile } from '../../model/load-cluster.js';
-import { loadManifests } from '../../model/manifests.js';
+import { loadClusterFile } from '../../load/cluster.js';
+import { loadManifests } from '../../load/manifests.js';
 import { planCluster, type PlanResult } from '../../plan/plan.js';
 import { renderCompareText, renderPlanHtml, renderPlanText, renderSearchText } from '../../plan/render.js';
 import { searchMixes } from '../../plan/search.js';
-import { ProfileRegistry } from '../../profiles/loader.js';
+import { ProfileRegistry } from '../../load/profiles.js';
 import { createSimulation } from '../../sim/index.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { renderTable, writeOut } from '../output.js';

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
-import { ProfileRegistry } from '../../profiles/loader.js';
-import type { HardwareProfile } from '../../profiles/schema.js';
+import { ProfileRegistry } from '../../load/profiles.js';
+import type { HardwareProfile } from '../../model/hardware-profile.js';
 import { formatBitRate, formatByteRate, formatBytes, formatDuration } from '../../model/units.js';
 import { renderTable, writeOut } from '../output.js';
 

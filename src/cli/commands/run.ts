@@ -11,7 +11,7 @@ import { runScenario } from '../../scenario/run.js';
 import { engineFor } from '../../engines/registry.js';
 import { k3dDryRun } from '../../engines/k3d/engine.js';
 import { k3dClusterName } from '../../engines/k3d/config.js';
-import { displayPath } from '../../profiles/loader.js';
+import { displayPath } from '../../load/files.js';
 import { formatDuration } from '../../model/units.js';
 import { writeErr, writeOut } from '../output.js';
 import { liveViewWanted, showLiveView } from '../live.js';

@@ -1,10 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { displayPath, ProfileRegistry, readTextFile } from '../profiles/loader.js';
-import { clusterDefinitionSchema, clusterDocumentSchema } from './cluster-schema.js';
-import { resolveCluster, type Cluster, type ClusterInput } from './cluster.js';
-import { importDefault, moduleExtensions } from './module-loader.js';
-import { parseWith, parseYamlDocuments } from './validation.js';
+import { clusterDefinitionSchema, clusterDocumentSchema } from '../model/cluster-schema.js';
+import { resolveCluster, type Cluster, type ClusterInput } from '../model/cluster.js';
+import { parseWith, parseYamlDocuments } from '../model/validation.js';
+import { displayPath, readTextFile } from './files.js';
+import { importDefault, moduleExtensions } from './modules.js';
+import { ProfileRegistry } from './profiles.js';
 
 export interface ClusterLoadOptions {
   /** Extra directories of hardware profiles (the CLI's `--profiles-dir`). */

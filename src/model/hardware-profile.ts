@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { unitSchema } from '../model/validation.js';
-import { parseBytes, parseDuration, parseHertz, parseRate, parseWatts } from '../model/units.js';
+import { parseBytes, parseDuration, parseHertz, parseRate, parseWatts } from './units.js';
+import { parseWith, unitSchema } from './validation.js';
 
 /** The API version of twin's own file formats. */
 export const twinApiVersion = 'twin/v1alpha1';
@@ -117,6 +117,11 @@ export const checkedHardwareProfileSchema = hardwareProfileSchema.superRefine((p
     ctx.addIssue({ code: 'custom', path: ['spec', 'power', 'load'], message: 'load power must not be below idle power' });
   }
 });
+
+/** Parses and validates one hardware profile document. */
+export function parseProfile(data: unknown, file: string): HardwareProfile {
+  return parseWith(checkedHardwareProfileSchema, data, file);
+}
 
 /** Typed identity for profiles written in TypeScript. */
 export function defineProfile(profile: HardwareProfileInput): HardwareProfileInput {

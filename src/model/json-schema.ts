@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { clusterDocumentSchema } from '../model/cluster-schema.js';
-import { hardwareProfileSchema } from './schema.js';
+import { clusterDocumentSchema } from './cluster-schema.js';
+import { hardwareProfileSchema } from './hardware-profile.js';
 
 /** JSON Schemas of twin's file formats, for editor completion (yaml-language-server `$schema`). */
 export function jsonSchemas(): Record<string, unknown> {

@@ -1,33 +1,11 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
-import { parseWith, parseYamlDocuments } from '../model/validation.js';
-import { checkedHardwareProfileSchema, type HardwareProfile } from './schema.js';
+import { parseProfile, type HardwareProfile } from '../model/hardware-profile.js';
+import { parseYamlDocuments } from '../model/validation.js';
+import { displayPath, readTextFile, yamlFilesIn } from './files.js';
 
 /** The profiles shipped with twin. */
 export const builtinProfilesDir = fileURLToPath(new URL('../../hardware-profiles/', import.meta.url));
-
-/** Shows paths relative to the working directory, as users typed them. */
-export function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') ? rel : path;
-}
-
-export function readTextFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a file' : `cannot read (${code ?? 'unknown error'})`;
-    throw ConfigError.single(displayPath(path), '', reason, 'check the path');
-  }
-}
-
-/** Parses and validates one hardware profile document. */
-export function parseProfile(data: unknown, file: string): HardwareProfile {
-  return parseWith(checkedHardwareProfileSchema, data, file);
-}
 
 /** Loads one hardware profile file. */
 export function loadProfileFile(path: string): HardwareProfile {
@@ -37,21 +15,6 @@ export function loadProfileFile(path: string): HardwareProfile {
     throw ConfigError.single(file, '', `expected exactly one HardwareProfile document, found ${documents.length}`, 'put one profile per file');
   }
   return parseProfile(documents[0]?.data, file);
-}
-
-/** Every `*.yaml`/`*.yml` file in a directory, sorted by name. */
-export function yamlFilesIn(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    throw ConfigError.single(displayPath(dir), '', 'directory not found', 'check the path');
-  }
-  return entries
-    .filter((name) => /\.ya?ml$/.test(name))
-    .sort()
-    .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile());
 }
 
 /**

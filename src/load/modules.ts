@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { ConfigError } from '../errors.js';
-import { displayPath } from '../profiles/loader.js';
+import { displayPath } from './files.js';
 
 /** File extensions twin loads as TypeScript/JavaScript modules. */
 export const moduleExtensions = /\.(ts|mts|cts|js|mjs)$/;
