@@ -39,4 +39,35 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date']", message: 'Use the virtual clock.' }],
     },
   },
+  {
+    // The model is pure values and parsing, like src/sim: no file system, no process, no module
+    // loading. Reading files is src/load's job; it imports the model, never the other way.
+    files: ['src/model/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'fs', 'fs/*', 'path', 'os', 'url', 'child_process'], message: 'src/model is pure: no I/O (file loading lives in src/load).' },
+          { group: ['tsx', 'tsx/*', 'execa', 'ink', 'react', 'yargs'], message: 'src/model is pure: no module loading, processes or UI.' },
+          // Kubernetes model types are welcome; the client's runtime is not.
+          { group: ['@kubernetes/client-node'], message: 'src/model may use only the types of @kubernetes/client-node.', allowTypeImports: true },
+          // The bottom layer: errors ← model ← load ← everything else.
+          { group: ['../*', '!../errors.js'], message: 'src/model is the bottom layer: it imports only ../errors.js and its own files.' },
+        ],
+      }],
+      'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'setImmediate'],
+    },
+  },
+  {
+    // File loading sits just above the model: it may read files, but it knows nothing of
+    // scenarios, engines, the simulator, reports or the CLI.
+    files: ['src/load/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['../*', '!../errors.js', '!../model'], message: 'src/load imports only ../errors.js, ../model and its own files.' },
+          { group: ['execa', 'ink', 'react', 'yargs'], message: 'src/load reads files; it runs no processes and draws no UI.' },
+        ],
+      }],
+    },
+  },
 );
