@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, planOf, type PlannedFault } from '../../src/scenario/load.js';
 import { k3dDryRun } from '../../src/engines/k3d/engine.js';
-import { unsupportedFaults } from '../../src/engines/k3d/run.js';
+import { unsupportedFaults } from '../../src/engines/k3d/supports.js';
 import { twin } from '../helpers/cli.js';
 
 async function transcript(name: string): Promise<string> {
