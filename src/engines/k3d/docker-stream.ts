@@ -61,7 +61,8 @@ export class DockerTimeline {
     this.flush(true);
   }
 
-  private flush(all: boolean): void {
+  /** Hands on every event that later lines can no longer change (all of them with `all`). */
+  flush(all: boolean): void {
     if (this.handed === this.translated && this.lines.length === this.read) return;
     this.read = this.lines.length;
     const settled = all ? Infinity : (this.now() - this.origin - settleMs) / 1000;

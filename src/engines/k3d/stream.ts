@@ -50,7 +50,8 @@ export class TimelineStream {
     this.release(true);
   }
 
-  private release(all: boolean): void {
+  /** Hands the observer every held event older than the hold (all of them with `all`), in time order. */
+  release(all: boolean): void {
     const cutoff = all ? Infinity : (this.now() - this.origin - this.holdMs) / 1000;
     this.held.sort((a, b) => a.event.t - b.event.t || a.seq - b.seq);
     const due = this.held.filter((h) => h.event.t <= cutoff);
