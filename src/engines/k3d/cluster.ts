@@ -18,7 +18,7 @@ import { registerWithRancher, type RancherTransport, type Registration } from '.
 import { fakeMeminfo, nodeThrottle, tbfArgs } from './throttle.js';
 
 /** The Rancher host's container. */
-export function rancherContainer(cluster: Cluster): string {
+function rancherContainer(cluster: Cluster): string {
   return `${k3dClusterName(cluster)}-rancher`;
 }
 

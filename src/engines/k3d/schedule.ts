@@ -34,7 +34,7 @@ export interface ScheduleHooks {
 }
 
 /** The sim engine's rule: same kind, same subject if one is named, and every named detail equal. */
-export function triggerMatches(event: TimelineEvent, trigger: Trigger['after']): boolean {
+function triggerMatches(event: TimelineEvent, trigger: Trigger['after']): boolean {
   if (event.kind !== trigger.kind) return false;
   if (trigger.subject !== undefined && event.subject !== trigger.subject) return false;
   return Object.entries(trigger.details ?? {}).every(([key, value]) => event.details?.[key] === value);

@@ -8,7 +8,7 @@ import type { TimelineEvent } from '../../model/timeline.js';
 import type { RunObserver } from '../engine.js';
 
 /** Longer than the latest source: an API probe (2 s timeout) or Docker's settling (docker-stream.ts). */
-export const defaultHoldMs = 3000;
+const defaultHoldMs = 3000;
 
 export class TimelineStream {
   private readonly listeners = new Set<(event: TimelineEvent) => void>();
