@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, planOf, type PlannedFault } from '../../src/scenario/load.js';
-import { k3dDryRun } from '../../src/engines/k3d/engine.js';
-import { unsupportedFaults } from '../../src/engines/k3d/run.js';
+import { k3dDryRun, k3dEngine } from '../../src/engines/k3d/engine.js';
+import { refusals, unsupportedFaults, unsupportedTriggers } from '../../src/engines/k3d/supports.js';
 import { twin } from '../helpers/cli.js';
 
 async function transcript(name: string): Promise<string> {
@@ -80,5 +80,39 @@ describe('k3d engine --dry-run', () => {
     const sim = twin(['run', 'scenarios/rancher-down.ts', '--dry-run']);
     expect(sim.code).toBe(2);
     expect(sim.stderr).toMatch(/--dry-run: the sim engine runs no external commands/);
+  });
+});
+
+describe('k3d engine: what it refuses, and cancellation', () => {
+  const trigger = (kind: string): PlannedFault => ({ id: 't', at: { after: { kind, subject: 'node/dcn2' }, delay: 10 }, revertAfter: null, fault: { kind: 'power-off', at: 0, node: 'dcn3' } });
+
+  it('a fault waiting for an event this engine never observes is refused before anything runs; one it observes is not', async () => {
+    expect(unsupportedTriggers([trigger('node.condition'), trigger('node.power'), trigger('fault.injected')])).toEqual([]);
+    expect(unsupportedTriggers([trigger('zone.state')])).toEqual([{ subject: 'fault t trigger (after zone.state)', reason: 'fault t trigger (after zone.state): the k3d engine never observes zone.state events while it runs, so the fault would never fire' }]);
+    expect(unsupportedTriggers([trigger('rancher.agentConnected')], { rancherStandIn: true })[0]?.reason).toMatch(/read from Rancher's log after the run/);
+    expect(unsupportedTriggers([trigger('rancher.agentConnected')], { rancherStandIn: false })).toEqual([]);
+    const s = await loadScenarioFile('scenarios/worker-power-loss.ts');
+    await expect(k3dDryRun({ ...planOf(s), faults: [trigger('datastore.slow')] }, '.twin', 4)).rejects.toThrow(/engine k3d cannot run this scenario: fault t trigger \(after datastore\.slow\)/);
+  });
+
+  it('every fault kind is decided up front', () => {
+    const kinds = ['slow-storage', 'storage-restore', 'disk-full', 'disk-free'];
+    const faults = kinds.map((kind, i): PlannedFault => ({ id: `f${i}`, at: 0, revertAfter: null, fault: { kind, at: 0, node: 'dcn2' } as PlannedFault['fault'] }));
+    expect(refusals(faults).map((r) => r.subject)).toEqual(['fault f0 (slow-storage)', 'fault f1 (storage-restore)', 'fault f2 (disk-full)', 'fault f3 (disk-free)']);
+  });
+
+  it('a run whose signal is already aborted rejects with its reason and runs nothing', async () => {
+    const s = await loadScenarioFile('scenarios/worker-power-loss.ts');
+    const reason = new Error('interrupted');
+    await expect(k3dEngine.run(planOf(s), undefined, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+  });
+
+  it('down also removes k3d\'s twin-…-net networks no container uses (dry: the commands)', async () => {
+    expect(await k3dEngine.down({ dryRun: true })).toEqual([
+      'k3d cluster list -o json',
+      'docker ps -aq --filter label=twin.dev/managed=true',
+      'docker network ls -q --filter label=twin.dev/managed=true',
+      "docker network ls --filter label=app=k3d --format '{{.Name}}'",
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildRevision, nodeImageKubernetes, twinNodeImage, twinRancherAgentImage, twinRancherImage, twinToolsImage } from '../../src/engines/k3d/node-image.js';
+import { buildRevision, nodeImageKubernetes, twinNodeImage, twinRancherAgentImage, twinRancherImage, twinToolsImage } from '../../src/engines/k3d/offline-build.js';
 
 const script = readFileSync('scripts/build-k3s-image.sh', 'utf8');
 const setting = (name: string) => new RegExp(`^${name}=(\\S+)`, 'm').exec(script)?.[1];

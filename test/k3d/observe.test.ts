@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { WatchTranslator, dockerEventsToTimeline, rancherAgentEvents, rancherStateEvents, type WatchType } from '../../src/engines/k3d/observe.js';
-import { desiredPods, rancherAnsweredAgent } from '../../src/engines/k3d/run.js';
+import { desiredPods } from '../../src/engines/k3d/run.js';
+import { rancherAnsweredAgent } from '../../src/engines/k3d/rancher-poll.js';
 import { judge } from '../../src/scenario/expectations.js';
 
 const recorded = JSON.parse(readFileSync('test/fixtures/k3d/watch-events.json', 'utf8')) as Array<{ at: number; type: WatchType; object: KubernetesObject }>;

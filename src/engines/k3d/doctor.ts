@@ -7,7 +7,8 @@ import { cpus } from 'node:os';
 import type { Exec } from './exec.js';
 import { ensureStandInImage, pid, standInImage } from './docker.js';
 import { managedLabel } from './config.js';
-import { nodeImageKubernetes, resolveNodeImage } from './node-image.js';
+import { resolveNodeImage } from './node-image.js';
+import { nodeImageKubernetes } from './offline-build.js';
 import type { HostCalibration } from './throttle.js';
 import { defaultK3sVersion } from '../../model/cluster.js';
 

@@ -6,7 +6,7 @@
  */
 import { execa } from 'execa';
 import { ExternalCommandError } from '../../errors.js';
-import { toolEnv } from './node-image.js';
+import { toolEnv } from './offline-build.js';
 
 export interface ExecResult {
   readonly stdout: string;

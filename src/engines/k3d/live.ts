@@ -6,36 +6,19 @@
  * stream for power; and samples of every node container's cgroup. All of it becomes the same
  * timeline events and series the sim engine emits.
  */
-import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { CoreV1Api, CoordinationV1Api, DiscoveryV1Api, KubeConfig, makeInformer, type Informer, type KubernetesObject, type V1EndpointSlice, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster, ClusterNode } from '../../model/cluster.js';
-import type { NodeSeries, TimelineSeries } from '../../model/timeline.js';
-import { parseBytes, parseMillicores } from '../../model/units.js';
-import { containerName, k3dClusterName, managedLabel } from './config.js';
-import { ensureStandInImage, standInImage } from './docker.js';
+import type { TimelineSeries } from '../../model/timeline.js';
+import { containerName, k3dClusterName } from './config.js';
+import { ensureStandInImage } from './docker.js';
 import type { Exec, Spawned } from './exec.js';
 import { WatchTranslator, workloadOf } from './observe.js';
+import { dockerEventsArgs, probeContainer, probeRunArgs, probeShellArgs } from './probe.js';
+import { cgroupReader, SeriesSampler, type CgroupReader } from './series.js';
 
 export interface LiveClock {
   now(): number;
-}
-
-/** `docker events` for twin's containers, as JSON lines. */
-export const dockerEventsArgs = ['events', '--filter', `label=${managedLabel}=true`, '--format', '{{json .}}'];
-
-/** The probe container: a client on the cluster's site network (Docker network). */
-export function probeContainer(cluster: Cluster): string {
-  return `${k3dClusterName(cluster)}-probe`;
-}
-
-export function probeRunArgs(cluster: Cluster): string[] {
-  return ['run', '-d', '--name', probeContainer(cluster), '--network', `${k3dClusterName(cluster)}-net`, '--cap-add', 'NET_ADMIN', '--label', `${managedLabel}=true`, '--label', `twin.dev/cluster=${cluster.name}`, standInImage, 'sleep', '2147483647'];
-}
-
-/** The shell the probes are written to, one round every two seconds. */
-export function probeShellArgs(cluster: Cluster): string[] {
-  return ['exec', '-i', probeContainer(cluster), 'sh'];
 }
 
 /** The Kubernetes API answers `/readyz` within two seconds. */
@@ -55,39 +38,6 @@ async function apiReady(config: KubeConfig): Promise<boolean> {
   });
 }
 
-/** Where a container's cgroup files are, for cgroup v1 (cgroupfs driver) and v2. */
-function cgroupReader(id: string): { cpuNanos(): number | null; memoryBytes(): number | null } {
-  const read = (path: string) => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch {
-      return null;
-    }
-  };
-  return {
-    cpuNanos: () => {
-      const v1 = read(`/sys/fs/cgroup/cpu,cpuacct/docker/${id}/cpuacct.usage`) ?? read(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`);
-      if (v1 !== null) return Number(v1.trim());
-      const v2 = read(`/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`);
-      const usec = v2 ? /usage_usec (\d+)/.exec(v2)?.[1] : undefined;
-      return usec ? Number(usec) * 1000 : null;
-    },
-    memoryBytes: () => {
-      // As `docker stats` counts it: usage minus the inactive file cache.
-      const v1 = read(`/sys/fs/cgroup/memory/docker/${id}/memory.usage_in_bytes`);
-      if (v1 !== null) {
-        const stat = read(`/sys/fs/cgroup/memory/docker/${id}/memory.stat`) ?? '';
-        const inactive = Number(/total_inactive_file (\d+)/.exec(stat)?.[1] ?? 0);
-        return Math.max(0, Number(v1.trim()) - inactive);
-      }
-      const v2 = read(`/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.current`);
-      if (v2 === null) return null;
-      const stat = read(`/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.stat`) ?? '';
-      return Math.max(0, Number(v2.trim()) - Number(/inactive_file (\d+)/.exec(stat)?.[1] ?? 0));
-    },
-  };
-}
-
 interface ProbeTarget {
   readonly service: string;
   readonly ip: string;
@@ -105,10 +55,9 @@ export class LiveObserver {
   private readonly podObjects = new Map<string, V1Pod>();
   private readonly slices = new Map<string, V1EndpointSlice>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly series: { times: number[]; nodes: Record<string, NodeSeries & { cpu: number[] }>; podsByPhase: Record<string, number[]>; workloadsReady: Record<string, number[]>; serviceAvailability: Record<string, number[]>; watts: number[] };
+  private readonly sampler: SeriesSampler;
   private readonly powered = new Map<string, boolean>();
-  private readonly cgroups = new Map<string, ReturnType<typeof cgroupReader>>();
-  private readonly lastCpu = new Map<string, { at: number; nanos: number }>();
+  private readonly cgroups = new Map<string, CgroupReader>();
   private readonly availability = new Map<string, number>();
   private readonly outage = new Map<string, boolean>();
   private probeShell: Spawned | null = null;
@@ -133,7 +82,7 @@ export class LiveObserver {
     private readonly sampleInterval: number,
   ) {
     this.translator = new WatchTranslator(origin, { serviceOutages: 'probe' });
-    this.series = { times: [], nodes: {}, podsByPhase: {}, workloadsReady: {}, serviceAvailability: {}, watts: [] };
+    this.sampler = new SeriesSampler(this.members(), origin);
     for (const node of this.members()) this.powered.set(node.name, true);
   }
 
@@ -145,11 +94,12 @@ export class LiveObserver {
     return probeContainer(this.cluster);
   }
 
-  /** Docker events for ground truth (power), from before the cluster exists. */
-  watchDocker(): void {
+  /** Docker events for ground truth (power), from before the cluster exists; `onLine` sees each as it comes. */
+  watchDocker(onLine?: (line: string) => void): void {
     this.dockerEvents = this.exec.spawn('docker', dockerEventsArgs, (line) => {
       if (!line.trim()) return;
       this.dockerLines.push(line);
+      onLine?.(line);
       try {
         const event = JSON.parse(line) as { Type?: string; Action?: string; Actor?: { Attributes?: Record<string, string> } };
         const node = this.members().find((n) => containerName(this.cluster, n) === event.Actor?.Attributes?.['name']);
@@ -356,64 +306,7 @@ export class LiveObserver {
 
   private sample(): void {
     if (this.stopped) return;
-    const at = this.clock.now();
-    const t = Math.round(at - this.origin) / 1000;
-    const s = this.series;
-    const index = s.times.length;
-    s.times.push(t);
-    const push = (record: Record<string, number[]>, key: string, value: number) => {
-      const list = record[key] ?? (record[key] = new Array<number>(index).fill(0));
-      list.push(value);
-    };
-    let watts = 0;
-    for (const node of this.members()) {
-      const object = this.nodeObjects.get(`/${node.name}`);
-      const entry = (s.nodes[node.name] ??= {
-        cpu: new Array<number>(index).fill(0),
-        memory: new Array<number>(index).fill(0),
-        ready: new Array<number>(index).fill(0),
-        powered: new Array<number>(index).fill(0),
-        watts: new Array<number>(index).fill(0),
-        capacityCpu: 0,
-        capacityMemory: 0,
-        allocatableCpu: 0,
-        allocatableMemory: 0,
-      });
-      if (object?.status?.capacity) Object.assign(entry, { capacityCpu: parseMillicores(object.status.capacity['cpu'] ?? '0'), capacityMemory: parseBytes(object.status.capacity['memory'] ?? '0') });
-      if (object?.status?.allocatable) Object.assign(entry, { allocatableCpu: parseMillicores(object.status.allocatable['cpu'] ?? '0'), allocatableMemory: parseBytes(object.status.allocatable['memory'] ?? '0') });
-      const powered = this.powered.get(node.name) ?? false;
-      const cgroup = this.cgroups.get(node.name);
-      const nanos = powered ? (cgroup?.cpuNanos() ?? null) : null;
-      const last = this.lastCpu.get(node.name);
-      let millicores = 0;
-      if (nanos !== null) {
-        if (last && nanos >= last.nanos && at > last.at) millicores = Math.round((nanos - last.nanos) / 1e6 / ((at - last.at) / 1000));
-        this.lastCpu.set(node.name, { at, nanos });
-      } else this.lastCpu.delete(node.name);
-      entry.cpu.push(millicores);
-      entry.memory.push(powered ? (cgroup?.memoryBytes() ?? 0) : 0);
-      entry.ready.push(this.translator.nodeReady(node.name) === 'True' ? 1 : 0);
-      entry.powered.push(powered ? 1 : 0);
-      // Draw from utilisation, linear between the board's idle and load figures.
-      const power = node.profile.spec.power;
-      const utilisation = Math.min(1, millicores / (node.profile.spec.cpu.cores.value * 1000));
-      const w = powered ? power.idle.value + (power.load.value - power.idle.value) * utilisation : 0;
-      entry.watts.push(Math.round(w * 100) / 100);
-      watts += w;
-    }
-    s.watts.push(Math.round(watts * 100) / 100);
-    const phases = new Map<string, number>([['Pending', 0], ['Running', 0], ['Succeeded', 0], ['Failed', 0], ['Terminating', 0]]);
-    const ready = new Map<string, number>();
-    for (const pod of this.podObjects.values()) {
-      const phase = pod.metadata?.deletionTimestamp ? 'Terminating' : (pod.status?.phase ?? 'Pending');
-      phases.set(phase, (phases.get(phase) ?? 0) + 1);
-      const workload = workloadOf(pod);
-      const isReady = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-      ready.set(workload, (ready.get(workload) ?? 0) + (isReady ? 1 : 0));
-    }
-    for (const [phase, count] of phases) push(s.podsByPhase, phase, count);
-    for (const key of new Set([...Object.keys(s.workloadsReady), ...ready.keys()])) push(s.workloadsReady, key, ready.get(key) ?? 0);
-    for (const key of new Set([...Object.keys(s.serviceAvailability), ...this.availability.keys()])) push(s.serviceAvailability, key, this.availability.get(key) ?? 0);
+    this.sampler.sample(this.clock.now(), { nodeObjects: this.nodeObjects, pods: this.podObjects.values(), powered: this.powered, cgroups: this.cgroups, ready: (node) => this.translator.nodeReady(node) === 'True', availability: this.availability });
   }
 
   /** Stops everything and returns the series. */
@@ -424,6 +317,6 @@ export class LiveObserver {
     for (const informer of this.informers) await informer.stop().catch(() => undefined);
     await this.probeShell?.stop();
     await this.dockerEvents?.stop();
-    return { interval: this.sampleInterval, ...this.series };
+    return this.sampler.result(this.sampleInterval);
   }
 }

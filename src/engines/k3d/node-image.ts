@@ -1,32 +1,11 @@
 /**
- * The node image, k3d CLI and stand-in images that `scripts/build-k3s-image.sh` builds offline
- * (no registry serves rancher/k3s or k3d here). twin prefers a real `rancher/k3s` image when the
- * host has one, and the locally built node image otherwise; `TWIN_K3S_IMAGE` overrides both.
- * Keep these names in step with the script (a test reads them from it).
+ * Which node and Rancher images a run uses. twin prefers a real `rancher/k3s` image when the host
+ * has one, and the node image `scripts/build-k3s-image.sh` builds offline otherwise (names in
+ * offline-build.ts); `TWIN_K3S_IMAGE` overrides both.
  */
-import { delimiter, join } from 'node:path';
 import { k3sImage } from './config.js';
 import type { Exec } from './exec.js';
-
-export const buildRevision = 'twin1';
-export const nodeImageKubernetes = 'v1.31.4';
-export const twinNodeImage = `twin.local/k3s:${nodeImageKubernetes}-${buildRevision}`;
-export const twinToolsImage = 'twin.local/k3d-tools:v5.8.3';
-export const twinRancherImage = `twin.local/rancher-standin:${buildRevision}`;
-export const twinRancherAgentImage = `twin.local/rancher-agent-standin:${buildRevision}`;
-
-/** Where the build script caches its outputs; its bin/ holds k3d. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env['TWIN_CACHE'] ?? '/var/cache/twin';
-}
-
-/** The environment for external commands: the cache's bin/ on PATH, k3d's tools image set to the local stand-in. */
-export function toolEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return {
-    PATH: [join(cacheDir(env), 'bin'), env['PATH'] ?? ''].join(delimiter),
-    K3D_IMAGE_TOOLS: env['K3D_IMAGE_TOOLS'] ?? twinToolsImage,
-  };
-}
+import { twinNodeImage, twinRancherImage } from './offline-build.js';
 
 export interface NodeImage {
   readonly image: string;

@@ -61,6 +61,8 @@ export class WatchTranslator {
   readonly events: TimelineEvent[] = [];
   /** Wall-clock ms after which a controller's new pod counts as a replacement (the fault phase); null before it. */
   replacementsAfter: number | null = null;
+  /** Sees each event as it is recorded (the live run's stream). */
+  onEvent: ((event: TimelineEvent) => void) | null = null;
 
   /** `origin`: wall-clock milliseconds of t = 0. */
   constructor(
@@ -76,7 +78,9 @@ export class WatchTranslator {
   /** Records an event observed outside the watches (probes, Docker) at wall-clock time `at` (ms). */
   emit(at: number, kind: TimelineEventKind, subject: string, view: TimelineView, message: string, details?: Record<string, DetailValue>): void {
     const t = Math.round(Math.max(0, at - this.origin)) / 1000;
-    this.events.push(details ? { t, kind, subject, view, message, details } : { t, kind, subject, view, message });
+    const event: TimelineEvent = details ? { t, kind, subject, view, message, details } : { t, kind, subject, view, message };
+    this.events.push(event);
+    this.onEvent?.(event);
   }
 
   /** Translates one watch event observed at wall-clock time `at` (ms). */

@@ -1,0 +1,122 @@
+/**
+ * What each fault does to the containers of a created cluster: power is `docker kill` / `start`,
+ * a partition is a network disconnect, a slow link a token bucket in the node's namespace, K3s
+ * stopped through twin's service manager (or the whole container on a stock K3s image), memory
+ * through the node's containerd, workloads through kubectl. The schedule decides when.
+ */
+import type { ClusterNode } from '../../model/cluster.js';
+import { parseBytes, parseRate } from '../../model/units.js';
+import { describeFault, type Fault } from '../../scenario/faults.js';
+import type { RunPlan } from '../engine.js';
+import { shape } from './cluster.js';
+import { containerName, k3dClusterName } from './config.js';
+import { kubectl, type K3dRunContext } from './context.js';
+import { containerFaults, pid } from './docker.js';
+import type { NodeMemoryFaults } from './memory.js';
+import { tbfArgs } from './throttle.js';
+
+/** Faults the schedule does itself (a board boots before its container starts); never handed to {@link applyFault}. */
+export type ScheduledFault = Extract<Fault, { kind: 'site-power-restore' }>;
+
+/** What one fault does to the containers. */
+export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclude<Fault, ScheduledFault>): Promise<void> {
+  const { cluster } = plan;
+  const exec = ctx.exec;
+  const node = (name: string) => cluster.nodes.find((n) => n.name === name) as ClusterNode;
+  const container = (name: string) => (node(name).role === 'rancher' ? `${k3dClusterName(cluster)}-rancher` : containerName(cluster, node(name)));
+  const network = `${k3dClusterName(cluster)}-net`;
+  const servers = (names?: readonly string[]) => (names ?? cluster.nodes.filter((n) => n.role === 'server').map((n) => n.name)).map(container);
+  switch (fault.kind) {
+    case 'power-off':
+      await containerFaults.powerOff(exec, container(fault.node));
+      return;
+    case 'power-on':
+      await containerFaults.powerOn(exec, container(fault.node));
+      await shape(ctx, plan, node(fault.node));
+      return;
+    case 'reboot':
+      await containerFaults.reboot(exec, container(fault.node));
+      await shape(ctx, plan, node(fault.node));
+      return;
+    case 'k3s-restart':
+      if (ctx.serviceManager) {
+        await exec('docker', ['exec', container(fault.node), 'k3s', 'service', 'restart']);
+        return;
+      }
+      await exec('docker', ['restart', '--time', '10', container(fault.node)]);
+      await shape(ctx, plan, node(fault.node));
+      return;
+    case 'control-plane-down':
+      // `systemctl stop k3s` on the server: with twin's node image only K3s stops and the pods
+      // keep running, as on a Pi; a stock K3s image can only be stopped as a whole container.
+      for (const c of servers(fault.servers)) {
+        if (ctx.serviceManager) await exec('docker', ['exec', c, 'k3s', 'service', 'stop']);
+        else await containerFaults.stop(exec, c);
+      }
+      return;
+    case 'control-plane-up':
+      for (const c of servers(fault.servers)) {
+        if (ctx.serviceManager) await exec('docker', ['exec', c, 'k3s', 'service', 'start']);
+        else await containerFaults.powerOn(exec, c);
+      }
+      return;
+    case 'rancher-down':
+      await containerFaults.stop(exec, `${k3dClusterName(cluster)}-rancher`);
+      return;
+    case 'rancher-up':
+      await containerFaults.powerOn(exec, `${k3dClusterName(cluster)}-rancher`);
+      return;
+    case 'partition':
+      for (const group of fault.groups) for (const name of group) await containerFaults.disconnect(exec, network, container(name));
+      return;
+    case 'heal-partition':
+      for (const n of cluster.nodes) if (n.role === 'server' || n.role === 'agent') await containerFaults.connect(exec, network, container(n.name)).catch(() => undefined);
+      return;
+    case 'link-degrade': {
+      const target = node(fault.node);
+      const rate = typeof fault.bandwidth === 'number' ? target.network.throughput.value * 8 * fault.bandwidth : parseRate(fault.bandwidth) * 8;
+      await exec('nsenter', ['-t', await pid(exec, container(fault.node)), '-n', 'tc', ...tbfArgs('eth0', rate, 'replace')]);
+      return;
+    }
+    case 'link-restore':
+      await shape(ctx, plan, node(fault.node));
+      return;
+    case 'site-power-cut':
+      for (const n of cluster.nodes) if (n.role !== 'external') await containerFaults.powerOff(exec, container(n.name));
+      return;
+    case 'memory-leak':
+      await memoryFaults(ctx).leak(fault.workload, parseBytes(fault.rate.replace(/\/s$/, '')));
+      return;
+    case 'memory-fill':
+      await memoryFaults(ctx).fill(fault.node, parseBytes(fault.amount));
+      return;
+    case 'scale':
+      await kubectl(ctx, cluster, ['scale', `--replicas=${fault.replicas}`, workloadRef(fault.workload)]);
+      return;
+    case 'rollout-restart':
+      await kubectl(ctx, cluster, ['rollout', 'restart', workloadRef(fault.workload)]);
+      return;
+    case 'slow-storage':
+    case 'storage-restore':
+    case 'disk-full':
+    case 'disk-free':
+      // Refused by supports() before anything runs (supports.ts says why).
+      throw new Error(`fault ${describeFault(fault)} cannot be done on the k3d engine`);
+    default: {
+      const unknown: never = fault;
+      throw new Error(`fault ${describeFault(unknown)} cannot be done on the k3d engine`);
+    }
+  }
+}
+
+function memoryFaults(ctx: K3dRunContext): NodeMemoryFaults {
+  if (!ctx.memory) throw new Error('memory faults need the run\'s node memory driver');
+  return ctx.memory;
+}
+
+function workloadRef(wanted: string): string {
+  const parts = wanted.split('/');
+  if (parts.length === 3) return `${parts[0]?.toLowerCase()}/${parts[2]} -n ${parts[1]}`;
+  if (parts.length === 2) return `deployment/${parts[1]} -n ${parts[0]}`;
+  return `deployment/${wanted}`;
+}

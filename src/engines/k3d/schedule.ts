@@ -1,0 +1,164 @@
+/**
+ * The fault schedule on the wall clock (a virtual clock in dry runs). Timed faults fire at their
+ * offset from the start of the fault phase; a fault triggered by a timeline event fires `delay`
+ * seconds after the first event of the fault phase that matches (the sim engine's rule), as the
+ * run observes it live. A board powered on boots for its profile's boot time before its container
+ * (and K3s) starts, as the sim engine models it; the schedule goes on meanwhile.
+ */
+import type { TimelineEvent } from '../../model/timeline.js';
+import { parseDuration } from '../../model/units.js';
+import { describeFault, inverse, type Fault } from '../../scenario/faults.js';
+import type { PlannedFault, RunPlan } from '../engine.js';
+import { applyFault } from './apply.js';
+import { settledLater, wallClock } from './clock.js';
+import type { K3dRunContext } from './context.js';
+
+type Trigger = Exclude<PlannedFault['at'], number>;
+
+/** A fault step on the wall clock. */
+interface Step {
+  readonly at: number;
+  readonly id: string;
+  readonly fault: Fault;
+  readonly heal: boolean;
+}
+
+/** What the live run lends the schedule; a dry run lends nothing (no event is observed there). */
+export interface ScheduleHooks {
+  /** Wall-clock ms of the timeline's t = 0; observed events' times count from it. */
+  readonly origin: number;
+  /** Each fault event as it is recorded (its t in seconds from the start of the fault phase, as returned). */
+  readonly record?: (event: TimelineEvent) => void;
+  /** Subscribes to the run's events as they are observed (t from `origin`); returns the unsubscribe. */
+  readonly observe?: (listener: (event: TimelineEvent) => void) => () => void;
+}
+
+/** The sim engine's rule: same kind, same subject if one is named, and every named detail equal. */
+function triggerMatches(event: TimelineEvent, trigger: Trigger['after']): boolean {
+  if (event.kind !== trigger.kind) return false;
+  if (trigger.subject !== undefined && event.subject !== trigger.subject) return false;
+  return Object.entries(trigger.details ?? {}).every(([key, value]) => event.details?.[key] === value);
+}
+
+function describeTrigger(trigger: Trigger): string {
+  const { kind, subject, details } = trigger.after;
+  return `${trigger.delay} s after the first ${kind}${subject ? ` of ${subject}` : ''}${details ? ` ${JSON.stringify(details)}` : ''} in the fault phase`;
+}
+
+/**
+ * Runs the fault schedule against a created cluster, recording fault events (t from the start of
+ * the fault phase); the caller merges these with the observed timeline. Triggered faults that have
+ * not fired when the phase ends never fire, as on the sim engine.
+ */
+export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: number, hooks?: ScheduleHooks): Promise<TimelineEvent[]> {
+  const clock = ctx.clock ?? wallClock;
+  const events: TimelineEvent[] = [];
+  const record = (event: TimelineEvent) => {
+    events.push(event);
+    hooks?.record?.(event);
+  };
+  const steps: Step[] = [];
+  const triggered: Array<PlannedFault & { at: Trigger }> = [];
+  for (const planned of plan.faults) {
+    if (typeof planned.at !== 'number') {
+      triggered.push({ ...planned, at: planned.at });
+      continue;
+    }
+    steps.push({ at: planned.at, id: planned.id, fault: planned.fault, heal: false });
+    const revert = inverse(planned.fault);
+    if (planned.revertAfter !== null && revert) steps.push({ at: planned.at + planned.revertAfter, id: planned.id, fault: revert, heal: true });
+  }
+  steps.sort((a, b) => a.at - b.at);
+  const booting: Array<Promise<void>> = [];
+  const boot = (name: string, t: number, reason: string) => {
+    const node = plan.cluster.nodes.find((n) => n.name === name);
+    if (!node || node.role === 'external') return Promise.resolve();
+    const seconds = node.profile.spec.bootTime.value;
+    record({ t, kind: 'node.power', subject: `node/${name}`, view: 'truth', message: `${name} powered on (${reason}); boots for ${seconds} s (board's boot time) before K3s starts`, details: { on: true } });
+    return clock.sleep(ctx.dryRun ? 0 : seconds * 1000);
+  };
+  // One fault at a time: a triggered fault waits for the step being applied, as timed steps do.
+  let applying: Promise<void> = Promise.resolve();
+  const serially = (work: () => Promise<void>) => {
+    const done = applying.then(work);
+    applying = done.catch(() => undefined);
+    return done;
+  };
+  const inject = (step: Pick<Step, 'id' | 'fault' | 'heal'>) => {
+    const t = (clock.now() - phaseStart) / 1000;
+    record({ t, kind: step.heal ? 'fault.healed' : 'fault.injected', subject: `fault/${step.id}`, view: 'truth', message: `fault ${step.id}${step.heal ? ' healed' : ''}: ${describeFault(step.fault)}`, details: { fault: step.fault.kind } });
+    const fault = step.fault;
+    if (fault.kind === 'power-on') {
+      booting.push(settledLater(boot(fault.node, t, `fault ${step.id}`).then(() => applyFault(ctx, plan, fault))));
+      return Promise.resolve();
+    }
+    if (fault.kind === 'site-power-restore') {
+      booting.push(settledLater(restoreSite(ctx, plan, fault, t, boot)));
+      return Promise.resolve();
+    }
+    return serially(() => applyFault(ctx, plan, fault));
+  };
+
+  const phaseOver = new AbortController();
+  /** Waits until wall-clock `due`; false once the fault phase is over. */
+  const waitUntil = async (due: number) => {
+    const wait = due - clock.now();
+    try {
+      if (wait > 0) await clock.sleep(wait, phaseOver.signal);
+    } catch (error) {
+      if (phaseOver.signal.aborted && !ctx.signal?.aborted) return false;
+      throw error;
+    }
+    return !phaseOver.signal.aborted;
+  };
+  const fire = async (planned: PlannedFault & { at: Trigger }, due: number) => {
+    if (!(await waitUntil(due))) return;
+    await inject({ id: planned.id, fault: planned.fault, heal: false });
+    const revert = inverse(planned.fault);
+    if (planned.revertAfter === null || !revert) return;
+    if (await waitUntil(due + planned.revertAfter * 1000)) await inject({ id: planned.id, fault: revert, heal: true });
+  };
+  const firing: Array<Promise<void>> = [];
+  for (const planned of triggered) if (ctx.dryRun) ctx.exec.note(`fault ${planned.id} waits for an event (${describeTrigger(planned.at)}): ${describeFault(planned.fault)}; a dry run observes none`);
+  const origin = hooks?.origin ?? phaseStart;
+  const phaseT = Math.round(phaseStart - origin) / 1000;
+  const waiting = new Set(triggered);
+  const unsubscribe = waiting.size > 0 ? hooks?.observe?.((event) => {
+    for (const planned of [...waiting]) {
+      if (event.t < phaseT || !triggerMatches(event, planned.at.after)) continue;
+      waiting.delete(planned);
+      firing.push(settledLater(fire(planned, origin + (event.t + planned.at.delay) * 1000)));
+    }
+  }) : undefined;
+  try {
+    for (const step of steps) {
+      const wait = phaseStart + step.at * 1000 - clock.now();
+      if (wait > 0) await clock.sleep(wait);
+      await inject(step);
+    }
+    const end = phaseStart + plan.duration * 1000 - clock.now();
+    if (end > 0) await clock.sleep(end);
+  } finally {
+    unsubscribe?.();
+    phaseOver.abort(new Error('fault phase over'));
+  }
+  await Promise.all(firing);
+  await Promise.all(booting);
+  return events;
+}
+
+/** Site power back: nodes in order (servers first unless the scenario orders them), each booting for its board's time. */
+async function restoreSite(ctx: K3dRunContext, plan: RunPlan, fault: Extract<Fault, { kind: 'site-power-restore' }>, t: number, boot: (name: string, t: number, reason: string) => Promise<void>): Promise<void> {
+  const { cluster } = plan;
+  const clock = ctx.clock ?? wallClock;
+  const interval = fault.interval !== undefined ? parseDuration(fault.interval) : 0;
+  const order = fault.order ?? [...cluster.nodes.filter((n) => n.role === 'server'), ...cluster.nodes.filter((n) => n.role !== 'server')].map((n) => n.name);
+  const starts: Array<Promise<void>> = [];
+  for (const [i, name] of order.entries()) {
+    const node = cluster.nodes.find((n) => n.name === name);
+    if (!node || node.role === 'external') continue;
+    if (i > 0 && interval > 0) await clock.sleep(interval * 1000);
+    starts.push(settledLater(boot(name, t + (i > 0 ? i * interval : 0), 'site power restored').then(() => applyFault(ctx, plan, { ...fault, kind: 'power-on', node: name }))));
+  }
+  await Promise.all(starts);
+}

@@ -1,0 +1,124 @@
+/**
+ * What of a plan the k3d engine cannot do, found before anything is created: fault kinds real
+ * containers cannot show, and fault triggers on events this engine never observes while it runs.
+ * Every fault kind and every trigger kind is decided here, so nothing is refused once the cluster
+ * is built.
+ */
+import type { TimelineEventKind } from '../../model/timeline.js';
+import type { Fault } from '../../scenario/faults.js';
+import type { PlannedFault, Refusal } from '../engine.js';
+
+export interface SupportOptions {
+  /** The node image the run would use: memory-fill needs twin's. */
+  readonly nodeImage?: 'twin' | 'k3s';
+  /** Rancher's view of the agent comes from twin's stand-in's log, read after the run, not live. */
+  readonly rancherStandIn?: boolean;
+}
+
+/** Why one fault cannot be done to real containers, or null when it can. */
+function faultRefusal(id: string, fault: Fault, options: SupportOptions): string | null {
+  switch (fault.kind) {
+    case 'slow-storage':
+    case 'storage-restore':
+      return `fault ${id} (${fault.kind}): Docker can cap throughput but cannot add per-write latency to a container's storage`;
+    case 'disk-full':
+    case 'disk-free':
+      return `fault ${id} (${fault.kind}): filling a node container's disk would fill the host's; not done`;
+    case 'memory-fill':
+      return options.nodeImage === 'k3s' ? `fault ${id} (memory-fill): the memory is taken by memhog inside the node container, which only twin's node image has (scripts/build-k3s-image.sh)` : null;
+    case 'link-degrade':
+      return typeof fault.bandwidth === 'number' && fault.bandwidth <= 0 ? `fault ${id}: a bandwidth of 0 is a partition; use partition` : null;
+    case 'power-off':
+    case 'power-on':
+    case 'reboot':
+    case 'k3s-restart':
+    case 'control-plane-down':
+    case 'control-plane-up':
+    case 'rancher-down':
+    case 'rancher-up':
+    case 'memory-leak':
+    case 'partition':
+    case 'heal-partition':
+    case 'link-restore':
+    case 'site-power-cut':
+    case 'site-power-restore':
+    case 'scale':
+    case 'rollout-restart':
+      return null;
+    default: {
+      const unknown: never = fault;
+      return `fault ${id} (${(unknown as Fault).kind}): not known to the k3d engine`;
+    }
+  }
+}
+
+/** Faults this engine cannot do to real containers, with the reason; refused before anything runs. */
+export function unsupportedFaults(faults: readonly PlannedFault[], options: SupportOptions = {}): string[] {
+  return faults.flatMap(({ id, fault }) => faultRefusal(id, fault, options) ?? []);
+}
+
+/**
+ * The events a k3d run observes while it runs (informers, probes, Docker's events, the schedule,
+ * the memory driver), so a fault may wait for them. The rest never reach a k3d timeline, or only
+ * after the run.
+ */
+const observedLive: ReadonlySet<TimelineEventKind> = new Set<TimelineEventKind>([
+  'run.started',
+  'run.finished',
+  'bringup.step',
+  'fault.injected',
+  'fault.healed',
+  'fault.notApplied',
+  'node.power',
+  'node.booted',
+  'node.network',
+  'node.oomKiller',
+  'node.registered',
+  'node.condition',
+  'node.taint',
+  'pod.created',
+  'pod.scheduled',
+  'pod.started',
+  'pod.ready',
+  'pod.unready',
+  'pod.oomKilled',
+  'pod.backOff',
+  'pod.evicted',
+  'pod.terminating',
+  'pod.deleted',
+  'pod.succeeded',
+  'pod.failed',
+  'service.outageStarted',
+  'service.outageEnded',
+  'api.available',
+  'api.unavailable',
+  'leader.acquired',
+  'rancher.available',
+  'rancher.unavailable',
+  'rancher.agentConnected',
+  'rancher.agentDisconnected',
+]);
+
+/** Triggers (`at: { after: … }`) that would never fire on this engine, with the reason. */
+export function unsupportedTriggers(faults: readonly PlannedFault[], options: SupportOptions = {}): Refusal[] {
+  const out: Refusal[] = [];
+  for (const { id, at } of faults) {
+    if (typeof at === 'number') continue;
+    const kind = at.after.kind as TimelineEventKind;
+    const subject = `fault ${id} trigger (after ${at.after.kind})`;
+    if (!observedLive.has(kind)) out.push({ subject, reason: `${subject}: the k3d engine never observes ${at.after.kind} events while it runs, so the fault would never fire` });
+    else if (options.rancherStandIn && (kind === 'rancher.agentConnected' || kind === 'rancher.agentDisconnected')) {
+      out.push({ subject, reason: `${subject}: with twin's Rancher stand-in the agent's connection is read from Rancher's log after the run, not while it runs` });
+    }
+  }
+  return out;
+}
+
+/** Everything of the plan this engine cannot do. */
+export function refusals(faults: readonly PlannedFault[], options: SupportOptions = {}): Refusal[] {
+  const byFault = faults.flatMap(({ id, fault }) => {
+    const reason = faultRefusal(id, fault, options);
+    return reason ? [{ subject: `fault ${id} (${fault.kind})`, reason }] : [];
+  });
+  return [...byFault, ...unsupportedTriggers(faults, options)];
+}
