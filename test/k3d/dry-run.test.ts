@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, planOf, type PlannedFault } from '../../src/scenario/load.js';
 import { k3dDryRun } from '../../src/engines/k3d/engine.js';
 import { unsupportedFaults } from '../../src/engines/k3d/run.js';
+import { planFault } from '../../src/scenario/fault-plan.js';
+import { Problems } from '../../src/scenario/fields.js';
 import { twin } from '../helpers/cli.js';
 
 async function transcript(name: string): Promise<string> {
@@ -38,7 +40,7 @@ describe('k3d engine --dry-run', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/engine k3d cannot run this scenario: fault sd \(slow-storage\)/);
     // memory-fill runs memhog inside the node container: only twin's node image has it.
-    const fill: PlannedFault[] = [{ id: 'fill', at: 0, revertAfter: null, fault: { kind: 'memory-fill', at: 0, node: 'dcn2', amount: '500Mi' } }];
+    const fill: PlannedFault[] = [planFault({ id: 'fill', kind: 'memory-fill', at: 0, node: 'dcn2', amount: '500Mi' }, 0, new Problems())];
     expect(unsupportedFaults(fill, { nodeImage: 'k3s' })[0]).toMatch(/fault fill \(memory-fill\): .*only twin's node image has/);
     expect(unsupportedFaults(fill, { nodeImage: 'twin' })).toEqual([]);
   });

@@ -11,8 +11,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { Cluster, ClusterNode } from '../../model/cluster.js';
 import type { Timeline, TimelineEvent } from '../../model/timeline.js';
-import { parseBytes, parseDuration, parseRate } from '../../model/units.js';
-import { describeFault, inverse, type Fault } from '../../scenario/faults.js';
+import { faultSteps, type FaultStep } from '../../scenario/fault-plan.js';
+import type { ResolvedFault } from '../../scenario/faults.js';
 import type { PlannedFault } from '../../scenario/load.js';
 import type { EngineResult, RunObserver, RunPlan } from '../engine.js';
 import { ExitCode, InterruptedError } from '../../errors.js';
@@ -40,7 +40,7 @@ export function unsupportedFaults(faults: readonly PlannedFault[], options: { no
         if (options.nodeImage === 'k3s') reasons.push(`fault ${id} (memory-fill): the memory is taken by memhog inside the node container, which only twin's node image has (scripts/build-k3s-image.sh)`);
         break;
       case 'link-degrade':
-        if (typeof fault.bandwidth === 'number' && fault.bandwidth <= 0) reasons.push(`fault ${id}: a bandwidth of 0 is a partition; use partition`);
+        if ('fraction' in fault.bandwidth && fault.bandwidth.fraction <= 0) reasons.push(`fault ${id}: a bandwidth of 0 is a partition; use partition`);
         break;
       default:
         break;
@@ -87,7 +87,7 @@ function kubectl(ctx: K3dRunContext, cluster: Cluster, args: readonly string[], 
 }
 
 /** What one fault does to the containers. */
-async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Fault): Promise<void> {
+async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: ResolvedFault): Promise<void> {
   const { cluster } = plan;
   const exec = ctx.exec;
   const node = (name: string) => cluster.nodes.find((n) => n.name === name) as ClusterNode;
@@ -142,7 +142,7 @@ async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Fault): Prom
       return;
     case 'link-degrade': {
       const target = node(fault.node);
-      const rate = typeof fault.bandwidth === 'number' ? target.network.throughput.value * 8 * fault.bandwidth : parseRate(fault.bandwidth) * 8;
+      const rate = 'fraction' in fault.bandwidth ? target.network.throughput.value * 8 * fault.bandwidth.fraction : fault.bandwidth.bitsPerSecond;
       await exec('nsenter', ['-t', await pid(exec, container(fault.node)), '-n', 'tc', ...tbfArgs('eth0', rate, 'replace')]);
       return;
     }
@@ -153,10 +153,10 @@ async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Fault): Prom
       for (const n of cluster.nodes) if (n.role !== 'external') await containerFaults.powerOff(exec, container(n.name));
       return;
     case 'memory-leak':
-      await memoryFaults(ctx).leak(fault.workload, parseBytes(fault.rate.replace(/\/s$/, '')));
+      await memoryFaults(ctx).leak(fault.workload, fault.rate);
       return;
     case 'memory-fill':
-      await memoryFaults(ctx).fill(fault.node, parseBytes(fault.amount));
+      await memoryFaults(ctx).fill(fault.node, fault.amount);
       return;
     case 'scale':
       await kubectl(ctx, cluster, ['scale', `--replicas=${fault.replicas}`, workloadRef(fault.workload)]);
@@ -165,7 +165,7 @@ async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Fault): Prom
       await kubectl(ctx, cluster, ['rollout', 'restart', workloadRef(fault.workload)]);
       return;
     default:
-      throw new Error(`fault ${describeFault(fault)} cannot be done on the k3d engine`);
+      throw new Error(`fault ${fault.kind} cannot be done on the k3d engine`);
   }
 }
 
@@ -270,11 +270,8 @@ function settledLater<T>(promise: Promise<T>): Promise<T> {
 }
 
 /** A fault step on the wall clock. */
-interface Step {
+interface Step extends FaultStep {
   readonly at: number;
-  readonly id: string;
-  readonly fault: Fault;
-  readonly heal: boolean;
 }
 
 /**
@@ -289,9 +286,8 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
   const steps: Step[] = [];
   for (const planned of plan.faults) {
     if (typeof planned.at !== 'number') throw new Error(`fault ${planned.id}: event-triggered faults need the live observer`);
-    steps.push({ at: planned.at, id: planned.id, fault: planned.fault, heal: false });
-    const revert = inverse(planned.fault);
-    if (planned.revertAfter !== null && revert) steps.push({ at: planned.at + planned.revertAfter, id: planned.id, fault: revert, heal: true });
+    const at = planned.at;
+    steps.push(...faultSteps(planned).map((step) => ({ ...step, at: at + step.offset })));
   }
   steps.sort((a, b) => a.at - b.at);
   const booting: Array<Promise<void>> = [];
@@ -306,7 +302,7 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
     const wait = phaseStart + step.at * 1000 - clock.now();
     if (wait > 0) await clock.sleep(wait);
     const t = (clock.now() - phaseStart) / 1000;
-    events.push({ t, kind: step.heal ? 'fault.healed' : 'fault.injected', subject: `fault/${step.id}`, view: 'truth', message: `fault ${step.id}${step.heal ? ' healed' : ''}: ${describeFault(step.fault)}`, details: { fault: step.fault.kind } });
+    events.push({ t, kind: step.event.kind, subject: step.event.subject, view: 'truth', message: step.event.message, details: step.event.details });
     const fault = step.fault;
     if (fault.kind === 'power-on') {
       booting.push(settledLater(boot(fault.node, t, `fault ${step.id}`).then(() => applyFault(ctx, plan, fault))));
@@ -325,10 +321,10 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
 }
 
 /** Site power back: nodes in order (servers first unless the scenario orders them), each booting for its board's time. */
-async function restoreSite(ctx: K3dRunContext, plan: RunPlan, fault: Extract<Fault, { kind: 'site-power-restore' }>, t: number, boot: (name: string, t: number, reason: string) => Promise<void>): Promise<void> {
+async function restoreSite(ctx: K3dRunContext, plan: RunPlan, fault: Extract<ResolvedFault, { kind: 'site-power-restore' }>, t: number, boot: (name: string, t: number, reason: string) => Promise<void>): Promise<void> {
   const { cluster } = plan;
   const clock = ctx.clock ?? realClock;
-  const interval = fault.interval !== undefined ? parseDuration(fault.interval) : 0;
+  const interval = fault.interval;
   const order = fault.order ?? [...cluster.nodes.filter((n) => n.role === 'server'), ...cluster.nodes.filter((n) => n.role !== 'server')].map((n) => n.name);
   const starts: Array<Promise<void>> = [];
   for (const [i, name] of order.entries()) {
