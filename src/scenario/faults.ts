@@ -69,6 +69,8 @@ export type Fault<N extends string = string> = WithNodeNames<z.input<typeof faul
 export type FaultKind = Fault['kind'];
 export type FaultTime = Fault['at'];
 export const faultKinds: readonly FaultKind[] = faultSchema.options.map((option) => option.shape.kind.value);
+/** Kinds that act on the cluster's Rancher: the loader refuses them on a cluster without one. */
+export const rancherFaultKinds: ReadonlySet<FaultKind> = new Set(['rancher-down', 'rancher-up']);
 
 /** A link's bandwidth: a fraction of the node's measured throughput, or a rate. */
 export type Bandwidth = { readonly fraction: number } | { readonly bitsPerSecond: number };
@@ -97,8 +99,6 @@ export type ResolvedFault = Resolved<z.output<typeof faultSchema>>;
 
 /** The quantities of a fault as numbers; a bad one is reported at its field (`faults[2].rate`). */
 export function resolveFault(fault: Fault, field: string, problems: Problems): ResolvedFault {
-  const { id: _id, at: _at, for: _for, ...rest } = fault;
-  const bare = rest as ResolvedFault;
   switch (fault.kind) {
     case 'memory-leak':
       return { kind: fault.kind, workload: fault.workload, rate: problems.parse(`${field}.rate`, () => parseBytes(fault.rate.replace(/\/s$/, '')), 0) };
@@ -116,8 +116,11 @@ export function resolveFault(fault: Fault, field: string, problems: Problems): R
       const given = fault.interval;
       return { ...(fault.order ? { order: fault.order } : {}), kind: fault.kind, interval: given === undefined ? 0 : problems.parse(`${field}.interval`, () => parseDuration(given), 0) };
     }
-    default:
-      return bare;
+    default: {
+      // Kinds without quantities are what the scenario wrote, less the schedule fields (TS cannot narrow a rest of a union).
+      const { id: _id, at: _at, for: _for, ...rest } = fault;
+      return rest as ResolvedFault;
+    }
   }
 }
 

@@ -16,7 +16,7 @@ import { readWorkloads, type WorkloadSet } from '../model/workloads.js';
 import { displayPath } from '../profiles/loader.js';
 import { resolveExpectation, type Expectation, type ResolvedExpectation } from './expectations.js';
 import { planFault } from './fault-plan.js';
-import type { Fault } from './faults.js';
+import { rancherFaultKinds, type Fault } from './faults.js';
 import { Problems } from './fields.js';
 import type { PlannedFault, RunPlan } from './plan.js';
 import { scenarioSchema, type ScenarioInput } from './scenario.js';
@@ -29,7 +29,7 @@ export interface LoadedScenario {
   readonly description: string;
   readonly cluster: Cluster;
   readonly objects: readonly KubernetesObject[];
-  /** The objects read once: engines, findings and the reports use this. */
+  /** `objects` read once, here: the engines and the bring-up findings use this. */
   readonly workloads: WorkloadSet;
   /** Kinds kept but not simulated, `Kind/namespace/name`. */
   readonly notModelled: readonly string[];
@@ -81,19 +81,19 @@ export async function resolveScenario(input: ScenarioInput, file: string, baseDi
     });
     if (!found) problems.add(field, `no workload "${wanted}" in the scenario's manifests`, `use one of: ${workloadKeys.join(', ') || '(none)'}`);
   };
-  /** Every node, server and workload a fault names must exist; Rancher faults need a Rancher. */
+  /** Every node, server and workload a fault names must exist (by field, whatever its kind); Rancher faults need a Rancher. */
   const checkTargets = (f: Fault, field: string) => {
     if ('node' in f) knownNode(`${field}.node`, f.node);
-    if ((f.kind === 'control-plane-down' || f.kind === 'control-plane-up') && f.servers) {
+    if ('servers' in f && f.servers) {
       f.servers.forEach((s, j) => {
         knownNode(`${field}.servers[${j}]`, s);
         if (nodeNames.has(s) && !serverNames.has(s)) problems.add(`${field}.servers[${j}]`, `node "${s}" is not a server`, `servers: ${[...serverNames].join(', ')}`);
       });
     }
-    if (f.kind === 'partition') f.groups.forEach((g, j) => g.forEach((n, k) => knownNode(`${field}.groups[${j}][${k}]`, n)));
-    if ((f.kind === 'site-power-restore' || f.kind === 'site-power-cut') && f.order) f.order.forEach((n, j) => knownNode(`${field}.order[${j}]`, n));
-    if (f.kind === 'memory-leak' || f.kind === 'scale' || f.kind === 'rollout-restart') knownWorkload(`${field}.workload`, f.workload);
-    if ((f.kind === 'rancher-down' || f.kind === 'rancher-up') && !cluster.rancher) problems.add(`${field}.kind`, `cluster ${cluster.name} has no Rancher`, 'add a rancher section to the cluster, or drop this fault');
+    if ('groups' in f) f.groups.forEach((g, j) => g.forEach((n, k) => knownNode(`${field}.groups[${j}][${k}]`, n)));
+    if ('order' in f && f.order) f.order.forEach((n, j) => knownNode(`${field}.order[${j}]`, n));
+    if ('workload' in f) knownWorkload(`${field}.workload`, f.workload);
+    if (rancherFaultKinds.has(f.kind) && !cluster.rancher) problems.add(`${field}.kind`, `cluster ${cluster.name} has no Rancher`, 'add a rancher section to the cluster, or drop this fault');
   };
 
   const faults: PlannedFault[] = scenario.faults.map((fault, i) => {
