@@ -23,9 +23,12 @@ export { ConfigError, EngineUnavailableError, ExternalCommandError, BugError, Ex
 export * as units from './model/units.js';
 export { defineScenario } from './scenario/scenario.js';
 export type { ScenarioInput } from './scenario/scenario.js';
-export type { Fault, FaultKind, FaultTime } from './scenario/faults.js';
-export type { Expectation, ExpectationKind, Verdict, Anchor } from './scenario/expectations.js';
-export { judge } from './scenario/expectations.js';
+export type { Fault, FaultKind, FaultTime, ResolvedFault, Bandwidth } from './scenario/faults.js';
+export type { Expectation, ExpectationKind, ResolvedExpectation, Verdict } from './scenario/expectations.js';
+export type { Anchor, ResolvedAnchor } from './scenario/anchors.js';
+export { resolveExpectations } from './scenario/expectations.js';
+export { judgeAll } from './scenario/judge.js';
+export type { JudgeContext } from './scenario/judge.js';
 export { loadScenarioFile, resolveScenario } from './scenario/load.js';
 export type { LoadedScenario, PlannedFault } from './scenario/load.js';
 export { runScenario, runScenarioFile } from './scenario/run.js';

@@ -51,6 +51,11 @@ describe('twin/testing', () => {
     const run = runSchedule(cluster(nodes), fragile(), serviceAvailability({ service: 'default/frontend', atLeast: 0.99 }), [{ id: 'f1', kind: 'power-off', node: 'w2', at: 60, for: 120 }], 3);
     expect(run.verdicts.map((v) => v.status)).toEqual(['pass']);
   });
+
+  it('plans a schedule as the loader plans a scenario: a bad quantity is refused at its field', () => {
+    const slow = [{ id: 'f1', kind: 'slow-storage', node: 'w1', at: 0, for: 10, latency: 'slowly' }] as const;
+    expect(() => runSchedule(cluster(nodes), fragile(), serviceAvailability({ service: 'default/frontend' }), slow, 1)).toThrow(/^fault schedule: faults\[0\]\.latency: "slowly" is not a valid duration/);
+  });
 });
 
 describe('twin check', () => {

@@ -1,89 +1,128 @@
 /**
- * The fault vocabulary. Each fault means the same thing on every engine: the sim engine
- * changes its model, the k3d engine does it to real containers.
- *
- * Faults are plain objects with a `kind`, so a misspelt node name in a scenario whose
- * cluster is a typed `defineCluster()` value fails to compile.
+ * The fault vocabulary, in one place: the schema (the types and the kinds list derive from it),
+ * what each quantity resolves to, what reverting a fault means, and its one-line description.
+ * Each fault means the same thing on every engine: the sim engine changes its model
+ * (`engines/sim/apply.ts`), the k3d engine does it to real containers (`engines/k3d/run.ts`).
  */
-import type { TimelineEventKind } from '../model/timeline.js';
+import { z } from 'zod';
+import { timelineEventKinds } from '../model/timeline.js';
+import { parseBytes, parseDuration, parseRate } from '../model/units.js';
+import { duration, name, type Immutable, type Problems, type WithNodeNames } from './fields.js';
 
-/** When a fault fires: a duration after the fault phase starts (bring-up complete), or after a timeline event. */
-export type FaultTime =
-  | string
-  | number
-  | {
-      /** The event that triggers the fault, e.g. `{ kind: 'node.condition', subject: 'node/dcn3' }`. */
-      readonly after: { readonly kind: TimelineEventKind; readonly subject?: string; readonly details?: Readonly<Record<string, string | number | boolean>> };
-      readonly delay?: string | number;
-    };
+const faultTime = z.union([
+  duration,
+  z.strictObject({
+    /** The event that triggers the fault, e.g. `{ kind: 'node.condition', subject: 'node/dcn3' }`. */
+    after: z.strictObject({
+      kind: z.enum(timelineEventKinds),
+      subject: z.string().optional(),
+      details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    }),
+    delay: duration.optional(),
+  }),
+]);
 
-interface FaultBase {
+const faultBase = {
   /** Name used by expectations (`fault:cp` / `heal:cp`); defaults to `f1`, `f2`… in order. */
-  readonly id?: string;
-  readonly at: FaultTime;
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').optional(),
+  /** When the fault fires: a duration after the fault phase starts (bring-up complete), or after a timeline event. */
+  at: faultTime,
   /** Revert the fault after this long (power back on, partition healed…). */
-  readonly for?: string | number;
-}
+  for: duration.optional(),
+};
+const f = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.strictObject({ ...faultBase, kind: z.literal(kind), ...shape });
 
-export type Fault<N extends string = string> = FaultBase &
-  (
-    | { readonly kind: 'power-off'; readonly node: N }
-    | { readonly kind: 'power-on'; readonly node: N }
-    | { readonly kind: 'reboot'; readonly node: N }
-    | { readonly kind: 'k3s-restart'; readonly node: N }
-    /** Stop k3s on one server, several, or all of them (`servers` omitted). */
-    | { readonly kind: 'control-plane-down'; readonly servers?: readonly N[] }
-    | { readonly kind: 'control-plane-up'; readonly servers?: readonly N[] }
-    | { readonly kind: 'rancher-down' }
-    | { readonly kind: 'rancher-up' }
-    /** A workload's containers leak memory (`Deployment/default/api`, or `default/api`). */
-    | { readonly kind: 'memory-leak'; readonly workload: string; readonly rate: string }
-    /** Something outside Kubernetes takes memory on a node. */
-    | { readonly kind: 'memory-fill'; readonly node: N; readonly amount: string }
-    | { readonly kind: 'partition'; readonly groups: ReadonlyArray<readonly N[]> }
-    | { readonly kind: 'heal-partition' }
-    /** Throttle a node's link to a rate (`10Mbit/s`) or a fraction of its measured throughput. */
-    | { readonly kind: 'link-degrade'; readonly node: N; readonly bandwidth: string | number }
-    | { readonly kind: 'link-restore'; readonly node: N }
-    /** Synchronous write latency of a node's storage (a worn SD card): `2s`, `800ms`. */
-    | { readonly kind: 'slow-storage'; readonly node: N; readonly latency: string | number }
-    | { readonly kind: 'storage-restore'; readonly node: N }
-    | { readonly kind: 'disk-full'; readonly node: N }
-    | { readonly kind: 'disk-free'; readonly node: N }
-    /** With `for`, power returns in `order` (default: servers, agents, the rest), `interval` apart. */
-    | { readonly kind: 'site-power-cut'; readonly order?: readonly N[]; readonly interval?: string | number }
-    /** Power comes back: in `order` (default: servers, then agents, then the rest), `interval` apart. */
-    | { readonly kind: 'site-power-restore'; readonly order?: readonly N[]; readonly interval?: string | number }
-    | { readonly kind: 'scale'; readonly workload: string; readonly replicas: number }
-    | { readonly kind: 'rollout-restart'; readonly workload: string }
-  );
+export const faultSchema = z.discriminatedUnion('kind', [
+  f('power-off', { node: name }),
+  f('power-on', { node: name }),
+  f('reboot', { node: name }),
+  f('k3s-restart', { node: name }),
+  /** Stop k3s on one server, several, or all of them (`servers` omitted). */
+  f('control-plane-down', { servers: z.array(name).optional() }),
+  f('control-plane-up', { servers: z.array(name).optional() }),
+  f('rancher-down', {}),
+  f('rancher-up', {}),
+  /** A workload's containers leak memory (`Deployment/default/api`, or `default/api`) at `rate` (`2Mi/s`). */
+  f('memory-leak', { workload: name, rate: z.string() }),
+  /** Something outside Kubernetes takes `amount` of memory on a node. */
+  f('memory-fill', { node: name, amount: z.string() }),
+  f('partition', { groups: z.array(z.array(name).min(1)).min(1) }),
+  f('heal-partition', {}),
+  /** Throttle a node's link to a rate (`10Mbit/s`) or a fraction of its measured throughput. */
+  f('link-degrade', { node: name, bandwidth: z.union([z.string(), z.number().positive().max(1)]) }),
+  f('link-restore', { node: name }),
+  /** Synchronous write latency of a node's storage (a worn SD card): `2s`, `800ms`. */
+  f('slow-storage', { node: name, latency: duration }),
+  f('storage-restore', { node: name }),
+  f('disk-full', { node: name }),
+  f('disk-free', { node: name }),
+  /** With `for`, power returns in `order` (default: servers, agents, the rest), `interval` apart. */
+  f('site-power-cut', { order: z.array(name).optional(), interval: duration.optional() }),
+  /** Power comes back: in `order` (default: servers, then agents, then the rest), `interval` apart. */
+  f('site-power-restore', { order: z.array(name).optional(), interval: duration.optional() }),
+  f('scale', { workload: name, replicas: z.number().int().nonnegative() }),
+  f('rollout-restart', { workload: name }),
+]);
 
+/** A fault as a scenario writes it; node fields are narrowed to the cluster's node names. */
+export type Fault<N extends string = string> = WithNodeNames<z.input<typeof faultSchema>, N>;
 export type FaultKind = Fault['kind'];
+export type FaultTime = Fault['at'];
+export const faultKinds: readonly FaultKind[] = faultSchema.options.map((option) => option.shape.kind.value);
+/** Kinds that act on the cluster's Rancher: the loader refuses them on a cluster without one. */
+export const rancherFaultKinds: ReadonlySet<FaultKind> = new Set(['rancher-down', 'rancher-up']);
 
-export const faultKinds: readonly FaultKind[] = [
-  'power-off',
-  'power-on',
-  'reboot',
-  'k3s-restart',
-  'control-plane-down',
-  'control-plane-up',
-  'rancher-down',
-  'rancher-up',
-  'memory-leak',
-  'memory-fill',
-  'partition',
-  'heal-partition',
-  'link-degrade',
-  'link-restore',
-  'slow-storage',
-  'storage-restore',
-  'disk-full',
-  'disk-free',
-  'site-power-cut',
-  'site-power-restore',
-  'scale',
-  'rollout-restart',
-];
+/** A link's bandwidth: a fraction of the node's measured throughput, or a rate. */
+export type Bandwidth = { readonly fraction: number } | { readonly bitsPerSecond: number };
+
+/** The quantities a resolved fault carries as numbers, by kind. */
+interface ResolvedQuantities {
+  /** Bytes per second. */
+  'memory-leak': { rate: number };
+  /** Bytes. */
+  'memory-fill': { amount: number };
+  'link-degrade': { bandwidth: Bandwidth };
+  /** Seconds per write. */
+  'slow-storage': { latency: number };
+  /** Seconds between machines (0 when not given). */
+  'site-power-cut': { interval: number };
+  'site-power-restore': { interval: number };
+}
+type Resolved<F> = F extends { kind: infer K }
+  ? K extends keyof ResolvedQuantities
+    ? Immutable<Omit<F, 'id' | 'at' | 'for' | keyof ResolvedQuantities[K]> & ResolvedQuantities[K]>
+    : Immutable<Omit<F, 'id' | 'at' | 'for'>>
+  : never;
+
+/** What engines apply: the fault's kind and targets, every quantity a number; its time lives in the plan. */
+export type ResolvedFault = Resolved<z.output<typeof faultSchema>>;
+
+/** The quantities of a fault as numbers; a bad one is reported at its field (`faults[2].rate`). */
+export function resolveFault(fault: Fault, field: string, problems: Problems): ResolvedFault {
+  switch (fault.kind) {
+    case 'memory-leak':
+      return { kind: fault.kind, workload: fault.workload, rate: problems.parse(`${field}.rate`, () => parseBytes(fault.rate.replace(/\/s$/, '')), 0) };
+    case 'memory-fill':
+      return { kind: fault.kind, node: fault.node, amount: problems.parse(`${field}.amount`, () => parseBytes(fault.amount), 0) };
+    case 'link-degrade': {
+      const given = fault.bandwidth;
+      const bandwidth: Bandwidth = typeof given === 'number' ? { fraction: given } : { bitsPerSecond: problems.parse(`${field}.bandwidth`, () => parseRate(given) * 8, 0) };
+      return { kind: fault.kind, node: fault.node, bandwidth };
+    }
+    case 'slow-storage':
+      return { kind: fault.kind, node: fault.node, latency: problems.parse(`${field}.latency`, () => parseDuration(fault.latency), 0) };
+    case 'site-power-cut':
+    case 'site-power-restore': {
+      const given = fault.interval;
+      return { ...(fault.order ? { order: fault.order } : {}), kind: fault.kind, interval: given === undefined ? 0 : problems.parse(`${field}.interval`, () => parseDuration(given), 0) };
+    }
+    default: {
+      // Kinds without quantities are what the scenario wrote, less the schedule fields (TS cannot narrow a rest of a union).
+      const { id: _id, at: _at, for: _for, ...rest } = fault;
+      return rest as ResolvedFault;
+    }
+  }
+}
 
 /** What reverting a fault after `for` means. */
 export function inverse(fault: Fault): Fault | null {
@@ -114,7 +153,7 @@ export function inverse(fault: Fault): Fault | null {
   }
 }
 
-/** One line for reports: "power-off dcn3", "partition [dcn1 dcn2] | [dcn3]". */
+/** One line for the timeline and reports, in the scenario's own words: "power-off dcn3", "partition [dcn1 dcn2] | [dcn3]". */
 export function describeFault(fault: Fault): string {
   switch (fault.kind) {
     case 'control-plane-down':

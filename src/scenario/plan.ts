@@ -4,20 +4,36 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from '../model/cluster.js';
-import type { Fault } from './faults.js';
+import type { TimelineEventKind } from '../model/timeline.js';
+import type { WorkloadSet } from '../model/workloads.js';
+import type { ResolvedFault } from './faults.js';
 
-/** A fault with its id and times resolved to seconds. */
+/** The timeline event a fault waits for: `{ kind: 'node.condition', subject: 'node/dcn3' }`. */
+export interface FaultTrigger {
+  readonly kind: TimelineEventKind;
+  readonly subject?: string;
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** A fault with its id, quantities and times resolved to numbers, and what reverting it means. */
 export interface PlannedFault {
   readonly id: string;
-  readonly fault: Fault;
-  /** Seconds after the fault phase starts, or a trigger event plus delay. */
-  readonly at: number | { readonly after: { kind: string; subject?: string; details?: Readonly<Record<string, string | number | boolean>> }; readonly delay: number };
+  readonly fault: ResolvedFault;
+  /** One line in the scenario's words, for the timeline: "memory-leak api at 2Mi/s". */
+  readonly description: string;
+  /** Seconds after the fault phase starts, or a trigger event plus a delay in seconds. */
+  readonly at: number | { readonly after: FaultTrigger; readonly delay: number };
+  /** Seconds after firing that the scenario asks for the fault to be reverted (`for`). */
   readonly revertAfter: number | null;
+  /** What reverting means, when the fault can be reverted (a reboot cannot: it ends by itself). */
+  readonly revert: { readonly fault: ResolvedFault; readonly description: string } | null;
 }
 
 export interface RunPlan {
   readonly cluster: Cluster;
   readonly objects: readonly KubernetesObject[];
+  /** The objects read once, by the loader. */
+  readonly workloads: WorkloadSet;
   readonly faults: readonly PlannedFault[];
   /** Seconds of fault phase after bring-up. */
   readonly duration: number;

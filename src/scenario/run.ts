@@ -5,11 +5,9 @@ import { engineFor } from '../engines/registry.js';
 import type { RunObserver } from '../engines/engine.js';
 import type { ClusterLoadOptions } from '../load/cluster.js';
 import { buildReport, type RunReport } from '../report/report.js';
-import { judge, AnchorError } from './expectations.js';
+import { judgeAll } from './judge.js';
 import { loadScenarioFile, planOf, type LoadedScenario } from './load.js';
-import { ConfigError } from '../errors.js';
 import { bringUpFindings } from '../model/findings.js';
-import { readWorkloads } from '../model/workloads.js';
 
 export interface RunOptions extends ClusterLoadOptions {
   /** `sim` (default) or `k3d`. */
@@ -25,16 +23,8 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions 
   const engineName = options.engine ?? 'sim';
   const engine = await engineFor(engineName);
   const result = await engine.run(planOf(scenario), options.observer, { keep: options.keep ?? false });
-  const context = { phaseStart: result.phaseStart, phaseEnd: result.phaseEnd };
-  const verdicts = scenario.expectations.map((expectation) => {
-    try {
-      return judge(expectation, expectation.id, result.timeline, context);
-    } catch (error) {
-      if (error instanceof AnchorError) throw ConfigError.single(scenario.file, `expect ${expectation.id}`, error.message, 'name a fault id of this scenario');
-      throw error;
-    }
-  });
-  return buildReport(scenario, engine.name, result, verdicts, bringUpFindings(scenario.cluster, readWorkloads(scenario.objects)));
+  const verdicts = judgeAll(scenario.expectations, result.timeline, { phaseStart: result.phaseStart, phaseEnd: result.phaseEnd });
+  return buildReport(scenario, engine.name, result, verdicts, bringUpFindings(scenario.cluster, scenario.workloads));
 }
 
 /** Loads and runs a scenario file. */

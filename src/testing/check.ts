@@ -5,12 +5,15 @@
  */
 import fc from 'fast-check';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { ConfigError } from '../errors.js';
 import type { Cluster } from '../model/cluster.js';
-import { readWorkloads } from '../model/workloads.js';
+import { readWorkloads, type WorkloadSet } from '../model/workloads.js';
 import { runPlanSync } from '../engines/sim/engine.js';
-import { judge, type Expectation, type Verdict } from '../scenario/expectations.js';
+import { resolveExpectations, type Expectation, type Verdict } from '../scenario/expectations.js';
+import { planFault } from '../scenario/fault-plan.js';
 import { describeFault, type Fault } from '../scenario/faults.js';
-import type { PlannedFault } from '../scenario/load.js';
+import { Problems } from '../scenario/fields.js';
+import { judgeAll } from '../scenario/judge.js';
 import { healedAt, scheduleArbitrary, type GeneratedFaultKind, type ScheduleBounds } from './schedules.js';
 import type { ResilienceProperty } from './properties.js';
 
@@ -53,26 +56,37 @@ export interface CheckResult {
 
 /** Runs one schedule on the sim engine and judges the property. */
 export function runSchedule(cluster: Cluster, objects: readonly KubernetesObject[], property: ResilienceProperty, faults: readonly Fault[], simSeed: number): CheckedRun {
-  const workloads = readWorkloads(objects);
+  return runPlanned({ cluster, objects, workloads: readWorkloads(objects) }, property, faults, simSeed);
+}
+
+/** The cluster and workloads a check runs every schedule on, the objects read once. */
+interface CheckSetup {
+  readonly cluster: Cluster;
+  readonly objects: readonly KubernetesObject[];
+  readonly workloads: WorkloadSet;
+}
+
+/** A schedule resolved as a scenario's faults and expectations are, run on the sim engine, judged. */
+function runPlanned({ cluster, objects, workloads }: CheckSetup, property: ResilienceProperty, faults: readonly Fault[], simSeed: number): CheckedRun {
   const healed = Math.max(0, ...faults.map(healedAt));
   const duration = healed + property.settle;
-  const planned: PlannedFault[] = faults.map((fault, i) => {
-    const { for: revert, at, id, ...rest } = fault as Fault & { for?: number; at: number };
-    return { id: id ?? `f${i + 1}`, fault: { ...rest, at } as Fault, at, revertAfter: typeof revert === 'number' ? revert : null };
-  });
-  const result = runPlanSync({ cluster, objects, faults: planned, duration, seed: simSeed, bringUpTimeout: 3600, sampleInterval: 30 });
+  const problems = new Problems();
+  const planned = faults.map((fault, i) => planFault(fault, i, problems));
+  if (problems.list.length > 0) throw new ConfigError('fault schedule', problems.list);
+  const result = runPlanSync({ cluster, objects, workloads, faults: planned, duration, seed: simSeed, bringUpTimeout: 3600, sampleInterval: 30 });
   const expectations = property.expectations({ cluster, workloads, faults, healed }).map((e, i) => ({ ...e, id: e.id ?? `p${i + 1}` }));
-  const context = { phaseStart: result.phaseStart, phaseEnd: result.phaseEnd };
-  const verdicts = expectations.map((e) => judge(e, e.id, result.timeline, context));
+  const resolved = resolveExpectations(expectations, { source: `property ${property.name}`, faultIds: planned.map((f) => f.id) });
+  const verdicts = judgeAll(resolved, result.timeline, { phaseStart: result.phaseStart, phaseEnd: result.phaseEnd });
   return { faults, simSeed, duration, expectations, verdicts };
 }
 
 /** Checks a property over generated fault schedules; on failure, the minimal schedule. */
 export function checkResilience(cluster: Cluster, objects: readonly KubernetesObject[], property: ResilienceProperty, options: CheckOptions = {}): CheckResult {
   const runs = options.runs ?? 100;
+  const setup: CheckSetup = { cluster, objects, workloads: readWorkloads(objects) };
   const bounds: ScheduleBounds = {
     ...(property.kinds ? { kinds: property.kinds as GeneratedFaultKind[] } : {}),
-    workloads: readWorkloads(objects).workloads.filter((w) => w.kind === 'Deployment').map((w) => w.key),
+    workloads: setup.workloads.workloads.filter((w) => w.kind === 'Deployment').map((w) => w.key),
     ...options.bounds,
   };
   const arbitrary = fc.tuple(scheduleArbitrary(cluster, bounds), fc.integer({ min: 1, max: 2 ** 31 - 1 }));
@@ -81,13 +95,13 @@ export function checkResilience(cluster: Cluster, objects: readonly KubernetesOb
     fc.property(arbitrary, ([faults, simSeed]) => {
       run++;
       options.onRun?.(Math.min(run, runs), runs);
-      return runSchedule(cluster, objects, property, faults, simSeed).verdicts.every((v) => v.status === 'pass');
+      return runPlanned(setup, property, faults, simSeed).verdicts.every((v) => v.status === 'pass');
     }),
     { numRuns: runs, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.path !== undefined ? { path: options.path } : {}), endOnFailure: false },
   );
   if (!details.failed || !details.counterexample) return { property: property.name, ok: true, runs: details.numRuns, seed: details.seed, failure: null };
   const [faults, simSeed] = details.counterexample[0];
-  const replay = runSchedule(cluster, objects, property, faults, simSeed);
+  const replay = runPlanned(setup, property, faults, simSeed);
   const failed = replay.verdicts.filter((v) => v.status === 'fail');
   const explanation = `under ${faults.map(describeFault).join('; ')}: ${failed.map((v) => `${v.description} — observed ${v.observed} (${v.explanation})`).join('; ')}`;
   return {

@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, planOf, type PlannedFault } from '../../src/scenario/load.js';
 import { k3dDryRun, k3dEngine } from '../../src/engines/k3d/engine.js';
 import { refusals, unsupportedFaults, unsupportedTriggers } from '../../src/engines/k3d/supports.js';
+import { planFault } from '../../src/scenario/fault-plan.js';
+import { Problems } from '../../src/scenario/fields.js';
+import type { Fault } from '../../src/scenario/faults.js';
+import type { TimelineEventKind } from '../../src/model/timeline.js';
 import { twin } from '../helpers/cli.js';
 
 async function transcript(name: string): Promise<string> {
@@ -38,7 +42,7 @@ describe('k3d engine --dry-run', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/engine k3d cannot run this scenario: fault sd \(slow-storage\)/);
     // memory-fill runs memhog inside the node container: only twin's node image has it.
-    const fill: PlannedFault[] = [{ id: 'fill', at: 0, revertAfter: null, fault: { kind: 'memory-fill', at: 0, node: 'dcn2', amount: '500Mi' } }];
+    const fill: PlannedFault[] = [planFault({ id: 'fill', kind: 'memory-fill', at: 0, node: 'dcn2', amount: '500Mi' }, 0, new Problems())];
     expect(unsupportedFaults(fill, { nodeImage: 'k3s' })[0]).toMatch(/fault fill \(memory-fill\): .*only twin's node image has/);
     expect(unsupportedFaults(fill, { nodeImage: 'twin' })).toEqual([]);
   });
@@ -84,7 +88,7 @@ describe('k3d engine --dry-run', () => {
 });
 
 describe('k3d engine: what it refuses, and cancellation', () => {
-  const trigger = (kind: string): PlannedFault => ({ id: 't', at: { after: { kind, subject: 'node/dcn2' }, delay: 10 }, revertAfter: null, fault: { kind: 'power-off', at: 0, node: 'dcn3' } });
+  const trigger = (kind: string): PlannedFault => planFault({ id: 't', at: { after: { kind: kind as TimelineEventKind, subject: 'node/dcn2' }, delay: 10 }, kind: 'power-off', node: 'dcn3' }, 0, new Problems());
 
   it('a fault waiting for an event this engine never observes is refused before anything runs; one it observes is not', async () => {
     expect(unsupportedTriggers([trigger('node.condition'), trigger('node.power'), trigger('fault.injected')])).toEqual([]);
@@ -97,8 +101,8 @@ describe('k3d engine: what it refuses, and cancellation', () => {
 
   it('every fault kind is decided up front', () => {
     const kinds = ['slow-storage', 'storage-restore', 'disk-full', 'disk-free'];
-    const faults = kinds.map((kind, i): PlannedFault => ({ id: `f${i}`, at: 0, revertAfter: null, fault: { kind, at: 0, node: 'dcn2' } as PlannedFault['fault'] }));
-    expect(refusals(faults).map((r) => r.subject)).toEqual(['fault f0 (slow-storage)', 'fault f1 (storage-restore)', 'fault f2 (disk-full)', 'fault f3 (disk-free)']);
+    const faults = kinds.map((kind, i): PlannedFault => planFault({ kind, at: 0, node: 'dcn2' } as Fault, i, new Problems()));
+    expect(refusals(faults).map((r) => r.subject)).toEqual(['fault f1 (slow-storage)', 'fault f2 (storage-restore)', 'fault f3 (disk-full)', 'fault f4 (disk-free)']);
   });
 
   it('a run whose signal is already aborted rejects with its reason and runs nothing', async () => {

@@ -4,7 +4,12 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { WatchTranslator, dockerEventsToTimeline, rancherAgentEvents, rancherStateEvents, type WatchType } from '../../src/engines/k3d/observe.js';
 import { desiredPods } from '../../src/engines/k3d/run.js';
 import { rancherAnsweredAgent } from '../../src/engines/k3d/rancher-poll.js';
-import { judge } from '../../src/scenario/expectations.js';
+import type { Timeline } from '../../src/model/timeline.js';
+import { resolveExpectations, type Expectation } from '../../src/scenario/expectations.js';
+import { judgeAll, type JudgeContext } from '../../src/scenario/judge.js';
+
+/** One expectation, resolved as the loader does, judged on a timeline. */
+const judge = (expectation: Expectation, id: string, timeline: Timeline, context: JudgeContext) => judgeAll(resolveExpectations([{ ...expectation, id }]), timeline, context)[0]!;
 
 const recorded = JSON.parse(readFileSync('test/fixtures/k3d/watch-events.json', 'utf8')) as Array<{ at: number; type: WatchType; object: KubernetesObject }>;
 

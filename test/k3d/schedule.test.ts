@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { TimelineEvent } from '../../src/model/timeline.js';
+import type { TimelineEvent, TimelineEventKind } from '../../src/model/timeline.js';
+import { planFault } from '../../src/scenario/fault-plan.js';
+import type { Fault } from '../../src/scenario/faults.js';
+import { Problems } from '../../src/scenario/fields.js';
 import { loadScenarioFile, planOf, type PlannedFault } from '../../src/scenario/load.js';
 import type { Clock } from '../../src/engines/k3d/clock.js';
 import { interruptible } from '../../src/engines/k3d/clock.js';
@@ -40,17 +43,17 @@ function steppedClock(): Clock & { stop(): void } {
 const scenario = await loadScenarioFile('scenarios/worker-power-loss.ts');
 const basePlan = planOf(scenario);
 const node = (name: string) => basePlan.cluster.nodes.find((n) => n.name === name)!;
-const after = (kind: string, subject: string, details: Record<string, string>, delay: number) => ({ after: { kind, subject, details }, delay });
+const after = (kind: string, subject: string, details: Record<string, string>, delay: number) => ({ after: { kind: kind as TimelineEventKind, subject, details }, delay });
 
 describe('k3d fault schedule', () => {
   it('fires a triggered fault `delay` s after the first matching event of the fault phase, heals it, and never after the phase', async () => {
     const faults: PlannedFault[] = [
-      { id: 'timed', at: 10, revertAfter: null, fault: { kind: 'power-off', at: 10, node: 'dcn2' } },
-      { id: 'chained', at: after('node.condition', 'node/dcn2', { status: 'Unknown' }, 30), revertAfter: 20, fault: { kind: 'power-off', at: 0, node: 'dcn3' } },
-      { id: 'early', at: after('node.condition', 'node/dcn4', { status: 'Unknown' }, 0), revertAfter: null, fault: { kind: 'reboot', at: 0, node: 'dcn4' } },
-      { id: 'late', at: after('node.condition', 'node/dcn2', { status: 'Unknown' }, 500), revertAfter: null, fault: { kind: 'reboot', at: 0, node: 'dcn2' } },
-      { id: 'on-fault', at: after('fault.injected', 'fault/timed', {}, 5), revertAfter: null, fault: { kind: 'scale', at: 0, workload: 'default/web', replicas: 1 } },
-    ];
+      { id: 'timed', at: 10, kind: 'power-off', node: 'dcn2' },
+      { id: 'chained', at: after('node.condition', 'node/dcn2', { status: 'Unknown' }, 30), for: 20, kind: 'power-off', node: 'dcn3' },
+      { id: 'early', at: after('node.condition', 'node/dcn4', { status: 'Unknown' }, 0), kind: 'reboot', node: 'dcn4' },
+      { id: 'late', at: after('node.condition', 'node/dcn2', { status: 'Unknown' }, 500), kind: 'reboot', node: 'dcn2' },
+      { id: 'on-fault', at: after('fault.injected', 'fault/timed', {}, 5), kind: 'scale', workload: 'default/web', replicas: 1 },
+    ].map((fault, i) => planFault(fault as Fault, i, new Problems()));
     const plan = { ...basePlan, faults, duration: 100 };
     const clock = steppedClock();
     const exec = createExec({ dryRun: true });
@@ -89,7 +92,7 @@ describe('k3d fault schedule', () => {
   });
 
   it('a dry run says which faults wait for an event (none is observed there)', async () => {
-    const faults: PlannedFault[] = [{ id: 'f1', at: after('node.condition', 'node/dcn2', { status: 'Unknown' }, 30), revertAfter: null, fault: { kind: 'power-off', at: 0, node: 'dcn3' } }];
+    const faults: PlannedFault[] = [planFault({ id: 'f1', at: after('node.condition', 'node/dcn2', { status: 'Unknown' }, 30), kind: 'power-off', node: 'dcn3' }, 0, new Problems())];
     const exec = createExec({ dryRun: true });
     const clock = steppedClock();
     const events = await runFaults({ exec, calibration: { singleCoreEvents: null, cores: 4, source: 'test' }, stateDir: '.twin', clock, dryRun: true }, { ...basePlan, faults, duration: 10 }, 0).finally(() => clock.stop());
@@ -102,7 +105,7 @@ describe('k3d fault schedule', () => {
     const clock = steppedClock();
     const exec = createExec({ dryRun: true });
     const reason = new Error('interrupted by the user');
-    const plan = { ...basePlan, faults: [{ id: 'f', at: 60, revertAfter: null, fault: { kind: 'power-off' as const, at: 60, node: 'dcn2' } }], duration: 100 };
+    const plan = { ...basePlan, faults: [planFault({ id: 'f', at: 60, kind: 'power-off', node: 'dcn2' }, 0, new Problems())], duration: 100 };
     const running = runFaults({ exec, calibration: { singleCoreEvents: null, cores: 4, source: 'test' }, stateDir: '.twin', clock: interruptible(clock, run.signal), signal: run.signal }, plan, 0);
     // Aborted while the schedule waits for its first step (the clock moves on the next macrotask).
     run.abort(reason);

@@ -1,6 +1,7 @@
 // Type tests, checked by `npm run typecheck`: an unused @ts-expect-error fails the build,
 // so each line below proves the compiler rejects that mistake.
 import { defineCluster, defineScenario } from '../../src/index.js';
+import type { Bandwidth, Expectation, Fault, FaultKind, ResolvedAnchor, ResolvedExpectation, ResolvedFault } from '../../src/index.js';
 
 const cluster = defineCluster({
   name: 'typed',
@@ -47,3 +48,38 @@ export const missingExpectations = defineScenario(
 
 // @ts-expect-error profile names are checked for shape: a role is required
 defineCluster({ name: 'x', nodes: [{ name: 'a', profile: 'pi4b-4gb' }] });
+
+// ---------------------------------------------------------------- one vocabulary, resolved once
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const assertType = <T extends true>(): T | undefined => undefined;
+type Of<U, K> = Extract<U, { kind: K }>;
+
+// The user's forms keep the node-name generic, on every node field.
+export const typedPartition: Fault<'a' | 'b'> = { kind: 'partition', at: '1m', groups: [['a'], ['b']] };
+// @ts-expect-error 'c' is not one of the nodes
+export const wrongGroup: Fault<'a' | 'b'> = { kind: 'partition', at: '1m', groups: [['c']] };
+// @ts-expect-error 'c' is not one of the servers
+export const wrongServer: Fault<'a' | 'b'> = { kind: 'control-plane-down', at: 0, servers: ['c'] };
+// @ts-expect-error 'c' is not in the power-on order
+export const wrongOrder: Fault<'a' | 'b'> = { kind: 'site-power-restore', at: 0, order: ['a', 'c'] };
+// @ts-expect-error 'c' is not a node
+export const wrongShown: Expectation<'a'> = { kind: 'shown-running', node: 'c', forAtLeast: '1m' };
+// Workloads are not nodes: any name compiles, the loader checks it.
+export const anyWorkload: Fault<'a'> = { kind: 'scale', at: 0, workload: 'web', replicas: 2 };
+assertType<Equal<FaultKind, Fault['kind']>>();
+
+// Resolved faults carry numbers, and no time of their own (the plan has it).
+assertType<Equal<Of<ResolvedFault, 'memory-leak'>['rate'], number>>();
+assertType<Equal<Of<ResolvedFault, 'memory-fill'>['amount'], number>>();
+assertType<Equal<Of<ResolvedFault, 'slow-storage'>['latency'], number>>();
+assertType<Equal<Of<ResolvedFault, 'site-power-cut'>['interval'], number>>();
+assertType<Equal<Of<ResolvedFault, 'link-degrade'>['bandwidth'], Bandwidth>>();
+assertType<Equal<'at' extends keyof Of<ResolvedFault, 'power-off'> ? true : false, false>>();
+
+// Resolved expectations: an id, durations in seconds, every anchor parsed and present.
+assertType<Equal<ResolvedExpectation['id'], string>>();
+assertType<Equal<Of<ResolvedExpectation, 'node-condition'>['within'], number>>();
+assertType<Equal<Of<ResolvedExpectation, 'node-condition'>['notBefore'], number | undefined>>();
+assertType<Equal<Of<ResolvedExpectation, 'oom-killed'>['after'], ResolvedAnchor>>();
+assertType<Equal<Of<ResolvedExpectation, 'pods-ready'>['to'], ResolvedAnchor>>();

@@ -5,8 +5,7 @@
  * through the node's containerd, workloads through kubectl. The schedule decides when.
  */
 import type { ClusterNode } from '../../model/cluster.js';
-import { parseBytes, parseRate } from '../../model/units.js';
-import { describeFault, type Fault } from '../../scenario/faults.js';
+import type { ResolvedFault } from '../../scenario/faults.js';
 import type { RunPlan } from '../engine.js';
 import { shape } from './cluster.js';
 import { containerName, k3dClusterName } from './config.js';
@@ -16,10 +15,10 @@ import type { NodeMemoryFaults } from './memory.js';
 import { tbfArgs } from './throttle.js';
 
 /** Faults the schedule does itself (a board boots before its container starts); never handed to {@link applyFault}. */
-export type ScheduledFault = Extract<Fault, { kind: 'site-power-restore' }>;
+export type ScheduledFault = Extract<ResolvedFault, { kind: 'site-power-restore' }>;
 
 /** What one fault does to the containers. */
-export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclude<Fault, ScheduledFault>): Promise<void> {
+export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclude<ResolvedFault, ScheduledFault>): Promise<void> {
   const { cluster } = plan;
   const exec = ctx.exec;
   const node = (name: string) => cluster.nodes.find((n) => n.name === name) as ClusterNode;
@@ -74,7 +73,7 @@ export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclu
       return;
     case 'link-degrade': {
       const target = node(fault.node);
-      const rate = typeof fault.bandwidth === 'number' ? target.network.throughput.value * 8 * fault.bandwidth : parseRate(fault.bandwidth) * 8;
+      const rate = 'fraction' in fault.bandwidth ? target.network.throughput.value * 8 * fault.bandwidth.fraction : fault.bandwidth.bitsPerSecond;
       await exec('nsenter', ['-t', await pid(exec, container(fault.node)), '-n', 'tc', ...tbfArgs('eth0', rate, 'replace')]);
       return;
     }
@@ -85,10 +84,10 @@ export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclu
       for (const n of cluster.nodes) if (n.role !== 'external') await containerFaults.powerOff(exec, container(n.name));
       return;
     case 'memory-leak':
-      await memoryFaults(ctx).leak(fault.workload, parseBytes(fault.rate.replace(/\/s$/, '')));
+      await memoryFaults(ctx).leak(fault.workload, fault.rate);
       return;
     case 'memory-fill':
-      await memoryFaults(ctx).fill(fault.node, parseBytes(fault.amount));
+      await memoryFaults(ctx).fill(fault.node, fault.amount);
       return;
     case 'scale':
       await kubectl(ctx, cluster, ['scale', `--replicas=${fault.replicas}`, workloadRef(fault.workload)]);
@@ -101,10 +100,10 @@ export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclu
     case 'disk-full':
     case 'disk-free':
       // Refused by supports() before anything runs (supports.ts says why).
-      throw new Error(`fault ${describeFault(fault)} cannot be done on the k3d engine`);
+      throw new Error(`fault ${fault.kind} cannot be done on the k3d engine`);
     default: {
       const unknown: never = fault;
-      throw new Error(`fault ${describeFault(unknown)} cannot be done on the k3d engine`);
+      throw new Error(`fault ${(unknown as ResolvedFault).kind} cannot be done on the k3d engine`);
     }
   }
 }

@@ -6,8 +6,8 @@
  * (and K3s) starts, as the sim engine models it; the schedule goes on meanwhile.
  */
 import type { TimelineEvent } from '../../model/timeline.js';
-import { parseDuration } from '../../model/units.js';
-import { describeFault, inverse, type Fault } from '../../scenario/faults.js';
+import { faultSteps, type FaultStep } from '../../scenario/fault-plan.js';
+import type { ResolvedFault } from '../../scenario/faults.js';
 import type { PlannedFault, RunPlan } from '../engine.js';
 import { applyFault } from './apply.js';
 import { settledLater, wallClock } from './clock.js';
@@ -15,12 +15,9 @@ import type { K3dRunContext } from './context.js';
 
 type Trigger = Exclude<PlannedFault['at'], number>;
 
-/** A fault step on the wall clock. */
-interface Step {
+/** A fault step on the wall clock: seconds from the start of the fault phase. */
+interface Step extends FaultStep {
   readonly at: number;
-  readonly id: string;
-  readonly fault: Fault;
-  readonly heal: boolean;
 }
 
 /** What the live run lends the schedule; a dry run lends nothing (no event is observed there). */
@@ -64,9 +61,8 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
       triggered.push({ ...planned, at: planned.at });
       continue;
     }
-    steps.push({ at: planned.at, id: planned.id, fault: planned.fault, heal: false });
-    const revert = inverse(planned.fault);
-    if (planned.revertAfter !== null && revert) steps.push({ at: planned.at + planned.revertAfter, id: planned.id, fault: revert, heal: true });
+    const at = planned.at;
+    steps.push(...faultSteps(planned).map((step) => ({ ...step, at: at + step.offset })));
   }
   steps.sort((a, b) => a.at - b.at);
   const booting: Array<Promise<void>> = [];
@@ -84,9 +80,9 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
     applying = done.catch(() => undefined);
     return done;
   };
-  const inject = (step: Pick<Step, 'id' | 'fault' | 'heal'>) => {
+  const inject = (step: FaultStep) => {
     const t = (clock.now() - phaseStart) / 1000;
-    record({ t, kind: step.heal ? 'fault.healed' : 'fault.injected', subject: `fault/${step.id}`, view: 'truth', message: `fault ${step.id}${step.heal ? ' healed' : ''}: ${describeFault(step.fault)}`, details: { fault: step.fault.kind } });
+    record({ t, kind: step.event.kind, subject: step.event.subject, view: 'truth', message: step.event.message, details: step.event.details });
     const fault = step.fault;
     if (fault.kind === 'power-on') {
       booting.push(settledLater(boot(fault.node, t, `fault ${step.id}`).then(() => applyFault(ctx, plan, fault))));
@@ -112,14 +108,13 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
     return !phaseOver.signal.aborted;
   };
   const fire = async (planned: PlannedFault & { at: Trigger }, due: number) => {
-    if (!(await waitUntil(due))) return;
-    await inject({ id: planned.id, fault: planned.fault, heal: false });
-    const revert = inverse(planned.fault);
-    if (planned.revertAfter === null || !revert) return;
-    if (await waitUntil(due + planned.revertAfter * 1000)) await inject({ id: planned.id, fault: revert, heal: true });
+    const [injectStep, healStep] = faultSteps(planned);
+    if (!injectStep || !(await waitUntil(due))) return;
+    await inject(injectStep);
+    if (healStep && (await waitUntil(due + healStep.offset * 1000))) await inject(healStep);
   };
   const firing: Array<Promise<void>> = [];
-  for (const planned of triggered) if (ctx.dryRun) ctx.exec.note(`fault ${planned.id} waits for an event (${describeTrigger(planned.at)}): ${describeFault(planned.fault)}; a dry run observes none`);
+  for (const planned of triggered) if (ctx.dryRun) ctx.exec.note(`fault ${planned.id} waits for an event (${describeTrigger(planned.at)}): ${planned.description}; a dry run observes none`);
   const origin = hooks?.origin ?? phaseStart;
   const phaseT = Math.round(phaseStart - origin) / 1000;
   const waiting = new Set(triggered);
@@ -148,10 +143,10 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
 }
 
 /** Site power back: nodes in order (servers first unless the scenario orders them), each booting for its board's time. */
-async function restoreSite(ctx: K3dRunContext, plan: RunPlan, fault: Extract<Fault, { kind: 'site-power-restore' }>, t: number, boot: (name: string, t: number, reason: string) => Promise<void>): Promise<void> {
+async function restoreSite(ctx: K3dRunContext, plan: RunPlan, fault: Extract<ResolvedFault, { kind: 'site-power-restore' }>, t: number, boot: (name: string, t: number, reason: string) => Promise<void>): Promise<void> {
   const { cluster } = plan;
   const clock = ctx.clock ?? wallClock;
-  const interval = fault.interval !== undefined ? parseDuration(fault.interval) : 0;
+  const interval = fault.interval;
   const order = fault.order ?? [...cluster.nodes.filter((n) => n.role === 'server'), ...cluster.nodes.filter((n) => n.role !== 'server')].map((n) => n.name);
   const starts: Array<Promise<void>> = [];
   for (const [i, name] of order.entries()) {

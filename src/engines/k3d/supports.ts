@@ -5,7 +5,7 @@
  * is built.
  */
 import type { TimelineEventKind } from '../../model/timeline.js';
-import type { Fault } from '../../scenario/faults.js';
+import type { ResolvedFault as Fault } from '../../scenario/faults.js';
 import type { PlannedFault, Refusal } from '../engine.js';
 
 export interface SupportOptions {
@@ -27,7 +27,7 @@ function faultRefusal(id: string, fault: Fault, options: SupportOptions): string
     case 'memory-fill':
       return options.nodeImage === 'k3s' ? `fault ${id} (memory-fill): the memory is taken by memhog inside the node container, which only twin's node image has (scripts/build-k3s-image.sh)` : null;
     case 'link-degrade':
-      return typeof fault.bandwidth === 'number' && fault.bandwidth <= 0 ? `fault ${id}: a bandwidth of 0 is a partition; use partition` : null;
+      return 'fraction' in fault.bandwidth && fault.bandwidth.fraction <= 0 ? `fault ${id}: a bandwidth of 0 is a partition; use partition` : null;
     case 'power-off':
     case 'power-on':
     case 'reboot':

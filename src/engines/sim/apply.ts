@@ -1,7 +1,6 @@
 /** What each fault does to the model. */
-import { parseBytes, parseDuration, parseRate } from '../../model/units.js';
 import { workloadMatches } from '../../model/workloads.js';
-import type { Fault } from '../../scenario/faults.js';
+import type { ResolvedFault } from '../../scenario/faults.js';
 import type { Simulation } from '../../sim/simulation.js';
 import { Priority } from '../../sim/simulation.js';
 
@@ -9,7 +8,7 @@ function workloadKey(sim: Simulation, wanted: string): string {
   return sim.workloads.find((w) => workloadMatches(w.spec.key, wanted))?.spec.key ?? wanted;
 }
 
-export function applyFault(sim: Simulation, fault: Fault, label: string): void {
+export function applyFault(sim: Simulation, fault: ResolvedFault, label: string): void {
   switch (fault.kind) {
     case 'power-off':
       return sim.powerOff(sim.node(fault.node), label);
@@ -30,22 +29,22 @@ export function applyFault(sim: Simulation, fault: Fault, label: string): void {
     case 'rancher-up':
       return sim.rancherUp();
     case 'memory-leak':
-      return sim.growMemory(workloadKey(sim, fault.workload), parseBytes(fault.rate.replace(/\/s$/, '')));
+      return sim.growMemory(workloadKey(sim, fault.workload), fault.rate);
     case 'memory-fill':
-      return sim.fillMemory(sim.node(fault.node), parseBytes(fault.amount));
+      return sim.fillMemory(sim.node(fault.node), fault.amount);
     case 'partition':
       return sim.partition(fault.groups);
     case 'heal-partition':
       return sim.healPartition();
     case 'link-degrade': {
       const node = sim.node(fault.node);
-      const factor = typeof fault.bandwidth === 'number' ? fault.bandwidth : Math.min(1, parseRate(fault.bandwidth) / node.spec.network.throughput.value);
+      const factor = 'fraction' in fault.bandwidth ? fault.bandwidth.fraction : Math.min(1, fault.bandwidth.bitsPerSecond / 8 / node.spec.network.throughput.value);
       return sim.degradeLink(node, factor);
     }
     case 'link-restore':
       return sim.degradeLink(sim.node(fault.node), 1);
     case 'slow-storage':
-      return sim.slowStorage(sim.node(fault.node), parseDuration(fault.latency));
+      return sim.slowStorage(sim.node(fault.node), fault.latency);
     case 'storage-restore':
       return sim.slowStorage(sim.node(fault.node), null);
     case 'disk-full':
@@ -56,10 +55,9 @@ export function applyFault(sim: Simulation, fault: Fault, label: string): void {
       for (const node of sim.nodes) sim.powerOff(node, label);
       return;
     case 'site-power-restore': {
-      const interval = fault.interval !== undefined ? parseDuration(fault.interval) : 0;
       const order = fault.order?.map((n) => sim.node(n)) ?? [...sim.servers, ...sim.nodes.filter((n) => n.inCluster && !n.isServer), ...sim.nodes.filter((n) => !n.inCluster)];
       const rest = sim.nodes.filter((n) => !order.includes(n));
-      [...order, ...rest].forEach((node, i) => sim.after(i * interval, Priority.fault, () => sim.powerOn(node, label)));
+      [...order, ...rest].forEach((node, i) => sim.after(i * fault.interval, Priority.fault, () => sim.powerOn(node, label)));
       return;
     }
     case 'scale':

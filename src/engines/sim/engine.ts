@@ -1,6 +1,6 @@
 /** The embedded engine: the discrete-event model, orders of magnitude faster than real time. */
 import type { TimelineEvent } from '../../model/timeline.js';
-import { describeFault, inverse } from '../../scenario/faults.js';
+import { faultSteps } from '../../scenario/fault-plan.js';
 import type { PlannedFault } from '../../scenario/load.js';
 import { createSimulation } from '../../sim/index.js';
 import { Priority, type Simulation } from '../../sim/simulation.js';
@@ -16,20 +16,19 @@ function matches(event: TimelineEvent, trigger: { kind: string; subject?: string
 }
 
 function inject(sim: Simulation, planned: PlannedFault): void {
-  sim.emit('fault.injected', `fault/${planned.id}`, 'truth', `fault ${planned.id}: ${describeFault(planned.fault)}`, { fault: planned.fault.kind });
-  applyFault(sim, planned.fault, `fault ${planned.id}`);
-  const revert = inverse(planned.fault);
-  if (planned.revertAfter !== null && revert) {
-    sim.after(planned.revertAfter, Priority.fault, () => {
-      sim.emit('fault.healed', `fault/${planned.id}`, 'truth', `fault ${planned.id} healed: ${describeFault(revert)}`, { fault: revert.kind });
-      applyFault(sim, revert, `fault ${planned.id} healed`);
-    });
+  for (const step of faultSteps(planned)) {
+    const apply = () => {
+      sim.emit(step.event.kind, step.event.subject, 'truth', step.event.message, step.event.details);
+      applyFault(sim, step.fault, `fault ${step.id}${step.heal ? ' healed' : ''}`);
+    };
+    if (step.heal) sim.after(step.offset, Priority.fault, apply);
+    else apply();
   }
 }
 
 /** Runs a plan on the model, synchronously (property tests call this thousands of times). */
 export function runPlanSync(plan: RunPlan, observer?: RunObserver): EngineResult {
-  const sim = createSimulation({ cluster: plan.cluster, objects: plan.objects, seed: plan.seed, sampleInterval: plan.sampleInterval });
+  const sim = createSimulation({ cluster: plan.cluster, objects: plan.objects, workloads: plan.workloads, seed: plan.seed, sampleInterval: plan.sampleInterval });
   if (observer?.onEvent) sim.onEvent(observer.onEvent);
   const ready = sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, plan.bringUpTimeout);
   const phaseStart = sim.now;
@@ -80,7 +79,7 @@ export const simEngine: Engine = {
   dryRun: (plan: RunPlan) =>
     Promise.resolve([
       `# sim: bring up ${plan.cluster.name} (${plan.cluster.nodes.length} machines) in virtual time, seed ${plan.seed}, then ${plan.duration} s of faults`,
-      ...plan.faults.map((f) => `# ${typeof f.at === 'number' ? `+${f.at} s` : `${f.at.delay} s after ${f.at.after.kind}`}: fault ${f.id}: ${describeFault(f.fault)}${f.revertAfter !== null ? `, reverted after ${f.revertAfter} s` : ''}`),
+      ...plan.faults.map((f) => `# ${typeof f.at === 'number' ? `+${f.at} s` : `${f.at.delay} s after ${f.at.after.kind}`}: fault ${f.id}: ${f.description}${f.revertAfter !== null ? `, reverted after ${f.revertAfter} s` : ''}`),
     ]),
   down: () => Promise.resolve([]),
   doctor: () => Promise.resolve([{ name: 'sim engine', ok: true, detail: 'embedded model; needs nothing from the host' }]),
