@@ -4,6 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { cluster, deployment, service } from '../helpers/sim.js';
 import { createSimulation } from '../../src/sim/index.js';
 import type { Simulation } from '../../src/sim/simulation.js';
+import { healPartition, partition } from '../../src/engines/sim/faults.js';
 
 type Of<A> = A extends fc.Arbitrary<infer T> ? T : never;
 
@@ -76,13 +77,13 @@ function applyFaults(sim: Simulation, faults: Of<typeof faultArb>, start: number
     sim.at(at, 0, () => {
       if (fault.kind === 'power') sim.powerOff(node, 'property');
       else if (fault.kind === 'k3s') sim.stopK3s(node, 'property');
-      else if (fault.kind === 'partition') sim.partition([[node.name]]);
+      else if (fault.kind === 'partition') partition(sim, [[node.name]]);
       else sim.reboot(node);
     });
     sim.at(end, 0, () => {
       if (fault.kind === 'power') sim.powerOn(node, 'property');
       else if (fault.kind === 'k3s') sim.startK3s(node);
-      else if (fault.kind === 'partition') sim.healPartition();
+      else if (fault.kind === 'partition') healPartition(sim);
     });
   }
   return healedBy;
@@ -104,7 +105,7 @@ describe('sim properties', () => {
       // Power everything back and heal, then give controllers time (tolerations 300 s + restarts).
       for (const node of sim.nodes) sim.powerOn(node, 'heal');
       for (const node of sim.clusterNodes) sim.startK3s(node);
-      sim.healPartition();
+      healPartition(sim);
       sim.runUntil(sim.now + 900);
       checkInvariants(sim);
       for (const event of sim.events) {

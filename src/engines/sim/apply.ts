@@ -2,8 +2,9 @@
 import { parseBytes, parseDuration, parseRate } from '../../model/units.js';
 import { workloadMatches } from '../../model/workloads.js';
 import type { Fault } from '../../scenario/faults.js';
+import { Priority } from '../../sim/priority.js';
 import type { Simulation } from '../../sim/simulation.js';
-import { Priority } from '../../sim/simulation.js';
+import { degradeLink, diskFull, fillMemory, growMemory, healPartition, partition, rancherDown, rancherUp, restartK3s, rollout, scale, slowStorage } from './faults.js';
 
 function workloadKey(sim: Simulation, wanted: string): string {
   return sim.workloads.find((w) => workloadMatches(w.spec.key, wanted))?.spec.key ?? wanted;
@@ -18,7 +19,7 @@ export function applyFault(sim: Simulation, fault: Fault, label: string): void {
     case 'reboot':
       return sim.reboot(sim.node(fault.node));
     case 'k3s-restart':
-      return sim.restartK3s(sim.node(fault.node));
+      return restartK3s(sim, sim.node(fault.node));
     case 'control-plane-down':
       for (const server of fault.servers?.map((s) => sim.node(s)) ?? sim.servers) sim.stopK3s(server, label);
       return;
@@ -26,32 +27,32 @@ export function applyFault(sim: Simulation, fault: Fault, label: string): void {
       for (const server of fault.servers?.map((s) => sim.node(s)) ?? sim.servers) sim.startK3s(server);
       return;
     case 'rancher-down':
-      return sim.rancherDown();
+      return rancherDown(sim);
     case 'rancher-up':
-      return sim.rancherUp();
+      return rancherUp(sim);
     case 'memory-leak':
-      return sim.growMemory(workloadKey(sim, fault.workload), parseBytes(fault.rate.replace(/\/s$/, '')));
+      return growMemory(sim, workloadKey(sim, fault.workload), parseBytes(fault.rate.replace(/\/s$/, '')));
     case 'memory-fill':
-      return sim.fillMemory(sim.node(fault.node), parseBytes(fault.amount));
+      return fillMemory(sim, sim.node(fault.node), parseBytes(fault.amount));
     case 'partition':
-      return sim.partition(fault.groups);
+      return partition(sim, fault.groups);
     case 'heal-partition':
-      return sim.healPartition();
+      return healPartition(sim);
     case 'link-degrade': {
       const node = sim.node(fault.node);
       const factor = typeof fault.bandwidth === 'number' ? fault.bandwidth : Math.min(1, parseRate(fault.bandwidth) / node.spec.network.throughput.value);
-      return sim.degradeLink(node, factor);
+      return degradeLink(sim, node, factor);
     }
     case 'link-restore':
-      return sim.degradeLink(sim.node(fault.node), 1);
+      return degradeLink(sim, sim.node(fault.node), 1);
     case 'slow-storage':
-      return sim.slowStorage(sim.node(fault.node), parseDuration(fault.latency));
+      return slowStorage(sim, sim.node(fault.node), parseDuration(fault.latency));
     case 'storage-restore':
-      return sim.slowStorage(sim.node(fault.node), null);
+      return slowStorage(sim, sim.node(fault.node), null);
     case 'disk-full':
-      return sim.diskFull(sim.node(fault.node), true);
+      return diskFull(sim, sim.node(fault.node), true);
     case 'disk-free':
-      return sim.diskFull(sim.node(fault.node), false);
+      return diskFull(sim, sim.node(fault.node), false);
     case 'site-power-cut':
       for (const node of sim.nodes) sim.powerOff(node, label);
       return;
@@ -63,8 +64,8 @@ export function applyFault(sim: Simulation, fault: Fault, label: string): void {
       return;
     }
     case 'scale':
-      return sim.scale(workloadKey(sim, fault.workload), fault.replicas);
+      return scale(sim, workloadKey(sim, fault.workload), fault.replicas);
     case 'rollout-restart':
-      return sim.rollout(workloadKey(sim, fault.workload));
+      return rollout(sim, workloadKey(sim, fault.workload));
   }
 }
