@@ -2,6 +2,7 @@ import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { cluster, deployment, service } from '../helpers/sim.js';
+import { readWorkloads } from '../../src/model/workloads.js';
 import { createSimulation } from '../../src/sim/index.js';
 import type { Simulation } from '../../src/sim/simulation.js';
 import { healPartition, partition } from '../../src/engines/sim/faults.js';
@@ -34,7 +35,7 @@ const faultArb = fc.array(
 function build(c: Of<typeof clusterArb>, w: Of<typeof workloadArb>, seed: number): { sim: Simulation; objects: KubernetesObject[] } {
   const nodes = [{ name: 'srv', role: 'server' as const, profile: c.server }, ...c.agents.map((profile, i) => ({ name: `w${i + 1}`, profile }))];
   const objects = w.flatMap((d, i) => [deployment(`app${i}`, d.replicas, { requests: { cpu: `${d.cpu}m`, memory: `${d.memory}Mi` } }), service(`app${i}`)]);
-  return { sim: createSimulation({ cluster: cluster(nodes, { k3s: { version: c.version } }), objects, seed }), objects };
+  return { sim: createSimulation({ cluster: cluster(nodes, { k3s: { version: c.version } }), workloads: readWorkloads(objects), seed }), objects };
 }
 
 /** Invariants that must hold at every instant of every run. */
