@@ -6,8 +6,7 @@
 import type { Cluster } from '../model/cluster.js';
 import type { WorkloadSet } from '../model/workloads.js';
 import { Rng } from '../sim/rng.js';
-import { assignToNode, chooseNode, filterNode } from '../sim/scheduling.js';
-import { daemonEligibleOn } from '../sim/controllers.js';
+import { assignToNode, chooseNode, daemonEligibleOn, filterNode } from '../sim/scheduling.js';
 import { createNode, newPod, newWorkloadState, type SimNode, type SimPod, type WorkloadState } from '../sim/state.js';
 
 export type PendingKind = 'capacity' | 'volume' | 'placement' | 'control-plane';

@@ -8,22 +8,12 @@
  * pkg/controller/controller_utils.go IsPodActive); a StatefulSet makes no replacement until
  * the old pod object is really gone (K8sDocs tasks/run-application/force-delete-stateful-set-pod).
  */
-import type { PodTemplate } from '../model/workloads.js';
 import type { ControllersContext, ControllersPort } from './context.js';
 import type { Rng } from './rng.js';
+import { daemonEligibleOn } from './scheduling.js';
 import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } from './state.js';
 
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
-
-/** Whether a DaemonSet wants a pod on this node: its selector matches and it tolerates the node's own taints (node-health taints are tolerated by DaemonSets). */
-export function daemonEligibleOn(template: PodTemplate, node: SimNode): boolean {
-  for (const [key, value] of Object.entries(template.nodeSelector)) if (node.spec.labels[key] !== value) return false;
-  for (const taint of node.spec.taints) {
-    if (taint.effect === 'PreferNoSchedule') continue;
-    if (!template.tolerations.some((t) => (t.operator === 'Exists' && (!t.key || t.key === taint.key)) || (t.key === taint.key && (t.value ?? '') === (taint.value ?? '')))) return false;
-  }
-  return true;
-}
 
 /** A pod-template-hash-like name part, stable for a workload revision. */
 function templateHash(text: string): string {

@@ -1,11 +1,11 @@
 /**
  * The scheduler's pure parts, shared with the capacity planner (`src/plan/placement.ts`) so
  * `twin plan` and `twin run` never disagree about what fits where: the Filter and Score
- * plugins of the default profile, and the bookkeeping of a bind.
+ * plugins of the default profile, the bookkeeping of a bind, and which nodes a DaemonSet wants.
  */
 import type { V1NodeSelectorTerm } from '@kubernetes/client-node';
 import type { Taint } from '../model/cluster-schema.js';
-import { selectorMatches } from '../model/workloads.js';
+import { selectorMatches, type PodTemplate } from '../model/workloads.js';
 import type { Rng } from './rng.js';
 import type { SimNode, SimPod } from './state.js';
 import { taintKeys, tolerates } from './taints.js';
@@ -166,6 +166,16 @@ export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode 
     }
   }
   return best.length === 1 ? (best[0] as SimNode) : (best[rng.int(best.length)] as SimNode);
+}
+
+/** Whether a DaemonSet wants a pod on this node: its selector matches and it tolerates the node's own taints (node-health taints are tolerated by DaemonSets). */
+export function daemonEligibleOn(template: PodTemplate, node: SimNode): boolean {
+  for (const [key, value] of Object.entries(template.nodeSelector)) if (node.spec.labels[key] !== value) return false;
+  for (const taint of node.spec.taints) {
+    if (taint.effect === 'PreferNoSchedule') continue;
+    if (!template.tolerations.some((t) => (t.operator === 'Exists' && (!t.key || t.key === taint.key)) || (t.key === taint.key && (t.value ?? '') === (taint.value ?? '')))) return false;
+  }
+  return true;
 }
 
 /** Accounts a pod on a node as a bind does: the node's pods, its per-workload count and its requests. */
