@@ -12,6 +12,7 @@ import { searchMixes } from '../src/plan/search.js';
 import fc from 'fast-check';
 import { deploymentsRecover, runSchedule, scheduleArbitrary } from '../src/testing/index.js';
 import type { Simulation } from '../src/sim/simulation.js';
+import { rancherDown } from '../src/engines/sim/faults.js';
 
 const hour = 3600;
 const profiles = ProfileRegistry.load();
@@ -44,7 +45,7 @@ async function seedCluster(): Promise<Record<string, unknown>> {
     sim.at(900, 0, () => sim.powerOff(sim.node('dcn3'), 'bench'));
     sim.at(1500, 0, () => sim.stopK3s(sim.node('dcn1'), 'bench'));
     sim.at(1800, 0, () => sim.startK3s(sim.node('dcn1')));
-    sim.at(2400, 0, () => sim.rancherDown());
+    sim.at(2400, 0, () => rancherDown(sim));
     const { wallSeconds, peakHeapBytes } = timed(sim, hour);
     if (round === 0) continue;
     const pods = sim.workloads.reduce((n, w) => n + w.pods.size, 0);

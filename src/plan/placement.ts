@@ -6,8 +6,7 @@
 import type { Cluster } from '../model/cluster.js';
 import type { WorkloadSet } from '../model/workloads.js';
 import { Rng } from '../sim/rng.js';
-import { chooseNode, filterNode } from '../sim/scheduler.js';
-import { daemonEligibleOn } from '../sim/controllers.js';
+import { assignToNode, chooseNode, daemonEligibleOn, filterNode } from '../sim/scheduling.js';
 import { createNode, newPod, newWorkloadState, type SimNode, type SimPod, type WorkloadState } from '../sim/state.js';
 
 export type PendingKind = 'capacity' | 'volume' | 'placement' | 'control-plane';
@@ -56,14 +55,8 @@ export function healthyNodes(cluster: Cluster): SimNode[] {
     });
 }
 
-/** Binds a pod to a node, as the scheduler's bind does. */
-export function bind(pod: SimPod, node: SimNode): void {
-  pod.nodeName = node.name;
-  node.pods.add(pod);
-  node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 0) + 1);
-  node.requestedCpu += pod.template.requestCpu;
-  node.requestedMemory += pod.template.requestMemory;
-}
+/** Binds a pod to a node: the scheduler's own bookkeeping (`twin plan` moves pods between nodes with it). */
+export { assignToNode as bind } from '../sim/scheduling.js';
 
 /** Places `pods` (in order) onto `nodes`; returns those that do not fit. */
 export function placeAll(pods: readonly SimPod[], nodes: SimNode[], maxPods: number, rng: Rng, claimNodes: Map<string, string>, localClaims: Set<string>): PendingPod[] {
@@ -86,7 +79,7 @@ export function placeAll(pods: readonly SimPod[], nodes: SimNode[], maxPods: num
       continue;
     }
     const node = chooseNode(pod, feasible, rng);
-    bind(pod, node);
+    assignToNode(pod, node);
     for (const claim of pod.template.claims) if (localClaims.has(`${pod.namespace}/${claim}`)) claimNodes.set(`${pod.namespace}/${claim}`, node.name);
     if (pod.workload.spec.kind === 'StatefulSet' && pod.workload.spec.volumeClaimTemplates.some((t) => localClaims.has(`template:${t.storageClass ?? ''}`))) pod.workload.volumeNodes.set(pod.ordinal, node.name);
   }

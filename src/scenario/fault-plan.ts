@@ -3,11 +3,11 @@
  * by the loader and by `twin check`, and its steps (inject, heal) with the timeline event each
  * records, the same on every engine.
  */
-import type { TimelineEventKind } from '../model/timeline.js';
+import type { TimelineEvent, TimelineEventKind } from '../model/timeline.js';
 import { parseDuration } from '../model/units.js';
 import { Problems } from './fields.js';
 import { describeFault, inverse, resolveFault, type Fault, type FaultKind, type ResolvedFault } from './faults.js';
-import type { PlannedFault } from './plan.js';
+import type { FaultTrigger, PlannedFault } from './plan.js';
 
 /** Resolves the `index`th fault of a schedule; bad quantities are reported at `faults[index].…`. */
 export function planFault(fault: Fault, index: number, problems: Problems): PlannedFault {
@@ -50,4 +50,12 @@ export function faultSteps(planned: PlannedFault): FaultStep[] {
     steps.push({ id: planned.id, offset: revertAfter, heal: true, fault: revert.fault, event: { kind: 'fault.healed', subject, message: `fault ${planned.id} healed: ${revert.description}`, details: { fault: revert.fault.kind } } });
   }
   return steps;
+}
+
+/** Whether an event triggers a fault waiting for it: same kind, same subject if one is named, every named detail equal (both engines). */
+export function triggerMatches(event: TimelineEvent, trigger: FaultTrigger): boolean {
+  if (event.kind !== trigger.kind) return false;
+  if (trigger.subject !== undefined && event.subject !== trigger.subject) return false;
+  for (const [key, value] of Object.entries(trigger.details ?? {})) if (event.details?.[key] !== value) return false;
+  return true;
 }

@@ -8,21 +8,12 @@
  * pkg/controller/controller_utils.go IsPodActive); a StatefulSet makes no replacement until
  * the old pod object is really gone (K8sDocs tasks/run-application/force-delete-stateful-set-pod).
  */
-import type { Simulation } from './simulation.js';
-import type { PodTemplate } from '../model/pod-template.js';
-import { newPod, type SimNode, type SimPod, type WorkloadState } from './state.js';
+import type { ControllersContext, ControllersPort } from './context.js';
+import type { Rng } from './rng.js';
+import { daemonEligibleOn } from './scheduling.js';
+import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } from './state.js';
 
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
-
-/** Whether a DaemonSet wants a pod on this node: its selector matches and it tolerates the node's own taints (node-health taints are tolerated by DaemonSets). */
-export function daemonEligibleOn(template: PodTemplate, node: SimNode): boolean {
-  for (const [key, value] of Object.entries(template.nodeSelector)) if (node.spec.labels[key] !== value) return false;
-  for (const taint of node.spec.taints) {
-    if (taint.effect === 'PreferNoSchedule') continue;
-    if (!template.tolerations.some((t) => (t.operator === 'Exists' && (!t.key || t.key === taint.key)) || (t.key === taint.key && (t.value ?? '') === (taint.value ?? '')))) return false;
-  }
-  return true;
-}
 
 /** A pod-template-hash-like name part, stable for a workload revision. */
 function templateHash(text: string): string {
@@ -36,30 +27,31 @@ function templateHash(text: string): string {
   return out;
 }
 
-export class WorkloadControllers {
+export class WorkloadControllers implements ControllersPort {
   private readonly dirty = new Set<WorkloadState>();
   /** `namespace/claim` → node its local-path volume was provisioned on. */
   private readonly claimNodes = new Map<string, string>();
   /** DaemonSet/node pairs that have had a pod, so a new one there is a replacement. */
   private readonly daemonServed = new Set<string>();
-  private readonly rng;
 
-  constructor(private readonly sim: Simulation) {
-    this.rng = sim.rng.fork('names');
-  }
+  constructor(
+    private readonly ctx: ControllersContext,
+    /** Draws pod-name suffixes. */
+    private readonly rng: Rng,
+  ) {}
 
   markDirty(workload: WorkloadState): void {
     this.dirty.add(workload);
-    this.sim.requestFlush();
+    this.ctx.requestFlush();
   }
 
   markAllDirty(): void {
-    for (const w of this.sim.workloads) this.dirty.add(w);
-    this.sim.requestFlush();
+    for (const w of this.ctx.world.workloads) this.dirty.add(w);
+    this.ctx.requestFlush();
   }
 
   reconcileDirty(): void {
-    if (!this.sim.controlPlane.controllersUp || this.dirty.size === 0) {
+    if (!this.ctx.controlPlane.controllersUp || this.dirty.size === 0) {
       for (const w of this.dirty) this.trackReadiness(w);
       return;
     }
@@ -86,7 +78,7 @@ export class WorkloadControllers {
       }
       this.trackReadiness(workload);
     }
-    this.sim.checkBringUp();
+    this.ctx.bringUp.checkWorkloadsReady();
   }
 
   /** Pods the controller counts: not being deleted, not finished. */
@@ -96,7 +88,7 @@ export class WorkloadControllers {
 
   /** Desired replicas: DaemonSets want one per eligible node. */
   desired(workload: WorkloadState): number {
-    if (workload.spec.kind === 'DaemonSet') return this.sim.clusterNodes.filter((n) => this.daemonEligible(workload, n)).length;
+    if (workload.spec.kind === 'DaemonSet') return this.ctx.world.clusterNodes.filter((n) => this.daemonEligible(workload, n)).length;
     if (workload.spec.kind === 'Job') return workload.complete ? 0 : Math.min(workload.spec.parallelism, workload.spec.completions - workload.succeeded);
     return workload.replicas;
   }
@@ -108,17 +100,17 @@ export class WorkloadControllers {
   }
 
   private trackReadiness(workload: WorkloadState): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     const ready = this.readyCount(workload);
     const desired = this.desired(workload);
     const subject = `workload/${workload.spec.namespace}/${workload.spec.kind}/${workload.spec.name}`;
     const full = workload.spec.kind === 'Job' ? workload.complete : desired > 0 && ready >= desired;
     if (full && !workload.wasFullyReady) {
       workload.wasFullyReady = true;
-      sim.emit('workload.ready', subject, 'api', `${workload.spec.kind} ${workload.spec.name}: ${workload.spec.kind === 'Job' ? 'complete' : `${ready}/${desired} ready`}`, { ready, desired });
+      ctx.emit('workload.ready', subject, 'api', `${workload.spec.kind} ${workload.spec.name}: ${workload.spec.kind === 'Job' ? 'complete' : `${ready}/${desired} ready`}`, { ready, desired });
     } else if (!full && workload.wasFullyReady && workload.spec.kind !== 'Job') {
       workload.wasFullyReady = false;
-      sim.emit('workload.degraded', subject, 'api', `${workload.spec.kind} ${workload.spec.name}: ${ready}/${desired} ready`, { ready, desired });
+      ctx.emit('workload.degraded', subject, 'api', `${workload.spec.kind} ${workload.spec.name}: ${ready}/${desired} ready`, { ready, desired });
     }
     workload.lastReadyCount = ready;
   }
@@ -141,16 +133,16 @@ export class WorkloadControllers {
   }
 
   createPod(workload: WorkloadState, ordinal: number, pinnedNode: string | null = null, replacement = false): SimPod {
-    const sim = this.sim;
-    const pod = newPod(sim.newPodId(), this.podName(workload, ordinal), workload, ordinal, sim.now, pinnedNode);
+    const ctx = this.ctx;
+    const pod = newPod(ctx.world.newPodId(), this.podName(workload, ordinal), workload, ordinal, ctx.env.now, pinnedNode);
     pod.pinnedNode = pinnedNode ?? this.volumeNode(pod);
     workload.pods.add(pod);
     workload.nextOrdinal = Math.max(workload.nextOrdinal, ordinal + 1);
-    sim.emit('pod.created', sim.podSubject(pod), 'api', `${pod.name} created by ${workload.spec.kind} ${workload.spec.name}${replacement ? ' (replacement)' : ''}`, {
+    ctx.emit('pod.created', podSubject(pod), 'api', `${pod.name} created by ${workload.spec.kind} ${workload.spec.name}${replacement ? ' (replacement)' : ''}`, {
       workload: workload.spec.key,
       replacement,
     });
-    sim.scheduler.enqueue(pod);
+    ctx.scheduler.enqueue(pod);
     return pod;
   }
 
@@ -171,7 +163,7 @@ export class WorkloadControllers {
     if (storageClass === 'local-path') return true;
     if (storageClass !== undefined) return false;
     // No class named: the default StorageClass, local-path on K3s unless disabled.
-    return this.sim.initialWorkloads.system.storageClasses.concat(this.sim.initialWorkloads.user.storageClasses).some((c) => c.isDefault && c.provisioner === 'rancher.io/local-path');
+    return this.ctx.world.storageClasses.some((c) => c.isDefault && c.provisioner === 'rancher.io/local-path');
   }
 
   /** Binding provisions local-path volumes on the chosen node (WaitForFirstConsumer). */
@@ -181,7 +173,7 @@ export class WorkloadControllers {
       if (!workload.volumeNodes.has(pod.ordinal)) workload.volumeNodes.set(pod.ordinal, node.name);
     }
     for (const claimName of pod.template.claims) {
-      const claim = this.sim.claims.find((c) => c.name === claimName && c.namespace === pod.namespace);
+      const claim = this.ctx.world.claims.find((c) => c.name === claimName && c.namespace === pod.namespace);
       const key = `${pod.namespace}/${claimName}`;
       if (claim && this.isLocal(claim.storageClass) && !this.claimNodes.has(key)) this.claimNodes.set(key, node.name);
     }
@@ -189,38 +181,38 @@ export class WorkloadControllers {
 
   /** Deletion through the API (graceful): the pod shows Terminating until its kubelet confirms. */
   requestDeletion(pod: SimPod, reason: string): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     if (pod.deletionRequestedAt !== null || !pod.apiExists) return;
-    pod.deletionRequestedAt = sim.now;
-    const node = pod.nodeName ? sim.nodeByName.get(pod.nodeName) : undefined;
+    pod.deletionRequestedAt = ctx.env.now;
+    const node = pod.nodeName ? ctx.world.nodeByName.get(pod.nodeName) : undefined;
     const stuck = node && !node.heartbeatHealthy ? ` — stays Terminating until ${node.name}'s kubelet answers` : '';
-    sim.emit('pod.terminating', sim.podSubject(pod), 'api', `${pod.name} deleted (${reason})${stuck}`, { reason, node: pod.nodeName });
+    ctx.emit('pod.terminating', podSubject(pod), 'api', `${pod.name} deleted (${reason})${stuck}`, { reason, node: pod.nodeName });
     if (pod.apiReady) {
       pod.apiReady = false;
-      sim.serviceMonitor.markDirty(pod);
+      ctx.serviceMonitor.markDirty(pod);
     }
     this.markDirty(pod.workload);
     if (!node) this.removePod(pod);
-    else if (node.heartbeatHealthy) sim.kubelets.terminate(pod, node);
+    else if (node.heartbeatHealthy) ctx.kubelets.terminate(pod, node);
   }
 
   /** The API object is gone. */
   removePod(pod: SimPod): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     if (!pod.apiExists) return;
     pod.apiExists = false;
     pod.apiReady = false;
-    sim.scheduler.remove(pod);
-    sim.scheduler.unbind(pod);
+    ctx.scheduler.remove(pod);
+    ctx.scheduler.unbind(pod);
     pod.workload.pods.delete(pod);
-    sim.emit('pod.deleted', sim.podSubject(pod), 'api', `${pod.name} removed from the API`, { node: pod.nodeName });
-    sim.serviceMonitor.markDirty(pod);
+    ctx.emit('pod.deleted', podSubject(pod), 'api', `${pod.name} removed from the API`, { node: pod.nodeName });
+    ctx.serviceMonitor.markDirty(pod);
     this.markDirty(pod.workload);
   }
 
   onPodFailed(pod: SimPod, reason: string): void {
     if (pod.workload.spec.kind === 'Job') pod.workload.failed++;
-    this.sim.emit('pod.failed', this.sim.podSubject(pod), 'api', `${pod.name} Failed (${reason})`, { reason });
+    this.ctx.emit('pod.failed', podSubject(pod), 'api', `${pod.name} Failed (${reason})`, { reason });
     this.markDirty(pod.workload);
   }
 
@@ -310,7 +302,7 @@ export class WorkloadControllers {
       const target = pod.pinnedNode ?? '';
       byNode.set(target, [...(byNode.get(target) ?? []), pod]);
     }
-    for (const node of this.sim.clusterNodes) {
+    for (const node of this.ctx.world.clusterNodes) {
       const pods = (byNode.get(node.name) ?? []).filter((p) => p.deletionRequestedAt === null && !p.evicted);
       const eligible = this.daemonEligible(workload, node);
       const key = `${workload.spec.key}@${node.name}`;
@@ -325,7 +317,7 @@ export class WorkloadControllers {
   // ------------------------------------------------------------ Job
 
   private reconcileJob(workload: WorkloadState): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     workload.succeeded = [...workload.pods].filter((p) => p.succeeded).length;
     if (!workload.complete && workload.succeeded >= workload.spec.completions) {
       workload.complete = true;
@@ -335,6 +327,6 @@ export class WorkloadControllers {
     const running = this.active(workload).length;
     const wanted = Math.min(workload.spec.parallelism, workload.spec.completions - workload.succeeded) - running;
     for (let i = 0; i < wanted; i++) this.createPod(workload, workload.nextOrdinal, null, workload.failed > 0);
-    if (workload.failed > workload.spec.backoffLimit) sim.emit('workload.degraded', `workload/${workload.spec.namespace}/Job/${workload.spec.name}`, 'api', `Job ${workload.spec.name} failed: backoffLimit ${workload.spec.backoffLimit} reached`);
+    if (workload.failed > workload.spec.backoffLimit) ctx.emit('workload.degraded', `workload/${workload.spec.namespace}/Job/${workload.spec.name}`, 'api', `Job ${workload.spec.name} failed: backoffLimit ${workload.spec.backoffLimit} reached`);
   }
 }

@@ -3,11 +3,11 @@
  * etcd quorum among the servers that can reach each other), and whether the controllers
  * and scheduler run (they need the API and a leader lease).
  */
-import type { Simulation } from './simulation.js';
-import { Priority } from './simulation.js';
+import type { ControlPlaneContext, ControlPlanePort } from './context.js';
+import { Priority } from './priority.js';
 import { fsyncLatency, type SimNode } from './state.js';
 
-export class ControlPlane {
+export class ControlPlane implements ControlPlanePort {
   apiUp = false;
   /** Partition group the serving API lives in. */
   apiGroup = -1;
@@ -20,7 +20,7 @@ export class ControlPlane {
   private readonly members = new Set<SimNode>();
   private resumePending = false;
 
-  constructor(private readonly sim: Simulation) {}
+  constructor(private readonly ctx: ControlPlaneContext) {}
 
   /** A server whose process runs and whose disk keeps up with the datastore. */
   private serving(node: SimNode): boolean {
@@ -29,12 +29,12 @@ export class ControlPlane {
 
   /** etcd members that can keep up: a member whose fsync stalls past the election timeout falls out. */
   private healthyMember(node: SimNode): boolean {
-    return this.serving(node) && fsyncLatency(node) <= this.sim.settings.etcdElectionTimeout;
+    return this.serving(node) && fsyncLatency(node) <= this.ctx.settings.etcdElectionTimeout;
   }
 
   /** Seconds one datastore transaction takes on a server's storage. */
   transactionLatency(node: SimNode): number {
-    return fsyncLatency(node) * this.sim.settings.datastoreWritesPerRequest;
+    return fsyncLatency(node) * this.ctx.settings.datastoreWritesPerRequest;
   }
 
   /** Can this node's kubelet (or, with `starting`, its k3s agent) talk to a serving API? */
@@ -45,20 +45,20 @@ export class ControlPlane {
   }
 
   private computeApi(): { up: boolean; group: number; quorum: boolean } {
-    const sim = this.sim;
-    const datastore = sim.cluster.k3s.datastore;
+    const ctx = this.ctx;
+    const datastore = ctx.world.cluster.k3s.datastore;
     if (datastore === 'embedded-etcd') {
-      for (const server of sim.servers) if (this.serving(server)) this.members.add(server);
+      for (const server of ctx.world.servers) if (this.serving(server)) this.members.add(server);
       const total = this.members.size;
       const needed = Math.floor(total / 2) + 1;
       const counts = new Map<number, number>();
-      for (const server of sim.servers) if (this.healthyMember(server)) counts.set(server.partition, (counts.get(server.partition) ?? 0) + 1);
+      for (const server of ctx.world.servers) if (this.healthyMember(server)) counts.set(server.partition, (counts.get(server.partition) ?? 0) + 1);
       for (const [group, count] of counts) if (count >= needed) return { up: true, group, quorum: true };
       return { up: false, group: -1, quorum: false };
     }
-    const external = datastore === 'external' ? sim.cluster.k3s.externalDatastore?.node : undefined;
-    const database = external ? sim.nodeByName.get(external) : undefined;
-    for (const server of sim.servers) {
+    const external = datastore === 'external' ? ctx.world.cluster.k3s.externalDatastore?.node : undefined;
+    const database = external ? ctx.world.nodeByName.get(external) : undefined;
+    for (const server of ctx.world.servers) {
       if (!this.serving(server)) continue;
       if (database && (!database.booted || database.partition !== server.partition)) continue;
       return { up: true, group: server.partition, quorum: true };
@@ -68,55 +68,55 @@ export class ControlPlane {
 
   /** Re-evaluates the control plane after any change to servers, storage or the network. */
   refresh(): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     const next = this.computeApi();
-    if (sim.cluster.k3s.datastore === 'embedded-etcd' && next.quorum !== this.quorum) {
+    if (ctx.world.cluster.k3s.datastore === 'embedded-etcd' && next.quorum !== this.quorum) {
       this.quorum = next.quorum;
       const healthy = [...this.members].filter((s) => this.healthyMember(s)).length;
       const total = this.members.size;
-      if (next.quorum) sim.emit('datastore.quorumRegained', 'datastore', 'truth', `etcd quorum regained (${healthy}/${total} members)`, { members: healthy });
-      else sim.emit('datastore.quorumLost', 'datastore', 'truth', `etcd quorum lost: ${healthy} of ${total} members healthy, ${Math.floor(total / 2) + 1} needed`, { members: healthy });
+      if (next.quorum) ctx.emit('datastore.quorumRegained', 'datastore', 'truth', `etcd quorum regained (${healthy}/${total} members)`, { members: healthy });
+      else ctx.emit('datastore.quorumLost', 'datastore', 'truth', `etcd quorum lost: ${healthy} of ${total} members healthy, ${Math.floor(total / 2) + 1} needed`, { members: healthy });
     }
     const groupChanged = next.up && this.apiUp && next.group !== this.apiGroup;
     if (next.up !== this.apiUp || groupChanged) {
       this.apiUp = next.up;
       this.apiGroup = next.group;
       if (next.up) {
-        sim.emit('api.available', 'api', 'api', 'Kubernetes API available');
-        if (sim.bringUp.apiFirstAvailable === null) sim.onApiFirstAvailable();
+        ctx.emit('api.available', 'api', 'api', 'Kubernetes API available');
+        ctx.bringUp.onApiAvailable();
       } else {
-        sim.emit('api.unavailable', 'api', 'api', 'Kubernetes API unavailable: kubectl, scheduling and controllers stop; running pods keep running');
+        ctx.emit('api.unavailable', 'api', 'api', 'Kubernetes API unavailable: kubectl, scheduling and controllers stop; running pods keep running');
       }
     }
     if (!this.apiUp && this.controllersUp) this.stopControllers('API unavailable');
     if (this.apiUp && !this.controllersUp && !this.resumePending) this.scheduleResume();
-    for (const node of sim.clusterNodes) sim.lifecycle.updateHeartbeat(node);
-    sim.rancher.refresh();
-    sim.serviceMonitor.markAllDirty();
-    sim.requestFlush();
+    for (const node of ctx.world.clusterNodes) ctx.lifecycle.updateHeartbeat(node);
+    ctx.rancher.refresh();
+    ctx.serviceMonitor.markAllDirty();
+    ctx.requestFlush();
   }
 
   private stopControllers(reason: string): void {
     this.controllersUp = false;
     this.generation++;
-    this.leaderLeaseUntil = this.sim.now + this.sim.settings.leaderElectionLeaseDuration;
-    this.sim.emit('leader.lost', 'controllers', 'api', `controller-manager and scheduler stop (${reason})`);
+    this.leaderLeaseUntil = this.ctx.env.now + this.ctx.settings.leaderElectionLeaseDuration;
+    this.ctx.emit('leader.lost', 'controllers', 'api', `controller-manager and scheduler stop (${reason})`);
   }
 
   /** Leader election: a new leader waits for the old lease to expire, then acquires on its next retry. */
   private scheduleResume(): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     this.resumePending = true;
-    const wait = Math.max(0, this.leaderLeaseUntil - sim.now) + sim.settings.leaderElectionRetryPeriod;
-    sim.after(sim.jitter(wait), Priority.controller, () => {
+    const wait = Math.max(0, this.leaderLeaseUntil - ctx.env.now) + ctx.settings.leaderElectionRetryPeriod;
+    ctx.env.after(ctx.jitter(wait), Priority.controller, () => {
       this.resumePending = false;
       if (!this.apiUp || this.controllersUp) return;
       this.controllersUp = true;
-      sim.emit('leader.acquired', 'controllers', 'api', 'controller-manager and scheduler acquired leadership; controllers restart their timers');
-      sim.lifecycle.onControllersStarted();
-      sim.controllers.markAllDirty();
-      sim.scheduler.onClusterChanged();
-      sim.requestFlush();
+      ctx.emit('leader.acquired', 'controllers', 'api', 'controller-manager and scheduler acquired leadership; controllers restart their timers');
+      ctx.lifecycle.onControllersStarted();
+      ctx.controllers.markAllDirty();
+      ctx.scheduler.onClusterChanged();
+      ctx.requestFlush();
       this.watchLeaderRenewals();
     });
   }
@@ -132,22 +132,22 @@ export class ControlPlane {
    * restarts it (issues k3s-io/k3s#2644, #2625; calibration.md 2.1).
    */
   private watchLeaderRenewals(): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     const generation = this.generation;
-    const leader = sim.servers.find((s) => this.serving(s) && s.partition === this.apiGroup);
+    const leader = ctx.world.servers.find((s) => this.serving(s) && s.partition === this.apiGroup);
     if (!leader) return;
-    if (this.transactionLatency(leader) <= sim.settings.leaderElectionRenewDeadline) return;
-    sim.after(sim.settings.leaderElectionRenewDeadline, Priority.controller, () => {
+    if (this.transactionLatency(leader) <= ctx.settings.leaderElectionRenewDeadline) return;
+    ctx.env.after(ctx.settings.leaderElectionRenewDeadline, Priority.controller, () => {
       if (generation !== this.generation || !this.controllersUp) return;
-      if (this.transactionLatency(leader) <= sim.settings.leaderElectionRenewDeadline) return;
-      sim.emit('leader.lost', `node/${leader.name}`, 'truth', `leader election lost on ${leader.name}: a datastore write took ${this.transactionLatency(leader).toFixed(1)} s (> renewDeadline ${sim.settings.leaderElectionRenewDeadline} s); k3s exits`, {
+      if (this.transactionLatency(leader) <= ctx.settings.leaderElectionRenewDeadline) return;
+      ctx.emit('leader.lost', `node/${leader.name}`, 'truth', `leader election lost on ${leader.name}: a datastore write took ${this.transactionLatency(leader).toFixed(1)} s (> renewDeadline ${ctx.settings.leaderElectionRenewDeadline} s); k3s exits`, {
         latency: Number(this.transactionLatency(leader).toFixed(3)),
       });
-      sim.stopK3s(leader, 'leader election lost');
+      ctx.machines.stopK3s(leader, 'leader election lost');
       const epoch = leader.epoch;
       // systemd restarts k3s (RestartSec=5s in the install script's unit).
-      sim.after(5, Priority.truth, () => {
-        if (leader.epoch === epoch) sim.startK3s(leader);
+      ctx.env.after(5, Priority.truth, () => {
+        if (leader.epoch === epoch) ctx.machines.startK3s(leader);
       });
     });
   }

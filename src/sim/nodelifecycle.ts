@@ -7,52 +7,18 @@
  * a node silent for longer than nodeMonitorGracePeriod becomes Unknown and gets the
  * `unreachable` taints (KK pkg/controller/nodelifecycle; calibration.md 1.1–1.3).
  */
-import type { V1Toleration } from '@kubernetes/client-node';
 import type { Taint } from '../model/cluster-schema.js';
-import type { Simulation } from './simulation.js';
-import { Priority } from './simulation.js';
-import type { SimNode, SimPod } from './state.js';
-
-export const taintKeys = {
-  notReady: 'node.kubernetes.io/not-ready',
-  unreachable: 'node.kubernetes.io/unreachable',
-  memoryPressure: 'node.kubernetes.io/memory-pressure',
-  diskPressure: 'node.kubernetes.io/disk-pressure',
-} as const;
+import type { NodeLifecycleContext, NodeLifecyclePort } from './context.js';
+import { Priority } from './priority.js';
+import { podSubject, type SimNode, type SimPod } from './state.js';
+import { taintKeys, tolerationSeconds } from './taints.js';
 
 /** Lease renew interval = 0.25 × lease duration (KK pkg/kubelet/kubelet.go nodeLeaseRenewIntervalFraction). */
 const renewFraction = 0.25;
 
 type ZoneState = 'Normal' | 'PartialDisruption' | 'FullDisruption';
 
-/** Does a toleration match a taint (key, operator, value, effect)? */
-export function tolerates(toleration: V1Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.operator === 'Exists') return !toleration.key || toleration.key === taint.key;
-  return toleration.key === taint.key && (toleration.value ?? '') === (taint.value ?? '');
-}
-
-/**
- * Seconds a pod may stay on a node with this NoExecute taint: null = forever, 0 = evict now.
- * DaemonSet pods tolerate not-ready/unreachable forever; other pods get 300 s from the
- * DefaultTolerationSeconds admission plugin unless they carry their own toleration.
- */
-export function tolerationSeconds(pod: SimPod, taint: Taint, defaultSeconds: number): number | null {
-  const isDaemon = pod.workload.spec.kind === 'DaemonSet';
-  const isNodeHealthTaint = taint.key === taintKeys.notReady || taint.key === taintKeys.unreachable;
-  if (isDaemon && isNodeHealthTaint) return null;
-  let best: number | null | undefined;
-  for (const toleration of pod.template.tolerations) {
-    if (!tolerates(toleration, taint)) continue;
-    const seconds = toleration.tolerationSeconds ?? null;
-    if (seconds === null) return null;
-    best = best === undefined || best === null ? seconds : Math.max(best, seconds);
-  }
-  if (best !== undefined) return best;
-  return isNodeHealthTaint ? defaultSeconds : 0;
-}
-
-export class NodeLifecycle {
+export class NodeLifecycle implements NodeLifecyclePort {
   private nextNoExecuteAt = -Infinity;
   /** Nodes whose Ready condition was not True when a monitor pass began. */
   private readonly taintEligible = new Set<SimNode>();
@@ -61,10 +27,10 @@ export class NodeLifecycle {
   private taintPassPending = false;
   private zone: ZoneState = 'Normal';
 
-  constructor(private readonly sim: Simulation) {}
+  constructor(private readonly ctx: NodeLifecycleContext) {}
 
   private interval(): number {
-    return this.sim.settings.nodeLeaseDuration * renewFraction;
+    return this.ctx.settings.nodeLeaseDuration * renewFraction;
   }
 
   /** The Lease's renewTime as the API holds it at time t. */
@@ -76,93 +42,95 @@ export class NodeLifecycle {
 
   /** Re-evaluates whether the kubelet can reach the API; reconnecting posts status and resyncs pods. */
   updateHeartbeat(node: SimNode): void {
-    const sim = this.sim;
-    const healthy = node.powered && node.k3s === 'running' && sim.controlPlane.nodeReachesApi(node);
+    const ctx = this.ctx;
+    const healthy = node.powered && node.k3s === 'running' && ctx.controlPlane.nodeReachesApi(node);
     if (healthy === node.heartbeatHealthy) return;
     if (!healthy) {
-      node.lastRenewFrozen = this.lastRenew(node, sim.now);
+      node.lastRenewFrozen = this.lastRenew(node, ctx.env.now);
       node.heartbeatHealthy = false;
       return;
     }
     node.heartbeatHealthy = true;
     // The lease client retries with back-off from 200 ms (K8sDocs nodes#node-heartbeats): the first renewal lands within a second or so.
-    node.renewAnchor = sim.now + sim.jitter(1);
+    node.renewAnchor = ctx.env.now + ctx.jitter(1);
     const epoch = node.epoch;
-    sim.at(node.renewAnchor, Priority.kubelet, () => {
+    ctx.env.at(node.renewAnchor, Priority.kubelet, () => {
       if (node.epoch !== epoch || !node.heartbeatHealthy) return;
       if (!node.registered) this.register(node);
       else this.postReady(node);
-      sim.kubelets.onApiReachable(node);
+      ctx.kubelets.onApiReachable(node);
     });
   }
 
   private register(node: SimNode): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     node.registered = true;
     // Registered NotReady until the CNI is up ("container runtime network not ready").
     node.apiReady = 'False';
     node.apiTaints.push({ key: taintKeys.notReady, effect: 'NoSchedule' });
-    node.probeTimestamp = sim.now;
-    node.lastObservedRenew = this.lastRenew(node, sim.now);
-    sim.emit('node.registered', `node/${node.name}`, 'api', `${node.name} registered (${node.spec.profile.metadata.displayName}, ${node.spec.role})`);
+    node.probeTimestamp = ctx.env.now;
+    node.lastObservedRenew = this.lastRenew(node, ctx.env.now);
+    ctx.emit('node.registered', `node/${node.name}`, 'api', `${node.name} registered (${node.spec.profile.metadata.displayName}, ${node.spec.role})`);
     const epoch = node.epoch;
-    sim.after(sim.jitter(sim.settings.nodeReadyAfterRegistration / node.cpuFactor), Priority.kubelet, () => {
+    ctx.env.after(ctx.jitter(ctx.settings.nodeReadyAfterRegistration / node.cpuFactor), Priority.kubelet, () => {
       if (node.epoch === epoch && node.heartbeatHealthy) this.postReady(node);
     });
   }
 
   /** The kubelet posts Ready=True (status changed, so it is posted at once). */
   private postReady(node: SimNode): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     if (node.apiReady === 'True') {
       // Reconnected before anyone noticed: the condition never changed, but kubectl now sees fresh status.
-      sim.emit('node.condition', `node/${node.name}`, 'api', `${node.name} kubelet posting status again (condition stayed Ready)`, { type: 'Ready', status: 'True', transition: false });
+      ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} kubelet posting status again (condition stayed Ready)`, { type: 'Ready', status: 'True', transition: false });
       return;
     }
     node.apiReady = 'True';
-    node.readyTransitionAt = sim.now;
-    sim.emit('node.condition', `node/${node.name}`, 'api', `${node.name} is Ready`, { type: 'Ready', status: 'True' });
-    sim.onNodeReady(node);
-    if (sim.controlPlane.controllersUp) this.removeHealthTaints(node);
+    node.readyTransitionAt = ctx.env.now;
+    ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} is Ready`, { type: 'Ready', status: 'True' });
+    ctx.scheduler.onClusterChanged();
+    ctx.controllers.markAllDirty();
+    ctx.bringUp.onNodeReady(node);
+    if (ctx.controlPlane.controllersUp) this.removeHealthTaints(node);
   }
 
   onControllersStarted(): void {
-    const sim = this.sim;
-    const generation = sim.controlPlane.generation;
+    const ctx = this.ctx;
+    const generation = ctx.controlPlane.generation;
     // A fresh controller knows nothing: every node gets a full grace period from now.
-    for (const node of sim.clusterNodes) {
+    for (const node of ctx.world.clusterNodes) {
       if (!node.registered) continue;
-      node.probeTimestamp = sim.now;
-      node.lastObservedRenew = this.lastRenew(node, sim.now);
+      node.probeTimestamp = ctx.env.now;
+      node.lastObservedRenew = this.lastRenew(node, ctx.env.now);
     }
     // The taint manager rebuilds its timers from each taint's TimeAdded.
-    for (const node of sim.clusterNodes) {
+    for (const node of ctx.world.clusterNodes) {
       for (const taint of node.apiTaints) if (taint.effect === 'NoExecute') for (const pod of node.pods) this.scheduleTaintEviction(pod, node, taint);
     }
     const tick = () => {
-      if (generation !== sim.controlPlane.generation) return;
+      if (generation !== ctx.controlPlane.generation) return;
       this.monitor();
-      sim.after(sim.settings.nodeMonitorPeriod, Priority.controller, tick);
+      ctx.env.after(ctx.settings.nodeMonitorPeriod, Priority.controller, tick);
     };
-    sim.after(0, Priority.controller, tick);
+    ctx.env.after(0, Priority.controller, tick);
   }
 
   private monitor(): void {
-    const sim = this.sim;
-    const grace = sim.settings.nodeMonitorGracePeriod;
-    for (const node of sim.clusterNodes) {
+    const ctx = this.ctx;
+    const grace = ctx.settings.nodeMonitorGracePeriod;
+    for (const node of ctx.world.clusterNodes) {
       if (!node.registered) continue;
       // NoExecute tainting judges the Ready condition as observed before this pass updates it
       // (processTaintBaseEviction gets observedReadyCondition, a copy taken first in
       // tryUpdateNodeHealth): a node marked Unknown now is tainted one nodeMonitorPeriod later.
       if (node.apiReady !== 'True') this.taintEligible.add(node);
       else this.taintEligible.delete(node);
-      const renew = this.lastRenew(node, sim.now);
+      const renew = this.lastRenew(node, ctx.env.now);
       if (renew > node.lastObservedRenew) {
         node.lastObservedRenew = renew;
-        node.probeTimestamp = sim.now;
+        node.probeTimestamp = ctx.env.now;
       }
-      if (node.apiReady !== 'Unknown' && sim.now - node.probeTimestamp > grace) {
+      if (node.apiReady !== 'Unknown' && ctx.env.now - node.probeTimestamp > grace) {
         this.markUnknown(node);
       } else if (node.apiReady === 'True') {
         this.removeHealthTaints(node);
@@ -173,10 +141,10 @@ export class NodeLifecycle {
   }
 
   private markUnknown(node: SimNode): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     node.apiReady = 'Unknown';
-    node.readyTransitionAt = sim.now;
-    sim.emit('node.condition', `node/${node.name}`, 'api', `${node.name} is NotReady (Unknown): kubelet stopped posting status for more than ${sim.settings.nodeMonitorGracePeriod} s`, {
+    node.readyTransitionAt = ctx.env.now;
+    ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} is NotReady (Unknown): kubelet stopped posting status for more than ${ctx.settings.nodeMonitorGracePeriod} s`, {
       type: 'Ready',
       status: 'Unknown',
     });
@@ -185,19 +153,19 @@ export class NodeLifecycle {
     for (const pod of node.pods) {
       if (pod.apiReady) {
         pod.apiReady = false;
-        sim.emit('pod.unready', sim.podSubject(pod), 'api', `${pod.name} marked not ready: node ${node.name} unreachable (phase still ${pod.apiPhase})`, { node: node.name, reason: 'NodeUnreachable' });
-        sim.controllers.markDirty(pod.workload);
+        ctx.emit('pod.unready', podSubject(pod), 'api', `${pod.name} marked not ready: node ${node.name} unreachable (phase still ${pod.apiPhase})`, { node: node.name, reason: 'NodeUnreachable' });
+        ctx.controllers.markDirty(pod.workload);
       }
     }
-    sim.serviceMonitor.markAllDirty();
-    sim.requestFlush();
+    ctx.serviceMonitor.markAllDirty();
+    ctx.requestFlush();
   }
 
   addTaint(node: SimNode, taint: Taint): void {
     if (node.apiTaints.some((t) => t.key === taint.key && t.effect === taint.effect)) return;
     node.apiTaints.push(taint);
-    this.taintAdded.set(taint, this.sim.now);
-    this.sim.emit('node.taint', `node/${node.name}`, 'api', `taint ${taint.key}:${taint.effect} added to ${node.name}`, { key: taint.key, effect: taint.effect, action: 'added' });
+    this.taintAdded.set(taint, this.ctx.env.now);
+    this.ctx.emit('node.taint', `node/${node.name}`, 'api', `taint ${taint.key}:${taint.effect} added to ${node.name}`, { key: taint.key, effect: taint.effect, action: 'added' });
     if (taint.effect === 'NoExecute') this.onNoExecute(node, taint);
   }
 
@@ -205,8 +173,8 @@ export class NodeLifecycle {
     const index = node.apiTaints.findIndex((t) => t.key === key && t.effect === effect);
     if (index < 0) return;
     node.apiTaints.splice(index, 1);
-    this.sim.emit('node.taint', `node/${node.name}`, 'api', `taint ${key}:${effect} removed from ${node.name}`, { key, effect, action: 'removed' });
-    this.sim.scheduler.onClusterChanged();
+    this.ctx.emit('node.taint', `node/${node.name}`, 'api', `taint ${key}:${effect} removed from ${node.name}`, { key, effect, action: 'removed' });
+    this.ctx.scheduler.onClusterChanged();
   }
 
   private removeHealthTaints(node: SimNode): void {
@@ -218,13 +186,13 @@ export class NodeLifecycle {
 
   /** Zone state from the share of not-Ready nodes (ComputeZoneState; calibration.md 1.1). */
   private updateZone(): void {
-    const sim = this.sim;
-    const registered = sim.clusterNodes.filter((n) => n.registered);
+    const ctx = this.ctx;
+    const registered = ctx.world.clusterNodes.filter((n) => n.registered);
     const notReady = registered.filter((n) => n.apiReady !== 'True').length;
     const total = registered.length;
     let state: ZoneState = 'Normal';
     if (total > 0 && notReady === total) state = 'FullDisruption';
-    else if (notReady > 2 && notReady / total >= sim.settings.unhealthyZoneThreshold) state = 'PartialDisruption';
+    else if (notReady > 2 && notReady / total >= ctx.settings.unhealthyZoneThreshold) state = 'PartialDisruption';
     if (state === this.zone) return;
     this.zone = state;
     const effect =
@@ -232,10 +200,10 @@ export class NodeLifecycle {
         ? 'evictions proceed at the normal rate'
         : state === 'FullDisruption'
           ? 'all nodes NotReady: evictions stop and NoExecute taints are lifted (assumed control-plane connectivity problem)'
-          : total > sim.settings.largeClusterSizeThreshold
+          : total > ctx.settings.largeClusterSizeThreshold
             ? 'evictions slow to the secondary rate'
-            : `evictions stop (cluster of ${total} ≤ ${sim.settings.largeClusterSizeThreshold} nodes)`;
-    sim.emit('zone.state', 'zone/default', 'api', `zone ${state}: ${notReady}/${total} nodes NotReady; ${effect}`, { state, notReady, total });
+            : `evictions stop (cluster of ${total} ≤ ${ctx.settings.largeClusterSizeThreshold} nodes)`;
+    ctx.emit('zone.state', 'zone/default', 'api', `zone ${state}: ${notReady}/${total} nodes NotReady; ${effect}`, { state, notReady, total });
     if (state === 'FullDisruption') {
       for (const node of registered) {
         this.removeTaint(node, taintKeys.unreachable, 'NoExecute');
@@ -245,31 +213,31 @@ export class NodeLifecycle {
   }
 
   private evictionRate(): number {
-    const sim = this.sim;
-    if (this.zone === 'Normal') return sim.settings.nodeEvictionRate;
+    const ctx = this.ctx;
+    if (this.zone === 'Normal') return ctx.settings.nodeEvictionRate;
     if (this.zone === 'FullDisruption') return 0;
-    const total = sim.clusterNodes.filter((n) => n.registered).length;
-    return total > sim.settings.largeClusterSizeThreshold ? sim.settings.secondaryNodeEvictionRate : 0;
+    const total = ctx.world.clusterNodes.filter((n) => n.registered).length;
+    return total > ctx.settings.largeClusterSizeThreshold ? ctx.settings.secondaryNodeEvictionRate : 0;
   }
 
   /** NoExecute tainting goes through a rate-limited queue: one node at once, then one per 1/rate seconds. */
   private requestTaintPass(): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     if (this.taintPassPending) return;
-    const candidates = sim.clusterNodes.some((n) => this.taintCandidate(n));
+    const candidates = ctx.world.clusterNodes.some((n) => this.taintCandidate(n));
     if (!candidates) return;
     const rate = this.evictionRate();
     if (rate <= 0) return;
     this.taintPassPending = true;
-    const generation = sim.controlPlane.generation;
-    sim.at(Math.max(sim.now, this.nextNoExecuteAt), Priority.controller, () => {
+    const generation = ctx.controlPlane.generation;
+    ctx.env.at(Math.max(ctx.env.now, this.nextNoExecuteAt), Priority.controller, () => {
       this.taintPassPending = false;
-      if (generation !== sim.controlPlane.generation || this.evictionRate() <= 0) return;
-      const node = sim.clusterNodes.find((n) => this.taintCandidate(n));
+      if (generation !== ctx.controlPlane.generation || this.evictionRate() <= 0) return;
+      const node = ctx.world.clusterNodes.find((n) => this.taintCandidate(n));
       if (!node) return;
       const key = node.apiReady === 'Unknown' ? taintKeys.unreachable : taintKeys.notReady;
       this.addTaint(node, { key, effect: 'NoExecute' });
-      this.nextNoExecuteAt = sim.now + 1 / this.evictionRate();
+      this.nextNoExecuteAt = ctx.env.now + 1 / this.evictionRate();
       this.requestTaintPass();
     });
   }
@@ -284,23 +252,23 @@ export class NodeLifecycle {
 
   /** Taint-based eviction: each pod leaves after its toleration, unless the taint is gone by then. */
   private onNoExecute(node: SimNode, taint: Taint): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     for (const pod of node.pods) this.scheduleTaintEviction(pod, node, taint);
-    sim.requestFlush();
+    ctx.requestFlush();
   }
 
   scheduleTaintEviction(pod: SimPod, node: SimNode, taint: Taint): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     if (pod.deletionRequestedAt !== null) return;
-    const seconds = tolerationSeconds(pod, taint, taint.key === taintKeys.unreachable ? sim.settings.defaultUnreachableTolerationSeconds : sim.settings.defaultNotReadyTolerationSeconds);
+    const seconds = tolerationSeconds(pod, taint, taint.key === taintKeys.unreachable ? ctx.settings.defaultUnreachableTolerationSeconds : ctx.settings.defaultNotReadyTolerationSeconds);
     if (seconds === null) return;
-    const generation = sim.controlPlane.generation;
-    const added = this.taintAdded.get(taint) ?? sim.now;
-    sim.at(added + seconds, Priority.controller, () => {
-      if (generation !== sim.controlPlane.generation) return;
+    const generation = ctx.controlPlane.generation;
+    const added = this.taintAdded.get(taint) ?? ctx.env.now;
+    ctx.env.at(added + seconds, Priority.controller, () => {
+      if (generation !== ctx.controlPlane.generation) return;
       if (pod.deletionRequestedAt !== null || pod.nodeName !== node.name || !pod.apiExists) return;
       if (!node.apiTaints.some((t) => t.key === taint.key && t.effect === 'NoExecute')) return;
-      sim.controllers.requestDeletion(pod, `taint ${taint.key}:NoExecute tolerated for ${seconds} s`);
+      ctx.controllers.requestDeletion(pod, `taint ${taint.key}:NoExecute tolerated for ${seconds} s`);
     });
   }
 }

@@ -1,7 +1,7 @@
 /** Samples the series of a run at a fixed virtual interval. */
 import type { NodeSeries, TimelineSeries } from '../model/timeline.js';
-import type { Simulation } from './simulation.js';
-import { Priority } from './simulation.js';
+import type { SamplerContext } from './context.js';
+import { Priority } from './priority.js';
 import { watts } from './state.js';
 
 export class Sampler {
@@ -13,10 +13,10 @@ export class Sampler {
   private readonly totalWatts: number[] = [];
 
   constructor(
-    private readonly sim: Simulation,
+    private readonly ctx: SamplerContext,
     readonly interval: number,
   ) {
-    for (const node of sim.nodes) {
+    for (const node of ctx.world.nodes) {
       this.nodeSeries[node.name] = {
         cpu: [],
         memory: [],
@@ -34,9 +34,9 @@ export class Sampler {
   start(): void {
     const tick = () => {
       this.sample();
-      this.sim.after(this.interval, Priority.sample, tick);
+      this.ctx.env.after(this.interval, Priority.sample, tick);
     };
-    this.sim.at(0, Priority.sample, tick);
+    this.ctx.env.at(0, Priority.sample, tick);
   }
 
   /** Pads a series that started late so every column has one value per sample time. */
@@ -50,23 +50,23 @@ export class Sampler {
   }
 
   private sample(): void {
-    const sim = this.sim;
-    this.times.push(sim.now);
+    const ctx = this.ctx;
+    this.times.push(ctx.env.now);
     let total = 0;
-    for (const node of sim.nodes) {
+    for (const node of ctx.world.nodes) {
       const series = this.nodeSeries[node.name] as NodeSeries;
-      const cpu = sim.kubelets.nodeCpuUsed(node);
+      const cpu = ctx.pressure.nodeCpuUsed(node);
       const w = watts(node, cpu);
       total += w;
       series.cpu.push(Math.round(cpu));
-      series.memory.push(node.powered ? sim.kubelets.nodeMemoryUsed(node) : 0);
+      series.memory.push(node.powered ? ctx.pressure.nodeMemoryUsed(node) : 0);
       series.ready.push(node.apiReady === 'True' ? 1 : 0);
       series.powered.push(node.powered ? 1 : 0);
       series.watts.push(Math.round(w * 100) / 100);
     }
     this.totalWatts.push(Math.round(total * 100) / 100);
     const counts: Record<string, number> = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, Terminating: 0 };
-    for (const workload of sim.workloads) {
+    for (const workload of ctx.world.workloads) {
       let ready = 0;
       for (const pod of workload.pods) {
         const phase = pod.deletionRequestedAt !== null ? 'Terminating' : pod.apiPhase;
@@ -76,7 +76,7 @@ export class Sampler {
       this.column(this.workloadsReady, workload.spec.key).push(ready);
     }
     for (const [phase, count] of Object.entries(counts)) (this.phases[phase] as number[]).push(count);
-    for (const { key, value } of sim.serviceMonitor.availability()) this.column(this.serviceAvailability, key).push(Math.round(value * 1000) / 1000);
+    for (const { key, value } of ctx.serviceMonitor.availability()) this.column(this.serviceAvailability, key).push(Math.round(value * 1000) / 1000);
   }
 
   series(): TimelineSeries {

@@ -4,183 +4,20 @@
  * Unschedulable pods wait with back-off and are retried when the cluster changes.
  * Nothing is scheduled while the control plane is down.
  */
-import type { V1NodeSelectorTerm } from '@kubernetes/client-node';
-import type { Taint } from '../model/cluster-schema.js';
-import { selectorMatches } from '../model/pod-template.js';
 import type { Rng } from './rng.js';
-import type { Simulation } from './simulation.js';
-import { Priority } from './simulation.js';
-import type { SimNode, SimPod } from './state.js';
-import { taintKeys, tolerates } from './nodelifecycle.js';
+import type { SchedulerContext, SchedulerPort } from './context.js';
+import { Priority } from './priority.js';
+import { assignToNode, chooseNode, filterNode, releaseFromNode } from './scheduling.js';
+import { podSubject, type SimNode, type SimPod } from './state.js';
 
-/** Scheduler's stand-in request for pods that set none, used only in scoring (KK pkg/scheduler/util/pod_resources.go). */
-const nonZeroCpu = 100;
-const nonZeroMemory = 200 * 1024 * 1024;
-/** ImageLocality thresholds (KK pkg/scheduler/framework/plugins/imagelocality: 23 MB to 1000 MB). */
-const imageMin = 23 * 1024 * 1024;
-const imageMax = 1000 * 1024 * 1024;
-
-function expressionMatches(labels: Readonly<Record<string, string>>, e: { key: string; operator: string; values?: string[] }): boolean {
-  const value = labels[e.key];
-  const values = e.values ?? [];
-  switch (e.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-      return value !== undefined && Number(value) > Number(values[0]);
-    case 'Lt':
-      return value !== undefined && Number(value) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
-function nodeAffinityMatches(terms: readonly V1NodeSelectorTerm[], node: SimNode): boolean {
-  if (terms.length === 0) return true;
-  return terms.some(
-    (term) =>
-      (term.matchExpressions ?? []).every((e) => expressionMatches(node.spec.labels, e)) &&
-      (term.matchFields ?? []).every((e) => expressionMatches({ 'metadata.name': node.name }, e)),
-  );
-}
-
-/** Tolerations a pod effectively has: its own plus those DaemonSets get automatically. */
-function podToleratesTaint(pod: SimPod, taint: Taint): boolean {
-  if (pod.template.tolerations.some((t) => tolerates(t, taint))) return true;
-  if (pod.workload.spec.kind === 'DaemonSet') {
-    // DaemonSet pods tolerate node-health and pressure taints (K8sDocs daemonset#taints-and-tolerations).
-    return [taintKeys.notReady, taintKeys.unreachable, taintKeys.memoryPressure, taintKeys.diskPressure, 'node.kubernetes.io/unschedulable'].includes(taint.key as never);
-  }
-  // DefaultTolerationSeconds adds not-ready/unreachable:NoExecute tolerations, which also count for scheduling.
-  return taint.effect === 'NoExecute' && (taint.key === taintKeys.notReady || taint.key === taintKeys.unreachable);
-}
-
-const entriesCache = new WeakMap<object, Array<[string, string]>>();
-function selectorEntries(selector: Readonly<Record<string, string>>): Array<[string, string]> {
-  let entries = entriesCache.get(selector);
-  if (!entries) {
-    entries = Object.entries(selector);
-    entriesCache.set(selector, entries);
-  }
-  return entries;
-}
-
-/** Why `node` cannot take `pod`, in the scheduler's words, or null if it can (the scheduler's Filter plugins). */
-export function filterNode(pod: SimPod, node: SimNode, maxPods: number): string | null {
-  for (const taint of node.apiTaints) {
-    if (taint.effect === 'PreferNoSchedule') continue;
-    if (!podToleratesTaint(pod, taint)) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
-  }
-  for (const taint of node.spec.taints) {
-    if (taint.effect !== 'PreferNoSchedule' && !podToleratesTaint(pod, taint)) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
-  }
-  const template = pod.template;
-  for (const [key, value] of selectorEntries(template.nodeSelector)) {
-    if (node.spec.labels[key] !== value) return "node(s) didn't match Pod's node affinity/selector";
-  }
-  if (!nodeAffinityMatches(template.nodeAffinity, node)) return "node(s) didn't match Pod's node affinity/selector";
-  const pinned = pinnedNode(pod);
-  if (pinned && pinned.node !== node.name) return pinned.reason;
-  if (node.pods.size >= maxPods) return 'Too many pods';
-  if (node.requestedCpu + template.requestCpu > node.allocatableCpu) return 'Insufficient cpu';
-  if (node.requestedMemory + template.requestMemory > node.allocatableMemory) return 'Insufficient memory';
-  if (template.antiAffinityHostname.length > 0 || anyAntiAffinity(node)) {
-    for (const other of node.pods) {
-      if (other.namespace !== pod.namespace) continue;
-      if (template.antiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) return "node(s) didn't match pod anti-affinity rules";
-      if (other.template.antiAffinityHostname.some((s) => selectorMatches(s, template.labels))) return "node(s) didn't satisfy existing pods anti-affinity rules";
-    }
-  }
-  return null;
-}
-
-function anyAntiAffinity(node: SimNode): boolean {
-  for (const other of node.pods) if (other.template.antiAffinityHostname.length > 0) return true;
-  return false;
-}
-
-
-/** Node a pod is bound to by a DaemonSet or a local volume already provisioned on one node. */
-export function pinnedNode(pod: SimPod): { node: string; reason: string } | null {
-  if (pod.pinnedNode) {
-    const reason = pod.workload.spec.kind === 'DaemonSet' ? "node(s) didn't match Pod's node affinity/selector" : "node(s) didn't match PersistentVolume's node affinity";
-    return { node: pod.pinnedNode, reason };
-  }
-  return null;
-}
-
-/** The highest-scoring feasible node, ties broken by the seeded RNG (the scheduler's Score plugins). */
-export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode {
-  if (feasible.length === 1) return feasible[0] as SimNode;
-  const template = pod.template;
-  const cpu = template.requestCpu || nonZeroCpu;
-  const memory = template.requestMemory || nonZeroMemory;
-  const count = feasible.length;
-  const sameOwner = new Float64Array(count);
-  const preferNoSchedule = new Float64Array(count);
-  const preferredAnti = new Float64Array(count);
-  let maxSame = 0;
-  let maxPrefer = 0;
-  let maxAnti = 0;
-  const checkAnti = template.preferredAntiAffinityHostname.length > 0;
-  for (let i = 0; i < count; i++) {
-    const node = feasible[i] as SimNode;
-    const same = node.podsPerWorkload.get(pod.workload) ?? 0;
-    sameOwner[i] = same;
-    if (same > maxSame) maxSame = same;
-    let prefer = 0;
-    for (const t of node.apiTaints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
-    for (const t of node.spec.taints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
-    preferNoSchedule[i] = prefer;
-    if (prefer > maxPrefer) maxPrefer = prefer;
-    if (checkAnti) {
-      let matches = 0;
-      for (const other of node.pods) if (template.preferredAntiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) matches++;
-      preferredAnti[i] = matches;
-      if (matches > maxAnti) maxAnti = matches;
-    }
-  }
-  const imageName = template.containers[0]?.image ?? '';
-  const imageScore = Math.min(1, Math.max(0, (template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100;
-  let best: SimNode[] = [];
-  let bestScore = -Infinity;
-  for (let i = 0; i < count; i++) {
-    const node = feasible[i] as SimNode;
-    const cpuFree = (node.allocatableCpu - node.requestedCpu - cpu) / node.allocatableCpu;
-    const memFree = (node.allocatableMemory - node.requestedMemory - memory) / node.allocatableMemory;
-    // Weights of the default profile (KK pkg/scheduler/apis/config/v1/default_plugins.go; calibration.md 1.6).
-    const leastAllocated = Math.max(0, ((cpuFree + memFree) / 2) * 100);
-    const balanced = 100 - Math.abs(memFree - cpuFree) * 100;
-    const spread = maxSame === 0 ? 100 : (100 * (maxSame - (sameOwner[i] as number))) / maxSame;
-    const taintScore = maxPrefer === 0 ? 100 : (100 * (maxPrefer - (preferNoSchedule[i] as number))) / maxPrefer;
-    const antiScore = maxAnti === 0 ? 100 : (100 * (maxAnti - (preferredAnti[i] as number))) / maxAnti;
-    const image = imageScore > 0 && node.images.has(imageName) ? imageScore : 0;
-    const total = 3 * taintScore + 2 * spread + 2 * antiScore + leastAllocated + balanced + image;
-    if (total > bestScore + 1e-9) {
-      bestScore = total;
-      best = [node];
-    } else if (Math.abs(total - bestScore) <= 1e-9) {
-      best.push(node);
-    }
-  }
-  return best.length === 1 ? (best[0] as SimNode) : (best[rng.int(best.length)] as SimNode);
-}
-
-
-export class Scheduler {
+export class Scheduler implements SchedulerPort {
   private readonly active = new Set<SimPod>();
   private readonly unschedulable = new Set<SimPod>();
   private nextStartIndex = 0;
   private retryAt = Infinity;
 
   constructor(
-    private readonly sim: Simulation,
+    private readonly ctx: SchedulerContext,
     private readonly rng: Rng,
   ) {}
 
@@ -191,7 +28,7 @@ export class Scheduler {
   enqueue(pod: SimPod): void {
     pod.inQueue = true;
     this.active.add(pod);
-    this.sim.requestFlush();
+    this.ctx.requestFlush();
   }
 
   remove(pod: SimPod): void {
@@ -205,21 +42,21 @@ export class Scheduler {
     if (this.unschedulable.size === 0) return;
     for (const pod of this.unschedulable) this.active.add(pod);
     this.unschedulable.clear();
-    this.sim.requestFlush();
+    this.ctx.requestFlush();
   }
 
   schedulePending(): void {
-    const sim = this.sim;
-    if (!sim.controlPlane.controllersUp || this.active.size === 0) return;
+    const ctx = this.ctx;
+    if (!ctx.controlPlane.controllersUp || this.active.size === 0) return;
     const ordered = [...this.active].sort((a, b) => b.template.priority - a.template.priority || a.id - b.id);
     let earliestBackoff = Infinity;
-    const nodes = sim.clusterNodes.filter((n) => n.registered);
+    const nodes = ctx.world.clusterNodes.filter((n) => n.registered);
     for (const pod of ordered) {
       if (!pod.apiExists || pod.deletionRequestedAt !== null || pod.nodeName !== null) {
         this.remove(pod);
         continue;
       }
-      if (pod.backoffUntil > sim.now) {
+      if (pod.backoffUntil > ctx.env.now) {
         earliestBackoff = Math.min(earliestBackoff, pod.backoffUntil);
         continue;
       }
@@ -230,17 +67,17 @@ export class Scheduler {
   }
 
   private wakeAt(time: number): void {
-    if (time >= this.retryAt && this.retryAt > this.sim.now) return;
+    if (time >= this.retryAt && this.retryAt > this.ctx.env.now) return;
     this.retryAt = time;
-    this.sim.at(time, Priority.scheduler, () => {
+    this.ctx.env.at(time, Priority.scheduler, () => {
       if (this.retryAt === time) this.retryAt = Infinity;
-      this.sim.requestFlush();
+      this.ctx.requestFlush();
     });
   }
 
   /** Why `node` cannot take `pod`, in the scheduler's words, or null if it can. */
   filter(pod: SimPod, node: SimNode): string | null {
-    return filterNode(pod, node, this.sim.settings.maxPods);
+    return filterNode(pod, node, this.ctx.settings.maxPods);
   }
 
   private score(pod: SimPod, feasible: SimNode[]): SimNode {
@@ -248,7 +85,7 @@ export class Scheduler {
   }
 
   private tryPod(pod: SimPod, nodes: SimNode[]): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     const reasons = new Map<string, number>();
     const feasible: SimNode[] = [];
     const count = nodes.length;
@@ -263,49 +100,42 @@ export class Scheduler {
     if (count > 0) this.nextStartIndex = (this.nextStartIndex + feasible.length) % count;
     if (feasible.length === 0) {
       pod.schedulingAttempts++;
-      const backoff = Math.min(sim.settings.podInitialBackoff * 2 ** (pod.schedulingAttempts - 1), sim.settings.podMaxBackoff);
-      pod.backoffUntil = sim.now + backoff;
+      const backoff = Math.min(ctx.settings.podInitialBackoff * 2 ** (pod.schedulingAttempts - 1), ctx.settings.podMaxBackoff);
+      pod.backoffUntil = ctx.env.now + backoff;
       const detail = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
       const message = `0/${count} nodes are available${detail ? `: ${detail}` : ''}`;
       if (message !== pod.lastUnschedulableReason) {
         pod.lastUnschedulableReason = message;
-        sim.emit('pod.unschedulable', sim.podSubject(pod), 'api', `${pod.name} unschedulable: ${message}`, { reason: message });
+        ctx.emit('pod.unschedulable', podSubject(pod), 'api', `${pod.name} unschedulable: ${message}`, { reason: message });
       }
       this.unschedulable.add(pod);
       // Leftover unschedulable pods are retried after podMaxInUnschedulablePodsDuration at the latest.
-      this.wakeAtFlush(sim.now + sim.settings.podMaxInUnschedulablePodsDuration);
+      this.wakeAtFlush(ctx.env.now + ctx.settings.podMaxInUnschedulablePodsDuration);
       return;
     }
     this.bind(pod, this.score(pod, feasible));
   }
 
   private wakeAtFlush(time: number): void {
-    const sim = this.sim;
-    sim.at(time, Priority.scheduler, () => this.onClusterChanged());
+    const ctx = this.ctx;
+    ctx.env.at(time, Priority.scheduler, () => this.onClusterChanged());
   }
 
   private bind(pod: SimPod, node: SimNode): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     pod.inQueue = false;
-    pod.nodeName = node.name;
     pod.lastUnschedulableReason = '';
-    node.pods.add(pod);
-    node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 0) + 1);
-    node.requestedCpu += pod.template.requestCpu;
-    node.requestedMemory += pod.template.requestMemory;
-    sim.controllers.onPodBound(pod, node);
-    sim.emit('pod.scheduled', sim.podSubject(pod), 'api', `${pod.name} assigned to ${node.name}`, { node: node.name });
-    sim.kubelets.onPodBound(pod, node);
+    assignToNode(pod, node);
+    ctx.controllers.onPodBound(pod, node);
+    ctx.emit('pod.scheduled', podSubject(pod), 'api', `${pod.name} assigned to ${node.name}`, { node: node.name });
+    ctx.kubelets.onPodBound(pod, node);
   }
 
   /** Releases a pod's requests on its node once the API object is gone. */
   unbind(pod: SimPod): void {
     if (!pod.nodeName) return;
-    const node = this.sim.nodeByName.get(pod.nodeName);
-    if (!node || !node.pods.delete(pod)) return;
-    node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 1) - 1);
-    node.requestedCpu -= pod.template.requestCpu;
-    node.requestedMemory -= pod.template.requestMemory;
+    const node = this.ctx.world.nodeByName.get(pod.nodeName);
+    if (!node || !releaseFromNode(pod, node)) return;
     this.onClusterChanged();
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { ServiceSpec } from '../model/workloads.js';
 import { selectorMatches } from '../model/pod-template.js';
-import type { Simulation } from './simulation.js';
+import type { ServicesContext, ServicesPort } from './context.js';
 import type { SimPod, WorkloadState } from './state.js';
 
 interface ServiceState {
@@ -18,23 +18,23 @@ interface ServiceState {
   everServed: boolean;
 }
 
-export class Services {
+export class Services implements ServicesPort {
   private readonly states: ServiceState[] = [];
   private readonly byWorkload = new Map<WorkloadState, ServiceState[]>();
   private readonly dirty = new Set<ServiceState>();
 
-  constructor(private readonly sim: Simulation) {}
+  constructor(private readonly ctx: ServicesContext) {}
 
   /** Matches services to workloads by selector (after workloads or services are added). */
   reindex(): void {
-    const sim = this.sim;
-    for (const spec of sim.services) {
+    const ctx = this.ctx;
+    for (const spec of ctx.world.services) {
       if (!this.states.some((s) => s.spec === spec)) this.states.push({ spec, workloads: [], served: 0, endpoints: 0, inOutage: false, everServed: false });
     }
     this.byWorkload.clear();
     for (const state of this.states) {
       const selector = { matchLabels: state.spec.selector, matchExpressions: [] };
-      state.workloads = Object.keys(state.spec.selector).length === 0 ? [] : sim.workloads.filter((w) => w.spec.namespace === state.spec.namespace && selectorMatches(selector, w.template.labels));
+      state.workloads = Object.keys(state.spec.selector).length === 0 ? [] : ctx.world.workloads.filter((w) => w.spec.namespace === state.spec.namespace && selectorMatches(selector, w.template.labels));
       for (const w of state.workloads) this.byWorkload.set(w, [...(this.byWorkload.get(w) ?? []), state]);
       this.dirty.add(state);
     }
@@ -56,7 +56,7 @@ export class Services {
       for (const pod of workload.pods) {
         if (!pod.apiReady || pod.deletionRequestedAt !== null) continue;
         endpoints++;
-        const node = pod.nodeName ? this.sim.nodeByName.get(pod.nodeName) : undefined;
+        const node = pod.nodeName ? this.ctx.world.nodeByName.get(pod.nodeName) : undefined;
         if (pod.running && pod.ready && node && node.powered && node.partition === 0) served++;
       }
     }
@@ -64,7 +64,7 @@ export class Services {
   }
 
   update(): void {
-    const sim = this.sim;
+    const ctx = this.ctx;
     for (const state of this.dirty) {
       const { served, endpoints } = this.measure(state);
       state.served = served;
@@ -74,10 +74,10 @@ export class Services {
       if (served === 0 && state.everServed && !state.inOutage) {
         state.inOutage = true;
         const why = endpoints === 0 ? 'no ready endpoints' : `${endpoints} endpoint(s) listed but none answers`;
-        sim.emit('service.outageStarted', subject, 'truth', `service ${state.spec.key} down: ${why}`, { endpoints });
+        ctx.emit('service.outageStarted', subject, 'truth', `service ${state.spec.key} down: ${why}`, { endpoints });
       } else if (served > 0 && state.inOutage) {
         state.inOutage = false;
-        sim.emit('service.outageEnded', subject, 'truth', `service ${state.spec.key} serving again (${served}/${endpoints} endpoints answer)`, { endpoints, served });
+        ctx.emit('service.outageEnded', subject, 'truth', `service ${state.spec.key} serving again (${served}/${endpoints} endpoints answer)`, { endpoints, served });
       }
     }
     this.dirty.clear();

@@ -321,3 +321,8 @@ export function newWorkloadState(spec: Workload): WorkloadState {
     wasFullyReady: false,
   };
 }
+
+/** A pod as a timeline subject: `pod/<namespace>/<name>`. */
+export function podSubject(pod: SimPod): string {
+  return `pod/${pod.namespace}/${pod.name}`;
+}

@@ -6,6 +6,7 @@ import { ProfileRegistry } from '../../src/load/profiles.js';
 import { createSimulation } from '../../src/sim/index.js';
 import type { Simulation } from '../../src/sim/simulation.js';
 import type { TimelineEvent } from '../../src/model/timeline.js';
+import { readWorkloads } from '../../src/model/workloads.js';
 
 export const profiles = ProfileRegistry.load();
 
@@ -61,7 +62,7 @@ export function service(name: string): KubernetesObject {
 
 /** A cluster brought up until its workloads are ready. */
 export function broughtUp(c: Cluster, objects: KubernetesObject[], seed = 1): Simulation {
-  const sim = createSimulation({ cluster: c, objects, seed });
+  const sim = createSimulation({ cluster: c, workloads: readWorkloads(objects), seed });
   const ready = sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, 3600);
   if (ready === null) throw new Error(`bring-up did not complete: ${JSON.stringify({ ...sim.bringUp, nodeReady: [...sim.bringUp.nodeReady] })}`);
   sim.runUntil(sim.now + 60);

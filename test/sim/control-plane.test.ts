@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { broughtUp, cluster, deployment, eventsAfter, first, podsOf, service } from '../helpers/sim.js';
+import { scale, slowStorage } from '../../src/engines/sim/faults.js';
 
 describe('control plane down (single server, SQLite)', () => {
   const c = cluster([{ name: 's1', role: 'server' }, { name: 'w1' }, { name: 'w2' }, { name: 'w3' }], { k3s: { version: 'v1.31.4+k3s1' } });
@@ -11,7 +12,7 @@ describe('control plane down (single server, SQLite)', () => {
     sim.stopK3s(sim.node('s1'), 'test');
     sim.runUntil(t0 + 60);
     sim.powerOff(sim.node('w2'), 'test');
-    sim.scale('Deployment/default/web', 5);
+    scale(sim, 'Deployment/default/web', 5);
     sim.runUntil(t0 + 600);
     expect(first(sim, t0, 'api.unavailable').t).toBeCloseTo(t0, 2);
     expect(eventsAfter(sim, t0, 'pod.scheduled')).toHaveLength(0);
@@ -67,8 +68,8 @@ describe('HA control plane (3 servers, embedded etcd)', () => {
   it('an SD card too slow for etcd takes its member out of the quorum', () => {
     const sim = broughtUp(ha, []);
     const t0 = sim.now;
-    sim.slowStorage(sim.node('s1'), 2);
-    sim.slowStorage(sim.node('s2'), 2);
+    slowStorage(sim, sim.node('s1'), 2);
+    slowStorage(sim, sim.node('s2'), 2);
     sim.runUntil(t0 + 60);
     expect(first(sim, t0, 'datastore.quorumLost')).toBeDefined();
     expect(first(sim, t0, 'api.unavailable')).toBeDefined();
@@ -79,12 +80,12 @@ describe('SD-card latency on a single server (SQLite)', () => {
   it('multi-second writes lose the leader lease; k3s restarts in a loop until the disk recovers', () => {
     const sim = broughtUp(cluster([{ name: 's1', role: 'server', profile: 'pi3bplus' }, { name: 'w1' }]), []);
     const t0 = sim.now;
-    sim.slowStorage(sim.node('s1'), 4);
+    slowStorage(sim, sim.node('s1'), 4);
     sim.runUntil(t0 + 600);
     const losses = eventsAfter(sim, t0, 'leader.lost', /node\/s1/);
     expect(losses.length).toBeGreaterThanOrEqual(2);
     expect(losses[0]!.t - t0).toBeGreaterThanOrEqual(sim.settings.leaderElectionRenewDeadline);
-    sim.slowStorage(sim.node('s1'), null);
+    slowStorage(sim, sim.node('s1'), null);
     const t1 = sim.now;
     sim.runUntil(t1 + 600);
     expect(eventsAfter(sim, t1 + 120, 'leader.lost')).toHaveLength(0);

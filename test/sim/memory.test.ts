@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { broughtUp, cluster, deployment, eventsAfter, podsOf } from '../helpers/sim.js';
+import { fillMemory, growMemory } from '../../src/engines/sim/faults.js';
 
 const Mi = 1024 * 1024;
 const lean = { k3s: { serverArgs: ['--disable=traefik,servicelb,metrics-server'] } };
@@ -26,7 +27,7 @@ describe('memory', () => {
       deployment('leaky', 1, { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' }, annotations: { 'twin.dev/memory-usage': '64Mi' } }),
     ]);
     const t0 = sim.now;
-    sim.growMemory('Deployment/default/leaky', 1 * Mi);
+    growMemory(sim, 'Deployment/default/leaky', 1 * Mi);
     sim.runUntil(t0 + 2400);
     const kills = eventsAfter(sim, t0, 'pod.oomKilled');
     // 64Mi of headroom at 1Mi/s: the first kill after 64 s.
@@ -52,7 +53,7 @@ describe('memory', () => {
     const node = sim.node('w1');
     const t0 = sim.now;
     for (const fill of [200, 300, 420]) {
-      sim.fillMemory(node, fill * Mi);
+      fillMemory(sim, node, fill * Mi);
       sim.runUntil(sim.now + 60);
     }
     const order = eventsAfter(sim, t0, 'pod.evicted').map((e) => /default\/(\w+)-/.exec(e.subject)?.[1]).filter((n) => n && ['besteffort', 'burstable', 'guaranteed'].includes(n));
@@ -69,7 +70,7 @@ describe('memory', () => {
     const node = sim.node('w1');
     const t0 = sim.now;
     for (const fill of [300, 400, 560]) {
-      sim.fillMemory(node, fill * Mi);
+      fillMemory(sim, node, fill * Mi);
       sim.runUntil(sim.now + 5);
     }
     const victims = eventsAfter(sim, t0, 'node.oomKiller').map((e) => String(e.details?.['victim']).split('-')[0]);

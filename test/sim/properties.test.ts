@@ -2,8 +2,10 @@ import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { cluster, deployment, service } from '../helpers/sim.js';
+import { readWorkloads } from '../../src/model/workloads.js';
 import { createSimulation } from '../../src/sim/index.js';
 import type { Simulation } from '../../src/sim/simulation.js';
+import { healPartition, partition } from '../../src/engines/sim/faults.js';
 
 type Of<A> = A extends fc.Arbitrary<infer T> ? T : never;
 
@@ -33,7 +35,7 @@ const faultArb = fc.array(
 function build(c: Of<typeof clusterArb>, w: Of<typeof workloadArb>, seed: number): { sim: Simulation; objects: KubernetesObject[] } {
   const nodes = [{ name: 'srv', role: 'server' as const, profile: c.server }, ...c.agents.map((profile, i) => ({ name: `w${i + 1}`, profile }))];
   const objects = w.flatMap((d, i) => [deployment(`app${i}`, d.replicas, { requests: { cpu: `${d.cpu}m`, memory: `${d.memory}Mi` } }), service(`app${i}`)]);
-  return { sim: createSimulation({ cluster: cluster(nodes, { k3s: { version: c.version } }), objects, seed }), objects };
+  return { sim: createSimulation({ cluster: cluster(nodes, { k3s: { version: c.version } }), workloads: readWorkloads(objects), seed }), objects };
 }
 
 /** Invariants that must hold at every instant of every run. */
@@ -76,13 +78,13 @@ function applyFaults(sim: Simulation, faults: Of<typeof faultArb>, start: number
     sim.at(at, 0, () => {
       if (fault.kind === 'power') sim.powerOff(node, 'property');
       else if (fault.kind === 'k3s') sim.stopK3s(node, 'property');
-      else if (fault.kind === 'partition') sim.partition([[node.name]]);
+      else if (fault.kind === 'partition') partition(sim, [[node.name]]);
       else sim.reboot(node);
     });
     sim.at(end, 0, () => {
       if (fault.kind === 'power') sim.powerOn(node, 'property');
       else if (fault.kind === 'k3s') sim.startK3s(node);
-      else if (fault.kind === 'partition') sim.healPartition();
+      else if (fault.kind === 'partition') healPartition(sim);
     });
   }
   return healedBy;
@@ -104,7 +106,7 @@ describe('sim properties', () => {
       // Power everything back and heal, then give controllers time (tolerations 300 s + restarts).
       for (const node of sim.nodes) sim.powerOn(node, 'heal');
       for (const node of sim.clusterNodes) sim.startK3s(node);
-      sim.healPartition();
+      healPartition(sim);
       sim.runUntil(sim.now + 900);
       checkInvariants(sim);
       for (const event of sim.events) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { broughtUp, cluster, deployment, eventsAfter, podsOf } from '../helpers/sim.js';
 import { readWorkloads } from '../../src/model/workloads.js';
+import { rollout } from '../../src/engines/sim/faults.js';
 
 const nodes = [{ name: 's1', role: 'server' as const }, { name: 'w1' }, { name: 'w2' }, { name: 'w3' }];
 
@@ -17,7 +18,7 @@ describe('workload controllers', () => {
       maxActive = Math.max(maxActive, active);
       minReady = Math.min(minReady, sim.controllers.readyCount(workload));
     });
-    sim.rollout('Deployment/default/web');
+    rollout(sim, 'Deployment/default/web');
     sim.runUntil(t0 + 600);
     expect(maxActive).toBe(5);
     expect(minReady).toBeGreaterThanOrEqual(3);

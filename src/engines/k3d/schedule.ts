@@ -6,7 +6,7 @@
  * (and K3s) starts, as the sim engine models it; the schedule goes on meanwhile.
  */
 import type { TimelineEvent } from '../../model/timeline.js';
-import { faultSteps, type FaultStep } from '../../scenario/fault-plan.js';
+import { faultSteps, triggerMatches, type FaultStep } from '../../scenario/fault-plan.js';
 import type { ResolvedFault } from '../../scenario/faults.js';
 import type { PlannedFault, RunPlan } from '../engine.js';
 import { applyFault } from './apply.js';
@@ -28,13 +28,6 @@ export interface ScheduleHooks {
   readonly record?: (event: TimelineEvent) => void;
   /** Subscribes to the run's events as they are observed (t from `origin`); returns the unsubscribe. */
   readonly observe?: (listener: (event: TimelineEvent) => void) => () => void;
-}
-
-/** The sim engine's rule: same kind, same subject if one is named, and every named detail equal. */
-function triggerMatches(event: TimelineEvent, trigger: Trigger['after']): boolean {
-  if (event.kind !== trigger.kind) return false;
-  if (trigger.subject !== undefined && event.subject !== trigger.subject) return false;
-  return Object.entries(trigger.details ?? {}).every(([key, value]) => event.details?.[key] === value);
 }
 
 function describeTrigger(trigger: Trigger): string {

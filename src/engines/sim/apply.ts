@@ -1,8 +1,9 @@
 /** What each fault does to the model. */
 import { workloadMatches } from '../../model/workloads.js';
 import type { ResolvedFault } from '../../scenario/faults.js';
+import { Priority } from '../../sim/priority.js';
 import type { Simulation } from '../../sim/simulation.js';
-import { Priority } from '../../sim/simulation.js';
+import { degradeLink, diskFull, fillMemory, growMemory, healPartition, partition, rancherDown, rancherUp, restartK3s, rollout, scale, slowStorage } from './faults.js';
 
 function workloadKey(sim: Simulation, wanted: string): string {
   return sim.workloads.find((w) => workloadMatches(w.spec.key, wanted))?.spec.key ?? wanted;
@@ -17,7 +18,7 @@ export function applyFault(sim: Simulation, fault: ResolvedFault, label: string)
     case 'reboot':
       return sim.reboot(sim.node(fault.node));
     case 'k3s-restart':
-      return sim.restartK3s(sim.node(fault.node));
+      return restartK3s(sim, sim.node(fault.node));
     case 'control-plane-down':
       for (const server of fault.servers?.map((s) => sim.node(s)) ?? sim.servers) sim.stopK3s(server, label);
       return;
@@ -25,32 +26,32 @@ export function applyFault(sim: Simulation, fault: ResolvedFault, label: string)
       for (const server of fault.servers?.map((s) => sim.node(s)) ?? sim.servers) sim.startK3s(server);
       return;
     case 'rancher-down':
-      return sim.rancherDown();
+      return rancherDown(sim);
     case 'rancher-up':
-      return sim.rancherUp();
+      return rancherUp(sim);
     case 'memory-leak':
-      return sim.growMemory(workloadKey(sim, fault.workload), fault.rate);
+      return growMemory(sim, workloadKey(sim, fault.workload), fault.rate);
     case 'memory-fill':
-      return sim.fillMemory(sim.node(fault.node), fault.amount);
+      return fillMemory(sim, sim.node(fault.node), fault.amount);
     case 'partition':
-      return sim.partition(fault.groups);
+      return partition(sim, fault.groups);
     case 'heal-partition':
-      return sim.healPartition();
+      return healPartition(sim);
     case 'link-degrade': {
       const node = sim.node(fault.node);
       const factor = 'fraction' in fault.bandwidth ? fault.bandwidth.fraction : Math.min(1, fault.bandwidth.bitsPerSecond / 8 / node.spec.network.throughput.value);
-      return sim.degradeLink(node, factor);
+      return degradeLink(sim, node, factor);
     }
     case 'link-restore':
-      return sim.degradeLink(sim.node(fault.node), 1);
+      return degradeLink(sim, sim.node(fault.node), 1);
     case 'slow-storage':
-      return sim.slowStorage(sim.node(fault.node), fault.latency);
+      return slowStorage(sim, sim.node(fault.node), fault.latency);
     case 'storage-restore':
-      return sim.slowStorage(sim.node(fault.node), null);
+      return slowStorage(sim, sim.node(fault.node), null);
     case 'disk-full':
-      return sim.diskFull(sim.node(fault.node), true);
+      return diskFull(sim, sim.node(fault.node), true);
     case 'disk-free':
-      return sim.diskFull(sim.node(fault.node), false);
+      return diskFull(sim, sim.node(fault.node), false);
     case 'site-power-cut':
       for (const node of sim.nodes) sim.powerOff(node, label);
       return;
@@ -61,8 +62,8 @@ export function applyFault(sim: Simulation, fault: ResolvedFault, label: string)
       return;
     }
     case 'scale':
-      return sim.scale(workloadKey(sim, fault.workload), fault.replicas);
+      return scale(sim, workloadKey(sim, fault.workload), fault.replicas);
     case 'rollout-restart':
-      return sim.rollout(workloadKey(sim, fault.workload));
+      return rollout(sim, workloadKey(sim, fault.workload));
   }
 }

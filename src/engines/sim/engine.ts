@@ -1,19 +1,20 @@
 /** The embedded engine: the discrete-event model, orders of magnitude faster than real time. */
-import type { TimelineEvent } from '../../model/timeline.js';
-import { faultSteps } from '../../scenario/fault-plan.js';
-import type { PlannedFault } from '../../scenario/load.js';
-import { createSimulation } from '../../sim/index.js';
-import { Priority, type Simulation } from '../../sim/simulation.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import type { Engine, EngineResult, EngineRunOptions, RunObserver, RunPlan } from '../engine.js';
+import { faultSteps, triggerMatches } from '../../scenario/fault-plan.js';
+import { createSimulation } from '../../sim/index.js';
+import { Priority } from '../../sim/priority.js';
+import type { Simulation } from '../../sim/simulation.js';
+import type { Engine, EngineResult, EngineRunOptions, PlannedFault, RunObserver, RunPlan } from '../engine.js';
 import { applyFault } from './apply.js';
 
-function matches(event: TimelineEvent, trigger: { kind: string; subject?: string; details?: Readonly<Record<string, string | number | boolean>> }): boolean {
-  if (event.kind !== trigger.kind) return false;
-  if (trigger.subject !== undefined && event.subject !== trigger.subject) return false;
-  for (const [key, value] of Object.entries(trigger.details ?? {})) if (event.details?.[key] !== value) return false;
-  return true;
-}
+/**
+ * With a signal, the run pauses every this many virtual seconds to look at it. Running in
+ * slices gives the same timeline: nothing is scheduled between two slices.
+ */
+const sliceSeconds = 10;
+/** Wall milliseconds of model work between turns of the event loop, so an abort (Ctrl-C) gets through. */
+const turnMilliseconds = 50;
 
 function inject(sim: Simulation, planned: PlannedFault): void {
   for (const step of faultSteps(planned)) {
@@ -26,11 +27,20 @@ function inject(sim: Simulation, planned: PlannedFault): void {
   }
 }
 
-/** Runs a plan on the model, synchronously (property tests call this thousands of times). */
-export function runPlanSync(plan: RunPlan, observer?: RunObserver): EngineResult {
-  const sim = createSimulation({ cluster: plan.cluster, objects: plan.objects, workloads: plan.workloads, seed: plan.seed, sampleInterval: plan.sampleInterval });
+/**
+ * The run as a generator that pauses (yields) every `slice` virtual seconds: bring-up until
+ * the workloads are ready (or its timeout), then the faults and the observation phase.
+ */
+function* runInSlices(plan: RunPlan, observer: RunObserver | undefined, slice: number): Generator<void, EngineResult, void> {
+  const sim = createSimulation({ cluster: plan.cluster, workloads: plan.workloads, seed: plan.seed, sampleInterval: plan.sampleInterval });
   if (observer?.onEvent) sim.onEvent(observer.onEvent);
-  const ready = sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, plan.bringUpTimeout);
+  const workloadsReady = () => sim.bringUp.workloadsReady !== null;
+  let ready: number | null = null;
+  for (let limit = Math.min(slice, plan.bringUpTimeout); ; limit = Math.min(limit + slice, plan.bringUpTimeout)) {
+    ready = sim.runUntilCondition(workloadsReady, limit);
+    if (ready !== null || limit >= plan.bringUpTimeout) break;
+    yield;
+  }
   const phaseStart = sim.now;
   if (ready === null) {
     sim.emit('bringup.step', 'bringup', 'api', `bring-up incomplete after ${plan.bringUpTimeout} s; faults start anyway`, { step: 'timeout' });
@@ -43,13 +53,17 @@ export function runPlanSync(plan: RunPlan, observer?: RunObserver): EngineResult
     }
     let fired = false;
     sim.onEvent((event) => {
-      if (fired || event.t < phaseStart || !matches(event, at.after)) return;
+      if (fired || event.t < phaseStart || !triggerMatches(event, at.after)) return;
       fired = true;
       sim.after(at.delay, Priority.fault, () => inject(sim, planned));
     });
   }
   const phaseEnd = phaseStart + plan.duration;
-  sim.runUntil(phaseEnd);
+  for (let until = Math.min(phaseStart + slice, phaseEnd); ; until = Math.min(until + slice, phaseEnd)) {
+    sim.runUntil(until);
+    if (until >= phaseEnd) break;
+    yield;
+  }
   sim.emit('run.finished', 'cluster', 'truth', `run finished after ${plan.duration} s of faults and observation`);
   // Reported at the timeline's resolution (events carry millisecond times).
   const ms = (t: number) => Math.round(t * 1000) / 1000;
@@ -67,14 +81,45 @@ export function runPlanSync(plan: RunPlan, observer?: RunObserver): EngineResult
   };
 }
 
+/** Runs a plan on the model, synchronously (property tests call this thousands of times). */
+export function runPlanSync(plan: RunPlan, observer?: RunObserver): EngineResult {
+  const run = runInSlices(plan, observer, Infinity);
+  for (;;) {
+    const step = run.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * Runs a plan, stopping with the signal's reason once it is aborted: checked at every slice,
+ * and the event loop gets a turn every {@link turnMilliseconds} of work so an abort from
+ * outside (a signal handler, a timeout) is seen.
+ */
+async function runPlan(plan: RunPlan, observer: RunObserver | undefined, signal: AbortSignal): Promise<EngineResult> {
+  signal.throwIfAborted();
+  const run = runInSlices(plan, observer, sliceSeconds);
+  let turnAt = performance.now() + turnMilliseconds;
+  for (;;) {
+    const step = run.next();
+    if (step.done) return step.value;
+    signal.throwIfAborted();
+    if (performance.now() >= turnAt) {
+      await nextTurn();
+      signal.throwIfAborted();
+      turnAt = performance.now() + turnMilliseconds;
+    }
+  }
+}
+
 export const simEngine: Engine = {
   name: 'sim',
   description: 'embedded discrete-event model of K3s on Pi hardware (virtual clock)',
   available: () => Promise.resolve({ available: true }),
   supports: () => Promise.resolve([]),
   run: (plan: RunPlan, observer?: RunObserver, options?: EngineRunOptions): Promise<EngineResult> => {
-    options?.signal?.throwIfAborted();
-    return Promise.resolve(runPlanSync(plan, observer));
+    const signal = options?.signal;
+    if (!signal) return Promise.resolve(runPlanSync(plan, observer));
+    return runPlan(plan, observer, signal);
   },
   dryRun: (plan: RunPlan) =>
     Promise.resolve([

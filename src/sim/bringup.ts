@@ -1,0 +1,65 @@
+/**
+ * The bring-up's milestones, as the install runbook would note them: the first server's API
+ * answers (joining servers start, K3s deploys its packaged components), each node is Ready,
+ * the cluster is ready (the user's workloads are applied), the workloads are ready, and
+ * Rancher's import manifest is applied once both Rancher and the API are up.
+ */
+import type { BringUpContext, BringUpPort, BringUpState } from './context.js';
+import type { SimNode } from './state.js';
+
+export class BringUp implements BringUpPort {
+  readonly state: BringUpState = { apiFirstAvailable: null, clusterReady: null, workloadsApplied: null, workloadsReady: null, rancherImported: null, nodeReady: new Map() };
+
+  constructor(private readonly ctx: BringUpContext) {}
+
+  /** Only the first time the API answers is a milestone: joining servers start, K3s deploys its packaged components. */
+  onApiAvailable(): void {
+    const ctx = this.ctx;
+    if (this.state.apiFirstAvailable !== null) return;
+    this.state.apiFirstAvailable = ctx.env.now;
+    const servers = ctx.world.servers;
+    const first = servers[0];
+    ctx.emit('bringup.step', 'bringup', 'api', `k3s server on ${first?.name ?? '?'} is up; token available; ${servers.length > 1 ? 'other servers join' : 'agents join'}`, { step: 'api' });
+    for (const server of servers) if (server !== first && server.booted) ctx.machines.startK3s(server);
+    const system = ctx.initialWorkloads.system;
+    ctx.applyWorkloads({ ...system, workloads: system.workloads.filter((w) => w.namespace !== 'cattle-system') });
+    this.maybeImportIntoRancher();
+  }
+
+  onNodeReady(node: SimNode): void {
+    const ctx = this.ctx;
+    if (!this.state.nodeReady.has(node.name)) this.state.nodeReady.set(node.name, ctx.env.now);
+    const rejected = ctx.machines.joinRejected;
+    if (this.state.clusterReady === null && ctx.world.clusterNodes.every((n) => n.apiReady === 'True' || rejected.has(n.name))) {
+      this.state.clusterReady = ctx.env.now;
+      const ready = ctx.world.clusterNodes.filter((n) => n.apiReady === 'True').length;
+      ctx.emit('bringup.step', 'bringup', 'api', `cluster ready: ${ready} node(s) Ready${rejected.size ? ` (${rejected.size} could not join)` : ''}; applying workloads`, { step: 'cluster-ready' });
+      this.state.workloadsApplied = ctx.env.now;
+      ctx.applyWorkloads(ctx.initialWorkloads.user);
+      this.checkWorkloadsReady();
+    }
+  }
+
+  onRancherAvailable(): void {
+    this.maybeImportIntoRancher();
+  }
+
+  /** `kubectl apply` of Rancher's import manifest once both Rancher and the cluster API are up. */
+  private maybeImportIntoRancher(): void {
+    const ctx = this.ctx;
+    if (this.state.rancherImported !== null || !ctx.rancher.available || !ctx.controlPlane.apiUp) return;
+    this.state.rancherImported = ctx.env.now;
+    ctx.emit('bringup.step', 'bringup', 'api', 'Rancher import manifest applied: cattle-cluster-agent deploying', { step: 'rancher-import' });
+    const system = ctx.initialWorkloads.system;
+    ctx.applyWorkloads({ ...system, services: [], workloads: system.workloads.filter((w) => w.namespace === 'cattle-system') });
+  }
+
+  checkWorkloadsReady(): void {
+    const ctx = this.ctx;
+    if (this.state.workloadsApplied === null || this.state.workloadsReady !== null) return;
+    const user = ctx.initialWorkloads.user.workloads;
+    for (const spec of user) if (!ctx.world.workloadByKey.get(spec.key)?.wasFullyReady) return;
+    this.state.workloadsReady = ctx.env.now;
+    ctx.emit('bringup.step', 'bringup', 'api', `workloads ready: ${user.length} workload(s) at their desired state`, { step: 'workloads-ready' });
+  }
+}

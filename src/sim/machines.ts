@@ -1,0 +1,167 @@
+/**
+ * The machines as ground truth: power, boot, the OS preparation and k3s download of the
+ * install scripts, the k3s service (start, stop, restarts by systemd) and the server's
+ * refusal of a join (token, version skew). What the API makes of it is elsewhere.
+ */
+import type { MachinesContext, MachinesPort } from './context.js';
+import { Priority } from './priority.js';
+import type { SimNode } from './state.js';
+
+export class Machines implements MachinesPort {
+  /** Nodes that went through OS preparation / have the k3s binary (both survive reboots). */
+  private readonly prepared = new Set<SimNode>();
+  private readonly installed = new Set<SimNode>();
+  /** Nodes whose join the server refused (token or version), reported once. */
+  readonly joinRejected = new Map<string, string>();
+
+  constructor(private readonly ctx: MachinesContext) {}
+
+  powerOn(node: SimNode, reason: string): void {
+    const ctx = this.ctx;
+    if (node.powered) return;
+    node.powered = true;
+    node.epoch++;
+    const epoch = node.epoch;
+    ctx.emit('node.power', `node/${node.name}`, 'truth', `${node.name} powered on (${reason})`, { on: true });
+    const boot = ctx.jitter(node.spec.profile.spec.bootTime.value);
+    ctx.env.after(boot, Priority.truth, () => {
+      if (node.epoch !== epoch) return;
+      node.booted = true;
+      ctx.emit('node.booted', `node/${node.name}`, 'truth', `${node.name} booted after ${boot.toFixed(1)} s`);
+      this.onBooted(node);
+    });
+  }
+
+  private onBooted(node: SimNode): void {
+    const ctx = this.ctx;
+    if (node.spec.role === 'rancher') {
+      ctx.rancher.startServer();
+      return;
+    }
+    if (!node.inCluster) {
+      ctx.controlPlane.refresh();
+      ctx.probes.refreshDependencies();
+      return;
+    }
+    const epoch = node.epoch;
+    if (ctx.world.cluster.bringUp.prepareOs && !this.prepared.has(node)) {
+      // The install scripts enable memory cgroups (cmdline.txt) and reboot before K3s (calibration.md 2.5).
+      ctx.env.after(ctx.jitter(ctx.settings.osPreparationTime / node.cpuFactor), Priority.truth, () => {
+        if (node.epoch !== epoch) return;
+        this.prepared.add(node);
+        ctx.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name}: OS prepared (memory cgroups enabled); rebooting`, { step: 'os-prepared', node: node.name });
+        this.powerOff(node, 'reboot after enabling cgroups');
+        this.powerOn(node, 'reboot after enabling cgroups');
+      });
+      return;
+    }
+    if (ctx.world.cluster.bringUp.downloadK3s && !this.installed.has(node)) {
+      const rate = Math.min(node.spec.network.throughput.value * node.bandwidthFactor, ctx.settings.internetBandwidth);
+      const seconds = ctx.settings.k3sBinarySize / rate;
+      ctx.env.after(ctx.jitter(seconds), Priority.truth, () => {
+        if (node.epoch !== epoch) return;
+        this.installed.add(node);
+        ctx.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name}: k3s ${node.spec.k3sVersion} downloaded in ${seconds.toFixed(1)} s`, { step: 'k3s-downloaded', node: node.name });
+        this.onBooted(node);
+      });
+      return;
+    }
+    // Joining servers wait for the first one (the install script needs its token and API).
+    if (node.isServer && node !== ctx.world.servers[0] && ctx.bringUp.state.apiFirstAvailable === null) return;
+    this.startK3s(node);
+  }
+
+  /** Why the first server refuses this node's join, or null (token, version skew policy). */
+  private joinRefusal(node: SimNode): string | null {
+    const first = this.ctx.world.servers[0];
+    if (!first || node === first) return null;
+    const token = node.spec.token;
+    const serverToken = first.spec.token;
+    if (token !== undefined && serverToken !== undefined && token !== serverToken) return 'the server rejects its token (401 Unauthorized)';
+    const minor = (v: string) => Number(/^v1\.(\d+)/.exec(v)?.[1] ?? 0);
+    const skew = minor(node.spec.k3sVersion) - minor(first.spec.k3sVersion);
+    if (node.isServer && Math.abs(skew) > 1) return `servers may differ by one minor version at most (${node.spec.k3sVersion} vs ${first.spec.k3sVersion})`;
+    // Version skew policy: a kubelet may not be newer than the API server, and at most 3 minors older (K8sDocs releases/version-skew-policy).
+    if (!node.isServer && skew > 0) return `its kubelet ${node.spec.k3sVersion} is newer than the API server ${first.spec.k3sVersion}`;
+    if (!node.isServer && skew < -3) return `its kubelet ${node.spec.k3sVersion} is more than 3 minor versions older than the API server ${first.spec.k3sVersion}`;
+    return null;
+  }
+
+  startK3s(node: SimNode): void {
+    const ctx = this.ctx;
+    if (!node.powered || !node.booted || node.k3s !== 'stopped') return;
+    node.k3s = 'starting';
+    const epoch = node.epoch;
+    ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} starting on ${node.name}`, { state: 'starting' });
+    const base = node.isServer ? ctx.settings.k3sServerStartTime : ctx.settings.k3sAgentStartTime;
+    ctx.env.after(ctx.jitter(base / node.cpuFactor), Priority.truth, () => {
+      if (node.epoch !== epoch || node.k3s !== 'starting') return;
+      this.k3sStarted(node);
+    });
+  }
+
+  private k3sStarted(node: SimNode): void {
+    const ctx = this.ctx;
+    const refusal = this.joinRefusal(node);
+    if (refusal) {
+      if (!this.joinRejected.has(node.name)) {
+        this.joinRejected.set(node.name, refusal);
+        ctx.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name} cannot join: ${refusal}; k3s keeps restarting`, { step: 'join-rejected', node: node.name, reason: refusal });
+      }
+      const epoch = node.epoch;
+      ctx.env.after(5, Priority.truth, () => {
+        if (node.epoch === epoch && node.k3s === 'starting') this.k3sStarted(node);
+      });
+      return;
+    }
+    if (!node.isServer && !ctx.controlPlane.nodeReachesApi(node, true)) {
+      // An agent cannot start without a server to join; systemd restarts it (Restart=always,
+      // RestartSec=5s in the K3s install script's unit; issue k3s-io/k3s#10036).
+      const epoch = node.epoch;
+      ctx.env.after(5, Priority.truth, () => {
+        if (node.epoch === epoch && node.k3s === 'starting') this.k3sStarted(node);
+      });
+      return;
+    }
+    node.k3s = 'running';
+    ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} running on ${node.name}`, { state: 'running' });
+    ctx.kubelets.onKubeletStarted(node);
+    ctx.controlPlane.refresh();
+  }
+
+  /** Stops the k3s service: the kubelet and, on a server, the API and controllers. Containers keep running (K3s's killall script is not run). */
+  stopK3s(node: SimNode, reason: string): void {
+    if (node.k3s === 'stopped') return;
+    node.k3s = 'stopped';
+    node.epoch++;
+    this.ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s stopped on ${node.name} (${reason})`, { state: 'stopped' });
+    this.ctx.controlPlane.refresh();
+  }
+
+  powerOff(node: SimNode, reason: string): void {
+    const ctx = this.ctx;
+    if (!node.powered) return;
+    node.powered = false;
+    node.booted = false;
+    node.k3s = 'stopped';
+    node.epoch++;
+    node.pulling.clear();
+    const how = reason.startsWith('reboot') ? 'shut down' : 'lost power';
+    ctx.emit('node.power', `node/${node.name}`, 'truth', `${node.name} ${how} (${reason})`, { on: false });
+    ctx.kubelets.onNodeDown(node);
+    if (node.spec.role === 'rancher') ctx.rancher.stopServer('host powered off');
+    ctx.controlPlane.refresh();
+  }
+
+  /** Orderly reboot: shutdown, then power cycle and boot. */
+  reboot(node: SimNode): void {
+    if (!node.powered) return;
+    const epoch = node.epoch;
+    this.stopK3s(node, 'reboot');
+    this.ctx.env.after(this.ctx.settings.shutdownTime, Priority.truth, () => {
+      if (node.epoch !== epoch + 1) return;
+      this.powerOff(node, 'reboot');
+      this.powerOn(node, 'reboot');
+    });
+  }
+}
