@@ -2,8 +2,8 @@
 import { formatBytes, formatMillicores } from '../model/units.js';
 import type { PlanResult } from './plan.js';
 import type { SearchResult } from './search.js';
+import { escapeXml as esc } from '../report/xml.js';
 
-const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export type Table = (head: string[], rows: Array<Array<string | number>>) => string;
 

@@ -5,6 +5,7 @@ import { loadClusterFile } from '../../model/load-cluster.js';
 import { loadManifests } from '../../model/manifests.js';
 import { parseDuration } from '../../model/units.js';
 import { displayPath, ProfileRegistry } from '../../profiles/loader.js';
+import { renderCheckJunit } from '../../report/junit.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { describeFault } from '../../scenario/faults.js';
 import { checkResilience, type CheckResult } from '../../testing/check.js';
@@ -48,12 +49,6 @@ function property(args: CheckArgs): ResilienceProperty {
   }
 }
 
-function junit(result: CheckResult, description: string): string {
-  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  const failure = result.failure ? `\n      <failure message="${esc(result.failure.explanation)}">${esc(`seed ${result.seed}, path ${result.failure.path}\n${result.failure.explanation}`)}</failure>` : '';
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="twin" tests="1" failures="${result.ok ? 0 : 1}">\n  <testsuite name="twin.check" tests="1" failures="${result.ok ? 0 : 1}">\n    <testcase classname="twin.check" name="${esc(`${result.property}: ${description}`)}">${failure}\n    </testcase>\n  </testsuite>\n</testsuites>\n`;
-}
-
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: 'check <cluster>',
   describe: 'Property-based resilience check: generated fault schedules on the sim engine, shrunk to a minimal failure',
@@ -95,7 +90,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       },
     });
     if (tty) process.stderr.write('\n');
-    if (args.junit) writeFileAtomic(args.junit, junit(result, chosen.description));
+    if (args.junit) writeFileAtomic(args.junit, renderCheckJunit(result, chosen.description));
     if (result.ok) {
       writeOut(`✔ ${chosen.name}: ${chosen.description} — held for ${result.runs} generated schedules (seed ${result.seed})`);
       return;
