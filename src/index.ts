@@ -25,8 +25,11 @@ export type { Expectation, ExpectationKind, Verdict, Anchor } from './scenario/e
 export { judge } from './scenario/expectations.js';
 export { loadScenarioFile, resolveScenario } from './scenario/load.js';
 export type { LoadedScenario, PlannedFault } from './scenario/load.js';
-export { runScenario, runScenarioFile } from './scenario/run.js';
-export type { RunOptions } from './scenario/run.js';
+export { runScenario, runScenarioFile } from './runner/run-scenario.js';
+export { runScenarios } from './runner/runner.js';
+export type { RunnerOptions } from './runner/runner.js';
+export type { Reporter, RunStart, RunEnd } from './runner/reporter.js';
+export type { RunOptions } from './runner/run-scenario.js';
 export type { RunReport } from './report/report.js';
 export type { Engine, EngineResult, RunPlan, BringUpSummary } from './engines/engine.js';
 export { engines } from './engines/registry.js';

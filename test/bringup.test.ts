@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { bringUpScenario } from '../src/scenario/load.js';
-import { runScenario } from '../src/scenario/run.js';
+import { runScenario } from '../src/runner/run-scenario.js';
 import { bringUpFindings } from '../src/model/findings.js';
 import { readWorkloads } from '../src/model/workloads.js';
 import { cluster, deployment } from './helpers/sim.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveScenario } from '../src/scenario/load.js';
-import { runScenario } from '../src/scenario/run.js';
+import { runScenario } from '../src/runner/run-scenario.js';
 
 describe('fault triggers', () => {
   it('a fault can fire a delay after a timeline event ("30 s after dcn3 is NotReady")', async () => {

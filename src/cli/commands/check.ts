@@ -8,7 +8,7 @@ import { displayPath, ProfileRegistry } from '../../profiles/loader.js';
 import { renderCheckJunit } from '../../report/junit.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { describeFault } from '../../scenario/faults.js';
-import { checkResilience, type CheckResult } from '../../testing/check.js';
+import { checkResilience } from '../../testing/check.js';
 import { builtinProperties, type ResilienceProperty } from '../../testing/properties.js';
 import { writeReproduction } from '../../testing/reproduce.js';
 import type { GeneratedFaultKind } from '../../testing/schedules.js';
