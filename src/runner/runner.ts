@@ -47,6 +47,8 @@ export async function runScenarios(scenarios: ReadonlyArray<string | LoadedScena
     for (const scenario of loaded) {
       let first: RunReport | null = null;
       for (const engine of engines) {
+        // Let signals and I/O in between runs: the sim engine never yields while it runs.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         signal?.throwIfAborted();
         await reporters.onScenarioStart(scenario, engine);
         const result = await engine.run(planOf(scenario), { onEvent: reporters.onEvent }, { ...(signal ? { signal } : {}), keep: options.keep ?? false });
@@ -57,6 +59,8 @@ export async function runScenarios(scenarios: ReadonlyArray<string | LoadedScena
         await reporters.onScenarioEnd(report);
       }
     }
+    // An engine that cannot stop midway (the sim finishes what it started) still ends an aborted run as aborted.
+    signal?.throwIfAborted();
   } catch (error) {
     const reason = signal?.aborted ? abortReason(signal) : error;
     await reporters.onRunEnd(reports, { error: reason });
