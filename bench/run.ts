@@ -2,6 +2,7 @@
  * Speed and memory figures of the sim engine, printed as JSON lines (npm run bench).
  * Targets are reported beside the figures; a benchmark never fails a test run.
  */
+import { readWorkloads } from '../src/model/workloads.js';
 import { performance } from 'node:perf_hooks';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { clusterFromDefinition, loadClusterFile } from '../src/load/cluster.js';
@@ -41,7 +42,7 @@ async function seedCluster(): Promise<Record<string, unknown>> {
   const objects = scaled(loadManifests(['scenarios/workloads/edgestack']).map((m) => m.object), { web: 24, api: 20 });
   // Warm up the JIT on one run, then measure the next.
   for (let round = 0; ; round++) {
-    const sim = createSimulation({ cluster, objects, seed: 7 });
+    const sim = createSimulation({ cluster, workloads: readWorkloads(objects), seed: 7 });
     sim.at(900, 0, () => sim.powerOff(sim.node('dcn3'), 'bench'));
     sim.at(1500, 0, () => sim.stopK3s(sim.node('dcn1'), 'bench'));
     sim.at(1800, 0, () => sim.startK3s(sim.node('dcn1')));
@@ -84,7 +85,7 @@ function largeCluster(): Record<string, unknown> {
       },
     },
   })) as KubernetesObject[];
-  const sim = createSimulation({ cluster, objects, seed: 11, sampleInterval: 30 });
+  const sim = createSimulation({ cluster, workloads: readWorkloads(objects), seed: 11, sampleInterval: 30 });
   sim.at(1800, 0, () => {
     for (let i = 100; i < 110; i++) sim.powerOff(sim.node(`agent-${i}`), 'bench');
   });

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { bringUpScenario } from '../src/scenario/load.js';
-import { runScenario } from '../src/scenario/run.js';
+import { runScenario } from '../src/runner/run-scenario.js';
 import { bringUpFindings } from '../src/model/findings.js';
 import { readWorkloads } from '../src/model/workloads.js';
 import { cluster, deployment } from './helpers/sim.js';
@@ -41,7 +41,7 @@ describe('bring-up', () => {
     const objects = [deployment('web', 3, { requests: { cpu: '50m', memory: '32Mi' } })];
     const times = ['pi3bplus', 'pi4b-4gb', 'pi5-4gb'].map((profile) => {
       const c = cluster([{ name: 's1', role: 'server', profile }, { name: 'w1', profile }, { name: 'w2', profile }]);
-      const sim = createSimulation({ cluster: c, objects, seed: 3 });
+      const sim = createSimulation({ cluster: c, workloads: readWorkloads(objects), seed: 3 });
       sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, 3600);
       return { cluster: sim.bringUp.clusterReady!, workloads: sim.bringUp.workloadsReady! };
     });
@@ -86,7 +86,7 @@ describe('failures predicted at bring-up', () => {
   it('a join with a mismatched token, or a kubelet newer than the API server; the sim shows the node never registering', () => {
     const c = cluster([{ name: 's', role: 'server' }, { name: 'w', k3s: { token: 'other' } } as never, { name: 'v', k3s: { version: 'v1.34.1+k3s1' } } as never], { k3s: { version: 'v1.33.5+k3s1', token: 'right' } });
     expect(codes(c)).toEqual(expect.arrayContaining(['error:join-token:node/w', 'error:version-skew:node/v']));
-    const sim = createSimulation({ cluster: c, objects: [], seed: 1 });
+    const sim = createSimulation({ cluster: c, workloads: readWorkloads([]), seed: 1 });
     sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, 3600);
     expect(sim.joinRejected.get('w')).toMatch(/rejects its token/);
     expect(sim.joinRejected.get('v')).toMatch(/newer than the API server/);

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compareRuns, renderComparison } from '../src/report/compare.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { renderHtml } from '../src/report/html.js';
-import type { RunReport } from '../src/report/report.js';
-import { runScenarioFile } from '../src/scenario/run.js';
+import type { RunReport } from '../src/report/types.js';
+import { runScenarioFile } from '../src/runner/run-scenario.js';
 
 const model = await runScenarioFile('test/e2e/worker-power-loss.ts');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/cli.js';
-import { runScenarioFile } from '../src/scenario/run.js';
+import { runScenarioFile } from '../src/runner/run-scenario.js';
 
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
 const quickStart = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';

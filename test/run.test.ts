@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { twin } from './helpers/cli.js';
+import { repoRoot, twin } from './helpers/cli.js';
 
 const shipped = readdirSync(new URL('../scenarios/', import.meta.url)).filter((f) => f.endsWith('.ts'));
 const out = () => mkdtempSync(join(tmpdir(), 'twin-run-'));
@@ -111,4 +112,19 @@ describe('twin run', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/package\.json: kind: not a twin run report/);
   });
+
+  it('Ctrl-C stops the run: nothing further starts, exit 130 with one line', async () => {
+    const dir = out();
+    const child = spawn(process.execPath, ['bin/twin.js', 'run', ...shipped.map((f) => `scenarios/${f}`), '--out', dir], { cwd: repoRoot, env: { ...process.env, CI: 'true', NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (!stderr.includes('twin: running')) setImmediate(() => child.kill('SIGINT'));
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/twin: SIGINT: stopping/);
+    expect(stderr).toMatch(/twin: run interrupted/);
+    expect(stderr.match(/twin: running/g)?.length ?? 0).toBeLessThan(shipped.length);
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveScenario } from '../src/scenario/load.js';
-import { runScenario } from '../src/scenario/run.js';
+import { runScenario } from '../src/runner/run-scenario.js';
 import { faultSteps } from '../src/scenario/fault-plan.js';
 
 describe('fault triggers', () => {

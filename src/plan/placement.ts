@@ -55,9 +55,6 @@ export function healthyNodes(cluster: Cluster): SimNode[] {
     });
 }
 
-/** Binds a pod to a node: the scheduler's own bookkeeping (`twin plan` moves pods between nodes with it). */
-export { assignToNode as bind } from '../sim/scheduling.js';
-
 /** Places `pods` (in order) onto `nodes`; returns those that do not fit. */
 export function placeAll(pods: readonly SimPod[], nodes: SimNode[], maxPods: number, rng: Rng, claimNodes: Map<string, string>, localClaims: Set<string>): PendingPod[] {
   const pending: PendingPod[] = [];

@@ -11,7 +11,8 @@ import { workloadDefaults } from '../model/workload-defaults.js';
 import { readWorkloads, type WorkloadSet } from '../model/workloads.js';
 import { Rng } from '../sim/rng.js';
 import { newPod, newWorkloadState, watts, type SimNode, type SimPod } from '../sim/state.js';
-import { bind, hasLocalVolume, healthyNodes, place, placeAll, type PendingKind, type Placement } from './placement.js';
+import { assignToNode } from '../sim/scheduling.js';
+import { hasLocalVolume, healthyNodes, place, placeAll, type PendingKind, type Placement } from './placement.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
 /** Hours in an average month (8,760 h / 12). */
@@ -137,7 +138,7 @@ export function evaluateFailure(cluster: Cluster, base: Placement, user: Workloa
       const copy = newPod(id++, pod.name, workload, pod.ordinal, 0, pod.pinnedNode);
       const target = byName.get(pod.nodeName);
       if (target) {
-        bind(copy, target);
+        assignToNode(copy, target);
         continue;
       }
       if (workload.spec.kind === 'DaemonSet') {

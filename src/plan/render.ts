@@ -1,9 +1,10 @@
 /** `twin plan` output: terminal tables, and an HTML section that can be embedded in reports. */
 import { formatBytes, formatMillicores } from '../model/units.js';
+import type { ComparedPlan } from './compare.js';
 import type { PlanResult } from './plan.js';
 import type { SearchResult } from './search.js';
+import { escapeXml as esc } from '../report/xml.js';
 
-const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export type Table = (head: string[], rows: Array<Array<string | number>>) => string;
 
@@ -44,7 +45,7 @@ export function renderPlanText(plan: PlanResult, table: Table): string {
   return out.join('\n');
 }
 
-export function renderCompareText(plans: ReadonlyArray<{ plan: PlanResult; bringUp: number | null }>, table: Table): string {
+export function renderCompareText(plans: readonly ComparedPlan[], table: Table): string {
   return table(
     ['cluster', 'nodes', 'CPU (effective)', 'memory (effective)', 'fits', 'N-1', 'weakest', 'draw', 'kWh/month', '$/month', 'hardware $', 'bring-up'],
     plans.map(({ plan, bringUp }) => [

@@ -7,36 +7,7 @@
 import { outsideKubernetesVictim, type TimelineEvent } from '../model/timeline.js';
 import { workloadMatches } from '../model/workloads.js';
 import { formatDuration } from '../model/units.js';
-import type { RunReport } from './report.js';
-
-/** A moment after a fault or its healing, as a delay from that anchor in both runs. */
-export interface ComparisonMoment {
-  readonly what: string;
-  readonly anchor: string;
-  /** Seconds after the anchor; null when it did not happen in the run. */
-  readonly model: number | null;
-  readonly real: number | null;
-  /** real − model, seconds. */
-  readonly difference: number | null;
-  /** |difference| / real; null when either is missing or real is 0. */
-  readonly relative: number | null;
-  /** Within 20 % or 5 s of each other, or missing in both. */
-  readonly agrees: boolean;
-}
-
-export interface ComparisonVerdict {
-  readonly id: string;
-  readonly description: string;
-  readonly model: { readonly status: 'pass' | 'fail'; readonly observed: string };
-  readonly real: { readonly status: 'pass' | 'fail'; readonly observed: string };
-}
-
-export interface Comparison {
-  readonly engines: { readonly model: string; readonly real: string };
-  readonly expectations: readonly ComparisonVerdict[];
-  readonly moments: readonly ComparisonMoment[];
-  readonly disagreements: number;
-}
+import type { Comparison, ComparisonMoment, RunReport } from './types.js';
 
 /** Relative tolerance, and the absolute one under which small delays count as agreeing. */
 export const comparisonTolerance = { relative: 0.2, seconds: 5 } as const;

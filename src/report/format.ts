@@ -1,6 +1,6 @@
 import type { TimelineEvent } from '../model/timeline.js';
 import { formatDuration } from '../model/units.js';
-import type { RunReport } from './report.js';
+import type { RunReport } from './types.js';
 
 /** Time of an event as a report shows it: relative to the start of faults, or into bring-up. */
 export function when(report: RunReport, t: number): string {

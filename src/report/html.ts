@@ -6,8 +6,9 @@
 import type { TimelineSeries } from '../model/timeline.js';
 import { formatDuration } from '../model/units.js';
 import { notableEvents, when } from './format.js';
-import type { RunReport } from './report.js';
-import { comparisonTolerance, type Comparison } from './compare.js';
+import { comparisonTolerance } from './compare.js';
+import type { Comparison, RunReport } from './types.js';
+import { escapeXml as esc } from './xml.js';
 
 /** The model-vs-real section of a `--engine sim,k3d` run. */
 function comparisonHtml(c: Comparison): string {
@@ -25,8 +26,6 @@ ${moments}
 ${verdicts}
 </tbody></table>`;
 }
-
-const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const colors = {
   ready: '#2e9e4f',

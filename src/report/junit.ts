@@ -1,23 +1,72 @@
-/** JUnit XML: one test case per expectation, for CI systems. */
-import type { RunReport } from './report.js';
+/** JUnit XML for CI systems: one test case per expectation of a run, or per checked property. */
+import type { RunReport } from './types.js';
+import { escapeXml as escape } from './xml.js';
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+interface JunitCase {
+  readonly name: string;
+  readonly failure?: { readonly message: string; readonly body: string };
+}
 
-export function renderJunit(reports: readonly RunReport[]): string {
-  const total = reports.reduce((n, r) => n + r.summary.total, 0);
-  const failures = reports.reduce((n, r) => n + r.summary.failed, 0);
+interface JunitSuite {
+  readonly name: string;
+  /** JUnit's optional `errors` attribute, written when given. */
+  readonly errors?: number;
+  readonly properties?: ReadonlyArray<readonly [string, string | number]>;
+  readonly cases: readonly JunitCase[];
+}
+
+function renderSuites(suites: readonly JunitSuite[]): string {
+  const failed = (suite: JunitSuite) => suite.cases.filter((c) => c.failure).length;
+  const total = suites.reduce((n, s) => n + s.cases.length, 0);
+  const failures = suites.reduce((n, s) => n + failed(s), 0);
   const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="twin" tests="${total}" failures="${failures}">`];
-  for (const report of reports) {
-    const suite = `twin.${report.scenario.name}`;
-    out.push(`  <testsuite name="${escape(suite)}" tests="${report.summary.total}" failures="${report.summary.failed}" errors="0">`);
-    out.push(`    <properties><property name="engine" value="${escape(report.engine)}"/><property name="seed" value="${report.seed}"/><property name="scenario" value="${escape(report.scenario.file)}"/></properties>`);
-    for (const v of report.expectations) {
-      out.push(`    <testcase classname="${escape(suite)}" name="${escape(`${v.id}: ${v.description}`)}">`);
-      if (v.status === 'fail') out.push(`      <failure message="${escape(v.explanation)}">${escape(`expected: ${v.expected}\nobserved: ${v.observed}\n${v.explanation}`)}</failure>`);
+  for (const suite of suites) {
+    out.push(`  <testsuite name="${escape(suite.name)}" tests="${suite.cases.length}" failures="${failed(suite)}"${suite.errors !== undefined ? ` errors="${suite.errors}"` : ''}>`);
+    if (suite.properties) out.push(`    <properties>${suite.properties.map(([name, value]) => `<property name="${escape(name)}" value="${escape(String(value))}"/>`).join('')}</properties>`);
+    for (const c of suite.cases) {
+      out.push(`    <testcase classname="${escape(suite.name)}" name="${escape(c.name)}">`);
+      if (c.failure) out.push(`      <failure message="${escape(c.failure.message)}">${escape(c.failure.body)}</failure>`);
       out.push('    </testcase>');
     }
     out.push('  </testsuite>');
   }
   out.push('</testsuites>');
   return `${out.join('\n')}\n`;
+}
+
+/** Run reports: a suite per scenario run, a case per expectation. */
+export function renderJunit(reports: readonly RunReport[]): string {
+  return renderSuites(
+    reports.map((report) => ({
+      name: `twin.${report.scenario.name}`,
+      errors: 0,
+      properties: [
+        ['engine', report.engine],
+        ['seed', report.seed],
+        ['scenario', report.scenario.file],
+      ],
+      cases: report.expectations.map((v) => ({
+        name: `${v.id}: ${v.description}`,
+        ...(v.status === 'fail' ? { failure: { message: v.explanation, body: `expected: ${v.expected}\nobserved: ${v.observed}\n${v.explanation}` } } : {}),
+      })),
+    })),
+  );
+}
+
+/** The outcome of `twin check`, as much of it as JUnit shows. */
+export interface CheckOutcome {
+  readonly property: string;
+  readonly seed: number;
+  readonly failure?: { readonly path: string; readonly explanation: string } | null;
+}
+
+/** A property check (`twin check --junit`): one suite, one case; a failure carries its seed and path for replay. */
+export function renderCheckJunit(outcome: CheckOutcome, description: string): string {
+  const { failure } = outcome;
+  return renderSuites([
+    {
+      name: 'twin.check',
+      cases: [{ name: `${outcome.property}: ${description}`, ...(failure ? { failure: { message: failure.explanation, body: `seed ${outcome.seed}, path ${failure.path}\n${failure.explanation}` } } : {}) }],
+    },
+  ]);
 }

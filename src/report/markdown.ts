@@ -1,7 +1,7 @@
 /** report.md: observed against expected first, then bring-up, faults and the notable timeline. */
 import { formatDuration } from '../model/units.js';
 import { notableEvents, when } from './format.js';
-import type { RunReport } from './report.js';
+import type { RunReport } from './types.js';
 import { renderComparison } from './compare.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

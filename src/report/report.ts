@@ -3,43 +3,14 @@
  * whole timeline, from which every other format is rendered (`twin report`). For the sim
  * engine it is byte-identical for the same scenario and seed: it holds no wall-clock time.
  */
-import type { BringUpSummary, EngineResult } from '../engines/engine.js';
-import type { Timeline } from '../model/timeline.js';
+import type { EngineResult } from '../engines/engine.js';
 import type { Finding } from '../model/findings.js';
-import { analyseBringUp, type BringUpAnalysis } from './bringup.js';
+import { analyseBringUp } from './bringup.js';
 import type { Verdict } from '../scenario/expectations.js';
-import type { Comparison } from './compare.js';
 import type { LoadedScenario } from '../scenario/load.js';
+import { reportApiVersion, type RunReport } from './types.js';
 
-export const reportApiVersion = 'twin/v1alpha1';
-
-export interface RunReport {
-  readonly apiVersion: typeof reportApiVersion;
-  readonly kind: 'RunReport';
-  readonly scenario: { readonly name: string; readonly file: string; readonly description: string };
-  readonly engine: string;
-  readonly seed: number;
-  readonly status: 'pass' | 'fail';
-  readonly summary: { readonly total: number; readonly passed: number; readonly failed: number };
-  readonly cluster: {
-    readonly name: string;
-    readonly k3sVersion: string;
-    readonly datastore: string;
-    readonly nodes: ReadonlyArray<{ name: string; role: string; profile: string; board: string; storage: string; network: string }>;
-  };
-  readonly bringUp: BringUpSummary & { readonly analysis: BringUpAnalysis };
-  /** Faults start at `start` (bring-up complete) and observation ends at `end`, seconds from power-on. */
-  readonly phase: { readonly start: number; readonly end: number };
-  readonly faults: ReadonlyArray<{ id: string; description: string; injectedAt: number | null; healedAt: number | null }>;
-  readonly expectations: readonly Verdict[];
-  /** Failures and risks predicted from the cluster and manifests before the run. */
-  readonly findings: readonly Finding[];
-  /** Objects kept from the manifests but not simulated. */
-  readonly notModelled: readonly string[];
-  readonly timeline: Timeline;
-  /** With `--engine sim,k3d`: this run (the second engine) against the first, moment by moment. */
-  readonly comparison?: Comparison;
-}
+export { reportApiVersion, type RunReport } from './types.js';
 
 export function buildReport(scenario: LoadedScenario, engine: string, result: EngineResult, verdicts: readonly Verdict[], findings: readonly Finding[]): RunReport {
   const passed = verdicts.filter((v) => v.status === 'pass').length;

@@ -2,7 +2,6 @@
  * Entry point of the simulation core: a cluster plus its workloads in, a {@link Simulation}
  * out. Pure: callers read files; this only computes.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from '../model/cluster.js';
 import { systemObjects } from '../model/k3s-components.js';
 import { readWorkloads, type WorkloadSet } from '../model/workloads.js';
@@ -15,25 +14,15 @@ interface SimulationInputBase {
   readonly sampleInterval?: number;
 }
 
-export type SimulationInput = SimulationInputBase &
-  (
-    | {
-        /** The user's workloads, read once from their manifests (`readWorkloads`). */
-        readonly workloads: WorkloadSet;
-      }
-    | {
-        /**
-         * The user's manifests, read here.
-         * @deprecated Pass `workloads` (already read); kept until `twin plan` switches.
-         */
-        readonly objects: readonly KubernetesObject[];
-      }
-  );
+export interface SimulationInput extends SimulationInputBase {
+  /** The user's workloads, read once from their manifests (`readWorkloads`). */
+  readonly workloads: WorkloadSet;
+}
 
 export function createSimulation(input: SimulationInput): Simulation {
   return new Simulation({
     cluster: input.cluster,
-    workloads: 'workloads' in input ? input.workloads : readWorkloads(input.objects),
+    workloads: input.workloads,
     systemWorkloads: readWorkloads(systemObjects(input.cluster), { system: true }),
     seed: input.seed,
     ...(input.sampleInterval !== undefined ? { sampleInterval: input.sampleInterval } : {}),

@@ -1,10 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
-import { ExpectationsFailedError } from '../../errors.js';
 import { formatDuration } from '../../model/units.js';
+import { BugError, ExpectationsFailedError } from '../../errors.js';
 import { reportJson } from '../../report/report.js';
-import { writeRunDirectory } from '../../report/write.js';
+import { runDirectoryReporter } from '../../runner/reporters/directory.js';
+import { runScenarios } from '../../runner/runner.js';
 import { bringUpScenario } from '../../scenario/load.js';
-import { runScenario } from '../../scenario/run.js';
+import { interruptible } from '../interrupt.js';
 import { displayPath } from '../../load/files.js';
 import { renderTable, writeErr, writeOut } from '../output.js';
 
@@ -33,9 +34,9 @@ export const bringupCommand: CommandModule<object, BringupArgs> = {
       .example('$0 bringup scenarios/clusters/edgestack-pi3.ts -w scenarios/workloads/edgestack', 'seed 000 with its workloads'),
   handler: async (args) => {
     const scenario = await bringUpScenario(args.cluster, args.workloads, { profileDirs: args['profiles-dir'], seed: args.seed });
-    const startedAt = new Date();
-    const report = await runScenario(scenario, { engine: args.engine });
-    const dir = writeRunDirectory(report, args.out, startedAt);
+    const directory = runDirectoryReporter(args.out);
+    const [report] = await interruptible((signal) => runScenarios([scenario], { engines: [args.engine], reporters: [directory], signal }));
+    if (!report) throw new BugError(`no report for the bring-up of ${scenario.name}`);
     const analysis = report.bringUp.analysis;
     if (args.json) {
       writeOut(reportJson(report).trimEnd());
@@ -54,7 +55,7 @@ export const bringupCommand: CommandModule<object, BringupArgs> = {
       writeOut(`API available ${t(analysis.apiAvailable)} · cluster ready ${t(analysis.clusterReady)} · workloads ready ${t(analysis.workloadsReady)}`);
       if (analysis.criticalPath.length) writeOut(`Critical path:\n${analysis.criticalPath.map((s) => `  ${s}`).join('\n')}`);
       for (const f of report.findings) writeOut(`${f.severity === 'error' ? '✘ error' : '⚠ warning'}: ${f.message} [${f.source}]`);
-      writeOut(`Report: ${displayPath(dir)}/report.html`);
+      writeOut(`Report: ${displayPath(directory.directoryOf(report) ?? args.out)}/report.html`);
     }
     if (report.status === 'fail') {
       for (const v of report.expectations) if (v.status === 'fail') writeErr(`  ✘ ${v.description}: ${v.observed} — ${v.explanation}`);

@@ -6,9 +6,10 @@ import { loadManifests } from '../../load/manifests.js';
 import { parseDuration } from '../../model/units.js';
 import { displayPath } from '../../load/files.js';
 import { ProfileRegistry } from '../../load/profiles.js';
+import { renderCheckJunit } from '../../report/junit.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { describeFault } from '../../scenario/faults.js';
-import { checkResilience, type CheckResult } from '../../testing/check.js';
+import { checkResilience } from '../../testing/check.js';
 import { builtinProperties, type ResilienceProperty } from '../../testing/properties.js';
 import { writeReproduction } from '../../testing/reproduce.js';
 import type { GeneratedFaultKind } from '../../testing/schedules.js';
@@ -47,12 +48,6 @@ function property(args: CheckArgs): ResilienceProperty {
     default:
       throw ConfigError.single('--property', '', `unknown property "${args.property}"`, `use one of: ${Object.keys(builtinProperties).join(', ')}`);
   }
-}
-
-function junit(result: CheckResult, description: string): string {
-  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  const failure = result.failure ? `\n      <failure message="${esc(result.failure.explanation)}">${esc(`seed ${result.seed}, path ${result.failure.path}\n${result.failure.explanation}`)}</failure>` : '';
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="twin" tests="1" failures="${result.ok ? 0 : 1}">\n  <testsuite name="twin.check" tests="1" failures="${result.ok ? 0 : 1}">\n    <testcase classname="twin.check" name="${esc(`${result.property}: ${description}`)}">${failure}\n    </testcase>\n  </testsuite>\n</testsuites>\n`;
 }
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
@@ -96,7 +91,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       },
     });
     if (tty) process.stderr.write('\n');
-    if (args.junit) writeFileAtomic(args.junit, junit(result, chosen.description));
+    if (args.junit) writeFileAtomic(args.junit, renderCheckJunit(result, chosen.description));
     if (result.ok) {
       writeOut(`✔ ${chosen.name}: ${chosen.description} — held for ${result.runs} generated schedules (seed ${result.seed})`);
       return;

@@ -1,7 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { stringify } from 'yaml';
 import { ConfigError } from '../../errors.js';
-import { renderK3dConfig } from '../../engines/k3d/config.js';
+import { engines } from '../../engines/registry.js';
 import { loadClusterFile } from '../../load/cluster.js';
 import { ProfileRegistry } from '../../load/profiles.js';
 import { writeFileAtomic } from '../../report/write.js';
@@ -17,21 +16,20 @@ interface ExportArgs {
 
 export const exportCommand: CommandModule<object, ExportArgs> = {
   command: 'export <format> <cluster>',
-  describe: 'Write a cluster as a k3d config file (k3d.io/v1alpha5) to create it by hand with k3d',
+  describe: "Write a cluster in an engine's own configuration format (k3d: a k3d.io/v1alpha5 config file to create it by hand)",
   builder: (yargs: Argv) =>
     yargs
-      .positional('format', { type: 'string', demandOption: true, describe: 'k3d' })
+      .positional('format', { type: 'string', demandOption: true, describe: 'an engine: k3d, or sim (the resolved cluster)' })
       .positional('cluster', { type: 'string', demandOption: true, describe: 'cluster file' })
       .option('output', { alias: 'o', type: 'string', describe: 'write here instead of stdout' })
       .option('image', { type: 'string', describe: 'K3s node image (default rancher/k3s:<version>)' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example('$0 export k3d scenarios/clusters/edgestack-pi4.yaml -o k3d.yaml && k3d cluster create --config k3d.yaml', 'run the twin by hand'),
   handler: async (args) => {
-    if (args.format !== 'k3d') throw ConfigError.single('twin export', 'FORMAT', `unknown format "${args.format}"`, 'use: k3d');
+    const engine = engines.get(args.format);
+    if (!engine) throw ConfigError.single('twin export', 'FORMAT', `unknown format "${args.format}"`, `use: ${[...engines.keys()].join(', ')}`);
     const cluster = await loadClusterFile(args.cluster, { profiles: ProfileRegistry.load(args['profiles-dir']) });
-    // The file must not depend on this host: CPU speed is applied by twin at run time, not written here.
-    const config = renderK3dConfig(cluster, { singleCoreEvents: null, cores: 4, source: 'export' }, args.image ? { image: args.image } : {});
-    const text = `# k3d config for twin cluster ${cluster.name}; twin applies per-node CPU, memory and network limits when it runs it.\n${stringify(config, { lineWidth: 0 })}`;
+    const text = engine.exportCluster(cluster, args.image ? { image: args.image } : {});
     if (args.output) writeFileAtomic(args.output, text);
     else writeOut(text.trimEnd());
   },

@@ -2,11 +2,11 @@ import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
 import { loadClusterFile } from '../../load/cluster.js';
 import { loadManifests } from '../../load/manifests.js';
-import { planCluster, type PlanResult } from '../../plan/plan.js';
+import { comparePlans, type ComparedPlan } from '../../plan/compare.js';
+import { planCluster } from '../../plan/plan.js';
 import { renderCompareText, renderPlanHtml, renderPlanText, renderSearchText } from '../../plan/render.js';
 import { searchMixes } from '../../plan/search.js';
 import { ProfileRegistry } from '../../load/profiles.js';
-import { createSimulation } from '../../sim/index.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { renderTable, writeOut } from '../output.js';
 
@@ -68,17 +68,10 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     }
     const files = args.compare.length ? args.compare : args.cluster ? [args.cluster] : [];
     if (files.length === 0) throw ConfigError.single('twin plan', 'CLUSTER', 'no cluster given', 'name a cluster file, or use --compare A B or --search');
-    const plans: Array<{ plan: PlanResult; bringUp: number | null }> = [];
-    for (const file of files) {
-      const cluster = await loadClusterFile(file, { profiles: registry });
-      const plan = planCluster(cluster, objects, { tolerate: args.tolerate, ...price });
-      let bringUp: number | null = null;
-      if (args.compare.length) {
-        const sim = createSimulation({ cluster, objects, seed: 1 });
-        bringUp = sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, 3600);
-      }
-      plans.push({ plan, bringUp });
-    }
+    const clusters = [];
+    for (const file of files) clusters.push(await loadClusterFile(file, { profiles: registry }));
+    const options = { tolerate: args.tolerate, ...price };
+    const plans: ComparedPlan[] = args.compare.length ? comparePlans(clusters, objects, options) : clusters.map((cluster) => ({ plan: planCluster(cluster, objects, options), bringUp: null }));
     if (args.html) writeFileAtomic(args.html, plans.map(({ plan }) => renderPlanHtml(plan)).join('\n'));
     if (args.json) writeOut(JSON.stringify(args.compare.length ? plans : plans[0]?.plan, null, 2));
     else if (args.compare.length) writeOut(renderCompareText(plans, renderTable));

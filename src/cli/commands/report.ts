@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { ConfigError } from '../../errors.js';
-import { reportApiVersion, type RunReport } from '../../report/report.js';
+import { readReport } from '../../report/read.js';
 import { renderReport, reportFormats, writeFileAtomic, type ReportFormat } from '../../report/write.js';
 import { writeOut } from '../output.js';
 
@@ -9,25 +7,6 @@ interface ReportArgs {
   readonly file: string;
   readonly format: ReportFormat;
   readonly output?: string;
-}
-
-export function readReport(file: string): RunReport {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw ConfigError.single(file, '', 'file not found', 'give the path of a report.json');
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw ConfigError.single(file, '', 'not valid JSON', 'give the path of a report.json written by twin run');
-  }
-  const report = data as Partial<RunReport>;
-  if (report.kind !== 'RunReport') throw ConfigError.single(file, 'kind', 'not a twin run report', 'give the path of a report.json written by twin run');
-  if (report.apiVersion !== reportApiVersion) throw ConfigError.single(file, 'apiVersion', `unsupported report version "${String(report.apiVersion)}"`, `this twin reads ${reportApiVersion}`);
-  return data as RunReport;
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {

@@ -1,11 +1,13 @@
 /**
- * Ink view of a run: the virtual clock, a grid of nodes with their state, pods ready per
- * workload, faults as they fire and verdicts as they settle. The sim engine finishes in
- * milliseconds, so the view replays its timeline in a few seconds of wall time.
+ * Ink views of a run. While an engine runs: its events as they arrive (the k3d engine takes
+ * minutes of wall time). Once it is judged: the virtual clock, a grid of nodes with their
+ * state, pods ready per workload, faults as they fire and verdicts as they settle, replayed in
+ * a few seconds of wall time (the sim engine finishes in milliseconds).
  */
 import { createElement as h, useEffect, useState, type ReactElement } from 'react';
 import { Box, Text, render, useApp } from 'ink';
-import type { RunReport } from '../../report/report.js';
+import type { RunReport } from '../../report/types.js';
+import type { TimelineEvent } from '../../model/timeline.js';
 import { formatDuration } from '../../model/units.js';
 
 const frames = 60;
@@ -63,4 +65,48 @@ function RunView({ report }: { report: RunReport }): ReactElement {
 export async function playRun(report: RunReport): Promise<void> {
   const instance = render(h(RunView, { report }), { stdout: process.stderr, patchConsole: false });
   await instance.waitUntilExit();
+}
+
+interface LiveState {
+  readonly events: number;
+  readonly last: TimelineEvent | null;
+  readonly faults: readonly string[];
+}
+
+function LiveRunView({ title, state }: { title: string; state: LiveState }): ReactElement {
+  return h(
+    Box,
+    { flexDirection: 'column' },
+    h(Text, { bold: true }, `${title} · ${state.last ? `${formatDuration(state.last.t)} · ` : ''}${state.events} events`),
+    ...state.faults.map((f, i) => h(Text, { key: `${i}`, color: 'red' }, `⚡ ${f}`)),
+    h(Text, { dimColor: true }, state.last ? state.last.message : 'starting'),
+  );
+}
+
+/** A live run on screen: `event` as each arrives, `stop` erases it (the replay of the judged run follows). */
+export interface LiveRun {
+  event(event: TimelineEvent): void;
+  stop(): void;
+}
+
+const redrawMs = 100;
+
+export function showLiveRun(scenario: string, engine: string, seed: number): LiveRun {
+  const title = `twin ${scenario} · ${engine} · seed ${seed}`;
+  let state: LiveState = { events: 0, last: null, faults: [] };
+  const instance = render(h(LiveRunView, { title, state }), { stdout: process.stderr, patchConsole: false });
+  // Engines emit events synchronously and in bursts; redraw at most every 100 ms of wall time.
+  let drawnAt = Date.now();
+  return {
+    event: (event) => {
+      state = { events: state.events + 1, last: event, faults: event.kind === 'fault.injected' ? [...state.faults, event.message] : state.faults };
+      if (Date.now() - drawnAt < redrawMs) return;
+      drawnAt = Date.now();
+      instance.rerender(h(LiveRunView, { title, state }));
+    },
+    stop: () => {
+      instance.clear();
+      instance.unmount();
+    },
+  };
 }

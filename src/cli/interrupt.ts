@@ -1,0 +1,24 @@
+/**
+ * Ctrl-C belongs to the CLI, not to engines: the first SIGINT (or SIGTERM) aborts the run's
+ * signal, so the running engine tears down what it created and the run ends with exit 130;
+ * a second one leaves at once, with 130, whatever is still running.
+ */
+import { ExitCode, InterruptedError } from '../errors.js';
+import { writeErr } from './output.js';
+
+export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    writeErr(`\ntwin: ${name}: stopping; the engine tears down what this run created (again to leave at once)`);
+    controller.abort(new InterruptedError('run interrupted; what it created was torn down'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The run report's shape, and the model-vs-real comparison it may carry: types only, shared by
+ * the builder (report.ts), the comparison (compare.ts) and every renderer, so none of them
+ * imports another for a type.
+ */
+import type { BringUpSummary } from '../engines/engine.js';
+import type { Timeline } from '../model/timeline.js';
+import type { Finding } from '../model/findings.js';
+import type { BringUpAnalysis } from './bringup.js';
+import type { Verdict } from '../scenario/expectations.js';
+
+export const reportApiVersion = 'twin/v1alpha1';
+
+export interface RunReport {
+  readonly apiVersion: typeof reportApiVersion;
+  readonly kind: 'RunReport';
+  readonly scenario: { readonly name: string; readonly file: string; readonly description: string };
+  readonly engine: string;
+  readonly seed: number;
+  readonly status: 'pass' | 'fail';
+  readonly summary: { readonly total: number; readonly passed: number; readonly failed: number };
+  readonly cluster: {
+    readonly name: string;
+    readonly k3sVersion: string;
+    readonly datastore: string;
+    readonly nodes: ReadonlyArray<{ name: string; role: string; profile: string; board: string; storage: string; network: string }>;
+  };
+  readonly bringUp: BringUpSummary & { readonly analysis: BringUpAnalysis };
+  /** Faults start at `start` (bring-up complete) and observation ends at `end`, seconds from power-on. */
+  readonly phase: { readonly start: number; readonly end: number };
+  readonly faults: ReadonlyArray<{ id: string; description: string; injectedAt: number | null; healedAt: number | null }>;
+  readonly expectations: readonly Verdict[];
+  /** Failures and risks predicted from the cluster and manifests before the run. */
+  readonly findings: readonly Finding[];
+  /** Objects kept from the manifests but not simulated. */
+  readonly notModelled: readonly string[];
+  readonly timeline: Timeline;
+  /** With `--engine sim,k3d`: this run (the second engine) against the first, moment by moment. */
+  readonly comparison?: Comparison;
+}
+
+/** A moment after a fault or its healing, as a delay from that anchor in both runs. */
+export interface ComparisonMoment {
+  readonly what: string;
+  readonly anchor: string;
+  /** Seconds after the anchor; null when it did not happen in the run. */
+  readonly model: number | null;
+  readonly real: number | null;
+  /** real − model, seconds. */
+  readonly difference: number | null;
+  /** |difference| / real; null when either is missing or real is 0. */
+  readonly relative: number | null;
+  /** Within 20 % or 5 s of each other, or missing in both. */
+  readonly agrees: boolean;
+}
+
+export interface ComparisonVerdict {
+  readonly id: string;
+  readonly description: string;
+  readonly model: { readonly status: 'pass' | 'fail'; readonly observed: string };
+  readonly real: { readonly status: 'pass' | 'fail'; readonly observed: string };
+}
+
+export interface Comparison {
+  readonly engines: { readonly model: string; readonly real: string };
+  readonly expectations: readonly ComparisonVerdict[];
+  readonly moments: readonly ComparisonMoment[];
+  readonly disagreements: number;
+}
