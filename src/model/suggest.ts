@@ -20,14 +20,28 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
+ * How far apart the first differing characters are: between equally close names, `pi6` is
+ * nearer `pi5` than `pi2`.
+ */
+function firstDifferenceGap(a: string, b: string): number {
+  const left = a.toLowerCase();
+  const right = b.toLowerCase();
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    if (left[i] !== right[i]) return Math.abs(left.charCodeAt(i) - right.charCodeAt(i));
+  }
+  return 0;
+}
+
+/**
  * The known name closest to `input`, if it is close enough to be a slip of the keyboard
  * (at most a third of the name, and never more than three edits); undefined otherwise.
  */
 export function closest(input: string, known: Iterable<string>): string | undefined {
-  let best: { name: string; distance: number } | undefined;
+  let best: { name: string; distance: number; gap: number } | undefined;
   for (const name of known) {
     const distance = editDistance(input, name);
-    if (!best || distance < best.distance) best = { name, distance };
+    const gap = firstDifferenceGap(input, name);
+    if (!best || distance < best.distance || (distance === best.distance && gap < best.gap)) best = { name, distance, gap };
   }
   if (!best) return undefined;
   const allowed = Math.min(3, Math.max(1, Math.floor(Math.max(input.length, best.name.length) / 3)));
