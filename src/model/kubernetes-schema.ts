@@ -70,7 +70,7 @@ export function fieldPath(path: ReadonlyArray<string | number>): string {
 }
 
 /** A value as the user wrote it, for messages. */
-export function showValue(value: unknown): string {
+function showValue(value: unknown): string {
   if (typeof value === 'string') return `"${value}"`;
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object' && value !== null) return 'a mapping';
