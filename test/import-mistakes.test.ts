@@ -51,6 +51,11 @@ describe('twin import mistakes (#16)', () => {
     ]);
   });
 
+  it('refuses an inventory nested past the limit with one line, quickly', () => {
+    const file = 'test/fixtures/yaml-limits/inventory-deep.yml';
+    expect(message(() => parseYamlInventory(readFileSync(file, 'utf8'), 'inventory-deep.yml'))).toMatch(/^inventory-deep\.yml: line \d+: nesting deeper than 100 levels \(twin reads cluster, profile, inventory and Kubernetes files; none needs more\)$/);
+  });
+
   it('says the K3s version it assumed, on stderr, once', () => {
     const dir = out();
     const result = twin(['import', '--inventory', `${fixtures}/no-version.yml`, '-o', dir]);

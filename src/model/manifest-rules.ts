@@ -5,7 +5,6 @@
  */
 import type { InputProblem } from '../errors.js';
 import { selectorMatches, type LabelSelector } from './pod-template.js';
-import { showValue } from './kubernetes-schema.js';
 
 /**
  * The most pods of one workload twin simulates. Each pod is simulated one by one, and K3s
