@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import { clusterFromDefinition, clusterFromDocument, type ClusterLoadOptions } from './load/cluster.js';
 import type { ClusterInput } from './model/cluster.js';
-import { checkManifestObject, modelledKinds } from './model/manifests.js';
+import { modelledKinds, parseManifests } from './model/manifests.js';
 import { importDefault, moduleExtensions } from './load/modules.js';
 import { parseYamlDocuments } from './model/validation.js';
 import { parseProfile } from './model/hardware-profile.js';
@@ -39,7 +39,8 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
     }
     throw ConfigError.single(file, 'export default', 'the default export is neither a scenario nor a cluster', 'export defineScenario({...}) or defineCluster({...})');
   }
-  const documents = parseYamlDocuments(readTextFile(absolute), file);
+  const text = readTextFile(absolute);
+  const documents = parseYamlDocuments(text, file);
   if (documents.length === 0) throw ConfigError.single(file, '', 'the file has no YAML documents', 'add a profile, cluster or Kubernetes manifest');
   const kinds = documents.map((d) => (d.data as { kind?: unknown }).kind);
   if (kinds.includes('HardwareProfile')) {
@@ -52,13 +53,8 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
     const cluster = clusterFromDocument(documents[0]?.data, file, options, dirname(absolute));
     return { file, summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"})`, notModelled: [] };
   }
-  const notModelled = new Set<string>();
-  for (const doc of documents) {
-    const problems = checkManifestObject(doc.data, '');
-    const where = documents.length > 1 ? `${file} (document ${doc.index + 1})` : file;
-    if (problems.length > 0) throw new ConfigError(where, problems);
-    const kind = String((doc.data as { kind: unknown }).kind);
-    if (!modelledKinds.has(kind)) notModelled.add(kind);
-  }
-  return { file, summary: `${documents.length} Kubernetes manifest${documents.length > 1 ? 's' : ''}`, notModelled: [...notModelled] };
+  // The loader every command uses, so `validate` refuses exactly what `run` and `plan` would.
+  const objects = parseManifests(text, file);
+  const notModelled = new Set(objects.map((o) => String(o.object.kind)).filter((kind) => !modelledKinds.has(kind)));
+  return { file, summary: `${objects.length} Kubernetes manifest${objects.length > 1 ? 's' : ''}`, notModelled: [...notModelled] };
 }

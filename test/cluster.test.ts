@@ -55,7 +55,8 @@ describe('cluster specs', () => {
   });
 
   it('rejects an unknown profile naming the field and the choices', () => {
-    expect(() => load(doc([{ name: 'a', profile: 'pi9', role: 'server' }]))).toThrow(/c\.yaml: spec\.nodes\[0\]\.profile: unknown hardware profile "pi9" \(use one of: .*pi3bplus/);
+    expect(() => load(doc([{ name: 'a', profile: 'pi9', role: 'server' }]))).toThrow(/c\.yaml: spec\.nodes\[0\]\.profile: unknown hardware profile "pi9" \(did you mean pi5-8gb\? twin profiles lists them\)/);
+    expect(() => load(doc([{ name: 'a', profile: 'beaglebone', role: 'server' }]))).toThrow(/unknown hardware profile "beaglebone" \(use one of: .*pi3bplus/);
   });
 
   it('rejects a duplicate node name', () => {

@@ -14,9 +14,11 @@ const read = (file: string) => readFileSync(join(fixtures, file), 'utf8');
 
 describe('twin import', () => {
   it('reads the YAML k3s-ansible inventory: groups, version, token, args, server_config_yaml, host labels', () => {
-    const { cluster, notes } = clusterFromInventory(parseYamlInventory(read('inventory.yml'), 'inventory.yml'), 'inventory.yml');
+    const { cluster, notes, warnings } = clusterFromInventory(parseYamlInventory(read('inventory.yml'), 'inventory.yml'), 'inventory.yml');
     const spec = cluster['spec'] as any;
-    expect(spec.k3s).toMatchObject({ version: 'v1.30.6+k3s1', datastore: 'sqlite', token: 's3cr3t-token' });
+    expect(spec.k3s).toMatchObject({ version: 'v1.30.6+k3s1', datastore: 'sqlite' });
+    expect(spec.k3s.token).toBeUndefined();
+    expect(warnings).toEqual(['not copied into cluster.yaml: the K3s token (a twin needs no secrets)']);
     expect(spec.k3s.serverArgs).toEqual(['--disable', 'traefik', '--write-kubeconfig-mode', '644', '--tls-san=192.168.1.201']);
     expect(spec.nodes).toEqual([
       { name: 'node1', profile: 'pi4b-8gb', role: 'server', ip: '192.168.1.201', taints: ['CriticalAddonsOnly=true:NoExecute'] },
@@ -56,7 +58,9 @@ describe('twin import', () => {
     const result = twin(['import', '--k3s', `server-1=${fixtures}/server-config.yaml`, `worker-1=${fixtures}/agent-config.yaml`, '--env', `worker-1=${fixtures}/agent.env`, `server-1=${fixtures}/server.env`, '--profiles', 'server-1=pi5-8gb,worker-1=pi4b-4gb', '-o', dir]);
     expect(result.code).toBe(0);
     const cluster = parse(readFileSync(join(dir, 'cluster.yaml'), 'utf8'));
-    expect(cluster.spec.k3s).toMatchObject({ version: 'v1.32.3+k3s1', datastore: 'embedded-etcd', token: 'lab-token' });
+    expect(cluster.spec.k3s).toMatchObject({ version: 'v1.32.3+k3s1', datastore: 'embedded-etcd' });
+    expect(readFileSync(join(dir, 'cluster.yaml'), 'utf8')).not.toMatch(/lab-token/);
+    expect(result.stderr).toBe('note: not copied into cluster.yaml: the K3s token (a twin needs no secrets)\n');
     expect(cluster.spec.k3s.serverArgs).toContain('--disable=traefik');
     expect(cluster.spec.nodes[1]).toMatchObject({ name: 'worker-1', role: 'agent', labels: { zone: 'rack-a' }, taints: ['dedicated=ml:NoSchedule'] });
   });
@@ -94,9 +98,9 @@ describe('twin import', () => {
   });
 
   it.each([
-    ['a host without a profile', ['--inventory', `${fixtures}/no-profile.yml`], /no-profile\.yml: host 192\.168\.1\.202: no hardware profile \(set the host variable twin_profile, or pass --profiles 192\.168\.1\.202=pi4b-4gb\)/],
+    ['a host without a profile', ['--inventory', `${fixtures}/no-profile.yml`], /no-profile\.yml: hosts\.192\.168\.1\.202\.twin_profile: no hardware profile for this machine \(set the host variable twin_profile, or pass --profiles 192\.168\.1\.202=pi4b-4gb\)/],
     ['a malformed INI section', ['--inventory', `${fixtures}/broken.ini`], /broken\.ini: line 1: malformed section header "\[server"/],
-    ['an unknown profile', ['--inventory', `${fixtures}/inventory.yml`, '--profiles', '192.168.1.201=pi9'], /unknown hardware profile "pi9"/],
+    ['an unknown profile', ['--inventory', `${fixtures}/inventory.yml`, '--profiles', '192.168.1.201=pi9'], /^twin: --profiles: 192\.168\.1\.201=pi9: unknown hardware profile "pi9" \(did you mean pi5-8gb\? twin profiles lists them\)$/m],
     ['no source', [], /no source given/],
     ['a dump that is not a List', ['--from', 'package.json'], /package\.json: items: not a Kubernetes List/],
   ])('rejects %s with one line and exit 2', (_what, args, pattern) => {

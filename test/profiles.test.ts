@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ConfigError } from '../src/errors.js';
 import { yamlFilesIn } from '../src/load/files.js';
+import { clusterFromDocument } from '../src/load/cluster.js';
 import { builtinProfilesDir, loadProfileFile, ProfileRegistry } from '../src/load/profiles.js';
 import { parseProfile } from '../src/model/hardware-profile.js';
 import { jsonSchemas } from '../src/model/json-schema.js';
@@ -89,5 +90,26 @@ describe('hardware profiles', () => {
       const committed = JSON.parse(readFileSync(new URL(`../schemas/${name}`, import.meta.url), 'utf8'));
       expect(committed, `schemas/${name} is stale: run npm run schemas`).toEqual(JSON.parse(JSON.stringify(schema)));
     }
+  });
+});
+
+describe('profile names as people write them (#16)', () => {
+  it.each([['pi-5-8gb'], ['rpi5-8gb'], ['Raspberry Pi 5 8GB'], ['PI5-8GB'], ['pi5']])('%s is pi5-8gb', (spelling) => {
+    expect(ProfileRegistry.load().get(spelling)?.metadata.name).toBe('pi5-8gb');
+  });
+
+  it('suggests the closest profile for a near miss', () => {
+    const registry = ProfileRegistry.load();
+    expect(registry.suggest('pi6')).toBe('pi5-8gb');
+    expect(registry.suggest('pi4b-4g')).toBe('pi4b-4gb');
+    expect(registry.suggest('beaglebone')).toBeUndefined();
+  });
+});
+
+describe('clusters use the same spellings (#16)', () => {
+  const cluster = (profile: string) => ({ apiVersion: 'twin/v1alpha1', kind: 'Cluster', metadata: { name: 'c' }, spec: { nodes: [{ name: 'a', profile, role: 'server' }] } });
+  it('accepts "Raspberry Pi 5 8GB" and says did you mean for "pi6"', () => {
+    expect(clusterFromDocument(cluster('Raspberry Pi 5 8GB'), 'c.yaml').nodes[0]?.profile.metadata.name).toBe('pi5-8gb');
+    expect(() => clusterFromDocument(cluster('pi6'), 'c.yaml')).toThrow('c.yaml: spec.nodes[0].profile: unknown hardware profile "pi6" (did you mean pi5-8gb? twin profiles lists them)');
   });
 });

@@ -3,9 +3,12 @@
  * and the older INI form (`hosts.ini`: [server]/[agent] or [master]/[node], with
  * group_vars/all.yml beside it), turned into a twin cluster document.
  */
-import { parse as parseYaml } from 'yaml';
 import { ConfigError, type InputProblem } from '../errors.js';
+import { unknownProfileHint, type ProfileLookup } from '../model/cluster.js';
+import { parseYamlDocuments } from '../model/validation.js';
 import { configToArgs, flagValues, hasFlag, nodeSpecific, splitArgs } from './args.js';
+import { canonicalProfile, defaultedVersionNote, missingProfiles } from './hosts.js';
+import { newRedaction, redactArgs, redactionNote, tokenPlaceholders } from './secrets.js';
 
 type Vars = Record<string, unknown>;
 
@@ -25,28 +28,28 @@ const agentGroups = ['agent', 'node'];
 
 /** The YAML inventory form. */
 export function parseYamlInventory(text: string, file: string): Inventory {
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (error) {
-    throw ConfigError.single(file, '', `YAML syntax error: ${(error as Error).message.split('\n')[0]}`, 'fix the inventory YAML');
-  }
-  if (typeof data !== 'object' || data === null) throw ConfigError.single(file, '', 'not an Ansible inventory', 'expected groups such as k3s_cluster → children → server/agent');
+  const documents = parseYamlDocuments(text, file);
+  if (documents.length > 1) throw ConfigError.single(file, `document ${(documents[1]?.index ?? 1) + 1}`, 'an inventory is one YAML document', 'remove the extra --- documents');
+  const data = documents[0]?.data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw ConfigError.single(file, '', 'not an Ansible inventory', 'expected groups such as k3s_cluster → children → server/agent');
   const hosts: InventoryHost[] = [];
   let shared: Vars = {};
-  const walk = (name: string, group: Record<string, unknown>, inherited: Vars, path: string) => {
-    const vars = { ...inherited, ...((group['vars'] as Vars | undefined) ?? {}) };
-    const role = serverGroups.includes(name) ? 'server' : agentGroups.includes(name) ? 'agent' : null;
-    const groupHosts = group['hosts'];
-    if (groupHosts !== undefined && groupHosts !== null) {
-      if (typeof groupHosts !== 'object') throw ConfigError.single(file, `${path}.hosts`, 'hosts must be a mapping of host names', 'write each host as a key');
-      if (role) for (const [host, hostVars] of Object.entries(groupHosts as Record<string, Vars | null>)) hosts.push({ host, group: role, vars: { ...vars, ...(hostVars ?? {}) } });
-    }
-    if (name === 'k3s_cluster' || (!role && group['children'])) shared = { ...shared, ...((group['vars'] as Vars | undefined) ?? {}) };
-    const children = group['children'] as Record<string, Record<string, unknown> | null> | undefined;
-    for (const [child, value] of Object.entries(children ?? {})) walk(child, value ?? {}, vars, `${path}.children.${child}`);
+  // Every level is a mapping (or empty); anything else is named with its path, never guessed at.
+  const mappingAt = (value: unknown, path: string, what: string): Record<string, unknown> => {
+    if (value === null || value === undefined) return {};
+    if (typeof value !== 'object' || Array.isArray(value)) throw ConfigError.single(file, path, `${what} must be a mapping, not ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}`, 'see k3s-ansible\'s inventory-sample.yml');
+    return value as Record<string, unknown>;
   };
-  for (const [name, group] of Object.entries(data as Record<string, Record<string, unknown> | null>)) walk(name, group ?? {}, {}, name);
+  const walk = (name: string, group: Record<string, unknown>, inherited: Vars, path: string) => {
+    const groupVars = mappingAt(group['vars'], `${path}.vars`, 'vars');
+    const vars = { ...inherited, ...groupVars };
+    const role = serverGroups.includes(name) ? 'server' : agentGroups.includes(name) ? 'agent' : null;
+    const groupHosts = mappingAt(group['hosts'], `${path}.hosts`, 'hosts');
+    if (role) for (const [host, hostVars] of Object.entries(groupHosts)) hosts.push({ host, group: role, vars: { ...vars, ...mappingAt(hostVars, `hosts.${host}`, 'host variables') } });
+    if (name === 'k3s_cluster' || (!role && group['children'])) shared = { ...shared, ...groupVars };
+    for (const [child, value] of Object.entries(mappingAt(group['children'], `${path}.children`, 'children'))) walk(child, mappingAt(value, `${path}.children.${child}`, 'a group'), vars, `${path}.children.${child}`);
+  };
+  for (const [name, group] of Object.entries(mappingAt(data, '', 'an inventory'))) walk(name, mappingAt(group, name, 'a group'), {}, name);
   return { hosts, vars: shared };
 }
 
@@ -97,49 +100,75 @@ export interface ImportOptions {
   readonly profiles?: Readonly<Record<string, string>>;
   readonly defaultProfile?: string;
   readonly name?: string;
+  /** Profiles known to the run; names are checked against it and written as twin names them. */
+  readonly registry?: ProfileLookup;
+}
+
+export interface InventoryImport {
+  readonly cluster: Record<string, unknown>;
+  readonly manifests: string[];
+  /** Next steps for stdout. */
+  readonly notes: string[];
+  /** What was assumed or left out, one line each for stderr. */
+  readonly warnings: string[];
 }
 
 const nodeName = (host: string, vars: Vars) => String(vars['twin_name'] ?? vars['k3s_node_name'] ?? host).toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
 const isIp = (text: string) => /^\d+\.\d+\.\d+\.\d+$/.test(text);
+const get = (vars: Vars, key: string) => (vars[key] === undefined || vars[key] === null ? undefined : String(vars[key]));
+
+/** The names a `NAME=…` flag may use for an inventory's hosts: the host and its node name. */
+export function inventoryMachines(inventory: Inventory): string[] {
+  return [...new Set(inventory.hosts.flatMap((h) => [h.host, nodeName(h.host, h.vars)]))];
+}
 
 /** A `kind: Cluster` document from an inventory; every host needs a hardware profile. */
-export function clusterFromInventory(inventory: Inventory, file: string, options: ImportOptions = {}): { cluster: Record<string, unknown>; manifests: string[]; notes: string[] } {
+export function clusterFromInventory(inventory: Inventory, file: string, options: ImportOptions = {}): InventoryImport {
   const problems: InputProblem[] = [];
   if (inventory.hosts.length === 0) throw ConfigError.single(file, '', 'no hosts in server/agent (or master/node) groups', 'k3s-ansible puts hosts under k3s_cluster → children → server and agent');
   const servers = inventory.hosts.filter((h) => h.group === 'server');
   if (servers.length === 0) problems.push({ field: 'server', message: 'no host in the server group', hint: 'k3s-ansible needs at least one server host' });
-  const get = (vars: Vars, key: string) => (vars[key] === undefined || vars[key] === null ? undefined : String(vars[key]));
+  const redaction = newRedaction();
   const version = get(inventory.vars, 'k3s_version') ?? get(servers[0]?.vars ?? {}, 'k3s_version');
-  const token = get(inventory.vars, 'token') ?? get(inventory.vars, 'k3s_token');
-  const serverConfig = (vars: Vars, key: string) => {
+  const config = (vars: Vars, key: string) => {
     const text = get(vars, key);
     if (!text) return [];
     try {
-      return configToArgs((parseYaml(text) as Record<string, unknown> | null) ?? {});
+      const documents = parseYamlDocuments(text, `${file}: ${key}`);
+      return configToArgs((documents[0]?.data as Record<string, unknown> | undefined) ?? {});
     } catch (error) {
-      problems.push({ field: key, message: `not valid YAML: ${(error as Error).message.split('\n')[0]}`, hint: 'server_config_yaml holds the content of /etc/rancher/k3s/config.yaml' });
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push({ field: key, message: `not valid YAML: ${error.problems[0]?.message ?? 'syntax error'}`, hint: `${key} holds the content of /etc/rancher/k3s/config.yaml` });
       return [];
     }
   };
-  const serverArgs = [...splitArgs(get(inventory.vars, 'extra_server_args') ?? ''), ...serverConfig(inventory.vars, 'server_config_yaml')];
-  const agentArgs = [...splitArgs(get(inventory.vars, 'extra_agent_args') ?? ''), ...serverConfig(inventory.vars, 'agent_config_yaml')];
+  const serverArgs = redactArgs([...splitArgs(get(inventory.vars, 'extra_server_args') ?? ''), ...config(inventory.vars, 'server_config_yaml')], redaction);
+  const agentArgs = redactArgs([...splitArgs(get(inventory.vars, 'extra_agent_args') ?? ''), ...config(inventory.vars, 'agent_config_yaml')], redaction);
   const sharedServer = nodeSpecific(serverArgs);
   const sharedAgent = nodeSpecific(agentArgs);
+  const tokenOf = (vars: Vars) => get(vars, 'token') ?? get(vars, 'k3s_token');
+  const tokens = tokenPlaceholders(tokenOf(inventory.vars), inventory.hosts.map((h) => tokenOf(h.vars)), redaction);
   const seen = new Set<string>();
-  const nodes = inventory.hosts.map((h) => {
+  const withoutProfile: string[] = [];
+  const nodes = inventory.hosts.map((h, index) => {
     const name = nodeName(h.host, h.vars);
-    const profile = options.profiles?.[h.host] ?? options.profiles?.[name] ?? get(h.vars, 'twin_profile') ?? options.defaultProfile;
-    if (!profile) problems.push({ field: `host ${h.host}`, message: 'no hardware profile', hint: `set the host variable twin_profile, or pass --profiles ${h.host}=pi4b-4gb` });
-    if (seen.has(name)) problems.push({ field: `host ${h.host}`, message: `two hosts map to node name "${name}"`, hint: 'set twin_name on one of them' });
+    const flagged = options.profiles?.[h.host] ?? options.profiles?.[name];
+    const variable = get(h.vars, 'twin_profile');
+    const profile = flagged ?? variable ?? options.defaultProfile;
+    if (!profile) withoutProfile.push(h.host);
+    else if (!flagged && variable !== undefined && options.registry && !options.registry.get(variable)) {
+      problems.push({ field: `hosts.${h.host}.twin_profile`, message: `unknown hardware profile "${variable}"`, hint: unknownProfileHint(variable, options.registry) });
+    }
+    if (seen.has(name)) problems.push({ field: `hosts.${h.host}`, message: `two hosts map to node name "${name}"`, hint: 'set twin_name on one of them' });
     seen.add(name);
-    const own = nodeSpecific(h.group === 'server' ? [...splitArgs(get(h.vars, 'extra_server_args') ?? ''), ...serverArgs] : [...splitArgs(get(h.vars, 'extra_agent_args') ?? ''), ...agentArgs]);
+    const own = nodeSpecific(redactArgs(h.group === 'server' ? [...splitArgs(get(h.vars, 'extra_server_args') ?? ''), ...serverArgs] : [...splitArgs(get(h.vars, 'extra_agent_args') ?? ''), ...agentArgs], redaction));
     const ip = get(h.vars, 'ansible_host') ?? (isIp(h.host) ? h.host : undefined);
     const hostVersion = get(h.vars, 'k3s_version');
-    const hostToken = get(h.vars, 'token') ?? get(h.vars, 'k3s_token');
-    const k3s = { ...(hostVersion && hostVersion !== version ? { version: hostVersion } : {}), ...(hostToken && hostToken !== token ? { token: hostToken } : {}) };
+    const hostToken = tokens.hosts[index];
+    const k3s = { ...(hostVersion && hostVersion !== version ? { version: hostVersion } : {}), ...(hostToken ? { token: hostToken } : {}) };
     return {
       name,
-      profile: profile ?? 'unknown',
+      profile: profile ? canonicalProfile(profile, options.registry) : 'unknown',
       role: h.group,
       ...(get(h.vars, 'twin_storage') ? { storage: get(h.vars, 'twin_storage') } : {}),
       ...(ip ? { ip } : {}),
@@ -148,6 +177,7 @@ export function clusterFromInventory(inventory: Inventory, file: string, options
       ...(Object.keys(k3s).length ? { k3s } : {}),
     };
   });
+  problems.push(...missingProfiles(withoutProfile, (host) => `hosts.${host}.twin_profile`, (host) => `set the host variable twin_profile, or pass --profiles ${host}=pi4b-4gb`));
   if (problems.length > 0) throw new ConfigError(file, problems);
   const external = flagValues(sharedServer.rest, 'datastore-endpoint')[0];
   const datastore = external ? 'external' : servers.length > 1 || hasFlag(sharedServer.rest, 'cluster-init') ? 'embedded-etcd' : 'sqlite';
@@ -156,6 +186,8 @@ export function clusterFromInventory(inventory: Inventory, file: string, options
     ...(get(inventory.vars, 'api_endpoint') && !String(inventory.vars['api_endpoint']).includes('{{') ? [`api_endpoint ${String(inventory.vars['api_endpoint'])}: twin models the servers behind it`] : []),
     ...(manifests.length ? [`extra_manifests: run with --workloads ${manifests.join(' ')}`] : []),
   ];
+  const redacted = redactionNote(redaction, 'cluster.yaml');
+  const warnings = [...(version ? [] : [defaultedVersionNote(file, 'set k3s_version in the inventory')]), ...(redacted ? [redacted] : [])];
   return {
     cluster: {
       apiVersion: 'twin/v1alpha1',
@@ -166,7 +198,7 @@ export function clusterFromInventory(inventory: Inventory, file: string, options
           ...(version ? { version } : {}),
           datastore,
           ...(external ? { externalDatastore: { endpoint: external } } : {}),
-          ...(token ? { token } : {}),
+          ...(tokens.cluster ? { token: tokens.cluster } : {}),
           serverArgs: sharedServer.rest,
           agentArgs: sharedAgent.rest,
         },
@@ -175,5 +207,6 @@ export function clusterFromInventory(inventory: Inventory, file: string, options
     },
     manifests,
     notes,
+    warnings,
   };
 }

@@ -4,7 +4,10 @@
  * INSTALL_K3S_VERSION), turned into a twin cluster document.
  */
 import { ConfigError, type InputProblem } from '../errors.js';
+import type { ProfileLookup } from '../model/cluster.js';
 import { configToArgs, flagValues, hasFlag, nodeSpecific, splitArgs } from './args.js';
+import { canonicalProfile, defaultedVersionNote, missingProfiles } from './hosts.js';
+import { newRedaction, redactArgs, redactionNote, tokenPlaceholders } from './secrets.js';
 
 export interface K3sHostInput {
   readonly name: string;
@@ -49,27 +52,38 @@ function withoutJoin(list: readonly string[]): string[] {
   return out;
 }
 
-export function clusterFromK3sConfigs(inputs: readonly K3sHostInput[], source: string, options: { name?: string; profiles?: Readonly<Record<string, string>>; defaultProfile?: string } = {}) {
+export interface K3sImportOptions {
+  readonly name?: string;
+  readonly profiles?: Readonly<Record<string, string>>;
+  readonly defaultProfile?: string;
+  /** Profiles known to the run; names are written as twin names them. */
+  readonly registry?: ProfileLookup;
+}
+
+export function clusterFromK3sConfigs(inputs: readonly K3sHostInput[], source: string, options: K3sImportOptions = {}): { cluster: Record<string, unknown>; warnings: string[] } {
   const problems: InputProblem[] = [];
+  const redaction = newRedaction();
   const hosts = inputs.map((input) => ({ input, role: role(input), args: args(input) }));
   const servers = hosts.filter((h) => h.role === 'server');
   if (servers.length === 0) problems.push({ field: 'nodes', message: 'no server among the configurations', hint: 'one machine must run `k3s server` (INSTALL_K3S_EXEC=server, or a config without server:)' });
   const first = servers.find((h) => hasFlag(h.args, 'cluster-init')) ?? servers[0];
   const token = (h: (typeof hosts)[number]) => flagValues(h.args, 'token')[0] ?? h.input.env?.['K3S_TOKEN'];
   const version = (h: (typeof hosts)[number]) => h.input.env?.['INSTALL_K3S_VERSION'];
-  const clusterToken = first ? token(first) ?? hosts.map(token).find(Boolean) : undefined;
+  const clusterToken = first ? (token(first) ?? hosts.map(token).find(Boolean)) : undefined;
   const clusterVersion = first ? version(first) : undefined;
-  const nodes = hosts.map((h) => {
+  const tokens = tokenPlaceholders(clusterToken, hosts.map(token), redaction);
+  const withoutProfile: string[] = [];
+  const nodes = hosts.map((h, index) => {
     const profile = h.input.profile ?? options.profiles?.[h.input.name] ?? options.defaultProfile;
-    if (!profile) problems.push({ field: `node ${h.input.name}`, message: 'no hardware profile', hint: `pass --profiles ${h.input.name}=pi4b-4gb` });
+    if (!profile) withoutProfile.push(h.input.name);
     const own = nodeSpecific(h.args);
-    const hostToken = token(h);
+    const hostToken = tokens.hosts[index];
     const hostVersion = version(h);
-    const k3s = { ...(hostVersion && hostVersion !== clusterVersion ? { version: hostVersion } : {}), ...(hostToken && hostToken !== clusterToken ? { token: hostToken } : {}) };
+    const k3s = { ...(hostVersion && hostVersion !== clusterVersion ? { version: hostVersion } : {}), ...(hostToken ? { token: hostToken } : {}) };
     const ip = flagValues(h.args, 'node-ip')[0];
     return {
       name: h.input.name,
-      profile: profile ?? 'unknown',
+      profile: profile ? canonicalProfile(profile, options.registry) : 'unknown',
       role: h.role,
       ...(ip ? { ip } : {}),
       ...(Object.keys(own.labels).length ? { labels: own.labels } : {}),
@@ -77,26 +91,33 @@ export function clusterFromK3sConfigs(inputs: readonly K3sHostInput[], source: s
       ...(Object.keys(k3s).length ? { k3s } : {}),
     };
   });
-  if (problems.length > 0) throw new ConfigError(source, problems);
-  const serverArgs = first ? withoutJoin(nodeSpecific(first.args).rest).filter((a) => !a.startsWith('--node-ip')) : [];
-  const firstAgent = hosts.find((h) => h.role === 'agent');
-  const agentArgs = firstAgent ? withoutJoin(nodeSpecific(firstAgent.args).rest).filter((a) => !a.startsWith('--node-ip')) : [];
+  problems.push(...missingProfiles(withoutProfile, (name) => name, (name) => `pass --profiles ${name}=pi4b-4gb`));
+  if (problems.length > 0) throw new ConfigError('--k3s', problems);
+  const shared = (h: (typeof hosts)[number] | undefined) => (h ? redactArgs(withoutJoin(nodeSpecific(h.args).rest), redaction).filter((a) => !a.startsWith('--node-ip')) : []);
+  const serverArgs = shared(first);
+  const agentArgs = shared(hosts.find((h) => h.role === 'agent'));
   const external = flagValues(serverArgs, 'datastore-endpoint')[0];
   const datastore = external ? 'external' : servers.length > 1 || (first && hasFlag(first.args, 'cluster-init')) ? 'embedded-etcd' : 'sqlite';
+  if (hosts.some((h) => hasFlag(h.args, 'agent-token'))) redaction.dropped.add('--agent-token');
+  const redacted = redactionNote(redaction, 'cluster.yaml');
+  const warnings = [...(clusterVersion ? [] : [defaultedVersionNote('the K3s configuration', 'pass --env NODE=install.env with INSTALL_K3S_VERSION')]), ...(redacted ? [redacted] : [])];
   return {
-    apiVersion: 'twin/v1alpha1',
-    kind: 'Cluster',
-    metadata: { name: options.name ?? 'imported', description: `Imported from K3s configuration (${source})` },
-    spec: {
-      k3s: {
-        ...(clusterVersion ? { version: clusterVersion } : {}),
-        datastore,
-        ...(external ? { externalDatastore: { endpoint: external } } : {}),
-        ...(clusterToken ? { token: clusterToken } : {}),
-        serverArgs,
-        agentArgs,
+    cluster: {
+      apiVersion: 'twin/v1alpha1',
+      kind: 'Cluster',
+      metadata: { name: options.name ?? 'imported', description: `Imported from K3s configuration (${source})` },
+      spec: {
+        k3s: {
+          ...(clusterVersion ? { version: clusterVersion } : {}),
+          datastore,
+          ...(external ? { externalDatastore: { endpoint: external } } : {}),
+          ...(tokens.cluster ? { token: tokens.cluster } : {}),
+          serverArgs,
+          agentArgs,
+        },
+        nodes,
       },
-      nodes,
     },
+    warnings,
   };
 }

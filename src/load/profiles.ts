@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { parseProfile, type HardwareProfile } from '../model/hardware-profile.js';
+import { closest } from '../model/suggest.js';
 import { parseYamlDocuments } from '../model/validation.js';
 import { displayPath, readTextFile, yamlFilesIn } from './files.js';
 
@@ -18,12 +19,28 @@ export function loadProfileFile(path: string): HardwareProfile {
 }
 
 /**
+ * A profile name as people write it, reduced to what tells boards apart: `pi-5-8gb`,
+ * `rpi5-8gb`, `Raspberry Pi 5 8GB` and `pi5-8gb` all become `pi58gb`; `Pi 4 Model B 4GB` and
+ * `pi4b-4gb` become `pi44gb`; `Pi 3B+` becomes `pi3plus`.
+ */
+export function normaliseProfileName(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/raspberry\s*pi|\brpi/g, 'pi')
+    .replace(/\+/g, 'plus')
+    .replace(/\bmodel\b/g, '')
+    .replace(/[^a-z0-9]/g, '')
+    .replace(/(\d)b(?=\d|plus|$)/g, '$1');
+}
+
+/**
  * The hardware profiles known to a run: twin's own plus any the user adds.
- * Looked up by name or alias.
+ * Looked up by name, alias, or a common spelling of either (see {@link normaliseProfileName}).
  */
 export class ProfileRegistry {
   private readonly byName = new Map<string, HardwareProfile>();
   private readonly byAlias = new Map<string, HardwareProfile>();
+  private readonly bySpelling = new Map<string, HardwareProfile>();
 
   constructor(profiles: Iterable<HardwareProfile> = []) {
     for (const profile of profiles) this.add(profile);
@@ -47,10 +64,17 @@ export class ProfileRegistry {
     }
     this.byName.set(name, profile);
     for (const alias of profile.metadata.aliases) this.byAlias.set(alias, profile);
+    for (const spelling of [name, ...profile.metadata.aliases]) this.bySpelling.set(normaliseProfileName(spelling), profile);
   }
 
   get(nameOrAlias: string): HardwareProfile | undefined {
-    return this.byName.get(nameOrAlias) ?? this.byAlias.get(nameOrAlias);
+    return this.byName.get(nameOrAlias) ?? this.byAlias.get(nameOrAlias) ?? this.bySpelling.get(normaliseProfileName(nameOrAlias));
+  }
+
+  /** The profile name closest to an unknown one (`pi6` → `pi5-8gb`?), for "did you mean". */
+  suggest(unknown: string): string | undefined {
+    const spelling = closest(normaliseProfileName(unknown), this.bySpelling.keys());
+    return spelling === undefined ? undefined : this.bySpelling.get(spelling)?.metadata.name;
   }
 
   names(): string[] {

@@ -107,9 +107,17 @@ export interface Cluster {
 /** The K3s release twin assumes when a cluster does not name one. */
 export const defaultK3sVersion = 'v1.33.5+k3s1';
 
+/** `did you mean pi5-8gb? twin profiles lists them`, or the whole list when nothing is close. */
+export function unknownProfileHint(name: string, profiles: ProfileLookup): string {
+  const suggestion = profiles.suggest?.(name);
+  return suggestion ? `did you mean ${suggestion}? twin profiles lists them` : `use one of: ${profiles.names().join(', ')}; or add a profile file (twin profiles lists them)`;
+}
+
 export interface ProfileLookup {
   get(nameOrAlias: string): HardwareProfile | undefined;
   names(): string[];
+  /** The known profile closest to an unknown name, for "did you mean". */
+  suggest?(unknown: string): string | undefined;
 }
 
 function kubernetesMinor(version: string): number {
@@ -170,7 +178,7 @@ export function resolveCluster(
     }
     const profile = profiles.get(node.profile);
     if (!profile) {
-      problems.push({ field: field('profile'), message: `unknown hardware profile "${node.profile}"`, hint: `use one of: ${profiles.names().join(', ')}; or add a profile file (twin profiles lists them)` });
+      problems.push({ field: field('profile'), message: `unknown hardware profile "${node.profile}"`, hint: unknownProfileHint(node.profile, profiles) });
       continue;
     }
     const storageOptions = profile.spec.storage;

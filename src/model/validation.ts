@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseAllDocuments, type Document } from 'yaml';
 import { ConfigError, type InputProblem } from '../errors.js';
 import { UnitError } from './units.js';
+import { findExcessiveNesting, maxAliasCount, maxNestingDepth } from './yaml-limits.js';
 
 /** `['spec', 'nodes', 2, 'profile']` → `spec.nodes[2].profile`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -69,9 +70,24 @@ export interface YamlDocument {
   readonly document: Document.Parsed;
 }
 
-/** Parses one or more YAML documents; syntax errors name the file, line and column. */
+/** The `{{ … }}` on a line of YAML, when a syntax error there comes from an unrendered chart. */
+function helmTemplateOn(text: string, line: number): string | undefined {
+  return /\{\{.*?\}\}/.exec(text.split('\n')[line - 1] ?? '')?.[0];
+}
+
+const limitHint = 'twin reads cluster, profile, inventory and Kubernetes files; none needs more';
+
+/**
+ * Parses one or more YAML documents; syntax errors name the file, line and column. Refuses
+ * alias bombs and pathological nesting with a clear limit, quickly (see `yaml-limits.ts`).
+ */
 export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
-  const documents = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
+  const excess = findExcessiveNesting(text);
+  if (excess) {
+    throw ConfigError.single(file, `line ${excess.line}`, `nesting deeper than ${maxNestingDepth} levels`, limitHint);
+  }
+  // logLevel 'error': the parser's warnings (an unquoted `{{ … }}` key…) are for twin to report, not for stderr.
+  const documents = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
   if (!Array.isArray(documents)) {
     // An empty stream parses to an EmptyStream, which is not an array.
     return [];
@@ -83,9 +99,21 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
       const pos = first.linePos?.[0];
       const where = pos ? `line ${pos.line}, column ${pos.col}` : `document ${index + 1}`;
       const message = (first.message.split('\n')[0] ?? 'syntax error').replace(/ at line \d+, column \d+:?$/, '');
+      const helm = pos ? helmTemplateOn(text, pos.line) : undefined;
+      if (helm) throw ConfigError.single(file, where, `"${helm}" is an unrendered Helm template expression`, 'render the chart first: helm template RELEASE CHART -f values.yaml > manifests.yaml');
+      if (/call stack/i.test(message)) throw ConfigError.single(file, where, `nesting deeper than the YAML parser can follow`, limitHint);
       throw new ConfigError(file, [{ field: where, message: `YAML syntax error: ${message}`, hint: 'fix the YAML syntax' }]);
     }
-    const data: unknown = document.toJS({ maxAliasCount: 1000 });
+    let data: unknown;
+    try {
+      data = document.toJS({ maxAliasCount });
+    } catch (error) {
+      if (error instanceof ReferenceError || error instanceof RangeError) {
+        const what = error instanceof RangeError ? 'nesting deeper than the YAML parser can follow' : `aliases (*name) expand too many times (more than ${maxAliasCount}; an alias bomb?)`;
+        throw ConfigError.single(file, `document ${index + 1}`, what, 'write the values out, or use fewer aliases');
+      }
+      throw error;
+    }
     if (data === null || data === undefined) continue;
     out.push({ data, index, document });
   }
