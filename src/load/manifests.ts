@@ -1,10 +1,12 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { parseManifests, type ManifestObject } from '../model/manifests.js';
 import { displayPath, readTextFile, yamlFilesIn } from './files.js';
 
-/** Loads manifests from files and directories (every `*.yaml`/`*.yml` in a directory, in name order). */
+/**
+ * Loads manifests from files and directories (every `*.yaml`/`*.yml` in a directory, in name order;
+ * twin's own files there, such as the cluster file, are passed over).
+ */
 export function loadManifests(paths: readonly string[]): ManifestObject[] {
   const out: ManifestObject[] = [];
   for (const path of paths) {
@@ -15,7 +17,7 @@ export function loadManifests(paths: readonly string[]): ManifestObject[] {
       throw ConfigError.single(displayPath(path), '', 'file not found', 'check the path');
     }
     const files = isDirectory ? yamlFilesIn(path) : [path];
-    for (const file of files) out.push(...parseManifests(readTextFile(file), displayPath(isDirectory ? join(file) : file)));
+    for (const file of files) out.push(...parseManifests(readTextFile(file), displayPath(file), { skipTwinFiles: isDirectory }));
   }
   return out;
 }

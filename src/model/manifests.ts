@@ -160,12 +160,20 @@ function describeDocument(file: string, index: number, total: number): string {
   return total > 1 ? `${file} (document ${index + 1})` : file;
 }
 
+/** A twin file (cluster, hardware profile) rather than a Kubernetes object. */
+function isTwinFile(data: unknown): boolean {
+  const apiVersion = data && typeof data === 'object' ? (data as Record<string, unknown>)['apiVersion'] : undefined;
+  return typeof apiVersion === 'string' && apiVersion.startsWith('twin/');
+}
+
 /** Parses Kubernetes objects from multi-document YAML text (`kubectl apply -f` input, `helm template` output). */
-export function parseManifests(text: string, file: string): ManifestObject[] {
+export function parseManifests(text: string, file: string, options: { readonly skipTwinFiles?: boolean } = {}): ManifestObject[] {
   const documents = parseYamlDocuments(text, file);
   const out: ManifestObject[] = [];
   for (const doc of documents) {
     const data = doc.data as Record<string, unknown>;
+    // A workloads directory may hold the cluster file beside the manifests (`twin check cluster.yaml -w .`).
+    if (options.skipTwinFiles && isTwinFile(data)) continue;
     // `kind: List` (kubectl get -o yaml) carries its objects in items.
     const items = data && data['kind'] === 'List' && Array.isArray(data['items']) ? (data['items'] as unknown[]) : [data];
     for (const [itemIndex, item] of items.entries()) {
