@@ -25,6 +25,8 @@ export interface EngineResult {
   readonly phaseStart: number;
   readonly phaseEnd: number;
   readonly bringUp: BringUpSummary;
+  /** What the run left running on request (`keep`), and how to reach it; absent when nothing was kept. */
+  readonly kept?: string;
 }
 
 /** Receives every timeline event as it happens, from every engine (live views, log lines). */

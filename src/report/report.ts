@@ -48,6 +48,7 @@ export function buildReport(scenario: LoadedScenario, engine: string, result: En
     findings,
     notModelled: scenario.notModelled,
     timeline: result.timeline,
+    ...(result.kept !== undefined ? { kept: result.kept } : {}),
   };
 }
 

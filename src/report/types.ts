@@ -37,6 +37,8 @@ export interface RunReport {
   readonly timeline: Timeline;
   /** With `--engine sim,k3d`: this run (the second engine) against the first, moment by moment. */
   readonly comparison?: Comparison;
+  /** What the run left running on request (k3d `--keep`), and how to reach it. */
+  readonly kept?: string;
 }
 
 /** A moment after a fault or its healing, as a delay from that anchor in both runs. */

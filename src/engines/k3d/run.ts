@@ -12,7 +12,8 @@ import type { TimelineEvent } from '../../model/timeline.js';
 import type { EngineResult, RunObserver, RunPlan } from '../engine.js';
 import { interruptible, settledLater } from './clock.js';
 import { applyWorkloads, createCluster, importIntoRancher, startRancher, teardown, throttleNodes } from './cluster.js';
-import { containerName } from './config.js';
+import { containerName, k3dClusterName } from './config.js';
+import type { Cluster } from '../../model/cluster.js';
 import type { K3dRunContext } from './context.js';
 import { bootsAfterPowerOn, DockerTimeline } from './docker-stream.js';
 import { NodeMemoryFaults, withModelMemory } from './memory.js';
@@ -152,6 +153,7 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
       phaseStart: shift,
       phaseEnd: end,
       bringUp: { apiAvailable, clusterReady, workloadsReady: settled ? shift : null, rancherImported, nodeReady },
+      ...(ctx.keep ? { kept: keptNote(plan.cluster, ctx.stateDir) } : {}),
     };
   } catch (error) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
@@ -164,4 +166,10 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     stream.close();
     await teardown(ctx, plan.cluster);
   }
+}
+
+/** How to reach a cluster kept with `keep`: its kubeconfig in twin's state directory, never the user's. */
+function keptNote(cluster: Cluster, stateDir: string): string {
+  const name = k3dClusterName(cluster);
+  return `cluster ${name} is still running; kubectl --kubeconfig ${stateDir}/${name}.kubeconfig get nodes; twin down removes it`;
 }
