@@ -3,6 +3,47 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+/**
+ * The layers of src/, from the bottom up (README, "Architecture"): a folder (or top-level file)
+ * may import its own layer's files and any layer beneath it, never one above, so no import cycle
+ * can form between folders. test/architecture.test.ts checks the same table on the sources.
+ */
+const layers = [
+  ['errors'],
+  ['model'],
+  ['load', 'import'],
+  ['sim'],
+  ['scenario'],
+  ['engines'],
+  ['report'],
+  ['runner', 'plan', 'testing', 'validate'],
+  ['cli', 'index'],
+];
+const isFile = (name) => ['errors', 'validate', 'index'].includes(name);
+
+/** One config block per folder and depth: imports that climb to src/ and name a higher layer are refused. */
+function layerFences() {
+  return layers.flatMap((layer, i) => {
+    const above = layers.slice(i + 1).flat();
+    if (above.length === 0) return [];
+    const names = above.join('|');
+    return layer.flatMap((name) => {
+      const depths = isFile(name) ? [{ files: [`src/${name}.ts`], up: 1 }] : [1, 2, 3].map((d) => ({ files: [`src/${name}/${'*/'.repeat(d - 1)}*.{ts,tsx}`], up: d }));
+      return depths.map(({ files, up }) => ({
+        files,
+        rules: {
+          'no-restricted-imports': ['error', {
+            patterns: [{
+              regex: `^${isFile(name) ? '\\./' : '(\\.\\./)'.repeat(up)}(${names})(/|\\.js$)`,
+              message: `src/${name}${isFile(name) ? '.ts' : ''} sits below ${above.join(', ')} (README, "Architecture"): imports point down the layers.`,
+            }],
+          }],
+        },
+      }));
+    });
+  });
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'reports/', 'coverage/', '.scratch/', 'test/fixtures/scenarios/syntax-error.ts'] },
   js.configs.recommended,
@@ -12,6 +53,14 @@ export default tseslint.config(
     // Tests may assert presence with `!` and poke at raw YAML.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  ...layerFences(),
+  {
+    // The CLI parses arguments and calls the library: engines are reached through their contract and registry only.
+    files: ['src/cli/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '/engines/(k3d|sim)/', message: 'src/cli reaches engines through src/engines/registry.ts and the Engine contract, never their internals.' }] }],
+    },
   },
   {
     rules: {
