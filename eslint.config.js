@@ -28,16 +28,23 @@ function layerFences() {
     if (above.length === 0) return [];
     const names = above.join('|');
     return layer.flatMap((name) => {
-      const depths = isFile(name) ? [{ files: [`src/${name}.ts`], up: 1 }] : [1, 2, 3].map((d) => ({ files: [`src/${name}/${'*/'.repeat(d - 1)}*.{ts,tsx}`], up: d }));
+      const depths = isFile(name)
+        ? [{ files: [`src/${name}.ts`], up: 1 }]
+        : [1, 2, 3].map((d) => ({ files: [`src/${name}/${'*/'.repeat(d - 1)}*.{ts,tsx}`], up: d }));
       return depths.map(({ files, up }) => ({
         files,
         rules: {
-          'no-restricted-imports': ['error', {
-            patterns: [{
-              regex: `^${isFile(name) ? '\\./' : '(\\.\\./)'.repeat(up)}(${names})(/|\\.js$)`,
-              message: `src/${name}${isFile(name) ? '.ts' : ''} sits below ${above.join(', ')} (README, "Architecture"): imports point down the layers.`,
-            }],
-          }],
+          'no-restricted-imports': [
+            'error',
+            {
+              patterns: [
+                {
+                  regex: `^${isFile(name) ? '\\./' : '(\\.\\./)'.repeat(up)}(${names})(/|\\.js$)`,
+                  message: `src/${name}${isFile(name) ? '.ts' : ''} sits below ${above.join(', ')} (README, "Architecture"): imports point down the layers.`,
+                },
+              ],
+            },
+          ],
         },
       }));
     });
@@ -59,7 +66,17 @@ export default tseslint.config(
     // The CLI parses arguments and calls the library: engines are reached through their contract and registry only.
     files: ['src/cli/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '/engines/(k3d|sim)/', message: 'src/cli reaches engines through src/engines/registry.ts and the Engine contract, never their internals.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '/engines/(k3d|sim)/',
+              message: 'src/cli reaches engines through src/engines/registry.ts and the Engine contract, never their internals.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -71,15 +88,26 @@ export default tseslint.config(
     // The simulation core is pure: no I/O, no wall clock, no ambient randomness.
     files: ['src/sim/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'path', 'os', 'child_process'], message: 'src/sim is pure: no I/O.' },
-          { group: ['execa', 'ink', 'react', 'yargs', 'zod', 'yaml', 'tsx', 'tsx/*'], message: 'src/sim is pure: no I/O, UI or parsing.' },
-          // Kubernetes model types are welcome; the client's runtime is not.
-          { group: ['@kubernetes/client-node'], message: 'src/sim may use only the types of @kubernetes/client-node.', allowTypeImports: true },
-        ],
-      }],
-      'no-restricted-properties': ['error',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'os', 'child_process'], message: 'src/sim is pure: no I/O.' },
+            {
+              group: ['execa', 'ink', 'react', 'yargs', 'zod', 'yaml', 'tsx', 'tsx/*'],
+              message: 'src/sim is pure: no I/O, UI or parsing.',
+            },
+            // Kubernetes model types are welcome; the client's runtime is not.
+            {
+              group: ['@kubernetes/client-node'],
+              message: 'src/sim may use only the types of @kubernetes/client-node.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
         { object: 'Date', property: 'now', message: 'Use the virtual clock.' },
         { object: 'Math', property: 'random', message: 'Use the seeded RNG passed in.' },
         { object: 'performance', property: 'now', message: 'Use the virtual clock.' },
@@ -93,16 +121,29 @@ export default tseslint.config(
     // loading. Reading files is src/load's job; it imports the model, never the other way.
     files: ['src/model/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'fs/*', 'path', 'os', 'url', 'child_process'], message: 'src/model is pure: no I/O (file loading lives in src/load).' },
-          { group: ['tsx', 'tsx/*', 'execa', 'ink', 'react', 'yargs'], message: 'src/model is pure: no module loading, processes or UI.' },
-          // Kubernetes model types are welcome; the client's runtime is not.
-          { group: ['@kubernetes/client-node'], message: 'src/model may use only the types of @kubernetes/client-node.', allowTypeImports: true },
-          // The bottom layer: errors ← model ← load ← everything else.
-          { group: ['../*', '!../errors.js'], message: 'src/model is the bottom layer: it imports only ../errors.js and its own files.' },
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'fs/*', 'path', 'os', 'url', 'child_process'],
+              message: 'src/model is pure: no I/O (file loading lives in src/load).',
+            },
+            {
+              group: ['tsx', 'tsx/*', 'execa', 'ink', 'react', 'yargs'],
+              message: 'src/model is pure: no module loading, processes or UI.',
+            },
+            // Kubernetes model types are welcome; the client's runtime is not.
+            {
+              group: ['@kubernetes/client-node'],
+              message: 'src/model may use only the types of @kubernetes/client-node.',
+              allowTypeImports: true,
+            },
+            // The bottom layer: errors ← model ← load ← everything else.
+            { group: ['../*', '!../errors.js'], message: 'src/model is the bottom layer: it imports only ../errors.js and its own files.' },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'setImmediate'],
     },
   },
@@ -111,12 +152,15 @@ export default tseslint.config(
     // scenarios, engines, the simulator, reports or the CLI.
     files: ['src/load/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['../*', '!../errors.js', '!../model'], message: 'src/load imports only ../errors.js, ../model and its own files.' },
-          { group: ['execa', 'ink', 'react', 'yargs'], message: 'src/load reads files; it runs no processes and draws no UI.' },
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*', '!../errors.js', '!../model'], message: 'src/load imports only ../errors.js, ../model and its own files.' },
+            { group: ['execa', 'ink', 'react', 'yargs'], message: 'src/load reads files; it runs no processes and draws no UI.' },
+          ],
+        },
+      ],
     },
   },
 );

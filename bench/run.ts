@@ -21,7 +21,8 @@ const profiles = ProfileRegistry.load();
 function scaled(objects: KubernetesObject[], replicas: Record<string, number>): KubernetesObject[] {
   return objects.map((o) => {
     const name = o.metadata?.name ?? '';
-    if (o.kind === 'Deployment' && replicas[name] !== undefined) return { ...o, spec: { ...(o as { spec: object }).spec, replicas: replicas[name] } } as KubernetesObject;
+    if (o.kind === 'Deployment' && replicas[name] !== undefined)
+      return { ...o, spec: { ...(o as { spec: object }).spec, replicas: replicas[name] } } as KubernetesObject;
     return o;
   });
 }
@@ -39,7 +40,10 @@ function timed(sim: Simulation, until: number, slice = 300): { wallSeconds: numb
 
 async function seedCluster(): Promise<Record<string, unknown>> {
   const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi3.ts', { profiles });
-  const objects = scaled(loadManifests(['scenarios/workloads/edgestack']).map((m) => m.object), { web: 24, api: 20 });
+  const objects = scaled(
+    loadManifests(['scenarios/workloads/edgestack']).map((m) => m.object),
+    { web: 24, api: 20 },
+  );
   // Warm up the JIT on one run, then measure the next.
   for (let round = 0; ; round++) {
     const sim = createSimulation({ cluster, workloads: readWorkloads(objects), seed: 7 });
@@ -68,9 +72,15 @@ function largeCluster(): Record<string, unknown> {
   const nodeCount = 1000;
   const servers = 3;
   const nodes = Array.from({ length: nodeCount }, (_, i) =>
-    i < servers ? { name: `server-${i}`, profile: 'pi5-16gb', role: 'server' as const, storage: 'nvme' } : { name: `agent-${i}`, profile: 'pi5-8gb', role: 'agent' as const },
+    i < servers
+      ? { name: `server-${i}`, profile: 'pi5-16gb', role: 'server' as const, storage: 'nvme' }
+      : { name: `agent-${i}`, profile: 'pi5-8gb', role: 'agent' as const },
   );
-  const cluster = clusterFromDefinition({ name: 'large', k3s: { datastore: 'embedded-etcd', serverArgs: ['--disable=traefik'] }, nodes }, 'bench', { profiles });
+  const cluster = clusterFromDefinition(
+    { name: 'large', k3s: { datastore: 'embedded-etcd', serverArgs: ['--disable=traefik'] }, nodes },
+    'bench',
+    { profiles },
+  );
   const deployments = 300;
   const objects: KubernetesObject[] = Array.from({ length: deployments }, (_, i) => ({
     apiVersion: 'apps/v1',
@@ -131,7 +141,10 @@ async function checkThroughput(): Promise<Record<string, unknown>> {
   const objects = loadManifests(['scenarios/workloads/edgestack']).map((m) => m.object);
   const property = deploymentsRecover({ within: '10m' });
   // 1,000 generated schedules, faults within 30 minutes of the bring-up.
-  const schedules = fc.sample(fc.tuple(scheduleArbitrary(cluster, { window: 1800, maxFaults: 3 }), fc.integer({ min: 1, max: 2 ** 31 - 1 })), { numRuns: 1000, seed: 99 });
+  const schedules = fc.sample(
+    fc.tuple(scheduleArbitrary(cluster, { window: 1800, maxFaults: 3 }), fc.integer({ min: 1, max: 2 ** 31 - 1 })),
+    { numRuns: 1000, seed: 99 },
+  );
   const start = performance.now();
   let virtual = 0;
   for (const [faults, seed] of schedules) virtual += runSchedule(cluster, objects, property, faults, seed).duration;

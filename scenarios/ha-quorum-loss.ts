@@ -15,9 +15,21 @@ export default defineScenario({
     { id: 'second', at: '8m', kind: 'power-off', node: 'reydau', for: '10m' },
   ],
   expect: [
-    { kind: 'api-stays-available', from: 'fault:first', to: 'fault:second', description: 'One server down: the API stays available (2 of 3 members)' },
+    {
+      kind: 'api-stays-available',
+      from: 'fault:first',
+      to: 'fault:second',
+      description: 'One server down: the API stays available (2 of 3 members)',
+    },
     { kind: 'api-unavailable', after: 'fault:second', within: '1s', description: 'Two servers down: quorum lost, API unavailable' },
-    { kind: 'service-availability', service: 'default/whoami', atLeast: 1, from: 'fault:second', to: 'heal:second', description: 'Workloads keep serving without a control plane' },
+    {
+      kind: 'service-availability',
+      service: 'default/whoami',
+      atLeast: 1,
+      from: 'fault:second',
+      to: 'heal:second',
+      description: 'Workloads keep serving without a control plane',
+    },
     { kind: 'no-scheduling', from: 'fault:second', to: 'heal:second', description: 'Nothing is scheduled without quorum' },
     { kind: 'api-available', after: 'heal:second', within: '2m', description: 'Quorum and the API return with the second server' },
   ],

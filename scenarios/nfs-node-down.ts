@@ -15,7 +15,18 @@ export default defineScenario({
   expect: [
     { kind: 'api-stays-available', description: 'The cluster itself is healthy: node3 is not a Kubernetes node' },
     { kind: 'workloads-unaffected', workloads: ['portfolio'], description: 'Portfolio needs nothing from node3 and keeps serving' },
-    { kind: 'service-availability', service: 'default/lil-linko', atLeast: 0.5, description: 'lil-linko is down while its database is: its readiness probe fails' },
-    { kind: 'pods-ready', workload: 'lil-linko', atLeast: 2, from: 'heal:nfs+2m', description: 'lil-linko recovers on its own once node3 is back' },
+    {
+      kind: 'service-availability',
+      service: 'default/lil-linko',
+      atLeast: 0.5,
+      description: 'lil-linko is down while its database is: its readiness probe fails',
+    },
+    {
+      kind: 'pods-ready',
+      workload: 'lil-linko',
+      atLeast: 2,
+      from: 'heal:nfs+2m',
+      description: 'lil-linko recovers on its own once node3 is back',
+    },
   ],
 });

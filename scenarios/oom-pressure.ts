@@ -13,9 +13,26 @@ export default defineScenario({
   seed: 3,
   faults: [{ id: 'leak', at: '1m', kind: 'memory-leak', workload: 'taskmaster/backend', rate: '2Mi/s', for: '20m' }],
   expect: [
-    { kind: 'oom-killed', workload: 'taskmaster/backend', after: 'fault:leak', within: '2m', backoff: true, description: 'The backend is OOMKilled at its limit and restarted with back-off' },
-    { kind: 'workloads-unaffected', workloads: ['taskmaster/frontend', 'taskmaster/postgres'], description: 'The frontend and Postgres are untouched (the limit protects the node)' },
+    {
+      kind: 'oom-killed',
+      workload: 'taskmaster/backend',
+      after: 'fault:leak',
+      within: '2m',
+      backoff: true,
+      description: 'The backend is OOMKilled at its limit and restarted with back-off',
+    },
+    {
+      kind: 'workloads-unaffected',
+      workloads: ['taskmaster/frontend', 'taskmaster/postgres'],
+      description: 'The frontend and Postgres are untouched (the limit protects the node)',
+    },
     { kind: 'service-availability', service: 'taskmaster/frontend-svc', atLeast: 1, description: 'The frontend keeps serving' },
-    { kind: 'pods-ready', workload: 'taskmaster/backend', atLeast: 2, from: 'heal:leak+6m', description: 'The backend recovers once the leak stops' },
+    {
+      kind: 'pods-ready',
+      workload: 'taskmaster/backend',
+      atLeast: 2,
+      from: 'heal:leak+6m',
+      description: 'The backend recovers once the leak stops',
+    },
   ],
 });

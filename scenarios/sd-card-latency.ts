@@ -15,7 +15,12 @@ export default defineScenario({
   seed: 9,
   faults: [{ id: 'sd', at: '2m', kind: 'slow-storage', node: 'dcn1', latency: '4s', for: '10m' }],
   expect: [
-    { kind: 'api-unavailable', after: 'fault:sd', within: '30s', description: 'Leader election is lost and k3s restarts: the API goes away' },
+    {
+      kind: 'api-unavailable',
+      after: 'fault:sd',
+      within: '30s',
+      description: 'Leader election is lost and k3s restarts: the API goes away',
+    },
     { kind: 'service-availability', service: 'default/web', atLeast: 1, description: 'The web Service keeps serving from the agents' },
     { kind: 'api-stays-available', from: 'heal:sd+3m', description: 'Once the card recovers the control plane is stable again' },
   ],

@@ -16,7 +16,19 @@ export default defineScenario({
     { kind: 'api-unavailable', after: 'fault:cut', within: '1s', description: 'Everything is down at once' },
     { kind: 'api-available', after: 'heal:cut', within: '3m', description: 'The server boots and K3s is back within minutes' },
     { kind: 'node-condition', node: 'dcn2', status: 'Ready', after: 'heal:cut', within: '4m', description: 'The worker rejoins by itself' },
-    { kind: 'pods-ready', workload: 'Deployment/default/web', atLeast: 3, from: 'heal:cut+8m', description: 'Workloads are back without manual steps' },
-    { kind: 'pods-ready', workload: 'StatefulSet/default/postgres', atLeast: 1, from: 'heal:cut+8m', description: 'Postgres comes back on its own node (its local volume survived)' },
+    {
+      kind: 'pods-ready',
+      workload: 'Deployment/default/web',
+      atLeast: 3,
+      from: 'heal:cut+8m',
+      description: 'Workloads are back without manual steps',
+    },
+    {
+      kind: 'pods-ready',
+      workload: 'StatefulSet/default/postgres',
+      atLeast: 1,
+      from: 'heal:cut+8m',
+      description: 'Postgres comes back on its own node (its local volume survived)',
+    },
   ],
 });

@@ -101,8 +101,16 @@ export class BugError extends Error {
 }
 
 /** Errors the user or the environment must act on; anything else is reported as a bug. */
-export type UserFacingError = ConfigError | EngineUnavailableError | ExternalCommandError | ExternalServiceError | ExpectationsFailedError | InterruptedError;
+export type UserFacingError =
+  ConfigError | EngineUnavailableError | ExternalCommandError | ExternalServiceError | ExpectationsFailedError | InterruptedError;
 
 export function isUserFacing(error: unknown): error is UserFacingError {
-  return error instanceof ConfigError || error instanceof EngineUnavailableError || error instanceof ExternalCommandError || error instanceof ExternalServiceError || error instanceof ExpectationsFailedError || error instanceof InterruptedError;
+  return (
+    error instanceof ConfigError ||
+    error instanceof EngineUnavailableError ||
+    error instanceof ExternalCommandError ||
+    error instanceof ExternalServiceError ||
+    error instanceof ExpectationsFailedError ||
+    error instanceof InterruptedError
+  );
 }

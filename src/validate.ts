@@ -31,27 +31,47 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
     const value = await importDefault(absolute);
     if (typeof value === 'object' && value !== null && 'expect' in value) {
       const scenario = await resolveScenario(value as ScenarioInput, file, dirname(absolute), options);
-      return { file, summary: `Scenario ${scenario.name} (${scenario.faults.length} fault${scenario.faults.length === 1 ? '' : 's'}, ${scenario.expectations.length} expectation${scenario.expectations.length === 1 ? '' : 's'}, cluster ${scenario.cluster.name})`, notModelled: scenario.notModelled };
+      return {
+        file,
+        summary: `Scenario ${scenario.name} (${scenario.faults.length} fault${scenario.faults.length === 1 ? '' : 's'}, ${scenario.expectations.length} expectation${scenario.expectations.length === 1 ? '' : 's'}, cluster ${scenario.cluster.name})`,
+        notModelled: scenario.notModelled,
+      };
     }
     if (typeof value === 'object' && value !== null && 'nodes' in value) {
       const cluster = clusterFromDefinition(value as ClusterInput, file, options, dirname(absolute));
-      return { file, summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"})`, notModelled: [] };
+      return {
+        file,
+        summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'})`,
+        notModelled: [],
+      };
     }
-    throw ConfigError.single(file, 'export default', 'the default export is neither a scenario nor a cluster', 'export defineScenario({...}) or defineCluster({...})');
+    throw ConfigError.single(
+      file,
+      'export default',
+      'the default export is neither a scenario nor a cluster',
+      'export defineScenario({...}) or defineCluster({...})',
+    );
   }
   const text = readTextFile(absolute);
   const documents = parseYamlDocuments(text, file);
-  if (documents.length === 0) throw ConfigError.single(file, '', 'the file has no YAML documents', 'add a profile, cluster or Kubernetes manifest');
+  if (documents.length === 0)
+    throw ConfigError.single(file, '', 'the file has no YAML documents', 'add a profile, cluster or Kubernetes manifest');
   const kinds = documents.map((d) => (d.data as { kind?: unknown }).kind);
   if (kinds.includes('HardwareProfile')) {
-    if (documents.length !== 1) throw ConfigError.single(file, '', 'a profile file holds exactly one HardwareProfile', 'put one profile per file');
+    if (documents.length !== 1)
+      throw ConfigError.single(file, '', 'a profile file holds exactly one HardwareProfile', 'put one profile per file');
     const profile = parseProfile(documents[0]?.data, file);
     return { file, summary: `HardwareProfile ${profile.metadata.name}`, notModelled: [] };
   }
   if (kinds.includes('Cluster')) {
-    if (documents.length !== 1) throw ConfigError.single(file, '', 'a cluster file holds exactly one Cluster document', 'put manifests in their own files');
+    if (documents.length !== 1)
+      throw ConfigError.single(file, '', 'a cluster file holds exactly one Cluster document', 'put manifests in their own files');
     const cluster = clusterFromDocument(documents[0]?.data, file, options, dirname(absolute));
-    return { file, summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? "" : "s"})`, notModelled: [] };
+    return {
+      file,
+      summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'})`,
+      notModelled: [],
+    };
   }
   // The loader every command uses, so `validate` refuses exactly what `run` and `plan` would.
   const objects = parseManifests(text, file);

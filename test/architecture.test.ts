@@ -46,7 +46,9 @@ function read(path: string): SourceFile {
   for (const match of text.matchAll(importPattern)) {
     const specifier = match[3] ?? match[4];
     if (!specifier) continue;
-    const target = resolve(dirname(path), specifier).replace(/\.js$/, '.ts').replace(/\.jsx$/, '.tsx');
+    const target = resolve(dirname(path), specifier)
+      .replace(/\.js$/, '.ts')
+      .replace(/\.jsx$/, '.tsx');
     imports.push({ target, typeOnly: match[2] !== undefined });
   }
   return { path, lines: text.split('\n').length - (text.endsWith('\n') ? 1 : 0), imports };
@@ -118,7 +120,9 @@ describe('architecture', () => {
 
   it('src/sim has no import cycle other than through type-only imports (its context type)', () => {
     const sim = files.filter((f) => folderOf(f.path) === 'sim');
-    const graph = new Map(sim.map((f) => [f.path, new Set(f.imports.filter((i) => !i.typeOnly && folderOf(i.target) === 'sim').map((i) => i.target))]));
+    const graph = new Map(
+      sim.map((f) => [f.path, new Set(f.imports.filter((i) => !i.typeOnly && folderOf(i.target) === 'sim').map((i) => i.target))]),
+    );
     expect(cycles(graph).map((c) => c.map((p) => relative(root, p)))).toEqual([]);
   });
 

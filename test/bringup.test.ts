@@ -40,7 +40,11 @@ describe('bring-up', () => {
   it('slower hardware gives a longer bring-up for the same plan (Pi 3B+ > Pi 4 > Pi 5)', () => {
     const objects = [deployment('web', 3, { requests: { cpu: '50m', memory: '32Mi' } })];
     const times = ['pi3bplus', 'pi4b-4gb', 'pi5-4gb'].map((profile) => {
-      const c = cluster([{ name: 's1', role: 'server', profile }, { name: 'w1', profile }, { name: 'w2', profile }]);
+      const c = cluster([
+        { name: 's1', role: 'server', profile },
+        { name: 'w1', profile },
+        { name: 'w2', profile },
+      ]);
       const sim = createSimulation({ cluster: c, workloads: readWorkloads(objects), seed: 3 });
       sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, 3600);
       return { cluster: sim.bringUp.clusterReady!, workloads: sim.bringUp.workloadsReady! };
@@ -59,32 +63,71 @@ describe('bring-up', () => {
 });
 
 describe('failures predicted at bring-up', () => {
-  const codes = (c: ReturnType<typeof cluster>, objects: KubernetesObject[] = []) => bringUpFindings(c, readWorkloads(objects)).map((f) => `${f.severity}:${f.code}:${f.subject}`);
+  const codes = (c: ReturnType<typeof cluster>, objects: KubernetesObject[] = []) =>
+    bringUpFindings(c, readWorkloads(objects)).map((f) => `${f.severity}:${f.code}:${f.subject}`);
 
   it('a Zero 2 W cannot hold the server role', () => {
     expect(codes(cluster([{ name: 'z', role: 'server', profile: 'pizero2w' }]))).toContain('error:node-memory:node/z');
   });
 
   it('a Zero 2 W agent has almost nothing left for pods; a 1 GB server is below the documented minimum', () => {
-    const found = codes(cluster([{ name: 's', role: 'server', profile: 'pi3bplus' }, { name: 'z', profile: 'pizero2w' }]));
+    const found = codes(
+      cluster([
+        { name: 's', role: 'server', profile: 'pi3bplus' },
+        { name: 'z', profile: 'pizero2w' },
+      ]),
+    );
     expect(found).toContain('warning:node-memory:node/z');
     expect(found).toContain('warning:server-minimum:node/s');
   });
 
   it('Rancher on a 1 GB Pi', () => {
-    expect(codes(cluster([{ name: 's', role: 'server' }, { name: 'r', role: 'rancher', profile: 'pi3bplus' }], { rancher: { node: 'r' } }))).toEqual(expect.arrayContaining(['error:rancher-memory:node/r', 'warning:rancher-arch:node/r']));
+    expect(
+      codes(
+        cluster(
+          [
+            { name: 's', role: 'server' },
+            { name: 'r', role: 'rancher', profile: 'pi3bplus' },
+          ],
+          { rancher: { node: 'r' } },
+        ),
+      ),
+    ).toEqual(expect.arrayContaining(['error:rancher-memory:node/r', 'warning:rancher-arch:node/r']));
   });
 
   it('an image without an arm64 build (from the manifest annotation or the catalogue)', () => {
     const amd64 = deployment('legacy', 1, { annotations: { 'twin.dev/architectures': 'amd64' } });
     expect(codes(cluster([{ name: 's', role: 'server' }]), [amd64])).toContain('error:image-arch:workload/Deployment/default/legacy');
-    const mariadb = { ...deployment('db', 1), spec: { ...(deployment('db', 1) as any).spec, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'mariadb:11' }] } } } } as KubernetesObject;
-    expect(codes(cluster([{ name: 's', role: 'server', profile: 'pi2b' }]), [mariadb])).toContain('error:image-arch:workload/Deployment/default/db');
-    expect(codes(cluster([{ name: 's', role: 'server' }, { name: 'x', profile: 'x86-minipc' }]), [amd64])).toContain('warning:image-arch:workload/Deployment/default/legacy');
+    const mariadb = {
+      ...deployment('db', 1),
+      spec: {
+        ...(deployment('db', 1) as any).spec,
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'mariadb:11' }] } },
+      },
+    } as KubernetesObject;
+    expect(codes(cluster([{ name: 's', role: 'server', profile: 'pi2b' }]), [mariadb])).toContain(
+      'error:image-arch:workload/Deployment/default/db',
+    );
+    expect(
+      codes(
+        cluster([
+          { name: 's', role: 'server' },
+          { name: 'x', profile: 'x86-minipc' },
+        ]),
+        [amd64],
+      ),
+    ).toContain('warning:image-arch:workload/Deployment/default/legacy');
   });
 
   it('a join with a mismatched token, or a kubelet newer than the API server; the sim shows the node never registering', () => {
-    const c = cluster([{ name: 's', role: 'server' }, { name: 'w', k3s: { token: 'other' } } as never, { name: 'v', k3s: { version: 'v1.34.1+k3s1' } } as never], { k3s: { version: 'v1.33.5+k3s1', token: 'right' } });
+    const c = cluster(
+      [
+        { name: 's', role: 'server' },
+        { name: 'w', k3s: { token: 'other' } } as never,
+        { name: 'v', k3s: { version: 'v1.34.1+k3s1' } } as never,
+      ],
+      { k3s: { version: 'v1.33.5+k3s1', token: 'right' } },
+    );
     expect(codes(c)).toEqual(expect.arrayContaining(['error:join-token:node/w', 'error:version-skew:node/v']));
     const sim = createSimulation({ cluster: c, workloads: readWorkloads([]), seed: 1 });
     sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, 3600);
@@ -95,7 +138,15 @@ describe('failures predicted at bring-up', () => {
   });
 
   it('embedded etcd on microSD, and an even number of etcd servers', () => {
-    const found = codes(cluster([{ name: 'a', role: 'server', profile: 'pi4b-4gb' }, { name: 'b', role: 'server', profile: 'pi4b-4gb' }], { k3s: { datastore: 'embedded-etcd' } }));
+    const found = codes(
+      cluster(
+        [
+          { name: 'a', role: 'server', profile: 'pi4b-4gb' },
+          { name: 'b', role: 'server', profile: 'pi4b-4gb' },
+        ],
+        { k3s: { datastore: 'embedded-etcd' } },
+      ),
+    );
     expect(found).toEqual(expect.arrayContaining(['warning:etcd-on-sd:node/a', 'warning:etcd-even:cluster']));
   });
 });

@@ -6,7 +6,10 @@ import { twin } from './helpers/cli.js';
 import { cluster, deployment, service } from './helpers/sim.js';
 import { checkResilience, scheduleArbitrary, serviceAvailability, deploymentsRecover, runSchedule } from '../src/testing/index.js';
 
-const fragile = () => [deployment('frontend', 2, { requests: { cpu: '50m', memory: '32Mi' }, spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } } }), service('frontend')];
+const fragile = () => [
+  deployment('frontend', 2, { requests: { cpu: '50m', memory: '32Mi' }, spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } } }),
+  service('frontend'),
+];
 const nodes = [{ name: 's1', role: 'server' as const }, { name: 'w1' }, { name: 'w2' }, { name: 'w3' }];
 
 describe('twin/testing', () => {
@@ -30,14 +33,21 @@ describe('twin/testing', () => {
   });
 
   it('catches a fragile cluster (two replicas forced onto one node) and shrinks it to one fault', () => {
-    const result = checkResilience(cluster(nodes), fragile(), serviceAvailability({ service: 'default/frontend', atLeast: 0.99 }), { runs: 100, seed: 42 });
+    const result = checkResilience(cluster(nodes), fragile(), serviceAvailability({ service: 'default/frontend', atLeast: 0.99 }), {
+      runs: 100,
+      seed: 42,
+    });
     expect(result.ok).toBe(false);
     const failure = result.failure!;
     expect(failure.faults).toHaveLength(1);
     expect(failure.faults[0]).toMatchObject({ node: 'w1' });
     expect(failure.explanation).toMatch(/service default\/frontend available ≥ 99\.0 % — observed [\d.]+ %/);
     // Replaying the same seed and path gives the same failure.
-    const replay = checkResilience(cluster(nodes), fragile(), serviceAvailability({ service: 'default/frontend', atLeast: 0.99 }), { runs: 1, seed: result.seed, path: failure.path });
+    const replay = checkResilience(cluster(nodes), fragile(), serviceAvailability({ service: 'default/frontend', atLeast: 0.99 }), {
+      runs: 1,
+      seed: result.seed,
+      path: failure.path,
+    });
     expect(replay.failure?.faults).toEqual(failure.faults);
   });
 
@@ -48,13 +58,21 @@ describe('twin/testing', () => {
   });
 
   it('runSchedule judges with the scenario vocabulary', () => {
-    const run = runSchedule(cluster(nodes), fragile(), serviceAvailability({ service: 'default/frontend', atLeast: 0.99 }), [{ id: 'f1', kind: 'power-off', node: 'w2', at: 60, for: 120 }], 3);
+    const run = runSchedule(
+      cluster(nodes),
+      fragile(),
+      serviceAvailability({ service: 'default/frontend', atLeast: 0.99 }),
+      [{ id: 'f1', kind: 'power-off', node: 'w2', at: 60, for: 120 }],
+      3,
+    );
     expect(run.verdicts.map((v) => v.status)).toEqual(['pass']);
   });
 
   it('plans a schedule as the loader plans a scenario: a bad quantity is refused at its field', () => {
     const slow = [{ id: 'f1', kind: 'slow-storage', node: 'w1', at: 0, for: 10, latency: 'slowly' }] as const;
-    expect(() => runSchedule(cluster(nodes), fragile(), serviceAvailability({ service: 'default/frontend' }), slow, 1)).toThrow(/^fault schedule: faults\[0\]\.latency: "slowly" is not a valid duration/);
+    expect(() => runSchedule(cluster(nodes), fragile(), serviceAvailability({ service: 'default/frontend' }), slow, 1)).toThrow(
+      /^fault schedule: faults\[0\]\.latency: "slowly" is not a valid duration/,
+    );
   });
 });
 
@@ -63,7 +81,22 @@ describe('twin check', () => {
     // Inside the repository so the scenario's `import … from 'twin'` resolves, as in a user's project.
     const dir = mkdtempSync(join(process.cwd(), 'test', '.tmp-check-'));
     const junit = join(dir, 'junit.xml');
-    const result = twin(['check', 'test/fixtures/fragile/cluster.yaml', '-w', 'test/fixtures/fragile', '--property', 'service-availability', '--service', 'default/frontend', '--seed', '42', '--out', dir, '--junit', junit]);
+    const result = twin([
+      'check',
+      'test/fixtures/fragile/cluster.yaml',
+      '-w',
+      'test/fixtures/fragile',
+      '--property',
+      'service-availability',
+      '--service',
+      'default/frontend',
+      '--seed',
+      '42',
+      '--out',
+      dir,
+      '--junit',
+      junit,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✘ service-availability: .* — fails/);
     expect(result.stdout).toMatch(/minimal schedule \(\d+ shrink step\(s\)\): power-off w1 at \d+s for \d+s/);
@@ -74,12 +107,36 @@ describe('twin check', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/FAIL check-service-availability-\d+: 0\/1 expectations hold/);
     const observed = /observed ([\d.]+ %)/.exec(result.stdout)![1]!;
-    const report = JSON.parse(readFileSync(join(dir, 'reports', scenario.replace(/\.ts$/, ''), readdirSync(join(dir, 'reports', scenario.replace(/\.ts$/, '')))[0]!, 'report.json'), 'utf8'));
+    const report = JSON.parse(
+      readFileSync(
+        join(
+          dir,
+          'reports',
+          scenario.replace(/\.ts$/, ''),
+          readdirSync(join(dir, 'reports', scenario.replace(/\.ts$/, '')))[0]!,
+          'report.json',
+        ),
+        'utf8',
+      ),
+    );
     expect(report.expectations[0].observed).toContain(observed);
   });
 
   it('passes on a property that holds, and rejects an unknown property', () => {
-    const ok = twin(['check', 'scenarios/clusters/edgestack-pi4.yaml', '-w', 'scenarios/workloads/edgestack', '--property', 'deployments-recover', '--runs', '15', '--seed', '3', '--junit', join(mkdtempSync(join(process.cwd(), 'test', '.tmp-check-')), 'j.xml')]);
+    const ok = twin([
+      'check',
+      'scenarios/clusters/edgestack-pi4.yaml',
+      '-w',
+      'scenarios/workloads/edgestack',
+      '--property',
+      'deployments-recover',
+      '--runs',
+      '15',
+      '--seed',
+      '3',
+      '--junit',
+      join(mkdtempSync(join(process.cwd(), 'test', '.tmp-check-')), 'j.xml'),
+    ]);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/✔ deployments-recover: .* held for 15 generated schedules \(seed 3\)/);

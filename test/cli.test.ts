@@ -43,7 +43,13 @@ describe('twin CLI', () => {
   });
 
   it('validates every shipped profile and cluster', () => {
-    const result = twin(['validate', 'hardware-profiles/pi3bplus.yaml', 'hardware-profiles/pizero2w.yaml', 'scenarios/clusters/edgestack-pi3.ts', 'scenarios/clusters/ha-gallade.yaml']);
+    const result = twin([
+      'validate',
+      'hardware-profiles/pi3bplus.yaml',
+      'hardware-profiles/pizero2w.yaml',
+      'scenarios/clusters/edgestack-pi3.ts',
+      'scenarios/clusters/ha-gallade.yaml',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('ok   scenarios/clusters/edgestack-pi3.ts: Cluster edgestack-pi3 (8 nodes)');
@@ -52,7 +58,9 @@ describe('twin CLI', () => {
   it('validates scenarios against their clusters', () => {
     const ok = twin(['validate', 'scenarios/worker-power-loss.ts', 'scenarios/nfs-node-down.ts']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain('ok   scenarios/worker-power-loss.ts: Scenario worker-power-loss (1 fault, 7 expectations, cluster edgestack-pi3)');
+    expect(ok.stdout).toContain(
+      'ok   scenarios/worker-power-loss.ts: Scenario worker-power-loss (1 fault, 7 expectations, cluster edgestack-pi3)',
+    );
     expect(ok.stdout).toMatch(/nfs-node-down\.ts: .* not modelled, kept as is: CronJob\/default\/lego-scraper/);
     const bad = twin(['validate', 'test/fixtures/scenarios/unknown-node.ts']);
     expect(bad.code).toBe(2);
@@ -61,10 +69,26 @@ describe('twin CLI', () => {
 
   it.each([
     ['malformed YAML', 'a: [1, 2\nb: 3\n', /bad\.yaml: line 2, column 1: YAML syntax error/],
-    ['an unknown profile', 'apiVersion: twin/v1alpha1\nkind: Cluster\nmetadata: { name: c }\nspec:\n  nodes: [{ name: a, profile: pi9, role: server }]\n', /bad\.yaml: spec\.nodes\[0\]\.profile: unknown hardware profile "pi9"/],
-    ['an unknown key', 'apiVersion: twin/v1alpha1\nkind: Cluster\nmetadata: { name: c }\nspec:\n  nodes: [{ name: a, profile: pi4b, role: server, cpus: 4 }]\n', /bad\.yaml: spec\.nodes\[0\]\.cpus: unknown key "cpus"/],
-    ['a duplicate node name', 'apiVersion: twin/v1alpha1\nkind: Cluster\nmetadata: { name: c }\nspec:\n  nodes: [{ name: a, profile: pi4b, role: server }, { name: a, profile: pi4b, role: agent }]\n', /bad\.yaml: spec\.nodes\[1\]\.name: duplicate node name "a"/],
-    ['a malformed manifest', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec: { template: { spec: { containers: [{ name: web }] } } }\n', /bad\.yaml: spec\.template\.spec\.containers\[0\]\.image: missing image/],
+    [
+      'an unknown profile',
+      'apiVersion: twin/v1alpha1\nkind: Cluster\nmetadata: { name: c }\nspec:\n  nodes: [{ name: a, profile: pi9, role: server }]\n',
+      /bad\.yaml: spec\.nodes\[0\]\.profile: unknown hardware profile "pi9"/,
+    ],
+    [
+      'an unknown key',
+      'apiVersion: twin/v1alpha1\nkind: Cluster\nmetadata: { name: c }\nspec:\n  nodes: [{ name: a, profile: pi4b, role: server, cpus: 4 }]\n',
+      /bad\.yaml: spec\.nodes\[0\]\.cpus: unknown key "cpus"/,
+    ],
+    [
+      'a duplicate node name',
+      'apiVersion: twin/v1alpha1\nkind: Cluster\nmetadata: { name: c }\nspec:\n  nodes: [{ name: a, profile: pi4b, role: server }, { name: a, profile: pi4b, role: agent }]\n',
+      /bad\.yaml: spec\.nodes\[1\]\.name: duplicate node name "a"/,
+    ],
+    [
+      'a malformed manifest',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec: { template: { spec: { containers: [{ name: web }] } } }\n',
+      /bad\.yaml: spec\.template\.spec\.containers\[0\]\.image: missing image/,
+    ],
   ])('rejects %s with exit 2, naming file and field, no stack trace', (_name, text, pattern) => {
     const path = file('bad.yaml', text);
     const result = twin(['validate', path]);

@@ -43,7 +43,11 @@ describe('cluster specs', () => {
   });
 
   it('applies setting overrides with units', () => {
-    const c = load(doc([{ name: 'a', profile: 'pi4b', role: 'server' }], { settings: { nodeMonitorGracePeriod: '20s', evictionHardMemoryAvailable: '100Mi' } }));
+    const c = load(
+      doc([{ name: 'a', profile: 'pi4b', role: 'server' }], {
+        settings: { nodeMonitorGracePeriod: '20s', evictionHardMemoryAvailable: '100Mi' },
+      }),
+    );
     expect(c.settings.nodeMonitorGracePeriod).toBe(20);
     expect(c.settings.evictionHardMemoryAvailable).toBe(100 * 1024 * 1024);
   });
@@ -55,22 +59,35 @@ describe('cluster specs', () => {
   });
 
   it('rejects an unknown profile naming the field and the choices', () => {
-    expect(() => load(doc([{ name: 'a', profile: 'pi9', role: 'server' }]))).toThrow(/c\.yaml: spec\.nodes\[0\]\.profile: unknown hardware profile "pi9" \(did you mean pi5-8gb\? twin profiles lists them\)/);
-    expect(() => load(doc([{ name: 'a', profile: 'beaglebone', role: 'server' }]))).toThrow(/unknown hardware profile "beaglebone" \(use one of: .*pi3bplus/);
-  });
-
-  it('rejects a duplicate node name', () => {
-    expect(() => load(doc([{ name: 'a', profile: 'pi4b', role: 'server' }, { name: 'a', profile: 'pi4b', role: 'agent' }]))).toThrow(
-      /spec\.nodes\[1\]\.name: duplicate node name "a"/,
+    expect(() => load(doc([{ name: 'a', profile: 'pi9', role: 'server' }]))).toThrow(
+      /c\.yaml: spec\.nodes\[0\]\.profile: unknown hardware profile "pi9" \(did you mean pi5-8gb\? twin profiles lists them\)/,
+    );
+    expect(() => load(doc([{ name: 'a', profile: 'beaglebone', role: 'server' }]))).toThrow(
+      /unknown hardware profile "beaglebone" \(use one of: .*pi3bplus/,
     );
   });
 
+  it('rejects a duplicate node name', () => {
+    expect(() =>
+      load(
+        doc([
+          { name: 'a', profile: 'pi4b', role: 'server' },
+          { name: 'a', profile: 'pi4b', role: 'agent' },
+        ]),
+      ),
+    ).toThrow(/spec\.nodes\[1\]\.name: duplicate node name "a"/);
+  });
+
   it('rejects an unknown key', () => {
-    expect(() => load(doc([{ name: 'a', profile: 'pi4b', role: 'server', colour: 'red' }]))).toThrow(/spec\.nodes\[0\]\.colour: unknown key "colour"/);
+    expect(() => load(doc([{ name: 'a', profile: 'pi4b', role: 'server', colour: 'red' }]))).toThrow(
+      /spec\.nodes\[0\]\.colour: unknown key "colour"/,
+    );
   });
 
   it('rejects a storage option the board does not have', () => {
-    expect(() => load(doc([{ name: 'a', profile: 'pi3bplus', role: 'server', storage: 'nvme' }]))).toThrow(/storage: profile "pi3bplus" has no storage option "nvme" \(use one of: microsd, usb-ssd, usb-hdd\)/);
+    expect(() => load(doc([{ name: 'a', profile: 'pi3bplus', role: 'server', storage: 'nvme' }]))).toThrow(
+      /storage: profile "pi3bplus" has no storage option "nvme" \(use one of: microsd, usb-ssd, usb-hdd\)/,
+    );
   });
 
   it('rejects a 64-bit userland on a Pi 2', () => {
@@ -79,7 +96,9 @@ describe('cluster specs', () => {
 
   it('rejects a cluster without a server and Rancher on a cluster node', () => {
     expect(() => load(doc([{ name: 'a', profile: 'pi4b', role: 'agent' }]))).toThrow(/at least one node with role "server"/);
-    expect(() => load(doc([{ name: 'a', profile: 'pi4b', role: 'server' }], { rancher: { node: 'a' } }))).toThrow(/Rancher runs on its own host/);
+    expect(() => load(doc([{ name: 'a', profile: 'pi4b', role: 'server' }], { rancher: { node: 'a' } }))).toThrow(
+      /Rancher runs on its own host/,
+    );
   });
 
   it('parses taints in kubectl notation', () => {
@@ -90,7 +109,12 @@ describe('cluster specs', () => {
 
   it('is a ConfigError carrying every problem', () => {
     try {
-      load(doc([{ name: 'a', profile: 'pi9', role: 'server' }, { name: 'a', profile: 'pi8', role: 'agent' }]));
+      load(
+        doc([
+          { name: 'a', profile: 'pi9', role: 'server' },
+          { name: 'a', profile: 'pi8', role: 'agent' },
+        ]),
+      );
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);

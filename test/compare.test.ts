@@ -9,7 +9,9 @@ const model = await runScenarioFile('test/e2e/worker-power-loss.ts');
 
 /** The same run with dcn2's NotReady moved `by` seconds later, as a slower real cluster would show it. */
 function later(report: RunReport, by: number): RunReport {
-  const events = report.timeline.events.map((e) => (e.kind === 'node.condition' && e.subject === 'node/dcn2' && e.details?.['status'] !== 'True' ? { ...e, t: e.t + by } : e)).sort((a, b) => a.t - b.t);
+  const events = report.timeline.events
+    .map((e) => (e.kind === 'node.condition' && e.subject === 'node/dcn2' && e.details?.['status'] !== 'True' ? { ...e, t: e.t + by } : e))
+    .sort((a, b) => a.t - b.t);
   return { ...report, engine: 'k3d', timeline: { ...report.timeline, events } };
 }
 

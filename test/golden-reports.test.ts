@@ -13,8 +13,12 @@ import { renderMarkdown } from '../src/report/markdown.js';
 const golden = new URL('./fixtures/golden/', import.meta.url);
 const update = process.env['TWIN_UPDATE_GOLDEN'] === '1';
 const files = [
-  ...readdirSync(new URL('../scenarios/', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => `scenarios/${f}`),
-  ...readdirSync(new URL('./e2e/', import.meta.url)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => `test/e2e/${f}`),
+  ...readdirSync(new URL('../scenarios/', import.meta.url))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `scenarios/${f}`),
+  ...readdirSync(new URL('./e2e/', import.meta.url))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => `test/e2e/${f}`),
 ].sort();
 
 describe('golden sim reports', () => {

@@ -31,7 +31,9 @@ beforeAll(async () => {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"kind":"Status","status":"Failure","code":404}');
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: `${kind}List`, apiVersion: 'v1', metadata: {}, items: dump.items.filter((i) => i.kind === kind) }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ kind: `${kind}List`, apiVersion: 'v1', metadata: {}, items: dump.items.filter((i) => i.kind === kind) }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

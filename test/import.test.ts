@@ -47,7 +47,10 @@ describe('twin import', () => {
     const validate = twin(['validate', join(dir, 'cluster.yaml')]);
     expect(validate.stdout).toMatch(/ok .*Cluster homelab \(2 nodes\)/);
     const scenario = join(dir, 'scenario.ts');
-    writeFileSync(scenario, `import { defineScenario } from 'twin';\nexport default defineScenario({ cluster: './cluster.yaml', workloads: ['${process.cwd()}/scenarios/workloads/homelab'], duration: '10m', faults: [{ at: '1m', kind: 'power-off', node: 'node2', for: '5m' }], expect: [{ kind: 'node-condition', node: 'node2', status: 'NotReady', after: 'fault:f1', within: '60s' }] });\n`);
+    writeFileSync(
+      scenario,
+      `import { defineScenario } from 'twin';\nexport default defineScenario({ cluster: './cluster.yaml', workloads: ['${process.cwd()}/scenarios/workloads/homelab'], duration: '10m', faults: [{ at: '1m', kind: 'power-off', node: 'node2', for: '5m' }], expect: [{ kind: 'node-condition', node: 'node2', status: 'NotReady', after: 'fault:f1', within: '60s' }] });\n`,
+    );
     const run = twin(['run', scenario, '--out', join(dir, 'reports'), '--quiet']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -55,19 +58,38 @@ describe('twin import', () => {
 
   it('imports K3s config.yaml files and install environments', () => {
     const dir = out();
-    const result = twin(['import', '--k3s', `server-1=${fixtures}/server-config.yaml`, `worker-1=${fixtures}/agent-config.yaml`, '--env', `worker-1=${fixtures}/agent.env`, `server-1=${fixtures}/server.env`, '--profiles', 'server-1=pi5-8gb,worker-1=pi4b-4gb', '-o', dir]);
+    const result = twin([
+      'import',
+      '--k3s',
+      `server-1=${fixtures}/server-config.yaml`,
+      `worker-1=${fixtures}/agent-config.yaml`,
+      '--env',
+      `worker-1=${fixtures}/agent.env`,
+      `server-1=${fixtures}/server.env`,
+      '--profiles',
+      'server-1=pi5-8gb,worker-1=pi4b-4gb',
+      '-o',
+      dir,
+    ]);
     expect(result.code).toBe(0);
     const cluster = parse(readFileSync(join(dir, 'cluster.yaml'), 'utf8'));
     expect(cluster.spec.k3s).toMatchObject({ version: 'v1.32.3+k3s1', datastore: 'embedded-etcd' });
     expect(readFileSync(join(dir, 'cluster.yaml'), 'utf8')).not.toMatch(/lab-token/);
     expect(result.stderr).toBe('note: not copied into cluster.yaml: the K3s token (a twin needs no secrets)\n');
     expect(cluster.spec.k3s.serverArgs).toContain('--disable=traefik');
-    expect(cluster.spec.nodes[1]).toMatchObject({ name: 'worker-1', role: 'agent', labels: { zone: 'rack-a' }, taints: ['dedicated=ml:NoSchedule'] });
+    expect(cluster.spec.nodes[1]).toMatchObject({
+      name: 'worker-1',
+      role: 'agent',
+      labels: { zone: 'rack-a' },
+      taints: ['dedicated=ml:NoSchedule'],
+    });
   });
 
   it('imports a recorded kubectl dump: nodes with inferred profiles, workloads, no system components', () => {
     const registry = ProfileRegistry.load();
-    const result = importApiObjects(parseDump(read('dump.json'), 'dump.json'), 'dump.json', registry.all(), { firmwareReserve: 118 * 1024 * 1024 });
+    const result = importApiObjects(parseDump(read('dump.json'), 'dump.json'), 'dump.json', registry.all(), {
+      firmwareReserve: 118 * 1024 * 1024,
+    });
     const spec = result.cluster['spec'] as any;
     expect(spec.k3s).toEqual({ version: 'v1.31.4+k3s1', datastore: 'sqlite' });
     expect(spec.nodes.map((n: any) => [n.name, n.role, n.profile])).toEqual([
@@ -79,7 +101,14 @@ describe('twin import', () => {
     expect(result.inferences[1]!.inference.alternatives).toContain('pi4b-1gb');
     expect(spec.nodes[2].taints).toEqual(['dedicated=db:PreferNoSchedule']);
     expect(spec.nodes[1].taints).toBeUndefined();
-    expect(result.manifests.map((m) => `${m.kind}/${m.metadata?.name}`)).toEqual(['Deployment/web', 'Pod/debug', 'StatefulSet/db', 'DaemonSet/node-exporter', 'Service/web', 'PersistentVolumeClaim/data-db-0']);
+    expect(result.manifests.map((m) => `${m.kind}/${m.metadata?.name}`)).toEqual([
+      'Deployment/web',
+      'Pod/debug',
+      'StatefulSet/db',
+      'DaemonSet/node-exporter',
+      'Service/web',
+      'PersistentVolumeClaim/data-db-0',
+    ]);
     const web = result.manifests[0] as any;
     expect(web.status).toBeUndefined();
     expect(web.metadata.annotations).toBeUndefined();
@@ -98,9 +127,17 @@ describe('twin import', () => {
   });
 
   it.each([
-    ['a host without a profile', ['--inventory', `${fixtures}/no-profile.yml`], /no-profile\.yml: hosts\.192\.168\.1\.202\.twin_profile: no hardware profile for this machine \(set the host variable twin_profile, or pass --profiles 192\.168\.1\.202=pi4b-4gb\)/],
+    [
+      'a host without a profile',
+      ['--inventory', `${fixtures}/no-profile.yml`],
+      /no-profile\.yml: hosts\.192\.168\.1\.202\.twin_profile: no hardware profile for this machine \(set the host variable twin_profile, or pass --profiles 192\.168\.1\.202=pi4b-4gb\)/,
+    ],
     ['a malformed INI section', ['--inventory', `${fixtures}/broken.ini`], /broken\.ini: line 1: malformed section header "\[server"/],
-    ['an unknown profile', ['--inventory', `${fixtures}/inventory.yml`, '--profiles', '192.168.1.201=pi9'], /^twin: --profiles: 192\.168\.1\.201=pi9: unknown hardware profile "pi9" \(did you mean pi5-8gb\? twin profiles lists them\)$/m],
+    [
+      'an unknown profile',
+      ['--inventory', `${fixtures}/inventory.yml`, '--profiles', '192.168.1.201=pi9'],
+      /^twin: --profiles: 192\.168\.1\.201=pi9: unknown hardware profile "pi9" \(did you mean pi5-8gb\? twin profiles lists them\)$/m,
+    ],
     ['no source', [], /no source given/],
     ['a dump that is not a List', ['--from', 'package.json'], /package\.json: items: not a Kubernetes List/],
   ])('rejects %s with one line and exit 2', (_what, args, pattern) => {

@@ -22,21 +22,54 @@ const problems = (name: string): string => {
 describe('manifest mistakes (#16)', () => {
   it.each([
     ['memory-usage-abc', 'spec.template.metadata.annotations["twin.dev/memory-usage"]: "abc" is not a size (write e.g. 300Mi or 1.2Gi)'],
-    ['startup-time-negative', 'spec.template.metadata.annotations["twin.dev/startup-time"]: "-30s" is negative (write a duration such as 40s)'],
+    [
+      'startup-time-negative',
+      'spec.template.metadata.annotations["twin.dev/startup-time"]: "-30s" is negative (write a duration such as 40s)',
+    ],
     ['replicas-negative', 'spec.replicas: -1 is negative (write 0 or more, e.g. replicas: 1)'],
     ['replicas-word', 'spec.replicas: "three" is not an integer (write a whole number without quotes)'],
-    ['replicas-huge', 'spec.replicas: 1000000000 is more pods than twin simulates for one workload (use at most 1000; a K3s node runs at most 110 pods)'],
-    ['selector-mismatch', "spec.selector: {app: api} does not match the pod template's labels {app: web} (make spec.template.metadata.labels carry every label the selector asks for)"],
-    ['kind-unknown', 'kind: "Klusterr" is not a Kubernetes kind of apps/v1 (kinds of apps/v1: ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet)'],
-    ['kind-typo', 'kind: "Deploymnet" is not a Kubernetes kind of apps/v1 (did you mean Deployment? kinds of apps/v1: ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet)'],
-    ['twin-kind-typo', "kind: \"Clusterr\" is not a kind of twin/v1alpha1 (did you mean Cluster? twin's own kinds are Cluster and HardwareProfile)"],
+    [
+      'replicas-huge',
+      'spec.replicas: 1000000000 is more pods than twin simulates for one workload (use at most 1000; a K3s node runs at most 110 pods)',
+    ],
+    [
+      'selector-mismatch',
+      "spec.selector: {app: api} does not match the pod template's labels {app: web} (make spec.template.metadata.labels carry every label the selector asks for)",
+    ],
+    [
+      'kind-unknown',
+      'kind: "Klusterr" is not a Kubernetes kind of apps/v1 (kinds of apps/v1: ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet)',
+    ],
+    [
+      'kind-typo',
+      'kind: "Deploymnet" is not a Kubernetes kind of apps/v1 (did you mean Deployment? kinds of apps/v1: ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet)',
+    ],
+    [
+      'twin-kind-typo',
+      'kind: "Clusterr" is not a kind of twin/v1alpha1 (did you mean Cluster? twin\'s own kinds are Cluster and HardwareProfile)',
+    ],
     ['api-version-wrong', 'apiVersion: "extensions/v1beta1" does not serve kind Deployment (use apiVersion: apps/v1)'],
-    ['annotation-typo', 'spec.template.metadata.annotations["twin.dev/memory-useage"]: "twin.dev/memory-useage" is not an annotation twin reads (did you mean twin.dev/memory-usage?'],
-    ['annotation-no-such-container', 'spec.template.metadata.annotations["twin.dev/cpu-usage.sidecar"]: no container "sidecar" in this pod (containers: web)'],
-    ['architectures-unknown', 'spec.template.metadata.annotations["twin.dev/architectures"]: "arm64,aarch32" lists "aarch32", not an architecture'],
-    ['helm-unrendered', 'spec.replicas: "{{ .Values.replicaCount }}" is an unrendered Helm template expression (render the chart first: helm template RELEASE CHART -f values.yaml > manifests.yaml)'],
+    [
+      'annotation-typo',
+      'spec.template.metadata.annotations["twin.dev/memory-useage"]: "twin.dev/memory-useage" is not an annotation twin reads (did you mean twin.dev/memory-usage?',
+    ],
+    [
+      'annotation-no-such-container',
+      'spec.template.metadata.annotations["twin.dev/cpu-usage.sidecar"]: no container "sidecar" in this pod (containers: web)',
+    ],
+    [
+      'architectures-unknown',
+      'spec.template.metadata.annotations["twin.dev/architectures"]: "arm64,aarch32" lists "aarch32", not an architecture',
+    ],
+    [
+      'helm-unrendered',
+      'spec.replicas: "{{ .Values.replicaCount }}" is an unrendered Helm template expression (render the chart first: helm template RELEASE CHART -f values.yaml > manifests.yaml)',
+    ],
     ['helm-control', 'line 17, column 11: "{{- with .Values.resources }}" is an unrendered Helm template expression'],
-    ['alias-bomb', 'document 1: aliases (*name) expand too many times (more than 1000; an alias bomb?) (write the values out, or use fewer aliases)'],
+    [
+      'alias-bomb',
+      'document 1: aliases (*name) expand too many times (more than 1000; an alias bomb?) (write the values out, or use fewer aliases)',
+    ],
     ['deep-nesting', 'line 6: nesting deeper than 100 levels'],
   ])('%s', (name, line) => {
     expect(problems(name)).toContain(`${dir}/${name}.yaml: ${line}`);
@@ -59,7 +92,9 @@ describe('manifest mistakes (#16)', () => {
     const started = performance.now();
     expect(problems('alias-bomb')).toMatch(/alias bomb/);
     expect(problems('deep-nesting')).toMatch(/nesting deeper/);
-    expect(() => parseYamlDocuments(readFileSync('test/fixtures/yaml-limits/profile-deep.yaml', 'utf8'), 'p.yaml')).toThrow(/p\.yaml: line 6: nesting deeper than 100 levels/);
+    expect(() => parseYamlDocuments(readFileSync('test/fixtures/yaml-limits/profile-deep.yaml', 'utf8'), 'p.yaml')).toThrow(
+      /p\.yaml: line 6: nesting deeper than 100 levels/,
+    );
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
@@ -83,7 +118,11 @@ describe('manifest mistakes (#16)', () => {
   });
 
   it.each([
-    ['a cluster', 'test/fixtures/yaml-limits/cluster-alias-bomb.yaml', /cluster-alias-bomb\.yaml: document 1: aliases \(\*name\) expand too many times/],
+    [
+      'a cluster',
+      'test/fixtures/yaml-limits/cluster-alias-bomb.yaml',
+      /cluster-alias-bomb\.yaml: document 1: aliases \(\*name\) expand too many times/,
+    ],
     ['a profile', 'test/fixtures/yaml-limits/profile-deep.yaml', /profile-deep\.yaml: line 6: nesting deeper than 100 levels/],
   ])('twin validate gives %s with a YAML bomb one line and exit 2', (_what, file, pattern) => {
     const result = twin(['validate', file]);

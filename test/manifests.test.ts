@@ -11,12 +11,20 @@ describe('manifests', () => {
       ].join('\n---\n'),
       'm.yaml',
     );
-    expect(objects.map((o) => `${o.object.kind}/${o.object.metadata?.name}`)).toEqual(['Namespace/shop', 'Deployment/web', 'ConfigMap/a', 'ConfigMap/b']);
+    expect(objects.map((o) => `${o.object.kind}/${o.object.metadata?.name}`)).toEqual([
+      'Namespace/shop',
+      'Deployment/web',
+      'ConfigMap/a',
+      'ConfigMap/b',
+    ]);
   });
 
   it('names the document and field of a malformed manifest', () => {
-    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ok }\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  template:\n    spec:\n      containers:\n        - { name: web, resources: { limits: { memory: lots } } }';
-    expect(() => parseManifests(text, 'm.yaml')).toThrow(/m\.yaml \(document 2\): spec\.template\.spec\.containers\[0\]\.image: missing image/);
+    const text =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ok }\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  template:\n    spec:\n      containers:\n        - { name: web, resources: { limits: { memory: lots } } }';
+    expect(() => parseManifests(text, 'm.yaml')).toThrow(
+      /m\.yaml \(document 2\): spec\.template\.spec\.containers\[0\]\.image: missing image/,
+    );
     expect(() => parseManifests(text, 'm.yaml')).toThrow(/containers\[0\]\.resources\.limits\.memory: "lots" is not a valid size/);
   });
 

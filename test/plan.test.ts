@@ -12,7 +12,11 @@ const app = (replicas: number, memory: string, cpu = '500m') => deployment('app'
 
 describe('twin plan', () => {
   it('fits, with headroom after the OS and K3s overhead (hand-computed)', () => {
-    const c = cluster([{ name: 's', role: 'server', profile: 'pi4b-4gb' }, { name: 'a1', profile: 'pi4b-2gb' }, { name: 'a2', profile: 'pi4b-2gb' }]);
+    const c = cluster([
+      { name: 's', role: 'server', profile: 'pi4b-4gb' },
+      { name: 'a1', profile: 'pi4b-2gb' },
+      { name: 'a2', profile: 'pi4b-2gb' },
+    ]);
     const plan = planCluster(c, [app(3, '512Mi')]);
     expect(plan.fits).toBe(true);
     const a1 = plan.nodes.find((n) => n.name === 'a1')!;
@@ -24,8 +28,12 @@ describe('twin plan', () => {
     expect(plan.nodes.reduce((s, n) => s + n.pods, 0)).toBeGreaterThanOrEqual(3);
   });
 
-  it('reports what does not fit, in the scheduler\'s words', () => {
-    const c = cluster([{ name: 's', role: 'server', profile: 'pi4b-1gb' }, { name: 'a1', profile: 'pi4b-2gb' }, { name: 'a2', profile: 'pi4b-2gb' }]);
+  it("reports what does not fit, in the scheduler's words", () => {
+    const c = cluster([
+      { name: 's', role: 'server', profile: 'pi4b-1gb' },
+      { name: 'a1', profile: 'pi4b-2gb' },
+      { name: 'a2', profile: 'pi4b-2gb' },
+    ]);
     const plan = planCluster(c, [app(3, '1800Mi')]);
     expect(plan.fits).toBe(false);
     // K3s's own pods go first (higher priority): metrics-server's 200Mi and CoreDNS's 70Mi land on the
@@ -36,7 +44,11 @@ describe('twin plan', () => {
   });
 
   it('N-1: every node checked; the weakest named; local volumes and a lost single server explained', () => {
-    const c = cluster([{ name: 's', role: 'server', profile: 'pi4b-4gb' }, { name: 'a1', profile: 'pi4b-2gb' }, { name: 'a2', profile: 'pi4b-2gb' }]);
+    const c = cluster([
+      { name: 's', role: 'server', profile: 'pi4b-4gb' },
+      { name: 'a1', profile: 'pi4b-2gb' },
+      { name: 'a2', profile: 'pi4b-2gb' },
+    ]);
     const plan = planCluster(c, [app(2, '1200Mi')]);
     expect(plan.fits).toBe(true);
     const agentLoss = plan.tolerance.failures.filter((f) => f.failed[0] !== 's');
@@ -46,7 +58,14 @@ describe('twin plan', () => {
     expect(serverLoss.apiAvailable).toBe(false);
     expect(plan.tolerance.controlPlane).toMatch(/single server s \(sqlite\): losing it stops the API/);
     expect(plan.tolerance.weakest).not.toBeNull();
-    const tight = planCluster(cluster([{ name: 's', role: 'server', profile: 'pi4b-1gb' }, { name: 'a1', profile: 'pi4b-2gb' }, { name: 'a2', profile: 'pi4b-2gb' }]), [app(2, '1200Mi')]);
+    const tight = planCluster(
+      cluster([
+        { name: 's', role: 'server', profile: 'pi4b-1gb' },
+        { name: 'a1', profile: 'pi4b-2gb' },
+        { name: 'a2', profile: 'pi4b-2gb' },
+      ]),
+      [app(2, '1200Mi')],
+    );
     const lostAgent = tight.tolerance.failures.find((f) => f.failed[0] === 'a1')!;
     expect(lostAgent.pending.map((p) => p.kind)).toEqual(['capacity']);
     expect(tight.tolerance.survives).toBe(false);
@@ -80,22 +99,32 @@ describe('twin plan', () => {
 
   it('states the assumption for containers without requests', () => {
     const plan = planCluster(cluster([{ name: 's', role: 'server' }]), [deployment('bare', 1)]);
-    expect(plan.assumptions.join('\n')).toMatch(/1 container\(s\) set no resource requests \(Deployment\/default\/bare container bare\): the scheduler counts them as 0/);
+    expect(plan.assumptions.join('\n')).toMatch(
+      /1 container\(s\) set no resource requests \(Deployment\/default\/bare container bare\): the scheduler counts them as 0/,
+    );
   });
 
   it('search finds the cheapest mix known by hand and rejects mixes that fail N-1', () => {
-    const result = searchMixes([app(2, '1Gi', '100m')], profiles, { profiles: ['pi4b-1gb', 'pi4b-2gb', 'pi4b-4gb', 'pi4b-8gb'], maxNodes: 3, tolerate: 1 });
+    const result = searchMixes([app(2, '1Gi', '100m')], profiles, {
+      profiles: ['pi4b-1gb', 'pi4b-2gb', 'pi4b-4gb', 'pi4b-8gb'],
+      maxNodes: 3,
+      tolerate: 1,
+    });
     expect(result.evaluated).toBe(4 + 10 + 20);
     expect(result.byCost[0]).toMatchObject({ mix: '1 × pi4b-4gb + 1 × pi4b-1gb', purchaseUsd: 90 });
     expect(result.rejections.map((r) => r.example).join('\n')).toMatch(/2 × pi4b-2gb: fails N-1: losing agent-1 leaves 1 pod\(s\) pending/);
-    const noN1 = searchMixes([app(2, '1Gi', '100m')], profiles, { profiles: ['pi4b-1gb', 'pi4b-2gb', 'pi4b-4gb', 'pi4b-8gb'], maxNodes: 3, tolerate: 0 });
+    const noN1 = searchMixes([app(2, '1Gi', '100m')], profiles, {
+      profiles: ['pi4b-1gb', 'pi4b-2gb', 'pi4b-4gb', 'pi4b-8gb'],
+      maxNodes: 3,
+      tolerate: 0,
+    });
     expect(noN1.byCost[0]).toMatchObject({ mix: '1 × pi4b-4gb', purchaseUsd: 55 });
     const budget = searchMixes([app(2, '1Gi', '100m')], profiles, { profiles: ['pi4b-4gb'], maxNodes: 2, tolerate: 0, budget: 50 });
     expect(budget.byCost).toHaveLength(0);
     expect(budget.rejections[0]!.reason).toMatch(/over budget/);
   });
 
-  it('CLI: plan each seed cluster, compare seed 000\'s two forms, search, JSON and HTML', () => {
+  it("CLI: plan each seed cluster, compare seed 000's two forms, search, JSON and HTML", () => {
     const dir = mkdtempSync(join(tmpdir(), 'twin-plan-'));
     for (const [file, workloads] of [
       ['edgestack-pi3.ts', 'edgestack'],
@@ -110,11 +139,30 @@ describe('twin plan', () => {
       expect(result.stdout).toMatch(/Failure tolerance \(any 1 node\)/);
       expect(result.stdout).toMatch(/Power: [\d.]+ W idle, [\d.]+ W expected → [\d.]+ kWh\/month/);
     }
-    const compare = twin(['plan', '--compare', 'scenarios/clusters/edgestack-pi3.ts', 'scenarios/clusters/edgestack-pi4.yaml', '-w', 'scenarios/workloads/edgestack', '--kwh-price', '0.3']);
+    const compare = twin([
+      'plan',
+      '--compare',
+      'scenarios/clusters/edgestack-pi3.ts',
+      'scenarios/clusters/edgestack-pi4.yaml',
+      '-w',
+      'scenarios/workloads/edgestack',
+      '--kwh-price',
+      '0.3',
+    ]);
     expect(compare.code).toBe(0);
     expect(compare.stdout).toMatch(/edgestack-pi3\s+7\s/);
     expect(compare.stdout).toMatch(/edgestack-pi4\s+2\s/);
-    const json = JSON.parse(twin(['plan', 'scenarios/clusters/edgestack-pi4.yaml', '-w', 'scenarios/workloads/edgestack', '--json', '--html', join(dir, 'plan.html')]).stdout);
+    const json = JSON.parse(
+      twin([
+        'plan',
+        'scenarios/clusters/edgestack-pi4.yaml',
+        '-w',
+        'scenarios/workloads/edgestack',
+        '--json',
+        '--html',
+        join(dir, 'plan.html'),
+      ]).stdout,
+    );
     expect(json).toMatchObject({ cluster: 'edgestack-pi4', fits: true });
     expect(readFileSync(join(dir, 'plan.html'), 'utf8')).toMatch(/<section class="twin-plan"/);
     const search = twin(['plan', '--search', '-w', 'scenarios/workloads/edgestack', '--max-nodes', '3', '--profiles', 'pi4b-2gb,pi4b-4gb']);

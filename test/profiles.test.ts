@@ -14,7 +14,20 @@ const pi3Raw = (): Record<string, any> => parse(readFileSync(`${builtinProfilesD
 describe('hardware profiles', () => {
   it('ships the boards the seeds use', () => {
     const names = ProfileRegistry.load().names();
-    for (const required of ['pi3bplus', 'pi4b-1gb', 'pi4b-2gb', 'pi4b-4gb', 'pi4b-8gb', 'pi5-2gb', 'pi5-4gb', 'pi5-8gb', 'pi5-16gb', 'pizero2w', 'pi2b', 'x86-minipc']) {
+    for (const required of [
+      'pi3bplus',
+      'pi4b-1gb',
+      'pi4b-2gb',
+      'pi4b-4gb',
+      'pi4b-8gb',
+      'pi5-2gb',
+      'pi5-4gb',
+      'pi5-8gb',
+      'pi5-16gb',
+      'pizero2w',
+      'pi2b',
+      'x86-minipc',
+    ]) {
       expect(names).toContain(required);
     }
   });
@@ -107,9 +120,16 @@ describe('profile names as people write them (#16)', () => {
 });
 
 describe('clusters use the same spellings (#16)', () => {
-  const cluster = (profile: string) => ({ apiVersion: 'twin/v1alpha1', kind: 'Cluster', metadata: { name: 'c' }, spec: { nodes: [{ name: 'a', profile, role: 'server' }] } });
+  const cluster = (profile: string) => ({
+    apiVersion: 'twin/v1alpha1',
+    kind: 'Cluster',
+    metadata: { name: 'c' },
+    spec: { nodes: [{ name: 'a', profile, role: 'server' }] },
+  });
   it('accepts "Raspberry Pi 5 8GB" and says did you mean for "pi6"', () => {
     expect(clusterFromDocument(cluster('Raspberry Pi 5 8GB'), 'c.yaml').nodes[0]?.profile.metadata.name).toBe('pi5-8gb');
-    expect(() => clusterFromDocument(cluster('pi6'), 'c.yaml')).toThrow('c.yaml: spec.nodes[0].profile: unknown hardware profile "pi6" (did you mean pi5-8gb? twin profiles lists them)');
+    expect(() => clusterFromDocument(cluster('pi6'), 'c.yaml')).toThrow(
+      'c.yaml: spec.nodes[0].profile: unknown hardware profile "pi6" (did you mean pi5-8gb? twin profiles lists them)',
+    );
   });
 });

@@ -19,10 +19,14 @@ describe('README', () => {
     expect(readFileSync(join(repoRoot, '.ci/run'), 'utf8')).toMatch(/^npm test$/m);
   });
 
-  it('the first command\'s twin part works as written (after npm ci)', () => {
+  it("the first command's twin part works as written (after npm ci)", () => {
     const twinPart = commands[0]!.split('&&')[1]!.trim().split(/\s+/);
     const out = mkdtempSync(join(tmpdir(), 'twin-readme-'));
-    const result = spawnSync(twinPart[0]!, ['--no-install', ...twinPart.slice(1), '--out', out], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const result = spawnSync(twinPart[0]!, ['--no-install', ...twinPart.slice(1), '--out', out], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^PASS control-plane-down: 7\/7 expectations hold \(engine sim, seed 42\)/);

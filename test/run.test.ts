@@ -11,7 +11,17 @@ const runDirs = (dir: string, scenario: string) => (existsSync(join(dir, scenari
 
 describe('twin run', () => {
   it('ships the nine scenarios of the issue', () => {
-    for (const name of ['worker-power-loss', 'control-plane-down', 'rancher-down', 'oom-pressure', 'network-partition', 'site-power-cut', 'ha-quorum-loss', 'sd-card-latency', 'nfs-node-down']) {
+    for (const name of [
+      'worker-power-loss',
+      'control-plane-down',
+      'rancher-down',
+      'oom-pressure',
+      'network-partition',
+      'site-power-cut',
+      'ha-quorum-loss',
+      'sd-card-latency',
+      'nfs-node-down',
+    ]) {
       expect(shipped).toContain(`${name}.ts`);
     }
   });
@@ -43,7 +53,9 @@ describe('twin run', () => {
     const result = twin(['run', 'test/fixtures/scenarios/wrong-expectation.ts', '--out', dir]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/FAIL wrong-expectation: 1\/2 expectations hold/);
-    expect(result.stderr).toMatch(/✘ Pods rescheduled within 60 s of worker power loss: expected a replacement web pod Ready within 1m of fault power; observed Ready after 5m\d+s/);
+    expect(result.stderr).toMatch(
+      /✘ Pods rescheduled within 60 s of worker power loss: expected a replacement web pod Ready within 1m of fault power; observed Ready after 5m\d+s/,
+    );
     expect(result.stderr).toMatch(/toleration \(300 s\)/);
     const report = JSON.parse(readFileSync(join(dir, 'wrong-expectation', runDirs(dir, 'wrong-expectation')[0]!, 'report.json'), 'utf8'));
     expect(report.expectations[0]).toMatchObject({ status: 'fail', description: 'Pods rescheduled within 60 s of worker power loss' });
@@ -72,10 +84,26 @@ describe('twin run', () => {
 
   it.each([
     ['a missing file', 'test/fixtures/scenarios/nope.ts', /nope\.ts: file not found/],
-    ['a TypeScript syntax error', 'test/fixtures/scenarios/syntax-error.ts', /syntax-error\.ts: line 7, column \d+: TypeScript syntax error/],
-    ['a fault on a node that does not exist', 'test/fixtures/scenarios/unknown-node.ts', /unknown-node\.ts: faults\[0\]\.node: no node named "dcn9" in cluster edgestack-pi4 \(use one of: dcn0, dcn1, dcn2\)/],
-    ['an unknown profile', 'test/fixtures/scenarios/unknown-profile.ts', /unknown-profile\.ts: nodes\[0\]\.profile: unknown hardware profile "pi6-8gb"/],
-    ['a malformed manifest', 'test/fixtures/scenarios/bad-manifest.ts', /bad-manifests\/web\.yaml: spec\.template\.spec\.containers\[0\]\.resources\.requests\.memory: "lots" is not a valid size/],
+    [
+      'a TypeScript syntax error',
+      'test/fixtures/scenarios/syntax-error.ts',
+      /syntax-error\.ts: line 7, column \d+: TypeScript syntax error/,
+    ],
+    [
+      'a fault on a node that does not exist',
+      'test/fixtures/scenarios/unknown-node.ts',
+      /unknown-node\.ts: faults\[0\]\.node: no node named "dcn9" in cluster edgestack-pi4 \(use one of: dcn0, dcn1, dcn2\)/,
+    ],
+    [
+      'an unknown profile',
+      'test/fixtures/scenarios/unknown-profile.ts',
+      /unknown-profile\.ts: nodes\[0\]\.profile: unknown hardware profile "pi6-8gb"/,
+    ],
+    [
+      'a malformed manifest',
+      'test/fixtures/scenarios/bad-manifest.ts',
+      /bad-manifests\/web\.yaml: spec\.template\.spec\.containers\[0\]\.resources\.requests\.memory: "lots" is not a valid size/,
+    ],
   ])('bad input (%s): one line, exit 2, no report written', (_what, file, pattern) => {
     const dir = out();
     const result = twin(['run', file, '--out', dir]);
@@ -89,7 +117,9 @@ describe('twin run', () => {
   it('an unavailable engine exits 3 with the reason, before running anything', () => {
     const dir = out();
     // A node image that is not there, so the engine is unavailable even on hosts that built one.
-    const result = twin(['run', 'scenarios/worker-power-loss.ts', '--engine', 'k3d', '--out', dir], { env: { TWIN_K3S_IMAGE: 'twin.local/absent:none' } });
+    const result = twin(['run', 'scenarios/worker-power-loss.ts', '--engine', 'k3d', '--out', dir], {
+      env: { TWIN_K3S_IMAGE: 'twin.local/absent:none' },
+    });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/engine k3d unavailable/);
     expect(readdirSync(dir)).toEqual([]);
@@ -115,7 +145,10 @@ describe('twin run', () => {
 
   it('Ctrl-C stops the run: nothing further starts, exit 130 with one line', async () => {
     const dir = out();
-    const child = spawn(process.execPath, ['bin/twin.js', 'run', ...shipped.map((f) => `scenarios/${f}`), '--out', dir], { cwd: repoRoot, env: { ...process.env, CI: 'true', NO_COLOR: '1' } });
+    const child = spawn(process.execPath, ['bin/twin.js', 'run', ...shipped.map((f) => `scenarios/${f}`), '--out', dir], {
+      cwd: repoRoot,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       if (!stderr.includes('twin: running')) setImmediate(() => child.kill('SIGINT'));

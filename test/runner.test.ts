@@ -30,7 +30,8 @@ function recorder(): Reporter & { readonly log: string[] } {
     onRunStart: ({ scenarios, engines }) => void log.push(`start ${scenarios.length}×${engines.map((e) => e.name).join(',')}`),
     onScenarioStart: (scenario, engine) => void log.push(`scenario ${scenario.name} on ${engine.name}`),
     onEvent: () => void events++,
-    onScenarioEnd: (report) => void log.push(`end ${report.engine} ${report.status}${report.comparison ? ' compared' : ''} events>0:${events > 0}`),
+    onScenarioEnd: (report) =>
+      void log.push(`end ${report.engine} ${report.status}${report.comparison ? ' compared' : ''} events>0:${events > 0}`),
     onRunEnd: (reports, end) => void log.push(`run end ${reports.length}${end.error ? ` ${(end.error as Error).name}` : ''}`),
   };
 }
@@ -62,7 +63,9 @@ describe('runner', () => {
   });
 
   it('a refusal stops the run before anything starts, with one line naming every refusal', async () => {
-    const picky = counted('picky', { supports: () => Promise.resolve([{ subject: 'fault cp (control-plane-down)', reason: 'no control plane to stop' }]) });
+    const picky = counted('picky', {
+      supports: () => Promise.resolve([{ subject: 'fault cp (control-plane-down)', reason: 'no control plane to stop' }]),
+    });
     const reporter = recorder();
     const run = runScenarios([file], { engines: ['sim', picky.engine], reporters: [reporter] });
     await expect(run).rejects.toThrow(EngineUnavailableError);
@@ -89,7 +92,9 @@ describe('runner', () => {
     });
     const second = counted('second');
     const reporter = recorder();
-    await expect(runScenarios([file], { engines: [first.engine, second.engine], reporters: [reporter], signal: controller.signal })).rejects.toThrow(InterruptedError);
+    await expect(
+      runScenarios([file], { engines: [first.engine, second.engine], reporters: [reporter], signal: controller.signal }),
+    ).rejects.toThrow(InterruptedError);
     expect(seen).toEqual([controller.signal]);
     expect(second.calls.run).toBe(0);
     expect(reporter.log.at(-1)).toBe('run end 1 InterruptedError');

@@ -13,7 +13,12 @@ describe('fault triggers', () => {
         seed: 4,
         faults: [
           { id: 'first', at: '1m', kind: 'power-off', node: 'dcn3' },
-          { id: 'second', at: { after: { kind: 'node.condition', subject: 'node/dcn3', details: { status: 'Unknown' } }, delay: '30s' }, kind: 'power-off', node: 'dcn4' },
+          {
+            id: 'second',
+            at: { after: { kind: 'node.condition', subject: 'node/dcn3', details: { status: 'Unknown' } }, delay: '30s' },
+            kind: 'power-off',
+            node: 'dcn4',
+          },
         ],
         expect: [{ kind: 'node-condition', node: 'dcn4', status: 'NotReady', after: 'fault:second', within: '60s' }],
       },
@@ -21,7 +26,9 @@ describe('fault triggers', () => {
       'scenarios',
     );
     const report = await runScenario(scenario);
-    const notReady = report.timeline.events.find((e) => e.kind === 'node.condition' && e.subject === 'node/dcn3' && e.details?.['status'] === 'Unknown')!;
+    const notReady = report.timeline.events.find(
+      (e) => e.kind === 'node.condition' && e.subject === 'node/dcn3' && e.details?.['status'] === 'Unknown',
+    )!;
     const second = report.faults.find((f) => f.id === 'second')!;
     expect(second.injectedAt! - notReady.t).toBeCloseTo(30, 2);
     expect(report.status).toBe('pass');
@@ -31,7 +38,7 @@ describe('fault triggers', () => {
 describe('one vocabulary, resolved once at the edge', () => {
   const base = { cluster: 'clusters/edgestack-pi3.ts', workloads: ['workloads/edgestack'], duration: '20m' } as const;
 
-  it('turns every quantity, duration and anchor into numbers, and plans each fault\'s steps', async () => {
+  it("turns every quantity, duration and anchor into numbers, and plans each fault's steps", async () => {
     const scenario = await resolveScenario(
       {
         ...base,
@@ -53,12 +60,20 @@ describe('one vocabulary, resolved once at the edge', () => {
       'scenarios',
     );
     const byId = new Map(scenario.faults.map((f) => [f.id, f]));
-    expect(byId.get('leak')).toMatchObject({ fault: { kind: 'memory-leak', rate: 2 * 1024 ** 2 }, at: 60, revertAfter: 300, revert: { fault: { rate: 0 }, description: 'memory-leak api at 0' } });
+    expect(byId.get('leak')).toMatchObject({
+      fault: { kind: 'memory-leak', rate: 2 * 1024 ** 2 },
+      at: 60,
+      revertAfter: 300,
+      revert: { fault: { rate: 0 }, description: 'memory-leak api at 0' },
+    });
     expect(byId.get('fill')?.fault).toEqual({ kind: 'memory-fill', node: 'dcn2', amount: 512 * 1024 ** 2 });
     expect(byId.get('wifi')?.fault).toEqual({ kind: 'link-degrade', node: 'dcn2', bandwidth: { bitsPerSecond: 10e6 } });
     expect(byId.get('half')?.fault).toEqual({ kind: 'link-degrade', node: 'dcn3', bandwidth: { fraction: 0.5 } });
     expect(byId.get('sd')?.fault).toEqual({ kind: 'slow-storage', node: 'dcn2', latency: 0.8 });
-    expect(byId.get('cut')).toMatchObject({ fault: { kind: 'site-power-cut', interval: 30 }, revert: { fault: { kind: 'site-power-restore', interval: 30 } } });
+    expect(byId.get('cut')).toMatchObject({
+      fault: { kind: 'site-power-cut', interval: 30 },
+      revert: { fault: { kind: 'site-power-restore', interval: 30 } },
+    });
     expect(faultSteps(byId.get('leak')!).map((s) => [s.offset, s.event.kind, s.event.subject, s.event.message])).toEqual([
       [0, 'fault.injected', 'fault/leak', 'fault leak: memory-leak api at 2Mi/s'],
       [300, 'fault.healed', 'fault/leak', 'fault leak healed: memory-leak api at 0'],
@@ -67,7 +82,12 @@ describe('one vocabulary, resolved once at the edge', () => {
     expect(faultSteps(byId.get('half')!)).toHaveLength(1);
 
     const [condition, window, api] = scenario.expectations;
-    expect(condition).toMatchObject({ id: 'e1', within: 300, notBefore: 10, after: { ref: 'heal', id: 'cut', offset: 120, label: 'healing of cut+2m' } });
+    expect(condition).toMatchObject({
+      id: 'e1',
+      within: 300,
+      notBefore: 10,
+      after: { ref: 'heal', id: 'cut', offset: 120, label: 'healing of cut+2m' },
+    });
     expect(window).toMatchObject({ id: 'window', from: { ref: 'start', offset: 330 }, to: { ref: 'end', offset: 0 } });
     expect(api).toMatchObject({ within: 60, after: { ref: 'start', offset: 30, label: '30s into the faults' } });
     expect(scenario.workloads.workloads.map((w) => w.key)).toContain('Deployment/default/api');
@@ -108,6 +128,10 @@ describe('one vocabulary, resolved once at the edge', () => {
       'scenarios',
     );
     const report = await runScenario(scenario);
-    expect(report.expectations[0]).toMatchObject({ status: 'fail', observed: 'the anchor never happened', explanation: 'fault never is not in the timeline' });
+    expect(report.expectations[0]).toMatchObject({
+      status: 'fail',
+      observed: 'the anchor never happened',
+      explanation: 'fault never is not in the timeline',
+    });
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { formatDuration, parseBytes, parseDuration, parseMillicores, parseRate, parseWatts, parseHertz, UnitError } from '../src/model/units.js';
+import {
+  formatDuration,
+  parseBytes,
+  parseDuration,
+  parseMillicores,
+  parseRate,
+  parseWatts,
+  parseHertz,
+  UnitError,
+} from '../src/model/units.js';
 
 describe('units', () => {
   it('parses Kubernetes memory quantities', () => {

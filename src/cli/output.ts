@@ -10,10 +10,21 @@ export function renderTable(head: string[], rows: Array<Array<string | number>>)
     ...(plain
       ? {
           chars: {
-            top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-            bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-            left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-            right: '', 'right-mid': '', middle: '  ',
+            top: '',
+            'top-mid': '',
+            'top-left': '',
+            'top-right': '',
+            bottom: '',
+            'bottom-mid': '',
+            'bottom-left': '',
+            'bottom-right': '',
+            left: '',
+            'left-mid': '',
+            mid: '',
+            'mid-mid': '',
+            right: '',
+            'right-mid': '',
+            middle: '  ',
           },
         }
       : {}),

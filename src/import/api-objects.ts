@@ -12,10 +12,22 @@ import { inferProfile, type Inference } from './infer.js';
 
 /** Namespaces of K3s's and Rancher's own components; twin adds those itself. */
 const systemNamespaces = /^(kube-system|kube-public|kube-node-lease|cattle-.*|fleet-.*|local)$/;
-const workloadKinds = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Service', 'PersistentVolumeClaim', 'Job', 'CronJob', 'Ingress', 'ConfigMap']);
-const wellKnownLabel = /^(kubernetes\.io\/|beta\.kubernetes\.io\/|node\.kubernetes\.io\/|node-role\.kubernetes\.io\/|k3s\.io\/|topology\.kubernetes\.io\/|twin\.dev\/profile$|p2p\.k3s\.cattle\.io\/|plan\.upgrade\.cattle\.io\/)/;
+const workloadKinds = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'Service',
+  'PersistentVolumeClaim',
+  'Job',
+  'CronJob',
+  'Ingress',
+  'ConfigMap',
+]);
+const wellKnownLabel =
+  /^(kubernetes\.io\/|beta\.kubernetes\.io\/|node\.kubernetes\.io\/|node-role\.kubernetes\.io\/|k3s\.io\/|topology\.kubernetes\.io\/|twin\.dev\/profile$|p2p\.k3s\.cattle\.io\/|plan\.upgrade\.cattle\.io\/)/;
 const healthTaint = /^node\.(kubernetes\.io|cloudprovider\.kubernetes\.io)\//;
-const droppedAnnotations = /^(kubectl\.kubernetes\.io\/last-applied-configuration|deployment\.kubernetes\.io\/revision|meta\.helm\.sh\/|objectset\.rio\.cattle\.io\/)/;
+const droppedAnnotations =
+  /^(kubectl\.kubernetes\.io\/last-applied-configuration|deployment\.kubernetes\.io\/revision|meta\.helm\.sh\/|objectset\.rio\.cattle\.io\/)/;
 
 export interface ApiImport {
   readonly cluster: Record<string, unknown>;
@@ -29,7 +41,12 @@ function clean(object: KubernetesObject & { spec?: Record<string, unknown> }): K
   const metadata = object.metadata ?? {};
   const annotations = Object.fromEntries(Object.entries(metadata.annotations ?? {}).filter(([k]) => !droppedAnnotations.test(k)));
   // Fields the API server assigns; a fresh cluster assigns its own.
-  const assigned = object.kind === 'PersistentVolumeClaim' ? ['volumeName'] : object.kind === 'Service' ? ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy', 'sessionAffinity'] : [];
+  const assigned =
+    object.kind === 'PersistentVolumeClaim'
+      ? ['volumeName']
+      : object.kind === 'Service'
+        ? ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy', 'sessionAffinity']
+        : [];
   const spec = Object.fromEntries(Object.entries(object.spec ?? {}).filter(([key]) => !assigned.includes(key)));
   return {
     apiVersion: object.apiVersion,
@@ -44,9 +61,15 @@ function clean(object: KubernetesObject & { spec?: Record<string, unknown> }): K
   } as KubernetesObject;
 }
 
-export function importApiObjects(items: readonly KubernetesObject[], source: string, profiles: readonly HardwareProfile[], options: { name?: string; profiles?: Readonly<Record<string, string>>; firmwareReserve: number }): ApiImport {
+export function importApiObjects(
+  items: readonly KubernetesObject[],
+  source: string,
+  profiles: readonly HardwareProfile[],
+  options: { name?: string; profiles?: Readonly<Record<string, string>>; firmwareReserve: number },
+): ApiImport {
   const nodes = items.filter((i) => i.kind === 'Node') as V1Node[];
-  if (nodes.length === 0) throw ConfigError.single(source, 'items', 'no Node objects', 'dump with: kubectl get nodes,pods,deploy,sts,ds,svc,pvc,pv -A -o json');
+  if (nodes.length === 0)
+    throw ConfigError.single(source, 'items', 'no Node objects', 'dump with: kubectl get nodes,pods,deploy,sts,ds,svc,pvc,pv -A -o json');
   const inferences: Array<{ node: string; inference: Inference }> = [];
   let version: string | undefined;
   const clusterNodes = nodes.map((node, index) => {
@@ -63,13 +86,17 @@ export function importApiObjects(items: readonly KubernetesObject[], source: str
       labels,
     };
     const override = options.profiles?.[name];
-    const inference = override ? { profile: override, reason: '--profiles override', alternatives: [] } : inferProfile(facts, profiles, options.firmwareReserve);
+    const inference = override
+      ? { profile: override, reason: '--profiles override', alternatives: [] }
+      : inferProfile(facts, profiles, options.firmwareReserve);
     inferences.push({ node: name, inference });
     const isServer = labels['node-role.kubernetes.io/control-plane'] === 'true' || labels['node-role.kubernetes.io/master'] === 'true';
     if (isServer && !version) version = info?.kubeletVersion;
     const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
     const userLabels = Object.fromEntries(Object.entries(labels).filter(([k]) => !wellKnownLabel.test(k)));
-    const taints = (node.spec?.taints ?? []).filter((t) => !healthTaint.test(t.key)).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
+    const taints = (node.spec?.taints ?? [])
+      .filter((t) => !healthTaint.test(t.key))
+      .map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
     const architecture = facts.architecture === 'arm' ? 'armv7' : undefined;
     return {
       name,
@@ -117,7 +144,10 @@ export function importApiObjects(items: readonly KubernetesObject[], source: str
       kind: 'Cluster',
       metadata: { name: options.name ?? 'imported', description: `Imported from ${source}` },
       spec: {
-        k3s: { ...(version && /^v1\.\d+\.\d+(\+k3s\d+)?$/.test(version) ? { version } : {}), datastore: servers > 1 || etcd ? 'embedded-etcd' : 'sqlite' },
+        k3s: {
+          ...(version && /^v1\.\d+\.\d+(\+k3s\d+)?$/.test(version) ? { version } : {}),
+          datastore: servers > 1 || etcd ? 'embedded-etcd' : 'sqlite',
+        },
         nodes: clusterNodes,
       },
     },
@@ -133,7 +163,12 @@ export function parseDump(text: string, file: string): KubernetesObject[] {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw ConfigError.single(file, '', `not valid JSON: ${(error as Error).message}`, 'dump with kubectl get nodes,pods,deploy,sts,ds,svc,pvc,pv -A -o json');
+    throw ConfigError.single(
+      file,
+      '',
+      `not valid JSON: ${(error as Error).message}`,
+      'dump with kubectl get nodes,pods,deploy,sts,ds,svc,pvc,pv -A -o json',
+    );
   }
   const list = data as { kind?: string; items?: unknown };
   if (!Array.isArray(list.items)) throw ConfigError.single(file, 'items', 'not a Kubernetes List', 'dump with kubectl get … -o json');

@@ -13,21 +13,39 @@ export function checkFlagHosts(flag: string, values: Readonly<Record<string, str
   const problems: InputProblem[] = [];
   for (const host of Object.keys(values)) {
     if (hosts.includes(host)) continue;
-    problems.push({ field: `${host}=${values[host] ?? ''}`, message: `"${host}" is not a machine of ${source}`, hint: `${didYouMean(host, hosts)}machines: ${hosts.join(', ')}` });
+    problems.push({
+      field: `${host}=${values[host] ?? ''}`,
+      message: `"${host}" is not a machine of ${source}`,
+      hint: `${didYouMean(host, hosts)}machines: ${hosts.join(', ')}`,
+    });
   }
   if (problems.length > 0) throw new ConfigError(flag, problems);
 }
 
 /** Fails when `--profiles` or `--default-profile` name a profile twin does not know. */
-export function checkFlagProfiles(values: Readonly<Record<string, string>>, defaultProfile: string | undefined, registry: ProfileLookup | undefined): void {
+export function checkFlagProfiles(
+  values: Readonly<Record<string, string>>,
+  defaultProfile: string | undefined,
+  registry: ProfileLookup | undefined,
+): void {
   if (!registry) return;
   const problems: InputProblem[] = [];
   for (const [host, profile] of Object.entries(values)) {
-    if (!registry.get(profile)) problems.push({ field: `${host}=${profile}`, message: `unknown hardware profile "${profile}"`, hint: unknownProfileHint(profile, registry) });
+    if (!registry.get(profile))
+      problems.push({
+        field: `${host}=${profile}`,
+        message: `unknown hardware profile "${profile}"`,
+        hint: unknownProfileHint(profile, registry),
+      });
   }
   if (problems.length > 0) throw new ConfigError('--profiles', problems);
   if (defaultProfile !== undefined && !registry.get(defaultProfile)) {
-    throw ConfigError.single('--default-profile', '', `unknown hardware profile "${defaultProfile}"`, unknownProfileHint(defaultProfile, registry));
+    throw ConfigError.single(
+      '--default-profile',
+      '',
+      `unknown hardware profile "${defaultProfile}"`,
+      unknownProfileHint(defaultProfile, registry),
+    );
   }
 }
 
@@ -40,14 +58,24 @@ export function canonicalProfile(name: string, registry: ProfileLookup | undefin
  * The problem for machines without a profile: one line per machine when it is one, else one
  * line for all of them that suggests `--default-profile`.
  */
-export function missingProfiles(hosts: readonly string[], field: (host: string) => string, perHostFix: (host: string) => string): InputProblem[] {
+export function missingProfiles(
+  hosts: readonly string[],
+  field: (host: string) => string,
+  perHostFix: (host: string) => string,
+): InputProblem[] {
   if (hosts.length === 0) return [];
   if (hosts.length === 1) {
     const host = hosts[0] ?? '';
     return [{ field: field(host), message: 'no hardware profile for this machine', hint: perHostFix(host) }];
   }
   const shown = hosts.length > 6 ? `${hosts.slice(0, 6).join(', ')} and ${hosts.length - 6} more` : hosts.join(', ');
-  return [{ field: 'hosts', message: `${hosts.length} machines have no hardware profile (${shown})`, hint: 'pass --default-profile NAME for all of them, or --profiles host=NAME,… for each; twin profiles lists the names' }];
+  return [
+    {
+      field: 'hosts',
+      message: `${hosts.length} machines have no hardware profile (${shown})`,
+      hint: 'pass --default-profile NAME for all of them, or --profiles host=NAME,… for each; twin profiles lists the names',
+    },
+  ];
 }
 
 /** The stderr line when the source names no K3s version and the twin assumes one. */

@@ -26,12 +26,18 @@ const GiB = 1024 ** 3;
 
 export function inferProfile(facts: NodeFacts, profiles: readonly HardwareProfile[], firmwareReserve: number): Inference {
   const labelled = facts.labels['twin.dev/profile'];
-  if (labelled && profiles.some((p) => p.metadata.name === labelled)) return { profile: labelled, reason: `label twin.dev/profile=${labelled}`, alternatives: [] };
+  if (labelled && profiles.some((p) => p.metadata.name === labelled))
+    return { profile: labelled, reason: `label twin.dev/profile=${labelled}`, alternatives: [] };
   const arch = facts.architecture === 'arm' ? 'armv7' : facts.architecture;
   // Raspberry Pi kernels name the board family: -rpi-2712 (Pi 5), -rpi-v8 (64-bit Pi 3/4/Zero 2), -rpi-v7 (32-bit).
   const pi5Kernel = /rpi-2712|bcm2712/.test(facts.kernel);
   const candidates = profiles.filter((p) => p.spec.supportedArchitectures.includes(arch as never) && p.spec.cpu.cores.value === facts.cpus);
-  if (candidates.length === 0) return { profile: arch === 'amd64' ? 'x86-minipc' : 'pi4b-4gb', reason: `no profile with ${facts.cpus} CPUs for ${arch}; nearest guess`, alternatives: [] };
+  if (candidates.length === 0)
+    return {
+      profile: arch === 'amd64' ? 'x86-minipc' : 'pi4b-4gb',
+      reason: `no profile with ${facts.cpus} CPUs for ${arch}; nearest guess`,
+      alternatives: [],
+    };
   const ram = facts.memory + firmwareReserve;
   const scored = candidates
     .map((p) => {

@@ -18,7 +18,19 @@ export interface K3sHostInput {
 }
 
 /** Flags only a server takes; their presence makes a config a server's. */
-const serverOnly = ['cluster-init', 'disable', 'tls-san', 'datastore-endpoint', 'cluster-cidr', 'service-cidr', 'write-kubeconfig-mode', 'flannel-backend', 'disable-network-policy', 'disable-kube-proxy', 'etcd-snapshot-schedule-cron'];
+const serverOnly = [
+  'cluster-init',
+  'disable',
+  'tls-san',
+  'datastore-endpoint',
+  'cluster-cidr',
+  'service-cidr',
+  'write-kubeconfig-mode',
+  'flannel-backend',
+  'disable-network-policy',
+  'disable-kube-proxy',
+  'etcd-snapshot-schedule-cron',
+];
 /** Flags about joining, not cluster settings. */
 const joinFlags = ['server', 'token', 'agent-token', 'cluster-init'];
 
@@ -60,12 +72,21 @@ export interface K3sImportOptions {
   readonly registry?: ProfileLookup;
 }
 
-export function clusterFromK3sConfigs(inputs: readonly K3sHostInput[], source: string, options: K3sImportOptions = {}): { cluster: Record<string, unknown>; warnings: string[] } {
+export function clusterFromK3sConfigs(
+  inputs: readonly K3sHostInput[],
+  source: string,
+  options: K3sImportOptions = {},
+): { cluster: Record<string, unknown>; warnings: string[] } {
   const problems: InputProblem[] = [];
   const redaction = newRedaction();
   const hosts = inputs.map((input) => ({ input, role: role(input), args: args(input) }));
   const servers = hosts.filter((h) => h.role === 'server');
-  if (servers.length === 0) problems.push({ field: 'nodes', message: 'no server among the configurations', hint: 'one machine must run `k3s server` (INSTALL_K3S_EXEC=server, or a config without server:)' });
+  if (servers.length === 0)
+    problems.push({
+      field: 'nodes',
+      message: 'no server among the configurations',
+      hint: 'one machine must run `k3s server` (INSTALL_K3S_EXEC=server, or a config without server:)',
+    });
   const first = servers.find((h) => hasFlag(h.args, 'cluster-init')) ?? servers[0];
   const token = (h: (typeof hosts)[number]) => flagValues(h.args, 'token')[0] ?? h.input.env?.['K3S_TOKEN'];
   const version = (h: (typeof hosts)[number]) => h.input.env?.['INSTALL_K3S_VERSION'];
@@ -79,7 +100,10 @@ export function clusterFromK3sConfigs(inputs: readonly K3sHostInput[], source: s
     const own = nodeSpecific(h.args);
     const hostToken = tokens.hosts[index];
     const hostVersion = version(h);
-    const k3s = { ...(hostVersion && hostVersion !== clusterVersion ? { version: hostVersion } : {}), ...(hostToken ? { token: hostToken } : {}) };
+    const k3s = {
+      ...(hostVersion && hostVersion !== clusterVersion ? { version: hostVersion } : {}),
+      ...(hostToken ? { token: hostToken } : {}),
+    };
     const ip = flagValues(h.args, 'node-ip')[0];
     return {
       name: h.input.name,
@@ -91,16 +115,30 @@ export function clusterFromK3sConfigs(inputs: readonly K3sHostInput[], source: s
       ...(Object.keys(k3s).length ? { k3s } : {}),
     };
   });
-  problems.push(...missingProfiles(withoutProfile, (name) => name, (name) => `pass --profiles ${name}=pi4b-4gb`));
+  problems.push(
+    ...missingProfiles(
+      withoutProfile,
+      (name) => name,
+      (name) => `pass --profiles ${name}=pi4b-4gb`,
+    ),
+  );
   if (problems.length > 0) throw new ConfigError('--k3s', problems);
-  const shared = (h: (typeof hosts)[number] | undefined) => (h ? redactArgs(withoutJoin(nodeSpecific(h.args).rest), redaction).filter((a) => !a.startsWith('--node-ip')) : []);
+  const shared = (h: (typeof hosts)[number] | undefined) =>
+    h ? redactArgs(withoutJoin(nodeSpecific(h.args).rest), redaction).filter((a) => !a.startsWith('--node-ip')) : [];
   const serverArgs = shared(first);
   const agentArgs = shared(hosts.find((h) => h.role === 'agent'));
   const external = flagValues(serverArgs, 'datastore-endpoint')[0];
-  const datastore = external ? 'external' : servers.length > 1 || (first && hasFlag(first.args, 'cluster-init')) ? 'embedded-etcd' : 'sqlite';
+  const datastore = external
+    ? 'external'
+    : servers.length > 1 || (first && hasFlag(first.args, 'cluster-init'))
+      ? 'embedded-etcd'
+      : 'sqlite';
   if (hosts.some((h) => hasFlag(h.args, 'agent-token'))) redaction.dropped.add('--agent-token');
   const redacted = redactionNote(redaction, 'cluster.yaml');
-  const warnings = [...(clusterVersion ? [] : [defaultedVersionNote('the K3s configuration', 'pass --env NODE=install.env with INSTALL_K3S_VERSION')]), ...(redacted ? [redacted] : [])];
+  const warnings = [
+    ...(clusterVersion ? [] : [defaultedVersionNote('the K3s configuration', 'pass --env NODE=install.env with INSTALL_K3S_VERSION')]),
+    ...(redacted ? [redacted] : []),
+  ];
   return {
     cluster: {
       apiVersion: 'twin/v1alpha1',

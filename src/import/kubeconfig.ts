@@ -14,10 +14,24 @@ export async function readLiveCluster(kubeconfig: string, context?: string): Pro
   try {
     config.loadFromFile(kubeconfig);
   } catch (error) {
-    throw ConfigError.single(kubeconfig, '', `cannot read kubeconfig: ${(error as Error).message.split('\n')[0]}`, 'give the path of a kubeconfig file');
+    throw ConfigError.single(
+      kubeconfig,
+      '',
+      `cannot read kubeconfig: ${(error as Error).message.split('\n')[0]}`,
+      'give the path of a kubeconfig file',
+    );
   }
   if (context) {
-    if (!config.getContexts().some((c) => c.name === context)) throw ConfigError.single(kubeconfig, 'contexts', `no context "${context}"`, `use one of: ${config.getContexts().map((c) => c.name).join(', ')}`);
+    if (!config.getContexts().some((c) => c.name === context))
+      throw ConfigError.single(
+        kubeconfig,
+        'contexts',
+        `no context "${context}"`,
+        `use one of: ${config
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ')}`,
+      );
     config.setCurrentContext(context);
   }
   const server = config.getCurrentCluster()?.server ?? 'the API server';

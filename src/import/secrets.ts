@@ -54,7 +54,11 @@ export function redactArgs(args: readonly string[], redaction: Redaction): strin
  * `token-1` for the cluster's and `token-2`, `token-3`… for each other one, so the model
  * still predicts the refused join without the token itself.
  */
-export function tokenPlaceholders(clusterToken: string | undefined, hostTokens: ReadonlyArray<string | undefined>, redaction: Redaction): { cluster?: string; hosts: Array<string | undefined> } {
+export function tokenPlaceholders(
+  clusterToken: string | undefined,
+  hostTokens: ReadonlyArray<string | undefined>,
+  redaction: Redaction,
+): { cluster?: string; hosts: Array<string | undefined> } {
   if (clusterToken !== undefined || hostTokens.some((t) => t !== undefined)) redaction.dropped.add('the K3s token');
   // Without a cluster token the model compares nothing, so there is nothing to keep.
   const differing = clusterToken !== undefined && hostTokens.some((t) => t !== undefined && t !== clusterToken);

@@ -31,7 +31,12 @@ export function clusterFromDocument(data: unknown, file: string, options: Cluste
 }
 
 /** A cluster from a `defineCluster()` value. */
-export function clusterFromDefinition(input: ClusterInput, file: string, options: ClusterLoadOptions = {}, baseDir = process.cwd()): Cluster {
+export function clusterFromDefinition(
+  input: ClusterInput,
+  file: string,
+  options: ClusterLoadOptions = {},
+  baseDir = process.cwd(),
+): Cluster {
   const parsed = parseWith(clusterDefinitionSchema, input, file);
   const { name, description, ...spec } = parsed;
   const registry = registryFor(options, spec.profileDirs, baseDir);
@@ -50,7 +55,12 @@ export async function loadClusterFile(path: string, options: ClusterLoadOptions 
   const documents = parseYamlDocuments(readTextFile(absolute), file);
   const clusters = documents.filter((d) => (d.data as { kind?: unknown }).kind === 'Cluster');
   if (clusters.length !== 1) {
-    throw ConfigError.single(file, 'kind', `expected one document with kind: Cluster, found ${clusters.length}`, 'see scenarios/clusters/ for examples');
+    throw ConfigError.single(
+      file,
+      'kind',
+      `expected one document with kind: Cluster, found ${clusters.length}`,
+      'see scenarios/clusters/ for examples',
+    );
   }
   return clusterFromDocument(clusters[0]?.data, file, options, baseDir);
 }

@@ -25,7 +25,12 @@ export async function importDefault(path: string): Promise<unknown> {
     throw moduleError(file, error);
   }
   if (!('default' in loaded) || loaded['default'] === undefined) {
-    throw ConfigError.single(file, 'export default', 'the file has no default export', 'end it with `export default defineScenario({...})` or `export default defineCluster({...})`');
+    throw ConfigError.single(
+      file,
+      'export default',
+      'the file has no default export',
+      'end it with `export default defineScenario({...})` or `export default defineCluster({...})`',
+    );
   }
   return loaded['default'];
 }
@@ -42,7 +47,13 @@ function moduleError(file: string, error: unknown): ConfigError {
   const message = lines[0] ?? 'cannot load';
   // esbuild's form, on a later line: "/abs/file.ts:12:4: ERROR: Expected ..."
   const located = lines.map((line) => /:(\d+):(\d+): ERROR: (.*)$/.exec(line)).find((m) => m !== null);
-  if (located) return ConfigError.single(file, `line ${located[1]}, column ${Number(located[2]) + 1}`, `TypeScript syntax error: ${located[3]}`, 'fix the syntax');
+  if (located)
+    return ConfigError.single(
+      file,
+      `line ${located[1]}, column ${Number(located[2]) + 1}`,
+      `TypeScript syntax error: ${located[3]}`,
+      'fix the syntax',
+    );
   if (/Cannot find (module|package)/.test(message)) {
     return ConfigError.single(file, 'import', message.replace(/ imported from .*$/, ''), 'check the import path');
   }

@@ -13,7 +13,12 @@ export function loadProfileFile(path: string): HardwareProfile {
   const file = displayPath(path);
   const documents = parseYamlDocuments(readTextFile(path), file);
   if (documents.length !== 1) {
-    throw ConfigError.single(file, '', `expected exactly one HardwareProfile document, found ${documents.length}`, 'put one profile per file');
+    throw ConfigError.single(
+      file,
+      '',
+      `expected exactly one HardwareProfile document, found ${documents.length}`,
+      'put one profile per file',
+    );
   }
   return parseProfile(documents[0]?.data, file);
 }
@@ -60,7 +65,12 @@ export class ProfileRegistry {
     const name = profile.metadata.name;
     const aliasOwner = this.byAlias.get(name);
     if (aliasOwner && aliasOwner.metadata.name !== name) {
-      throw ConfigError.single(file, 'metadata.name', `"${name}" is already an alias of profile "${aliasOwner.metadata.name}"`, 'choose another name');
+      throw ConfigError.single(
+        file,
+        'metadata.name',
+        `"${name}" is already an alias of profile "${aliasOwner.metadata.name}"`,
+        'choose another name',
+      );
     }
     this.byName.set(name, profile);
     for (const alias of profile.metadata.aliases) this.byAlias.set(alias, profile);
@@ -84,7 +94,10 @@ export class ProfileRegistry {
   /** All profiles, grouped by board family and ordered by memory within it. */
   all(): HardwareProfile[] {
     return [...this.byName.values()].sort(
-      (a, b) => a.spec.family.localeCompare(b.spec.family) || a.spec.memory.value - b.spec.memory.value || a.metadata.name.localeCompare(b.metadata.name),
+      (a, b) =>
+        a.spec.family.localeCompare(b.spec.family) ||
+        a.spec.memory.value - b.spec.memory.value ||
+        a.metadata.name.localeCompare(b.metadata.name),
     );
   }
 }

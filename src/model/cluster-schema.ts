@@ -59,7 +59,10 @@ export const nodeSchema = z.strictObject({
   /** Per-host install differences (k3s-ansible host vars): a different version or token. */
   k3s: z
     .strictObject({
-      version: z.string().regex(/^v1\.(\d+)\.(\d+)(\+k3s\d+)?$/, 'must be a K3s version such as v1.31.4+k3s1').optional(),
+      version: z
+        .string()
+        .regex(/^v1\.(\d+)\.(\d+)(\+k3s\d+)?$/, 'must be a K3s version such as v1.31.4+k3s1')
+        .optional(),
       token: z.string().optional(),
     })
     .optional(),
@@ -68,9 +71,7 @@ export const nodeSchema = z.strictObject({
 export const datastoreSchema = z.enum(['sqlite', 'embedded-etcd', 'external']);
 export type Datastore = z.infer<typeof datastoreSchema>;
 
-const k3sVersion = z
-  .string()
-  .regex(/^v1\.(\d+)\.(\d+)(\+k3s\d+)?$/, 'must be a K3s version such as v1.31.4+k3s1');
+const k3sVersion = z.string().regex(/^v1\.(\d+)\.(\d+)(\+k3s\d+)?$/, 'must be a K3s version such as v1.31.4+k3s1');
 
 export const k3sSchema = z.strictObject({
   version: k3sVersion.optional(),

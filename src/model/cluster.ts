@@ -110,7 +110,9 @@ export const defaultK3sVersion = 'v1.33.5+k3s1';
 /** `did you mean pi5-8gb? twin profiles lists them`, or the whole list when nothing is close. */
 export function unknownProfileHint(name: string, profiles: ProfileLookup): string {
   const suggestion = profiles.suggest?.(name);
-  return suggestion ? `did you mean ${suggestion}? twin profiles lists them` : `use one of: ${profiles.names().join(', ')}; or add a profile file (twin profiles lists them)`;
+  return suggestion
+    ? `did you mean ${suggestion}? twin profiles lists them`
+    : `use one of: ${profiles.names().join(', ')}; or add a profile file (twin profiles lists them)`;
 }
 
 export interface ProfileLookup {
@@ -168,33 +170,62 @@ export function resolveCluster(
     const field = (f: string) => at(`nodes[${index}].${f}`);
     const earlier = seenNames.get(node.name);
     if (earlier !== undefined) {
-      problems.push({ field: field('name'), message: `duplicate node name "${node.name}" (also nodes[${earlier}])`, hint: 'give every node its own name' });
+      problems.push({
+        field: field('name'),
+        message: `duplicate node name "${node.name}" (also nodes[${earlier}])`,
+        hint: 'give every node its own name',
+      });
     }
     seenNames.set(node.name, index);
     if (node.ip) {
       const ipOwner = seenIps.get(node.ip);
-      if (ipOwner !== undefined) problems.push({ field: field('ip'), message: `IP ${node.ip} is also used by nodes[${ipOwner}]`, hint: 'give every node its own address' });
+      if (ipOwner !== undefined)
+        problems.push({
+          field: field('ip'),
+          message: `IP ${node.ip} is also used by nodes[${ipOwner}]`,
+          hint: 'give every node its own address',
+        });
       seenIps.set(node.ip, index);
     }
     const profile = profiles.get(node.profile);
     if (!profile) {
-      problems.push({ field: field('profile'), message: `unknown hardware profile "${node.profile}"`, hint: unknownProfileHint(node.profile, profiles) });
+      problems.push({
+        field: field('profile'),
+        message: `unknown hardware profile "${node.profile}"`,
+        hint: unknownProfileHint(node.profile, profiles),
+      });
       continue;
     }
     const storageOptions = profile.spec.storage;
-    const storage = node.storage ? storageOptions.find((s) => s.name === node.storage) : storageOptions.find((s) => s.default) ?? storageOptions[0];
+    const storage = node.storage
+      ? storageOptions.find((s) => s.name === node.storage)
+      : (storageOptions.find((s) => s.default) ?? storageOptions[0]);
     if (!storage) {
-      problems.push({ field: field('storage'), message: `profile "${profile.metadata.name}" has no storage option "${node.storage}"`, hint: `use one of: ${storageOptions.map((s) => s.name).join(', ')}` });
+      problems.push({
+        field: field('storage'),
+        message: `profile "${profile.metadata.name}" has no storage option "${node.storage}"`,
+        hint: `use one of: ${storageOptions.map((s) => s.name).join(', ')}`,
+      });
       continue;
     }
-    const network = node.network ? profile.spec.network.find((n) => n.name === node.network || n.type === node.network) : profile.spec.network[0];
+    const network = node.network
+      ? profile.spec.network.find((n) => n.name === node.network || n.type === node.network)
+      : profile.spec.network[0];
     if (!network) {
-      problems.push({ field: field('network'), message: `profile "${profile.metadata.name}" has no network interface "${node.network}"`, hint: `use one of: ${profile.spec.network.map((n) => n.name).join(', ')}` });
+      problems.push({
+        field: field('network'),
+        message: `profile "${profile.metadata.name}" has no network interface "${node.network}"`,
+        hint: `use one of: ${profile.spec.network.map((n) => n.name).join(', ')}`,
+      });
       continue;
     }
     const architecture = node.architecture ?? profile.spec.architecture;
     if (!profile.spec.supportedArchitectures.includes(architecture)) {
-      problems.push({ field: field('architecture'), message: `${profile.metadata.displayName} cannot run ${architecture}`, hint: `use one of: ${profile.spec.supportedArchitectures.join(', ')}` });
+      problems.push({
+        field: field('architecture'),
+        message: `${profile.metadata.displayName} cannot run ${architecture}`,
+        hint: `use one of: ${profile.spec.supportedArchitectures.join(', ')}`,
+      });
     }
     nodes.push({
       name: node.name,
@@ -213,7 +244,11 @@ export function resolveCluster(
   }
 
   if (servers.length === 0) {
-    problems.push({ field: at('nodes'), message: 'a K3s cluster needs at least one node with role "server"', hint: 'set role: server on the node that runs `k3s server`' });
+    problems.push({
+      field: at('nodes'),
+      message: 'a K3s cluster needs at least one node with role "server"',
+      hint: 'set role: server on the node that runs `k3s server`',
+    });
   }
   if (datastore === 'sqlite' && servers.length > 1) {
     problems.push({
@@ -223,23 +258,43 @@ export function resolveCluster(
     });
   }
   if (datastore === 'external' && !spec.k3s.externalDatastore?.node && !spec.k3s.externalDatastore?.endpoint) {
-    problems.push({ field: at('k3s.externalDatastore'), message: 'datastore "external" needs a node or an endpoint', hint: 'set k3s.externalDatastore.node to the database host' });
+    problems.push({
+      field: at('k3s.externalDatastore'),
+      message: 'datastore "external" needs a node or an endpoint',
+      hint: 'set k3s.externalDatastore.node to the database host',
+    });
   }
   const externalNode = spec.k3s.externalDatastore?.node;
   if (externalNode && !seenNames.has(externalNode)) {
-    problems.push({ field: at('k3s.externalDatastore.node'), message: `no node named "${externalNode}"`, hint: `use one of: ${[...seenNames.keys()].join(', ')}` });
+    problems.push({
+      field: at('k3s.externalDatastore.node'),
+      message: `no node named "${externalNode}"`,
+      hint: `use one of: ${[...seenNames.keys()].join(', ')}`,
+    });
   }
   if (spec.rancher) {
     const rancherIndex = seenNames.get(spec.rancher.node);
     if (rancherIndex === undefined) {
-      problems.push({ field: at('rancher.node'), message: `no node named "${spec.rancher.node}"`, hint: `use one of: ${[...seenNames.keys()].join(', ')}` });
+      problems.push({
+        field: at('rancher.node'),
+        message: `no node named "${spec.rancher.node}"`,
+        hint: `use one of: ${[...seenNames.keys()].join(', ')}`,
+      });
     } else if (spec.nodes[rancherIndex]?.role !== 'rancher') {
-      problems.push({ field: at('rancher.node'), message: `node "${spec.rancher.node}" has role "${spec.nodes[rancherIndex]?.role}"`, hint: 'Rancher runs on its own host: give that node role: rancher' });
+      problems.push({
+        field: at('rancher.node'),
+        message: `node "${spec.rancher.node}" has role "${spec.nodes[rancherIndex]?.role}"`,
+        hint: 'Rancher runs on its own host: give that node role: rancher',
+      });
     }
   }
   const rancherNodes = spec.nodes.filter((n) => n.role === 'rancher');
   if (rancherNodes.length > 0 && !spec.rancher) {
-    problems.push({ field: at('rancher'), message: `node "${rancherNodes[0]?.name}" has role "rancher" but no rancher section places Rancher`, hint: `add rancher: { node: ${rancherNodes[0]?.name} }` });
+    problems.push({
+      field: at('rancher'),
+      message: `node "${rancherNodes[0]?.name}" has role "rancher" but no rancher section places Rancher`,
+      hint: `add rancher: { node: ${rancherNodes[0]?.name} }`,
+    });
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
 

@@ -31,7 +31,13 @@ const controlPlaneTolerations = [
   { key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' },
 ];
 
-function deployment(namespace: string, name: string, spec: Record<string, unknown>, annotations: Record<string, string>, labels: Record<string, string> = { app: name }) {
+function deployment(
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  annotations: Record<string, string>,
+  labels: Record<string, string> = { app: name },
+) {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -69,7 +75,12 @@ export function systemObjects(cluster: Cluster): KubernetesObject[] {
         { 'twin.dev/memory-usage': '25Mi', 'twin.dev/cpu-usage': '5m' },
         { 'k8s-app': 'kube-dns' },
       ),
-      { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'kube-system', name: 'kube-dns' }, spec: { selector: { 'k8s-app': 'kube-dns' } } } as KubernetesObject,
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { namespace: 'kube-system', name: 'kube-dns' },
+        spec: { selector: { 'k8s-app': 'kube-dns' } },
+      } as KubernetesObject,
     );
   }
   if (!disabled.has('local-storage')) {
@@ -123,12 +134,23 @@ export function systemObjects(cluster: Cluster): KubernetesObject[] {
         {
           priorityClassName: 'system-cluster-critical',
           tolerations: controlPlaneTolerations,
-          containers: [{ name: 'traefik', image: 'rancher/mirrored-library-traefik:3.3.2', readinessProbe: { initialDelaySeconds: 2, periodSeconds: 10 } }],
+          containers: [
+            {
+              name: 'traefik',
+              image: 'rancher/mirrored-library-traefik:3.3.2',
+              readinessProbe: { initialDelaySeconds: 2, periodSeconds: 10 },
+            },
+          ],
         },
         { 'twin.dev/memory-usage': '60Mi', 'twin.dev/cpu-usage': '5m' },
         { 'app.kubernetes.io/name': 'traefik' },
       ),
-      { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'kube-system', name: 'traefik' }, spec: { type: 'LoadBalancer', selector: { 'app.kubernetes.io/name': 'traefik' } } } as KubernetesObject,
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { namespace: 'kube-system', name: 'traefik' },
+        spec: { type: 'LoadBalancer', selector: { 'app.kubernetes.io/name': 'traefik' } },
+      } as KubernetesObject,
     );
     if (!disabled.has('servicelb')) {
       // ServiceLB runs one svclb pod per node for each LoadBalancer Service (K3sDocs networking/networking-services).
@@ -142,7 +164,10 @@ export function systemObjects(cluster: Cluster): KubernetesObject[] {
             metadata: { labels: { app: 'svclb-traefik' }, annotations: { 'twin.dev/memory-usage': '4Mi', 'twin.dev/cpu-usage': '1m' } },
             spec: {
               priorityClassName: 'system-node-critical',
-              tolerations: [{ operator: 'Exists', effect: 'NoSchedule' }, { key: 'CriticalAddonsOnly', operator: 'Exists' }],
+              tolerations: [
+                { operator: 'Exists', effect: 'NoSchedule' },
+                { key: 'CriticalAddonsOnly', operator: 'Exists' },
+              ],
               containers: [{ name: 'lb-tcp-80', image: 'rancher/klipper-lb:v0.4.9' }],
             },
           },

@@ -9,7 +9,24 @@ import type { InputProblem } from '../errors.js';
 import { didYouMean } from './suggest.js';
 
 const servedKinds: Readonly<Record<string, readonly string[]>> = {
-  v1: ['Binding', 'ConfigMap', 'Endpoints', 'Event', 'LimitRange', 'Namespace', 'Node', 'PersistentVolume', 'PersistentVolumeClaim', 'Pod', 'PodTemplate', 'ReplicationController', 'ResourceQuota', 'Secret', 'Service', 'ServiceAccount'],
+  v1: [
+    'Binding',
+    'ConfigMap',
+    'Endpoints',
+    'Event',
+    'LimitRange',
+    'Namespace',
+    'Node',
+    'PersistentVolume',
+    'PersistentVolumeClaim',
+    'Pod',
+    'PodTemplate',
+    'ReplicationController',
+    'ResourceQuota',
+    'Secret',
+    'Service',
+    'ServiceAccount',
+  ],
   'apps/v1': ['ControllerRevision', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet'],
   'batch/v1': ['CronJob', 'Job'],
   'autoscaling/v1': ['HorizontalPodAutoscaler'],
@@ -25,7 +42,12 @@ const servedKinds: Readonly<Record<string, readonly string[]>> = {
   'node.k8s.io/v1': ['RuntimeClass'],
   'apiextensions.k8s.io/v1': ['CustomResourceDefinition'],
   'apiregistration.k8s.io/v1': ['APIService'],
-  'admissionregistration.k8s.io/v1': ['MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration'],
+  'admissionregistration.k8s.io/v1': [
+    'MutatingWebhookConfiguration',
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
+    'ValidatingWebhookConfiguration',
+  ],
   'certificates.k8s.io/v1': ['CertificateSigningRequest'],
   'flowcontrol.apiserver.k8s.io/v1': ['FlowSchema', 'PriorityLevelConfiguration'],
 };
@@ -62,19 +84,37 @@ export function isCustomResource(apiVersion: string): boolean {
 export function kindProblems(apiVersion: string, kind: string, at: (field: string) => string): InputProblem[] {
   if (groupOf(apiVersion) === 'twin') {
     const twinKinds = ['Cluster', 'HardwareProfile'];
-    const message = twinKinds.includes(kind) ? `a ${kind} is one of twin's own files, not a Kubernetes object` : `"${kind}" is not a kind of ${apiVersion}`;
-    const hint = twinKinds.includes(kind) ? `pass it as the cluster or put it in a profiles directory, not among the workloads` : `${didYouMean(kind, twinKinds)}twin's own kinds are ${twinKinds.join(' and ')}`;
+    const message = twinKinds.includes(kind)
+      ? `a ${kind} is one of twin's own files, not a Kubernetes object`
+      : `"${kind}" is not a kind of ${apiVersion}`;
+    const hint = twinKinds.includes(kind)
+      ? `pass it as the cluster or put it in a profiles directory, not among the workloads`
+      : `${didYouMean(kind, twinKinds)}twin's own kinds are ${twinKinds.join(' and ')}`;
     return [{ field: at('kind'), message, hint }];
   }
   if (isServedKind(apiVersion, kind) || isCustomResource(apiVersion)) return [];
   const versions = versionsByKind.get(kind);
   if (versions) {
-    return [{ field: at('apiVersion'), message: `"${apiVersion}" does not serve kind ${kind}`, hint: `use apiVersion: ${versions.join(' or ')}` }];
+    return [
+      { field: at('apiVersion'), message: `"${apiVersion}" does not serve kind ${kind}`, hint: `use apiVersion: ${versions.join(' or ')}` },
+    ];
   }
   if (!/^v\d/.test(apiVersion.split('/').pop() ?? '')) {
-    return [{ field: at('apiVersion'), message: `"${apiVersion}" is not an API version`, hint: 'write group/version, e.g. apps/v1, or v1 for core kinds' }];
+    return [
+      {
+        field: at('apiVersion'),
+        message: `"${apiVersion}" is not an API version`,
+        hint: 'write group/version, e.g. apps/v1, or v1 for core kinds',
+      },
+    ];
   }
   const served = servedKinds[apiVersion];
   const list = served ? `kinds of ${apiVersion}: ${served.join(', ')}` : '`kubectl api-resources` lists every kind';
-  return [{ field: at('kind'), message: `"${kind}" is not a Kubernetes kind of ${apiVersion}`, hint: `${didYouMean(kind, versionsByKind.keys())}${list}` }];
+  return [
+    {
+      field: at('kind'),
+      message: `"${kind}" is not a Kubernetes kind of ${apiVersion}`,
+      hint: `${didYouMean(kind, versionsByKind.keys())}${list}`,
+    },
+  ];
 }

@@ -92,22 +92,37 @@ function problemFrom(error: SchemaError, object: unknown, at: (field: string) =>
   if (error.keyword === 'required') {
     const missing = String(error.params['missingProperty']);
     const parent = fieldPath(path);
-    const hint = missing === 'selector' ? `add ${parent}.selector.matchLabels with the labels of ${parent}.template.metadata.labels` : `add ${missing}${parent ? ` under ${parent}` : ''}`;
+    const hint =
+      missing === 'selector'
+        ? `add ${parent}.selector.matchLabels with the labels of ${parent}.template.metadata.labels`
+        : `add ${missing}${parent ? ` under ${parent}` : ''}`;
     return { field: at(fieldPath([...path, missing])), message: 'missing; Kubernetes requires it', hint };
   }
   const field = at(fieldPath(path));
   if (error.keyword === 'type') {
     const type = String(error.params['type']);
-    return { field, message: `${showValue(value)} is not ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`, hint: typeHints[type] ?? `write a ${type}` };
+    return {
+      field,
+      message: `${showValue(value)} is not ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`,
+      hint: typeHints[type] ?? `write a ${type}`,
+    };
   }
   if (error.keyword === 'enum') {
     const allowed = (error.params['allowedValues'] as unknown[] | undefined) ?? [];
     return { field, message: `${showValue(value)} is not allowed`, hint: `use one of: ${allowed.map(String).join(', ')}` };
   }
   if (error.keyword === 'format' && String(error.params['format']).startsWith('int')) {
-    return { field, message: `${showValue(value)} is out of range for Kubernetes (${String(error.params['format'])})`, hint: 'use a smaller number' };
+    return {
+      field,
+      message: `${showValue(value)} is out of range for Kubernetes (${String(error.params['format'])})`,
+      hint: 'use a smaller number',
+    };
   }
-  return { field, message: `${showValue(value)} ${error.message ?? `fails the ${error.keyword} check`}`, hint: 'see the Kubernetes API reference for this field' };
+  return {
+    field,
+    message: `${showValue(value)} ${error.message ?? `fails the ${error.keyword} check`}`,
+    hint: 'see the Kubernetes API reference for this field',
+  };
 }
 
 /**

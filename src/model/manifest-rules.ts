@@ -16,7 +16,8 @@ type Fields = Record<string, unknown>;
 const isMapping = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `{{ .Values.x }}`, `{{- include "chart.labels" . }}`, `{{ template … }}`: Go templates as Helm writes them. */
-export const helmExpression = /\{\{-?\s*(?:[.$]|(?:include|template|toYaml|tpl|default|required|if|range|with|end|printf|quote)\b)[^}]*\}\}/;
+export const helmExpression =
+  /\{\{-?\s*(?:[.$]|(?:include|template|toYaml|tpl|default|required|if|range|with|end|printf|quote)\b)[^}]*\}\}/;
 /** Unquoted `name: {{ .Values.name }}` parses as a mapping whose one key is `{ .Values.name }`. */
 const flowKeyOfTemplate = /^\{.*\}$/s;
 
@@ -43,7 +44,8 @@ export function unrenderedTemplates(object: Fields, at: (field: string) => strin
         problems.push({ field: at(path), message: `"{${keys[0] ?? ''}}" is an unrendered Helm template expression`, hint });
         continue;
       }
-      for (const [key, item] of Object.entries(value)) stack.push({ value: item, path: /^[A-Za-z_][\w-]*$/.test(key) ? `${path}.${key}` : `${path}["${key}"]` });
+      for (const [key, item] of Object.entries(value))
+        stack.push({ value: item, path: /^[A-Za-z_][\w-]*$/.test(key) ? `${path}.${key}` : `${path}["${key}"]` });
     }
   }
   return problems.sort((a, b) => a.field.localeCompare(b.field));
@@ -57,11 +59,19 @@ export function nameProblems(metadata: Fields, at: (field: string) => string): I
   const problems: InputProblem[] = [];
   const name = metadata['name'];
   if (typeof name === 'string' && (name.length > 253 || !dnsSubdomain.test(name))) {
-    problems.push({ field: at('metadata.name'), message: `"${name}" is not a valid Kubernetes name`, hint: 'use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit' });
+    problems.push({
+      field: at('metadata.name'),
+      message: `"${name}" is not a valid Kubernetes name`,
+      hint: 'use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
+    });
   }
   const namespace = metadata['namespace'];
   if (typeof namespace === 'string' && (namespace.length > 63 || !dnsLabel.test(namespace))) {
-    problems.push({ field: at('metadata.namespace'), message: `"${namespace}" is not a valid namespace`, hint: 'use lower-case letters, digits and "-", at most 63 characters' });
+    problems.push({
+      field: at('metadata.namespace'),
+      message: `"${namespace}" is not a valid namespace`,
+      hint: 'use lower-case letters, digits and "-", at most 63 characters',
+    });
   }
   return problems;
 }
@@ -74,7 +84,12 @@ export function countProblems(spec: Fields, path: string, fields: readonly strin
     if (typeof value !== 'number' || !Number.isInteger(value)) continue; // the schema reports the type
     const field = `${path}.${name}`;
     if (value < 0) problems.push({ field, message: `${value} is negative`, hint: `write 0 or more, e.g. ${name}: 1` });
-    else if (value > maxReplicas) problems.push({ field, message: `${value} is more pods than twin simulates for one workload`, hint: `use at most ${maxReplicas}; a K3s node runs at most 110 pods` });
+    else if (value > maxReplicas)
+      problems.push({
+        field,
+        message: `${value} is more pods than twin simulates for one workload`,
+        hint: `use at most ${maxReplicas}; a K3s node runs at most 110 pods`,
+      });
   }
   return problems;
 }
@@ -84,11 +99,20 @@ function asSelector(value: Fields): LabelSelector {
   const expressions = Array.isArray(value['matchExpressions']) ? (value['matchExpressions'] as Fields[]) : [];
   return {
     matchLabels,
-    matchExpressions: expressions.filter(isMapping).map((e) => ({ key: String(e['key']), operator: String(e['operator']), values: Array.isArray(e['values']) ? e['values'].map(String) : [] })),
+    matchExpressions: expressions
+      .filter(isMapping)
+      .map((e) => ({
+        key: String(e['key']),
+        operator: String(e['operator']),
+        values: Array.isArray(e['values']) ? e['values'].map(String) : [],
+      })),
   };
 }
 
-const showLabels = (labels: Readonly<Record<string, string>>) => `{${Object.entries(labels).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
+const showLabels = (labels: Readonly<Record<string, string>>) =>
+  `{${Object.entries(labels)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ')}}`;
 
 /** A workload's `spec.selector` must select its own pod template, as the API server requires. */
 export function selectorProblems(spec: Fields, at: (field: string) => string): InputProblem[] {
@@ -97,11 +121,22 @@ export function selectorProblems(spec: Fields, at: (field: string) => string): I
   if (!isMapping(selector) || !isMapping(template)) return []; // missing: the schema reports it
   const parsed = asSelector(selector);
   if (Object.keys(parsed.matchLabels).length === 0 && parsed.matchExpressions.length === 0) {
-    return [{ field: at('spec.selector'), message: 'is empty, so it would select every pod', hint: 'add matchLabels with the labels of spec.template.metadata.labels' }];
+    return [
+      {
+        field: at('spec.selector'),
+        message: 'is empty, so it would select every pod',
+        hint: 'add matchLabels with the labels of spec.template.metadata.labels',
+      },
+    ];
   }
   const metadata = isMapping(template['metadata']) ? template['metadata'] : {};
   const labels = isMapping(metadata['labels']) ? (metadata['labels'] as Record<string, string>) : {};
   if (selectorMatches(parsed, labels)) return [];
-  return [{ field: at('spec.selector'), message: `${showLabels(parsed.matchLabels)}${parsed.matchExpressions.length ? ' with matchExpressions' : ''} does not match the pod template's labels ${showLabels(labels)}`, hint: 'make spec.template.metadata.labels carry every label the selector asks for' }];
+  return [
+    {
+      field: at('spec.selector'),
+      message: `${showLabels(parsed.matchLabels)}${parsed.matchExpressions.length ? ' with matchExpressions' : ''} does not match the pod template's labels ${showLabels(labels)}`,
+      hint: 'make spec.template.metadata.labels carry every label the selector asks for',
+    },
+  ];
 }
-

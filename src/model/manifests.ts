@@ -55,7 +55,11 @@ function podSpecOf(object: Record<string, unknown>): { spec: V1PodSpec | undefin
 
 function checkContainers(containers: V1Container[] | undefined, path: string, problems: InputProblem[]): void {
   if (!Array.isArray(containers) || containers.length === 0) {
-    problems.push({ field: `${path}.containers`, message: 'a pod needs at least one container', hint: 'add a container with a name and an image' });
+    problems.push({
+      field: `${path}.containers`,
+      message: 'a pod needs at least one container',
+      hint: 'add a container with a name and an image',
+    });
     return;
   }
   for (const [index, container] of containers.entries()) {
@@ -79,14 +83,28 @@ function checkContainers(containers: V1Container[] | undefined, path: string, pr
 }
 
 type Fields = Record<string, unknown>;
-const mapping = (value: unknown): Fields | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : undefined);
+const mapping = (value: unknown): Fields | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : undefined;
 
 /** Where a kind keeps its counts (`replicas`, …) and whether its selector must match its template. */
-function workloadShape(kind: string, spec: Fields): { counts: { at: string; spec: Fields; fields: string[] } | undefined; selector: boolean } {
-  if (kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet') return { counts: { at: 'spec', spec, fields: ['replicas'] }, selector: true };
+function workloadShape(
+  kind: string,
+  spec: Fields,
+): { counts: { at: string; spec: Fields; fields: string[] } | undefined; selector: boolean } {
+  if (kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet')
+    return { counts: { at: 'spec', spec, fields: ['replicas'] }, selector: true };
   if (kind === 'DaemonSet') return { counts: undefined, selector: true };
-  if (kind === 'Job') return { counts: { at: 'spec', spec, fields: ['parallelism', 'completions'] }, selector: spec['manualSelector'] === true };
-  if (kind === 'CronJob') return { counts: { at: 'spec.jobTemplate.spec', spec: mapping(mapping(spec['jobTemplate'])?.['spec']) ?? {}, fields: ['parallelism', 'completions'] }, selector: false };
+  if (kind === 'Job')
+    return { counts: { at: 'spec', spec, fields: ['parallelism', 'completions'] }, selector: spec['manualSelector'] === true };
+  if (kind === 'CronJob')
+    return {
+      counts: {
+        at: 'spec.jobTemplate.spec',
+        spec: mapping(mapping(spec['jobTemplate'])?.['spec']) ?? {},
+        fields: ['parallelism', 'completions'],
+      },
+      selector: false,
+    };
   return { counts: undefined, selector: false };
 }
 
@@ -132,7 +150,8 @@ export function checkManifestObject(data: unknown, prefix: string): InputProblem
   const at = (field: string) => (prefix ? `${prefix}.${field}` : field);
   const apiVersion = object['apiVersion'];
   const kind = object['kind'];
-  if (typeof apiVersion !== 'string') problems.push({ field: at('apiVersion'), message: 'missing apiVersion', hint: 'e.g. apiVersion: apps/v1' });
+  if (typeof apiVersion !== 'string')
+    problems.push({ field: at('apiVersion'), message: 'missing apiVersion', hint: 'e.g. apiVersion: apps/v1' });
   if (typeof kind !== 'string') problems.push({ field: at('kind'), message: 'missing kind', hint: 'e.g. kind: Deployment' });
   // An unrendered chart: its `{{ … }}` explain every other oddity, so they are all that is said.
   const templates = typeof apiVersion === 'string' && isCustomResource(apiVersion) ? [] : unrenderedTemplates(object, at);
@@ -151,7 +170,11 @@ export function checkManifestObject(data: unknown, prefix: string): InputProblem
   // The schema's view of a field the model already judged would only repeat it.
   const seen = new Set(problems.map((p) => p.field));
   for (const problem of schemaProblems(object, at)) {
-    if (!seen.has(problem.field) && ![...seen].some((field) => problem.field.startsWith(`${field}.`) || problem.field.startsWith(`${field}[`))) problems.push(problem);
+    if (
+      !seen.has(problem.field) &&
+      ![...seen].some((field) => problem.field.startsWith(`${field}.`) || problem.field.startsWith(`${field}[`))
+    )
+      problems.push(problem);
   }
   return problems;
 }

@@ -118,7 +118,8 @@ export function containerMemoryUsage(c: V1Container, annotations: Record<string,
   const limits = (c.resources?.limits ?? {}) as Record<string, string>;
   const limitMemory = quantity(parseBytes, limits['memory'], 0);
   const requestMemory = quantity(parseBytes, requests['memory'], limitMemory);
-  const usageAnnotation = annotations[`${annotation}memory-usage.${c.name}`] ?? (index === 0 ? annotations[`${annotation}memory-usage`] : undefined);
+  const usageAnnotation =
+    annotations[`${annotation}memory-usage.${c.name}`] ?? (index === 0 ? annotations[`${annotation}memory-usage`] : undefined);
   if (usageAnnotation) return parseBytes(usageAnnotation);
   if (requestMemory > 0) return requestMemory;
   return limitMemory > 0 ? limitMemory / 2 : workloadDefaults.memoryUsageWithoutRequest.value;
@@ -133,8 +134,13 @@ function container(c: V1Container, annotations: Record<string, string>, index: n
   const requestCpu = quantity(parseMillicores, requests['cpu'], limitCpu);
   const requestMemory = quantity(parseBytes, requests['memory'], limitMemory);
   const memoryUsage = containerMemoryUsage(c, annotations, index);
-  const cpuAnnotation = annotations[`${annotation}cpu-usage.${c.name}`] ?? (index === 0 ? annotations[`${annotation}cpu-usage`] : undefined);
-  const cpuUsage = cpuAnnotation ? parseMillicores(cpuAnnotation) : requestCpu > 0 ? requestCpu : workloadDefaults.cpuUsageWithoutRequest.value;
+  const cpuAnnotation =
+    annotations[`${annotation}cpu-usage.${c.name}`] ?? (index === 0 ? annotations[`${annotation}cpu-usage`] : undefined);
+  const cpuUsage = cpuAnnotation
+    ? parseMillicores(cpuAnnotation)
+    : requestCpu > 0
+      ? requestCpu
+      : workloadDefaults.cpuUsageWithoutRequest.value;
   const probe = c.readinessProbe;
   const policy = c.imagePullPolicy ?? (/:latest$|^[^:]*$/.test(c.image ?? '') ? 'Always' : 'IfNotPresent');
   return {
@@ -160,7 +166,9 @@ function container(c: V1Container, annotations: Record<string, string>, index: n
 function qosClass(containers: readonly ContainerSpec[]): PodTemplate['qos'] {
   const anyResource = containers.some((c) => c.requestCpu || c.requestMemory || c.limitCpu || c.limitMemory);
   if (!anyResource) return 'BestEffort';
-  const guaranteed = containers.every((c) => c.limitCpu > 0 && c.limitMemory > 0 && c.requestCpu === c.limitCpu && c.requestMemory === c.limitMemory);
+  const guaranteed = containers.every(
+    (c) => c.limitCpu > 0 && c.limitMemory > 0 && c.requestCpu === c.limitCpu && c.requestMemory === c.limitMemory,
+  );
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
@@ -174,8 +182,12 @@ export function podTemplate(
   const annotations = { ...objectAnnotations, ...(template?.metadata?.annotations ?? {}) };
   const containers = spec.containers.map((c, i) => container(c, annotations, i));
   const podAffinity = spec.affinity?.podAntiAffinity;
-  const hostnameTerms = (podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).filter((t) => t.topologyKey === 'kubernetes.io/hostname');
-  const preferred = (podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).filter((t) => t.podAffinityTerm.topologyKey === 'kubernetes.io/hostname');
+  const hostnameTerms = (podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).filter(
+    (t) => t.topologyKey === 'kubernetes.io/hostname',
+  );
+  const preferred = (podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).filter(
+    (t) => t.podAffinityTerm.topologyKey === 'kubernetes.io/hostname',
+  );
   const images = containers.map((c) => (annotations[`${annotation}image-size`] ? null : imageFacts(c.image)));
   const compressedImageBytes = annotations[`${annotation}image-size`]
     ? parseBytes(annotations[`${annotation}image-size`] as string)
@@ -183,7 +195,9 @@ export function podTemplate(
   const archAnnotation = annotations[`${annotation}architectures`];
   const architectures = archAnnotation
     ? (archAnnotation.split(',').map((a) => a.trim()) as Architecture[])
-    : (['amd64', 'arm64', 'armv7'] as Architecture[]).filter((arch) => images.every((facts) => !facts || facts.architectures.includes(arch)));
+    : (['amd64', 'arm64', 'armv7'] as Architecture[]).filter((arch) =>
+        images.every((facts) => !facts || facts.architectures.includes(arch)),
+      );
   const priorityClassName = spec.priorityClassName;
   return {
     labels: template?.metadata?.labels ?? {},
@@ -199,11 +213,16 @@ export function podTemplate(
     terminationGracePeriod: spec.terminationGracePeriodSeconds ?? workloadDefaults.terminationGracePeriod.value,
     restartPolicy: (spec.restartPolicy as PodTemplate['restartPolicy'] | undefined) ?? 'Always',
     startupTime: annotations[`${annotation}startup-time`] ? parseDuration(annotations[`${annotation}startup-time`] as string) : 0,
-    runDuration: annotations[`${annotation}run-duration`] ? parseDuration(annotations[`${annotation}run-duration`] as string) : workloadDefaults.jobRunDuration.value,
+    runDuration: annotations[`${annotation}run-duration`]
+      ? parseDuration(annotations[`${annotation}run-duration`] as string)
+      : workloadDefaults.jobRunDuration.value,
     compressedImageBytes,
     architectures,
     qos: qosClass(containers),
-    dependsOn: (annotations[`${annotation}depends-on`] ?? '').split(',').map((d) => d.trim()).filter(Boolean),
+    dependsOn: (annotations[`${annotation}depends-on`] ?? '')
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean),
     requestCpu: containers.reduce((s, c) => s + c.requestCpu, 0),
     requestMemory: containers.reduce((s, c) => s + c.requestMemory, 0),
   };

@@ -32,7 +32,8 @@ export const settingDefinitions = define({
     kind: 'duration',
     description: 'how often the kubelet computes and posts node status',
     default: () => 10,
-    source: 'KK pkg/kubelet/apis/config/v1beta1/defaults.go (SetDefaults_KubeletConfiguration); K3s does not change it (calibration.md 2.3)',
+    source:
+      'KK pkg/kubelet/apis/config/v1beta1/defaults.go (SetDefaults_KubeletConfiguration); K3s does not change it (calibration.md 2.3)',
   },
   nodeLeaseDuration: {
     kind: 'duration',
@@ -45,7 +46,8 @@ export const settingDefinitions = define({
     description: 'kubelet hard eviction threshold memory.available; none means the kernel OOM killer acts instead',
     // K3s sets only imagefs/nodefs thresholds, which disables the memory one.
     default: () => null,
-    source: 'K3s pkg/daemons/agent/agent.go (defaultKubeletConfig evictionHard: imagefs.available<5%, nodefs.available<5%); upstream 100Mi in KK pkg/kubelet/eviction/defaults_linux.go',
+    source:
+      'K3s pkg/daemons/agent/agent.go (defaultKubeletConfig evictionHard: imagefs.available<5%, nodefs.available<5%); upstream 100Mi in KK pkg/kubelet/eviction/defaults_linux.go',
   },
   evictionMonitoringPeriod: {
     kind: 'duration',
@@ -112,7 +114,8 @@ export const settingDefinitions = define({
     kind: 'duration',
     description: 'silence after which a node is marked Unknown/NotReady',
     default: (minor) => (minor >= 32 ? 50 : 40),
-    source: 'KK CHANGELOG/CHANGELOG-1.32.md (PR kubernetes/kubernetes#126287: 40s up to 1.31, 50s from 1.32); K3s does not override it (K3s pkg/daemons/control/server.go)',
+    source:
+      'KK CHANGELOG/CHANGELOG-1.32.md (PR kubernetes/kubernetes#126287: 40s up to 1.31, 50s from 1.32); K3s does not override it (K3s pkg/daemons/control/server.go)',
   },
   nodeStartupGracePeriod: {
     kind: 'duration',
@@ -223,7 +226,8 @@ export const settingDefinitions = define({
     kind: 'bytes',
     description: 'memory of the k3s server process (API server, controllers, scheduler, kine/SQLite, its own kubelet)',
     default: () => 512 * MiB,
-    source: 'K3sDocs reference/resource-profiling, v1.19.2 profile: K3s cluster with a single agent 512 MB (calibration.md 2.4); the v1.26 profile (1215 MB) was taken on an 8 GB Pi where the Go heap is not under pressure',
+    source:
+      'K3sDocs reference/resource-profiling, v1.19.2 profile: K3s cluster with a single agent 512 MB (calibration.md 2.4); the v1.26 profile (1215 MB) was taken on an 8 GB Pi where the Go heap is not under pressure',
   },
   k3sEtcdExtraMemory: {
     kind: 'bytes',
@@ -239,7 +243,7 @@ export const settingDefinitions = define({
   },
   k3sServerCpu: {
     kind: 'number',
-    description: 'CPU of the k3s server at rest, in millicores of a Pi 4 (scaled by each board\'s performance)',
+    description: "CPU of the k3s server at rest, in millicores of a Pi 4 (scaled by each board's performance)",
     default: () => 250,
     source: 'K3sDocs reference/resource-profiling: server with one agent 25 % of a Pi 4B core',
   },
@@ -265,7 +269,8 @@ export const settingDefinitions = define({
     kind: 'duration',
     description: 'install script preparing the OS before the cgroup reboot (apt packages, cmdline.txt), on a Pi 4',
     default: () => 20,
-    source: 'estimate: seed 000 scripts update the OS and enable cgroups (cgroup_memory=1 cgroup_enable=memory, calibration.md 2.5) before rebooting',
+    source:
+      'estimate: seed 000 scripts update the OS and enable cgroups (cgroup_memory=1 cgroup_enable=memory, calibration.md 2.5) before rebooting',
   },
   k3sBinarySize: {
     kind: 'bytes',

@@ -46,7 +46,14 @@ function duration(value: string): string | undefined {
   return seconds > longestDuration ? 'is longer than a day; write e.g. 40s or 5m' : undefined;
 }
 
-const architectureAliases: Readonly<Record<string, string>> = { aarch64: 'arm64', arm: 'armv7', armhf: 'armv7', arm32: 'armv7', x86_64: 'amd64', x64: 'amd64' };
+const architectureAliases: Readonly<Record<string, string>> = {
+  aarch64: 'arm64',
+  arm: 'armv7',
+  armhf: 'armv7',
+  arm32: 'armv7',
+  x86_64: 'amd64',
+  x64: 'amd64',
+};
 
 function architectures(value: string): string | undefined {
   const known = architectureSchema.options;
@@ -62,7 +69,9 @@ function hostNames(value: string): string | undefined {
   const names = value.split(',').map((d) => d.trim());
   const bad = names.find((name) => !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(name));
   if (bad === undefined) return undefined;
-  return bad ? `lists "${bad}", not a node name; write node names of the cluster, comma-separated` : 'has an empty name; write node names of the cluster, comma-separated';
+  return bad
+    ? `lists "${bad}", not a node name; write node names of the cluster, comma-separated`
+    : 'has an empty name; write node names of the cluster, comma-separated';
 }
 
 /** Annotation → its check; `perContainer` ones may also be written `NAME.CONTAINER`. */
@@ -82,7 +91,11 @@ const field = (path: string, key: string) => `${path}["${key}"]`;
  * Problems in the `twin.dev/*` annotations at `path` (e.g. `spec.template.metadata.annotations`)
  * of a pod whose containers are `containers`.
  */
-export function annotationProblems(values: Record<string, unknown> | undefined, path: string, containers: readonly string[]): InputProblem[] {
+export function annotationProblems(
+  values: Record<string, unknown> | undefined,
+  path: string,
+  containers: readonly string[],
+): InputProblem[] {
   const problems: InputProblem[] = [];
   for (const [key, value] of Object.entries(values ?? {})) {
     if (!key.startsWith(prefix)) continue;
@@ -90,15 +103,33 @@ export function annotationProblems(values: Record<string, unknown> | undefined, 
     const known = annotations[name];
     if (!known) {
       const names = Object.keys(annotations).map((n) => `${prefix}${n}`);
-      problems.push({ field: field(path, key), message: `"${key}" is not an annotation twin reads`, hint: `${didYouMean(`${prefix}${name}`, names)}twin reads ${names.join(', ')}` });
+      problems.push({
+        field: field(path, key),
+        message: `"${key}" is not an annotation twin reads`,
+        hint: `${didYouMean(`${prefix}${name}`, names)}twin reads ${names.join(', ')}`,
+      });
       continue;
     }
     if (container !== undefined) {
-      if (!known.perContainer) problems.push({ field: field(path, key), message: `${prefix}${name} applies to the whole pod, not to container "${container}"`, hint: `write ${prefix}${name}` });
-      else if (!containers.includes(container)) problems.push({ field: field(path, key), message: `no container "${container}" in this pod`, hint: `${didYouMean(container, containers)}containers: ${containers.join(', ')}` });
+      if (!known.perContainer)
+        problems.push({
+          field: field(path, key),
+          message: `${prefix}${name} applies to the whole pod, not to container "${container}"`,
+          hint: `write ${prefix}${name}`,
+        });
+      else if (!containers.includes(container))
+        problems.push({
+          field: field(path, key),
+          message: `no container "${container}" in this pod`,
+          hint: `${didYouMean(container, containers)}containers: ${containers.join(', ')}`,
+        });
     }
     if (typeof value !== 'string') {
-      problems.push({ field: field(path, key), message: `${String(value)} is not a string`, hint: `annotation values are strings: quote it, "${String(value)}"` });
+      problems.push({
+        field: field(path, key),
+        message: `${String(value)} is not a string`,
+        hint: `annotation values are strings: quote it, "${String(value)}"`,
+      });
       continue;
     }
     const wrong = known.check(value);

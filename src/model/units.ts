@@ -132,7 +132,11 @@ export function parseHertz(input: string | number): number {
 
 /** `1073741824` → `1Gi`, for tables and messages. */
 export function formatBytes(bytes: number): string {
-  const units: Array<[string, number]> = [['Gi', 1024 ** 3], ['Mi', 1024 ** 2], ['Ki', 1024]];
+  const units: Array<[string, number]> = [
+    ['Gi', 1024 ** 3],
+    ['Mi', 1024 ** 2],
+    ['Ki', 1024],
+  ];
   for (const [suffix, size] of units) {
     if (Math.abs(bytes) >= size) {
       const value = bytes / size;

@@ -100,7 +100,13 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
       const where = pos ? `line ${pos.line}, column ${pos.col}` : `document ${index + 1}`;
       const message = (first.message.split('\n')[0] ?? 'syntax error').replace(/ at line \d+, column \d+:?$/, '');
       const helm = pos ? helmTemplateOn(text, pos.line) : undefined;
-      if (helm) throw ConfigError.single(file, where, `"${helm}" is an unrendered Helm template expression`, 'render the chart first: helm template RELEASE CHART -f values.yaml > manifests.yaml');
+      if (helm)
+        throw ConfigError.single(
+          file,
+          where,
+          `"${helm}" is an unrendered Helm template expression`,
+          'render the chart first: helm template RELEASE CHART -f values.yaml > manifests.yaml',
+        );
       if (/call stack/i.test(message)) throw ConfigError.single(file, where, `nesting deeper than the YAML parser can follow`, limitHint);
       throw new ConfigError(file, [{ field: where, message: `YAML syntax error: ${message}`, hint: 'fix the YAML syntax' }]);
     }
@@ -109,7 +115,10 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
       data = document.toJS({ maxAliasCount });
     } catch (error) {
       if (error instanceof ReferenceError || error instanceof RangeError) {
-        const what = error instanceof RangeError ? 'nesting deeper than the YAML parser can follow' : `aliases (*name) expand too many times (more than ${maxAliasCount}; an alias bomb?)`;
+        const what =
+          error instanceof RangeError
+            ? 'nesting deeper than the YAML parser can follow'
+            : `aliases (*name) expand too many times (more than ${maxAliasCount}; an alias bomb?)`;
         throw ConfigError.single(file, `document ${index + 1}`, what, 'write the values out, or use fewer aliases');
       }
       throw error;

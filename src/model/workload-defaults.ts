@@ -8,7 +8,10 @@ export const workloadDefaults = Object.freeze({
   memoryUsageWithoutRequest: { value: 32 * 1024 * 1024, source: 'estimate: a small Go/Node service at rest; set twin.dev/memory-usage' },
   cpuUsageWithoutRequest: { value: 10, source: 'estimate: an idle service; set twin.dev/cpu-usage' },
   jobRunDuration: { value: 30, source: 'estimate: set twin.dev/run-duration on Jobs' },
-  readinessPeriod: { value: 10, source: 'K8sDocs tasks/configure-pod-container/configure-liveness-readiness-startup-probes (periodSeconds 10)' },
+  readinessPeriod: {
+    value: 10,
+    source: 'K8sDocs tasks/configure-pod-container/configure-liveness-readiness-startup-probes (periodSeconds 10)',
+  },
   readinessFailureThreshold: { value: 3, source: 'same page (failureThreshold 3)' },
   terminationGracePeriod: { value: 30, source: 'K8sDocs reference/kubernetes-api/workload-resources/pod-v1/' },
   surge: { value: '25%', source: 'K8sDocs concepts/workloads/controllers/deployment/ (maxSurge, maxUnavailable 25%)' },

@@ -92,7 +92,15 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
   for (const o of objects) {
     if (o.kind === 'PriorityClass' && o.metadata?.name) priorityClasses[o.metadata.name] = Number((o as { value?: number }).value ?? 0);
   }
-  const set: WorkloadSet = { workloads: [], services: [], claims: [], storageClasses: [], priorityClasses, notModelled: [], withoutRequests: [] };
+  const set: WorkloadSet = {
+    workloads: [],
+    services: [],
+    claims: [],
+    storageClasses: [],
+    priorityClasses,
+    notModelled: [],
+    withoutRequests: [],
+  };
   for (const raw of objects) {
     const o = raw as AnyObject;
     const namespace = o.metadata?.namespace ?? 'default';
@@ -101,12 +109,21 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
     const spec = o.spec ?? {};
     const kind = o.kind ?? '';
     const base = { namespace, name, key: `${kind}/${namespace}/${name}`, system: options.system ?? false };
-    const defaults = { maxSurge: 0, maxUnavailable: 0, volumeClaimTemplates: [], podManagementPolicy: 'OrderedReady' as const, completions: 1, parallelism: 1, backoffLimit: workloadDefaults.backoffLimit.value };
+    const defaults = {
+      maxSurge: 0,
+      maxUnavailable: 0,
+      volumeClaimTemplates: [],
+      podManagementPolicy: 'OrderedReady' as const,
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: workloadDefaults.backoffLimit.value,
+    };
     switch (kind) {
       case 'Deployment':
       case 'ReplicaSet': {
         const replicas = (spec['replicas'] as number | undefined) ?? 1;
-        const strategy = spec['strategy'] as { type?: string; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } } | undefined;
+        const strategy = spec['strategy'] as
+          { type?: string; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } } | undefined;
         const recreate = strategy?.type === 'Recreate';
         set.workloads.push({
           ...base,
@@ -115,12 +132,15 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
           replicas,
           template: podTemplate(spec['template'] as V1PodTemplateSpec, annotations, priorityClasses),
           maxSurge: recreate ? 0 : percentOrCount(strategy?.rollingUpdate?.maxSurge, replicas, true, workloadDefaults.surge.value),
-          maxUnavailable: recreate ? replicas : percentOrCount(strategy?.rollingUpdate?.maxUnavailable, replicas, false, workloadDefaults.surge.value),
+          maxUnavailable: recreate
+            ? replicas
+            : percentOrCount(strategy?.rollingUpdate?.maxUnavailable, replicas, false, workloadDefaults.surge.value),
         });
         break;
       }
       case 'StatefulSet': {
-        const templates = (spec['volumeClaimTemplates'] as Array<{ metadata?: { name?: string }; spec?: { storageClassName?: string } }> | undefined) ?? [];
+        const templates =
+          (spec['volumeClaimTemplates'] as Array<{ metadata?: { name?: string }; spec?: { storageClassName?: string } }> | undefined) ?? [];
         set.workloads.push({
           ...base,
           ...defaults,
@@ -133,7 +153,14 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
         break;
       }
       case 'DaemonSet':
-        set.workloads.push({ ...base, ...defaults, kind, replicas: 0, template: podTemplate(spec['template'] as V1PodTemplateSpec, annotations, priorityClasses), maxUnavailable: 1 });
+        set.workloads.push({
+          ...base,
+          ...defaults,
+          kind,
+          replicas: 0,
+          template: podTemplate(spec['template'] as V1PodTemplateSpec, annotations, priorityClasses),
+          maxUnavailable: 1,
+        });
         break;
       case 'Job':
         set.workloads.push({
@@ -148,10 +175,22 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
         });
         break;
       case 'Pod':
-        set.workloads.push({ ...base, ...defaults, kind, replicas: 1, template: podTemplate({ metadata: o.metadata ?? {}, spec: spec as unknown as V1PodSpec }, annotations, priorityClasses) });
+        set.workloads.push({
+          ...base,
+          ...defaults,
+          kind,
+          replicas: 1,
+          template: podTemplate({ metadata: o.metadata ?? {}, spec: spec as unknown as V1PodSpec }, annotations, priorityClasses),
+        });
         break;
       case 'Service':
-        set.services.push({ namespace, name, key: `${namespace}/${name}`, selector: (spec['selector'] as Record<string, string> | undefined) ?? {}, type: (spec['type'] as string | undefined) ?? 'ClusterIP' });
+        set.services.push({
+          namespace,
+          name,
+          key: `${namespace}/${name}`,
+          selector: (spec['selector'] as Record<string, string> | undefined) ?? {},
+          type: (spec['type'] as string | undefined) ?? 'ClusterIP',
+        });
         break;
       case 'PersistentVolumeClaim':
         set.claims.push({ namespace, name, storageClass: spec['storageClassName'] as string | undefined });

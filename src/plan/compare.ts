@@ -23,6 +23,10 @@ export function simulatedBringUp(cluster: Cluster, objects: readonly KubernetesO
   return sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, bringUpLimit);
 }
 
-export function comparePlans(clusters: readonly Cluster[], objects: readonly KubernetesObject[], options: PlanOptions = {}): ComparedPlan[] {
+export function comparePlans(
+  clusters: readonly Cluster[],
+  objects: readonly KubernetesObject[],
+  options: PlanOptions = {},
+): ComparedPlan[] {
   return clusters.map((cluster) => ({ plan: planCluster(cluster, objects, options), bringUp: simulatedBringUp(cluster, objects) }));
 }

@@ -37,7 +37,9 @@ function describe(reasons: Map<string, number>, total: number): string {
 }
 
 const isLocalClass = (storageClass: string | undefined, set: WorkloadSet, system: WorkloadSet) =>
-  storageClass === 'local-path' || (storageClass === undefined && [...system.storageClasses, ...set.storageClasses].some((c) => c.isDefault && c.provisioner === 'rancher.io/local-path'));
+  storageClass === 'local-path' ||
+  (storageClass === undefined &&
+    [...system.storageClasses, ...set.storageClasses].some((c) => c.isDefault && c.provisioner === 'rancher.io/local-path'));
 
 /** Builds healthy, registered, Ready nodes for every server and agent of the cluster. */
 export function healthyNodes(cluster: Cluster): SimNode[] {
@@ -56,7 +58,14 @@ export function healthyNodes(cluster: Cluster): SimNode[] {
 }
 
 /** Places `pods` (in order) onto `nodes`; returns those that do not fit. */
-export function placeAll(pods: readonly SimPod[], nodes: SimNode[], maxPods: number, rng: Rng, claimNodes: Map<string, string>, localClaims: Set<string>): PendingPod[] {
+export function placeAll(
+  pods: readonly SimPod[],
+  nodes: SimNode[],
+  maxPods: number,
+  rng: Rng,
+  claimNodes: Map<string, string>,
+  localClaims: Set<string>,
+): PendingPod[] {
   const pending: PendingPod[] = [];
   for (const pod of pods) {
     for (const claim of pod.template.claims) {
@@ -70,15 +79,21 @@ export function placeAll(pods: readonly SimPod[], nodes: SimNode[], maxPods: num
       if (reason === null) feasible.push(node);
       else reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     }
-    if (pod.pinnedNode && !nodes.some((n) => n.name === pod.pinnedNode)) reasons.set(`node(s) didn't match PersistentVolume's node affinity (local volume on ${pod.pinnedNode})`, 1);
+    if (pod.pinnedNode && !nodes.some((n) => n.name === pod.pinnedNode))
+      reasons.set(`node(s) didn't match PersistentVolume's node affinity (local volume on ${pod.pinnedNode})`, 1);
     if (feasible.length === 0) {
       pending.push({ pod, kind: classify(reasons), reason: describe(reasons, nodes.length) });
       continue;
     }
     const node = chooseNode(pod, feasible, rng);
     assignToNode(pod, node);
-    for (const claim of pod.template.claims) if (localClaims.has(`${pod.namespace}/${claim}`)) claimNodes.set(`${pod.namespace}/${claim}`, node.name);
-    if (pod.workload.spec.kind === 'StatefulSet' && pod.workload.spec.volumeClaimTemplates.some((t) => localClaims.has(`template:${t.storageClass ?? ''}`))) pod.workload.volumeNodes.set(pod.ordinal, node.name);
+    for (const claim of pod.template.claims)
+      if (localClaims.has(`${pod.namespace}/${claim}`)) claimNodes.set(`${pod.namespace}/${claim}`, node.name);
+    if (
+      pod.workload.spec.kind === 'StatefulSet' &&
+      pod.workload.spec.volumeClaimTemplates.some((t) => localClaims.has(`template:${t.storageClass ?? ''}`))
+    )
+      pod.workload.volumeNodes.set(pod.ordinal, node.name);
   }
   return pending;
 }
@@ -95,7 +110,9 @@ export function expandPods(workloads: WorkloadState[], nodes: readonly SimNode[]
       pods.push(newPod(id++, name, workload, ordinal, 0, null));
     }
     if (spec.kind === 'DaemonSet') {
-      for (const node of nodes) if (daemonEligibleOn(workload.template, node)) pods.push(newPod(id++, `${spec.name}-${node.name}`, workload, node.index, 0, node.name));
+      for (const node of nodes)
+        if (daemonEligibleOn(workload.template, node))
+          pods.push(newPod(id++, `${spec.name}-${node.name}`, workload, node.index, 0, node.name));
     }
     workload.nextOrdinal = count;
   }
@@ -109,14 +126,25 @@ export function place(cluster: Cluster, user: WorkloadSet, system: WorkloadSet, 
   const pods = expandPods(workloads, nodes);
   for (const pod of pods) pod.workload.pods.add(pod);
   const localClaims = new Set<string>();
-  for (const claim of [...system.claims, ...user.claims]) if (isLocalClass(claim.storageClass, user, system)) localClaims.add(`${claim.namespace}/${claim.name}`);
-  for (const w of workloads) for (const t of w.spec.volumeClaimTemplates) if (isLocalClass(t.storageClass, user, system)) localClaims.add(`template:${t.storageClass ?? ''}`);
+  for (const claim of [...system.claims, ...user.claims])
+    if (isLocalClass(claim.storageClass, user, system)) localClaims.add(`${claim.namespace}/${claim.name}`);
+  for (const w of workloads)
+    for (const t of w.spec.volumeClaimTemplates)
+      if (isLocalClass(t.storageClass, user, system)) localClaims.add(`template:${t.storageClass ?? ''}`);
   const pending = placeAll(pods, nodes, cluster.settings.maxPods, new Rng(seed), new Map(), localClaims);
   return { nodes, workloads, pending };
 }
 
 /** Whether a pod keeps a local volume on its node (local-path PV with required node affinity). */
 export function hasLocalVolume(pod: SimPod, user: WorkloadSet, system: WorkloadSet): boolean {
-  if (pod.workload.spec.kind === 'StatefulSet' && pod.workload.spec.volumeClaimTemplates.some((t) => isLocalClass(t.storageClass, user, system))) return true;
-  return pod.template.claims.some((claim) => [...system.claims, ...user.claims].some((c) => c.name === claim && c.namespace === pod.namespace && isLocalClass(c.storageClass, user, system)));
+  if (
+    pod.workload.spec.kind === 'StatefulSet' &&
+    pod.workload.spec.volumeClaimTemplates.some((t) => isLocalClass(t.storageClass, user, system))
+  )
+    return true;
+  return pod.template.claims.some((claim) =>
+    [...system.claims, ...user.claims].some(
+      (c) => c.name === claim && c.namespace === pod.namespace && isLocalClass(c.storageClass, user, system),
+    ),
+  );
 }

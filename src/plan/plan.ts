@@ -111,7 +111,12 @@ function podMemoryUse(pod: SimPod): number {
 }
 
 function pendingEntries(pending: Placement['pending']): PendingEntry[] {
-  return pending.map((p) => ({ pod: `${p.pod.namespace}/${p.pod.name}`, workload: p.pod.workload.spec.key, kind: p.kind, reason: p.reason }));
+  return pending.map((p) => ({
+    pod: `${p.pod.namespace}/${p.pod.name}`,
+    workload: p.pod.workload.spec.key,
+    kind: p.kind,
+    reason: p.reason,
+  }));
 }
 
 /** Whether the API survives losing these servers (one SQLite/external server, or etcd quorum). */
@@ -123,7 +128,14 @@ function apiSurvives(cluster: Cluster, failed: ReadonlySet<string>): boolean {
 }
 
 /** What happens to the pods of `failed` nodes once they are evicted (after the 300 s toleration). */
-export function evaluateFailure(cluster: Cluster, base: Placement, user: WorkloadSet, system: WorkloadSet, failed: ReadonlySet<string>, seed = 1): FailureResult {
+export function evaluateFailure(
+  cluster: Cluster,
+  base: Placement,
+  user: WorkloadSet,
+  system: WorkloadSet,
+  failed: ReadonlySet<string>,
+  seed = 1,
+): FailureResult {
   const nodes: SimNode[] = healthyNodes(cluster).filter((n) => !failed.has(n.name));
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const apiAvailable = apiSurvives(cluster, failed);
@@ -146,14 +158,25 @@ export function evaluateFailure(cluster: Cluster, base: Placement, user: Workloa
         continue;
       }
       if (hasLocalVolume(copy, user, system)) {
-        pending.push({ pod: `${copy.namespace}/${copy.name}`, workload: workload.spec.key, kind: 'volume', reason: `its local-path volume is on ${pod.nodeName}: it waits for that node (a StatefulSet pod is not even replaced until the old one is gone)` });
+        pending.push({
+          pod: `${copy.namespace}/${copy.name}`,
+          workload: workload.spec.key,
+          kind: 'volume',
+          reason: `its local-path volume is on ${pod.nodeName}: it waits for that node (a StatefulSet pod is not even replaced until the old one is gone)`,
+        });
         continue;
       }
       displaced.push(copy);
     }
   }
   if (!apiAvailable) {
-    for (const pod of displaced) pending.push({ pod: `${pod.namespace}/${pod.name}`, workload: pod.workload.spec.key, kind: 'control-plane', reason: 'the Kubernetes API is down with the failed server(s): nothing is rescheduled' });
+    for (const pod of displaced)
+      pending.push({
+        pod: `${pod.namespace}/${pod.name}`,
+        workload: pod.workload.spec.key,
+        kind: 'control-plane',
+        reason: 'the Kubernetes API is down with the failed server(s): nothing is rescheduled',
+      });
     return { failed: [...failed], apiAvailable, rescheduled: 0, lost, pending };
   }
   displaced.sort((a, b) => b.template.priority - a.template.priority || a.id - b.id);
@@ -178,13 +201,19 @@ function nodePlan(node: SimNode): NodePlan {
   const limitMemory = pods.reduce((s, p) => s + p.template.containers.reduce((t, c) => t + c.limitMemory, 0), 0);
   const usedMemory = node.overheadMemory + pods.reduce((s, p) => s + podMemoryUse(p), 0);
   node.powered = true;
-  const usedCpu = Math.min(node.capacityCpu, node.overheadCpu + pods.reduce((s, p) => s + p.template.containers.reduce((t, c) => t + c.cpuUsage, 0), 0));
+  const usedCpu = Math.min(
+    node.capacityCpu,
+    node.overheadCpu + pods.reduce((s, p) => s + p.template.containers.reduce((t, c) => t + c.cpuUsage, 0), 0),
+  );
   const effectiveMemory = Math.max(0, node.allocatableMemory - node.overheadMemory);
   const effectiveCpu = Math.max(0, node.allocatableCpu - node.overheadCpu);
   const load = profile.power.load.value;
   const supply = profile.power.supply.value;
   const poe = profile.power.poe?.value ?? null;
-  const budget = load > supply ? `over: load ${load} W > supply ${supply} W` : `ok: load ${load} W of ${supply} W supply${poe === null ? ', no PoE' : load <= poe ? `; PoE ${poe} W ok` : `; PoE ${poe} W too small`}`;
+  const budget =
+    load > supply
+      ? `over: load ${load} W > supply ${supply} W`
+      : `ok: load ${load} W of ${supply} W supply${poe === null ? ', no PoE' : load <= poe ? `; PoE ${poe} W ok` : `; PoE ${poe} W too small`}`;
   return {
     name: node.name,
     role: node.spec.role,
@@ -224,9 +253,15 @@ export function planCluster(cluster: Cluster, objects: readonly KubernetesObject
   const nodes = base.nodes.map((n) => nodePlan(n));
   const tolerate = options.tolerate ?? 1;
   const clusterNodeNames = base.nodes.map((n) => n.name);
-  const failures = options.skipTolerance ? [] : combinations(clusterNodeNames, Math.min(tolerate, clusterNodeNames.length)).map((set) => evaluateFailure(cluster, base, user, system, new Set(set), seed));
+  const failures = options.skipTolerance
+    ? []
+    : combinations(clusterNodeNames, Math.min(tolerate, clusterNodeNames.length)).map((set) =>
+        evaluateFailure(cluster, base, user, system, new Set(set), seed),
+      );
   const capacityFailure = (f: FailureResult) => f.pending.filter((p) => p.kind === 'capacity' || p.kind === 'placement').length;
-  const weakest = failures.length ? [...failures].sort((a, b) => b.pending.length - a.pending.length || capacityFailure(b) - capacityFailure(a))[0] : undefined;
+  const weakest = failures.length
+    ? [...failures].sort((a, b) => b.pending.length - a.pending.length || capacityFailure(b) - capacityFailure(a))[0]
+    : undefined;
   const servers = cluster.nodes.filter((n) => n.role === 'server');
   const controlPlane =
     cluster.k3s.datastore === 'embedded-etcd'
@@ -235,7 +270,9 @@ export function planCluster(cluster: Cluster, objects: readonly KubernetesObject
   // Machines outside the cluster (Rancher, NFS, gateway) draw power too.
   const outside = cluster.nodes.filter((n) => n.role === 'rancher' || n.role === 'external');
   const idleWatts = round(nodes.reduce((s, n) => s + n.idleWatts, 0) + outside.reduce((s, n) => s + n.profile.spec.power.idle.value, 0));
-  const expectedWatts = round(nodes.reduce((s, n) => s + n.expectedWatts, 0) + outside.reduce((s, n) => s + n.profile.spec.power.idle.value, 0));
+  const expectedWatts = round(
+    nodes.reduce((s, n) => s + n.expectedWatts, 0) + outside.reduce((s, n) => s + n.profile.spec.power.idle.value, 0),
+  );
   const kwhPrice = options.kwhPrice ?? defaultKwhPrice;
   const kwhPerMonth = round((expectedWatts * hoursPerMonth) / 1000);
   const assumptions = [

@@ -5,7 +5,6 @@ import type { PlanResult } from './plan.js';
 import type { SearchResult } from './search.js';
 import { escapeXml as esc } from '../report/xml.js';
 
-
 export type Table = (head: string[], rows: Array<Array<string | number>>) => string;
 
 export function nodeRows(plan: PlanResult): Array<Array<string | number>> {
@@ -23,23 +22,46 @@ export function nodeRows(plan: PlanResult): Array<Array<string | number>> {
   ]);
 }
 
-export const nodeHead = ['node', 'board', 'role', 'pods', 'CPU requested / allocatable', 'memory requested / allocatable after OS+K3s (headroom)', 'memory in use / capacity', 'limits cpu/mem', 'draw', 'power supply'];
+export const nodeHead = [
+  'node',
+  'board',
+  'role',
+  'pods',
+  'CPU requested / allocatable',
+  'memory requested / allocatable after OS+K3s (headroom)',
+  'memory in use / capacity',
+  'limits cpu/mem',
+  'draw',
+  'power supply',
+];
 
 export function renderPlanText(plan: PlanResult, table: Table): string {
   const out: string[] = [];
   out.push(`Plan for ${plan.cluster}: ${plan.fits ? 'everything schedules ✔' : `${plan.pending.length} pod(s) do not fit ✘`}`);
   out.push(table(nodeHead, nodeRows(plan)));
   for (const p of plan.pending) out.push(`  ✘ ${p.pod} (${p.workload}) does not fit: ${p.reason}`);
-  out.push('', `Failure tolerance (any ${plan.tolerance.tolerate} node${plan.tolerance.tolerate > 1 ? 's' : ''}): ${plan.tolerance.survives ? 'survives ✔' : 'does not survive every failure ✘'}${plan.tolerance.weakest ? ` — weakest: ${plan.tolerance.weakest}` : ''}`);
+  out.push(
+    '',
+    `Failure tolerance (any ${plan.tolerance.tolerate} node${plan.tolerance.tolerate > 1 ? 's' : ''}): ${plan.tolerance.survives ? 'survives ✔' : 'does not survive every failure ✘'}${plan.tolerance.weakest ? ` — weakest: ${plan.tolerance.weakest}` : ''}`,
+  );
   out.push(
     table(
       ['failed', 'API', 'rescheduled', 'lost (DaemonSet)', 'left pending'],
-      plan.tolerance.failures.map((f) => [f.failed.join(' + '), f.apiAvailable ? 'up' : 'DOWN', f.rescheduled, f.lost, f.pending.length === 0 ? '—' : f.pending.map((p) => `${p.pod} (${p.kind})`).join(', ')]),
+      plan.tolerance.failures.map((f) => [
+        f.failed.join(' + '),
+        f.apiAvailable ? 'up' : 'DOWN',
+        f.rescheduled,
+        f.lost,
+        f.pending.length === 0 ? '—' : f.pending.map((p) => `${p.pod} (${p.kind})`).join(', '),
+      ]),
     ),
   );
   out.push(`Control plane: ${plan.tolerance.controlPlane}`);
   const p = plan.power;
-  out.push('', `Power: ${p.idleWatts} W idle, ${p.expectedWatts} W expected → ${p.kwhPerMonth} kWh/month → $${p.costPerMonth}/month at $${p.kwhPrice}/kWh; hardware $${p.purchaseUsd} at launch prices`);
+  out.push(
+    '',
+    `Power: ${p.idleWatts} W idle, ${p.expectedWatts} W expected → ${p.kwhPerMonth} kWh/month → $${p.costPerMonth}/month at $${p.kwhPrice}/kWh; hardware $${p.purchaseUsd} at launch prices`,
+  );
   for (const f of plan.findings) out.push(`${f.severity === 'error' ? '✘ error' : '⚠ warning'}: ${f.message}`);
   for (const a of plan.assumptions) out.push(`assumption: ${a}`);
   return out.join('\n');
@@ -47,7 +69,20 @@ export function renderPlanText(plan: PlanResult, table: Table): string {
 
 export function renderCompareText(plans: readonly ComparedPlan[], table: Table): string {
   return table(
-    ['cluster', 'nodes', 'CPU (effective)', 'memory (effective)', 'fits', 'N-1', 'weakest', 'draw', 'kWh/month', '$/month', 'hardware $', 'bring-up'],
+    [
+      'cluster',
+      'nodes',
+      'CPU (effective)',
+      'memory (effective)',
+      'fits',
+      'N-1',
+      'weakest',
+      'draw',
+      'kWh/month',
+      '$/month',
+      'hardware $',
+      'bring-up',
+    ],
     plans.map(({ plan, bringUp }) => [
       plan.cluster,
       plan.nodes.length,
@@ -66,21 +101,34 @@ export function renderCompareText(plans: readonly ComparedPlan[], table: Table):
 }
 
 export function renderSearchText(result: SearchResult, table: Table, top = 10): string {
-  const rows = (list: SearchResult['byCost']) => list.slice(0, top).map((c) => [c.mix, c.nodes, `$${c.purchaseUsd}`, `${c.expectedWatts} W`, `$${c.costPerMonth}`]);
+  const rows = (list: SearchResult['byCost']) =>
+    list.slice(0, top).map((c) => [c.mix, c.nodes, `$${c.purchaseUsd}`, `${c.expectedWatts} W`, `$${c.costPerMonth}`]);
   const out = [`Evaluated ${result.evaluated} mixes; ${result.byCost.length} satisfy every constraint.`];
   if (result.byCost.length) {
     out.push('Cheapest:', table(['mix', 'nodes', 'hardware', 'draw', 'power/month'], rows(result.byCost)));
     out.push('Lowest power:', table(['mix', 'nodes', 'hardware', 'draw', 'power/month'], rows(result.byPower)));
   }
-  if (result.rejections.length) out.push('Rejected:', table(['count', 'why', 'cheapest example'], result.rejections.slice(0, 12).map((r) => [r.count, r.reason, r.example])));
+  if (result.rejections.length)
+    out.push(
+      'Rejected:',
+      table(
+        ['count', 'why', 'cheapest example'],
+        result.rejections.slice(0, 12).map((r) => [r.count, r.reason, r.example]),
+      ),
+    );
   return out.join('\n');
 }
 
 /** A self-contained HTML section (inline styles only) for reports. */
 export function renderPlanHtml(plan: PlanResult): string {
-  const rows = nodeRows(plan).map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`).join('\n');
+  const rows = nodeRows(plan)
+    .map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`)
+    .join('\n');
   const failures = plan.tolerance.failures
-    .map((f) => `<tr><td>${esc(f.failed.join(' + '))}</td><td>${f.apiAvailable ? 'up' : 'DOWN'}</td><td>${f.rescheduled}</td><td>${f.lost}</td><td>${esc(f.pending.map((p) => `${p.pod} (${p.kind})`).join(', ') || '—')}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td>${esc(f.failed.join(' + '))}</td><td>${f.apiAvailable ? 'up' : 'DOWN'}</td><td>${f.rescheduled}</td><td>${f.lost}</td><td>${esc(f.pending.map((p) => `${p.pod} (${p.kind})`).join(', ') || '—')}</td></tr>`,
+    )
     .join('\n');
   const p = plan.power;
   return `<section class="twin-plan" style="font: 14px/1.4 system-ui, sans-serif">

@@ -58,7 +58,12 @@ export function searchMixes(objects: readonly KubernetesObject[], registry: Prof
   const candidates: Candidate[] = [];
   for (let size = 1; size <= options.maxNodes; size++) {
     for (const mix of multisets(profiles.length, size)) {
-      const chosen = mix.map((i) => profiles[i] as HardwareProfile).sort((a, b) => b.spec.memory.value - a.spec.memory.value || b.spec.cpu.relativePerformance.value - a.spec.cpu.relativePerformance.value);
+      const chosen = mix
+        .map((i) => profiles[i] as HardwareProfile)
+        .sort(
+          (a, b) =>
+            b.spec.memory.value - a.spec.memory.value || b.spec.cpu.relativePerformance.value - a.spec.cpu.relativePerformance.value,
+        );
       const counts = new Map<string, number>();
       for (const p of chosen) counts.set(p.metadata.name, (counts.get(p.metadata.name) ?? 0) + 1);
       const label = [...counts].map(([name, n]) => `${n} × ${name}`).join(' + ');
@@ -66,19 +71,31 @@ export function searchMixes(objects: readonly KubernetesObject[], registry: Prof
         {
           name: 'candidate',
           ...(options.k3sVersion ? { k3s: { version: options.k3sVersion } } : {}),
-          nodes: chosen.map((p, i) => ({ name: i === 0 ? 'server' : `agent-${i}`, profile: p.metadata.name, role: i === 0 ? 'server' : 'agent' })),
+          nodes: chosen.map((p, i) => ({
+            name: i === 0 ? 'server' : `agent-${i}`,
+            profile: p.metadata.name,
+            role: i === 0 ? 'server' : 'agent',
+          })),
         },
         'search',
         { profiles: registry },
       );
-      const plan = planCluster(cluster, objects, { skipTolerance: true, ...(options.kwhPrice !== undefined ? { kwhPrice: options.kwhPrice } : {}) });
+      const plan = planCluster(cluster, objects, {
+        skipTolerance: true,
+        ...(options.kwhPrice !== undefined ? { kwhPrice: options.kwhPrice } : {}),
+      });
       let survives = true;
       let rejected: string | null = null;
       if (!plan.fits) rejected = `does not fit: ${plan.pending[0]?.reason ?? 'pods pending'}`;
-      else if (options.budget !== undefined && plan.power.purchaseUsd > options.budget) rejected = `over budget: $${plan.power.purchaseUsd} > $${options.budget}`;
-      else if (options.maxWatts !== undefined && plan.power.expectedWatts > options.maxWatts) rejected = `draws too much: ${plan.power.expectedWatts} W > ${options.maxWatts} W`;
+      else if (options.budget !== undefined && plan.power.purchaseUsd > options.budget)
+        rejected = `over budget: $${plan.power.purchaseUsd} > $${options.budget}`;
+      else if (options.maxWatts !== undefined && plan.power.expectedWatts > options.maxWatts)
+        rejected = `draws too much: ${plan.power.expectedWatts} W > ${options.maxWatts} W`;
       else if (options.tolerate > 0) {
-        const withFailures = planCluster(cluster, objects, { tolerate: 1, ...(options.kwhPrice !== undefined ? { kwhPrice: options.kwhPrice } : {}) });
+        const withFailures = planCluster(cluster, objects, {
+          tolerate: 1,
+          ...(options.kwhPrice !== undefined ? { kwhPrice: options.kwhPrice } : {}),
+        });
         const agentFailures = withFailures.tolerance.failures.filter((f) => f.failed.every((n) => n !== 'server'));
         const broken = agentFailures.find((f) => f.pending.some((p) => p.kind === 'capacity' || p.kind === 'placement'));
         if (size === 1) {
@@ -105,7 +122,10 @@ export function searchMixes(objects: readonly KubernetesObject[], registry: Prof
   const groups = new Map<string, { count: number; example: Candidate }>();
   for (const c of candidates) {
     if (!c.rejected) continue;
-    const reason = c.rejected.replace(/\d+(\.\d+)?/g, 'N').replace(/agent-N|server/g, 'a node').slice(0, 140);
+    const reason = c.rejected
+      .replace(/\d+(\.\d+)?/g, 'N')
+      .replace(/agent-N|server/g, 'a node')
+      .slice(0, 140);
     const group = groups.get(reason);
     if (!group) groups.set(reason, { count: 1, example: c });
     else {
@@ -117,6 +137,8 @@ export function searchMixes(objects: readonly KubernetesObject[], registry: Prof
     evaluated: candidates.length,
     byCost: [...accepted].sort((a, b) => a.purchaseUsd - b.purchaseUsd || a.expectedWatts - b.expectedWatts || a.mix.localeCompare(b.mix)),
     byPower: [...accepted].sort((a, b) => a.expectedWatts - b.expectedWatts || a.purchaseUsd - b.purchaseUsd || a.mix.localeCompare(b.mix)),
-    rejections: [...groups].map(([reason, g]) => ({ reason, count: g.count, example: `${g.example.mix}: ${g.example.rejected}` })).sort((a, b) => b.count - a.count),
+    rejections: [...groups]
+      .map(([reason, g]) => ({ reason, count: g.count, example: `${g.example.mix}: ${g.example.rejected}` }))
+      .sort((a, b) => b.count - a.count),
   };
 }

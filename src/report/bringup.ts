@@ -58,14 +58,26 @@ export function analyseBringUp(timeline: Timeline, nodeNames: readonly string[],
   const last = nodes.filter((n) => n.ready !== null).sort((a, b) => (b.ready ?? 0) - (a.ready ?? 0))[0];
   if (last) {
     const at = (label: string, t: number | null) => (t === null ? [] : [`${formatDuration(t)} ${last.node} ${label}`]);
-    path.push(...at('booted', last.booted), ...at('OS prepared, rebooting', last.osPrepared), ...at('k3s downloaded', last.k3sDownloaded), ...at('k3s running', last.k3sRunning), ...at('registered', last.registered), ...at('Ready (last node: cluster ready)', last.ready));
+    path.push(
+      ...at('booted', last.booted),
+      ...at('OS prepared, rebooting', last.osPrepared),
+      ...at('k3s downloaded', last.k3sDownloaded),
+      ...at('k3s running', last.k3sRunning),
+      ...at('registered', last.registered),
+      ...at('Ready (last node: cluster ready)', last.ready),
+    );
   }
   if (workloadsReady !== null) {
-    const lastWorkload = [...events].reverse().find((e) => e.kind === 'workload.ready' && e.t <= workloadsReady + 0.001 && !/\/(kube-system|cattle-system)\//.test(e.subject));
+    const lastWorkload = [...events]
+      .reverse()
+      .find((e) => e.kind === 'workload.ready' && e.t <= workloadsReady + 0.001 && !/\/(kube-system|cattle-system)\//.test(e.subject));
     if (lastWorkload) {
       const readyPod = [...events].reverse().find((e) => e.kind === 'pod.ready' && Math.abs(e.t - lastWorkload.t) <= 0.001);
       if (readyPod) {
-        const chain = events.filter((e) => e.subject === readyPod.subject && ['pod.created', 'pod.scheduled', 'pod.pulled', 'pod.started', 'pod.ready'].includes(e.kind));
+        const chain = events.filter(
+          (e) =>
+            e.subject === readyPod.subject && ['pod.created', 'pod.scheduled', 'pod.pulled', 'pod.started', 'pod.ready'].includes(e.kind),
+        );
         for (const e of chain) path.push(`${formatDuration(e.t)} ${e.message}`);
       }
       path.push(`${formatDuration(workloadsReady)} workloads ready (last: ${lastWorkload.subject.replace(/^workload\//, '')})`);

@@ -21,13 +21,22 @@ interface MomentSpec {
   readonly match: Matcher;
 }
 
-const notReady = (node: string): Matcher => (e) => e.kind === 'node.condition' && e.subject === `node/${node}` && e.details?.['type'] === 'Ready' && e.details?.['status'] !== 'True';
-const ready = (node: string): Matcher => (e) => e.kind === 'node.condition' && e.subject === `node/${node}` && e.details?.['type'] === 'Ready' && e.details?.['status'] === 'True';
-const isUserPod = (subject: string) => subject.startsWith('pod/') && !['kube-system', 'cattle-system'].includes(subject.split('/')[1] ?? '');
+const notReady =
+  (node: string): Matcher =>
+  (e) =>
+    e.kind === 'node.condition' && e.subject === `node/${node}` && e.details?.['type'] === 'Ready' && e.details?.['status'] !== 'True';
+const ready =
+  (node: string): Matcher =>
+  (e) =>
+    e.kind === 'node.condition' && e.subject === `node/${node}` && e.details?.['type'] === 'Ready' && e.details?.['status'] === 'True';
+const isUserPod = (subject: string) =>
+  subject.startsWith('pod/') && !['kube-system', 'cattle-system'].includes(subject.split('/')[1] ?? '');
 
 /** The first user pod created as a replacement after the anchor becomes Ready. */
 const replacementReady: Matcher = (e, anchorT, events) =>
-  e.kind === 'pod.ready' && isUserPod(e.subject) && events.some((c) => c.kind === 'pod.created' && c.subject === e.subject && c.details?.['replacement'] === true && c.t >= anchorT - 0.0005);
+  e.kind === 'pod.ready' &&
+  isUserPod(e.subject) &&
+  events.some((c) => c.kind === 'pod.created' && c.subject === e.subject && c.details?.['replacement'] === true && c.t >= anchorT - 0.0005);
 
 /** Whether a pod belongs to a workload, from the workload its `pod.created` event names. */
 const podsOfWorkload =
@@ -48,8 +57,20 @@ function momentsFor(report: RunReport): MomentSpec[] {
     if (name && (kind === 'power-off' || kind === 'reboot')) {
       specs.push({ what: `${name} NotReady`, anchor: at, match: notReady(name) });
       if (kind === 'power-off') {
-        specs.push({ what: `${name} tainted NoExecute (unreachable)`, anchor: at, match: (e) => e.kind === 'node.taint' && e.subject === `node/${name}` && e.details?.['effect'] === 'NoExecute' && e.details?.['action'] === 'added' });
-        specs.push({ what: `first pod on ${name} evicted (Terminating)`, anchor: at, match: (e) => e.kind === 'pod.terminating' && isUserPod(e.subject) && e.details?.['node'] === name });
+        specs.push({
+          what: `${name} tainted NoExecute (unreachable)`,
+          anchor: at,
+          match: (e) =>
+            e.kind === 'node.taint' &&
+            e.subject === `node/${name}` &&
+            e.details?.['effect'] === 'NoExecute' &&
+            e.details?.['action'] === 'added',
+        });
+        specs.push({
+          what: `first pod on ${name} evicted (Terminating)`,
+          anchor: at,
+          match: (e) => e.kind === 'pod.terminating' && isUserPod(e.subject) && e.details?.['node'] === name,
+        });
         specs.push({ what: 'first replacement pod Ready', anchor: at, match: replacementReady });
         specs.push({ what: `${name} Ready again`, anchor: healed, match: ready(name) });
       } else specs.push({ what: `${name} Ready again`, anchor: at, match: (e, t) => ready(name)(e, t, []) && e.t > t + 1 });
@@ -62,24 +83,48 @@ function momentsFor(report: RunReport): MomentSpec[] {
       const workload = /memory-leak (\S+) at/.exec(fault.message)?.[1];
       if (workload) {
         const ofWorkload = podsOfWorkload(workload);
-        specs.push({ what: `first OOM kill of ${workload}`, anchor: at, match: (e, _t, events) => e.kind === 'pod.oomKilled' && ofWorkload(e.subject, events) });
-        specs.push({ what: `${workload} first held in CrashLoopBackOff`, anchor: at, match: (e, _t, events) => e.kind === 'pod.backOff' && ofWorkload(e.subject, events) });
-        specs.push({ what: `first ${workload} pod Ready after the leak`, anchor: healed, match: (e, _t, events) => e.kind === 'pod.ready' && ofWorkload(e.subject, events) });
+        specs.push({
+          what: `first OOM kill of ${workload}`,
+          anchor: at,
+          match: (e, _t, events) => e.kind === 'pod.oomKilled' && ofWorkload(e.subject, events),
+        });
+        specs.push({
+          what: `${workload} first held in CrashLoopBackOff`,
+          anchor: at,
+          match: (e, _t, events) => e.kind === 'pod.backOff' && ofWorkload(e.subject, events),
+        });
+        specs.push({
+          what: `first ${workload} pod Ready after the leak`,
+          anchor: healed,
+          match: (e, _t, events) => e.kind === 'pod.ready' && ofWorkload(e.subject, events),
+        });
       }
     }
     if (kind === 'memory-fill') {
       const target = /memory-fill (\S+) (\S+)/.exec(fault.message);
       if (target?.[1] && target[2] !== '0') {
         const filled = target[1];
-        specs.push({ what: `first pod OOMKilled on ${filled}`, anchor: at, match: (e) => e.kind === 'pod.oomKilled' && e.details?.['node'] === filled });
-        specs.push({ what: `kernel OOM killer kills the memory taken outside Kubernetes on ${filled}`, anchor: at, match: (e) => e.kind === 'node.oomKiller' && e.subject === `node/${filled}` && e.details?.['victim'] === outsideKubernetesVictim });
+        specs.push({
+          what: `first pod OOMKilled on ${filled}`,
+          anchor: at,
+          match: (e) => e.kind === 'pod.oomKilled' && e.details?.['node'] === filled,
+        });
+        specs.push({
+          what: `kernel OOM killer kills the memory taken outside Kubernetes on ${filled}`,
+          anchor: at,
+          match: (e) => e.kind === 'node.oomKiller' && e.subject === `node/${filled}` && e.details?.['victim'] === outsideKubernetesVictim,
+        });
       }
     }
     if (kind === 'rancher-down') {
       specs.push({ what: 'Rancher unavailable', anchor: at, match: (e) => e.kind === 'rancher.unavailable' });
       specs.push({ what: 'Rancher available again', anchor: healed, match: (e) => e.kind === 'rancher.available' });
       specs.push({ what: 'cattle-cluster-agent reconnected', anchor: healed, match: (e) => e.kind === 'rancher.agentConnected' });
-      specs.push({ what: 'cattle-cluster-agent reconnected', anchor: { ...healed, then: 'rancher.available' }, match: (e) => e.kind === 'rancher.agentConnected' });
+      specs.push({
+        what: 'cattle-cluster-agent reconnected',
+        anchor: { ...healed, then: 'rancher.available' },
+        match: (e) => e.kind === 'rancher.agentConnected',
+      });
     }
   }
   // Nodes lost while the control plane was down are noticed only after it returns.
@@ -88,9 +133,17 @@ function momentsFor(report: RunReport): MomentSpec[] {
     for (const other of injectedFaults.filter((f) => f.details?.['fault'] === 'power-off' && f.t > fault.t)) {
       const name = /power-off (\S+)/.exec(other.message)?.[1];
       if (!name) continue;
-      specs.push({ what: `${name} NotReady (lost while the control plane was down)`, anchor: { kind: 'fault.healed', id }, match: notReady(name) });
+      specs.push({
+        what: `${name} NotReady (lost while the control plane was down)`,
+        anchor: { kind: 'fault.healed', id },
+        match: notReady(name),
+      });
       // The same moment counted from the API's return: the controllers' own delay, apart from how long K3s takes to start.
-      specs.push({ what: `${name} NotReady (lost while the control plane was down)`, anchor: { kind: 'fault.healed', id, then: 'api.available' }, match: notReady(name) });
+      specs.push({
+        what: `${name} NotReady (lost while the control plane was down)`,
+        anchor: { kind: 'fault.healed', id, then: 'api.available' },
+        match: notReady(name),
+      });
     }
   }
   return specs;
@@ -115,7 +168,12 @@ export function compareRuns(model: RunReport, real: RunReport): Comparison {
     const r = delay(real, spec);
     const difference = m !== null && r !== null ? Math.round((r - m) * 10) / 10 : null;
     const relative = difference !== null && r !== null && r !== 0 ? Math.round((Math.abs(difference) / Math.abs(r)) * 1000) / 1000 : null;
-    const agrees = m === null && r === null ? true : difference === null ? false : Math.abs(difference) <= comparisonTolerance.seconds || (relative !== null && relative <= comparisonTolerance.relative);
+    const agrees =
+      m === null && r === null
+        ? true
+        : difference === null
+          ? false
+          : Math.abs(difference) <= comparisonTolerance.seconds || (relative !== null && relative <= comparisonTolerance.relative);
     const anchor = `${spec.anchor.kind === 'fault.injected' ? 'fault' : 'heal'}:${spec.anchor.id}${spec.anchor.then === 'api.available' ? ' → API available' : spec.anchor.then === 'rancher.available' ? ' → Rancher available' : ''}`;
     moments.push({ what: spec.what, anchor, model: m, real: r, difference, relative, agrees });
   }
@@ -138,10 +196,16 @@ const seconds = (t: number | null) => (t === null ? 'never' : formatDuration(t))
 /** The comparison as Markdown (a section of report.md, and docs/model-vs-real.md). */
 export function renderComparison(c: Comparison, heading = '##'): string {
   const lines = [`${heading} Model vs real (${c.engines.model} against ${c.engines.real})`, ''];
-  lines.push(`${c.disagreements === 0 ? 'No disagreement' : `${c.disagreements} disagreement(s)`} beyond ${comparisonTolerance.relative * 100} % (or ${comparisonTolerance.seconds} s).`, '');
+  lines.push(
+    `${c.disagreements === 0 ? 'No disagreement' : `${c.disagreements} disagreement(s)`} beyond ${comparisonTolerance.relative * 100} % (or ${comparisonTolerance.seconds} s).`,
+    '',
+  );
   lines.push(`| moment | after | ${c.engines.model} predicts | ${c.engines.real} observed | difference | |`, '|---|---|---|---|---|---|');
   for (const m of c.moments) {
-    const diff = m.difference === null ? '—' : `${m.difference > 0 ? '+' : ''}${m.difference} s${m.relative !== null ? ` (${Math.round(m.relative * 100)} %)` : ''}`;
+    const diff =
+      m.difference === null
+        ? '—'
+        : `${m.difference > 0 ? '+' : ''}${m.difference} s${m.relative !== null ? ` (${Math.round(m.relative * 100)} %)` : ''}`;
     lines.push(`| ${cell(m.what)} | ${m.anchor} | ${seconds(m.model)} | ${seconds(m.real)} | ${diff} | ${m.agrees ? '✅' : '❌'} |`);
   }
   lines.push('', `| expectation | ${c.engines.model} | ${c.engines.real} |`, '|---|---|---|');

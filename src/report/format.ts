@@ -16,7 +16,10 @@ export function notableEvents(report: RunReport, limit = 400): { events: Timelin
   const all = report.timeline.events.filter((e) => {
     if (routine.has(e.kind)) return false;
     if (e.t >= report.phase.start - 1e-6) return true;
-    return ['bringup.step', 'node.registered', 'api.available', 'rancher.available', 'workload.ready', 'fault.injected'].includes(e.kind) || (e.kind === 'node.condition' && e.details?.['status'] === 'True');
+    return (
+      ['bringup.step', 'node.registered', 'api.available', 'rancher.available', 'workload.ready', 'fault.injected'].includes(e.kind) ||
+      (e.kind === 'node.condition' && e.details?.['status'] === 'True')
+    );
   });
   return { events: all.slice(0, limit), omitted: Math.max(0, all.length - limit) };
 }

@@ -14,9 +14,17 @@ import { escapeXml as esc } from './xml.js';
 function comparisonHtml(c: Comparison): string {
   const t = (x: number | null) => (x === null ? 'never' : esc(formatDuration(x)));
   const moments = c.moments
-    .map((m) => `<tr class="${m.agrees ? 'pass' : 'fail'}"><td>${esc(m.what)}</td><td>${esc(m.anchor)}</td><td>${t(m.model)}</td><td>${t(m.real)}</td><td class="verdict">${m.difference === null ? '—' : `${m.difference > 0 ? '+' : ''}${m.difference} s${m.relative !== null ? ` (${Math.round(m.relative * 100)} %)` : ''}`}</td></tr>`)
+    .map(
+      (m) =>
+        `<tr class="${m.agrees ? 'pass' : 'fail'}"><td>${esc(m.what)}</td><td>${esc(m.anchor)}</td><td>${t(m.model)}</td><td>${t(m.real)}</td><td class="verdict">${m.difference === null ? '—' : `${m.difference > 0 ? '+' : ''}${m.difference} s${m.relative !== null ? ` (${Math.round(m.relative * 100)} %)` : ''}`}</td></tr>`,
+    )
     .join('\n');
-  const verdicts = c.expectations.map((e) => `<tr><td>${esc(e.description)}</td><td>${e.model.status === 'pass' ? '✅' : '❌'} ${esc(e.model.observed)}</td><td>${e.real.status === 'pass' ? '✅' : '❌'} ${esc(e.real.observed)}</td></tr>`).join('\n');
+  const verdicts = c.expectations
+    .map(
+      (e) =>
+        `<tr><td>${esc(e.description)}</td><td>${e.model.status === 'pass' ? '✅' : '❌'} ${esc(e.model.observed)}</td><td>${e.real.status === 'pass' ? '✅' : '❌'} ${esc(e.real.observed)}</td></tr>`,
+    )
+    .join('\n');
   return `<h2>Model vs real (${esc(c.engines.model)} against ${esc(c.engines.real)})</h2>
 <p>${c.disagreements === 0 ? 'No disagreement' : `${c.disagreements} disagreement(s)`} beyond ${comparisonTolerance.relative * 100} % (or ${comparisonTolerance.seconds} s).</p>
 <table><thead><tr><th>moment</th><th>after</th><th>${esc(c.engines.model)} predicts</th><th>${esc(c.engines.real)} observed</th><th>difference</th></tr></thead><tbody>
@@ -45,7 +53,12 @@ interface Lane {
   steps?: Array<[number, number]>;
 }
 
-function segmentsFromSeries(times: number[], values: number[], end: number, color: (v: number) => [string, string]): Array<[number, number, string, string]> {
+function segmentsFromSeries(
+  times: number[],
+  values: number[],
+  end: number,
+  color: (v: number) => [string, string],
+): Array<[number, number, string, string]> {
   const out: Array<[number, number, string, string]> = [];
   for (let i = 0; i < times.length; i++) {
     const start = times[i] ?? 0;
@@ -58,7 +71,13 @@ function segmentsFromSeries(times: number[], values: number[], end: number, colo
   return out;
 }
 
-function eventSegments(report: RunReport, up: string, down: string, initiallyUp: boolean, labels: [string, string]): Array<[number, number, string, string]> {
+function eventSegments(
+  report: RunReport,
+  up: string,
+  down: string,
+  initiallyUp: boolean,
+  labels: [string, string],
+): Array<[number, number, string, string]> {
   const out: Array<[number, number, string, string]> = [];
   let state = initiallyUp;
   let since = 0;
@@ -79,7 +98,13 @@ function lanes(report: RunReport): Lane[] {
   const end = report.phase.end;
   const result: Lane[] = [];
   const apiFirst = report.bringUp.apiAvailable ?? end;
-  result.push({ label: 'Kubernetes API', segments: [[0, apiFirst, colors.off, 'not yet up'], ...eventSegments(report, 'api.available', 'api.unavailable', false, ['available', 'unavailable']).filter(([s]) => s >= apiFirst)] });
+  result.push({
+    label: 'Kubernetes API',
+    segments: [
+      [0, apiFirst, colors.off, 'not yet up'],
+      ...eventSegments(report, 'api.available', 'api.unavailable', false, ['available', 'unavailable']).filter(([s]) => s >= apiFirst),
+    ],
+  });
   for (const node of report.cluster.nodes) {
     const s = series.nodes[node.name];
     if (!s) continue;
@@ -88,19 +113,30 @@ function lanes(report: RunReport): Lane[] {
     result.push({
       label: `${node.name} (${node.role})`,
       segments: segmentsFromSeries(series.times, state, end, (v) =>
-        v === 0 ? [colors.off, 'powered off'] : v === 1 ? [colors.notReady, 'powered, not Ready in the API'] : v === 2 ? [colors.ready, 'Ready'] : [colors.neutral, 'powered (outside the cluster)'],
+        v === 0
+          ? [colors.off, 'powered off']
+          : v === 1
+            ? [colors.notReady, 'powered, not Ready in the API']
+            : v === 2
+              ? [colors.ready, 'Ready']
+              : [colors.neutral, 'powered (outside the cluster)'],
       ),
     });
   }
   if (report.timeline.events.some((e) => e.kind === 'rancher.available')) {
-    result.push({ label: 'Rancher', segments: eventSegments(report, 'rancher.available', 'rancher.unavailable', false, ['available', 'unavailable']) });
+    result.push({
+      label: 'Rancher',
+      segments: eventSegments(report, 'rancher.available', 'rancher.unavailable', false, ['available', 'unavailable']),
+    });
   }
   for (const [key, values] of Object.entries(series.workloadsReady)) {
     if (/\/(kube-system|cattle-system)\//.test(key)) continue;
     const max = Math.max(1, ...values);
     result.push({
       label: `${key.split('/')[0]} ${key.split('/')[2]} ready`,
-      segments: segmentsFromSeries(series.times, values, end, (v) => (v === 0 ? [colors.down, '0 ready'] : v < max ? [colors.partial, `${v}/${max} ready`] : [colors.ready, `${v} ready`])),
+      segments: segmentsFromSeries(series.times, values, end, (v) =>
+        v === 0 ? [colors.down, '0 ready'] : v < max ? [colors.partial, `${v}/${max} ready`] : [colors.ready, `${v} ready`],
+      ),
       steps: series.times.map((t, i) => [t, (values[i] ?? 0) / max] as [number, number]),
     });
   }
@@ -108,7 +144,13 @@ function lanes(report: RunReport): Lane[] {
     if (key.startsWith('kube-system/')) continue;
     result.push({
       label: `service ${key}`,
-      segments: segmentsFromSeries(series.times, values, end, (v) => (v === 0 ? [colors.down, 'down'] : v < 1 ? [colors.partial, `${Math.round(v * 100)} % of requests served`] : [colors.ready, 'serving'])),
+      segments: segmentsFromSeries(series.times, values, end, (v) =>
+        v === 0
+          ? [colors.down, 'down']
+          : v < 1
+            ? [colors.partial, `${Math.round(v * 100)} % of requests served`]
+            : [colors.ready, 'serving'],
+      ),
     });
   }
   return result;
@@ -125,7 +167,9 @@ function svgTimeline(report: RunReport): string {
   const end = Math.max(report.phase.end, 1);
   const x = (t: number) => left + (Math.max(0, Math.min(t, end)) / end) * plot;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline of the run">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline of the run">`,
+  );
   parts.push(`<rect x="${left}" y="${top - 8}" width="${x(report.phase.start) - left}" height="${height - top - 14}" fill="#f3f4f7"/>`);
   parts.push(`<text x="${left + 4}" y="${top - 12}" class="axis">bring-up</text>`);
   const step = end > 7200 ? 1800 : end > 2400 ? 600 : end > 600 ? 300 : 60;
@@ -138,7 +182,9 @@ function svgTimeline(report: RunReport): string {
     parts.push(`<text x="${left - 8}" y="${y + 15}" class="lane" text-anchor="end">${esc(lane.label)}</text>`);
     for (const [start, stop, color, tip] of lane.segments) {
       if (stop <= start) continue;
-      parts.push(`<rect x="${x(start).toFixed(1)}" y="${y}" width="${Math.max(0.5, x(stop) - x(start)).toFixed(1)}" height="${laneHeight}" fill="${color}"><title>${esc(`${lane.label}: ${tip} (${formatDuration(start)}–${formatDuration(stop)})`)}</title></rect>`);
+      parts.push(
+        `<rect x="${x(start).toFixed(1)}" y="${y}" width="${Math.max(0.5, x(stop) - x(start)).toFixed(1)}" height="${laneHeight}" fill="${color}"><title>${esc(`${lane.label}: ${tip} (${formatDuration(start)}–${formatDuration(stop)})`)}</title></rect>`,
+      );
     }
     if (lane.steps && lane.steps.length > 1) {
       const points = lane.steps.map(([t, v]) => `${x(t).toFixed(1)},${(y + laneHeight - 2 - v * (laneHeight - 4)).toFixed(1)}`).join(' ');
@@ -147,11 +193,15 @@ function svgTimeline(report: RunReport): string {
   });
   for (const fault of report.faults) {
     if (fault.injectedAt !== null) {
-      parts.push(`<line x1="${x(fault.injectedAt)}" x2="${x(fault.injectedAt)}" y1="${top - 20}" y2="${height - 22}" stroke="${colors.down}" stroke-width="2" class="fault"><title>${esc(fault.description)}</title></line>`);
+      parts.push(
+        `<line x1="${x(fault.injectedAt)}" x2="${x(fault.injectedAt)}" y1="${top - 20}" y2="${height - 22}" stroke="${colors.down}" stroke-width="2" class="fault"><title>${esc(fault.description)}</title></line>`,
+      );
       parts.push(`<text x="${x(fault.injectedAt) + 3}" y="${top - 22}" class="fault-label">⚡ ${esc(fault.id)}</text>`);
     }
     if (fault.healedAt !== null) {
-      parts.push(`<line x1="${x(fault.healedAt)}" x2="${x(fault.healedAt)}" y1="${top - 20}" y2="${height - 22}" stroke="${colors.ready}" stroke-width="2" stroke-dasharray="4 3"><title>${esc(`${fault.id} healed`)}</title></line>`);
+      parts.push(
+        `<line x1="${x(fault.healedAt)}" x2="${x(fault.healedAt)}" y1="${top - 20}" y2="${height - 22}" stroke="${colors.ready}" stroke-width="2" stroke-dasharray="4 3"><title>${esc(`${fault.id} healed`)}</title></line>`,
+      );
       parts.push(`<text x="${x(fault.healedAt) + 3}" y="${top - 22}" class="heal-label">✓ ${esc(fault.id)}</text>`);
     }
   }
@@ -167,7 +217,9 @@ export function renderHtml(report: RunReport): string {
     )
     .join('\n');
   const { events, omitted } = notableEvents(report, 600);
-  const eventRows = events.map((e) => `<tr class="${e.view}"><td>${esc(when(report, e.t))}</td><td>${e.view}</td><td>${esc(e.message)}</td></tr>`).join('\n');
+  const eventRows = events
+    .map((e) => `<tr class="${e.view}"><td>${esc(when(report, e.t))}</td><td>${e.view}</td><td>${esc(e.message)}</td></tr>`)
+    .join('\n');
   const legend = [
     [colors.ready, 'Ready / available / serving'],
     [colors.notReady, 'not Ready, or partly serving'],
@@ -206,10 +258,14 @@ export function renderHtml(report: RunReport): string {
 ${rows}
 </tbody></table>
 ${report.comparison ? comparisonHtml(report.comparison) : ''}
-${report.findings.length ? `<h2>Predicted at bring-up</h2>
+${
+  report.findings.length
+    ? `<h2>Predicted at bring-up</h2>
 <table><thead><tr><th>severity</th><th>finding</th><th>source</th></tr></thead><tbody>
 ${report.findings.map((f) => `<tr class="${f.severity === 'error' ? 'fail' : 'pass'}"><td class="verdict">${f.severity}</td><td>${esc(f.message)}</td><td>${esc(f.source)}</td></tr>`).join('\n')}
-</tbody></table>` : ''}
+</tbody></table>`
+    : ''
+}
 <h2>Timeline</h2>
 <div>${legend}</div>
 <figure id="timeline">

@@ -21,8 +21,13 @@ function renderSuites(suites: readonly JunitSuite[]): string {
   const failures = suites.reduce((n, s) => n + failed(s), 0);
   const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="twin" tests="${total}" failures="${failures}">`];
   for (const suite of suites) {
-    out.push(`  <testsuite name="${escape(suite.name)}" tests="${suite.cases.length}" failures="${failed(suite)}"${suite.errors !== undefined ? ` errors="${suite.errors}"` : ''}>`);
-    if (suite.properties) out.push(`    <properties>${suite.properties.map(([name, value]) => `<property name="${escape(name)}" value="${escape(String(value))}"/>`).join('')}</properties>`);
+    out.push(
+      `  <testsuite name="${escape(suite.name)}" tests="${suite.cases.length}" failures="${failed(suite)}"${suite.errors !== undefined ? ` errors="${suite.errors}"` : ''}>`,
+    );
+    if (suite.properties)
+      out.push(
+        `    <properties>${suite.properties.map(([name, value]) => `<property name="${escape(name)}" value="${escape(String(value))}"/>`).join('')}</properties>`,
+      );
     for (const c of suite.cases) {
       out.push(`    <testcase classname="${escape(suite.name)}" name="${escape(c.name)}">`);
       if (c.failure) out.push(`      <failure message="${escape(c.failure.message)}">${escape(c.failure.body)}</failure>`);
@@ -47,7 +52,9 @@ export function renderJunit(reports: readonly RunReport[]): string {
       ],
       cases: report.expectations.map((v) => ({
         name: `${v.id}: ${v.description}`,
-        ...(v.status === 'fail' ? { failure: { message: v.explanation, body: `expected: ${v.expected}\nobserved: ${v.observed}\n${v.explanation}` } } : {}),
+        ...(v.status === 'fail'
+          ? { failure: { message: v.explanation, body: `expected: ${v.expected}\nobserved: ${v.observed}\n${v.explanation}` } }
+          : {}),
       })),
     })),
   );
@@ -66,7 +73,14 @@ export function renderCheckJunit(outcome: CheckOutcome, description: string): st
   return renderSuites([
     {
       name: 'twin.check',
-      cases: [{ name: `${outcome.property}: ${description}`, ...(failure ? { failure: { message: failure.explanation, body: `seed ${outcome.seed}, path ${failure.path}\n${failure.explanation}` } } : {}) }],
+      cases: [
+        {
+          name: `${outcome.property}: ${description}`,
+          ...(failure
+            ? { failure: { message: failure.explanation, body: `seed ${outcome.seed}, path ${failure.path}\n${failure.explanation}` } }
+            : {}),
+        },
+      ],
     },
   ]);
 }

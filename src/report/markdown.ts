@@ -9,7 +9,10 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function renderMarkdown(report: RunReport): string {
   const lines: string[] = [];
   const { summary } = report;
-  lines.push(`# ${report.scenario.name}: ${report.status === 'pass' ? 'PASS' : 'FAIL'} (${summary.passed}/${summary.total} expectations hold)`, '');
+  lines.push(
+    `# ${report.scenario.name}: ${report.status === 'pass' ? 'PASS' : 'FAIL'} (${summary.passed}/${summary.total} expectations hold)`,
+    '',
+  );
   if (report.scenario.description) lines.push(report.scenario.description, '');
   lines.push(
     `Cluster **${report.cluster.name}** (${report.cluster.nodes.length} machines, K3s ${report.cluster.k3sVersion}, ${report.cluster.datastore}) · engine \`${report.engine}\` · seed ${report.seed} · scenario \`${report.scenario.file}\``,
@@ -20,17 +23,24 @@ export function renderMarkdown(report: RunReport): string {
     '|---|---|---|---|---|',
   );
   for (const v of report.expectations) {
-    lines.push(`| ${v.status === 'pass' ? '✅ pass' : '❌ FAIL'} | ${cell(v.description)} | ${cell(v.expected)} | ${cell(v.observed)} | ${cell(v.explanation)} |`);
+    lines.push(
+      `| ${v.status === 'pass' ? '✅ pass' : '❌ FAIL'} | ${cell(v.description)} | ${cell(v.expected)} | ${cell(v.observed)} | ${cell(v.explanation)} |`,
+    );
   }
   if (report.comparison) lines.push('', renderComparison(report.comparison).trimEnd());
   if (report.findings.length > 0) {
     lines.push('', '## Predicted at bring-up', '', '| severity | finding | source |', '|---|---|---|');
-    for (const f of report.findings) lines.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${cell(f.message)} | ${cell(f.source)} |`);
+    for (const f of report.findings)
+      lines.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${cell(f.message)} | ${cell(f.source)} |`);
   }
   const b = report.bringUp;
   const at = (t: number | null) => (t === null ? 'not reached' : formatDuration(t));
   lines.push('', '## Bring-up', '', '| milestone | after power-on |', '|---|---|');
-  lines.push(`| Kubernetes API available | ${at(b.apiAvailable)} |`, `| all nodes Ready (cluster ready) | ${at(b.clusterReady)} |`, `| workloads ready | ${at(b.workloadsReady)} |`);
+  lines.push(
+    `| Kubernetes API available | ${at(b.apiAvailable)} |`,
+    `| all nodes Ready (cluster ready) | ${at(b.clusterReady)} |`,
+    `| workloads ready | ${at(b.workloadsReady)} |`,
+  );
   if (b.rancherImported !== null) lines.push(`| imported into Rancher | ${at(b.rancherImported)} |`);
   lines.push('', '| node | board | role | storage | booted | k3s running | registered | Ready |', '|---|---|---|---|---|---|---|---|');
   for (const n of report.cluster.nodes) {
@@ -39,18 +49,31 @@ export function renderMarkdown(report: RunReport): string {
       lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | — | — | — | — |`);
       continue;
     }
-    lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | ${at(steps.booted)} | ${at(steps.k3sRunning)} | ${at(steps.registered)} | ${steps.joinRejected ? `never: ${cell(steps.joinRejected)}` : at(steps.ready)} |`);
+    lines.push(
+      `| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | ${at(steps.booted)} | ${at(steps.k3sRunning)} | ${at(steps.registered)} | ${steps.joinRejected ? `never: ${cell(steps.joinRejected)}` : at(steps.ready)} |`,
+    );
   }
   if (b.analysis.criticalPath.length > 0) lines.push('', 'Critical path:', '', ...b.analysis.criticalPath.map((step) => `- ${cell(step)}`));
   lines.push('', '## Faults', '');
   if (report.faults.length === 0) lines.push('No faults: bring-up and steady state only.');
   else {
     lines.push('| id | injected | healed | what |', '|---|---|---|---|');
-    for (const f of report.faults) lines.push(`| ${f.id} | ${f.injectedAt === null ? 'never' : when(report, f.injectedAt)} | ${f.healedAt === null ? '—' : when(report, f.healedAt)} | ${cell(f.description)} |`);
+    for (const f of report.faults)
+      lines.push(
+        `| ${f.id} | ${f.injectedAt === null ? 'never' : when(report, f.injectedAt)} | ${f.healedAt === null ? '—' : when(report, f.healedAt)} | ${cell(f.description)} |`,
+      );
   }
   if (report.notModelled.length > 0) lines.push('', `Kept from the manifests but not simulated: ${report.notModelled.join(', ')}.`);
   const { events, omitted } = notableEvents(report);
-  lines.push('', '## Timeline', '', 'T+ counts from the start of faults (bring-up complete). `api` is what kubectl shows; `truth` is what really happened.', '', '| time | view | event |', '|---|---|---|');
+  lines.push(
+    '',
+    '## Timeline',
+    '',
+    'T+ counts from the start of faults (bring-up complete). `api` is what kubectl shows; `truth` is what really happened.',
+    '',
+    '| time | view | event |',
+    '|---|---|---|',
+  );
   for (const e of events) lines.push(`| ${when(report, e.t)} | ${e.view} | ${cell(e.message)} |`);
   if (omitted > 0) lines.push('', `…and ${omitted} more events in report.json.`);
   return `${lines.join('\n')}\n`;

@@ -17,7 +17,14 @@ export function readReport(file: string): RunReport {
     throw ConfigError.single(file, '', 'not valid JSON', 'give the path of a report.json written by twin run');
   }
   const report = data as Partial<RunReport>;
-  if (report.kind !== 'RunReport') throw ConfigError.single(file, 'kind', 'not a twin run report', 'give the path of a report.json written by twin run');
-  if (report.apiVersion !== reportApiVersion) throw ConfigError.single(file, 'apiVersion', `unsupported report version "${String(report.apiVersion)}"`, `this twin reads ${reportApiVersion}`);
+  if (report.kind !== 'RunReport')
+    throw ConfigError.single(file, 'kind', 'not a twin run report', 'give the path of a report.json written by twin run');
+  if (report.apiVersion !== reportApiVersion)
+    throw ConfigError.single(
+      file,
+      'apiVersion',
+      `unsupported report version "${String(report.apiVersion)}"`,
+      `this twin reads ${reportApiVersion}`,
+    );
   return data as RunReport;
 }

@@ -12,9 +12,16 @@ import { reportApiVersion, type RunReport } from './types.js';
 
 export { reportApiVersion, type RunReport } from './types.js';
 
-export function buildReport(scenario: LoadedScenario, engine: string, result: EngineResult, verdicts: readonly Verdict[], findings: readonly Finding[]): RunReport {
+export function buildReport(
+  scenario: LoadedScenario,
+  engine: string,
+  result: EngineResult,
+  verdicts: readonly Verdict[],
+  findings: readonly Finding[],
+): RunReport {
   const passed = verdicts.filter((v) => v.status === 'pass').length;
-  const eventTime = (kind: string, id: string) => result.timeline.events.find((e) => e.kind === kind && e.subject === `fault/${id}`)?.t ?? null;
+  const eventTime = (kind: string, id: string) =>
+    result.timeline.events.find((e) => e.kind === kind && e.subject === `fault/${id}`)?.t ?? null;
   return {
     apiVersion: reportApiVersion,
     kind: 'RunReport',
@@ -36,11 +43,20 @@ export function buildReport(scenario: LoadedScenario, engine: string, result: En
         network: `${n.network.name} (${n.network.type})`,
       })),
     },
-    bringUp: { ...result.bringUp, analysis: analyseBringUp(result.timeline, scenario.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent').map((n) => n.name), result.phaseStart) },
+    bringUp: {
+      ...result.bringUp,
+      analysis: analyseBringUp(
+        result.timeline,
+        scenario.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent').map((n) => n.name),
+        result.phaseStart,
+      ),
+    },
     phase: { start: round(result.phaseStart), end: round(result.phaseEnd) },
     faults: scenario.faults.map((f) => ({
       id: f.id,
-      description: result.timeline.events.find((e) => e.kind === 'fault.injected' && e.subject === `fault/${f.id}`)?.message ?? `fault ${f.id} (never fired)`,
+      description:
+        result.timeline.events.find((e) => e.kind === 'fault.injected' && e.subject === `fault/${f.id}`)?.message ??
+        `fault ${f.id} (never fired)`,
       injectedAt: eventTime('fault.injected', f.id),
       healedAt: eventTime('fault.healed', f.id),
     })),

@@ -13,7 +13,10 @@ export interface DryRun {
 }
 
 /** Yields scenario by scenario, engine by engine, so each plan can be shown before the next is made. */
-export async function* dryRuns(scenarios: ReadonlyArray<string | LoadedScenario>, options: ClusterLoadOptions & { readonly engines: ReadonlyArray<string | Engine>; readonly seed?: number | undefined }): AsyncGenerator<DryRun> {
+export async function* dryRuns(
+  scenarios: ReadonlyArray<string | LoadedScenario>,
+  options: ClusterLoadOptions & { readonly engines: ReadonlyArray<string | Engine>; readonly seed?: number | undefined },
+): AsyncGenerator<DryRun> {
   const engines = options.engines.map((e) => (typeof e === 'string' ? engineNamed(e) : e));
   for (const file of scenarios) {
     const [scenario] = await loadScenarios([file], options);

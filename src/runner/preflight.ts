@@ -20,7 +20,10 @@ export async function usableEngines(wanted: ReadonlyArray<string | Engine>): Pro
 }
 
 /** Files are loaded (once each); loaded scenarios are taken as they are. `seed` overrides both. */
-export async function loadScenarios(scenarios: ReadonlyArray<string | LoadedScenario>, options: ClusterLoadOptions & { readonly seed?: number | undefined }): Promise<LoadedScenario[]> {
+export async function loadScenarios(
+  scenarios: ReadonlyArray<string | LoadedScenario>,
+  options: ClusterLoadOptions & { readonly seed?: number | undefined },
+): Promise<LoadedScenario[]> {
   const { seed, ...load } = options;
   const loaded: LoadedScenario[] = [];
   for (const scenario of scenarios) {

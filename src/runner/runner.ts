@@ -51,7 +51,11 @@ export async function runScenarios(scenarios: ReadonlyArray<string | LoadedScena
         await new Promise<void>((resolve) => setImmediate(resolve));
         signal?.throwIfAborted();
         await reporters.onScenarioStart(scenario, engine);
-        const result = await engine.run(planOf(scenario), { onEvent: reporters.onEvent }, { ...(signal ? { signal } : {}), keep: options.keep ?? false });
+        const result = await engine.run(
+          planOf(scenario),
+          { onEvent: reporters.onEvent },
+          { ...(signal ? { signal } : {}), keep: options.keep ?? false },
+        );
         const run = judgeRun(scenario, engine.name, result);
         const report: RunReport = first ? { ...run, comparison: compareRuns(first, run) } : run;
         first ??= report;

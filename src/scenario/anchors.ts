@@ -29,7 +29,8 @@ export function defaultAnchor(ref: 'start' | 'end'): ResolvedAnchor {
 
 /** Parses an anchor; a bad duration or an unknown fault id is reported at `field`. */
 export function resolveAnchor(written: Anchor, field: string, problems: Problems, faultIds: ReadonlySet<string>): ResolvedAnchor {
-  if (typeof written === 'number') return { ref: 'start', offset: written, label: `${formatDuration(Math.max(0, written))} into the faults` };
+  if (typeof written === 'number')
+    return { ref: 'start', offset: written, label: `${formatDuration(Math.max(0, written))} into the faults` };
   const label = written === 'start' ? startOfFaults : written.replace(/^fault:/, 'fault ').replace(/^heal:/, 'healing of ');
   const [base = '', offsetText] = written.split('+');
   const reference = /^(fault|heal):(.+)$/.exec(base);

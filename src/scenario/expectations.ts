@@ -15,14 +15,29 @@ const expectationBase = {
   /** The belief in the user's words, e.g. "Rancher down: no workloads affected". */
   description: z.string().optional(),
 };
-const x = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.strictObject({ ...expectationBase, kind: z.literal(kind), ...shape });
+const x = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) =>
+  z.strictObject({ ...expectationBase, kind: z.literal(kind), ...shape });
 const window = { from: anchor.optional(), to: anchor.optional() };
 
 export const expectationSchema = z.discriminatedUnion('kind', [
-  x('node-condition', { node: name, status: z.enum(['Ready', 'NotReady']), after: anchor.optional(), within: duration, notBefore: duration.optional() }),
+  x('node-condition', {
+    node: name,
+    status: z.enum(['Ready', 'NotReady']),
+    after: anchor.optional(),
+    within: duration,
+    notBefore: duration.optional(),
+  }),
   x('pods-ready', { workload: name, atLeast: z.number().int().nonnegative(), ...window }),
   x('no-scheduling', { from: anchor, to: anchor.optional() }),
-  x('service-availability', { service: name, atLeast: z.number().min(0).max(1).optional(), atMost: z.number().min(0).max(1).optional(), ...window }).refine((e) => e.atLeast !== undefined || e.atMost !== undefined, { message: 'give atLeast or atMost (a share of time between 0 and 1)', path: ['atLeast'] }),
+  x('service-availability', {
+    service: name,
+    atLeast: z.number().min(0).max(1).optional(),
+    atMost: z.number().min(0).max(1).optional(),
+    ...window,
+  }).refine((e) => e.atLeast !== undefined || e.atMost !== undefined, {
+    message: 'give atLeast or atMost (a share of time between 0 and 1)',
+    path: ['atLeast'],
+  }),
   x('oom-killed', { workload: name, after: anchor.optional(), within: duration.optional(), backoff: z.boolean().optional() }),
   x('no-oom-kills', window),
   x('workloads-unaffected', { ...window, workloads: z.array(name).optional() }),
@@ -70,7 +85,9 @@ export interface Verdict {
   readonly explanation: string;
 }
 
-const fieldsOf = new Map<string, ReadonlySet<string>>(expectationSchema.options.map((option) => [option.shape.kind.value, new Set(Object.keys(option.shape))]));
+const fieldsOf = new Map<string, ReadonlySet<string>>(
+  expectationSchema.options.map((option) => [option.shape.kind.value, new Set(Object.keys(option.shape))]),
+);
 
 export interface ResolveExpectationOptions {
   /** Where problems are reported: `expect[2]`. */
@@ -89,7 +106,10 @@ export function resolveExpectation(expectation: Expectation, problems: Problems,
   for (const key of anchorFields) {
     if (!fields.has(key)) continue;
     const value = written[key];
-    resolved[key] = value === undefined ? defaultAnchor(key === 'to' ? 'end' : 'start') : resolveAnchor(value as string | number, `${options.field}.${key}`, problems, options.faultIds);
+    resolved[key] =
+      value === undefined
+        ? defaultAnchor(key === 'to' ? 'end' : 'start')
+        : resolveAnchor(value as string | number, `${options.field}.${key}`, problems, options.faultIds);
   }
   for (const key of durationFields) {
     const value = written[key];
@@ -102,10 +122,15 @@ export function resolveExpectation(expectation: Expectation, problems: Problems,
  * Resolves expectations written in code (`twin check`'s properties, tests), with ids `<prefix>1`,
  * `<prefix>2`… where they give none; a bad field throws a {@link ConfigError} naming `source`.
  */
-export function resolveExpectations(expectations: readonly Expectation[], options: { source?: string; idPrefix?: string; faultIds?: Iterable<string> } = {}): ResolvedExpectation[] {
+export function resolveExpectations(
+  expectations: readonly Expectation[],
+  options: { source?: string; idPrefix?: string; faultIds?: Iterable<string> } = {},
+): ResolvedExpectation[] {
   const problems = new Problems();
   const faultIds = new Set(options.faultIds ?? []);
-  const resolved = expectations.map((e, i) => resolveExpectation(e, problems, { field: `expect[${i}]`, id: `${options.idPrefix ?? 'e'}${i + 1}`, faultIds }));
+  const resolved = expectations.map((e, i) =>
+    resolveExpectation(e, problems, { field: `expect[${i}]`, id: `${options.idPrefix ?? 'e'}${i + 1}`, faultIds }),
+  );
   if (problems.list.length > 0) throw new ConfigError(options.source ?? 'expectations', problems.list);
   return resolved;
 }

@@ -44,10 +44,34 @@ export interface FaultStep {
 /** The inject step, and the heal step `revertAfter` later when the scenario asks for one and the fault has an inverse. */
 export function faultSteps(planned: PlannedFault): FaultStep[] {
   const subject = `fault/${planned.id}`;
-  const steps: FaultStep[] = [{ id: planned.id, offset: 0, heal: false, fault: planned.fault, event: { kind: 'fault.injected', subject, message: `fault ${planned.id}: ${planned.description}`, details: { fault: planned.fault.kind } } }];
+  const steps: FaultStep[] = [
+    {
+      id: planned.id,
+      offset: 0,
+      heal: false,
+      fault: planned.fault,
+      event: {
+        kind: 'fault.injected',
+        subject,
+        message: `fault ${planned.id}: ${planned.description}`,
+        details: { fault: planned.fault.kind },
+      },
+    },
+  ];
   const { revert, revertAfter } = planned;
   if (revert && revertAfter !== null) {
-    steps.push({ id: planned.id, offset: revertAfter, heal: true, fault: revert.fault, event: { kind: 'fault.healed', subject, message: `fault ${planned.id} healed: ${revert.description}`, details: { fault: revert.fault.kind } } });
+    steps.push({
+      id: planned.id,
+      offset: revertAfter,
+      heal: true,
+      fault: revert.fault,
+      event: {
+        kind: 'fault.healed',
+        subject,
+        message: `fault ${planned.id} healed: ${revert.description}`,
+        details: { fault: revert.fault.kind },
+      },
+    });
   }
   return steps;
 }

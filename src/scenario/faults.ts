@@ -24,13 +24,17 @@ const faultTime = z.union([
 
 const faultBase = {
   /** Name used by expectations (`fault:cp` / `heal:cp`); defaults to `f1`, `f2`… in order. */
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').optional(),
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes')
+    .optional(),
   /** When the fault fires: a duration after the fault phase starts (bring-up complete), or after a timeline event. */
   at: faultTime,
   /** Revert the fault after this long (power back on, partition healed…). */
   for: duration.optional(),
 };
-const f = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.strictObject({ ...faultBase, kind: z.literal(kind), ...shape });
+const f = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) =>
+  z.strictObject({ ...faultBase, kind: z.literal(kind), ...shape });
 
 export const faultSchema = z.discriminatedUnion('kind', [
   f('power-off', { node: name }),
@@ -101,12 +105,19 @@ export type ResolvedFault = Resolved<z.output<typeof faultSchema>>;
 export function resolveFault(fault: Fault, field: string, problems: Problems): ResolvedFault {
   switch (fault.kind) {
     case 'memory-leak':
-      return { kind: fault.kind, workload: fault.workload, rate: problems.parse(`${field}.rate`, () => parseBytes(fault.rate.replace(/\/s$/, '')), 0) };
+      return {
+        kind: fault.kind,
+        workload: fault.workload,
+        rate: problems.parse(`${field}.rate`, () => parseBytes(fault.rate.replace(/\/s$/, '')), 0),
+      };
     case 'memory-fill':
       return { kind: fault.kind, node: fault.node, amount: problems.parse(`${field}.amount`, () => parseBytes(fault.amount), 0) };
     case 'link-degrade': {
       const given = fault.bandwidth;
-      const bandwidth: Bandwidth = typeof given === 'number' ? { fraction: given } : { bitsPerSecond: problems.parse(`${field}.bandwidth`, () => parseRate(given) * 8, 0) };
+      const bandwidth: Bandwidth =
+        typeof given === 'number'
+          ? { fraction: given }
+          : { bitsPerSecond: problems.parse(`${field}.bandwidth`, () => parseRate(given) * 8, 0) };
       return { kind: fault.kind, node: fault.node, bandwidth };
     }
     case 'slow-storage':
@@ -114,7 +125,11 @@ export function resolveFault(fault: Fault, field: string, problems: Problems): R
     case 'site-power-cut':
     case 'site-power-restore': {
       const given = fault.interval;
-      return { ...(fault.order ? { order: fault.order } : {}), kind: fault.kind, interval: given === undefined ? 0 : problems.parse(`${field}.interval`, () => parseDuration(given), 0) };
+      return {
+        ...(fault.order ? { order: fault.order } : {}),
+        kind: fault.kind,
+        interval: given === undefined ? 0 : problems.parse(`${field}.interval`, () => parseDuration(given), 0),
+      };
     }
     default: {
       // Kinds without quantities are what the scenario wrote, less the schedule fields (TS cannot narrow a rest of a union).
@@ -147,7 +162,12 @@ export function inverse(fault: Fault): Fault | null {
     case 'disk-full':
       return { ...base, kind: 'disk-free', node: fault.node };
     case 'site-power-cut':
-      return { ...base, kind: 'site-power-restore', ...(fault.order ? { order: fault.order } : {}), ...(fault.interval !== undefined ? { interval: fault.interval } : {}) };
+      return {
+        ...base,
+        kind: 'site-power-restore',
+        ...(fault.order ? { order: fault.order } : {}),
+        ...(fault.interval !== undefined ? { interval: fault.interval } : {}),
+      };
     default:
       return null;
   }

@@ -22,13 +22,16 @@ interface NodeFields<N extends string> {
 }
 
 /** Read-only all the way down (users may pass `as const` values). */
-export type Immutable<T> = T extends ReadonlyArray<infer E> ? ReadonlyArray<Immutable<E>> : T extends object ? { readonly [K in keyof T]: Immutable<T[K]> } : T;
+export type Immutable<T> =
+  T extends ReadonlyArray<infer E> ? ReadonlyArray<Immutable<E>> : T extends object ? { readonly [K in keyof T]: Immutable<T[K]> } : T;
 
 /**
  * A vocabulary schema's input (a union of kinds), read-only, with its node fields narrowed to
  * `N`: so `node: 'wrker-1'` fails to compile when the cluster is a typed `defineCluster()` value.
  */
-export type WithNodeNames<T, N extends string> = T extends unknown ? { readonly [K in keyof T]: K extends keyof NodeFields<N> ? NodeFields<N>[K] : Immutable<T[K]> } : never;
+export type WithNodeNames<T, N extends string> = T extends unknown
+  ? { readonly [K in keyof T]: K extends keyof NodeFields<N> ? NodeFields<N>[K] : Immutable<T[K]> }
+  : never;
 
 /** Problems found while resolving an input, each with its field path; reported together. */
 export class Problems {

@@ -14,7 +14,15 @@ export type { JudgeContext } from './timeline-index.js';
 const fmt = (seconds: number) => formatDuration(Math.max(0, seconds));
 
 function verdict(expectation: ResolvedExpectation, pass: boolean, expected: string, observed: string, explanation: string): Verdict {
-  return { id: expectation.id, kind: expectation.kind, description: expectation.description ?? expected, status: pass ? 'pass' : 'fail', expected, observed, explanation };
+  return {
+    id: expectation.id,
+    kind: expectation.kind,
+    description: expectation.description ?? expected,
+    status: pass ? 'pass' : 'fail',
+    expected,
+    observed,
+    explanation,
+  };
 }
 
 function windowText(index: TimelineIndex, from: number, to: number): string {
@@ -23,15 +31,33 @@ function windowText(index: TimelineIndex, from: number, to: number): string {
 }
 
 /** An event within `limit` of an anchor (and not before `notBefore`). */
-function within(e: ResolvedExpectation & { readonly after: ResolvedAnchor }, anchor: number, limit: number, match: TimelineEvent | undefined, what: string, notBefore = 0): Verdict {
+function within(
+  e: ResolvedExpectation & { readonly after: ResolvedAnchor },
+  anchor: number,
+  limit: number,
+  match: TimelineEvent | undefined,
+  what: string,
+  notBefore = 0,
+): Verdict {
   const anchorName = e.after.label;
-  const expected = notBefore > 0 ? `${what} between ${fmt(notBefore)} and ${fmt(limit)} after ${anchorName}` : `${what} within ${fmt(limit)} of ${anchorName}`;
+  const expected =
+    notBefore > 0
+      ? `${what} between ${fmt(notBefore)} and ${fmt(limit)} after ${anchorName}`
+      : `${what} within ${fmt(limit)} of ${anchorName}`;
   if (anchor === Infinity) return verdict(e, false, expected, 'the anchor never happened', `${anchorName} is not in the timeline`);
   if (!match) return verdict(e, false, expected, 'never', `no such event after ${anchorName} in the whole run`);
   const delay = match.t - anchor;
   const pass = delay <= limit + 1e-6 && delay >= notBefore - 1e-6;
   const observed = `after ${fmt(delay)} (${match.message})`;
-  return verdict(e, pass, expected, observed, pass ? `observed ${fmt(delay)} after ${anchorName}` : `took ${fmt(delay)}: ${delay > limit ? `${fmt(delay - limit)} later than expected` : `${fmt(notBefore - delay)} earlier than expected`}`);
+  return verdict(
+    e,
+    pass,
+    expected,
+    observed,
+    pass
+      ? `observed ${fmt(delay)} after ${anchorName}`
+      : `took ${fmt(delay)}: ${delay > limit ? `${fmt(delay - limit)} later than expected` : `${fmt(notBefore - delay)} earlier than expected`}`,
+  );
 }
 
 /** Judges every expectation of a run on its timeline, with one index over it. */
@@ -47,7 +73,14 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
     case 'node-condition': {
       const anchor = index.at(e.after);
       const wanted = e.status === 'Ready' ? ['True'] : ['Unknown', 'False'];
-      const match = index.firstAfter(anchor, (ev) => ev.kind === 'node.condition' && ev.subject === `node/${e.node}` && ev.details?.['type'] === 'Ready' && wanted.includes(String(ev.details?.['status'])));
+      const match = index.firstAfter(
+        anchor,
+        (ev) =>
+          ev.kind === 'node.condition' &&
+          ev.subject === `node/${e.node}` &&
+          ev.details?.['type'] === 'Ready' &&
+          wanted.includes(String(ev.details?.['status'])),
+      );
       return within(e, anchor, e.within, match, `${e.node} ${e.status}`, e.notBefore ?? 0);
     }
     case 'pods-ready': {
@@ -61,14 +94,30 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
       for (const [t, n] of steps) if (t > from && t <= to && n < minimum) [minimum, minimumAt] = [n, t];
       const pass = minimum >= e.atLeast;
       const expected = `${e.workload}: at least ${e.atLeast} pod(s) Ready ${windowText(index, from, to)}`;
-      return verdict(e, pass, expected, `minimum ${minimum} Ready${pass ? '' : ` at ${fmt(minimumAt - context.phaseStart)}`}`, pass ? `never fewer than ${minimum} Ready` : `dropped to ${minimum} Ready at ${fmt(minimumAt - context.phaseStart)} after faults start`);
+      return verdict(
+        e,
+        pass,
+        expected,
+        `minimum ${minimum} Ready${pass ? '' : ` at ${fmt(minimumAt - context.phaseStart)}`}`,
+        pass
+          ? `never fewer than ${minimum} Ready`
+          : `dropped to ${minimum} Ready at ${fmt(minimumAt - context.phaseStart)} after faults start`,
+      );
     }
     case 'no-scheduling': {
       const from = index.at(e.from);
       const to = index.at(e.to);
       const scheduled = index.between(from, to, (ev) => ev.kind === 'pod.scheduled');
       const expected = `no pod scheduled ${windowText(index, from, to)}`;
-      return verdict(e, scheduled.length === 0, expected, scheduled.length === 0 ? 'none scheduled' : `${scheduled.length} scheduled`, scheduled.length === 0 ? 'the scheduler bound nothing in the window' : `first: ${scheduled[0]?.message} at ${fmt((scheduled[0]?.t ?? 0) - context.phaseStart)}`);
+      return verdict(
+        e,
+        scheduled.length === 0,
+        expected,
+        scheduled.length === 0 ? 'none scheduled' : `${scheduled.length} scheduled`,
+        scheduled.length === 0
+          ? 'the scheduler bound nothing in the window'
+          : `first: ${scheduled[0]?.message} at ${fmt((scheduled[0]?.t ?? 0) - context.phaseStart)}`,
+      );
     }
     case 'service-availability': {
       const from = index.at(e.from);
@@ -79,80 +128,194 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
       const atLeast = e.atLeast ?? 0;
       const atMost = e.atMost ?? 1;
       const pass = ratio >= atLeast - 1e-9 && ratio <= atMost + 1e-9;
-      const bound = e.atMost !== undefined && e.atLeast === undefined ? `≤ ${(atMost * 100).toFixed(2)} %` : e.atMost !== undefined ? `between ${(atLeast * 100).toFixed(2)} % and ${(atMost * 100).toFixed(2)} %` : `≥ ${(atLeast * 100).toFixed(2)} %`;
+      const bound =
+        e.atMost !== undefined && e.atLeast === undefined
+          ? `≤ ${(atMost * 100).toFixed(2)} %`
+          : e.atMost !== undefined
+            ? `between ${(atLeast * 100).toFixed(2)} % and ${(atMost * 100).toFixed(2)} %`
+            : `≥ ${(atLeast * 100).toFixed(2)} %`;
       const expected = `service ${e.service} available ${bound} ${windowText(index, from, to)}`;
       const observed = `${(ratio * 100).toFixed(2)} %${outages.length ? `, ${outages.length} outage(s), longest ${fmt(Math.max(...outages.map(([a, b]) => Math.min(b, to) - a)))}` : ', no outage'}`;
-      return verdict(e, pass, expected, observed, outages.length === 0 ? 'at least one endpoint answered throughout' : `down ${fmt(down)} in total, first at ${fmt((outages[0]?.[0] ?? 0) - context.phaseStart)}`);
+      return verdict(
+        e,
+        pass,
+        expected,
+        observed,
+        outages.length === 0
+          ? 'at least one endpoint answered throughout'
+          : `down ${fmt(down)} in total, first at ${fmt((outages[0]?.[0] ?? 0) - context.phaseStart)}`,
+      );
     }
     case 'oom-killed': {
       const anchor = index.at(e.after);
       const limit = e.within !== undefined ? e.within : context.phaseEnd - anchor;
       const pods = index.podsOf(e.workload);
       const kills = index.between(anchor, anchor + limit, (ev) => ev.kind === 'pod.oomKilled' && pods.has(ev.subject));
-      const backoffEvents = index.between(anchor, context.phaseEnd, (ev) => ev.kind === 'pod.backOff' && pods.has(ev.subject) && ev.details?.['reason'] === 'CrashLoopBackOff');
+      const backoffEvents = index.between(
+        anchor,
+        context.phaseEnd,
+        (ev) => ev.kind === 'pod.backOff' && pods.has(ev.subject) && ev.details?.['reason'] === 'CrashLoopBackOff',
+      );
       const perPod = new Map<string, number[]>();
       for (const ev of backoffEvents) perPod.set(ev.subject, [...(perPod.get(ev.subject) ?? []), Number(ev.details?.['backoff'])]);
       // Each container doubles its own back-off up to 300 s (a reset to 10 s after a long healthy run is allowed).
-      const doubling = [...perPod.values()].every((list) => list.every((b, i) => i === 0 || b === Math.min((list[i - 1] ?? b) * 2, 300) || b === 10));
+      const doubling = [...perPod.values()].every((list) =>
+        list.every((b, i) => i === 0 || b === Math.min((list[i - 1] ?? b) * 2, 300) || b === 10),
+      );
       const backoffs = [...perPod.values()][0] ?? [];
       const pass = kills.length > 0 && (!e.backoff || (backoffs.length > 0 && doubling));
       const expected = `${e.workload} OOMKilled within ${fmt(limit)} of ${e.after.label}${e.backoff ? ', restarted with CrashLoopBackOff back-off' : ''}`;
       const backoffText = backoffs.length ? `; back-off ${backoffs.slice(0, 6).join(', ')}${backoffs.length > 6 ? '…' : ''} s` : '';
-      const observed = kills.length ? `${kills.length} OOM kill(s), first after ${fmt((kills[0]?.t ?? 0) - anchor)}${backoffText}` : 'no OOM kill';
-      const why = !pass ? (kills.length === 0 ? 'memory never reached the limit in the window' : backoffs.length === 0 ? 'never held in CrashLoopBackOff (the kubelet restarts a first exit at once)' : 'back-off did not double as expected') : e.backoff ? 'OOMKilled and restarted with doubling back-off' : 'OOMKilled in the window';
+      const observed = kills.length
+        ? `${kills.length} OOM kill(s), first after ${fmt((kills[0]?.t ?? 0) - anchor)}${backoffText}`
+        : 'no OOM kill';
+      const why = !pass
+        ? kills.length === 0
+          ? 'memory never reached the limit in the window'
+          : backoffs.length === 0
+            ? 'never held in CrashLoopBackOff (the kubelet restarts a first exit at once)'
+            : 'back-off did not double as expected'
+        : e.backoff
+          ? 'OOMKilled and restarted with doubling back-off'
+          : 'OOMKilled in the window';
       return verdict(e, pass, expected, observed, why);
     }
     case 'no-oom-kills': {
       const from = index.at(e.from);
       const to = index.at(e.to);
       const kills = index.between(from, to, (ev) => ev.kind === 'pod.oomKilled');
-      return verdict(e, kills.length === 0, `no container OOMKilled ${windowText(index, from, to)}`, kills.length ? `${kills.length} OOM kill(s)` : 'none', kills.length ? `first: ${kills[0]?.message}` : 'memory stayed within limits and capacity');
+      return verdict(
+        e,
+        kills.length === 0,
+        `no container OOMKilled ${windowText(index, from, to)}`,
+        kills.length ? `${kills.length} OOM kill(s)` : 'none',
+        kills.length ? `first: ${kills[0]?.message}` : 'memory stayed within limits and capacity',
+      );
     }
     case 'workloads-unaffected': {
       const from = index.at(e.from);
       const to = index.at(e.to);
-      const disruptive = new Set(['pod.terminating', 'pod.stopped', 'pod.oomKilled', 'pod.unready', 'pod.evicted', 'pod.backOff', 'pod.failed']);
-      const selected = (pod: string) => (e.workloads ? e.workloads.some((w) => index.workloadMatches(index.podWorkload.get(pod), w)) : index.isUserPod(pod));
+      const disruptive = new Set([
+        'pod.terminating',
+        'pod.stopped',
+        'pod.oomKilled',
+        'pod.unready',
+        'pod.evicted',
+        'pod.backOff',
+        'pod.failed',
+      ]);
+      const selected = (pod: string) =>
+        e.workloads ? e.workloads.some((w) => index.workloadMatches(index.podWorkload.get(pod), w)) : index.isUserPod(pod);
       // Service outages count only when the check is about all user workloads (a service's pods are not named in the timeline).
-      const hits = index.between(from, to, (ev) => (disruptive.has(ev.kind) && selected(ev.subject)) || (!e.workloads && ev.kind === 'service.outageStarted' && index.isUserPod(ev.subject.replace(/^service/, 'pod'))));
+      const hits = index.between(
+        from,
+        to,
+        (ev) =>
+          (disruptive.has(ev.kind) && selected(ev.subject)) ||
+          (!e.workloads && ev.kind === 'service.outageStarted' && index.isUserPod(ev.subject.replace(/^service/, 'pod'))),
+      );
       const expected = `${e.workloads ? e.workloads.join(', ') : 'user workloads'} unaffected ${windowText(index, from, to)}`;
-      return verdict(e, hits.length === 0, expected, hits.length ? `${hits.length} disruption(s)` : 'no pod disrupted, no service outage', hits.length ? `first: ${hits[0]?.message} at ${fmt((hits[0]?.t ?? 0) - context.phaseStart)}` : 'every pod kept running and ready');
+      return verdict(
+        e,
+        hits.length === 0,
+        expected,
+        hits.length ? `${hits.length} disruption(s)` : 'no pod disrupted, no service outage',
+        hits.length ? `first: ${hits[0]?.message} at ${fmt((hits[0]?.t ?? 0) - context.phaseStart)}` : 'every pod kept running and ready',
+      );
     }
     case 'api-unavailable':
     case 'api-available': {
       const anchor = index.at(e.after);
       const kind = e.kind === 'api-unavailable' ? 'api.unavailable' : 'api.available';
-      return within(e, anchor, e.within, index.firstAfter(anchor, (ev) => ev.kind === kind), e.kind === 'api-unavailable' ? 'Kubernetes API unavailable' : 'Kubernetes API available again');
+      return within(
+        e,
+        anchor,
+        e.within,
+        index.firstAfter(anchor, (ev) => ev.kind === kind),
+        e.kind === 'api-unavailable' ? 'Kubernetes API unavailable' : 'Kubernetes API available again',
+      );
     }
     case 'api-stays-available': {
       const from = index.at(e.from);
       const to = index.at(e.to);
       const outages = index.between(from, to, (ev) => ev.kind === 'api.unavailable');
-      return verdict(e, outages.length === 0, `Kubernetes API available ${windowText(index, from, to)}`, outages.length ? `unavailable at ${fmt((outages[0]?.t ?? 0) - context.phaseStart)}` : 'always available', outages.length ? (outages[0]?.message ?? '') : 'quorum held throughout');
+      return verdict(
+        e,
+        outages.length === 0,
+        `Kubernetes API available ${windowText(index, from, to)}`,
+        outages.length ? `unavailable at ${fmt((outages[0]?.t ?? 0) - context.phaseStart)}` : 'always available',
+        outages.length ? (outages[0]?.message ?? '') : 'quorum held throughout',
+      );
     }
     case 'bring-up-within': {
       const ready = index.events.find((ev) => ev.kind === 'bringup.step' && ev.details?.['step'] === 'workloads-ready');
       const limit = e.within;
       const pass = !!ready && ready.t <= limit;
-      return verdict(e, pass, `bring-up complete (workloads ready) within ${fmt(limit)}`, ready ? `${fmt(ready.t)}` : 'never completed', ready ? `workloads ready at ${fmt(ready.t)} after power-on` : 'some workload never reached its desired state');
+      return verdict(
+        e,
+        pass,
+        `bring-up complete (workloads ready) within ${fmt(limit)}`,
+        ready ? `${fmt(ready.t)}` : 'never completed',
+        ready ? `workloads ready at ${fmt(ready.t)} after power-on` : 'some workload never reached its desired state',
+      );
     }
     case 'replacement-ready': {
       const anchor = index.at(e.after);
       const limit = e.within;
       const pods = () => index.podsOf(e.workload);
-      const created = index.firstAfter(anchor, (ev) => ev.kind === 'pod.created' && ev.details?.['replacement'] === true && index.workloadMatches(String(ev.details?.['workload']), e.workload));
+      const created = index.firstAfter(
+        anchor,
+        (ev) =>
+          ev.kind === 'pod.created' &&
+          ev.details?.['replacement'] === true &&
+          index.workloadMatches(String(ev.details?.['workload']), e.workload),
+      );
       const ready = created ? index.firstAfter(created.t, (ev) => ev.kind === 'pod.ready' && ev.subject === created.subject) : undefined;
       const expected = `a replacement ${e.workload} pod Ready within ${fmt(limit)} of ${e.after.label}`;
-      if (!created) return verdict(e, false, expected, 'no replacement created', `no replacement pod for ${e.workload} (${pods().size} pod(s) seen) after ${e.after.label}`);
-      if (!ready) return verdict(e, false, expected, `replacement created after ${fmt(created.t - anchor)}, never Ready`, 'the replacement never became Ready');
+      if (!created)
+        return verdict(
+          e,
+          false,
+          expected,
+          'no replacement created',
+          `no replacement pod for ${e.workload} (${pods().size} pod(s) seen) after ${e.after.label}`,
+        );
+      if (!ready)
+        return verdict(
+          e,
+          false,
+          expected,
+          `replacement created after ${fmt(created.t - anchor)}, never Ready`,
+          'the replacement never became Ready',
+        );
       const delay = ready.t - anchor;
-      return verdict(e, delay <= limit, expected, `Ready after ${fmt(delay)} (created after ${fmt(created.t - anchor)})`, delay <= limit ? 'replaced in time' : `created only after ${fmt(created.t - anchor)}: the node must first be NotReady (grace period) and the pod's toleration (300 s) expire`);
+      return verdict(
+        e,
+        delay <= limit,
+        expected,
+        `Ready after ${fmt(delay)} (created after ${fmt(created.t - anchor)})`,
+        delay <= limit
+          ? 'replaced in time'
+          : `created only after ${fmt(created.t - anchor)}: the node must first be NotReady (grace period) and the pod's toleration (300 s) expire`,
+      );
     }
     case 'not-replaced': {
       const from = index.at(e.from);
       const to = index.at(e.to);
-      const created = index.between(from, to, (ev) => ev.kind === 'pod.created' && index.workloadMatches(String(ev.details?.['workload']), e.workload));
-      return verdict(e, created.length === 0, `no replacement for ${e.workload} ${windowText(index, from, to)}`, created.length ? `replacement created at ${fmt((created[0]?.t ?? 0) - context.phaseStart)}` : 'no replacement (old pod still Terminating)', created.length ? (created[0]?.message ?? '') : 'the controller waits for the old pod object to be gone');
+      const created = index.between(
+        from,
+        to,
+        (ev) => ev.kind === 'pod.created' && index.workloadMatches(String(ev.details?.['workload']), e.workload),
+      );
+      return verdict(
+        e,
+        created.length === 0,
+        `no replacement for ${e.workload} ${windowText(index, from, to)}`,
+        created.length
+          ? `replacement created at ${fmt((created[0]?.t ?? 0) - context.phaseStart)}`
+          : 'no replacement (old pod still Terminating)',
+        created.length ? (created[0]?.message ?? '') : 'the controller waits for the old pod object to be gone',
+      );
     }
     case 'shown-running': {
       const anchor = index.at(e.after);
@@ -161,13 +324,25 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
       const gone = index.firstAfter(anchor, (ev) => (ev.kind === 'pod.deleted' || ev.kind === 'pod.failed') && onNode.includes(ev.subject));
       const shownFor = (gone?.t ?? context.phaseEnd) - anchor;
       const pass = onNode.length > 0 && shownFor >= limit;
-      return verdict(e, pass, `pods on ${e.node} still listed by the API for at least ${fmt(limit)} after ${e.after.label}`, onNode.length ? `listed for ${gone ? fmt(shownFor) : `the rest of the run (${fmt(shownFor)})`}` : 'no user pod on that node', pass ? 'kubectl keeps showing the pods (Running, later Terminating) while the node is dead' : 'the pods disappeared sooner');
+      return verdict(
+        e,
+        pass,
+        `pods on ${e.node} still listed by the API for at least ${fmt(limit)} after ${e.after.label}`,
+        onNode.length ? `listed for ${gone ? fmt(shownFor) : `the rest of the run (${fmt(shownFor)})`}` : 'no user pod on that node',
+        pass ? 'kubectl keeps showing the pods (Running, later Terminating) while the node is dead' : 'the pods disappeared sooner',
+      );
     }
     case 'rancher-unavailable':
     case 'rancher-reconnects': {
       const anchor = index.at(e.after);
       const kind = e.kind === 'rancher-unavailable' ? 'rancher.unavailable' : 'rancher.agentConnected';
-      return within(e, anchor, e.within, index.firstAfter(anchor, (ev) => ev.kind === kind), e.kind === 'rancher-unavailable' ? 'Rancher UI unavailable' : 'cattle-cluster-agent reconnected to Rancher');
+      return within(
+        e,
+        anchor,
+        e.within,
+        index.firstAfter(anchor, (ev) => ev.kind === kind),
+        e.kind === 'rancher-unavailable' ? 'Rancher UI unavailable' : 'cattle-cluster-agent reconnected to Rancher',
+      );
     }
   }
 }

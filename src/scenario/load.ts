@@ -45,13 +45,23 @@ export interface LoadedScenario {
 const defaultBringUpTimeout = 3600;
 
 /** Validates a scenario value (from a file or built in code) and resolves it against its cluster. */
-export async function resolveScenario(input: ScenarioInput, file: string, baseDir: string, options: ClusterLoadOptions & { seed?: number } = {}): Promise<LoadedScenario> {
+export async function resolveScenario(
+  input: ScenarioInput,
+  file: string,
+  baseDir: string,
+  options: ClusterLoadOptions & { seed?: number } = {},
+): Promise<LoadedScenario> {
   const scenario = parseWith(scenarioSchema, input, file);
   const cluster =
     typeof scenario.cluster === 'string'
       ? await loadClusterFile(resolve(baseDir, scenario.cluster), options).catch((error: unknown) => {
           if (error instanceof ConfigError && error.problems.length === 1 && error.problems[0]?.message === 'file not found') {
-            throw ConfigError.single(file, 'cluster', `cluster file "${scenario.cluster}" not found`, 'give a path relative to the scenario file');
+            throw ConfigError.single(
+              file,
+              'cluster',
+              `cluster file "${scenario.cluster}" not found`,
+              'give a path relative to the scenario file',
+            );
           }
           throw error;
         })
@@ -80,7 +90,8 @@ export async function resolveScenario(input: ScenarioInput, file: string, baseDi
       const [, namespace, name] = key.split('/');
       return key === wanted || `${namespace}/${name}` === wanted || name === wanted;
     });
-    if (!found) problems.add(field, `no workload "${wanted}" in the scenario's manifests`, `use one of: ${workloadKeys.join(', ') || '(none)'}`);
+    if (!found)
+      problems.add(field, `no workload "${wanted}" in the scenario's manifests`, `use one of: ${workloadKeys.join(', ') || '(none)'}`);
   };
   /** Every node, server and workload a fault names must exist (by field, whatever its kind); Rancher faults need a Rancher. */
   const checkTargets = (f: Fault, field: string) => {
@@ -88,13 +99,15 @@ export async function resolveScenario(input: ScenarioInput, file: string, baseDi
     if ('servers' in f && f.servers) {
       f.servers.forEach((s, j) => {
         knownNode(`${field}.servers[${j}]`, s);
-        if (nodeNames.has(s) && !serverNames.has(s)) problems.add(`${field}.servers[${j}]`, `node "${s}" is not a server`, `servers: ${[...serverNames].join(', ')}`);
+        if (nodeNames.has(s) && !serverNames.has(s))
+          problems.add(`${field}.servers[${j}]`, `node "${s}" is not a server`, `servers: ${[...serverNames].join(', ')}`);
       });
     }
     if ('groups' in f) f.groups.forEach((g, j) => g.forEach((n, k) => knownNode(`${field}.groups[${j}][${k}]`, n)));
     if ('order' in f && f.order) f.order.forEach((n, j) => knownNode(`${field}.order[${j}]`, n));
     if ('workload' in f) knownWorkload(`${field}.workload`, f.workload);
-    if (rancherFaultKinds.has(f.kind) && !cluster.rancher) problems.add(`${field}.kind`, `cluster ${cluster.name} has no Rancher`, 'add a rancher section to the cluster, or drop this fault');
+    if (rancherFaultKinds.has(f.kind) && !cluster.rancher)
+      problems.add(`${field}.kind`, `cluster ${cluster.name} has no Rancher`, 'add a rancher section to the cluster, or drop this fault');
   };
 
   const faults: PlannedFault[] = scenario.faults.map((fault, i) => {
@@ -114,8 +127,14 @@ export async function resolveScenario(input: ScenarioInput, file: string, baseDi
 
   const timing = new Problems();
   const duration = timing.parse('duration', () => parseDuration(scenario.duration), 0);
-  const bringUpTimeout = scenario.bringUp?.timeout !== undefined ? timing.parse('bringUp.timeout', () => parseDuration(scenario.bringUp?.timeout ?? 0), defaultBringUpTimeout) : defaultBringUpTimeout;
-  const sampleInterval = scenario.engine?.sim?.sampleInterval !== undefined ? timing.parse('engine.sim.sampleInterval', () => parseDuration(scenario.engine?.sim?.sampleInterval ?? 10), 10) : 10;
+  const bringUpTimeout =
+    scenario.bringUp?.timeout !== undefined
+      ? timing.parse('bringUp.timeout', () => parseDuration(scenario.bringUp?.timeout ?? 0), defaultBringUpTimeout)
+      : defaultBringUpTimeout;
+  const sampleInterval =
+    scenario.engine?.sim?.sampleInterval !== undefined
+      ? timing.parse('engine.sim.sampleInterval', () => parseDuration(scenario.engine?.sim?.sampleInterval ?? 10), 10)
+      : 10;
   if (timing.list.length > 0) throw new ConfigError(file, timing.list);
 
   return {
@@ -157,7 +176,11 @@ export function planOf(scenario: LoadedScenario): RunPlan {
 }
 
 /** A scenario that only brings a cluster up (`twin bringup`): no faults, one expectation. */
-export async function bringUpScenario(clusterPath: string, workloadPaths: readonly string[], options: ClusterLoadOptions & { seed?: number; timeout?: number } = {}): Promise<LoadedScenario> {
+export async function bringUpScenario(
+  clusterPath: string,
+  workloadPaths: readonly string[],
+  options: ClusterLoadOptions & { seed?: number; timeout?: number } = {},
+): Promise<LoadedScenario> {
   const absolute = resolve(clusterPath);
   const file = displayPath(absolute);
   const input: ScenarioInput = {
@@ -168,7 +191,14 @@ export async function bringUpScenario(clusterPath: string, workloadPaths: readon
     duration: 0,
     seed: options.seed ?? 1,
     bringUp: { timeout: options.timeout ?? defaultBringUpTimeout },
-    expect: [{ id: 'bring-up', kind: 'bring-up-within', within: options.timeout ?? defaultBringUpTimeout, description: 'the bring-up completes: every node Ready, every workload at its desired state' }],
+    expect: [
+      {
+        id: 'bring-up',
+        kind: 'bring-up-within',
+        within: options.timeout ?? defaultBringUpTimeout,
+        description: 'the bring-up completes: every node Ready, every workload at its desired state',
+      },
+    ],
   };
   return resolveScenario(input, file, dirname(absolute), options);
 }

@@ -40,7 +40,10 @@ export function defineScenario<const N extends string>(scenario: ScenarioInput<N
 // ---------------------------------------------------------------------------- run-time schema
 
 export const scenarioSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').optional(),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes')
+    .optional(),
   description: z.string().optional(),
   cluster: z.union([z.string().min(1), z.looseObject({ name: z.string(), nodes: z.array(z.unknown()) })]),
   workloads: z.array(z.union([z.string().min(1), z.looseObject({ apiVersion: z.string(), kind: z.string() })])).default([]),

@@ -8,7 +8,14 @@ import type { BringUpContext, BringUpPort, BringUpState } from './context.js';
 import type { SimNode } from './state.js';
 
 export class BringUp implements BringUpPort {
-  readonly state: BringUpState = { apiFirstAvailable: null, clusterReady: null, workloadsApplied: null, workloadsReady: null, rancherImported: null, nodeReady: new Map() };
+  readonly state: BringUpState = {
+    apiFirstAvailable: null,
+    clusterReady: null,
+    workloadsApplied: null,
+    workloadsReady: null,
+    rancherImported: null,
+    nodeReady: new Map(),
+  };
 
   constructor(private readonly ctx: BringUpContext) {}
 
@@ -19,7 +26,13 @@ export class BringUp implements BringUpPort {
     this.state.apiFirstAvailable = ctx.env.now;
     const servers = ctx.world.servers;
     const first = servers[0];
-    ctx.emit('bringup.step', 'bringup', 'api', `k3s server on ${first?.name ?? '?'} is up; token available; ${servers.length > 1 ? 'other servers join' : 'agents join'}`, { step: 'api' });
+    ctx.emit(
+      'bringup.step',
+      'bringup',
+      'api',
+      `k3s server on ${first?.name ?? '?'} is up; token available; ${servers.length > 1 ? 'other servers join' : 'agents join'}`,
+      { step: 'api' },
+    );
     for (const server of servers) if (server !== first && server.booted) ctx.machines.startK3s(server);
     const system = ctx.initialWorkloads.system;
     ctx.applyWorkloads({ ...system, workloads: system.workloads.filter((w) => w.namespace !== 'cattle-system') });
@@ -33,7 +46,13 @@ export class BringUp implements BringUpPort {
     if (this.state.clusterReady === null && ctx.world.clusterNodes.every((n) => n.apiReady === 'True' || rejected.has(n.name))) {
       this.state.clusterReady = ctx.env.now;
       const ready = ctx.world.clusterNodes.filter((n) => n.apiReady === 'True').length;
-      ctx.emit('bringup.step', 'bringup', 'api', `cluster ready: ${ready} node(s) Ready${rejected.size ? ` (${rejected.size} could not join)` : ''}; applying workloads`, { step: 'cluster-ready' });
+      ctx.emit(
+        'bringup.step',
+        'bringup',
+        'api',
+        `cluster ready: ${ready} node(s) Ready${rejected.size ? ` (${rejected.size} could not join)` : ''}; applying workloads`,
+        { step: 'cluster-ready' },
+      );
       this.state.workloadsApplied = ctx.env.now;
       ctx.applyWorkloads(ctx.initialWorkloads.user);
       this.checkWorkloadsReady();
@@ -49,7 +68,9 @@ export class BringUp implements BringUpPort {
     const ctx = this.ctx;
     if (this.state.rancherImported !== null || !ctx.rancher.available || !ctx.controlPlane.apiUp) return;
     this.state.rancherImported = ctx.env.now;
-    ctx.emit('bringup.step', 'bringup', 'api', 'Rancher import manifest applied: cattle-cluster-agent deploying', { step: 'rancher-import' });
+    ctx.emit('bringup.step', 'bringup', 'api', 'Rancher import manifest applied: cattle-cluster-agent deploying', {
+      step: 'rancher-import',
+    });
     const system = ctx.initialWorkloads.system;
     ctx.applyWorkloads({ ...system, services: [], workloads: system.workloads.filter((w) => w.namespace === 'cattle-system') });
   }
@@ -60,6 +81,8 @@ export class BringUp implements BringUpPort {
     const user = ctx.initialWorkloads.user.workloads;
     for (const spec of user) if (!ctx.world.workloadByKey.get(spec.key)?.wasFullyReady) return;
     this.state.workloadsReady = ctx.env.now;
-    ctx.emit('bringup.step', 'bringup', 'api', `workloads ready: ${user.length} workload(s) at their desired state`, { step: 'workloads-ready' });
+    ctx.emit('bringup.step', 'bringup', 'api', `workloads ready: ${user.length} workload(s) at their desired state`, {
+      step: 'workloads-ready',
+    });
   }
 }

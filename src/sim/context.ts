@@ -27,7 +27,13 @@ export interface Clock {
 }
 
 /** Records a timeline event at the current virtual time. */
-export type Emit = (kind: TimelineEventKind, subject: string, view: TimelineView, message: string, details?: Record<string, DetailValue>) => void;
+export type Emit = (
+  kind: TimelineEventKind,
+  subject: string,
+  view: TimelineView,
+  message: string,
+  details?: Record<string, DetailValue>,
+) => void;
 
 /** The simulated machines and API objects, read-only to components (see `world.ts`). */
 export interface WorldView {

@@ -89,7 +89,8 @@ export class WorkloadControllers implements ControllersPort {
   /** Desired replicas: DaemonSets want one per eligible node. */
   desired(workload: WorkloadState): number {
     if (workload.spec.kind === 'DaemonSet') return this.ctx.world.clusterNodes.filter((n) => this.daemonEligible(workload, n)).length;
-    if (workload.spec.kind === 'Job') return workload.complete ? 0 : Math.min(workload.spec.parallelism, workload.spec.completions - workload.succeeded);
+    if (workload.spec.kind === 'Job')
+      return workload.complete ? 0 : Math.min(workload.spec.parallelism, workload.spec.completions - workload.succeeded);
     return workload.replicas;
   }
 
@@ -107,10 +108,19 @@ export class WorkloadControllers implements ControllersPort {
     const full = workload.spec.kind === 'Job' ? workload.complete : desired > 0 && ready >= desired;
     if (full && !workload.wasFullyReady) {
       workload.wasFullyReady = true;
-      ctx.emit('workload.ready', subject, 'api', `${workload.spec.kind} ${workload.spec.name}: ${workload.spec.kind === 'Job' ? 'complete' : `${ready}/${desired} ready`}`, { ready, desired });
+      ctx.emit(
+        'workload.ready',
+        subject,
+        'api',
+        `${workload.spec.kind} ${workload.spec.name}: ${workload.spec.kind === 'Job' ? 'complete' : `${ready}/${desired} ready`}`,
+        { ready, desired },
+      );
     } else if (!full && workload.wasFullyReady && workload.spec.kind !== 'Job') {
       workload.wasFullyReady = false;
-      ctx.emit('workload.degraded', subject, 'api', `${workload.spec.kind} ${workload.spec.name}: ${ready}/${desired} ready`, { ready, desired });
+      ctx.emit('workload.degraded', subject, 'api', `${workload.spec.kind} ${workload.spec.name}: ${ready}/${desired} ready`, {
+        ready,
+        desired,
+      });
     }
     workload.lastReadyCount = ready;
   }
@@ -138,10 +148,16 @@ export class WorkloadControllers implements ControllersPort {
     pod.pinnedNode = pinnedNode ?? this.volumeNode(pod);
     workload.pods.add(pod);
     workload.nextOrdinal = Math.max(workload.nextOrdinal, ordinal + 1);
-    ctx.emit('pod.created', podSubject(pod), 'api', `${pod.name} created by ${workload.spec.kind} ${workload.spec.name}${replacement ? ' (replacement)' : ''}`, {
-      workload: workload.spec.key,
-      replacement,
-    });
+    ctx.emit(
+      'pod.created',
+      podSubject(pod),
+      'api',
+      `${pod.name} created by ${workload.spec.kind} ${workload.spec.name}${replacement ? ' (replacement)' : ''}`,
+      {
+        workload: workload.spec.key,
+        replacement,
+      },
+    );
     ctx.scheduler.enqueue(pod);
     return pod;
   }
@@ -230,7 +246,10 @@ export class WorkloadControllers implements ControllersPort {
       for (let i = active.length; i < desired; i++) this.createPod(workload, workload.nextOrdinal, null, hadPods);
     } else if (active.length > desired) {
       // Delete the least useful first: unscheduled, then not ready, then the newest.
-      const ranked = [...active].sort((a, b) => Number(a.nodeName !== null) - Number(b.nodeName !== null) || Number(a.apiReady) - Number(b.apiReady) || b.createdAt - a.createdAt);
+      const ranked = [...active].sort(
+        (a, b) =>
+          Number(a.nodeName !== null) - Number(b.nodeName !== null) || Number(a.apiReady) - Number(b.apiReady) || b.createdAt - a.createdAt,
+      );
       for (const pod of ranked.slice(0, active.length - desired)) this.requestDeletion(pod, 'scaled down');
     }
   }
@@ -327,6 +346,12 @@ export class WorkloadControllers implements ControllersPort {
     const running = this.active(workload).length;
     const wanted = Math.min(workload.spec.parallelism, workload.spec.completions - workload.succeeded) - running;
     for (let i = 0; i < wanted; i++) this.createPod(workload, workload.nextOrdinal, null, workload.failed > 0);
-    if (workload.failed > workload.spec.backoffLimit) ctx.emit('workload.degraded', `workload/${workload.spec.namespace}/Job/${workload.spec.name}`, 'api', `Job ${workload.spec.name} failed: backoffLimit ${workload.spec.backoffLimit} reached`);
+    if (workload.failed > workload.spec.backoffLimit)
+      ctx.emit(
+        'workload.degraded',
+        `workload/${workload.spec.namespace}/Job/${workload.spec.name}`,
+        'api',
+        `Job ${workload.spec.name} failed: backoffLimit ${workload.spec.backoffLimit} reached`,
+      );
   }
 }

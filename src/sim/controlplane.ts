@@ -52,7 +52,8 @@ export class ControlPlane implements ControlPlanePort {
       const total = this.members.size;
       const needed = Math.floor(total / 2) + 1;
       const counts = new Map<number, number>();
-      for (const server of ctx.world.servers) if (this.healthyMember(server)) counts.set(server.partition, (counts.get(server.partition) ?? 0) + 1);
+      for (const server of ctx.world.servers)
+        if (this.healthyMember(server)) counts.set(server.partition, (counts.get(server.partition) ?? 0) + 1);
       for (const [group, count] of counts) if (count >= needed) return { up: true, group, quorum: true };
       return { up: false, group: -1, quorum: false };
     }
@@ -74,8 +75,18 @@ export class ControlPlane implements ControlPlanePort {
       this.quorum = next.quorum;
       const healthy = [...this.members].filter((s) => this.healthyMember(s)).length;
       const total = this.members.size;
-      if (next.quorum) ctx.emit('datastore.quorumRegained', 'datastore', 'truth', `etcd quorum regained (${healthy}/${total} members)`, { members: healthy });
-      else ctx.emit('datastore.quorumLost', 'datastore', 'truth', `etcd quorum lost: ${healthy} of ${total} members healthy, ${Math.floor(total / 2) + 1} needed`, { members: healthy });
+      if (next.quorum)
+        ctx.emit('datastore.quorumRegained', 'datastore', 'truth', `etcd quorum regained (${healthy}/${total} members)`, {
+          members: healthy,
+        });
+      else
+        ctx.emit(
+          'datastore.quorumLost',
+          'datastore',
+          'truth',
+          `etcd quorum lost: ${healthy} of ${total} members healthy, ${Math.floor(total / 2) + 1} needed`,
+          { members: healthy },
+        );
     }
     const groupChanged = next.up && this.apiUp && next.group !== this.apiGroup;
     if (next.up !== this.apiUp || groupChanged) {
@@ -85,7 +96,12 @@ export class ControlPlane implements ControlPlanePort {
         ctx.emit('api.available', 'api', 'api', 'Kubernetes API available');
         ctx.bringUp.onApiAvailable();
       } else {
-        ctx.emit('api.unavailable', 'api', 'api', 'Kubernetes API unavailable: kubectl, scheduling and controllers stop; running pods keep running');
+        ctx.emit(
+          'api.unavailable',
+          'api',
+          'api',
+          'Kubernetes API unavailable: kubectl, scheduling and controllers stop; running pods keep running',
+        );
       }
     }
     if (!this.apiUp && this.controllersUp) this.stopControllers('API unavailable');
@@ -112,7 +128,12 @@ export class ControlPlane implements ControlPlanePort {
       this.resumePending = false;
       if (!this.apiUp || this.controllersUp) return;
       this.controllersUp = true;
-      ctx.emit('leader.acquired', 'controllers', 'api', 'controller-manager and scheduler acquired leadership; controllers restart their timers');
+      ctx.emit(
+        'leader.acquired',
+        'controllers',
+        'api',
+        'controller-manager and scheduler acquired leadership; controllers restart their timers',
+      );
       ctx.lifecycle.onControllersStarted();
       ctx.controllers.markAllDirty();
       ctx.scheduler.onClusterChanged();
@@ -140,9 +161,15 @@ export class ControlPlane implements ControlPlanePort {
     ctx.env.after(ctx.settings.leaderElectionRenewDeadline, Priority.controller, () => {
       if (generation !== this.generation || !this.controllersUp) return;
       if (this.transactionLatency(leader) <= ctx.settings.leaderElectionRenewDeadline) return;
-      ctx.emit('leader.lost', `node/${leader.name}`, 'truth', `leader election lost on ${leader.name}: a datastore write took ${this.transactionLatency(leader).toFixed(1)} s (> renewDeadline ${ctx.settings.leaderElectionRenewDeadline} s); k3s exits`, {
-        latency: Number(this.transactionLatency(leader).toFixed(3)),
-      });
+      ctx.emit(
+        'leader.lost',
+        `node/${leader.name}`,
+        'truth',
+        `leader election lost on ${leader.name}: a datastore write took ${this.transactionLatency(leader).toFixed(1)} s (> renewDeadline ${ctx.settings.leaderElectionRenewDeadline} s); k3s exits`,
+        {
+          latency: Number(this.transactionLatency(leader).toFixed(3)),
+        },
+      );
       ctx.machines.stopK3s(leader, 'leader election lost');
       const epoch = leader.epoch;
       // systemd restarts k3s (RestartSec=5s in the install script's unit).

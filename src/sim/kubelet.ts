@@ -29,20 +29,29 @@ export class Kubelets implements KubeletPort {
     const phase = pod.succeeded ? 'Succeeded' : pod.evicted ? 'Failed' : pod.running || pod.restarts > 0 ? 'Running' : 'Pending';
     if (phase !== pod.apiPhase) {
       pod.apiPhase = phase;
-      if (phase === 'Running') ctx.emit('pod.started', podSubject(pod), 'api', `${pod.name} Running on ${node.name}`, { node: node.name, restarts: pod.restarts });
+      if (phase === 'Running')
+        ctx.emit('pod.started', podSubject(pod), 'api', `${pod.name} Running on ${node.name}`, { node: node.name, restarts: pod.restarts });
       else if (phase === 'Succeeded') ctx.emit('pod.succeeded', podSubject(pod), 'api', `${pod.name} completed`, { node: node.name });
       ctx.controllers.markDirty(pod.workload);
     }
     if (pod.restarts !== pod.apiRestarts) {
       pod.apiRestarts = pod.restarts;
-      if (pod.running && phase === 'Running') ctx.emit('pod.started', podSubject(pod), 'api', `${pod.name} container restarted (restarts: ${pod.restarts})`, { node: node.name, restarts: pod.restarts });
+      if (pod.running && phase === 'Running')
+        ctx.emit('pod.started', podSubject(pod), 'api', `${pod.name} container restarted (restarts: ${pod.restarts})`, {
+          node: node.name,
+          restarts: pod.restarts,
+        });
     }
     if (pod.waitingReason !== pod.apiReason) pod.apiReason = pod.waitingReason;
     const ready = pod.ready && pod.deletionRequestedAt === null;
     if (ready !== pod.apiReady) {
       pod.apiReady = ready;
       if (ready) ctx.emit('pod.ready', podSubject(pod), 'api', `${pod.name} Ready on ${node.name}`, { node: node.name });
-      else ctx.emit('pod.unready', podSubject(pod), 'api', `${pod.name} not ready${pod.waitingReason ? ` (${pod.waitingReason})` : ''}`, { node: node.name, reason: pod.waitingReason || 'ContainersNotReady' });
+      else
+        ctx.emit('pod.unready', podSubject(pod), 'api', `${pod.name} not ready${pod.waitingReason ? ` (${pod.waitingReason})` : ''}`, {
+          node: node.name,
+          reason: pod.waitingReason || 'ContainersNotReady',
+        });
       ctx.controllers.markDirty(pod.workload);
       ctx.serviceMonitor.markDirty(pod);
       ctx.requestFlush();
@@ -81,7 +90,13 @@ export class Kubelets implements KubeletPort {
       pod.ready = false;
       pod.waitingReason = '';
       if (wasRunning) {
-        ctx.emit('pod.stopped', podSubject(pod), 'truth', `${pod.name} stopped with ${node.name} (API still shows ${pod.apiPhase}${pod.apiReady ? ', Ready' : ''})`, { node: node.name });
+        ctx.emit(
+          'pod.stopped',
+          podSubject(pod),
+          'truth',
+          `${pod.name} stopped with ${node.name} (API still shows ${pod.apiPhase}${pod.apiReady ? ', Ready' : ''})`,
+          { node: node.name },
+        );
         if (pod.template.labels['twin.dev/rancher-agent'] === 'true') ctx.rancher.onAgentStopped();
       }
       ctx.serviceMonitor.markDirty(pod);
@@ -122,7 +137,13 @@ export class Kubelets implements KubeletPort {
     const done = inFlight ?? this.schedulePull(node, pod.template.compressedImageBytes);
     if (inFlight === undefined) {
       node.pulling.set(image, done);
-      ctx.emit('pod.pulling', podSubject(pod), 'api', `pulling ${image} (${(pod.template.compressedImageBytes / 1e6).toFixed(1)} MB) on ${node.name}`, { node: node.name, image, until: Number(done.toFixed(3)) });
+      ctx.emit(
+        'pod.pulling',
+        podSubject(pod),
+        'api',
+        `pulling ${image} (${(pod.template.compressedImageBytes / 1e6).toFixed(1)} MB) on ${node.name}`,
+        { node: node.name, image, until: Number(done.toFixed(3)) },
+      );
     }
     const nodeEpoch = node.epoch;
     ctx.env.at(done, Priority.kubelet, () => {
@@ -154,9 +175,16 @@ export class Kubelets implements KubeletPort {
   private imageBackOff(pod: SimPod, node: SimNode, reason: string): void {
     const ctx = this.ctx;
     const epoch = pod.epoch;
-    pod.imageBackoff = pod.imageBackoff === 0 ? ctx.settings.imagePullBackOffInitial : Math.min(pod.imageBackoff * 2, ctx.settings.imagePullBackOffMax);
+    pod.imageBackoff =
+      pod.imageBackoff === 0 ? ctx.settings.imagePullBackOffInitial : Math.min(pod.imageBackoff * 2, ctx.settings.imagePullBackOffMax);
     pod.waitingReason = 'ImagePullBackOff';
-    ctx.emit('pod.backOff', podSubject(pod), 'api', `${pod.name} ImagePullBackOff on ${node.name}: ${reason}; retry in ${pod.imageBackoff} s`, { node: node.name, reason: 'ImagePullBackOff', detail: reason, backoff: pod.imageBackoff });
+    ctx.emit(
+      'pod.backOff',
+      podSubject(pod),
+      'api',
+      `${pod.name} ImagePullBackOff on ${node.name}: ${reason}; retry in ${pod.imageBackoff} s`,
+      { node: node.name, reason: 'ImagePullBackOff', detail: reason, backoff: pod.imageBackoff },
+    );
     this.report(pod);
     ctx.env.after(pod.imageBackoff, Priority.kubelet, () => {
       if (pod.epoch !== epoch || pod.deletionRequestedAt !== null) return;
@@ -232,7 +260,12 @@ export class Kubelets implements KubeletPort {
     const wait = fresh ? 0 : pod.restartBackoff;
     pod.restartBackoff = fresh ? ctx.settings.crashLoopBackOffInitial : Math.min(pod.restartBackoff * 2, ctx.settings.crashLoopBackOffMax);
     const view = node.heartbeatHealthy ? 'api' : 'truth';
-    if (reason === 'OOMKilled') ctx.emit('pod.oomKilled', podSubject(pod), view, `${pod.name} OOMKilled on ${node.name} (${detail}); restart ${pod.restarts}`, { node: node.name, restarts: pod.restarts, detail });
+    if (reason === 'OOMKilled')
+      ctx.emit('pod.oomKilled', podSubject(pod), view, `${pod.name} OOMKilled on ${node.name} (${detail}); restart ${pod.restarts}`, {
+        node: node.name,
+        restarts: pod.restarts,
+        detail,
+      });
     if (pod.template.restartPolicy === 'Never') {
       // Terminal: the pod stays Failed and its controller decides what comes next.
       pod.evicted = true;
@@ -242,13 +275,19 @@ export class Kubelets implements KubeletPort {
     }
     if (wait > 0) {
       pod.waitingReason = 'CrashLoopBackOff';
-      ctx.emit('pod.backOff', podSubject(pod), view, `${pod.name} CrashLoopBackOff: back-off ${wait} s restarting failed container (${reason})`, {
-        node: node.name,
-        reason: 'CrashLoopBackOff',
-        exit: reason,
-        backoff: wait,
-        restarts: pod.restarts,
-      });
+      ctx.emit(
+        'pod.backOff',
+        podSubject(pod),
+        view,
+        `${pod.name} CrashLoopBackOff: back-off ${wait} s restarting failed container (${reason})`,
+        {
+          node: node.name,
+          reason: 'CrashLoopBackOff',
+          exit: reason,
+          backoff: wait,
+          restarts: pod.restarts,
+        },
+      );
     }
     this.report(pod);
     ctx.serviceMonitor.markDirty(pod);

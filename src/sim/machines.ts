@@ -49,7 +49,10 @@ export class Machines implements MachinesPort {
       ctx.env.after(ctx.jitter(ctx.settings.osPreparationTime / node.cpuFactor), Priority.truth, () => {
         if (node.epoch !== epoch) return;
         this.prepared.add(node);
-        ctx.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name}: OS prepared (memory cgroups enabled); rebooting`, { step: 'os-prepared', node: node.name });
+        ctx.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name}: OS prepared (memory cgroups enabled); rebooting`, {
+          step: 'os-prepared',
+          node: node.name,
+        });
         this.powerOff(node, 'reboot after enabling cgroups');
         this.powerOn(node, 'reboot after enabling cgroups');
       });
@@ -61,7 +64,13 @@ export class Machines implements MachinesPort {
       ctx.env.after(ctx.jitter(seconds), Priority.truth, () => {
         if (node.epoch !== epoch) return;
         this.installed.add(node);
-        ctx.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name}: k3s ${node.spec.k3sVersion} downloaded in ${seconds.toFixed(1)} s`, { step: 'k3s-downloaded', node: node.name });
+        ctx.emit(
+          'bringup.step',
+          `node/${node.name}`,
+          'truth',
+          `${node.name}: k3s ${node.spec.k3sVersion} downloaded in ${seconds.toFixed(1)} s`,
+          { step: 'k3s-downloaded', node: node.name },
+        );
         this.onBooted(node);
       });
       return;
@@ -80,10 +89,12 @@ export class Machines implements MachinesPort {
     if (token !== undefined && serverToken !== undefined && token !== serverToken) return 'the server rejects its token (401 Unauthorized)';
     const minor = (v: string) => Number(/^v1\.(\d+)/.exec(v)?.[1] ?? 0);
     const skew = minor(node.spec.k3sVersion) - minor(first.spec.k3sVersion);
-    if (node.isServer && Math.abs(skew) > 1) return `servers may differ by one minor version at most (${node.spec.k3sVersion} vs ${first.spec.k3sVersion})`;
+    if (node.isServer && Math.abs(skew) > 1)
+      return `servers may differ by one minor version at most (${node.spec.k3sVersion} vs ${first.spec.k3sVersion})`;
     // Version skew policy: a kubelet may not be newer than the API server, and at most 3 minors older (K8sDocs releases/version-skew-policy).
     if (!node.isServer && skew > 0) return `its kubelet ${node.spec.k3sVersion} is newer than the API server ${first.spec.k3sVersion}`;
-    if (!node.isServer && skew < -3) return `its kubelet ${node.spec.k3sVersion} is more than 3 minor versions older than the API server ${first.spec.k3sVersion}`;
+    if (!node.isServer && skew < -3)
+      return `its kubelet ${node.spec.k3sVersion} is more than 3 minor versions older than the API server ${first.spec.k3sVersion}`;
     return null;
   }
 
@@ -92,7 +103,9 @@ export class Machines implements MachinesPort {
     if (!node.powered || !node.booted || node.k3s !== 'stopped') return;
     node.k3s = 'starting';
     const epoch = node.epoch;
-    ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} starting on ${node.name}`, { state: 'starting' });
+    ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} starting on ${node.name}`, {
+      state: 'starting',
+    });
     const base = node.isServer ? ctx.settings.k3sServerStartTime : ctx.settings.k3sAgentStartTime;
     ctx.env.after(ctx.jitter(base / node.cpuFactor), Priority.truth, () => {
       if (node.epoch !== epoch || node.k3s !== 'starting') return;
@@ -106,7 +119,11 @@ export class Machines implements MachinesPort {
     if (refusal) {
       if (!this.joinRejected.has(node.name)) {
         this.joinRejected.set(node.name, refusal);
-        ctx.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name} cannot join: ${refusal}; k3s keeps restarting`, { step: 'join-rejected', node: node.name, reason: refusal });
+        ctx.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name} cannot join: ${refusal}; k3s keeps restarting`, {
+          step: 'join-rejected',
+          node: node.name,
+          reason: refusal,
+        });
       }
       const epoch = node.epoch;
       ctx.env.after(5, Priority.truth, () => {
@@ -124,7 +141,9 @@ export class Machines implements MachinesPort {
       return;
     }
     node.k3s = 'running';
-    ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} running on ${node.name}`, { state: 'running' });
+    ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} running on ${node.name}`, {
+      state: 'running',
+    });
     ctx.kubelets.onKubeletStarted(node);
     ctx.controlPlane.refresh();
   }

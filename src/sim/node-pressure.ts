@@ -81,19 +81,31 @@ export class NodePressure implements NodePressurePort {
       if (!victim) break;
       if (victim === 'foreign') {
         // The process holding memory outside Kubernetes (oom_score_adj 0) can be the biggest target.
-        ctx.emit('node.oomKiller', `node/${node.name}`, 'truth', `kernel OOM killer on ${node.name}: ${Math.round(this.nodeMemoryUsed(node) / 1048576)}Mi used of ${Math.round(node.capacityMemory / 1048576)}Mi; kills the process holding ${Math.round(node.foreignMemory / 1048576)}Mi outside Kubernetes (oom_score_adj 0)`, {
-          victim: outsideKubernetesVictim,
-          oomScoreAdj: 0,
-        });
+        ctx.emit(
+          'node.oomKiller',
+          `node/${node.name}`,
+          'truth',
+          `kernel OOM killer on ${node.name}: ${Math.round(this.nodeMemoryUsed(node) / 1048576)}Mi used of ${Math.round(node.capacityMemory / 1048576)}Mi; kills the process holding ${Math.round(node.foreignMemory / 1048576)}Mi outside Kubernetes (oom_score_adj 0)`,
+          {
+            victim: outsideKubernetesVictim,
+            oomScoreAdj: 0,
+          },
+        );
         node.foreignMemory = 0;
         continue;
       }
       const adj = oomScoreAdj(victim, node.capacityMemory);
-      ctx.emit('node.oomKiller', `node/${node.name}`, 'truth', `kernel OOM killer on ${node.name}: ${Math.round(this.nodeMemoryUsed(node) / 1048576)}Mi used of ${Math.round(node.capacityMemory / 1048576)}Mi; kills ${victim.name} (oom_score_adj ${adj}, ${victim.template.qos})`, {
-        victim: victim.name,
-        oomScoreAdj: adj,
-        qos: victim.template.qos,
-      });
+      ctx.emit(
+        'node.oomKiller',
+        `node/${node.name}`,
+        'truth',
+        `kernel OOM killer on ${node.name}: ${Math.round(this.nodeMemoryUsed(node) / 1048576)}Mi used of ${Math.round(node.capacityMemory / 1048576)}Mi; kills ${victim.name} (oom_score_adj ${adj}, ${victim.template.qos})`,
+        {
+          victim: victim.name,
+          oomScoreAdj: adj,
+          qos: victim.template.qos,
+        },
+      );
       this.ctx.kubelets.containerExited(victim, node, 'OOMKilled', `node out of memory, oom_score_adj ${adj}`);
     }
     this.scheduleMemoryCheck(node);
@@ -134,14 +146,27 @@ export class NodePressure implements NodePressurePort {
         this.pressureSince.set(node, ctx.env.now);
         if (!node.apiMemoryPressure && node.heartbeatHealthy) {
           node.apiMemoryPressure = true;
-          ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} MemoryPressure: ${Math.round(available / 1048576)}Mi available < ${Math.round(threshold / 1048576)}Mi`, { type: 'MemoryPressure', status: 'True' });
+          ctx.emit(
+            'node.condition',
+            `node/${node.name}`,
+            'api',
+            `${node.name} MemoryPressure: ${Math.round(available / 1048576)}Mi available < ${Math.round(threshold / 1048576)}Mi`,
+            { type: 'MemoryPressure', status: 'True' },
+          );
           ctx.lifecycle.addTaint(node, { key: taintKeys.memoryPressure, effect: 'NoSchedule' });
         }
         const victim = this.evictionVictim(node);
-        if (victim) this.evict(victim, node, `memory.available ${Math.round(available / 1048576)}Mi below ${Math.round(threshold / 1048576)}Mi`);
-      } else if (node.apiMemoryPressure && ctx.env.now - (this.pressureSince.get(node) ?? 0) >= ctx.settings.evictionPressureTransitionPeriod) {
+        if (victim)
+          this.evict(victim, node, `memory.available ${Math.round(available / 1048576)}Mi below ${Math.round(threshold / 1048576)}Mi`);
+      } else if (
+        node.apiMemoryPressure &&
+        ctx.env.now - (this.pressureSince.get(node) ?? 0) >= ctx.settings.evictionPressureTransitionPeriod
+      ) {
         node.apiMemoryPressure = false;
-        ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} MemoryPressure cleared`, { type: 'MemoryPressure', status: 'False' });
+        ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} MemoryPressure cleared`, {
+          type: 'MemoryPressure',
+          status: 'False',
+        });
         ctx.lifecycle.removeTaint(node, taintKeys.memoryPressure, 'NoSchedule');
       } else if (!node.apiMemoryPressure) {
         this.evictionLoop.delete(node);
@@ -172,7 +197,11 @@ export class NodePressure implements NodePressurePort {
     pod.ready = false;
     pod.evicted = true;
     pod.epoch++;
-    ctx.emit('pod.evicted', podSubject(pod), 'api', `${pod.name} evicted from ${node.name}: ${reason} (${pod.template.qos})`, { node: node.name, qos: pod.template.qos, reason });
+    ctx.emit('pod.evicted', podSubject(pod), 'api', `${pod.name} evicted from ${node.name}: ${reason} (${pod.template.qos})`, {
+      node: node.name,
+      qos: pod.template.qos,
+      reason,
+    });
     this.ctx.kubelets.report(pod);
     ctx.serviceMonitor.markDirty(pod);
     ctx.controllers.onPodFailed(pod, 'Evicted');
@@ -186,14 +215,22 @@ export class NodePressure implements NodePressurePort {
     if (!node.heartbeatHealthy) return;
     if (full && !node.apiDiskPressure) {
       node.apiDiskPressure = true;
-      ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} DiskPressure: nodefs.available below K3s's 5 % threshold`, { type: 'DiskPressure', status: 'True' });
+      ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} DiskPressure: nodefs.available below K3s's 5 % threshold`, {
+        type: 'DiskPressure',
+        status: 'True',
+      });
       ctx.lifecycle.addTaint(node, { key: taintKeys.diskPressure, effect: 'NoSchedule' });
-      const victims = [...node.pods].filter((p) => p.running && p.workload.spec.kind !== 'DaemonSet').sort((a, b) => a.template.priority - b.template.priority || a.id - b.id);
+      const victims = [...node.pods]
+        .filter((p) => p.running && p.workload.spec.kind !== 'DaemonSet')
+        .sort((a, b) => a.template.priority - b.template.priority || a.id - b.id);
       const victim = victims[0];
       if (victim) this.evict(victim, node, 'nodefs.available below 5 %');
     } else if (!full && node.apiDiskPressure) {
       node.apiDiskPressure = false;
-      ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} DiskPressure cleared`, { type: 'DiskPressure', status: 'False' });
+      ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} DiskPressure cleared`, {
+        type: 'DiskPressure',
+        status: 'False',
+      });
       ctx.lifecycle.removeTaint(node, taintKeys.diskPressure, 'NoSchedule');
     }
   }

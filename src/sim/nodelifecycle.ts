@@ -70,7 +70,12 @@ export class NodeLifecycle implements NodeLifecyclePort {
     node.apiTaints.push({ key: taintKeys.notReady, effect: 'NoSchedule' });
     node.probeTimestamp = ctx.env.now;
     node.lastObservedRenew = this.lastRenew(node, ctx.env.now);
-    ctx.emit('node.registered', `node/${node.name}`, 'api', `${node.name} registered (${node.spec.profile.metadata.displayName}, ${node.spec.role})`);
+    ctx.emit(
+      'node.registered',
+      `node/${node.name}`,
+      'api',
+      `${node.name} registered (${node.spec.profile.metadata.displayName}, ${node.spec.role})`,
+    );
     const epoch = node.epoch;
     ctx.env.after(ctx.jitter(ctx.settings.nodeReadyAfterRegistration / node.cpuFactor), Priority.kubelet, () => {
       if (node.epoch === epoch && node.heartbeatHealthy) this.postReady(node);
@@ -82,7 +87,11 @@ export class NodeLifecycle implements NodeLifecyclePort {
     const ctx = this.ctx;
     if (node.apiReady === 'True') {
       // Reconnected before anyone noticed: the condition never changed, but kubectl now sees fresh status.
-      ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} kubelet posting status again (condition stayed Ready)`, { type: 'Ready', status: 'True', transition: false });
+      ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} kubelet posting status again (condition stayed Ready)`, {
+        type: 'Ready',
+        status: 'True',
+        transition: false,
+      });
       return;
     }
     node.apiReady = 'True';
@@ -105,7 +114,8 @@ export class NodeLifecycle implements NodeLifecyclePort {
     }
     // The taint manager rebuilds its timers from each taint's TimeAdded.
     for (const node of ctx.world.clusterNodes) {
-      for (const taint of node.apiTaints) if (taint.effect === 'NoExecute') for (const pod of node.pods) this.scheduleTaintEviction(pod, node, taint);
+      for (const taint of node.apiTaints)
+        if (taint.effect === 'NoExecute') for (const pod of node.pods) this.scheduleTaintEviction(pod, node, taint);
     }
     const tick = () => {
       if (generation !== ctx.controlPlane.generation) return;
@@ -144,16 +154,28 @@ export class NodeLifecycle implements NodeLifecyclePort {
     const ctx = this.ctx;
     node.apiReady = 'Unknown';
     node.readyTransitionAt = ctx.env.now;
-    ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} is NotReady (Unknown): kubelet stopped posting status for more than ${ctx.settings.nodeMonitorGracePeriod} s`, {
-      type: 'Ready',
-      status: 'Unknown',
-    });
+    ctx.emit(
+      'node.condition',
+      `node/${node.name}`,
+      'api',
+      `${node.name} is NotReady (Unknown): kubelet stopped posting status for more than ${ctx.settings.nodeMonitorGracePeriod} s`,
+      {
+        type: 'Ready',
+        status: 'Unknown',
+      },
+    );
     this.addTaint(node, { key: taintKeys.unreachable, effect: 'NoSchedule' });
     // MarkPodsNotReady: endpoints drop the node's pods (calibration.md 1.1).
     for (const pod of node.pods) {
       if (pod.apiReady) {
         pod.apiReady = false;
-        ctx.emit('pod.unready', podSubject(pod), 'api', `${pod.name} marked not ready: node ${node.name} unreachable (phase still ${pod.apiPhase})`, { node: node.name, reason: 'NodeUnreachable' });
+        ctx.emit(
+          'pod.unready',
+          podSubject(pod),
+          'api',
+          `${pod.name} marked not ready: node ${node.name} unreachable (phase still ${pod.apiPhase})`,
+          { node: node.name, reason: 'NodeUnreachable' },
+        );
         ctx.controllers.markDirty(pod.workload);
       }
     }
@@ -165,7 +187,11 @@ export class NodeLifecycle implements NodeLifecyclePort {
     if (node.apiTaints.some((t) => t.key === taint.key && t.effect === taint.effect)) return;
     node.apiTaints.push(taint);
     this.taintAdded.set(taint, this.ctx.env.now);
-    this.ctx.emit('node.taint', `node/${node.name}`, 'api', `taint ${taint.key}:${taint.effect} added to ${node.name}`, { key: taint.key, effect: taint.effect, action: 'added' });
+    this.ctx.emit('node.taint', `node/${node.name}`, 'api', `taint ${taint.key}:${taint.effect} added to ${node.name}`, {
+      key: taint.key,
+      effect: taint.effect,
+      action: 'added',
+    });
     if (taint.effect === 'NoExecute') this.onNoExecute(node, taint);
   }
 
@@ -173,7 +199,11 @@ export class NodeLifecycle implements NodeLifecyclePort {
     const index = node.apiTaints.findIndex((t) => t.key === key && t.effect === effect);
     if (index < 0) return;
     node.apiTaints.splice(index, 1);
-    this.ctx.emit('node.taint', `node/${node.name}`, 'api', `taint ${key}:${effect} removed from ${node.name}`, { key, effect, action: 'removed' });
+    this.ctx.emit('node.taint', `node/${node.name}`, 'api', `taint ${key}:${effect} removed from ${node.name}`, {
+      key,
+      effect,
+      action: 'removed',
+    });
     this.ctx.scheduler.onClusterChanged();
   }
 
@@ -203,7 +233,11 @@ export class NodeLifecycle implements NodeLifecyclePort {
           : total > ctx.settings.largeClusterSizeThreshold
             ? 'evictions slow to the secondary rate'
             : `evictions stop (cluster of ${total} ≤ ${ctx.settings.largeClusterSizeThreshold} nodes)`;
-    ctx.emit('zone.state', 'zone/default', 'api', `zone ${state}: ${notReady}/${total} nodes NotReady; ${effect}`, { state, notReady, total });
+    ctx.emit('zone.state', 'zone/default', 'api', `zone ${state}: ${notReady}/${total} nodes NotReady; ${effect}`, {
+      state,
+      notReady,
+      total,
+    });
     if (state === 'FullDisruption') {
       for (const node of registered) {
         this.removeTaint(node, taintKeys.unreachable, 'NoExecute');
@@ -260,7 +294,13 @@ export class NodeLifecycle implements NodeLifecyclePort {
   scheduleTaintEviction(pod: SimPod, node: SimNode, taint: Taint): void {
     const ctx = this.ctx;
     if (pod.deletionRequestedAt !== null) return;
-    const seconds = tolerationSeconds(pod, taint, taint.key === taintKeys.unreachable ? ctx.settings.defaultUnreachableTolerationSeconds : ctx.settings.defaultNotReadyTolerationSeconds);
+    const seconds = tolerationSeconds(
+      pod,
+      taint,
+      taint.key === taintKeys.unreachable
+        ? ctx.settings.defaultUnreachableTolerationSeconds
+        : ctx.settings.defaultNotReadyTolerationSeconds,
+    );
     if (seconds === null) return;
     const generation = ctx.controlPlane.generation;
     const added = this.taintAdded.get(taint) ?? ctx.env.now;

@@ -36,7 +36,12 @@ export class Rancher implements RancherPort {
       this.starting = false;
       if (epoch !== this.epoch || !host.powered) return;
       this.running = true;
-      ctx.emit('rancher.available', 'rancher', 'truth', `Rancher ${ctx.world.cluster.rancher?.version ?? ''} UI and API available on ${host.name}`);
+      ctx.emit(
+        'rancher.available',
+        'rancher',
+        'truth',
+        `Rancher ${ctx.world.cluster.rancher?.version ?? ''} UI and API available on ${host.name}`,
+      );
       ctx.bringUp.onRancherAvailable();
       this.refresh();
     });
@@ -47,7 +52,12 @@ export class Rancher implements RancherPort {
     this.starting = false;
     if (!this.running) return;
     this.running = false;
-    this.ctx.emit('rancher.unavailable', 'rancher', 'truth', `Rancher unavailable (${reason}): UI and cluster management unavailable; workloads unaffected`);
+    this.ctx.emit(
+      'rancher.unavailable',
+      'rancher',
+      'truth',
+      `Rancher unavailable (${reason}): UI and cluster management unavailable; workloads unaffected`,
+    );
     this.refresh();
   }
 
@@ -79,7 +89,12 @@ export class Rancher implements RancherPort {
     const reachable = this.reachableFrom(node);
     if (!reachable && this.connected) {
       this.connected = false;
-      ctx.emit('rancher.agentDisconnected', 'rancher', 'truth', `cattle-cluster-agent lost its tunnel to Rancher; retrying (pod keeps running)`);
+      ctx.emit(
+        'rancher.agentDisconnected',
+        'rancher',
+        'truth',
+        `cattle-cluster-agent lost its tunnel to Rancher; retrying (pod keeps running)`,
+      );
     } else if (reachable && !this.connected) {
       const epoch = agent.epoch;
       ctx.env.after(ctx.settings.rancherAgentConnectTime, Priority.kubelet, () => {

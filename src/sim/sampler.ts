@@ -76,7 +76,8 @@ export class Sampler {
       this.column(this.workloadsReady, workload.spec.key).push(ready);
     }
     for (const [phase, count] of Object.entries(counts)) (this.phases[phase] as number[]).push(count);
-    for (const { key, value } of ctx.serviceMonitor.availability()) this.column(this.serviceAvailability, key).push(Math.round(value * 1000) / 1000);
+    for (const { key, value } of ctx.serviceMonitor.availability())
+      this.column(this.serviceAvailability, key).push(Math.round(value * 1000) / 1000);
   }
 
   series(): TimelineSeries {

@@ -52,7 +52,13 @@ function podToleratesTaint(pod: SimPod, taint: Taint): boolean {
   if (pod.template.tolerations.some((t) => tolerates(t, taint))) return true;
   if (pod.workload.spec.kind === 'DaemonSet') {
     // DaemonSet pods tolerate node-health and pressure taints (K8sDocs daemonset#taints-and-tolerations).
-    return [taintKeys.notReady, taintKeys.unreachable, taintKeys.memoryPressure, taintKeys.diskPressure, 'node.kubernetes.io/unschedulable'].includes(taint.key as never);
+    return [
+      taintKeys.notReady,
+      taintKeys.unreachable,
+      taintKeys.memoryPressure,
+      taintKeys.diskPressure,
+      'node.kubernetes.io/unschedulable',
+    ].includes(taint.key as never);
   }
   // DefaultTolerationSeconds adds not-ready/unreachable:NoExecute tolerations, which also count for scheduling.
   return taint.effect === 'NoExecute' && (taint.key === taintKeys.notReady || taint.key === taintKeys.unreachable);
@@ -75,7 +81,8 @@ export function filterNode(pod: SimPod, node: SimNode, maxPods: number): string 
     if (!podToleratesTaint(pod, taint)) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
   }
   for (const taint of node.spec.taints) {
-    if (taint.effect !== 'PreferNoSchedule' && !podToleratesTaint(pod, taint)) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+    if (taint.effect !== 'PreferNoSchedule' && !podToleratesTaint(pod, taint))
+      return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
   }
   const template = pod.template;
   for (const [key, value] of selectorEntries(template.nodeSelector)) {
@@ -90,8 +97,10 @@ export function filterNode(pod: SimPod, node: SimNode, maxPods: number): string 
   if (template.antiAffinityHostname.length > 0 || anyAntiAffinity(node)) {
     for (const other of node.pods) {
       if (other.namespace !== pod.namespace) continue;
-      if (template.antiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) return "node(s) didn't match pod anti-affinity rules";
-      if (other.template.antiAffinityHostname.some((s) => selectorMatches(s, template.labels))) return "node(s) didn't satisfy existing pods anti-affinity rules";
+      if (template.antiAffinityHostname.some((s) => selectorMatches(s, other.template.labels)))
+        return "node(s) didn't match pod anti-affinity rules";
+      if (other.template.antiAffinityHostname.some((s) => selectorMatches(s, template.labels)))
+        return "node(s) didn't satisfy existing pods anti-affinity rules";
     }
   }
   return null;
@@ -105,7 +114,10 @@ function anyAntiAffinity(node: SimNode): boolean {
 /** Node a pod is bound to by a DaemonSet or a local volume already provisioned on one node. */
 export function pinnedNode(pod: SimPod): { node: string; reason: string } | null {
   if (pod.pinnedNode) {
-    const reason = pod.workload.spec.kind === 'DaemonSet' ? "node(s) didn't match Pod's node affinity/selector" : "node(s) didn't match PersistentVolume's node affinity";
+    const reason =
+      pod.workload.spec.kind === 'DaemonSet'
+        ? "node(s) didn't match Pod's node affinity/selector"
+        : "node(s) didn't match PersistentVolume's node affinity";
     return { node: pod.pinnedNode, reason };
   }
   return null;
@@ -137,7 +149,8 @@ export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode 
     if (prefer > maxPrefer) maxPrefer = prefer;
     if (checkAnti) {
       let matches = 0;
-      for (const other of node.pods) if (template.preferredAntiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) matches++;
+      for (const other of node.pods)
+        if (template.preferredAntiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) matches++;
       preferredAnti[i] = matches;
       if (matches > maxAnti) maxAnti = matches;
     }
@@ -173,7 +186,13 @@ export function daemonEligibleOn(template: PodTemplate, node: SimNode): boolean 
   for (const [key, value] of Object.entries(template.nodeSelector)) if (node.spec.labels[key] !== value) return false;
   for (const taint of node.spec.taints) {
     if (taint.effect === 'PreferNoSchedule') continue;
-    if (!template.tolerations.some((t) => (t.operator === 'Exists' && (!t.key || t.key === taint.key)) || (t.key === taint.key && (t.value ?? '') === (taint.value ?? '')))) return false;
+    if (
+      !template.tolerations.some(
+        (t) =>
+          (t.operator === 'Exists' && (!t.key || t.key === taint.key)) || (t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
+      )
+    )
+      return false;
   }
   return true;
 }

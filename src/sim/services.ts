@@ -29,12 +29,16 @@ export class Services implements ServicesPort {
   reindex(): void {
     const ctx = this.ctx;
     for (const spec of ctx.world.services) {
-      if (!this.states.some((s) => s.spec === spec)) this.states.push({ spec, workloads: [], served: 0, endpoints: 0, inOutage: false, everServed: false });
+      if (!this.states.some((s) => s.spec === spec))
+        this.states.push({ spec, workloads: [], served: 0, endpoints: 0, inOutage: false, everServed: false });
     }
     this.byWorkload.clear();
     for (const state of this.states) {
       const selector = { matchLabels: state.spec.selector, matchExpressions: [] };
-      state.workloads = Object.keys(state.spec.selector).length === 0 ? [] : ctx.world.workloads.filter((w) => w.spec.namespace === state.spec.namespace && selectorMatches(selector, w.template.labels));
+      state.workloads =
+        Object.keys(state.spec.selector).length === 0
+          ? []
+          : ctx.world.workloads.filter((w) => w.spec.namespace === state.spec.namespace && selectorMatches(selector, w.template.labels));
       for (const w of state.workloads) this.byWorkload.set(w, [...(this.byWorkload.get(w) ?? []), state]);
       this.dirty.add(state);
     }
@@ -77,7 +81,13 @@ export class Services implements ServicesPort {
         ctx.emit('service.outageStarted', subject, 'truth', `service ${state.spec.key} down: ${why}`, { endpoints });
       } else if (served > 0 && state.inOutage) {
         state.inOutage = false;
-        ctx.emit('service.outageEnded', subject, 'truth', `service ${state.spec.key} serving again (${served}/${endpoints} endpoints answer)`, { endpoints, served });
+        ctx.emit(
+          'service.outageEnded',
+          subject,
+          'truth',
+          `service ${state.spec.key} serving again (${served}/${endpoints} endpoints answer)`,
+          { endpoints, served },
+        );
       }
     }
     this.dirty.clear();

@@ -191,7 +191,11 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
   const cpuFactor = profile.cpu.relativePerformance.value / pi4RelativePerformance;
   const capacityMemory = usableMemory(profile.memory.value, settings);
   const capacityCpu = profile.cpu.cores.value * 1000;
-  const k3sMemory = !inCluster ? 0 : isServer ? settings.k3sServerMemory + (datastoreIsEtcd ? settings.k3sEtcdExtraMemory : 0) : settings.k3sAgentMemory;
+  const k3sMemory = !inCluster
+    ? 0
+    : isServer
+      ? settings.k3sServerMemory + (datastoreIsEtcd ? settings.k3sEtcdExtraMemory : 0)
+      : settings.k3sAgentMemory;
   const k3sCpu = !inCluster ? 0 : (isServer ? settings.k3sServerCpu : settings.k3sAgentCpu) / cpuFactor;
   // K3s reserves nothing by default (no kube-reserved/system-reserved), so allocatable = capacity
   // minus the hard eviction threshold, which K3s leaves unset for memory.
@@ -265,7 +269,14 @@ export function watts(node: SimNode, cpuUsed: number): number {
 }
 
 /** A new pod object as its controller creates it: Pending, unscheduled, not running. */
-export function newPod(id: number, name: string, workload: WorkloadState, ordinal: number, createdAt: number, pinnedNode: string | null): SimPod {
+export function newPod(
+  id: number,
+  name: string,
+  workload: WorkloadState,
+  ordinal: number,
+  createdAt: number,
+  pinnedNode: string | null,
+): SimPod {
   return {
     id,
     name,

@@ -55,7 +55,13 @@ export interface CheckResult {
 }
 
 /** Runs one schedule on the sim engine and judges the property. */
-export function runSchedule(cluster: Cluster, objects: readonly KubernetesObject[], property: ResilienceProperty, faults: readonly Fault[], simSeed: number): CheckedRun {
+export function runSchedule(
+  cluster: Cluster,
+  objects: readonly KubernetesObject[],
+  property: ResilienceProperty,
+  faults: readonly Fault[],
+  simSeed: number,
+): CheckedRun {
   return runPlanned({ cluster, objects, workloads: readWorkloads(objects) }, property, faults, simSeed);
 }
 
@@ -67,13 +73,27 @@ interface CheckSetup {
 }
 
 /** A schedule resolved as a scenario's faults and expectations are, run on the sim engine, judged. */
-function runPlanned({ cluster, objects, workloads }: CheckSetup, property: ResilienceProperty, faults: readonly Fault[], simSeed: number): CheckedRun {
+function runPlanned(
+  { cluster, objects, workloads }: CheckSetup,
+  property: ResilienceProperty,
+  faults: readonly Fault[],
+  simSeed: number,
+): CheckedRun {
   const healed = Math.max(0, ...faults.map(healedAt));
   const duration = healed + property.settle;
   const problems = new Problems();
   const planned = faults.map((fault, i) => planFault(fault, i, problems));
   if (problems.list.length > 0) throw new ConfigError('fault schedule', problems.list);
-  const result = runPlanSync({ cluster, objects, workloads, faults: planned, duration, seed: simSeed, bringUpTimeout: 3600, sampleInterval: 30 });
+  const result = runPlanSync({
+    cluster,
+    objects,
+    workloads,
+    faults: planned,
+    duration,
+    seed: simSeed,
+    bringUpTimeout: 3600,
+    sampleInterval: 30,
+  });
   const expectations = property.expectations({ cluster, workloads, faults, healed }).map((e, i) => ({ ...e, id: e.id ?? `p${i + 1}` }));
   const resolved = resolveExpectations(expectations, { source: `property ${property.name}`, faultIds: planned.map((f) => f.id) });
   const verdicts = judgeAll(resolved, result.timeline, { phaseStart: result.phaseStart, phaseEnd: result.phaseEnd });
@@ -81,7 +101,12 @@ function runPlanned({ cluster, objects, workloads }: CheckSetup, property: Resil
 }
 
 /** Checks a property over generated fault schedules; on failure, the minimal schedule. */
-export function checkResilience(cluster: Cluster, objects: readonly KubernetesObject[], property: ResilienceProperty, options: CheckOptions = {}): CheckResult {
+export function checkResilience(
+  cluster: Cluster,
+  objects: readonly KubernetesObject[],
+  property: ResilienceProperty,
+  options: CheckOptions = {},
+): CheckResult {
   const runs = options.runs ?? 100;
   const setup: CheckSetup = { cluster, objects, workloads: readWorkloads(objects) };
   const bounds: ScheduleBounds = {
@@ -97,9 +122,15 @@ export function checkResilience(cluster: Cluster, objects: readonly KubernetesOb
       options.onRun?.(Math.min(run, runs), runs);
       return runPlanned(setup, property, faults, simSeed).verdicts.every((v) => v.status === 'pass');
     }),
-    { numRuns: runs, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.path !== undefined ? { path: options.path } : {}), endOnFailure: false },
+    {
+      numRuns: runs,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.path !== undefined ? { path: options.path } : {}),
+      endOnFailure: false,
+    },
   );
-  if (!details.failed || !details.counterexample) return { property: property.name, ok: true, runs: details.numRuns, seed: details.seed, failure: null };
+  if (!details.failed || !details.counterexample)
+    return { property: property.name, ok: true, runs: details.numRuns, seed: details.seed, failure: null };
   const [faults, simSeed] = details.counterexample[0];
   const replay = runPlanned(setup, property, faults, simSeed);
   const failed = replay.verdicts.filter((v) => v.status === 'fail');

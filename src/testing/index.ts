@@ -9,7 +9,14 @@ export { faultArbitrary, scheduleArbitrary, defaultBounds } from './schedules.js
 export type { ScheduleBounds, GeneratedFaultKind } from './schedules.js';
 export { checkResilience, runSchedule } from './check.js';
 export type { CheckOptions, CheckResult, CheckFailure, CheckedRun } from './check.js';
-export { deploymentsRecover, serviceAvailability, apiStaysAvailable, noOomKills, recoversFromPowerCut, builtinProperties } from './properties.js';
+export {
+  deploymentsRecover,
+  serviceAvailability,
+  apiStaysAvailable,
+  noOomKills,
+  recoversFromPowerCut,
+  builtinProperties,
+} from './properties.js';
 export type { ResilienceProperty, PropertyContext, BuiltinPropertyName } from './properties.js';
 export { writeReproduction } from './reproduce.js';
 export type { ReproductionSources } from './reproduce.js';

@@ -39,7 +39,13 @@ export function deploymentsRecover(options: { within?: string | number } = {}): 
     expectations: ({ workloads, healed }) =>
       workloads.workloads
         .filter((w) => w.kind === 'Deployment' && w.replicas > 0)
-        .map((w) => ({ kind: 'pods-ready', workload: w.key, atLeast: w.replicas, from: healed + within, description: `${w.key} back to ${w.replicas} ready within ${within} s of the faults healing` })),
+        .map((w) => ({
+          kind: 'pods-ready',
+          workload: w.key,
+          atLeast: w.replicas,
+          from: healed + within,
+          description: `${w.key} back to ${w.replicas} ready within ${within} s of the faults healing`,
+        })),
   };
 }
 
@@ -51,7 +57,14 @@ export function serviceAvailability(options: { service: string; atLeast?: number
     description: `service ${options.service} available at least ${(atLeast * 100).toFixed(1)} % of the time under any single-node fault`,
     kinds: ['power-off', 'reboot', 'k3s-restart', 'partition'],
     settle: 600,
-    expectations: () => [{ kind: 'service-availability', service: options.service, atLeast, description: `service ${options.service} available ≥ ${(atLeast * 100).toFixed(1)} %` }],
+    expectations: () => [
+      {
+        kind: 'service-availability',
+        service: options.service,
+        atLeast,
+        description: `service ${options.service} available ≥ ${(atLeast * 100).toFixed(1)} %`,
+      },
+    ],
   };
 }
 

@@ -7,7 +7,16 @@ import fc from 'fast-check';
 import type { Cluster } from '../model/cluster.js';
 import type { Fault } from '../scenario/faults.js';
 
-export type GeneratedFaultKind = 'power-off' | 'reboot' | 'k3s-restart' | 'partition' | 'control-plane-down' | 'memory-leak' | 'site-power-cut' | 'slow-storage' | 'rancher-down';
+export type GeneratedFaultKind =
+  | 'power-off'
+  | 'reboot'
+  | 'k3s-restart'
+  | 'partition'
+  | 'control-plane-down'
+  | 'memory-leak'
+  | 'site-power-cut'
+  | 'slow-storage'
+  | 'rancher-down';
 
 export interface ScheduleBounds {
   /** Fault kinds to draw from (default: power-off, reboot, k3s-restart, partition). */
@@ -28,7 +37,14 @@ export interface ScheduleBounds {
 }
 
 /** The defaults a schedule arbitrary uses; exported so reports can state them. */
-export const defaultBounds = Object.freeze({ kinds: ['power-off', 'reboot', 'k3s-restart', 'partition'] as GeneratedFaultKind[], maxFaults: 2, window: 900, minDuration: 30, maxDuration: 600, overlap: true });
+export const defaultBounds = Object.freeze({
+  kinds: ['power-off', 'reboot', 'k3s-restart', 'partition'] as GeneratedFaultKind[],
+  maxFaults: 2,
+  window: 900,
+  minDuration: 30,
+  maxDuration: 600,
+  overlap: true,
+});
 
 /** One fault against the cluster (time and duration in seconds). */
 export function faultArbitrary(cluster: Cluster, bounds: ScheduleBounds = {}): fc.Arbitrary<Fault> {
@@ -44,17 +60,33 @@ export function faultArbitrary(cluster: Cluster, bounds: ScheduleBounds = {}): f
     'k3s-restart': fc.record({ at, node }).map((f) => ({ kind: 'k3s-restart', ...f })),
     partition:
       clusterNodes.length > 1
-        ? fc.record({ at, for: duration, group: fc.subarray([...clusterNodes], { minLength: 1, maxLength: clusterNodes.length - 1 }) }).map((f) => ({ kind: 'partition', at: f.at, for: f.for, groups: [f.group] }))
+        ? fc
+            .record({ at, for: duration, group: fc.subarray([...clusterNodes], { minLength: 1, maxLength: clusterNodes.length - 1 }) })
+            .map((f) => ({ kind: 'partition', at: f.at, for: f.for, groups: [f.group] }))
         : null,
-    'control-plane-down': fc.record({ at, for: duration, server: fc.constantFrom(...servers) }).map((f) => ({ kind: 'control-plane-down', at: f.at, for: f.for, servers: [f.server] })),
+    'control-plane-down': fc
+      .record({ at, for: duration, server: fc.constantFrom(...servers) })
+      .map((f) => ({ kind: 'control-plane-down', at: f.at, for: f.for, servers: [f.server] })),
     'memory-leak': b.workloads?.length
-      ? fc.record({ at, for: duration, workload: fc.constantFrom(...b.workloads), rate: fc.integer({ min: 1, max: 8 }) }).map((f) => ({ kind: 'memory-leak', at: f.at, for: f.for, workload: f.workload, rate: `${f.rate}Mi/s` }))
+      ? fc
+          .record({ at, for: duration, workload: fc.constantFrom(...b.workloads), rate: fc.integer({ min: 1, max: 8 }) })
+          .map((f) => ({ kind: 'memory-leak', at: f.at, for: f.for, workload: f.workload, rate: `${f.rate}Mi/s` }))
       : null,
     // Power returns in any order, up to a minute apart per machine.
     'site-power-cut': fc
-      .record({ at, for: duration, order: fc.shuffledSubarray(cluster.nodes.map((n) => n.name), { minLength: cluster.nodes.length, maxLength: cluster.nodes.length }), interval: fc.integer({ min: 0, max: 60 }) })
+      .record({
+        at,
+        for: duration,
+        order: fc.shuffledSubarray(
+          cluster.nodes.map((n) => n.name),
+          { minLength: cluster.nodes.length, maxLength: cluster.nodes.length },
+        ),
+        interval: fc.integer({ min: 0, max: 60 }),
+      })
       .map((f) => ({ kind: 'site-power-cut', at: f.at, for: f.for, order: f.order, interval: f.interval })),
-    'slow-storage': fc.record({ at, for: duration, node, latency: fc.integer({ min: 50, max: 5000 }) }).map((f) => ({ kind: 'slow-storage', at: f.at, for: f.for, node: f.node, latency: `${f.latency}ms` })),
+    'slow-storage': fc
+      .record({ at, for: duration, node, latency: fc.integer({ min: 50, max: 5000 }) })
+      .map((f) => ({ kind: 'slow-storage', at: f.at, for: f.for, node: f.node, latency: `${f.latency}ms` })),
     'rancher-down': cluster.rancher ? fc.record({ at, for: duration }).map((f) => ({ kind: 'rancher-down', ...f })) : null,
   };
   const choices = b.kinds.map((k) => byKind[k]).filter((a): a is fc.Arbitrary<Fault> => a !== null);

@@ -19,7 +19,8 @@ import { repoRoot } from '../helpers/cli.js';
 
 const availability = await k3dEngine.available();
 const required = process.env['TWIN_E2E'] === 'required';
-const skipped = process.env['TWIN_E2E'] === 'skip' ? 'TWIN_E2E=skip' : availability.available ? null : (availability.reason ?? 'engine k3d unavailable');
+const skipped =
+  process.env['TWIN_E2E'] === 'skip' ? 'TWIN_E2E=skip' : availability.available ? null : (availability.reason ?? 'engine k3d unavailable');
 if (skipped && !required) console.log(`e2e on real K3s skipped: ${skipped}`);
 
 const out = mkdtempSync(join(tmpdir(), 'twin-e2e-'));
@@ -41,26 +42,34 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
   it.each(['worker-power-loss', 'control-plane-down', 'rancher-down', 'oom-pressure'])(
     '%s: both engines meet the expectations and the report compares them',
     async (name) => {
-      const run = await execa(process.execPath, ['bin/twin.js', 'run', `test/e2e/${name}.ts`, '--engine', 'sim,k3d', '--quiet', '--out', out], { cwd: repoRoot, reject: false, env: { NO_COLOR: '1' } });
+      const run = await execa(
+        process.execPath,
+        ['bin/twin.js', 'run', `test/e2e/${name}.ts`, '--engine', 'sim,k3d', '--quiet', '--out', out],
+        { cwd: repoRoot, reject: false, env: { NO_COLOR: '1' } },
+      );
       const reports = reportsOf(name);
       const real = reports.find((r) => r.engine === 'k3d');
       if (real?.comparison) console.log(`\n${name}\n${renderComparison(real.comparison)}`);
       expect(run.stderr).not.toMatch(/Error|internal/);
       expect(reports.map((r) => r.engine).sort()).toEqual(['k3d', 'sim']);
       for (const report of reports) {
-        const failed = report.expectations.filter((v) => v.status === 'fail').map((v) => `${report.engine}: ${v.description}: ${v.observed} (${v.explanation})`);
+        const failed = report.expectations
+          .filter((v) => v.status === 'fail')
+          .map((v) => `${report.engine}: ${v.description}: ${v.observed} (${v.explanation})`);
         expect(failed).toEqual([]);
       }
       expect(run.exitCode).toBe(0);
       // The comparison names every fault's key moments; what the model predicts happened on the real cluster too.
       expect(real?.comparison?.moments.length).toBeGreaterThan(0);
-      for (const moment of real?.comparison?.moments ?? []) expect(moment.real === null, `${moment.what} after ${moment.anchor}`).toBe(moment.model === null);
+      for (const moment of real?.comparison?.moments ?? [])
+        expect(moment.real === null, `${moment.what} after ${moment.anchor}`).toBe(moment.model === null);
       // Series are sampled on the real cluster as on the model.
       expect(real?.timeline.series.times.length).toBeGreaterThan(10);
       expect(Object.keys(real?.timeline.series.nodes ?? {}).sort()).toEqual(['dcn1', 'dcn2', 'dcn3']);
       // Each kubelet reports its board's usable memory, as on a Pi (and as the model's capacity).
       for (const node of cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent')) {
-        const expected = Math.floor(nodeThrottle(node, cluster, { singleCoreEvents: null, cores: 2, source: 'test' }).memoryBytes / 1024) * 1024;
+        const expected =
+          Math.floor(nodeThrottle(node, cluster, { singleCoreEvents: null, cores: 2, source: 'test' }).memoryBytes / 1024) * 1024;
         expect(real?.timeline.series.nodes[node.name]?.capacityMemory, `${node.name} memory capacity`).toBe(expected);
       }
     },

@@ -21,10 +21,29 @@ export default defineScenario({
     { id: 'leak', at: '2m', kind: 'memory-leak', workload: 'default/api', rate: '8Mi/s', for: '150s' },
   ],
   expect: [
-    { kind: 'oom-killed', workload: 'default/api', after: 'fault:leak', within: '1m', backoff: true, description: 'The API is OOMKilled at its 160Mi limit and restarted with back-off' },
+    {
+      kind: 'oom-killed',
+      workload: 'default/api',
+      after: 'fault:leak',
+      within: '1m',
+      backoff: true,
+      description: 'The API is OOMKilled at its 160Mi limit and restarted with back-off',
+    },
     { kind: 'pods-ready', workload: 'default/api', atLeast: 2, from: 'heal:leak+2m', description: 'The API recovers once the leak stops' },
-    { kind: 'oom-killed', workload: 'default/web', after: 'fault:fill', within: '30s', description: 'With no memory eviction threshold in K3s the kernel OOM killer acts on dcn2 and kills web among others' },
+    {
+      kind: 'oom-killed',
+      workload: 'default/web',
+      after: 'fault:fill',
+      within: '30s',
+      description: 'With no memory eviction threshold in K3s the kernel OOM killer acts on dcn2 and kills web among others',
+    },
     { kind: 'service-availability', service: 'default/web', atLeast: 1, description: 'The web Service keeps serving from the other nodes' },
-    { kind: 'pods-ready', workload: 'StatefulSet/default/postgres', atLeast: 1, from: 'heal:fill+1m', description: 'Postgres is Ready once the memory is back' },
+    {
+      kind: 'pods-ready',
+      workload: 'StatefulSet/default/postgres',
+      atLeast: 1,
+      from: 'heal:fill+1m',
+      description: 'Postgres is Ready once the memory is back',
+    },
   ],
 });

@@ -16,6 +16,11 @@ export default defineScenario({
     { kind: 'workloads-unaffected', description: 'No workloads affected' },
     { kind: 'api-stays-available', description: 'The cluster continues: the Kubernetes API never goes down' },
     { kind: 'service-availability', service: 'default/web', atLeast: 1, description: 'The web Service serves throughout' },
-    { kind: 'rancher-reconnects', after: 'heal:rancher', within: '3m', description: 'The cattle-cluster-agent reconnects by itself once Rancher is back' },
+    {
+      kind: 'rancher-reconnects',
+      after: 'heal:rancher',
+      within: '3m',
+      description: 'The cattle-cluster-agent reconnects by itself once Rancher is back',
+    },
   ],
 });

@@ -33,10 +33,22 @@ export function cluster(nodes: NodeDef[], spec: Record<string, unknown> = {}): C
 }
 
 export function manifests(text: string): KubernetesObject[] {
-  return parseAllDocuments(text).map((d) => d.toJS() as KubernetesObject).filter(Boolean);
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubernetesObject)
+    .filter(Boolean);
 }
 
-export function deployment(name: string, replicas: number, extra: { requests?: Record<string, string>; limits?: Record<string, string>; annotations?: Record<string, string>; spec?: Record<string, unknown>; priorityClassName?: string } = {}): KubernetesObject {
+export function deployment(
+  name: string,
+  replicas: number,
+  extra: {
+    requests?: Record<string, string>;
+    limits?: Record<string, string>;
+    annotations?: Record<string, string>;
+    spec?: Record<string, unknown>;
+    priorityClassName?: string;
+  } = {},
+): KubernetesObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -48,7 +60,13 @@ export function deployment(name: string, replicas: number, extra: { requests?: R
         metadata: { labels: { app: name }, annotations: extra.annotations ?? {} },
         spec: {
           ...(extra.priorityClassName ? { priorityClassName: extra.priorityClassName } : {}),
-          containers: [{ name, image: 'nginx:1.27-alpine', resources: { ...(extra.requests ? { requests: extra.requests } : {}), ...(extra.limits ? { limits: extra.limits } : {}) } }],
+          containers: [
+            {
+              name,
+              image: 'nginx:1.27-alpine',
+              resources: { ...(extra.requests ? { requests: extra.requests } : {}), ...(extra.limits ? { limits: extra.limits } : {}) },
+            },
+          ],
           ...extra.spec,
         },
       },
@@ -57,14 +75,20 @@ export function deployment(name: string, replicas: number, extra: { requests?: R
 }
 
 export function service(name: string): KubernetesObject {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { selector: { app: name } } } as KubernetesObject;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'default' },
+    spec: { selector: { app: name } },
+  } as KubernetesObject;
 }
 
 /** A cluster brought up until its workloads are ready. */
 export function broughtUp(c: Cluster, objects: KubernetesObject[], seed = 1): Simulation {
   const sim = createSimulation({ cluster: c, workloads: readWorkloads(objects), seed });
   const ready = sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, 3600);
-  if (ready === null) throw new Error(`bring-up did not complete: ${JSON.stringify({ ...sim.bringUp, nodeReady: [...sim.bringUp.nodeReady] })}`);
+  if (ready === null)
+    throw new Error(`bring-up did not complete: ${JSON.stringify({ ...sim.bringUp, nodeReady: [...sim.bringUp.nodeReady] })}`);
   sim.runUntil(sim.now + 60);
   return sim;
 }

@@ -39,17 +39,20 @@ const k3dSimple = z.strictObject({
 const calibration = { singleCoreEvents: 3000, cores: 2, source: 'test' };
 
 describe('k3d config', () => {
-  it.each(['edgestack-pi4.yaml', 'ha-gallade.yaml', 'edgestack-pi3.ts', 'pi4-zero-fleet.yaml'])('%s renders a valid v1alpha5 config with the spec\'s node names', async (file) => {
-    const cluster = await loadClusterFile(`scenarios/clusters/${file}`);
-    const config = k3dSimple.parse(renderK3dConfig(cluster, calibration));
-    const members = cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
-    expect(config.servers + config.agents).toBe(members.length);
-    for (const node of members) expect(config.options.k3s.extraArgs.some((a) => a.arg === `--node-name=${node.name}`)).toBe(true);
-    expect(config.options.runtime.labels[0]).toEqual({ label: 'twin.dev/managed=true', nodeFilters: ['all'] });
-    expect(config.image).toBe(k3sImage(cluster.k3s.version));
-  });
+  it.each(['edgestack-pi4.yaml', 'ha-gallade.yaml', 'edgestack-pi3.ts', 'pi4-zero-fleet.yaml'])(
+    "%s renders a valid v1alpha5 config with the spec's node names",
+    async (file) => {
+      const cluster = await loadClusterFile(`scenarios/clusters/${file}`);
+      const config = k3dSimple.parse(renderK3dConfig(cluster, calibration));
+      const members = cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
+      expect(config.servers + config.agents).toBe(members.length);
+      for (const node of members) expect(config.options.k3s.extraArgs.some((a) => a.arg === `--node-name=${node.name}`)).toBe(true);
+      expect(config.options.runtime.labels[0]).toEqual({ label: 'twin.dev/managed=true', nodeFilters: ['all'] });
+      expect(config.image).toBe(k3sImage(cluster.k3s.version));
+    },
+  );
 
-  it('matches the golden file for seed 000\'s Pi 4 form', async () => {
+  it("matches the golden file for seed 000's Pi 4 form", async () => {
     const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi4.yaml');
     const golden = parse(readFileSync('test/fixtures/k3d/edgestack-pi4.k3d.yaml', 'utf8'));
     expect(renderK3dConfig(cluster, calibration)).toEqual(golden);
@@ -64,10 +67,19 @@ describe('k3d config', () => {
     expect(k3dSimple.safeParse(exported).success).toBe(true);
   });
 
-  it('the kubelet sees each board\'s memory exactly, also where boards of one role differ', () => {
-    const mixed = cluster([{ name: 's1', role: 'server', profile: 'pi3bplus' }, { name: 'zero', profile: 'pizero2w' }, { name: 'old', profile: 'pi2b' }]);
+  it("the kubelet sees each board's memory exactly, also where boards of one role differ", () => {
+    const mixed = cluster([
+      { name: 's1', role: 'server', profile: 'pi3bplus' },
+      { name: 'zero', profile: 'pizero2w' },
+      { name: 'old', profile: 'pi2b' },
+    ]);
     const config = k3dSimple.parse(renderK3dConfig(mixed, calibration));
-    const memoryOf = (name: string) => nodeThrottle(mixed.nodes.find((n) => n.name === name)!, mixed, calibration).memoryBytes;
+    const memoryOf = (name: string) =>
+      nodeThrottle(
+        mixed.nodes.find((n) => n.name === name)!,
+        mixed,
+        calibration,
+      ).memoryBytes;
     // k3d writes the option / 1000 as "kB" into the fake /proc/meminfo, which the kubelet reads as KiB.
     const kubeletSees = (option: string | undefined) => Math.floor(Number(option) / 1000) * 1024;
     expect(kubeletSees(config.options.runtime.serversMemory)).toBe(Math.floor(memoryOf('s1') / 1024) * 1024);
@@ -87,7 +99,20 @@ describe('k3d config', () => {
     // Pi 3B+ = 2459 sysbench events/s on 4 threads; one host core does 3000.
     expect(t.cpus).toBeCloseTo(2459.22 / 3000, 2);
     expect(t.rateBits).toBe(253e6);
-    expect(tbfArgs('eth0', t.rateBits)).toEqual(['qdisc', 'replace', 'dev', 'eth0', 'root', 'tbf', 'rate', '253000kbit', 'burst', '126500', 'latency', '50ms']);
+    expect(tbfArgs('eth0', t.rateBits)).toEqual([
+      'qdisc',
+      'replace',
+      'dev',
+      'eth0',
+      'root',
+      'tbf',
+      'rate',
+      '253000kbit',
+      'burst',
+      '126500',
+      'latency',
+      '50ms',
+    ]);
     const uncalibrated = nodeThrottle(pi3, cluster, { singleCoreEvents: null, cores: 2, source: 'none' });
     expect(uncalibrated.notes.join()).toMatch(/speed not emulated/);
   });
@@ -95,10 +120,16 @@ describe('k3d config', () => {
   it('--dry-run prints every command and runs none (golden transcript)', async () => {
     const exec = createExec({ dryRun: true });
     await removeManaged(exec);
-    expect(exec.transcript).toEqual(['docker ps -aq --filter label=twin.dev/managed=true', 'docker network ls -q --filter label=twin.dev/managed=true']);
+    expect(exec.transcript).toEqual([
+      'docker ps -aq --filter label=twin.dev/managed=true',
+      'docker network ls -q --filter label=twin.dev/managed=true',
+    ]);
     const down = twin(['down', '--dry-run']);
     expect(down.code).toBe(0);
-    expect(down.stdout.trim().split('\n')).toEqual(['k3d cluster list -o json', 'docker ps -aq --filter label=twin.dev/managed=true', 'docker network ls -q --filter label=twin.dev/managed=true',
+    expect(down.stdout.trim().split('\n')).toEqual([
+      'k3d cluster list -o json',
+      'docker ps -aq --filter label=twin.dev/managed=true',
+      'docker network ls -q --filter label=twin.dev/managed=true',
       // k3d's own networks named twin-…-net (labelled app=k3d by k3d), removed only when no container is attached.
       "docker network ls --filter label=app=k3d --format '{{.Name}}'",
     ]);

@@ -1,7 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExec } from '../../src/engines/k3d/exec.js';
-import { containerFaults, ensureNetwork, ensureStandInImage, removeManaged, runNodeContainer, shapeLink } from '../../src/engines/k3d/docker.js';
+import {
+  containerFaults,
+  ensureNetwork,
+  ensureStandInImage,
+  removeManaged,
+  runNodeContainer,
+  shapeLink,
+} from '../../src/engines/k3d/docker.js';
 import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
 import { dockerEventsToTimeline } from '../../src/engines/k3d/observe.js';
 import { cluster } from '../helpers/sim.js';
@@ -9,13 +16,25 @@ import { twin } from '../helpers/cli.js';
 
 const docker = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });
 const available = docker.status === 0;
-if (!available) console.warn(`k3d/docker.test: skipped because no Docker daemon answers here (${(docker.stderr || docker.error?.message || '').trim().split('\n')[0]}); .ci/run installs docker.io and starts dockerd`);
+if (!available)
+  console.warn(
+    `k3d/docker.test: skipped because no Docker daemon answers here (${(docker.stderr || docker.error?.message || '').trim().split('\n')[0]}); .ci/run installs docker.io and starts dockerd`,
+  );
 
 const network = 'twin-test-standins';
 const exec = createExec();
-const c = cluster([{ name: 's1', role: 'server', profile: 'pi3bplus' }, { name: 'zero', profile: 'pizero2w' }, { name: 'old', profile: 'pi2b' }]);
+const c = cluster([
+  { name: 's1', role: 'server', profile: 'pi3bplus' },
+  { name: 'zero', profile: 'pizero2w' },
+  { name: 'old', profile: 'pi2b' },
+]);
 const calibration = { singleCoreEvents: 3000, cores: 2, source: 'test' };
-const throttleOf = (name: string) => nodeThrottle(c.nodes.find((n) => n.name === name)!, c, calibration);
+const throttleOf = (name: string) =>
+  nodeThrottle(
+    c.nodes.find((n) => n.name === name)!,
+    c,
+    calibration,
+  );
 
 // Every test that touches Docker lives in this file, so they run one after another (twin down removes all of twin's containers).
 describe('twin doctor', () => {
@@ -41,10 +60,22 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
   it('memory and CPU limits follow the profile (cgroup files inside the container)', async () => {
     const pi3 = throttleOf('s1');
     await runNodeContainer(exec, { name: 'twin-test-s1', network, throttle: pi3, labels: { 'twin.dev/node': 's1' } });
-    const memory = await exec('docker', ['exec', 'twin-test-s1', 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max']);
+    const memory = await exec('docker', [
+      'exec',
+      'twin-test-s1',
+      'sh',
+      '-c',
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max',
+    ]);
     expect(Number(memory.stdout.trim())).toBe(pi3.memoryBytes);
     expect(pi3.memoryBytes).toBe(1024 ** 3 - c.settings.firmwareMemoryReserve);
-    const cpu = await exec('docker', ['exec', 'twin-test-s1', 'sh', '-c', 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max']);
+    const cpu = await exec('docker', [
+      'exec',
+      'twin-test-s1',
+      'sh',
+      '-c',
+      'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max',
+    ]);
     const [quota, period] = cpu.stdout.trim().split(/\s+/).map(Number);
     expect(quota! / period!).toBeCloseTo(pi3.cpus, 2);
   });
@@ -52,27 +83,39 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
   it.each([
     ['pi3bplus Ethernet (USB 2.0 bound)', 's1', 48],
     ['pi2b 10/100 Ethernet', 'old', 24],
-  ])('shaped bandwidth between two containers is within 15 %% of the profile (%s)', async (_label, node, megabytes) => {
-    const throttle = throttleOf(node);
-    const server = `twin-test-serve-${node}`;
-    await runNodeContainer(exec, { name: server, network, throttle, labels: {}, command: ['sh', '-c', `dd if=/dev/zero of=/tmp/blob bs=1M count=${megabytes} 2>/dev/null; httpd -f -p 8080 -h /tmp`] });
-    await runNodeContainer(exec, { name: `twin-test-client-${node}`, network, throttle: throttleOf('s1'), labels: {} });
-    await new Promise((r) => setTimeout(r, 1500));
-    await shapeLink(exec, server, throttle.rateBits);
-    // The shaper sets a ceiling; other test files running in parallel can only lower what one
-    // transfer reaches, so the best of three is the measurement. The exec overhead is measured too.
-    let measured = 0;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const t0 = performance.now();
-      await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/`], { allowFailure: true });
-      const overhead = performance.now() - t0;
-      const start = performance.now();
-      await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/blob`]);
-      const seconds = (performance.now() - start - overhead) / 1000;
-      measured = Math.max(measured, (megabytes * 1048576 * 8) / seconds);
-    }
-    expect(Math.abs(measured - throttle.rateBits) / throttle.rateBits).toBeLessThan(0.15);
-  }, 120_000);
+  ])(
+    'shaped bandwidth between two containers is within 15 %% of the profile (%s)',
+    async (_label, node, megabytes) => {
+      const throttle = throttleOf(node);
+      const server = `twin-test-serve-${node}`;
+      await runNodeContainer(exec, {
+        name: server,
+        network,
+        throttle,
+        labels: {},
+        command: ['sh', '-c', `dd if=/dev/zero of=/tmp/blob bs=1M count=${megabytes} 2>/dev/null; httpd -f -p 8080 -h /tmp`],
+      });
+      await runNodeContainer(exec, { name: `twin-test-client-${node}`, network, throttle: throttleOf('s1'), labels: {} });
+      await new Promise((r) => setTimeout(r, 1500));
+      await shapeLink(exec, server, throttle.rateBits);
+      // The shaper sets a ceiling; other test files running in parallel can only lower what one
+      // transfer reaches, so the best of three is the measurement. The exec overhead is measured too.
+      let measured = 0;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const t0 = performance.now();
+        await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/`], {
+          allowFailure: true,
+        });
+        const overhead = performance.now() - t0;
+        const start = performance.now();
+        await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/blob`]);
+        const seconds = (performance.now() - start - overhead) / 1000;
+        measured = Math.max(measured, (megabytes * 1048576 * 8) / seconds);
+      }
+      expect(Math.abs(measured - throttle.rateBits) / throttle.rateBits).toBeLessThan(0.15);
+    },
+    120_000,
+  );
 
   it('faults on containers are observed as ground-truth events', async () => {
     const name = 'twin-test-zero';

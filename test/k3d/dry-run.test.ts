@@ -15,9 +15,12 @@ async function transcript(name: string): Promise<string> {
 }
 
 describe('k3d engine --dry-run', () => {
-  it.each(['worker-power-loss', 'control-plane-down', 'rancher-down'])('%s: the command plan matches its golden transcript', async (name) => {
-    expect(await transcript(name)).toBe(readFileSync(`test/fixtures/k3d/${name}.dry-run.txt`, 'utf8'));
-  });
+  it.each(['worker-power-loss', 'control-plane-down', 'rancher-down'])(
+    '%s: the command plan matches its golden transcript',
+    async (name) => {
+      expect(await transcript(name)).toBe(readFileSync(`test/fixtures/k3d/${name}.dry-run.txt`, 'utf8'));
+    },
+  );
 
   it('power loss is a kill without a graceful stop; restore starts the container and shapes it again', async () => {
     const lines = (await transcript('worker-power-loss')).split('\n');
@@ -25,7 +28,9 @@ describe('k3d engine --dry-run', () => {
     const start = lines.indexOf('docker start k3d-twin-edgestack-pi3-agent-0');
     expect(kill).toBeGreaterThan(lines.findIndex((l) => l.includes('kubectl apply')));
     expect(start).toBeGreaterThan(kill);
-    expect(lines[start + 1]).toMatch(new RegExp(`^docker update --memory ${1024 ** 3 - 118 * 1024 ** 2} .* k3d-twin-edgestack-pi3-agent-0$`));
+    expect(lines[start + 1]).toMatch(
+      new RegExp(`^docker update --memory ${1024 ** 3 - 118 * 1024 ** 2} .* k3d-twin-edgestack-pi3-agent-0$`),
+    );
     expect(lines.slice(-5, -1)).toEqual([
       'k3d cluster delete twin-edgestack-pi3',
       'docker ps -aq --filter label=twin.dev/managed=true --filter label=twin.dev/cluster=edgestack-pi3',
@@ -51,7 +56,10 @@ describe('k3d engine --dry-run', () => {
     const lines = (await transcript('rancher-down')).split('\n');
     const run = lines.findIndex((l) => l.startsWith('docker run -d --init --name twin-edgestack-pi3-rancher'));
     expect(lines[run]).toContain("-e 'CATTLE_BOOTSTRAP_PASSWORD=<bootstrap password>'");
-    const steps = lines.slice(run).filter((l) => l.startsWith('# ')).map((l) => l.split(' ').slice(1, 3).join(' '));
+    const steps = lines
+      .slice(run)
+      .filter((l) => l.startsWith('# '))
+      .map((l) => l.split(' ').slice(1, 3).join(' '));
     expect(steps).toEqual([
       'POST https://<rancher>/v3-public/localProviders/local?action=login',
       'PUT https://<rancher>/v3/settings/server-url',
@@ -63,9 +71,11 @@ describe('k3d engine --dry-run', () => {
     expect(lines[manifest + 1]).toBe('docker exec -i k3d-twin-edgestack-pi3-server-0 kubectl apply -f -');
   });
 
-  it('memory-leak asks each running container of the workload to leak, through the node\'s containerd', async () => {
+  it("memory-leak asks each running container of the workload to leak, through the node's containerd", async () => {
     const lines = (await transcript('oom-pressure')).split('\n');
-    expect(lines).toContain('docker exec \'<node container of each running pod>\' ctr --address /run/k3s/containerd/containerd.sock --namespace k8s.io task exec --exec-id \'twin-leak-<n>\' \'<container id>\' /bin/twin-app leak 2097152');
+    expect(lines).toContain(
+      "docker exec '<node container of each running pod>' ctr --address /run/k3s/containerd/containerd.sock --namespace k8s.io task exec --exec-id 'twin-leak-<n>' '<container id>' /bin/twin-app leak 2097152",
+    );
     // …and stops the growth when the fault heals.
     expect(lines.filter((l) => l.includes('/bin/twin-app leak 0'))).toHaveLength(1);
   });
@@ -73,7 +83,9 @@ describe('k3d engine --dry-run', () => {
   it('the CLI prints the plan of the engine chosen, and refuses bad --engine and --keep', () => {
     const result = twin(['run', 'scenarios/rancher-down.ts', '--engine', 'k3d', '--dry-run']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^# rancher-down: commands of a k3d run \(dry run, nothing executed\)\ndocker events .*\nk3d cluster create --config \.twin\/twin-edgestack-pi3\.k3d\.yaml/);
+    expect(result.stdout).toMatch(
+      /^# rancher-down: commands of a k3d run \(dry run, nothing executed\)\ndocker events .*\nk3d cluster create --config \.twin\/twin-edgestack-pi3\.k3d\.yaml/,
+    );
     expect(result.stdout).toContain('docker stop --time 10 twin-edgestack-pi3-rancher');
     const pair = twin(['run', 'scenarios/rancher-down.ts', '--engine', 'sim,sim']);
     expect(pair.code).toBe(2);
@@ -84,26 +96,48 @@ describe('k3d engine --dry-run', () => {
     // Every engine answers --dry-run through the engine contract; the sim engine lists its planned steps.
     const sim = twin(['run', 'scenarios/rancher-down.ts', '--dry-run']);
     expect(sim.code).toBe(0);
-    expect(sim.stdout).toMatch(/^# rancher-down: commands of a sim run \(dry run, nothing executed\)\n# sim: bring up edgestack-pi3 \(\d+ machines\) in virtual time/);
+    expect(sim.stdout).toMatch(
+      /^# rancher-down: commands of a sim run \(dry run, nothing executed\)\n# sim: bring up edgestack-pi3 \(\d+ machines\) in virtual time/,
+    );
   });
 });
 
 describe('k3d engine: what it refuses, and cancellation', () => {
-  const trigger = (kind: string): PlannedFault => planFault({ id: 't', at: { after: { kind: kind as TimelineEventKind, subject: 'node/dcn2' }, delay: 10 }, kind: 'power-off', node: 'dcn3' }, 0, new Problems());
+  const trigger = (kind: string): PlannedFault =>
+    planFault(
+      { id: 't', at: { after: { kind: kind as TimelineEventKind, subject: 'node/dcn2' }, delay: 10 }, kind: 'power-off', node: 'dcn3' },
+      0,
+      new Problems(),
+    );
 
   it('a fault waiting for an event this engine never observes is refused before anything runs; one it observes is not', async () => {
     expect(unsupportedTriggers([trigger('node.condition'), trigger('node.power'), trigger('fault.injected')])).toEqual([]);
-    expect(unsupportedTriggers([trigger('zone.state')])).toEqual([{ subject: 'fault t trigger (after zone.state)', reason: 'fault t trigger (after zone.state): the k3d engine never observes zone.state events while it runs, so the fault would never fire' }]);
-    expect(unsupportedTriggers([trigger('rancher.agentConnected')], { rancherStandIn: true })[0]?.reason).toMatch(/read from Rancher's log after the run/);
+    expect(unsupportedTriggers([trigger('zone.state')])).toEqual([
+      {
+        subject: 'fault t trigger (after zone.state)',
+        reason:
+          'fault t trigger (after zone.state): the k3d engine never observes zone.state events while it runs, so the fault would never fire',
+      },
+    ]);
+    expect(unsupportedTriggers([trigger('rancher.agentConnected')], { rancherStandIn: true })[0]?.reason).toMatch(
+      /read from Rancher's log after the run/,
+    );
     expect(unsupportedTriggers([trigger('rancher.agentConnected')], { rancherStandIn: false })).toEqual([]);
     const s = await loadScenarioFile('scenarios/worker-power-loss.ts');
-    await expect(k3dDryRun({ ...planOf(s), faults: [trigger('datastore.slow')] }, '.twin', 4)).rejects.toThrow(/engine k3d cannot run this scenario: fault t trigger \(after datastore\.slow\)/);
+    await expect(k3dDryRun({ ...planOf(s), faults: [trigger('datastore.slow')] }, '.twin', 4)).rejects.toThrow(
+      /engine k3d cannot run this scenario: fault t trigger \(after datastore\.slow\)/,
+    );
   });
 
   it('every fault kind is decided up front', () => {
     const kinds = ['slow-storage', 'storage-restore', 'disk-full', 'disk-free'];
     const faults = kinds.map((kind, i): PlannedFault => planFault({ kind, at: 0, node: 'dcn2' } as Fault, i, new Problems()));
-    expect(refusals(faults).map((r) => r.subject)).toEqual(['fault f1 (slow-storage)', 'fault f2 (storage-restore)', 'fault f3 (disk-full)', 'fault f4 (disk-free)']);
+    expect(refusals(faults).map((r) => r.subject)).toEqual([
+      'fault f1 (slow-storage)',
+      'fault f2 (storage-restore)',
+      'fault f3 (disk-full)',
+      'fault f4 (disk-free)',
+    ]);
   });
 
   it('a run whose signal is already aborted rejects with its reason and runs nothing', async () => {
@@ -112,7 +146,7 @@ describe('k3d engine: what it refuses, and cancellation', () => {
     await expect(k3dEngine.run(planOf(s), undefined, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
   });
 
-  it('down also removes k3d\'s twin-…-net networks no container uses (dry: the commands)', async () => {
+  it("down also removes k3d's twin-…-net networks no container uses (dry: the commands)", async () => {
     expect(await k3dEngine.down({ dryRun: true })).toEqual([
       'k3d cluster list -o json',
       'docker ps -aq --filter label=twin.dev/managed=true',

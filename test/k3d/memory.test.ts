@@ -8,12 +8,20 @@ describe('k3d memory faults', () => {
   it("stand-in containers are told to hold the model's memory at rest (annotation, else request)", () => {
     const objects = loadManifests(['scenarios/workloads/edgestack']).map((m) => m.object as KubernetesObject);
     const out = withModelMemory(objects);
-    const envOf = (name: string) => (out.find((o) => o.metadata?.name === name) as V1Deployment).spec?.template.spec?.containers[0]?.env?.find((e) => e.name === appMemoryEnv)?.value;
+    const envOf = (name: string) =>
+      (out.find((o) => o.metadata?.name === name) as V1Deployment).spec?.template.spec?.containers[0]?.env?.find(
+        (e) => e.name === appMemoryEnv,
+      )?.value;
     expect(envOf('api')).toBe(String(90 * 1024 ** 2)); // twin.dev/memory-usage: 90Mi
     expect(envOf('postgres')).toBe(String(120 * 1024 ** 2));
     // The user's objects are left as they were.
     expect(JSON.stringify(objects)).not.toContain(appMemoryEnv);
-    const pod: V1Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x', resources: { limits: { memory: '64Mi' } } }] } };
+    const pod: V1Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'c', image: 'x', resources: { limits: { memory: '64Mi' } } }] },
+    };
     const [bare] = withModelMemory([pod as KubernetesObject]) as V1Pod[];
     // A missing request defaults to the limit (Kubernetes), so the model's usage is the limit.
     expect(bare?.spec?.containers[0]?.env).toEqual([{ name: appMemoryEnv, value: String(64 * 1024 ** 2) }]);

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildRevision, nodeImageKubernetes, twinNodeImage, twinRancherAgentImage, twinRancherImage, twinToolsImage } from '../../src/engines/k3d/offline-build.js';
+import {
+  buildRevision,
+  nodeImageKubernetes,
+  twinNodeImage,
+  twinRancherAgentImage,
+  twinRancherImage,
+  twinToolsImage,
+} from '../../src/engines/k3d/offline-build.js';
 
 const script = readFileSync('scripts/build-k3s-image.sh', 'utf8');
 const setting = (name: string) => new RegExp(`^${name}=(\\S+)`, 'm').exec(script)?.[1];
@@ -17,7 +24,9 @@ describe('the offline node image', () => {
   });
 
   it('the Go modules pin the versions the script names', () => {
-    expect(readFileSync('node-image/k3s/go.mod', 'utf8')).toMatch(new RegExp(`k8s.io/kubernetes ${nodeImageKubernetes.replace(/\./g, '\\.')}\\b`));
+    expect(readFileSync('node-image/k3s/go.mod', 'utf8')).toMatch(
+      new RegExp(`k8s.io/kubernetes ${nodeImageKubernetes.replace(/\./g, '\\.')}\\b`),
+    );
     expect(readFileSync('node-image/k3d/go.mod', 'utf8')).toContain(`github.com/k3d-io/k3d/v5 ${setting('K3D_VERSION')}`);
   });
 });

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { WatchTranslator, dockerEventsToTimeline, rancherAgentEvents, rancherStateEvents, type WatchType } from '../../src/engines/k3d/observe.js';
+import {
+  WatchTranslator,
+  dockerEventsToTimeline,
+  rancherAgentEvents,
+  rancherStateEvents,
+  type WatchType,
+} from '../../src/engines/k3d/observe.js';
 import { desiredPods } from '../../src/engines/k3d/run.js';
 import { rancherAnsweredAgent } from '../../src/engines/k3d/rancher-poll.js';
 import type { Timeline } from '../../src/model/timeline.js';
@@ -9,9 +15,14 @@ import { resolveExpectations, type Expectation } from '../../src/scenario/expect
 import { judgeAll, type JudgeContext } from '../../src/scenario/judge.js';
 
 /** One expectation, resolved as the loader does, judged on a timeline. */
-const judge = (expectation: Expectation, id: string, timeline: Timeline, context: JudgeContext) => judgeAll(resolveExpectations([{ ...expectation, id }]), timeline, context)[0]!;
+const judge = (expectation: Expectation, id: string, timeline: Timeline, context: JudgeContext) =>
+  judgeAll(resolveExpectations([{ ...expectation, id }]), timeline, context)[0]!;
 
-const recorded = JSON.parse(readFileSync('test/fixtures/k3d/watch-events.json', 'utf8')) as Array<{ at: number; type: WatchType; object: KubernetesObject }>;
+const recorded = JSON.parse(readFileSync('test/fixtures/k3d/watch-events.json', 'utf8')) as Array<{
+  at: number;
+  type: WatchType;
+  object: KubernetesObject;
+}>;
 
 describe('k3d observation: watch events → timeline events', () => {
   const translator = new WatchTranslator(0);
@@ -48,15 +59,28 @@ describe('k3d observation: watch events → timeline events', () => {
   });
 
   it('expectations judge the translated timeline unchanged', () => {
-    const timeline = { events, series: { interval: 10, times: [], nodes: {}, podsByPhase: {}, workloadsReady: {}, serviceAvailability: {}, watts: [] }, duration: 420 };
-    const verdict = judge({ kind: 'node-condition', node: 'dcn2', status: 'NotReady', after: 0, within: '60s' }, 'e1', timeline, { phaseStart: 0, phaseEnd: 420 });
+    const timeline = {
+      events,
+      series: { interval: 10, times: [], nodes: {}, podsByPhase: {}, workloadsReady: {}, serviceAvailability: {}, watts: [] },
+      duration: 420,
+    };
+    const verdict = judge({ kind: 'node-condition', node: 'dcn2', status: 'NotReady', after: 0, within: '60s' }, 'e1', timeline, {
+      phaseStart: 0,
+      phaseEnd: 420,
+    });
     expect(verdict.status).toBe('pass');
-    const ready = judge({ kind: 'pods-ready', workload: 'web', atLeast: 1, from: 50, to: 340 }, 'e2', timeline, { phaseStart: 0, phaseEnd: 420 });
+    const ready = judge({ kind: 'pods-ready', workload: 'web', atLeast: 1, from: 50, to: 340 }, 'e2', timeline, {
+      phaseStart: 0,
+      phaseEnd: 420,
+    });
     expect(ready.status).toBe('fail');
     expect(ready.observed).toMatch(/minimum 0 Ready/);
     // A ReplicaSet's pods belong to its Deployment, so the user's own workload names match.
     expect(events.find((e) => e.kind === 'pod.created')?.details?.['workload']).toBe('Deployment/default/web');
-    const back = judge({ kind: 'pods-ready', workload: 'Deployment/default/web', atLeast: 1, from: 360, to: 420 }, 'e3', timeline, { phaseStart: 0, phaseEnd: 420 });
+    const back = judge({ kind: 'pods-ready', workload: 'Deployment/default/web', atLeast: 1, from: 360, to: 420 }, 'e3', timeline, {
+      phaseStart: 0,
+      phaseEnd: 420,
+    });
     expect(back.status).toBe('pass');
   });
 
@@ -74,12 +98,25 @@ describe('k3d observation: watch events → timeline events', () => {
   it('the request log of the Rancher stand-in becomes the tunnel events of the agent', () => {
     const origin = Date.parse('2026-11-21T22:00:00Z');
     const beat = (s: number, ip = '172.20.0.4') => `${new Date(origin + s * 1000).toISOString()} [::ffff:${ip}]:4242: url:/v3/connect`;
-    const lines = [beat(10), beat(15), `${new Date(origin + 16_000).toISOString()} [::ffff:172.20.0.6]:1: url:/v3/connect`, beat(20), beat(60), beat(65), beat(70)];
+    const lines = [
+      beat(10),
+      beat(15),
+      `${new Date(origin + 16_000).toISOString()} [::ffff:172.20.0.6]:1: url:/v3/connect`,
+      beat(20),
+      beat(60),
+      beat(65),
+      beat(70),
+    ];
     const unavailable = [{ t: 22, kind: 'rancher.unavailable' as const, subject: 'rancher', view: 'truth' as const, message: 'down' }];
     const events = rancherAgentEvents(lines, '172.20.0.6', unavailable, origin, 120);
     // Connected at the first call, cut when Rancher went away, back at the first call after, and
     // gone when the calls stop (the agent died) — the probe's own request (172.20.0.6) is not the agent.
-    expect(events.map((e) => `${e.t} ${e.kind}`)).toEqual(['10 rancher.agentConnected', '22 rancher.agentDisconnected', '60 rancher.agentConnected', '75 rancher.agentDisconnected']);
+    expect(events.map((e) => `${e.t} ${e.kind}`)).toEqual([
+      '10 rancher.agentConnected',
+      '22 rancher.agentDisconnected',
+      '60 rancher.agentConnected',
+      '75 rancher.agentDisconnected',
+    ]);
   });
 
   it('bring-up waits for the replicas of each workload', () => {
@@ -113,7 +150,13 @@ describe('k3d observation: watch events → timeline events', () => {
   });
 
   it("Rancher is dated back when its agent reconnects before the probe's next round", () => {
-    const ev = (t: number, kind: 'rancher.available' | 'rancher.unavailable' | 'rancher.agentConnected') => ({ t, kind, subject: 'rancher', view: 'truth' as const, message: kind });
+    const ev = (t: number, kind: 'rancher.available' | 'rancher.unavailable' | 'rancher.agentConnected') => ({
+      t,
+      kind,
+      subject: 'rancher',
+      view: 'truth' as const,
+      message: kind,
+    });
     const observed = [ev(10, 'rancher.available'), ev(30, 'rancher.unavailable'), ev(152.4, 'rancher.available')];
     const fixed = rancherAnsweredAgent(observed, [ev(20, 'rancher.agentConnected'), ev(151.1, 'rancher.agentConnected')]);
     expect(fixed.map((e) => `${e.t} ${e.kind}`)).toEqual(['10 rancher.available', '30 rancher.unavailable', '151.1 rancher.available']);
@@ -122,11 +165,28 @@ describe('k3d observation: watch events → timeline events', () => {
 
   it('Docker events become ground-truth node events', () => {
     const lines = [
-      JSON.stringify({ Type: 'container', Action: 'die', Actor: { Attributes: { name: 'k3d-twin-x-agent-0', exitCode: '137' } }, timeNano: 5_000_000_000 }),
-      JSON.stringify({ Type: 'network', Action: 'disconnect', Actor: { Attributes: { name: 'twin-x-net', container: 'abc123' } }, timeNano: 6_000_000_000 }),
-      JSON.stringify({ Type: 'container', Action: 'start', Actor: { Attributes: { name: 'k3d-twin-x-agent-0' } }, timeNano: 9_500_000_000 }),
+      JSON.stringify({
+        Type: 'container',
+        Action: 'die',
+        Actor: { Attributes: { name: 'k3d-twin-x-agent-0', exitCode: '137' } },
+        timeNano: 5_000_000_000,
+      }),
+      JSON.stringify({
+        Type: 'network',
+        Action: 'disconnect',
+        Actor: { Attributes: { name: 'twin-x-net', container: 'abc123' } },
+        timeNano: 6_000_000_000,
+      }),
+      JSON.stringify({
+        Type: 'container',
+        Action: 'start',
+        Actor: { Attributes: { name: 'k3d-twin-x-agent-0' } },
+        timeNano: 9_500_000_000,
+      }),
     ];
     const nodeOf = (c: string) => (c === 'k3d-twin-x-agent-0' || c === 'abc123' ? 'dcn2' : undefined);
-    expect(dockerEventsToTimeline(lines, nodeOf, 1000).map((e) => `${e.t} ${e.kind} ${e.details?.['on'] ?? e.details?.['partition']}`)).toEqual(['4 node.power false', '5 node.network 1', '8.5 node.power true']);
+    expect(
+      dockerEventsToTimeline(lines, nodeOf, 1000).map((e) => `${e.t} ${e.kind} ${e.details?.['on'] ?? e.details?.['partition']}`),
+    ).toEqual(['4 node.power false', '5 node.network 1', '8.5 node.power true']);
   });
 });

@@ -29,12 +29,16 @@ function steppedClock(): Clock & { stop(): void } {
         if (signal?.aborted) return reject(signal.reason as Error);
         const timer = { at: now + ms, seq: seq++, resolve };
         timers.push(timer);
-        signal?.addEventListener('abort', () => {
-          const pending = timers.indexOf(timer);
-          if (pending < 0) return;
-          timers.splice(pending, 1);
-          reject(signal.reason as Error);
-        }, { once: true });
+        signal?.addEventListener(
+          'abort',
+          () => {
+            const pending = timers.indexOf(timer);
+            if (pending < 0) return;
+            timers.splice(pending, 1);
+            reject(signal.reason as Error);
+          },
+          { once: true },
+        );
       }),
     stop: () => clearInterval(driver),
   };
@@ -43,7 +47,10 @@ function steppedClock(): Clock & { stop(): void } {
 const scenario = await loadScenarioFile('scenarios/worker-power-loss.ts');
 const basePlan = planOf(scenario);
 const node = (name: string) => basePlan.cluster.nodes.find((n) => n.name === name)!;
-const after = (kind: string, subject: string, details: Record<string, string>, delay: number) => ({ after: { kind: kind as TimelineEventKind, subject, details }, delay });
+const after = (kind: string, subject: string, details: Record<string, string>, delay: number) => ({
+  after: { kind: kind as TimelineEventKind, subject, details },
+  delay,
+});
 
 describe('k3d fault schedule', () => {
   it('fires a triggered fault `delay` s after the first matching event of the fault phase, heals it, and never after the phase', async () => {
@@ -59,24 +66,36 @@ describe('k3d fault schedule', () => {
     const exec = createExec({ dryRun: true });
     let listener: ((event: TimelineEvent) => void) | null = null;
     const seen: TimelineEvent[] = [];
-    const condition = (t: number, name: string): TimelineEvent => ({ t, kind: 'node.condition', subject: `node/${name}`, view: 'api', message: '', details: { type: 'Ready', status: 'Unknown' } });
+    const condition = (t: number, name: string): TimelineEvent => ({
+      t,
+      kind: 'node.condition',
+      subject: `node/${name}`,
+      view: 'api',
+      message: '',
+      details: { type: 'Ready', status: 'Unknown' },
+    });
     // The run's origin is 0 and its fault phase starts at 1 s: dcn4's event comes before it.
     const emitAt = (t: number, event: TimelineEvent) => void clock.sleep(t * 1000).then(() => listener?.(event));
     emitAt(0.5, condition(0.5, 'dcn4'));
     emitAt(40, condition(40, 'dcn2'));
     emitAt(50, condition(50, 'dcn2'));
-    const events = await runFaults({ exec, calibration: { singleCoreEvents: null, cores: 4, source: 'test' }, stateDir: '.twin', clock }, plan, 1000, {
-      origin: 0,
-      record: (event) => {
-        seen.push(event);
-        // The schedule's own events reach the triggers too, on the run's time line.
-        listener?.({ ...event, t: event.t + 1 });
+    const events = await runFaults(
+      { exec, calibration: { singleCoreEvents: null, cores: 4, source: 'test' }, stateDir: '.twin', clock },
+      plan,
+      1000,
+      {
+        origin: 0,
+        record: (event) => {
+          seen.push(event);
+          // The schedule's own events reach the triggers too, on the run's time line.
+          listener?.({ ...event, t: event.t + 1 });
+        },
+        observe: (l) => {
+          listener = l;
+          return () => (listener = null);
+        },
       },
-      observe: (l) => {
-        listener = l;
-        return () => (listener = null);
-      },
-    }).finally(() => clock.stop());
+    ).finally(() => clock.stop());
     expect(events).toEqual(seen);
     expect(events.map((e) => `${e.t} ${e.kind} ${e.subject}`)).toEqual([
       '10 fault.injected fault/timed',
@@ -92,21 +111,47 @@ describe('k3d fault schedule', () => {
   });
 
   it('a dry run says which faults wait for an event (none is observed there)', async () => {
-    const faults: PlannedFault[] = [planFault({ id: 'f1', at: after('node.condition', 'node/dcn2', { status: 'Unknown' }, 30), kind: 'power-off', node: 'dcn3' }, 0, new Problems())];
+    const faults: PlannedFault[] = [
+      planFault(
+        { id: 'f1', at: after('node.condition', 'node/dcn2', { status: 'Unknown' }, 30), kind: 'power-off', node: 'dcn3' },
+        0,
+        new Problems(),
+      ),
+    ];
     const exec = createExec({ dryRun: true });
     const clock = steppedClock();
-    const events = await runFaults({ exec, calibration: { singleCoreEvents: null, cores: 4, source: 'test' }, stateDir: '.twin', clock, dryRun: true }, { ...basePlan, faults, duration: 10 }, 0).finally(() => clock.stop());
+    const events = await runFaults(
+      { exec, calibration: { singleCoreEvents: null, cores: 4, source: 'test' }, stateDir: '.twin', clock, dryRun: true },
+      { ...basePlan, faults, duration: 10 },
+      0,
+    ).finally(() => clock.stop());
     expect(events).toEqual([]);
-    expect(exec.transcript).toEqual(['# fault f1 waits for an event (30 s after the first node.condition of node/dcn2 {"status":"Unknown"} in the fault phase): power-off dcn3; a dry run observes none']);
+    expect(exec.transcript).toEqual([
+      '# fault f1 waits for an event (30 s after the first node.condition of node/dcn2 {"status":"Unknown"} in the fault phase): power-off dcn3; a dry run observes none',
+    ]);
   });
 
-  it('aborting the run ends its waits with the signal\'s reason', async () => {
+  it("aborting the run ends its waits with the signal's reason", async () => {
     const run = new AbortController();
     const clock = steppedClock();
     const exec = createExec({ dryRun: true });
     const reason = new Error('interrupted by the user');
-    const plan = { ...basePlan, faults: [planFault({ id: 'f', at: 60, kind: 'power-off', node: 'dcn2' }, 0, new Problems())], duration: 100 };
-    const running = runFaults({ exec, calibration: { singleCoreEvents: null, cores: 4, source: 'test' }, stateDir: '.twin', clock: interruptible(clock, run.signal), signal: run.signal }, plan, 0);
+    const plan = {
+      ...basePlan,
+      faults: [planFault({ id: 'f', at: 60, kind: 'power-off', node: 'dcn2' }, 0, new Problems())],
+      duration: 100,
+    };
+    const running = runFaults(
+      {
+        exec,
+        calibration: { singleCoreEvents: null, cores: 4, source: 'test' },
+        stateDir: '.twin',
+        clock: interruptible(clock, run.signal),
+        signal: run.signal,
+      },
+      plan,
+      0,
+    );
     // Aborted while the schedule waits for its first step (the clock moves on the next macrotask).
     run.abort(reason);
     await expect(running).rejects.toBe(reason);

@@ -6,10 +6,16 @@ import { DockerTimeline } from '../../src/engines/k3d/docker-stream.js';
 import { dockerEventsToTimeline } from '../../src/engines/k3d/observe.js';
 import { TimelineStream } from '../../src/engines/k3d/stream.js';
 
-const event = (t: number, kind: TimelineEvent['kind'], subject = 'api'): TimelineEvent => ({ t, kind, subject, view: 'truth', message: `${kind} at ${t}` });
+const event = (t: number, kind: TimelineEvent['kind'], subject = 'api'): TimelineEvent => ({
+  t,
+  kind,
+  subject,
+  view: 'truth',
+  message: `${kind} at ${t}`,
+});
 
-describe('the live run\'s event stream', () => {
-  it('hands each event to the run\'s listeners at once, and to the observer in time order once it is old enough', () => {
+describe("the live run's event stream", () => {
+  it("hands each event to the run's listeners at once, and to the observer in time order once it is old enough", () => {
     let now = 0;
     const delivered: number[] = [];
     const heard: number[] = [];
@@ -33,7 +39,16 @@ describe('the live run\'s event stream', () => {
   it('an observer that throws is no longer called; the run ends with its error', () => {
     const boom = new Error('observer bug');
     let calls = 0;
-    const stream = new TimelineStream({ onEvent: () => { calls++; throw boom; } }, () => 0, 0);
+    const stream = new TimelineStream(
+      {
+        onEvent: () => {
+          calls++;
+          throw boom;
+        },
+      },
+      () => 0,
+      0,
+    );
     stream.push(event(0, 'run.started', 'run'));
     stream.push(event(1, 'api.available'));
     stream.close();
@@ -42,14 +57,15 @@ describe('the live run\'s event stream', () => {
   });
 });
 
-describe('Docker\'s events, live', () => {
-  it('hands on settled events only, the same the final timeline has, a start after twin\'s power-on as the boot\'s end', async () => {
+describe("Docker's events, live", () => {
+  it("hands on settled events only, the same the final timeline has, a start after twin's power-on as the boot's end", async () => {
     const plan = planOf(await loadScenarioFile('scenarios/worker-power-loss.ts'));
     const members = plan.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
     const dcn2 = members.find((n) => n.name === 'dcn2')!;
     const container = containerName(plan.cluster, dcn2);
     const nodeOf = (name: string) => members.find((n) => containerName(plan.cluster, n) === name)?.name;
-    const line = (ms: number, Type: string, Action: string, attributes: Record<string, string>) => JSON.stringify({ Type, Action, Actor: { Attributes: attributes }, timeNano: ms * 1e6 });
+    const line = (ms: number, Type: string, Action: string, attributes: Record<string, string>) =>
+      JSON.stringify({ Type, Action, Actor: { Attributes: attributes }, timeNano: ms * 1e6 });
     const lines = [
       line(10_000, 'container', 'die', { name: container, exitCode: '137' }),
       line(10_065, 'network', 'disconnect', { container: container, name: 'twin-edgestack-pi3-net' }),
@@ -59,7 +75,14 @@ describe('Docker\'s events, live', () => {
     const powerOn = { ...event(70, 'node.power', 'node/dcn2'), details: { on: true } };
     let now = 0;
     const seen: TimelineEvent[] = [];
-    const docker = new DockerTimeline(members, nodeOf, 0, () => now, () => [powerOn], (e) => seen.push(e));
+    const docker = new DockerTimeline(
+      members,
+      nodeOf,
+      0,
+      () => now,
+      () => [powerOn],
+      (e) => seen.push(e),
+    );
     const flush = () => docker.flush(false);
     docker.add('WARNING: not an event');
     for (const l of lines.slice(0, 3)) docker.add(l);

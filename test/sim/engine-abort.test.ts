@@ -34,7 +34,9 @@ describe('sim engine and AbortSignal', () => {
   it('lets an abort from outside through a long run', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('timed out')), 10);
-    await expect(simEngine.run({ ...plan, duration: 14 * 24 * 3600 }, undefined, { signal: controller.signal })).rejects.toThrow('timed out');
+    await expect(simEngine.run({ ...plan, duration: 14 * 24 * 3600 }, undefined, { signal: controller.signal })).rejects.toThrow(
+      'timed out',
+    );
   });
 
   it('gives the same result with a signal as without (runs in slices, same timeline)', async () => {
@@ -42,7 +44,11 @@ describe('sim engine and AbortSignal', () => {
       ...plan,
       faults: [
         planFault({ id: 'f1', kind: 'power-off', node: 'a', at: 65, for: 400 }, 0, new Problems()),
-        planFault({ id: 'f2', kind: 'partition', groups: [['s']], at: { after: { kind: 'node.power', subject: 'node/a' }, delay: 7 }, for: 100 }, 1, new Problems()),
+        planFault(
+          { id: 'f2', kind: 'partition', groups: [['s']], at: { after: { kind: 'node.power', subject: 'node/a' }, delay: 7 }, for: 100 },
+          1,
+          new Problems(),
+        ),
       ],
     };
     const plain = await simEngine.run(withFaults);

@@ -29,7 +29,9 @@ describe('src/sim imports', () => {
   });
 
   it('keep components apart: they import the context types and pure helpers, not each other or the simulation', () => {
-    const components = files.filter((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/constructor\(\s*(private )?readonly ctx: /g)].length > 0);
+    const components = files.filter(
+      (f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/constructor\(\s*(private )?readonly ctx: /g)].length > 0,
+    );
     expect(components.length).toBeGreaterThan(8);
     for (const file of files) {
       if (assemblers.has(file)) continue;

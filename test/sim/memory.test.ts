@@ -6,7 +6,12 @@ import { fillMemory, growMemory } from '../../src/engines/sim/faults.js';
 const Mi = 1024 * 1024;
 const lean = { k3s: { serverArgs: ['--disable=traefik,servicelb,metrics-server'] } };
 
-function pinned(name: string, requests: Record<string, string> | undefined, limits: Record<string, string> | undefined, usage: string): KubernetesObject {
+function pinned(
+  name: string,
+  requests: Record<string, string> | undefined,
+  limits: Record<string, string> | undefined,
+  usage: string,
+): KubernetesObject {
   return deployment(name, 1, {
     ...(requests ? { requests } : {}),
     ...(limits ? { limits } : {}),
@@ -24,7 +29,11 @@ const qosTrio = [
 describe('memory', () => {
   it('a container past its limit is OOMKilled and restarted with the CrashLoopBackOff sequence', () => {
     const sim = broughtUp(cluster([{ name: 's1', role: 'server' }, { name: 'w1' }]), [
-      deployment('leaky', 1, { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' }, annotations: { 'twin.dev/memory-usage': '64Mi' } }),
+      deployment('leaky', 1, {
+        requests: { cpu: '50m', memory: '64Mi' },
+        limits: { memory: '128Mi' },
+        annotations: { 'twin.dev/memory-usage': '64Mi' },
+      }),
     ]);
     const t0 = sim.now;
     growMemory(sim, 'Deployment/default/leaky', 1 * Mi);
@@ -49,14 +58,25 @@ describe('memory', () => {
   });
 
   it('with a memory eviction threshold, node pressure evicts BestEffort, then Burstable, then Guaranteed', () => {
-    const sim = broughtUp(cluster([{ name: 's1', role: 'server' }, { name: 'w1', profile: 'pi4b-1gb' }], { ...lean, settings: { evictionHardMemoryAvailable: '100Mi' } }), qosTrio);
+    const sim = broughtUp(
+      cluster(
+        [
+          { name: 's1', role: 'server' },
+          { name: 'w1', profile: 'pi4b-1gb' },
+        ],
+        { ...lean, settings: { evictionHardMemoryAvailable: '100Mi' } },
+      ),
+      qosTrio,
+    );
     const node = sim.node('w1');
     const t0 = sim.now;
     for (const fill of [200, 300, 420]) {
       fillMemory(sim, node, fill * Mi);
       sim.runUntil(sim.now + 60);
     }
-    const order = eventsAfter(sim, t0, 'pod.evicted').map((e) => /default\/(\w+)-/.exec(e.subject)?.[1]).filter((n) => n && ['besteffort', 'burstable', 'guaranteed'].includes(n));
+    const order = eventsAfter(sim, t0, 'pod.evicted')
+      .map((e) => /default\/(\w+)-/.exec(e.subject)?.[1])
+      .filter((n) => n && ['besteffort', 'burstable', 'guaranteed'].includes(n));
     expect(order.slice(0, 3)).toEqual(['besteffort', 'burstable', 'guaranteed']);
     expect(eventsAfter(sim, t0, 'node.condition', /node\/w1/).some((e) => e.details?.['type'] === 'MemoryPressure')).toBe(true);
     expect(eventsAfter(sim, t0, 'node.oomKiller')).toHaveLength(0);
@@ -65,7 +85,16 @@ describe('memory', () => {
   });
 
   it('with K3s defaults (no memory threshold) the kernel OOM killer acts instead, in oom_score_adj order, and can kill the process outside Kubernetes', () => {
-    const sim = broughtUp(cluster([{ name: 's1', role: 'server' }, { name: 'w1', profile: 'pi4b-1gb' }], lean), qosTrio);
+    const sim = broughtUp(
+      cluster(
+        [
+          { name: 's1', role: 'server' },
+          { name: 'w1', profile: 'pi4b-1gb' },
+        ],
+        lean,
+      ),
+      qosTrio,
+    );
     expect(sim.settings.evictionHardMemoryAvailable).toBeNull();
     const node = sim.node('w1');
     const t0 = sim.now;

@@ -33,9 +33,18 @@ const faultArb = fc.array(
 );
 
 function build(c: Of<typeof clusterArb>, w: Of<typeof workloadArb>, seed: number): { sim: Simulation; objects: KubernetesObject[] } {
-  const nodes = [{ name: 'srv', role: 'server' as const, profile: c.server }, ...c.agents.map((profile, i) => ({ name: `w${i + 1}`, profile }))];
-  const objects = w.flatMap((d, i) => [deployment(`app${i}`, d.replicas, { requests: { cpu: `${d.cpu}m`, memory: `${d.memory}Mi` } }), service(`app${i}`)]);
-  return { sim: createSimulation({ cluster: cluster(nodes, { k3s: { version: c.version } }), workloads: readWorkloads(objects), seed }), objects };
+  const nodes = [
+    { name: 'srv', role: 'server' as const, profile: c.server },
+    ...c.agents.map((profile, i) => ({ name: `w${i + 1}`, profile })),
+  ];
+  const objects = w.flatMap((d, i) => [
+    deployment(`app${i}`, d.replicas, { requests: { cpu: `${d.cpu}m`, memory: `${d.memory}Mi` } }),
+    service(`app${i}`),
+  ]);
+  return {
+    sim: createSimulation({ cluster: cluster(nodes, { k3s: { version: c.version } }), workloads: readWorkloads(objects), seed }),
+    objects,
+  };
 }
 
 /** Invariants that must hold at every instant of every run. */
@@ -121,14 +130,17 @@ describe('sim properties', () => {
     },
   );
 
-  test.prop([clusterArb, workloadArb, faultArb, fc.integer({ min: 1, max: 1_000_000 })], { numRuns: 10 })('the same seed gives an identical event log', (c, w, faults, seed) => {
-    const logs = [0, 1].map(() => {
-      const { sim } = build(c, w, seed);
-      sim.runUntil(600);
-      applyFaults(sim, faults, 600);
-      sim.runUntil(3000);
-      return JSON.stringify(sim.timeline());
-    });
-    expect(logs[0]).toBe(logs[1]);
-  });
+  test.prop([clusterArb, workloadArb, faultArb, fc.integer({ min: 1, max: 1_000_000 })], { numRuns: 10 })(
+    'the same seed gives an identical event log',
+    (c, w, faults, seed) => {
+      const logs = [0, 1].map(() => {
+        const { sim } = build(c, w, seed);
+        sim.runUntil(600);
+        applyFaults(sim, faults, 600);
+        sim.runUntil(3000);
+        return JSON.stringify(sim.timeline());
+      });
+      expect(logs[0]).toBe(logs[1]);
+    },
+  );
 });

@@ -38,7 +38,10 @@ describe('workload controllers', () => {
         parallelism: 2,
         template: {
           metadata: { annotations: { 'twin.dev/run-duration': '60s' } },
-          spec: { restartPolicy: 'Never', containers: [{ name: 'backup', image: 'busybox:1.36', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'backup', image: 'busybox:1.36', resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
+          },
         },
       },
     } as KubernetesObject;

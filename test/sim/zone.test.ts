@@ -11,7 +11,9 @@ describe('zone disruption (calibration.md 1.1)', () => {
     sim.runUntil(t0 + 1800);
     const zone = eventsAfter(sim, t0, 'zone.state').find((e) => e.details?.['state'] === 'PartialDisruption');
     expect(zone).toBeDefined();
-    const tainted = eventsAfter(sim, t0, 'node.taint').filter((e) => e.details?.['effect'] === 'NoExecute' && e.details?.['action'] === 'added');
+    const tainted = eventsAfter(sim, t0, 'node.taint').filter(
+      (e) => e.details?.['effect'] === 'NoExecute' && e.details?.['action'] === 'added',
+    );
     expect(tainted.every((e) => e.t <= zone!.t)).toBe(true);
     const untainted = ['w1', 'w2', 'w3'].filter((n) => !tainted.some((e) => e.subject === `node/${n}`));
     expect(untainted.length).toBeGreaterThanOrEqual(2);
@@ -27,7 +29,9 @@ describe('zone disruption (calibration.md 1.1)', () => {
     sim.powerOff(sim.node('w1'), 'test');
     sim.powerOff(sim.node('w2'), 'test');
     sim.runUntil(t0 + 300);
-    const tainted = eventsAfter(sim, t0, 'node.taint').filter((e) => e.details?.['effect'] === 'NoExecute' && e.details?.['action'] === 'added');
+    const tainted = eventsAfter(sim, t0, 'node.taint').filter(
+      (e) => e.details?.['effect'] === 'NoExecute' && e.details?.['action'] === 'added',
+    );
     expect(tainted).toHaveLength(2);
     expect(tainted[1]!.t - tainted[0]!.t).toBeGreaterThanOrEqual(10 - 0.01);
   });

@@ -25,7 +25,13 @@ export const bringupCommand: CommandModule<object, BringupArgs> = {
   builder: (yargs: Argv) =>
     yargs
       .positional('cluster', { type: 'string', demandOption: true, describe: 'cluster file (YAML or defineCluster)' })
-      .option('workloads', { alias: 'w', type: 'string', array: true, default: [] as string[], describe: 'manifest files or directories to apply once the cluster is ready' })
+      .option('workloads', {
+        alias: 'w',
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'manifest files or directories to apply once the cluster is ready',
+      })
       .option('engine', { type: 'string', default: 'sim', describe: 'sim or k3d' })
       .option('seed', { type: 'number', default: 1, describe: 'seed for the model' })
       .option('out', { type: 'string', default: 'reports', describe: 'directory for the report' })
@@ -42,17 +48,31 @@ export const bringupCommand: CommandModule<object, BringupArgs> = {
       writeOut(reportJson(report).trimEnd());
     } else {
       const t = (v: number | null) => (v === null ? '—' : formatDuration(v));
-      writeOut(`Bring-up of ${report.cluster.name} (${report.cluster.nodes.length} machines, K3s ${report.cluster.k3sVersion}, ${report.cluster.datastore}) on ${report.engine}`);
+      writeOut(
+        `Bring-up of ${report.cluster.name} (${report.cluster.nodes.length} machines, K3s ${report.cluster.k3sVersion}, ${report.cluster.datastore}) on ${report.engine}`,
+      );
       writeOut(
         renderTable(
           ['node', 'board', 'role', 'booted', 'OS prepared', 'k3s downloaded', 'k3s running', 'registered', 'Ready'],
           analysis.nodes.map((n) => {
             const spec = report.cluster.nodes.find((c) => c.name === n.node);
-            return [n.node, spec?.board ?? '', spec?.role ?? '', t(n.booted), t(n.osPrepared), t(n.k3sDownloaded), t(n.k3sRunning), t(n.registered), n.joinRejected ? `never (${n.joinRejected})` : t(n.ready)];
+            return [
+              n.node,
+              spec?.board ?? '',
+              spec?.role ?? '',
+              t(n.booted),
+              t(n.osPrepared),
+              t(n.k3sDownloaded),
+              t(n.k3sRunning),
+              t(n.registered),
+              n.joinRejected ? `never (${n.joinRejected})` : t(n.ready),
+            ];
           }),
         ),
       );
-      writeOut(`API available ${t(analysis.apiAvailable)} · cluster ready ${t(analysis.clusterReady)} · workloads ready ${t(analysis.workloadsReady)}`);
+      writeOut(
+        `API available ${t(analysis.apiAvailable)} · cluster ready ${t(analysis.clusterReady)} · workloads ready ${t(analysis.workloadsReady)}`,
+      );
       if (analysis.criticalPath.length) writeOut(`Critical path:\n${analysis.criticalPath.map((s) => `  ${s}`).join('\n')}`);
       for (const f of report.findings) writeOut(`${f.severity === 'error' ? '✘ error' : '⚠ warning'}: ${f.message} [${f.source}]`);
       writeOut(`Report: ${displayPath(directory.directoryOf(report) ?? args.out)}/report.html`);

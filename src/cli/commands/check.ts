@@ -38,7 +38,10 @@ function property(args: CheckArgs): ResilienceProperty {
       return builtinProperties['deployments-recover'](args.within ? { within: args.within } : {});
     case 'service-availability':
       if (!args.service) throw ConfigError.single('--service', '', 'service-availability needs a service', 'pass --service namespace/name');
-      return builtinProperties['service-availability']({ service: args.service, ...(args['at-least'] !== undefined ? { atLeast: args['at-least'] } : {}) });
+      return builtinProperties['service-availability']({
+        service: args.service,
+        ...(args['at-least'] !== undefined ? { atLeast: args['at-least'] } : {}),
+      });
     case 'api-available':
       return builtinProperties['api-available']();
     case 'no-oom-kills':
@@ -46,7 +49,12 @@ function property(args: CheckArgs): ResilienceProperty {
     case 'power-cut-recovery':
       return builtinProperties['power-cut-recovery'](args.within ? { within: args.within } : {});
     default:
-      throw ConfigError.single('--property', '', `unknown property "${args.property}"`, `use one of: ${Object.keys(builtinProperties).join(', ')}`);
+      throw ConfigError.single(
+        '--property',
+        '',
+        `unknown property "${args.property}"`,
+        `use one of: ${Object.keys(builtinProperties).join(', ')}`,
+      );
   }
 }
 
@@ -57,7 +65,11 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     yargs
       .positional('cluster', { type: 'string', demandOption: true, describe: 'cluster file' })
       .option('workloads', { alias: 'w', type: 'string', array: true, default: [] as string[], describe: 'manifest files or directories' })
-      .option('property', { type: 'string', default: 'deployments-recover', describe: `one of: ${Object.keys(builtinProperties).join(', ')}` })
+      .option('property', {
+        type: 'string',
+        default: 'deployments-recover',
+        describe: `one of: ${Object.keys(builtinProperties).join(', ')}`,
+      })
       .option('service', { type: 'string', describe: 'namespace/name, for service-availability' })
       .option('at-least', { type: 'number', describe: 'availability share for service-availability (default 0.99)' })
       .option('within', { type: 'string', describe: 'recovery time for deployments-recover / power-cut-recovery (e.g. 10m)' })
@@ -65,13 +77,21 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option('seed', { type: 'number', describe: 'fast-check seed (replay)' })
       .option('path', { type: 'string', describe: 'fast-check path of a failure (replay it directly)' })
       .option('max-faults', { type: 'number', default: 2, describe: 'faults per schedule at most' })
-      .option('kinds', { type: 'string', describe: 'fault kinds, comma-separated (power-off, reboot, k3s-restart, partition, control-plane-down, memory-leak, site-power-cut, slow-storage, rancher-down)' })
+      .option('kinds', {
+        type: 'string',
+        describe:
+          'fault kinds, comma-separated (power-off, reboot, k3s-restart, partition, control-plane-down, memory-leak, site-power-cut, slow-storage, rancher-down)',
+      })
       .option('junit', { type: 'string', describe: 'write JUnit XML here' })
       .option('out', { type: 'string', default: 'reports/check', describe: 'where a failing schedule is written as a scenario file' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
-      .example('$0 check scenarios/clusters/edgestack-pi4.yaml -w scenarios/workloads/edgestack --property deployments-recover --runs 200', 'any fault schedule: do Deployments recover?'),
+      .example(
+        '$0 check scenarios/clusters/edgestack-pi4.yaml -w scenarios/workloads/edgestack --property deployments-recover --runs 200',
+        'any fault schedule: do Deployments recover?',
+      ),
   handler: async (args) => {
-    if (!Number.isInteger(args.runs) || args.runs < 1) throw ConfigError.single('--runs', '', `"${args.runs}" is not a number of runs`, 'use a positive integer');
+    if (!Number.isInteger(args.runs) || args.runs < 1)
+      throw ConfigError.single('--runs', '', `"${args.runs}" is not a number of runs`, 'use a positive integer');
     if (args.within) parseDuration(args.within);
     const chosen = property(args);
     const cluster = await loadClusterFile(args.cluster, { profiles: ProfileRegistry.load(args['profiles-dir']) });
@@ -98,9 +118,16 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     }
     const failure = result.failure;
     if (!failure) return;
-    const file = writeReproduction(failure, chosen.name, { cluster: resolve(args.cluster), workloads: args.workloads.map((w) => resolve(w)) }, args.out);
+    const file = writeReproduction(
+      failure,
+      chosen.name,
+      { cluster: resolve(args.cluster), workloads: args.workloads.map((w) => resolve(w)) },
+      args.out,
+    );
     writeOut(`✘ ${chosen.name}: ${chosen.description} — fails`);
-    writeOut(`  minimal schedule (${failure.shrinks} shrink step(s)): ${failure.faults.map((f) => `${describeFault(f)} at ${String(f.at)}s${f.for !== undefined ? ` for ${String(f.for)}s` : ''}`).join('; ')}`);
+    writeOut(
+      `  minimal schedule (${failure.shrinks} shrink step(s)): ${failure.faults.map((f) => `${describeFault(f)} at ${String(f.at)}s${f.for !== undefined ? ` for ${String(f.for)}s` : ''}`).join('; ')}`,
+    );
     writeOut(`  why: ${failure.explanation}`);
     writeOut(`  replay: twin check ${args.cluster} --property ${chosen.name} --seed ${result.seed} --path ${failure.path}`);
     writeOut(`  scenario: ${displayPath(file)} (twin run ${displayPath(file)} reproduces it)`);

@@ -13,8 +13,17 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
   handler: async (args) => {
     const engine = engineNamed(args.engine);
     const capabilities = await engine.doctor();
-    writeOut(renderTable(['capability', 'status', 'detail'], capabilities.map((c) => [c.name, c.ok ? 'ok' : 'missing', c.detail])));
+    writeOut(
+      renderTable(
+        ['capability', 'status', 'detail'],
+        capabilities.map((c) => [c.name, c.ok ? 'ok' : 'missing', c.detail]),
+      ),
+    );
     const { available } = await engine.available();
-    writeOut(available ? `${engine.name} engine: available` : `${engine.name} engine: not available on this host (see above); the sim engine always is`);
+    writeOut(
+      available
+        ? `${engine.name} engine: available`
+        : `${engine.name} engine: not available on this host (see above); the sim engine always is`,
+    );
   },
 };

@@ -9,7 +9,8 @@ interface DownArgs {
 export const downCommand: CommandModule<object, DownArgs> = {
   command: 'down',
   describe: 'Remove every container, network and k3d cluster twin created (label twin.dev/managed=true)',
-  builder: (yargs: Argv) => yargs.option('dry-run', { type: 'boolean', default: false, describe: 'print the commands instead of running them' }),
+  builder: (yargs: Argv) =>
+    yargs.option('dry-run', { type: 'boolean', default: false, describe: 'print the commands instead of running them' }),
   handler: async (args) => {
     const done: string[] = [];
     for (const engine of engines.values()) done.push(...(await engine.down({ dryRun: args['dry-run'] })));

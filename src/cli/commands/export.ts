@@ -24,10 +24,14 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('output', { alias: 'o', type: 'string', describe: 'write here instead of stdout' })
       .option('image', { type: 'string', describe: 'K3s node image (default rancher/k3s:<version>)' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
-      .example('$0 export k3d scenarios/clusters/edgestack-pi4.yaml -o k3d.yaml && k3d cluster create --config k3d.yaml', 'run the twin by hand'),
+      .example(
+        '$0 export k3d scenarios/clusters/edgestack-pi4.yaml -o k3d.yaml && k3d cluster create --config k3d.yaml',
+        'run the twin by hand',
+      ),
   handler: async (args) => {
     const engine = engines.get(args.format);
-    if (!engine) throw ConfigError.single('twin export', 'FORMAT', `unknown format "${args.format}"`, `use: ${[...engines.keys()].join(', ')}`);
+    if (!engine)
+      throw ConfigError.single('twin export', 'FORMAT', `unknown format "${args.format}"`, `use: ${[...engines.keys()].join(', ')}`);
     const cluster = await loadClusterFile(args.cluster, { profiles: ProfileRegistry.load(args['profiles-dir']) });
     const text = engine.exportCluster(cluster, args.image ? { image: args.image } : {});
     if (args.output) writeFileAtomic(args.output, text);

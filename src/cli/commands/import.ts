@@ -51,13 +51,24 @@ function onlyWith(given: boolean, flag: string, partner: string, partnerGiven: b
 
 export const importCommand: CommandModule<object, ImportArgs> = {
   command: 'import',
-  describe: "Make a twin from what built or runs your cluster: a k3s-ansible inventory, K3s config files, a kubectl dump, or a live cluster",
+  describe:
+    'Make a twin from what built or runs your cluster: a k3s-ansible inventory, K3s config files, a kubectl dump, or a live cluster',
   builder: (yargs: Argv) =>
     yargs
       .option('inventory', { type: 'string', describe: 'k3s-ansible inventory (inventory.yml or hosts.ini)' })
       .option('group-vars', { type: 'string', describe: 'group_vars/all.yml for an INI inventory' })
-      .option('k3s', { type: 'string', array: true, default: [] as string[], describe: 'NODE=[server:|agent:]config.yaml, one per machine' })
-      .option('env', { type: 'string', array: true, default: [] as string[], describe: 'NODE=install.env (INSTALL_K3S_EXEC, K3S_URL, K3S_TOKEN, INSTALL_K3S_VERSION)' })
+      .option('k3s', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'NODE=[server:|agent:]config.yaml, one per machine',
+      })
+      .option('env', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'NODE=install.env (INSTALL_K3S_EXEC, K3S_URL, K3S_TOKEN, INSTALL_K3S_VERSION)',
+      })
       .option('from', { type: 'string', describe: 'kubectl get nodes,pods,deploy,sts,ds,svc,pvc,pv -A -o json > dump.json' })
       .option('kubeconfig', { type: 'string', describe: 'read a live cluster (list calls only; nothing is written to it)' })
       .option('context', { type: 'string', describe: 'kubeconfig context' })
@@ -70,7 +81,13 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       .example('$0 import --from dump.json --name homelab', 'a kubectl dump of a running cluster'),
   handler: async (args) => {
     const sources = [args.inventory, args.k3s.length ? 'k3s' : undefined, args.from, args.kubeconfig].filter(Boolean);
-    if (sources.length !== 1) throw ConfigError.single('twin import', '', sources.length ? 'give only one source' : 'no source given', 'use one of --inventory, --k3s, --from, --kubeconfig');
+    if (sources.length !== 1)
+      throw ConfigError.single(
+        'twin import',
+        '',
+        sources.length ? 'give only one source' : 'no source given',
+        'use one of --inventory, --k3s, --from, --kubeconfig',
+      );
     onlyWith(args.env.length > 0, '--env', '--k3s', args.k3s.length > 0);
     onlyWith(args['group-vars'] !== undefined, '--group-vars', '--inventory', args.inventory !== undefined);
     onlyWith(args.context !== undefined, '--context', '--kubeconfig', args.kubeconfig !== undefined);
@@ -79,7 +96,12 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     const defaultProfile = args['default-profile'];
     checkFlagProfiles(given, defaultProfile, registry);
     const profiles = Object.fromEntries(Object.entries(given).map(([host, profile]) => [host, canonicalProfile(profile, registry)]));
-    const common = { name: args.name, profiles, registry, ...(defaultProfile ? { defaultProfile: canonicalProfile(defaultProfile, registry) } : {}) };
+    const common = {
+      name: args.name,
+      profiles,
+      registry,
+      ...(defaultProfile ? { defaultProfile: canonicalProfile(defaultProfile, registry) } : {}),
+    };
     let cluster: Record<string, unknown>;
     let manifests: KubernetesObject[] = [];
     const notes: string[] = [];
@@ -88,8 +110,17 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     if (args.inventory) {
       source = displayPath(args.inventory);
       const text = readTextFile(args.inventory);
-      const groupVars = args['group-vars'] ? ((parseYamlDocuments(readTextFile(args['group-vars']), displayPath(args['group-vars']))[0]?.data ?? {}) as Record<string, unknown>) : {};
-      const inventory = /\.ini$|(^|\/)hosts$/.test(args.inventory) || /^\s*\[/m.test(text.split('\n').find((l) => l.trim() && !l.trim().startsWith('#')) ?? '') ? parseIniInventory(text, source, groupVars) : parseYamlInventory(text, source);
+      const groupVars = args['group-vars']
+        ? ((parseYamlDocuments(readTextFile(args['group-vars']), displayPath(args['group-vars']))[0]?.data ?? {}) as Record<
+            string,
+            unknown
+          >)
+        : {};
+      const inventory =
+        /\.ini$|(^|\/)hosts$/.test(args.inventory) ||
+        /^\s*\[/m.test(text.split('\n').find((l) => l.trim() && !l.trim().startsWith('#')) ?? '')
+          ? parseIniInventory(text, source, groupVars)
+          : parseYamlInventory(text, source);
       checkFlagHosts('--profiles', given, inventoryMachines(inventory), source);
       const result = clusterFromInventory(inventory, source, common);
       cluster = result.cluster;
@@ -105,7 +136,13 @@ export const importCommand: CommandModule<object, ImportArgs> = {
         const role = /^(server|agent):/.exec(value)?.[1] as 'server' | 'agent' | undefined;
         const path = role ? value.slice(role.length + 1) : value;
         const config = (parseYamlDocuments(readTextFile(path), displayPath(path))[0]?.data ?? {}) as Record<string, unknown>;
-        if (typeof config !== 'object' || Array.isArray(config)) throw ConfigError.single(displayPath(path), '', 'not a K3s config.yaml (expected a mapping of flag names to values)', 'give the file /etc/rancher/k3s/config.yaml of that machine');
+        if (typeof config !== 'object' || Array.isArray(config))
+          throw ConfigError.single(
+            displayPath(path),
+            '',
+            'not a K3s config.yaml (expected a mapping of flag names to values)',
+            'give the file /etc/rancher/k3s/config.yaml of that machine',
+          );
         const envPath = envs[name];
         return { name, ...(role ? { role } : {}), config, ...(envPath ? { env: parseEnvFile(readTextFile(envPath)) } : {}) };
       });
@@ -113,22 +150,41 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       cluster = result.cluster;
       warnings.push(...result.warnings);
     } else {
-      const items = args.from ? parseDump(readTextFile(args.from), displayPath(args.from)) : await readLiveCluster(args.kubeconfig ?? '', args.context);
+      const items = args.from
+        ? parseDump(readTextFile(args.from), displayPath(args.from))
+        : await readLiveCluster(args.kubeconfig ?? '', args.context);
       source = args.from ? displayPath(args.from) : `kubeconfig ${displayPath(args.kubeconfig ?? '')}`;
-      checkFlagHosts('--profiles', given, items.filter((i) => i.kind === 'Node').map((i) => i.metadata?.name ?? ''), source);
-      const result = importApiObjects(items, source, registry.all(), { ...common, firmwareReserve: resolveSettings(33).firmwareMemoryReserve });
+      checkFlagHosts(
+        '--profiles',
+        given,
+        items.filter((i) => i.kind === 'Node').map((i) => i.metadata?.name ?? ''),
+        source,
+      );
+      const result = importApiObjects(items, source, registry.all(), {
+        ...common,
+        firmwareReserve: resolveSettings(33).firmwareMemoryReserve,
+      });
       cluster = result.cluster;
       manifests = result.manifests;
-      writeOut(renderTable(['node', 'inferred profile', 'why', 'also possible'], result.inferences.map((i) => [i.node, i.inference.profile, i.inference.reason, i.inference.alternatives.join(', ') || '—'])));
+      writeOut(
+        renderTable(
+          ['node', 'inferred profile', 'why', 'also possible'],
+          result.inferences.map((i) => [i.node, i.inference.profile, i.inference.reason, i.inference.alternatives.join(', ') || '—']),
+        ),
+      );
       if (result.skipped.length) notes.push(`not imported: ${result.skipped.join('; ')}`);
-      if (!(cluster['spec'] as { k3s: { version?: string } }).k3s.version) warnings.push(defaultedVersionNote(source, 'no server reported its kubelet version'));
+      if (!(cluster['spec'] as { k3s: { version?: string } }).k3s.version)
+        warnings.push(defaultedVersionNote(source, 'no server reported its kubelet version'));
     }
     // The result must load: profiles known, names unique, roles consistent.
     const out = args.out ?? join('imported', args.name);
     clusterFromDocument(cluster, `${source} → ${join(out, 'cluster.yaml')}`, { profiles: registry });
     for (const warning of warnings) writeErr(`note: ${warning}`);
     mkdirSync(out, { recursive: true });
-    writeFileAtomic(join(out, 'cluster.yaml'), `# Imported by twin from ${source}. Check each node's profile.\n${stringify(cluster, { lineWidth: 0 })}`);
+    writeFileAtomic(
+      join(out, 'cluster.yaml'),
+      `# Imported by twin from ${source}. Check each node's profile.\n${stringify(cluster, { lineWidth: 0 })}`,
+    );
     writeOut(`wrote ${join(out, 'cluster.yaml')} (${(cluster['spec'] as { nodes: unknown[] }).nodes.length} nodes)`);
     if (manifests.length) {
       mkdirSync(join(out, 'manifests'), { recursive: true });

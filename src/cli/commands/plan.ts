@@ -28,7 +28,8 @@ interface PlanArgs {
 
 export const planCommand: CommandModule<object, PlanArgs> = {
   command: 'plan [cluster]',
-  describe: 'Capacity planning before buying hardware: fit, headroom, N-1 tolerance, power and cost; compare clusters or search hardware mixes',
+  describe:
+    'Capacity planning before buying hardware: fit, headroom, N-1 tolerance, power and cost; compare clusters or search hardware mixes',
   builder: (yargs: Argv) =>
     yargs
       .positional('cluster', { type: 'string', describe: 'cluster file' })
@@ -45,16 +46,25 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       .option('max-watts', { type: 'number', describe: 'power limit in W for --search' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example('$0 plan scenarios/clusters/edgestack-pi3.ts -w scenarios/workloads/edgestack', 'fit, N-1, power for seed 000')
-      .example('$0 plan --compare scenarios/clusters/edgestack-pi3.ts scenarios/clusters/edgestack-pi4.yaml -w scenarios/workloads/edgestack', 'seed 000: 7 × Pi 3B+ against 2 × Pi 4')
+      .example(
+        '$0 plan --compare scenarios/clusters/edgestack-pi3.ts scenarios/clusters/edgestack-pi4.yaml -w scenarios/workloads/edgestack',
+        'seed 000: 7 × Pi 3B+ against 2 × Pi 4',
+      )
       .example('$0 plan --search -w scenarios/workloads/edgestack --max-nodes 4 --budget 250', 'cheapest mixes that run it'),
   handler: async (args) => {
-    if (args.tolerate !== 1 && args.tolerate !== 2) throw ConfigError.single('--tolerate', '', `${args.tolerate} is not supported`, 'use 1 (every node) or 2 (every pair)');
+    if (args.tolerate !== 1 && args.tolerate !== 2)
+      throw ConfigError.single('--tolerate', '', `${args.tolerate} is not supported`, 'use 1 (every node) or 2 (every pair)');
     const registry = ProfileRegistry.load(args['profiles-dir']);
     const objects = loadManifests(args.workloads).map((m) => m.object);
     const price = args['kwh-price'] !== undefined ? { kwhPrice: args['kwh-price'] } : {};
     if (args.search) {
-      const profiles = args.profiles.split(',').map((p) => p.trim()).filter(Boolean);
-      for (const p of profiles) if (!registry.get(p)) throw ConfigError.single('--profiles', '', `unknown hardware profile "${p}"`, `use one of: ${registry.names().join(', ')}`);
+      const profiles = args.profiles
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      for (const p of profiles)
+        if (!registry.get(p))
+          throw ConfigError.single('--profiles', '', `unknown hardware profile "${p}"`, `use one of: ${registry.names().join(', ')}`);
       const result = searchMixes(objects, registry, {
         profiles,
         maxNodes: args['max-nodes'],
@@ -67,11 +77,14 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       return;
     }
     const files = args.compare.length ? args.compare : args.cluster ? [args.cluster] : [];
-    if (files.length === 0) throw ConfigError.single('twin plan', 'CLUSTER', 'no cluster given', 'name a cluster file, or use --compare A B or --search');
+    if (files.length === 0)
+      throw ConfigError.single('twin plan', 'CLUSTER', 'no cluster given', 'name a cluster file, or use --compare A B or --search');
     const clusters = [];
     for (const file of files) clusters.push(await loadClusterFile(file, { profiles: registry }));
     const options = { tolerate: args.tolerate, ...price };
-    const plans: ComparedPlan[] = args.compare.length ? comparePlans(clusters, objects, options) : clusters.map((cluster) => ({ plan: planCluster(cluster, objects, options), bringUp: null }));
+    const plans: ComparedPlan[] = args.compare.length
+      ? comparePlans(clusters, objects, options)
+      : clusters.map((cluster) => ({ plan: planCluster(cluster, objects, options), bringUp: null }));
     if (args.html) writeFileAtomic(args.html, plans.map(({ plan }) => renderPlanHtml(plan)).join('\n'));
     if (args.json) writeOut(JSON.stringify(args.compare.length ? plans : plans[0]?.plan, null, 2));
     else if (args.compare.length) writeOut(renderCompareText(plans, renderTable));

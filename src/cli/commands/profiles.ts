@@ -34,15 +34,31 @@ function detail(p: HardwareProfile): string {
     ['board', p.metadata.displayName, ''],
     ['SoC / CPU', `${s.soc}, ${s.cpu.cores.value} × ${s.cpu.model} @ ${(s.cpu.clock.value / 1e9).toFixed(2)} GHz`, s.cpu.clock.source],
     ['architecture', `${s.architecture} (runs ${s.supportedArchitectures.join(', ')})`, ''],
-    ['CPU performance', `${s.cpu.relativePerformance.value} × Pi 3B+ (${s.cpu.relativePerformance.basis})`, s.cpu.relativePerformance.source],
+    [
+      'CPU performance',
+      `${s.cpu.relativePerformance.value} × Pi 3B+ (${s.cpu.relativePerformance.basis})`,
+      s.cpu.relativePerformance.source,
+    ],
     ['memory', formatBytes(s.memory.value), s.memory.source],
-    ...s.network.map((n) => [`network ${n.name}`, `${n.type}, ${formatBitRate(n.throughput.value)} (${n.throughput.basis})`, n.throughput.source]),
+    ...s.network.map((n) => [
+      `network ${n.name}`,
+      `${n.type}, ${formatBitRate(n.throughput.value)} (${n.throughput.basis})`,
+      n.throughput.source,
+    ]),
     ...s.storage.flatMap((o) => [
-      [`storage ${o.name}${o.default ? ' (default)' : ''}`, `${o.type}: read ${formatByteRate(o.sequentialRead.value)}, write ${formatByteRate(o.sequentialWrite.value)}`, `${o.sequentialRead.source}; ${o.sequentialWrite.source}`],
+      [
+        `storage ${o.name}${o.default ? ' (default)' : ''}`,
+        `${o.type}: read ${formatByteRate(o.sequentialRead.value)}, write ${formatByteRate(o.sequentialWrite.value)}`,
+        `${o.sequentialRead.source}; ${o.sequentialWrite.source}`,
+      ],
       ['', `4K random write ${o.randomWriteIops.value} IOPS (${o.randomWriteIops.basis})`, o.randomWriteIops.source],
     ]),
     ['power idle / load', `${s.power.idle.value} W / ${s.power.load.value} W`, `${s.power.idle.source}; ${s.power.load.source}`],
-    ['power supply', `${s.power.supply.value} W${s.power.poe ? (s.power.poe.value === null ? ', no PoE' : `, PoE ${s.power.poe.value} W`) : ''}`, s.power.supply.source],
+    [
+      'power supply',
+      `${s.power.supply.value} W${s.power.poe ? (s.power.poe.value === null ? ', no PoE' : `, PoE ${s.power.poe.value} W`) : ''}`,
+      s.power.supply.source,
+    ],
     ['boot time', `${formatDuration(s.bootTime.value)} (${s.bootTime.basis})`, s.bootTime.source],
     ['launch price', `$${s.price.value} (${s.price.basis})`, s.price.source],
   ];
@@ -63,9 +79,16 @@ export const profilesCommand: CommandModule<object, ProfilesArgs> = {
   handler: (args) => {
     const registry = ProfileRegistry.load(args['profiles-dir']);
     if (args.action === 'show') {
-      if (!args.name) throw ConfigError.single('twin profiles show', 'NAME', 'missing profile name', `use one of: ${registry.names().join(', ')}`);
+      if (!args.name)
+        throw ConfigError.single('twin profiles show', 'NAME', 'missing profile name', `use one of: ${registry.names().join(', ')}`);
       const profile = registry.get(args.name);
-      if (!profile) throw ConfigError.single('twin profiles show', 'NAME', `unknown hardware profile "${args.name}"`, `use one of: ${registry.names().join(', ')}`);
+      if (!profile)
+        throw ConfigError.single(
+          'twin profiles show',
+          'NAME',
+          `unknown hardware profile "${args.name}"`,
+          `use one of: ${registry.names().join(', ')}`,
+        );
       writeOut(args.json ? JSON.stringify(profile, null, 2) : detail(profile));
       return;
     }
@@ -74,6 +97,11 @@ export const profilesCommand: CommandModule<object, ProfilesArgs> = {
       writeOut(JSON.stringify(profiles, null, 2));
       return;
     }
-    writeOut(renderTable(['name', 'board', 'arch', 'CPU', 'perf×', 'RAM', 'network (measured)', 'storage (*default)', 'idle/load', 'price'], profiles.map(summaryRow)));
+    writeOut(
+      renderTable(
+        ['name', 'board', 'arch', 'CPU', 'perf×', 'RAM', 'network (measured)', 'storage (*default)', 'idle/load', 'price'],
+        profiles.map(summaryRow),
+      ),
+    );
   },
 };

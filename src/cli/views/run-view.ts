@@ -41,20 +41,38 @@ function RunView({ report }: { report: RunReport }): ReactElement {
     const ready = (s?.ready[i] ?? 0) === 1;
     const inCluster = n.role === 'server' || n.role === 'agent';
     const [color, label] = !powered ? ['gray', 'off'] : !inCluster ? ['blue', 'up'] : ready ? ['green', 'Ready'] : ['yellow', 'NotReady'];
-    return h(Box, { key: n.name, borderStyle: 'round', borderColor: color, paddingX: 1, marginRight: 1 }, h(Text, { color }, `${n.name} ${label}`));
+    return h(
+      Box,
+      { key: n.name, borderStyle: 'round', borderColor: color, paddingX: 1, marginRight: 1 },
+      h(Text, { color }, `${n.name} ${label}`),
+    );
   });
   const workloads = Object.entries(series.workloadsReady)
     .filter(([key]) => !/\/(kube-system|cattle-system)\//.test(key))
-    .map(([key, values]) => h(Text, { key }, `${key.split('/')[2]?.padEnd(24) ?? ''} ${'■'.repeat(values[i] ?? 0)} ${values[i] ?? 0} ready`));
-  const fired = report.faults.filter((f) => f.injectedAt !== null && f.injectedAt <= t).map((f) => h(Text, { key: f.id, color: 'red' }, `⚡ ${f.description}`));
+    .map(([key, values]) =>
+      h(Text, { key }, `${key.split('/')[2]?.padEnd(24) ?? ''} ${'■'.repeat(values[i] ?? 0)} ${values[i] ?? 0} ready`),
+    );
+  const fired = report.faults
+    .filter((f) => f.injectedAt !== null && f.injectedAt <= t)
+    .map((f) => h(Text, { key: f.id, color: 'red' }, `⚡ ${f.description}`));
   const done = frame >= frames;
   const verdicts = done
-    ? report.expectations.map((v) => h(Text, { key: v.id, color: v.status === 'pass' ? 'green' : 'red' }, `${v.status === 'pass' ? '✔' : '✘'} ${v.description} — ${v.observed}`))
+    ? report.expectations.map((v) =>
+        h(
+          Text,
+          { key: v.id, color: v.status === 'pass' ? 'green' : 'red' },
+          `${v.status === 'pass' ? '✔' : '✘'} ${v.description} — ${v.observed}`,
+        ),
+      )
     : [];
   return h(
     Box,
     { flexDirection: 'column' },
-    h(Text, { bold: true }, `twin ${report.scenario.name} · ${report.engine} · seed ${report.seed} · ${relative < 0 ? `bring-up ${formatDuration(t)}` : `T+${formatDuration(relative)}`}`),
+    h(
+      Text,
+      { bold: true },
+      `twin ${report.scenario.name} · ${report.engine} · seed ${report.seed} · ${relative < 0 ? `bring-up ${formatDuration(t)}` : `T+${formatDuration(relative)}`}`,
+    ),
     h(Box, { flexWrap: 'wrap' }, ...nodes),
     ...workloads,
     ...fired,
@@ -99,7 +117,11 @@ export function showLiveRun(scenario: string, engine: string, seed: number): Liv
   let drawnAt = Date.now();
   return {
     event: (event) => {
-      state = { events: state.events + 1, last: event, faults: event.kind === 'fault.injected' ? [...state.faults, event.message] : state.faults };
+      state = {
+        events: state.events + 1,
+        last: event,
+        faults: event.kind === 'fault.injected' ? [...state.faults, event.message] : state.faults,
+      };
       if (Date.now() - drawnAt < redrawMs) return;
       drawnAt = Date.now();
       instance.rerender(h(LiveRunView, { title, state }));

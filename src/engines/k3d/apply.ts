@@ -22,9 +22,11 @@ export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclu
   const { cluster } = plan;
   const exec = ctx.exec;
   const node = (name: string) => cluster.nodes.find((n) => n.name === name) as ClusterNode;
-  const container = (name: string) => (node(name).role === 'rancher' ? `${k3dClusterName(cluster)}-rancher` : containerName(cluster, node(name)));
+  const container = (name: string) =>
+    node(name).role === 'rancher' ? `${k3dClusterName(cluster)}-rancher` : containerName(cluster, node(name));
   const network = `${k3dClusterName(cluster)}-net`;
-  const servers = (names?: readonly string[]) => (names ?? cluster.nodes.filter((n) => n.role === 'server').map((n) => n.name)).map(container);
+  const servers = (names?: readonly string[]) =>
+    (names ?? cluster.nodes.filter((n) => n.role === 'server').map((n) => n.name)).map(container);
   switch (fault.kind) {
     case 'power-off':
       await containerFaults.powerOff(exec, container(fault.node));
@@ -69,11 +71,14 @@ export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclu
       for (const group of fault.groups) for (const name of group) await containerFaults.disconnect(exec, network, container(name));
       return;
     case 'heal-partition':
-      for (const n of cluster.nodes) if (n.role === 'server' || n.role === 'agent') await containerFaults.connect(exec, network, container(n.name)).catch(() => undefined);
+      for (const n of cluster.nodes)
+        if (n.role === 'server' || n.role === 'agent')
+          await containerFaults.connect(exec, network, container(n.name)).catch(() => undefined);
       return;
     case 'link-degrade': {
       const target = node(fault.node);
-      const rate = 'fraction' in fault.bandwidth ? target.network.throughput.value * 8 * fault.bandwidth.fraction : fault.bandwidth.bitsPerSecond;
+      const rate =
+        'fraction' in fault.bandwidth ? target.network.throughput.value * 8 * fault.bandwidth.fraction : fault.bandwidth.bitsPerSecond;
       await exec('nsenter', ['-t', await pid(exec, container(fault.node)), '-n', 'tc', ...tbfArgs('eth0', rate, 'replace')]);
       return;
     }
@@ -109,7 +114,7 @@ export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclu
 }
 
 function memoryFaults(ctx: K3dRunContext): NodeMemoryFaults {
-  if (!ctx.memory) throw new Error('memory faults need the run\'s node memory driver');
+  if (!ctx.memory) throw new Error("memory faults need the run's node memory driver");
   return ctx.memory;
 }
 

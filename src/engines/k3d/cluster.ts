@@ -33,7 +33,12 @@ export async function createCluster(ctx: K3dRunContext, plan: RunPlan): Promise<
   // k3d's memory option is per role: smaller boards of a role get their own fake meminfo, read by their kubelet on a restart of K3s.
   for (const { node, memoryBytes } of meminfoOverrides(cluster, ctx.calibration)) {
     const container = containerName(cluster, node);
-    const mounts = await ctx.exec('docker', ['inspect', '--format', '{{range .Mounts}}{{if eq .Destination "/proc/meminfo"}}{{.Source}}{{end}}{{end}}', container]);
+    const mounts = await ctx.exec('docker', [
+      'inspect',
+      '--format',
+      '{{range .Mounts}}{{if eq .Destination "/proc/meminfo"}}{{.Source}}{{end}}{{end}}',
+      container,
+    ]);
     const path = mounts.stdout.trim() || (ctx.exec.dryRun ? `<fake meminfo of ${container}>` : '');
     if (!path) throw new Error(`${container} has no fake /proc/meminfo mounted by k3d`);
     await ctx.exec('tee', [path], { input: fakeMeminfo(memoryBytes) });
@@ -50,7 +55,16 @@ export async function shape(ctx: K3dRunContext, plan: RunPlan, node: ClusterNode
   if (node.role !== 'server' && node.role !== 'agent') return;
   const throttle = nodeThrottle(node, plan.cluster, ctx.calibration);
   const container = containerName(plan.cluster, node);
-  await ctx.exec('docker', ['update', '--memory', `${throttle.memoryBytes}`, '--memory-swap', `${throttle.memoryBytes}`, '--cpus', `${throttle.cpus}`, container]);
+  await ctx.exec('docker', [
+    'update',
+    '--memory',
+    `${throttle.memoryBytes}`,
+    '--memory-swap',
+    `${throttle.memoryBytes}`,
+    '--cpus',
+    `${throttle.cpus}`,
+    container,
+  ]);
   await ctx.exec('nsenter', ['-t', await pid(ctx.exec, container), '-n', 'tc', ...tbfArgs('eth0', throttle.rateBits, 'replace')]);
 }
 
@@ -68,13 +82,41 @@ export async function startRancher(ctx: K3dRunContext, plan: RunPlan, password: 
   const { cluster } = plan;
   if (!cluster.rancher) return null;
   const name = k3dClusterName(cluster);
-  const env = ['-e', `CATTLE_BOOTSTRAP_PASSWORD=${password}`, ...(ctx.rancherAgentImage ? ['-e', `CATTLE_AGENT_IMAGE=${ctx.rancherAgentImage}`] : [])];
-  await ctx.exec('docker', ['run', '-d', '--init', '--name', rancherContainer(cluster), '--network', `${name}-net`, '--privileged', ...env, '--label', `${managedLabel}=true`, '--label', `twin.dev/cluster=${cluster.name}`, '--label', `twin.dev/node=${cluster.rancher.node}`, ctx.rancherImage ?? `rancher/rancher:${cluster.rancher.version}`]);
+  const env = [
+    '-e',
+    `CATTLE_BOOTSTRAP_PASSWORD=${password}`,
+    ...(ctx.rancherAgentImage ? ['-e', `CATTLE_AGENT_IMAGE=${ctx.rancherAgentImage}`] : []),
+  ];
+  await ctx.exec('docker', [
+    'run',
+    '-d',
+    '--init',
+    '--name',
+    rancherContainer(cluster),
+    '--network',
+    `${name}-net`,
+    '--privileged',
+    ...env,
+    '--label',
+    `${managedLabel}=true`,
+    '--label',
+    `twin.dev/cluster=${cluster.name}`,
+    '--label',
+    `twin.dev/node=${cluster.rancher.node}`,
+    ctx.rancherImage ?? `rancher/rancher:${cluster.rancher.version}`,
+  ]);
   return rancherContainer(cluster);
 }
 
 /** Registers the cluster with Rancher through its API and applies the import manifest Rancher serves. */
-export async function importIntoRancher(ctx: K3dRunContext, plan: RunPlan, address: string, password: string, transport: RancherTransport, sleep: (ms: number) => Promise<void>): Promise<Registration> {
+export async function importIntoRancher(
+  ctx: K3dRunContext,
+  plan: RunPlan,
+  address: string,
+  password: string,
+  transport: RancherTransport,
+  sleep: (ms: number) => Promise<void>,
+): Promise<Registration> {
   const registration = await registerWithRancher(transport, address, plan.cluster.name, password, sleep);
   await kubectl(ctx, plan.cluster, ['apply', '-f', '-'], registration.manifest);
   return registration;
@@ -82,7 +124,8 @@ export async function importIntoRancher(ctx: K3dRunContext, plan: RunPlan, addre
 
 /** The user's workloads, as `kubectl apply` would send them. */
 export async function applyWorkloads(ctx: K3dRunContext, plan: RunPlan, objects: readonly KubernetesObject[]): Promise<void> {
-  if (objects.length > 0) await kubectl(ctx, plan.cluster, ['apply', '-f', '-'], objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
+  if (objects.length > 0)
+    await kubectl(ctx, plan.cluster, ['apply', '-f', '-'], objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
 }
 
 export async function teardown(ctx: K3dRunContext, cluster: Cluster): Promise<void> {
@@ -115,11 +158,16 @@ const twinK3dNetwork = /^twin-.+-net$/;
  */
 export async function removeLeftovers(exec: Exec): Promise<Leftovers> {
   const list = await exec('k3d', ['cluster', 'list', '-o', 'json'], { allowFailure: true }).catch(() => null);
-  const clusters = list && list.exitCode === 0 && list.stdout.trim() ? (JSON.parse(list.stdout) as Array<{ name: string }>).map((c) => c.name).filter((n) => n.startsWith('twin-')) : [];
+  const clusters =
+    list && list.exitCode === 0 && list.stdout.trim()
+      ? (JSON.parse(list.stdout) as Array<{ name: string }>).map((c) => c.name).filter((n) => n.startsWith('twin-'))
+      : [];
   for (const name of clusters) await exec('k3d', ['cluster', 'delete', name]);
   const { containers, networks } = await removeManaged(exec);
   const k3dNetworks: string[] = [];
-  const candidates = (await exec('docker', ['network', 'ls', '--filter', 'label=app=k3d', '--format', '{{.Name}}'])).stdout.split('\n').filter((n) => twinK3dNetwork.test(n.trim()));
+  const candidates = (await exec('docker', ['network', 'ls', '--filter', 'label=app=k3d', '--format', '{{.Name}}'])).stdout
+    .split('\n')
+    .filter((n) => twinK3dNetwork.test(n.trim()));
   for (const network of candidates.map((n) => n.trim())) {
     const attached = await exec('docker', ['network', 'inspect', '--format', '{{len .Containers}}', network], { allowFailure: true });
     if (attached.exitCode !== 0 || attached.stdout.trim() !== '0') continue;

@@ -60,14 +60,22 @@ export function renderK3dConfig(cluster: Cluster, calibration: HostCalibration, 
   for (const arg of cluster.k3s.serverArgs) extraArgs.push({ arg, nodeFilters: ['server:*'] });
   for (const arg of cluster.k3s.agentArgs) if (agents.length) extraArgs.push({ arg, nodeFilters: ['agent:*'] });
   const nodeLabels: K3dConfig['options']['k3s']['nodeLabels'] = [];
-  const runtimeLabels: K3dConfig['options']['runtime']['labels'] = [{ label: `${managedLabel}=true`, nodeFilters: ['all'] }, { label: `twin.dev/cluster=${cluster.name}`, nodeFilters: ['all'] }];
+  const runtimeLabels: K3dConfig['options']['runtime']['labels'] = [
+    { label: `${managedLabel}=true`, nodeFilters: ['all'] },
+    { label: `twin.dev/cluster=${cluster.name}`, nodeFilters: ['all'] },
+  ];
   for (const node of members) {
     const filter = nodeFilter(cluster, node);
     const throttle = nodeThrottle(node, cluster, calibration);
     extraArgs.push({ arg: `--node-name=${node.name}`, nodeFilters: [filter] });
-    for (const taint of node.taints) extraArgs.push({ arg: `--node-taint=${taint.key}${taint.value !== undefined ? `=${taint.value}` : ''}:${taint.effect}`, nodeFilters: [filter] });
+    for (const taint of node.taints)
+      extraArgs.push({
+        arg: `--node-taint=${taint.key}${taint.value !== undefined ? `=${taint.value}` : ''}:${taint.effect}`,
+        nodeFilters: [filter],
+      });
     // Allocatable CPU matches the board's cores: the host's extra cores are reserved away.
-    if (throttle.reservedCpu > 0) extraArgs.push({ arg: `--kubelet-arg=system-reserved=cpu=${throttle.reservedCpu}m`, nodeFilters: [filter] });
+    if (throttle.reservedCpu > 0)
+      extraArgs.push({ arg: `--kubelet-arg=system-reserved=cpu=${throttle.reservedCpu}m`, nodeFilters: [filter] });
     for (const [key, value] of Object.entries(node.labels)) {
       if (/^(kubernetes\.io\/|node-role\.kubernetes\.io\/|node\.kubernetes\.io\/)/.test(key)) continue;
       nodeLabels.push({ label: `${key}=${value}`, nodeFilters: [filter] });
@@ -76,7 +84,8 @@ export function renderK3dConfig(cluster: Cluster, calibration: HostCalibration, 
   }
   // k3d's memory option is per role: the largest board of the role; twin rewrites the fake
   // meminfo of smaller boards after creation (meminfoOverrides).
-  const roleMemory = (nodes: ClusterNode[]) => (nodes.length ? k3dMemoryOption(Math.max(...nodes.map((n) => nodeThrottle(n, cluster, calibration).memoryBytes))) : undefined);
+  const roleMemory = (nodes: ClusterNode[]) =>
+    nodes.length ? k3dMemoryOption(Math.max(...nodes.map((n) => nodeThrottle(n, cluster, calibration).memoryBytes))) : undefined;
   const serversMemory = roleMemory(servers);
   const agentsMemory = roleMemory(agents);
   return {

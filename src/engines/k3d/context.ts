@@ -44,5 +44,9 @@ function server0(cluster: Cluster): ClusterNode {
 
 /** `kubectl` inside the first server container (k3s ships it), so the host needs none. */
 export function kubectl(ctx: K3dRunContext, cluster: Cluster, args: readonly string[], input?: string) {
-  return ctx.exec('docker', ['exec', ...(input !== undefined ? ['-i'] : []), containerName(cluster, server0(cluster)), 'kubectl', ...args], input !== undefined ? { input } : {});
+  return ctx.exec(
+    'docker',
+    ['exec', ...(input !== undefined ? ['-i'] : []), containerName(cluster, server0(cluster)), 'kubectl', ...args],
+    input !== undefined ? { input } : {},
+  );
 }

@@ -12,7 +12,11 @@ import { dockerEventsToTimeline } from './observe.js';
 const settleMs = 1500;
 
 /** A start that follows twin's own power-on is the end of the board's boot, not a second power-on. */
-export function bootsAfterPowerOn(events: readonly TimelineEvent[], faults: readonly TimelineEvent[], members: readonly ClusterNode[]): TimelineEvent[] {
+export function bootsAfterPowerOn(
+  events: readonly TimelineEvent[],
+  faults: readonly TimelineEvent[],
+  members: readonly ClusterNode[],
+): TimelineEvent[] {
   return events.map((e) => {
     const boot = members.find((n) => `node/${n.name}` === e.subject)?.profile.spec.bootTime.value ?? 0;
     const powered = faults.find((f) => f.kind === 'node.power' && f.subject === e.subject && f.t <= e.t + 0.5 && e.t - f.t < boot + 60);
@@ -68,6 +72,7 @@ export class DockerTimeline {
     const settled = all ? Infinity : (this.now() - this.origin - settleMs) / 1000;
     const events = bootsAfterPowerOn(dockerEventsToTimeline(this.lines, this.nodeOf, this.origin), this.faults(), this.members);
     this.translated = events.length;
-    while (this.handed < events.length && (events[this.handed] as TimelineEvent).t <= settled) this.emit(events[this.handed++] as TimelineEvent);
+    while (this.handed < events.length && (events[this.handed] as TimelineEvent).t <= settled)
+      this.emit(events[this.handed++] as TimelineEvent);
   }
 }

@@ -15,13 +15,44 @@ import { tbfArgs, type NodeThrottle } from './throttle.js';
 /** A tiny image for stand-in nodes and tests: a busybox-static rootfs, imported (no registry). */
 export const standInImage = 'twin/node-standin:busybox';
 const busyboxPaths = ['/bin/busybox', '/usr/bin/busybox'];
-const applets = ['sh', 'sleep', 'cat', 'nc', 'dd', 'ip', 'ifconfig', 'date', 'head', 'wc', 'seq', 'true', 'httpd', 'ls', 'mkdir', 'echo', 'sed', 'grep', 'awk', 'tail', 'timeout', 'ping', 'free', 'ps', 'kill', 'env', 'hostname', 'mount', 'wget'];
+const applets = [
+  'sh',
+  'sleep',
+  'cat',
+  'nc',
+  'dd',
+  'ip',
+  'ifconfig',
+  'date',
+  'head',
+  'wc',
+  'seq',
+  'true',
+  'httpd',
+  'ls',
+  'mkdir',
+  'echo',
+  'sed',
+  'grep',
+  'awk',
+  'tail',
+  'timeout',
+  'ping',
+  'free',
+  'ps',
+  'kill',
+  'env',
+  'hostname',
+  'mount',
+  'wget',
+];
 
 export async function ensureStandInImage(exec: Exec): Promise<string> {
   const present = await exec('docker', ['image', 'inspect', standInImage], { allowFailure: true });
   if (present.exitCode === 0) return standInImage;
   const busybox = busyboxPaths.find((p) => existsSync(p));
-  if (!busybox) throw new EngineUnavailableError('no static busybox on this host to build the stand-in node image (apt-get install busybox-static)');
+  if (!busybox)
+    throw new EngineUnavailableError('no static busybox on this host to build the stand-in node image (apt-get install busybox-static)');
   const root = mkdtempSync(join(tmpdir(), 'twin-rootfs-'));
   try {
     mkdirSync(join(root, 'bin'));
@@ -115,7 +146,11 @@ export const containerFaults = {
  * those of one cluster (label twin.dev/cluster=NAME).
  */
 export async function removeManaged(exec: Exec, scope: { cluster?: string } = {}): Promise<{ containers: string[]; networks: string[] }> {
-  const filters = ['--filter', `label=${managedLabel}=true`, ...(scope.cluster ? ['--filter', `label=twin.dev/cluster=${scope.cluster}`] : [])];
+  const filters = [
+    '--filter',
+    `label=${managedLabel}=true`,
+    ...(scope.cluster ? ['--filter', `label=twin.dev/cluster=${scope.cluster}`] : []),
+  ];
   const containers = (await exec('docker', ['ps', '-aq', ...filters])).stdout.split('\n').filter(Boolean);
   if (containers.length) await exec('docker', ['rm', '-f', '-v', ...containers]);
   const networks = (await exec('docker', ['network', 'ls', '-q', ...filters])).stdout.split('\n').filter(Boolean);

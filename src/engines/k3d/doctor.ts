@@ -21,44 +21,154 @@ export async function calibrateHost(exec: Exec): Promise<HostCalibration> {
   const cores = cpus().length;
   const result = await exec('sysbench', ['cpu', '--threads=1', '--time=2', 'run'], { allowFailure: true }).catch(() => null);
   const events = result && result.exitCode === 0 ? /events per second:\s*([\d.]+)/.exec(result.stdout)?.[1] : undefined;
-  return events ? { singleCoreEvents: Number(events), cores, source: 'sysbench 1.0 cpu --threads=1 on this host' } : { singleCoreEvents: null, cores, source: 'not measured (sysbench not installed)' };
+  return events
+    ? { singleCoreEvents: Number(events), cores, source: 'sysbench 1.0 cpu --threads=1 on this host' }
+    : { singleCoreEvents: null, cores, source: 'not measured (sysbench not installed)' };
 }
 
 export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]; calibration: HostCalibration }> {
   const out: Capability[] = [];
   const dockerClient = await exec('docker', ['version', '--format', '{{.Client.Version}}'], { allowFailure: true }).catch(() => null);
-  const dockerServer = await exec('docker', ['info', '--format', '{{.ServerVersion}} {{.CgroupVersion}} {{.CgroupDriver}}'], { allowFailure: true }).catch(() => null);
+  const dockerServer = await exec('docker', ['info', '--format', '{{.ServerVersion}} {{.CgroupVersion}} {{.CgroupDriver}}'], {
+    allowFailure: true,
+  }).catch(() => null);
   const daemon = dockerServer?.exitCode === 0;
-  out.push({ name: 'docker client', ok: dockerClient?.exitCode === 0, detail: dockerClient?.exitCode === 0 ? dockerClient.stdout : 'not installed (apt-get install docker.io)' });
-  out.push({ name: 'docker daemon', ok: daemon, detail: daemon ? `server ${dockerServer.stdout.split(' ')[0]}, cgroup v${dockerServer.stdout.split(' ')[1]} (${dockerServer.stdout.split(' ')[2]})` : 'not running (start dockerd)' });
+  out.push({
+    name: 'docker client',
+    ok: dockerClient?.exitCode === 0,
+    detail: dockerClient?.exitCode === 0 ? dockerClient.stdout : 'not installed (apt-get install docker.io)',
+  });
+  out.push({
+    name: 'docker daemon',
+    ok: daemon,
+    detail: daemon
+      ? `server ${dockerServer.stdout.split(' ')[0]}, cgroup v${dockerServer.stdout.split(' ')[1]} (${dockerServer.stdout.split(' ')[2]})`
+      : 'not running (start dockerd)',
+  });
   const k3d = await exec('k3d', ['version'], { allowFailure: true }).catch(() => null);
-  out.push({ name: 'k3d CLI', ok: k3d?.exitCode === 0, detail: k3d?.exitCode === 0 ? k3d.stdout.split('\n')[0] ?? 'present' : 'not found: no registry serves it here (build it offline: scripts/build-k3s-image.sh)' });
+  out.push({
+    name: 'k3d CLI',
+    ok: k3d?.exitCode === 0,
+    detail:
+      k3d?.exitCode === 0
+        ? (k3d.stdout.split('\n')[0] ?? 'present')
+        : 'not found: no registry serves it here (build it offline: scripts/build-k3s-image.sh)',
+  });
   const image = daemon ? await resolveNodeImage(exec, defaultK3sVersion) : { missing: 'no Docker daemon' };
-  out.push({ name: 'node image', ok: !('missing' in image), detail: 'missing' in image ? image.missing : image.kind === 'k3s' ? `${image.image} (K3s)` : `${image.image} (upstream Kubernetes ${nodeImageKubernetes} components with K3s's defaults, built offline)` });
+  out.push({
+    name: 'node image',
+    ok: !('missing' in image),
+    detail:
+      'missing' in image
+        ? image.missing
+        : image.kind === 'k3s'
+          ? `${image.image} (K3s)`
+          : `${image.image} (upstream Kubernetes ${nodeImageKubernetes} components with K3s's defaults, built offline)`,
+  });
   if (daemon) {
     // k3d runs every node privileged; a host whose capability set is short (sandboxes withhold
     // CAP_SYS_RESOURCE) refuses that unless dockerd uses node-image/runtime's wrapper.
     await ensureStandInImage(exec);
-    const privileged = await exec('docker', ['run', '--rm', '--privileged', '--label', `${managedLabel}=true`, standInImage, 'true'], { allowFailure: true }).catch(() => null);
-    out.push({ name: 'privileged containers', ok: privileged?.exitCode === 0, detail: privileged?.exitCode === 0 ? 'k3d can run its node containers' : `refused: ${(privileged?.stderr ?? '').split('\n')[0]?.slice(0, 160)} (start dockerd with --add-runtime twin-runc=$TWIN_CACHE/bin/twin-runc --default-runtime twin-runc)` });
+    const privileged = await exec('docker', ['run', '--rm', '--privileged', '--label', `${managedLabel}=true`, standInImage, 'true'], {
+      allowFailure: true,
+    }).catch(() => null);
+    out.push({
+      name: 'privileged containers',
+      ok: privileged?.exitCode === 0,
+      detail:
+        privileged?.exitCode === 0
+          ? 'k3d can run its node containers'
+          : `refused: ${(privileged?.stderr ?? '').split('\n')[0]?.slice(0, 160)} (start dockerd with --add-runtime twin-runc=$TWIN_CACHE/bin/twin-runc --default-runtime twin-runc)`,
+    });
   }
   const calibration = await calibrateHost(exec);
-  out.push({ name: 'CPU calibration', ok: calibration.singleCoreEvents !== null, detail: calibration.singleCoreEvents !== null ? `${calibration.singleCoreEvents} sysbench events/s per host core × ${calibration.cores} cores (Pi 3B+: 687 per core)` : 'sysbench missing: CPU quota equals board cores, speed not emulated (apt-get install sysbench)' });
+  out.push({
+    name: 'CPU calibration',
+    ok: calibration.singleCoreEvents !== null,
+    detail:
+      calibration.singleCoreEvents !== null
+        ? `${calibration.singleCoreEvents} sysbench events/s per host core × ${calibration.cores} cores (Pi 3B+: 687 per core)`
+        : 'sysbench missing: CPU quota equals board cores, speed not emulated (apt-get install sysbench)',
+  });
   if (daemon) {
     const probe = 'twin-doctor-probe';
     try {
       await ensureStandInImage(exec);
-      await exec('docker', ['run', '-d', '--name', probe, '--label', `${managedLabel}=true`, '--cap-add', 'NET_ADMIN', '--memory', '256m', '--cpus', '0.5', 'twin/node-standin:busybox', 'sleep', '60']);
+      await exec('docker', [
+        'run',
+        '-d',
+        '--name',
+        probe,
+        '--label',
+        `${managedLabel}=true`,
+        '--cap-add',
+        'NET_ADMIN',
+        '--memory',
+        '256m',
+        '--cpus',
+        '0.5',
+        'twin/node-standin:busybox',
+        'sleep',
+        '60',
+      ]);
       const containerPid = await pid(exec, probe);
-      const tbf = await exec('nsenter', ['-t', containerPid, '-n', 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'tbf', 'rate', '10mbit', 'burst', '32kb', 'latency', '50ms'], { allowFailure: true });
-      out.push({ name: 'bandwidth shaping (tc tbf)', ok: tbf.exitCode === 0, detail: tbf.exitCode === 0 ? 'each node link limited to its measured throughput' : `not available: ${tbf.stderr.trim()}` });
-      const netem = await exec('nsenter', ['-t', containerPid, '-n', 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', 'delay', '10ms'], { allowFailure: true });
-      out.push({ name: 'delay and loss (tc netem)', ok: netem.exitCode === 0, detail: netem.exitCode === 0 ? 'latency and packet loss can be emulated' : `not emulated: ${netem.stderr.trim() || 'sch_netem missing in this kernel'}` });
+      const tbf = await exec(
+        'nsenter',
+        [
+          '-t',
+          containerPid,
+          '-n',
+          'tc',
+          'qdisc',
+          'replace',
+          'dev',
+          'eth0',
+          'root',
+          'tbf',
+          'rate',
+          '10mbit',
+          'burst',
+          '32kb',
+          'latency',
+          '50ms',
+        ],
+        { allowFailure: true },
+      );
+      out.push({
+        name: 'bandwidth shaping (tc tbf)',
+        ok: tbf.exitCode === 0,
+        detail: tbf.exitCode === 0 ? 'each node link limited to its measured throughput' : `not available: ${tbf.stderr.trim()}`,
+      });
+      const netem = await exec(
+        'nsenter',
+        ['-t', containerPid, '-n', 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', 'delay', '10ms'],
+        { allowFailure: true },
+      );
+      out.push({
+        name: 'delay and loss (tc netem)',
+        ok: netem.exitCode === 0,
+        detail:
+          netem.exitCode === 0
+            ? 'latency and packet loss can be emulated'
+            : `not emulated: ${netem.stderr.trim() || 'sch_netem missing in this kernel'}`,
+      });
       const memory = await exec('docker', ['exec', probe, 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes'], { allowFailure: true });
-      const memoryV2 = memory.exitCode === 0 ? memory : await exec('docker', ['exec', probe, 'cat', '/sys/fs/cgroup/memory.max'], { allowFailure: true });
-      out.push({ name: 'memory limits', ok: memoryV2.exitCode === 0 && memoryV2.stdout.trim() === String(256 * 1048576), detail: memoryV2.exitCode === 0 ? `cgroup limit ${memoryV2.stdout.trim()} bytes for a 256m container` : 'cgroup memory file not readable' });
+      const memoryV2 =
+        memory.exitCode === 0 ? memory : await exec('docker', ['exec', probe, 'cat', '/sys/fs/cgroup/memory.max'], { allowFailure: true });
+      out.push({
+        name: 'memory limits',
+        ok: memoryV2.exitCode === 0 && memoryV2.stdout.trim() === String(256 * 1048576),
+        detail:
+          memoryV2.exitCode === 0 ? `cgroup limit ${memoryV2.stdout.trim()} bytes for a 256m container` : 'cgroup memory file not readable',
+      });
       const blkio = existsSync('/sys/fs/cgroup/blkio/blkio.throttle.write_bps_device') || existsSync('/sys/fs/cgroup/io.max');
-      out.push({ name: 'storage throughput (block IO)', ok: blkio, detail: blkio ? 'docker --device-write-bps/--device-read-bps apply where the node stores data on a block device' : 'block-IO throttling not available: storage speed not emulated' });
+      out.push({
+        name: 'storage throughput (block IO)',
+        ok: blkio,
+        detail: blkio
+          ? 'docker --device-write-bps/--device-read-bps apply where the node stores data on a block device'
+          : 'block-IO throttling not available: storage speed not emulated',
+      });
     } finally {
       await exec('docker', ['rm', '-f', probe], { allowFailure: true });
     }

@@ -13,11 +13,25 @@ import { noteTransport } from './rancher.js';
 import { runFaults } from './schedule.js';
 
 /** Docker-side and API-side events of a dry run: none; the transcript is the result. */
-const emptySeries = (interval: number) => ({ interval, times: [], nodes: {}, podsByPhase: {}, workloadsReady: {}, serviceAvailability: {}, watts: [] });
+const emptySeries = (interval: number) => ({
+  interval,
+  times: [],
+  nodes: {},
+  podsByPhase: {},
+  workloadsReady: {},
+  serviceAvailability: {},
+  watts: [],
+});
 
 export async function dryRun(ctx: K3dRunContext, plan: RunPlan): Promise<EngineResult> {
   const clock = virtualClock();
-  const memory = new NodeMemoryFaults(ctx.exec, plan.cluster, () => [], clock.now, () => undefined);
+  const memory = new NodeMemoryFaults(
+    ctx.exec,
+    plan.cluster,
+    () => [],
+    clock.now,
+    () => undefined,
+  );
   const context: K3dRunContext = { ...ctx, clock, dryRun: true, memory };
   ctx.exec.spawn('docker', dockerEventsArgs, () => undefined);
   await createCluster(context, plan);

@@ -50,13 +50,22 @@ export const k3dEngine: Engine = {
     const exec = createExec({ dryRun: options?.dryRun ?? false });
     const removed = await removeLeftovers(exec);
     if (options?.dryRun) return exec.transcript;
-    const networks = removed.k3dNetworks.length > 0 ? `; removed ${removed.k3dNetworks.length} k3d network(s) no container uses (${removed.k3dNetworks.join(', ')})` : '';
-    return [`removed ${removed.containers.length} container(s) and ${removed.networks.length} network(s) labelled twin.dev/managed=true${networks}`];
+    const networks =
+      removed.k3dNetworks.length > 0
+        ? `; removed ${removed.k3dNetworks.length} k3d network(s) no container uses (${removed.k3dNetworks.join(', ')})`
+        : '';
+    return [
+      `removed ${removed.containers.length} container(s) and ${removed.networks.length} network(s) labelled twin.dev/managed=true${networks}`,
+    ];
   },
   doctor: async () => (await diagnose(createExec())).capabilities,
   exportCluster: (cluster, options) => {
     // The file must not depend on this host: CPU speed is applied by twin at run time, not written here.
-    const config = renderK3dConfig(cluster, { singleCoreEvents: null, cores: 4, source: 'export' }, options?.image ? { image: options.image } : {});
+    const config = renderK3dConfig(
+      cluster,
+      { singleCoreEvents: null, cores: 4, source: 'export' },
+      options?.image ? { image: options.image } : {},
+    );
     return `# k3d config for twin cluster ${cluster.name}; twin applies per-node CPU, memory and network limits when it runs it.\n${stringify(config, { lineWidth: 0 })}`;
   },
   run: async (plan: RunPlan, observer, options) => {
@@ -70,9 +79,19 @@ export const k3dEngine: Engine = {
     if (found.length > 0) throw refused(found);
     const rancherImage = plan.cluster.rancher ? await rancherImageFor(plan.cluster.rancher.version) : undefined;
     // A real Rancher deploys its own agent image; twin's stand-in is told to use the stand-in agent.
-    const rancher = rancherImage ? { rancherImage, ...(rancherImage === twinRancherImage ? { rancherAgentImage: twinRancherAgentImage } : {}) } : {};
+    const rancher = rancherImage
+      ? { rancherImage, ...(rancherImage === twinRancherImage ? { rancherAgentImage: twinRancherAgentImage } : {}) }
+      : {};
     const exec = createExec();
-    const context = { exec, calibration: await calibrateHost(exec), stateDir: '.twin', keep: options?.keep ?? false, image: image.image, serviceManager: image.kind === 'twin', ...rancher };
+    const context = {
+      exec,
+      calibration: await calibrateHost(exec),
+      stateDir: '.twin',
+      keep: options?.keep ?? false,
+      image: image.image,
+      serviceManager: image.kind === 'twin',
+      ...rancher,
+    };
     return liveRun(options?.signal ? { ...context, signal: options.signal } : context, plan, observer);
   },
 };

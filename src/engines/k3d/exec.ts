@@ -64,7 +64,11 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
     const exitCode = result.exitCode ?? (result.failed ? 1 : 0);
     if (exitCode !== 0 && !opts.allowFailure) {
       const missing = (result as { code?: string }).code === 'ENOENT';
-      throw new ExternalCommandError(line, missing ? undefined : exitCode, missing ? `${command}: command not found` : String(result.stderr ?? '').slice(-2000));
+      throw new ExternalCommandError(
+        line,
+        missing ? undefined : exitCode,
+        missing ? `${command}: command not found` : String(result.stderr ?? '').slice(-2000),
+      );
     }
     return { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode };
   };
@@ -73,7 +77,14 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
     transcript.push(`${line} &`);
     options.onCommand?.(`${line} &`);
     if (options.dryRun) return { write: () => undefined, stop: () => Promise.resolve(), exited: Promise.resolve(null) };
-    const child = execa(command, [...args], { reject: false, env: toolEnv(), buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'ignore' });
+    const child = execa(command, [...args], {
+      reject: false,
+      env: toolEnv(),
+      buffer: false,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'ignore',
+    });
     let rest = '';
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {

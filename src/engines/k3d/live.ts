@@ -7,7 +7,18 @@
  * timeline events and series the sim engine emits.
  */
 import { request } from 'node:https';
-import { CoreV1Api, CoordinationV1Api, DiscoveryV1Api, KubeConfig, makeInformer, type Informer, type KubernetesObject, type V1EndpointSlice, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CoordinationV1Api,
+  DiscoveryV1Api,
+  KubeConfig,
+  makeInformer,
+  type Informer,
+  type KubernetesObject,
+  type V1EndpointSlice,
+  type V1Node,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { Cluster, ClusterNode } from '../../model/cluster.js';
 import type { TimelineSeries } from '../../model/timeline.js';
 import { containerName, k3dClusterName } from './config.js';
@@ -103,7 +114,8 @@ export class LiveObserver {
       try {
         const event = JSON.parse(line) as { Type?: string; Action?: string; Actor?: { Attributes?: Record<string, string> } };
         const node = this.members().find((n) => containerName(this.cluster, n) === event.Actor?.Attributes?.['name']);
-        if (node && event.Type === 'container' && (event.Action === 'start' || event.Action === 'die')) this.powered.set(node.name, event.Action === 'start');
+        if (node && event.Type === 'container' && (event.Action === 'start' || event.Action === 'die'))
+          this.powered.set(node.name, event.Action === 'start');
       } catch {
         // Not JSON: a docker warning line; ignored.
       }
@@ -131,11 +143,28 @@ export class LiveObserver {
     const core = config.makeApiClient(CoreV1Api);
     const discovery = config.makeApiClient(DiscoveryV1Api);
     const coordination = config.makeApiClient(CoordinationV1Api);
-    const watched: Array<[string, string, () => Promise<{ items: KubernetesObject[]; metadata?: { resourceVersion?: string } }>, Map<string, KubernetesObject> | null]> = [
+    const watched: Array<
+      [
+        string,
+        string,
+        () => Promise<{ items: KubernetesObject[]; metadata?: { resourceVersion?: string } }>,
+        Map<string, KubernetesObject> | null,
+      ]
+    > = [
       ['/api/v1/nodes', 'Node', () => core.listNode(), this.nodeObjects as Map<string, KubernetesObject>],
       ['/api/v1/pods', 'Pod', () => core.listPodForAllNamespaces(), this.podObjects as Map<string, KubernetesObject>],
-      ['/apis/discovery.k8s.io/v1/endpointslices', 'EndpointSlice', () => discovery.listEndpointSliceForAllNamespaces(), this.slices as Map<string, KubernetesObject>],
-      ['/apis/coordination.k8s.io/v1/namespaces/kube-system/leases', 'Lease', () => coordination.listNamespacedLease({ namespace: 'kube-system' }), null],
+      [
+        '/apis/discovery.k8s.io/v1/endpointslices',
+        'EndpointSlice',
+        () => discovery.listEndpointSliceForAllNamespaces(),
+        this.slices as Map<string, KubernetesObject>,
+      ],
+      [
+        '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases',
+        'Lease',
+        () => coordination.listNamespacedLease({ namespace: 'kube-system' }),
+        null,
+      ],
     ];
     for (const [path, kind, list, store] of watched) {
       const informer = makeInformer<KubernetesObject>(config, path, list);
@@ -158,7 +187,11 @@ export class LiveObserver {
     this.timers.push(setInterval(() => void this.probeApi(config), 1000));
     await this.probeApi(config);
     this.timers.push(setInterval(() => this.sample(), this.sampleInterval * 1000));
-    const ids = await this.exec('docker', ['inspect', '--format', '{{.Name}} {{.Id}}', ...this.members().map((n) => containerName(this.cluster, n))], { allowFailure: true });
+    const ids = await this.exec(
+      'docker',
+      ['inspect', '--format', '{{.Name}} {{.Id}}', ...this.members().map((n) => containerName(this.cluster, n))],
+      { allowFailure: true },
+    );
     for (const line of ids.stdout.split('\n')) {
       const [name, id] = line.trim().replace(/^\//, '').split(' ');
       const node = this.members().find((n) => containerName(this.cluster, n) === name);
@@ -173,8 +206,20 @@ export class LiveObserver {
     await this.exec('docker', ['rm', '-f', this.probeName], { allowFailure: true });
     await ensureStandInImage(this.exec);
     await this.exec('docker', probeRunArgs(this.cluster));
-    this.probeIp = (await this.exec('docker', ['inspect', '--format', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, this.probeName])).stdout.trim() || null;
-    if (rancherContainer) this.rancherIp = (await this.exec('docker', ['inspect', '--format', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, rancherContainer])).stdout.trim() || null;
+    this.probeIp =
+      (
+        await this.exec('docker', ['inspect', '--format', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, this.probeName])
+      ).stdout.trim() || null;
+    if (rancherContainer)
+      this.rancherIp =
+        (
+          await this.exec('docker', [
+            'inspect',
+            '--format',
+            `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`,
+            rancherContainer,
+          ])
+        ).stdout.trim() || null;
     this.probeShell = this.exec.spawn('docker', probeShellArgs(this.cluster), (line) => this.probeLine(line));
     this.timers.push(setInterval(() => this.probeRound(), 2000));
     this.probeRound();
@@ -193,7 +238,13 @@ export class LiveObserver {
     this.apiUp = up;
     if (up && this.apiFirstAvailable === null) this.apiFirstAvailable = at;
     if (first && !up) return;
-    this.translator.emit(at, up ? 'api.available' : 'api.unavailable', 'api', 'api', up ? 'the Kubernetes API answers (/readyz)' : 'the Kubernetes API does not answer (/readyz)');
+    this.translator.emit(
+      at,
+      up ? 'api.available' : 'api.unavailable',
+      'api',
+      'api',
+      up ? 'the Kubernetes API answers (/readyz)' : 'the Kubernetes API does not answer (/readyz)',
+    );
   }
 
   /** What to ask this round: every ready endpoint of every Service (the addresses kube-proxy would send a request to). */
@@ -235,9 +286,14 @@ export class LiveObserver {
       results.set(target.service, results.get(target.service) ?? []);
       if (!target.ip) continue;
       // A TCP connection accepted within a second counts as answered.
-      lines.push(`(if nc -w 1 ${target.ip} ${target.port} </dev/null >/dev/null 2>&1; then echo "P ${round} svc ${target.service} 1"; else echo "P ${round} svc ${target.service} 0"; fi) &`);
+      lines.push(
+        `(if nc -w 1 ${target.ip} ${target.port} </dev/null >/dev/null 2>&1; then echo "P ${round} svc ${target.service} 1"; else echo "P ${round} svc ${target.service} 0"; fi) &`,
+      );
     }
-    if (this.rancherIp) lines.push(`(if timeout 1 wget -q -O /dev/null http://${this.rancherIp}/ping 2>/dev/null; then echo "P ${round} rancher 1"; else echo "P ${round} rancher 0"; fi) &`);
+    if (this.rancherIp)
+      lines.push(
+        `(if timeout 1 wget -q -O /dev/null http://${this.rancherIp}/ping 2>/dev/null; then echo "P ${round} rancher 1"; else echo "P ${round} rancher 0"; fi) &`,
+      );
     lines.push(`wait; echo "P ${round} end"`);
     this.pending.set(round, { at: this.clock.now(), results, rancher: null });
     this.probeShell.write(`${lines.join('\n')}\n`);
@@ -270,11 +326,26 @@ export class LiveObserver {
       if (before === down) continue;
       this.outage.set(service, down);
       const served = answers.filter(Boolean).length;
-      this.translator.emit(round.at, down ? 'service.outageStarted' : 'service.outageEnded', `service/${service}`, 'truth', down ? `service ${service}: no endpoint answers from the site network (${answers.length} tried)` : `service ${service} answers again (${served} of ${answers.length} endpoint(s))`, { endpoints: answers.length, served });
+      this.translator.emit(
+        round.at,
+        down ? 'service.outageStarted' : 'service.outageEnded',
+        `service/${service}`,
+        'truth',
+        down
+          ? `service ${service}: no endpoint answers from the site network (${answers.length} tried)`
+          : `service ${service} answers again (${served} of ${answers.length} endpoint(s))`,
+        { endpoints: answers.length, served },
+      );
     }
     if (round.rancher !== null && round.rancher !== this.rancherUp) {
       this.rancherUp = round.rancher;
-      this.translator.emit(round.at, round.rancher ? 'rancher.available' : 'rancher.unavailable', 'rancher', 'truth', round.rancher ? 'Rancher answers /ping' : 'Rancher does not answer /ping: UI and cluster management unavailable');
+      this.translator.emit(
+        round.at,
+        round.rancher ? 'rancher.available' : 'rancher.unavailable',
+        'rancher',
+        'truth',
+        round.rancher ? 'Rancher answers /ping' : 'Rancher does not answer /ping: UI and cluster management unavailable',
+      );
     }
   }
 
@@ -292,7 +363,12 @@ export class LiveObserver {
 
   /** The cattle-cluster-agent pod is Ready (its start-up check of Rancher passed). */
   rancherAgentRunning(): boolean {
-    return [...this.podObjects.values()].some((p) => p.metadata?.namespace === 'cattle-system' && p.metadata.labels?.['app'] === 'cattle-cluster-agent' && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    return [...this.podObjects.values()].some(
+      (p) =>
+        p.metadata?.namespace === 'cattle-system' &&
+        p.metadata.labels?.['app'] === 'cattle-cluster-agent' &&
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
   }
 
   /** The probe container's address (its requests are not the agent's). */
@@ -306,7 +382,14 @@ export class LiveObserver {
 
   private sample(): void {
     if (this.stopped) return;
-    this.sampler.sample(this.clock.now(), { nodeObjects: this.nodeObjects, pods: this.podObjects.values(), powered: this.powered, cgroups: this.cgroups, ready: (node) => this.translator.nodeReady(node) === 'True', availability: this.availability });
+    this.sampler.sample(this.clock.now(), {
+      nodeObjects: this.nodeObjects,
+      pods: this.podObjects.values(),
+      powered: this.powered,
+      cgroups: this.cgroups,
+      ready: (node) => this.translator.nodeReady(node) === 'True',
+      availability: this.availability,
+    });
   }
 
   /** Stops everything and returns the series. */

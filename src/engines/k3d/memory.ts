@@ -24,7 +24,13 @@ import { workloadOf } from './observe.js';
 export const containerdSocket = '/run/k3s/containerd/containerd.sock';
 
 /** Where memory-fault events go: wall-clock ms, then the timeline event's parts. */
-export type MemoryEventSink = (at: number, kind: TimelineEventKind, subject: string, message: string, details: Record<string, DetailValue>) => void;
+export type MemoryEventSink = (
+  at: number,
+  kind: TimelineEventKind,
+  subject: string,
+  message: string,
+  details: Record<string, DetailValue>,
+) => void;
 
 const MiB = 1024 * 1024;
 const fillPidFile = '/run/twin-memory-fill.pid';
@@ -53,7 +59,10 @@ export function withModelMemory(objects: readonly KubernetesObject[]): Kubernete
     if (!template?.spec) return o;
     const annotations = { ...(o.metadata?.annotations ?? {}), ...(template.metadata?.annotations ?? {}) };
     template.spec.containers.forEach((c, i) => {
-      c.env = [...(c.env ?? []).filter((e) => e.name !== appMemoryEnv), { name: appMemoryEnv, value: String(Math.round(containerMemoryUsage(c, annotations, i))) }];
+      c.env = [
+        ...(c.env ?? []).filter((e) => e.name !== appMemoryEnv),
+        { name: appMemoryEnv, value: String(Math.round(containerMemoryUsage(c, annotations, i))) },
+      ];
     });
     return o;
   });
@@ -87,7 +96,23 @@ export class NodeMemoryFaults {
   async leak(workload: string, rate: number): Promise<void> {
     this.leaks.set(workload, rate);
     if (this.exec.dryRun) {
-      await this.exec('docker', ['exec', '<node container of each running pod>', 'ctr', '--address', containerdSocket, '--namespace', 'k8s.io', 'task', 'exec', '--exec-id', 'twin-leak-<n>', '<container id>', '/bin/twin-app', 'leak', String(Math.round(rate))]);
+      await this.exec('docker', [
+        'exec',
+        '<node container of each running pod>',
+        'ctr',
+        '--address',
+        containerdSocket,
+        '--namespace',
+        'k8s.io',
+        'task',
+        'exec',
+        '--exec-id',
+        'twin-leak-<n>',
+        '<container id>',
+        '/bin/twin-app',
+        'leak',
+        String(Math.round(rate)),
+      ]);
       return;
     }
     await this.tick();
@@ -108,11 +133,37 @@ export class NodeMemoryFaults {
         if (!id || !status.state?.running || this.refused.has(id)) continue;
         if ((this.asked.get(id) ?? 0) === rate) continue;
         this.asked.set(id, rate);
-        const result = await this.exec('docker', ['exec', container, 'ctr', '--address', containerdSocket, '--namespace', 'k8s.io', 'task', 'exec', '--exec-id', `twin-leak-${++this.execs}`, id, '/bin/twin-app', 'leak', String(rate)], { allowFailure: true });
+        const result = await this.exec(
+          'docker',
+          [
+            'exec',
+            container,
+            'ctr',
+            '--address',
+            containerdSocket,
+            '--namespace',
+            'k8s.io',
+            'task',
+            'exec',
+            '--exec-id',
+            `twin-leak-${++this.execs}`,
+            id,
+            '/bin/twin-app',
+            'leak',
+            String(rate),
+          ],
+          { allowFailure: true },
+        );
         if (result.exitCode !== 0 && rate > 0) {
           this.refused.add(id);
           const why = (result.stderr.trim().split('\n').pop() ?? '').slice(0, 200) || `exit ${result.exitCode}`;
-          this.sink(this.now(), 'fault.notApplied', `pod/${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`, `memory leak not started in container ${status.name} of ${pod.metadata?.name ?? ''}: its image has no twin-app as PID 1 (${why})`, { fault: 'memory-leak', container: status.name });
+          this.sink(
+            this.now(),
+            'fault.notApplied',
+            `pod/${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`,
+            `memory leak not started in container ${status.name} of ${pod.metadata?.name ?? ''}: its image has no twin-app as PID 1 (${why})`,
+            { fault: 'memory-leak', container: status.name },
+          );
         }
       }
     }
@@ -127,14 +178,28 @@ export class NodeMemoryFaults {
       if (current) current.stopping = true;
       this.hogs.delete(nodeName);
       // Only the hog: its PID may belong to another process once the kernel has killed it.
-      await this.exec('docker', ['exec', container, 'sh', '-c', `pid=$(cat ${fillPidFile} 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = memhog ] && kill $pid; rm -f ${fillPidFile}`], { allowFailure: true });
+      await this.exec(
+        'docker',
+        [
+          'exec',
+          container,
+          'sh',
+          '-c',
+          `pid=$(cat ${fillPidFile} 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = memhog ] && kill $pid; rm -f ${fillPidFile}`,
+        ],
+        { allowFailure: true },
+      );
       // The hog's `docker exec` ends with it; never wait on it for more than 10 s.
       if (current) await Promise.race([current.process.exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     }
     if (bytes <= 0) return;
     const mebibytes = Math.max(1, Math.round(bytes / MiB));
     // Taken within about a second, as the model takes it at once.
-    const process = this.exec.spawn('docker', ['exec', container, 'sh', '-c', `echo $$ > ${fillPidFile} && exec memhog ${mebibytes} ${mebibytes}`], () => undefined);
+    const process = this.exec.spawn(
+      'docker',
+      ['exec', container, 'sh', '-c', `echo $$ > ${fillPidFile} && exec memhog ${mebibytes} ${mebibytes}`],
+      () => undefined,
+    );
     const hog = { process, bytes, stopping: false };
     this.hogs.set(nodeName, hog);
     void process.exited.then(async (code) => {
@@ -143,7 +208,13 @@ export class NodeMemoryFaults {
       // 137 is SIGKILL: the kernel's OOM killer, unless the whole node container went (power loss).
       const state = await this.exec('docker', ['inspect', '--format', '{{.State.Running}}', container], { allowFailure: true });
       if (state.stdout.trim() !== 'true') return;
-      this.sink(this.now(), 'node.oomKiller', `node/${nodeName}`, `kernel OOM killer on ${nodeName}: kills the process holding ${mebibytes}Mi outside Kubernetes (oom_score_adj 0)`, { victim: outsideKubernetesVictim, oomScoreAdj: 0 });
+      this.sink(
+        this.now(),
+        'node.oomKiller',
+        `node/${nodeName}`,
+        `kernel OOM killer on ${nodeName}: kills the process holding ${mebibytes}Mi outside Kubernetes (oom_score_adj 0)`,
+        { victim: outsideKubernetesVictim, oomScoreAdj: 0 },
+      );
     });
   }
 

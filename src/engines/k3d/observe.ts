@@ -39,7 +39,8 @@ export function workloadOf(pod: V1Pod): string {
   const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
   if (!owner) return `Pod/${namespace}/${pod.metadata?.name ?? ''}`;
   const hash = pod.metadata?.labels?.['pod-template-hash'];
-  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) return `Deployment/${namespace}/${owner.name.slice(0, -hash.length - 1)}`;
+  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`))
+    return `Deployment/${namespace}/${owner.name.slice(0, -hash.length - 1)}`;
   return `${owner.kind}/${namespace}/${owner.name}`;
 }
 
@@ -76,7 +77,14 @@ export class WatchTranslator {
   }
 
   /** Records an event observed outside the watches (probes, Docker) at wall-clock time `at` (ms). */
-  emit(at: number, kind: TimelineEventKind, subject: string, view: TimelineView, message: string, details?: Record<string, DetailValue>): void {
+  emit(
+    at: number,
+    kind: TimelineEventKind,
+    subject: string,
+    view: TimelineView,
+    message: string,
+    details?: Record<string, DetailValue>,
+  ): void {
     const t = Math.round(Math.max(0, at - this.origin)) / 1000;
     const event: TimelineEvent = details ? { t, kind, subject, view, message, details } : { t, kind, subject, view, message };
     this.events.push(event);
@@ -117,13 +125,21 @@ export class WatchTranslator {
     for (const taint of taints) {
       if (!previous?.taints.includes(taint)) {
         const [key, effect] = taint.split(':');
-        this.emit(at, 'node.taint', subject, 'api', `taint ${taint} added to ${name}`, { key: key ?? '', effect: effect ?? '', action: 'added' });
+        this.emit(at, 'node.taint', subject, 'api', `taint ${taint} added to ${name}`, {
+          key: key ?? '',
+          effect: effect ?? '',
+          action: 'added',
+        });
       }
     }
     for (const taint of previous?.taints ?? []) {
       if (!taints.includes(taint)) {
         const [key, effect] = taint.split(':');
-        this.emit(at, 'node.taint', subject, 'api', `taint ${taint} removed from ${name}`, { key: key ?? '', effect: effect ?? '', action: 'removed' });
+        this.emit(at, 'node.taint', subject, 'api', `taint ${taint} removed from ${name}`, {
+          key: key ?? '',
+          effect: effect ?? '',
+          action: 'removed',
+        });
       }
     }
     this.nodes.set(name, { ready, taints });
@@ -151,22 +167,55 @@ export class WatchTranslator {
     if (!previous) {
       const owner = pod.metadata?.ownerReferences?.[0];
       const replacement = !!owner && this.replacementsAfter !== null && at >= this.replacementsAfter;
-      this.emit(at, 'pod.created', subject, 'api', `${name} created${owner ? ` by ${owner.kind} ${owner.name}` : ''}`, { workload: workloadOf(pod), replacement });
+      this.emit(at, 'pod.created', subject, 'api', `${name} created${owner ? ` by ${owner.kind} ${owner.name}` : ''}`, {
+        workload: workloadOf(pod),
+        replacement,
+      });
     }
-    if (state.node && state.node !== previous?.node) this.emit(at, 'pod.scheduled', subject, 'api', `${name} assigned to ${state.node}`, { node: state.node });
-    if (state.phase === 'Running' && previous?.phase !== 'Running') this.emit(at, 'pod.started', subject, 'api', `${name} Running on ${state.node ?? '?'}`, { node: state.node, restarts: state.restarts });
+    if (state.node && state.node !== previous?.node)
+      this.emit(at, 'pod.scheduled', subject, 'api', `${name} assigned to ${state.node}`, { node: state.node });
+    if (state.phase === 'Running' && previous?.phase !== 'Running')
+      this.emit(at, 'pod.started', subject, 'api', `${name} Running on ${state.node ?? '?'}`, {
+        node: state.node,
+        restarts: state.restarts,
+      });
     if (state.restarts > (previous?.restarts ?? 0)) {
       const oom = statuses.some((s) => s.lastState?.terminated?.reason === 'OOMKilled');
-      if (oom) this.emit(at, 'pod.oomKilled', subject, 'api', `${name} OOMKilled (restarts: ${state.restarts})`, { node: state.node, restarts: state.restarts });
+      if (oom)
+        this.emit(at, 'pod.oomKilled', subject, 'api', `${name} OOMKilled (restarts: ${state.restarts})`, {
+          node: state.node,
+          restarts: state.restarts,
+        });
     }
     if (state.waiting && state.waiting !== previous?.waiting && /BackOff$/.test(state.waiting)) {
       const backoff = backOffSeconds(statuses.map((s) => s.state?.waiting?.message).find(Boolean) ?? '');
-      this.emit(at, 'pod.backOff', subject, 'api', `${name} ${state.waiting}${backoff !== null ? `: back-off ${backoff} s` : ''}`, { reason: state.waiting, node: state.node, ...(backoff !== null ? { backoff } : {}) });
+      this.emit(at, 'pod.backOff', subject, 'api', `${name} ${state.waiting}${backoff !== null ? `: back-off ${backoff} s` : ''}`, {
+        reason: state.waiting,
+        node: state.node,
+        ...(backoff !== null ? { backoff } : {}),
+      });
     }
-    if (state.ready !== (previous?.ready ?? false)) this.emit(at, state.ready ? 'pod.ready' : 'pod.unready', subject, 'api', `${name} ${state.ready ? 'Ready' : 'not ready'}${state.node ? ` on ${state.node}` : ''}`, { node: state.node });
-    if (state.terminating && !previous?.terminating) this.emit(at, 'pod.terminating', subject, 'api', `${name} deleted (Terminating)`, { node: state.node });
+    if (state.ready !== (previous?.ready ?? false))
+      this.emit(
+        at,
+        state.ready ? 'pod.ready' : 'pod.unready',
+        subject,
+        'api',
+        `${name} ${state.ready ? 'Ready' : 'not ready'}${state.node ? ` on ${state.node}` : ''}`,
+        { node: state.node },
+      );
+    if (state.terminating && !previous?.terminating)
+      this.emit(at, 'pod.terminating', subject, 'api', `${name} deleted (Terminating)`, { node: state.node });
     if (state.phase === 'Succeeded' && previous?.phase !== 'Succeeded') this.emit(at, 'pod.succeeded', subject, 'api', `${name} completed`);
-    if (state.phase === 'Failed' && previous?.phase !== 'Failed') this.emit(at, pod.status?.reason === 'Evicted' ? 'pod.evicted' : 'pod.failed', subject, 'api', `${name} Failed${pod.status?.reason ? ` (${pod.status.reason})` : ''}`, { reason: pod.status?.reason ?? '' });
+    if (state.phase === 'Failed' && previous?.phase !== 'Failed')
+      this.emit(
+        at,
+        pod.status?.reason === 'Evicted' ? 'pod.evicted' : 'pod.failed',
+        subject,
+        'api',
+        `${name} Failed${pod.status?.reason ? ` (${pod.status.reason})` : ''}`,
+        { reason: pod.status?.reason ?? '' },
+      );
     this.pods.set(subject, state);
   }
 
@@ -183,8 +232,12 @@ export class WatchTranslator {
     this.services.set(key, slices);
     const after = [...slices.values()].reduce((a, b) => a + b, 0);
     if (this.options.serviceOutages === 'probe') return;
-    if (before > 0 && after === 0) this.emit(at, 'service.outageStarted', `service/${key}`, 'api', `service ${key} has no ready endpoint`, { endpoints: 0 });
-    if (before === 0 && after > 0 && this.seen.has(key)) this.emit(at, 'service.outageEnded', `service/${key}`, 'api', `service ${key} has ${after} ready endpoint(s) again`, { endpoints: after });
+    if (before > 0 && after === 0)
+      this.emit(at, 'service.outageStarted', `service/${key}`, 'api', `service ${key} has no ready endpoint`, { endpoints: 0 });
+    if (before === 0 && after > 0 && this.seen.has(key))
+      this.emit(at, 'service.outageEnded', `service/${key}`, 'api', `service ${key} has ${after} ready endpoint(s) again`, {
+        endpoints: after,
+      });
     if (after > 0) this.seen.add(key);
   }
 
@@ -194,7 +247,8 @@ export class WatchTranslator {
     const name = lease.metadata?.name ?? '';
     if (lease.metadata?.namespace !== 'kube-system' || !['kube-controller-manager', 'kube-scheduler'].includes(name)) return;
     const holder = lease.spec?.holderIdentity ?? '';
-    if (holder && this.leaders.get(name) !== holder) this.emit(at, 'leader.acquired', 'controllers', 'api', `${name} leader: ${holder.split('_')[0]}`, { component: name });
+    if (holder && this.leaders.get(name) !== holder)
+      this.emit(at, 'leader.acquired', 'controllers', 'api', `${name} leader: ${holder.split('_')[0]}`, { component: name });
     this.leaders.set(name, holder);
   }
 }
@@ -212,12 +266,18 @@ interface DockerEvent {
  * container's networks as it starts and disconnects them as it dies; those are part of the
  * power event, not partitions, and are left out.
  */
-export function dockerEventsToTimeline(lines: readonly string[], nodeOf: (container: string) => string | undefined, origin: number): TimelineEvent[] {
+export function dockerEventsToTimeline(
+  lines: readonly string[],
+  nodeOf: (container: string) => string | undefined,
+  origin: number,
+): TimelineEvent[] {
   const events = lines.filter((l) => l.trim()).map((l) => JSON.parse(l) as DockerEvent);
   const at = (e: DockerEvent) => (e.timeNano ? e.timeNano / 1e6 : (e.time ?? 0) * 1000);
   const nodeFor = (e: DockerEvent) => {
     const a = e.Actor?.Attributes ?? {};
-    return e.Type === 'network' ? (nodeOf(a['container'] ?? '') ?? nodeOf(a['name'] ?? '')) : (nodeOf(a['name'] ?? '') ?? nodeOf(e.Actor?.ID ?? ''));
+    return e.Type === 'network'
+      ? (nodeOf(a['container'] ?? '') ?? nodeOf(a['name'] ?? ''))
+      : (nodeOf(a['name'] ?? '') ?? nodeOf(e.Actor?.ID ?? ''));
   };
   const lifecycle = events.filter((e) => e.Type === 'container' && (e.Action === 'start' || e.Action === 'die'));
   const out: TimelineEvent[] = [];
@@ -228,17 +288,44 @@ export function dockerEventsToTimeline(lines: readonly string[], nodeOf: (contai
     const when = at(event);
     const t = Math.round(Math.max(0, when - origin)) / 1000;
     const attributes = event.Actor?.Attributes ?? {};
-    if (event.Type === 'container' && event.Action === 'die') out.push({ t, kind: 'node.power', subject: `node/${node}`, view: 'truth', message: `${node} stopped (container exit ${attributes['exitCode'] ?? '?'})`, details: { on: false, exitCode: Number(attributes['exitCode'] ?? -1) } });
-    if (event.Type === 'container' && event.Action === 'start') out.push({ t, kind: 'node.power', subject: `node/${node}`, view: 'truth', message: `${node} powered on (container started)`, details: { on: true } });
+    if (event.Type === 'container' && event.Action === 'die')
+      out.push({
+        t,
+        kind: 'node.power',
+        subject: `node/${node}`,
+        view: 'truth',
+        message: `${node} stopped (container exit ${attributes['exitCode'] ?? '?'})`,
+        details: { on: false, exitCode: Number(attributes['exitCode'] ?? -1) },
+      });
+    if (event.Type === 'container' && event.Action === 'start')
+      out.push({
+        t,
+        kind: 'node.power',
+        subject: `node/${node}`,
+        view: 'truth',
+        message: `${node} powered on (container started)`,
+        details: { on: true },
+      });
     if (event.Type === 'network' && (event.Action === 'disconnect' || event.Action === 'connect')) {
       // Measured here: Docker connects networks ~210 ms before `start` and disconnects ~65 ms after `die`.
-      const byLifecycle = lifecycle.some((l) => nodeFor(l) === node && Math.abs(at(l) - when) < 300 && (l.Action === 'start') === (event.Action === 'connect'));
+      const byLifecycle = lifecycle.some(
+        (l) => nodeFor(l) === node && Math.abs(at(l) - when) < 300 && (l.Action === 'start') === (event.Action === 'connect'),
+      );
       if (byLifecycle) continue;
       const cut = event.Action === 'disconnect';
       // `docker network disconnect --force` reports twice; only changes count.
       if ((cutOff.get(node) ?? false) === cut) continue;
       cutOff.set(node, cut);
-      out.push({ t, kind: 'node.network', subject: `node/${node}`, view: 'truth', message: cut ? `${node} disconnected from ${attributes['name'] ?? 'the network'}` : `${node} reconnected to ${attributes['name'] ?? 'the network'}`, details: { partition: cut ? 1 : 0 } });
+      out.push({
+        t,
+        kind: 'node.network',
+        subject: `node/${node}`,
+        view: 'truth',
+        message: cut
+          ? `${node} disconnected from ${attributes['name'] ?? 'the network'}`
+          : `${node} reconnected to ${attributes['name'] ?? 'the network'}`,
+        details: { partition: cut ? 1 : 0 },
+      });
     }
   }
   return out;
@@ -252,7 +339,13 @@ export function dockerEventsToTimeline(lines: readonly string[], nodeOf: (contai
  * `lines`: `docker logs --timestamps` of the Rancher container; `rancher`: the timeline so far,
  * for `rancher.unavailable`; `end`: seconds of the run.
  */
-export function rancherAgentEvents(lines: readonly string[], probe: string | null, timeline: readonly TimelineEvent[], origin: number, end: number): TimelineEvent[] {
+export function rancherAgentEvents(
+  lines: readonly string[],
+  probe: string | null,
+  timeline: readonly TimelineEvent[],
+  origin: number,
+  end: number,
+): TimelineEvent[] {
   const period = 5;
   const beats: number[] = [];
   for (const line of lines) {
@@ -263,12 +356,21 @@ export function rancherAgentEvents(lines: readonly string[], probe: string | nul
   }
   beats.sort((a, b) => a - b);
   type Item = { t: number; beat: boolean };
-  const items: Item[] = [...beats.map((t) => ({ t, beat: true })), ...timeline.filter((e) => e.kind === 'rancher.unavailable').map((e) => ({ t: e.t, beat: false }))].sort((a, b) => a.t - b.t || Number(a.beat) - Number(b.beat));
+  const items: Item[] = [
+    ...beats.map((t) => ({ t, beat: true })),
+    ...timeline.filter((e) => e.kind === 'rancher.unavailable').map((e) => ({ t: e.t, beat: false })),
+  ].sort((a, b) => a.t - b.t || Number(a.beat) - Number(b.beat));
   const out: TimelineEvent[] = [];
   let connected = false;
   let last = -Infinity;
   const disconnect = (t: number, why: string) => {
-    out.push({ t, kind: 'rancher.agentDisconnected', subject: 'rancher', view: 'truth', message: `cattle-cluster-agent tunnel to Rancher closed (${why})` });
+    out.push({
+      t,
+      kind: 'rancher.agentDisconnected',
+      subject: 'rancher',
+      view: 'truth',
+      message: `cattle-cluster-agent tunnel to Rancher closed (${why})`,
+    });
     connected = false;
   };
   for (const item of items) {
@@ -277,7 +379,14 @@ export function rancherAgentEvents(lines: readonly string[], probe: string | nul
       if (connected) disconnect(item.t, 'Rancher unavailable');
       continue;
     }
-    if (!connected) out.push({ t: item.t, kind: 'rancher.agentConnected', subject: 'rancher', view: 'truth', message: 'cattle-cluster-agent connected to Rancher (/v3/connect)' });
+    if (!connected)
+      out.push({
+        t: item.t,
+        kind: 'rancher.agentConnected',
+        subject: 'rancher',
+        view: 'truth',
+        message: 'cattle-cluster-agent connected to Rancher (/v3/connect)',
+      });
     connected = true;
     last = item.t;
   }
@@ -290,16 +399,34 @@ export function rancherAgentEvents(lines: readonly string[], probe: string | nul
  * Rancher's API (`active` while the cattle-cluster-agent's tunnel is up; null when Rancher did
  * not answer). `at` is wall-clock ms.
  */
-export function rancherStateEvents(samples: ReadonlyArray<{ readonly at: number; readonly state: string | null }>, origin: number): TimelineEvent[] {
+export function rancherStateEvents(
+  samples: ReadonlyArray<{ readonly at: number; readonly state: string | null }>,
+  origin: number,
+): TimelineEvent[] {
   const out: TimelineEvent[] = [];
   let connected = false;
   for (const { at, state } of samples) {
     const t = Math.round(Math.max(0, at - origin)) / 1000;
     if (state === 'active' && !connected) {
-      out.push({ t, kind: 'rancher.agentConnected', subject: 'rancher', view: 'truth', message: 'cattle-cluster-agent connected: Rancher shows the cluster active' });
+      out.push({
+        t,
+        kind: 'rancher.agentConnected',
+        subject: 'rancher',
+        view: 'truth',
+        message: 'cattle-cluster-agent connected: Rancher shows the cluster active',
+      });
       connected = true;
     } else if (state !== 'active' && connected) {
-      out.push({ t, kind: 'rancher.agentDisconnected', subject: 'rancher', view: 'truth', message: state === null ? 'cattle-cluster-agent tunnel to Rancher closed (Rancher unavailable)' : `cattle-cluster-agent disconnected: Rancher shows the cluster ${state}` });
+      out.push({
+        t,
+        kind: 'rancher.agentDisconnected',
+        subject: 'rancher',
+        view: 'truth',
+        message:
+          state === null
+            ? 'cattle-cluster-agent tunnel to Rancher closed (Rancher unavailable)'
+            : `cattle-cluster-agent disconnected: Rancher shows the cluster ${state}`,
+      });
       connected = false;
     }
   }

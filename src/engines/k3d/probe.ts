@@ -17,7 +17,23 @@ export function probeContainer(cluster: Cluster): string {
 }
 
 export function probeRunArgs(cluster: Cluster): string[] {
-  return ['run', '-d', '--name', probeContainer(cluster), '--network', `${k3dClusterName(cluster)}-net`, '--cap-add', 'NET_ADMIN', '--label', `${managedLabel}=true`, '--label', `twin.dev/cluster=${cluster.name}`, standInImage, 'sleep', '2147483647'];
+  return [
+    'run',
+    '-d',
+    '--name',
+    probeContainer(cluster),
+    '--network',
+    `${k3dClusterName(cluster)}-net`,
+    '--cap-add',
+    'NET_ADMIN',
+    '--label',
+    `${managedLabel}=true`,
+    '--label',
+    `twin.dev/cluster=${cluster.name}`,
+    standInImage,
+    'sleep',
+    '2147483647',
+  ];
 }
 
 /** The shell the probes are written to, one round every two seconds. */

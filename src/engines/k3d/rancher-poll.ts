@@ -19,7 +19,11 @@ export interface RancherPoll {
 }
 
 /** The imported cluster's state in Rancher, asked every 2 s until stopped; `onSample` sees each answer as it comes. */
-export function pollRancherState(ask: () => Promise<string | null>, clock: Clock, onSample?: (samples: readonly RancherSample[]) => void): RancherPoll {
+export function pollRancherState(
+  ask: () => Promise<string | null>,
+  clock: Clock,
+  onSample?: (samples: readonly RancherSample[]) => void,
+): RancherPoll {
   const samples: RancherSample[] = [];
   let polling = true;
   const loop = settledLater(
@@ -49,8 +53,18 @@ export function rancherAnsweredAgent(observed: readonly TimelineEvent[], agent: 
   const sorted = [...observed].sort((a, b) => a.t - b.t);
   return sorted.map((e, i) => {
     if (e.kind !== 'rancher.available') return e;
-    const down = sorted.slice(0, i).reverse().find((d) => d.kind === 'rancher.unavailable')?.t ?? -Infinity;
+    const down =
+      sorted
+        .slice(0, i)
+        .reverse()
+        .find((d) => d.kind === 'rancher.unavailable')?.t ?? -Infinity;
     const connected = agent.find((a) => a.kind === 'rancher.agentConnected' && a.t > down && a.t < e.t);
-    return connected ? { ...e, t: connected.t, message: `${e.message} (first seen answering its agent; the probe saw it ${Math.round((e.t - connected.t) * 1000)} ms later)` } : e;
+    return connected
+      ? {
+          ...e,
+          t: connected.t,
+          message: `${e.message} (first seen answering its agent; the probe saw it ${Math.round((e.t - connected.t) * 1000)} ms later)`,
+        }
+      : e;
   });
 }

@@ -41,7 +41,8 @@ export const httpsTransport: RancherTransport = (method, url, body, token) =>
 export class RancherRegistrationError extends ExternalServiceError {}
 
 function json(response: RancherResponse, what: string): Record<string, unknown> {
-  if (response.status < 200 || response.status >= 300) throw new RancherRegistrationError(`Rancher ${what}: HTTP ${response.status} ${response.body.slice(0, 200)}`);
+  if (response.status < 200 || response.status >= 300)
+    throw new RancherRegistrationError(`Rancher ${what}: HTTP ${response.status} ${response.body.slice(0, 200)}`);
   try {
     return JSON.parse(response.body) as Record<string, unknown>;
   } catch {
@@ -63,12 +64,22 @@ export interface Registration {
  * returns its import manifest. `sleep` waits between polls of the registration token, which
  * Rancher fills in asynchronously.
  */
-export async function registerWithRancher(transport: RancherTransport, address: string, name: string, password: string, sleep: (ms: number) => Promise<void>): Promise<Registration> {
+export async function registerWithRancher(
+  transport: RancherTransport,
+  address: string,
+  name: string,
+  password: string,
+  sleep: (ms: number) => Promise<void>,
+): Promise<Registration> {
   const base = `https://${address}`;
   // Rancher answers /ping a little before its API takes logins: retry for up to a minute.
   let answer: RancherResponse | Error = new Error('not tried');
   for (let i = 0; i < 12; i++) {
-    answer = await transport('POST', `${base}/v3-public/localProviders/local?action=login`, { username: 'admin', password, responseType: 'json' }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    answer = await transport('POST', `${base}/v3-public/localProviders/local?action=login`, {
+      username: 'admin',
+      password,
+      responseType: 'json',
+    }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
     if (!(answer instanceof Error) && answer.status < 500 && answer.status !== 404) break;
     await sleep(5000);
   }
@@ -77,19 +88,35 @@ export async function registerWithRancher(transport: RancherTransport, address: 
   const token = String(login['token'] ?? '');
   if (!token) throw new RancherRegistrationError('Rancher login: no token in the answer');
   json(await transport('PUT', `${base}/v3/settings/server-url`, { name: 'server-url', value: base }, token), 'setting server-url');
-  const cluster = json(await transport('POST', `${base}/v3/cluster`, { type: 'cluster', name, import: true }, token), `creating the imported cluster ${name}`);
+  const cluster = json(
+    await transport('POST', `${base}/v3/cluster`, { type: 'cluster', name, import: true }, token),
+    `creating the imported cluster ${name}`,
+  );
   const clusterId = String(cluster['id'] ?? '');
   if (!clusterId) throw new RancherRegistrationError('Rancher cluster create: no id in the answer');
-  const created = json(await transport('POST', `${base}/v3/clusters/${clusterId}/clusterregistrationtoken`, { type: 'clusterRegistrationToken', clusterId }, token), 'creating the registration token');
+  const created = json(
+    await transport(
+      'POST',
+      `${base}/v3/clusters/${clusterId}/clusterregistrationtoken`,
+      { type: 'clusterRegistrationToken', clusterId },
+      token,
+    ),
+    'creating the registration token',
+  );
   const tokenId = String(created['id'] ?? `${clusterId}:default-token`);
   let manifestUrl = String(created['manifestUrl'] ?? '');
   for (let i = 0; !manifestUrl && i < 30; i++) {
     await sleep(2000);
-    manifestUrl = String(json(await transport('GET', `${base}/v3/clusterregistrationtoken/${tokenId}`, undefined, token), 'reading the registration token')['manifestUrl'] ?? '');
+    manifestUrl = String(
+      json(await transport('GET', `${base}/v3/clusterregistrationtoken/${tokenId}`, undefined, token), 'reading the registration token')[
+        'manifestUrl'
+      ] ?? '',
+    );
   }
   if (!manifestUrl) throw new RancherRegistrationError(`Rancher registration token ${tokenId}: no manifestUrl after 60 s`);
   const manifest = await transport('GET', manifestUrl);
-  if (manifest.status !== 200 || !manifest.body.includes('kind:')) throw new RancherRegistrationError(`Rancher import manifest ${manifestUrl}: HTTP ${manifest.status}`);
+  if (manifest.status !== 200 || !manifest.body.includes('kind:'))
+    throw new RancherRegistrationError(`Rancher import manifest ${manifestUrl}: HTTP ${manifest.status}`);
   return { clusterId, token, manifestUrl, manifest: manifest.body };
 }
 
@@ -99,15 +126,25 @@ export async function registerWithRancher(transport: RancherTransport, address: 
  */
 export function noteTransport(note: (text: string) => void): RancherTransport {
   return (method, url, body) => {
-    note(`${method} ${url}${body !== undefined ? ` ${JSON.stringify(body).replace(/"password":"[^"]*"/, '"password":"<bootstrap password>"')}` : ''}`);
-    const answer = url.includes('/v3/import/') ? 'kind: <import manifest>' : JSON.stringify({ token: '<token>', id: '<cluster-id>', manifestUrl: 'https://<rancher>/v3/import/<token>_<cluster-id>.yaml' });
+    note(
+      `${method} ${url}${body !== undefined ? ` ${JSON.stringify(body).replace(/"password":"[^"]*"/, '"password":"<bootstrap password>"')}` : ''}`,
+    );
+    const answer = url.includes('/v3/import/')
+      ? 'kind: <import manifest>'
+      : JSON.stringify({ token: '<token>', id: '<cluster-id>', manifestUrl: 'https://<rancher>/v3/import/<token>_<cluster-id>.yaml' });
     return Promise.resolve({ status: 200, body: answer });
   };
 }
 
 /** The imported cluster's state as Rancher shows it (`pending`, `active`, `unavailable`…), or null when Rancher does not answer. */
-export async function rancherClusterState(transport: RancherTransport, address: string, registration: Pick<Registration, 'clusterId' | 'token'>): Promise<string | null> {
-  const answer = await transport('GET', `https://${address}/v3/clusters/${registration.clusterId}`, undefined, registration.token).catch(() => null);
+export async function rancherClusterState(
+  transport: RancherTransport,
+  address: string,
+  registration: Pick<Registration, 'clusterId' | 'token'>,
+): Promise<string | null> {
+  const answer = await transport('GET', `https://${address}/v3/clusters/${registration.clusterId}`, undefined, registration.token).catch(
+    () => null,
+  );
   if (!answer || answer.status !== 200) return null;
   try {
     return String((JSON.parse(answer.body) as { state?: unknown }).state ?? '') || null;

@@ -44,13 +44,26 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
   const translator = live.translator;
   const stream = new TimelineStream(observer, clock.now, origin);
   translator.onEvent = (event) => stream.push(event);
-  const memory = new NodeMemoryFaults(ctx.exec, plan.cluster, () => live.pods(), clock.now, (at, kind, subject, message, details) => translator.emit(at, kind, subject, 'truth', message, details));
+  const memory = new NodeMemoryFaults(
+    ctx.exec,
+    plan.cluster,
+    () => live.pods(),
+    clock.now,
+    (at, kind, subject, message, details) => translator.emit(at, kind, subject, 'truth', message, details),
+  );
   const context: K3dRunContext = { ...ctx, clock, memory };
   const members = plan.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
   const nodeOf = (container: string) => members.find((n) => containerName(plan.cluster, n) === container)?.name;
   /** The schedule's events, on the run's time line, as they are recorded. */
   const faultsSoFar: TimelineEvent[] = [];
-  const docker = new DockerTimeline(members, nodeOf, origin, clock.now, () => faultsSoFar, (event) => stream.push(event));
+  const docker = new DockerTimeline(
+    members,
+    nodeOf,
+    origin,
+    clock.now,
+    () => faultsSoFar,
+    (event) => stream.push(event),
+  );
   const deadline = origin + plan.bringUpTimeout * 1000;
   const mark = (step: string, message: string, at = clock.now()) => {
     translator.emit(at, 'bringup.step', 'bringup', 'api', message, { step });
@@ -60,7 +73,13 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     while (!done() && clock.now() < deadline) await clock.sleep(1000);
     return done();
   };
-  const started: TimelineEvent = { t: 0, kind: 'run.started', subject: 'run', view: 'truth', message: `run started on k3d (${members.length} node containers)` };
+  const started: TimelineEvent = {
+    t: 0,
+    kind: 'run.started',
+    subject: 'run',
+    view: 'truth',
+    message: `run started on k3d (${members.length} node containers)`,
+  };
   stream.push(started);
   stream.open();
   docker.open();
@@ -90,15 +109,22 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
       if (address && live.rancherAvailable) {
         const transport = ctx.rancherTransport ?? httpsTransport;
         const registration = await importIntoRancher(context, plan, address, password, transport, clock.sleep);
-        rancherImported = mark('rancher-import', `imported into Rancher as ${registration.clusterId}: import manifest applied, cattle-cluster-agent deploying`);
+        rancherImported = mark(
+          'rancher-import',
+          `imported into Rancher as ${registration.clusterId}: import manifest applied, cattle-cluster-agent deploying`,
+        );
         // A real Rancher's view of the agent comes from its API; twin's stand-in logs each tunnel request instead (precise to the request).
         if (!ctx.rancherAgentImage) {
-          rancherPoll = pollRancherState(() => rancherClusterState(transport, address, registration), clock, (samples) => {
-            for (const event of rancherStateEvents(samples, origin).slice(polledLive)) {
-              polledLive++;
-              stream.push(event);
-            }
-          });
+          rancherPoll = pollRancherState(
+            () => rancherClusterState(transport, address, registration),
+            clock,
+            (samples) => {
+              for (const event of rancherStateEvents(samples, origin).slice(polledLive)) {
+                polledLive++;
+                stream.push(event);
+              }
+            },
+          );
         }
       }
     }
@@ -125,7 +151,9 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
       faultsSoFar.push(onRun);
       stream.push(onRun);
     };
-    const faults = (await runFaults(context, plan, phaseStart, { origin, record, observe: (listener) => stream.subscribe(listener) })).map(onRunTime);
+    const faults = (await runFaults(context, plan, phaseStart, { origin, record, observe: (listener) => stream.subscribe(listener) })).map(
+      onRunTime,
+    );
     const phaseEnd = clock.now();
     leaking = false;
     await leakTicks;
@@ -134,7 +162,17 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     docker.close();
     const rancherLog = rancher ? await ctx.exec('docker', ['logs', '--timestamps', rancher], { allowFailure: true }) : null;
     const dockerEvents = bootsAfterPowerOn(dockerEventsToTimeline(live.rawDockerEvents, nodeOf, origin), faults, members);
-    const rancherEvents = rancherPoll ? rancherStateEvents(await rancherPoll.stop(), origin) : rancherLog ? rancherAgentEvents(`${rancherLog.stdout}\n${rancherLog.stderr}`.split('\n'), live.probeAddress, translator.events, origin, (phaseEnd - origin) / 1000) : [];
+    const rancherEvents = rancherPoll
+      ? rancherStateEvents(await rancherPoll.stop(), origin)
+      : rancherLog
+        ? rancherAgentEvents(
+            `${rancherLog.stdout}\n${rancherLog.stderr}`.split('\n'),
+            live.probeAddress,
+            translator.events,
+            origin,
+            (phaseEnd - origin) / 1000,
+          )
+        : [];
     const end = Math.round(phaseEnd - origin) / 1000;
     const finished: TimelineEvent = { t: end, kind: 'run.finished', subject: 'run', view: 'truth', message: 'run finished' };
     // Rancher's log is read only now; polled states were handed on as they came.
@@ -142,10 +180,19 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     stream.push(finished);
     stream.close();
     if (stream.failure !== null) throw stream.failure;
-    const events = [started, ...rancherAnsweredAgent(translator.events, rancherEvents), ...faults, ...dockerEvents, ...rancherEvents, finished].sort((a, b) => a.t - b.t);
+    const events = [
+      started,
+      ...rancherAnsweredAgent(translator.events, rancherEvents),
+      ...faults,
+      ...dockerEvents,
+      ...rancherEvents,
+      finished,
+    ].sort((a, b) => a.t - b.t);
     const nodeReady: Record<string, number> = {};
     for (const n of members) {
-      const ready = translator.events.find((e) => e.subject === `node/${n.name}` && e.kind === 'node.condition' && e.details?.['status'] === 'True');
+      const ready = translator.events.find(
+        (e) => e.subject === `node/${n.name}` && e.kind === 'node.condition' && e.details?.['status'] === 'True',
+      );
       if (ready) nodeReady[n.name] = ready.t;
     }
     return {

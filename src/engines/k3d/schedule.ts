@@ -63,7 +63,14 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
     const node = plan.cluster.nodes.find((n) => n.name === name);
     if (!node || node.role === 'external') return Promise.resolve();
     const seconds = node.profile.spec.bootTime.value;
-    record({ t, kind: 'node.power', subject: `node/${name}`, view: 'truth', message: `${name} powered on (${reason}); boots for ${seconds} s (board's boot time) before K3s starts`, details: { on: true } });
+    record({
+      t,
+      kind: 'node.power',
+      subject: `node/${name}`,
+      view: 'truth',
+      message: `${name} powered on (${reason}); boots for ${seconds} s (board's boot time) before K3s starts`,
+      details: { on: true },
+    });
     return clock.sleep(ctx.dryRun ? 0 : seconds * 1000);
   };
   // One fault at a time: a triggered fault waits for the step being applied, as timed steps do.
@@ -75,7 +82,14 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
   };
   const inject = (step: FaultStep) => {
     const t = (clock.now() - phaseStart) / 1000;
-    record({ t, kind: step.event.kind, subject: step.event.subject, view: 'truth', message: step.event.message, details: step.event.details });
+    record({
+      t,
+      kind: step.event.kind,
+      subject: step.event.subject,
+      view: 'truth',
+      message: step.event.message,
+      details: step.event.details,
+    });
     const fault = step.fault;
     if (fault.kind === 'power-on') {
       booting.push(settledLater(boot(fault.node, t, `fault ${step.id}`).then(() => applyFault(ctx, plan, fault))));
@@ -107,17 +121,24 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
     if (healStep && (await waitUntil(due + healStep.offset * 1000))) await inject(healStep);
   };
   const firing: Array<Promise<void>> = [];
-  for (const planned of triggered) if (ctx.dryRun) ctx.exec.note(`fault ${planned.id} waits for an event (${describeTrigger(planned.at)}): ${planned.description}; a dry run observes none`);
+  for (const planned of triggered)
+    if (ctx.dryRun)
+      ctx.exec.note(
+        `fault ${planned.id} waits for an event (${describeTrigger(planned.at)}): ${planned.description}; a dry run observes none`,
+      );
   const origin = hooks?.origin ?? phaseStart;
   const phaseT = Math.round(phaseStart - origin) / 1000;
   const waiting = new Set(triggered);
-  const unsubscribe = waiting.size > 0 ? hooks?.observe?.((event) => {
-    for (const planned of [...waiting]) {
-      if (event.t < phaseT || !triggerMatches(event, planned.at.after)) continue;
-      waiting.delete(planned);
-      firing.push(settledLater(fire(planned, origin + (event.t + planned.at.delay) * 1000)));
-    }
-  }) : undefined;
+  const unsubscribe =
+    waiting.size > 0
+      ? hooks?.observe?.((event) => {
+          for (const planned of [...waiting]) {
+            if (event.t < phaseT || !triggerMatches(event, planned.at.after)) continue;
+            waiting.delete(planned);
+            firing.push(settledLater(fire(planned, origin + (event.t + planned.at.delay) * 1000)));
+          }
+        })
+      : undefined;
   try {
     for (const step of steps) {
       const wait = phaseStart + step.at * 1000 - clock.now();
@@ -136,17 +157,31 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
 }
 
 /** Site power back: nodes in order (servers first unless the scenario orders them), each booting for its board's time. */
-async function restoreSite(ctx: K3dRunContext, plan: RunPlan, fault: Extract<ResolvedFault, { kind: 'site-power-restore' }>, t: number, boot: (name: string, t: number, reason: string) => Promise<void>): Promise<void> {
+async function restoreSite(
+  ctx: K3dRunContext,
+  plan: RunPlan,
+  fault: Extract<ResolvedFault, { kind: 'site-power-restore' }>,
+  t: number,
+  boot: (name: string, t: number, reason: string) => Promise<void>,
+): Promise<void> {
   const { cluster } = plan;
   const clock = ctx.clock ?? wallClock;
   const interval = fault.interval;
-  const order = fault.order ?? [...cluster.nodes.filter((n) => n.role === 'server'), ...cluster.nodes.filter((n) => n.role !== 'server')].map((n) => n.name);
+  const order =
+    fault.order ??
+    [...cluster.nodes.filter((n) => n.role === 'server'), ...cluster.nodes.filter((n) => n.role !== 'server')].map((n) => n.name);
   const starts: Array<Promise<void>> = [];
   for (const [i, name] of order.entries()) {
     const node = cluster.nodes.find((n) => n.name === name);
     if (!node || node.role === 'external') continue;
     if (i > 0 && interval > 0) await clock.sleep(interval * 1000);
-    starts.push(settledLater(boot(name, t + (i > 0 ? i * interval : 0), 'site power restored').then(() => applyFault(ctx, plan, { ...fault, kind: 'power-on', node: name }))));
+    starts.push(
+      settledLater(
+        boot(name, t + (i > 0 ? i * interval : 0), 'site power restored').then(() =>
+          applyFault(ctx, plan, { ...fault, kind: 'power-on', node: name }),
+        ),
+      ),
+    );
   }
   await Promise.all(starts);
 }

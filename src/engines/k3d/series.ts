@@ -60,7 +60,14 @@ export interface SampleView {
 }
 
 export class SeriesSampler {
-  private readonly series: { times: number[]; nodes: Record<string, NodeSeries & { cpu: number[] }>; podsByPhase: Record<string, number[]>; workloadsReady: Record<string, number[]>; serviceAvailability: Record<string, number[]>; watts: number[] };
+  private readonly series: {
+    times: number[];
+    nodes: Record<string, NodeSeries & { cpu: number[] }>;
+    podsByPhase: Record<string, number[]>;
+    workloadsReady: Record<string, number[]>;
+    serviceAvailability: Record<string, number[]>;
+    watts: number[];
+  };
   private readonly lastCpu = new Map<string, { at: number; nanos: number }>();
 
   constructor(
@@ -94,8 +101,16 @@ export class SeriesSampler {
         allocatableCpu: 0,
         allocatableMemory: 0,
       });
-      if (object?.status?.capacity) Object.assign(entry, { capacityCpu: parseMillicores(object.status.capacity['cpu'] ?? '0'), capacityMemory: parseBytes(object.status.capacity['memory'] ?? '0') });
-      if (object?.status?.allocatable) Object.assign(entry, { allocatableCpu: parseMillicores(object.status.allocatable['cpu'] ?? '0'), allocatableMemory: parseBytes(object.status.allocatable['memory'] ?? '0') });
+      if (object?.status?.capacity)
+        Object.assign(entry, {
+          capacityCpu: parseMillicores(object.status.capacity['cpu'] ?? '0'),
+          capacityMemory: parseBytes(object.status.capacity['memory'] ?? '0'),
+        });
+      if (object?.status?.allocatable)
+        Object.assign(entry, {
+          allocatableCpu: parseMillicores(object.status.allocatable['cpu'] ?? '0'),
+          allocatableMemory: parseBytes(object.status.allocatable['memory'] ?? '0'),
+        });
       const powered = view.powered.get(node.name) ?? false;
       const cgroup = view.cgroups.get(node.name);
       const nanos = powered ? (cgroup?.cpuNanos() ?? null) : null;
@@ -117,7 +132,13 @@ export class SeriesSampler {
       watts += w;
     }
     s.watts.push(Math.round(watts * 100) / 100);
-    const phases = new Map<string, number>([['Pending', 0], ['Running', 0], ['Succeeded', 0], ['Failed', 0], ['Terminating', 0]]);
+    const phases = new Map<string, number>([
+      ['Pending', 0],
+      ['Running', 0],
+      ['Succeeded', 0],
+      ['Failed', 0],
+      ['Terminating', 0],
+    ]);
     const ready = new Map<string, number>();
     for (const pod of view.pods) {
       const phase = pod.metadata?.deletionTimestamp ? 'Terminating' : (pod.status?.phase ?? 'Pending');
@@ -128,7 +149,8 @@ export class SeriesSampler {
     }
     for (const [phase, count] of phases) push(s.podsByPhase, phase, count);
     for (const key of new Set([...Object.keys(s.workloadsReady), ...ready.keys()])) push(s.workloadsReady, key, ready.get(key) ?? 0);
-    for (const key of new Set([...Object.keys(s.serviceAvailability), ...view.availability.keys()])) push(s.serviceAvailability, key, view.availability.get(key) ?? 0);
+    for (const key of new Set([...Object.keys(s.serviceAvailability), ...view.availability.keys()]))
+      push(s.serviceAvailability, key, view.availability.get(key) ?? 0);
   }
 
   /** The series so far. */

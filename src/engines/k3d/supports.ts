@@ -25,9 +25,13 @@ function faultRefusal(id: string, fault: Fault, options: SupportOptions): string
     case 'disk-free':
       return `fault ${id} (${fault.kind}): filling a node container's disk would fill the host's; not done`;
     case 'memory-fill':
-      return options.nodeImage === 'k3s' ? `fault ${id} (memory-fill): the memory is taken by memhog inside the node container, which only twin's node image has (scripts/build-k3s-image.sh)` : null;
+      return options.nodeImage === 'k3s'
+        ? `fault ${id} (memory-fill): the memory is taken by memhog inside the node container, which only twin's node image has (scripts/build-k3s-image.sh)`
+        : null;
     case 'link-degrade':
-      return 'fraction' in fault.bandwidth && fault.bandwidth.fraction <= 0 ? `fault ${id}: a bandwidth of 0 is a partition; use partition` : null;
+      return 'fraction' in fault.bandwidth && fault.bandwidth.fraction <= 0
+        ? `fault ${id}: a bandwidth of 0 is a partition; use partition`
+        : null;
     case 'power-off':
     case 'power-on':
     case 'reboot':
@@ -106,9 +110,16 @@ export function unsupportedTriggers(faults: readonly PlannedFault[], options: Su
     if (typeof at === 'number') continue;
     const kind = at.after.kind as TimelineEventKind;
     const subject = `fault ${id} trigger (after ${at.after.kind})`;
-    if (!observedLive.has(kind)) out.push({ subject, reason: `${subject}: the k3d engine never observes ${at.after.kind} events while it runs, so the fault would never fire` });
+    if (!observedLive.has(kind))
+      out.push({
+        subject,
+        reason: `${subject}: the k3d engine never observes ${at.after.kind} events while it runs, so the fault would never fire`,
+      });
     else if (options.rancherStandIn && (kind === 'rancher.agentConnected' || kind === 'rancher.agentDisconnected')) {
-      out.push({ subject, reason: `${subject}: with twin's Rancher stand-in the agent's connection is read from Rancher's log after the run, not while it runs` });
+      out.push({
+        subject,
+        reason: `${subject}: with twin's Rancher stand-in the agent's connection is read from Rancher's log after the run, not while it runs`,
+      });
     }
   }
   return out;

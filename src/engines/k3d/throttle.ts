@@ -41,7 +41,8 @@ export function nodeThrottle(node: ClusterNode, cluster: Cluster, host: HostCali
   let cpus: number;
   if (host.singleCoreEvents && host.singleCoreEvents > 0) {
     cpus = Math.min(host.cores, Math.max(0.05, boardEvents / host.singleCoreEvents));
-    if (boardEvents / host.singleCoreEvents > host.cores) notes.push(`CPU capped at the host's ${host.cores} cores (board is faster than this host)`);
+    if (boardEvents / host.singleCoreEvents > host.cores)
+      notes.push(`CPU capped at the host's ${host.cores} cores (board is faster than this host)`);
   } else {
     cpus = Math.min(host.cores, profile.cpu.cores.value);
     notes.push('host CPU not calibrated (sysbench missing): CPU quota = board cores, speed not emulated');
@@ -64,7 +65,20 @@ export function nodeThrottle(node: ClusterNode, cluster: Cluster, host: HostCali
 export function tbfArgs(device: string, rateBits: number, action: 'add' | 'change' | 'replace' = 'replace'): string[] {
   // burst ≥ rate / HZ (250) and at least one full-size frame; 50 ms of queue.
   const burstBytes = Math.max(32 * 1024, Math.ceil(rateBits / 8 / 250));
-  return ['qdisc', action, 'dev', device, 'root', 'tbf', 'rate', `${Math.round(rateBits / 1000)}kbit`, 'burst', `${burstBytes}`, 'latency', '50ms'];
+  return [
+    'qdisc',
+    action,
+    'dev',
+    device,
+    'root',
+    'tbf',
+    'rate',
+    `${Math.round(rateBits / 1000)}kbit`,
+    'burst',
+    `${burstBytes}`,
+    'latency',
+    '50ms',
+  ];
 }
 
 /**

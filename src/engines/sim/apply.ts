@@ -3,7 +3,20 @@ import { workloadMatches } from '../../model/workloads.js';
 import type { ResolvedFault } from '../../scenario/faults.js';
 import { Priority } from '../../sim/priority.js';
 import type { Simulation } from '../../sim/simulation.js';
-import { degradeLink, diskFull, fillMemory, growMemory, healPartition, partition, rancherDown, rancherUp, restartK3s, rollout, scale, slowStorage } from './faults.js';
+import {
+  degradeLink,
+  diskFull,
+  fillMemory,
+  growMemory,
+  healPartition,
+  partition,
+  rancherDown,
+  rancherUp,
+  restartK3s,
+  rollout,
+  scale,
+  slowStorage,
+} from './faults.js';
 
 function workloadKey(sim: Simulation, wanted: string): string {
   return sim.workloads.find((w) => workloadMatches(w.spec.key, wanted))?.spec.key ?? wanted;
@@ -39,7 +52,10 @@ export function applyFault(sim: Simulation, fault: ResolvedFault, label: string)
       return healPartition(sim);
     case 'link-degrade': {
       const node = sim.node(fault.node);
-      const factor = 'fraction' in fault.bandwidth ? fault.bandwidth.fraction : Math.min(1, fault.bandwidth.bitsPerSecond / 8 / node.spec.network.throughput.value);
+      const factor =
+        'fraction' in fault.bandwidth
+          ? fault.bandwidth.fraction
+          : Math.min(1, fault.bandwidth.bitsPerSecond / 8 / node.spec.network.throughput.value);
       return degradeLink(sim, node, factor);
     }
     case 'link-restore':
@@ -56,7 +72,11 @@ export function applyFault(sim: Simulation, fault: ResolvedFault, label: string)
       for (const node of sim.nodes) sim.powerOff(node, label);
       return;
     case 'site-power-restore': {
-      const order = fault.order?.map((n) => sim.node(n)) ?? [...sim.servers, ...sim.nodes.filter((n) => n.inCluster && !n.isServer), ...sim.nodes.filter((n) => !n.inCluster)];
+      const order = fault.order?.map((n) => sim.node(n)) ?? [
+        ...sim.servers,
+        ...sim.nodes.filter((n) => n.inCluster && !n.isServer),
+        ...sim.nodes.filter((n) => !n.inCluster),
+      ];
       const rest = sim.nodes.filter((n) => !order.includes(n));
       [...order, ...rest].forEach((node, i) => sim.after(i * fault.interval, Priority.fault, () => sim.powerOn(node, label)));
       return;

@@ -43,7 +43,9 @@ function* runInSlices(plan: RunPlan, observer: RunObserver | undefined, slice: n
   }
   const phaseStart = sim.now;
   if (ready === null) {
-    sim.emit('bringup.step', 'bringup', 'api', `bring-up incomplete after ${plan.bringUpTimeout} s; faults start anyway`, { step: 'timeout' });
+    sim.emit('bringup.step', 'bringup', 'api', `bring-up incomplete after ${plan.bringUpTimeout} s; faults start anyway`, {
+      step: 'timeout',
+    });
   }
   for (const planned of plan.faults) {
     const at = planned.at;
@@ -124,9 +126,25 @@ export const simEngine: Engine = {
   dryRun: (plan: RunPlan) =>
     Promise.resolve([
       `# sim: bring up ${plan.cluster.name} (${plan.cluster.nodes.length} machines) in virtual time, seed ${plan.seed}, then ${plan.duration} s of faults`,
-      ...plan.faults.map((f) => `# ${typeof f.at === 'number' ? `+${f.at} s` : `${f.at.delay} s after ${f.at.after.kind}`}: fault ${f.id}: ${f.description}${f.revertAfter !== null ? `, reverted after ${f.revertAfter} s` : ''}`),
+      ...plan.faults.map(
+        (f) =>
+          `# ${typeof f.at === 'number' ? `+${f.at} s` : `${f.at.delay} s after ${f.at.after.kind}`}: fault ${f.id}: ${f.description}${f.revertAfter !== null ? `, reverted after ${f.revertAfter} s` : ''}`,
+      ),
     ]),
   down: () => Promise.resolve([]),
   doctor: () => Promise.resolve([{ name: 'sim engine', ok: true, detail: 'embedded model; needs nothing from the host' }]),
-  exportCluster: (cluster) => stringify({ apiVersion: 'twin/v1alpha1', kind: 'ResolvedCluster', cluster: { name: cluster.name, k3s: cluster.k3s, nodes: cluster.nodes.map((n) => ({ name: n.name, role: n.role, profile: n.profile.metadata.name })), settings: cluster.settings } }, { lineWidth: 0 }),
+  exportCluster: (cluster) =>
+    stringify(
+      {
+        apiVersion: 'twin/v1alpha1',
+        kind: 'ResolvedCluster',
+        cluster: {
+          name: cluster.name,
+          k3s: cluster.k3s,
+          nodes: cluster.nodes.map((n) => ({ name: n.name, role: n.role, profile: n.profile.metadata.name })),
+          settings: cluster.settings,
+        },
+      },
+      { lineWidth: 0 },
+    ),
 };

@@ -16,24 +16,43 @@ export function restartK3s(sim: Simulation, node: SimNode): void {
 /** Limits a node's network to `factor` of its measured throughput (1 = normal). */
 export function degradeLink(sim: Simulation, node: SimNode, factor: number): void {
   node.bandwidthFactor = factor;
-  sim.emit('node.network', `node/${node.name}`, 'truth', factor === 1 ? `${node.name} link back to full speed` : `${node.name} link degraded to ${Math.round(factor * 100)} % of its throughput`, { bandwidthFactor: factor });
+  sim.emit(
+    'node.network',
+    `node/${node.name}`,
+    'truth',
+    factor === 1 ? `${node.name} link back to full speed` : `${node.name} link degraded to ${Math.round(factor * 100)} % of its throughput`,
+    { bandwidthFactor: factor },
+  );
 }
 
 /** Sets a node's fsync latency (SD card wear, a failing card), or null to restore its profile. */
 export function slowStorage(sim: Simulation, node: SimNode, latency: number | null): void {
   node.writeLatencyOverride = latency;
   const effective = latency ?? 1 / node.spec.storage.randomWriteIops.value;
-  sim.emit('node.storage', `node/${node.name}`, 'truth', latency === null ? `${node.name} storage back to normal` : `${node.name} storage slow: ${Math.round(latency * 1000)} ms per synchronous write`, { writeLatency: effective });
+  sim.emit(
+    'node.storage',
+    `node/${node.name}`,
+    'truth',
+    latency === null
+      ? `${node.name} storage back to normal`
+      : `${node.name} storage slow: ${Math.round(latency * 1000)} ms per synchronous write`,
+    { writeLatency: effective },
+  );
   if (node.isServer) {
     const transaction = sim.controlPlane.transactionLatency(node);
-    if (latency !== null) sim.emit('datastore.slow', 'datastore', 'truth', `datastore on ${node.name}: ${transaction.toFixed(2)} s per transaction`, { latency: Number(transaction.toFixed(3)) });
+    if (latency !== null)
+      sim.emit('datastore.slow', 'datastore', 'truth', `datastore on ${node.name}: ${transaction.toFixed(2)} s per transaction`, {
+        latency: Number(transaction.toFixed(3)),
+      });
   }
   sim.controlPlane.refresh();
   sim.controlPlane.watchLeaderRenewalsIfLeading();
 }
 
 export function diskFull(sim: Simulation, node: SimNode, full: boolean): void {
-  sim.emit('node.storage', `node/${node.name}`, 'truth', full ? `${node.name} disk full` : `${node.name} disk space freed`, { diskFull: full });
+  sim.emit('node.storage', `node/${node.name}`, 'truth', full ? `${node.name} disk full` : `${node.name} disk space freed`, {
+    diskFull: full,
+  });
   sim.pressure.diskPressure(node, full);
 }
 
@@ -58,7 +77,13 @@ export function growMemory(sim: Simulation, workloadKey: string, rate: number): 
 /** Something outside Kubernetes takes `bytes` of a node's memory (0 releases it). */
 export function fillMemory(sim: Simulation, node: SimNode, bytes: number): void {
   node.foreignMemory = bytes;
-  sim.emit('node.storage', `node/${node.name}`, 'truth', bytes > 0 ? `${Math.round(bytes / 1048576)}Mi of ${node.name}'s memory taken outside Kubernetes` : `${node.name}'s memory released`, { foreignMemory: bytes });
+  sim.emit(
+    'node.storage',
+    `node/${node.name}`,
+    'truth',
+    bytes > 0 ? `${Math.round(bytes / 1048576)}Mi of ${node.name}'s memory taken outside Kubernetes` : `${node.name}'s memory released`,
+    { foreignMemory: bytes },
+  );
   sim.pressure.scheduleMemoryCheck(node);
 }
 
@@ -92,14 +117,18 @@ export function partition(sim: Simulation, groups: ReadonlyArray<readonly string
     for (const name of group) sim.node(name).partition = i + 1;
   });
   for (const node of sim.nodes) {
-    if (node.partition !== 0) sim.emit('node.network', `node/${node.name}`, 'truth', `${node.name} partitioned into group ${node.partition}`, { partition: node.partition });
+    if (node.partition !== 0)
+      sim.emit('node.network', `node/${node.name}`, 'truth', `${node.name} partitioned into group ${node.partition}`, {
+        partition: node.partition,
+      });
   }
   sim.networkChanged();
 }
 
 export function healPartition(sim: Simulation): void {
   for (const node of sim.nodes) {
-    if (node.partition !== 0) sim.emit('node.network', `node/${node.name}`, 'truth', `${node.name} rejoined the site network`, { partition: 0 });
+    if (node.partition !== 0)
+      sim.emit('node.network', `node/${node.name}`, 'truth', `${node.name} rejoined the site network`, { partition: 0 });
     node.partition = 0;
   }
   sim.networkChanged();

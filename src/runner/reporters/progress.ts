@@ -5,7 +5,9 @@ import type { Reporter, ReporterOutput } from '../reporter.js';
 export function progressReporter(output: ReporterOutput): Reporter {
   return {
     onScenarioStart: (scenario, engine) => {
-      output.err(`twin: running ${scenario.name} on ${engine.name} (${scenario.cluster.nodes.length} machines, ${formatDuration(scenario.duration)} of faults, seed ${scenario.seed})`);
+      output.err(
+        `twin: running ${scenario.name} on ${engine.name} (${scenario.cluster.nodes.length} machines, ${formatDuration(scenario.duration)} of faults, seed ${scenario.seed})`,
+      );
     },
   };
 }

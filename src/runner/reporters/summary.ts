@@ -24,7 +24,9 @@ export function summaryReporter(output: ReporterOutput, options: SummaryOptions)
   return {
     onScenarioEnd: (report) => {
       output.out(summaryLine(report, options.directoryOf?.(report)));
-      if (options.failures) for (const v of report.expectations.filter((e) => e.status === 'fail')) output.err(`  ✘ ${v.description}: expected ${v.expected}; observed ${v.observed} — ${v.explanation}`);
+      if (options.failures)
+        for (const v of report.expectations.filter((e) => e.status === 'fail'))
+          output.err(`  ✘ ${v.description}: expected ${v.expected}; observed ${v.observed} — ${v.explanation}`);
       if (options.keep && report.kept !== undefined) output.err(`  kept: ${report.kept}`);
     },
   };
