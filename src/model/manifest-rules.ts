@@ -99,13 +99,11 @@ function asSelector(value: Fields): LabelSelector {
   const expressions = Array.isArray(value['matchExpressions']) ? (value['matchExpressions'] as Fields[]) : [];
   return {
     matchLabels,
-    matchExpressions: expressions
-      .filter(isMapping)
-      .map((e) => ({
-        key: String(e['key']),
-        operator: String(e['operator']),
-        values: Array.isArray(e['values']) ? e['values'].map(String) : [],
-      })),
+    matchExpressions: expressions.filter(isMapping).map((e) => ({
+      key: String(e['key']),
+      operator: String(e['operator']),
+      values: Array.isArray(e['values']) ? e['values'].map(String) : [],
+    })),
   };
 }
 
