@@ -43,7 +43,8 @@ export default defineScenario({
       from: 'fault:wifi',
       to: 'heal:wifi',
       description:
-        'Surprise: the cache is gone for the whole partition — clients lose it at once, and its replacement stays Pending, pinned to zero-3',
+        'Surprise: the cache is gone for the whole partition — clients lose it at once, ' +
+        'and its replacement stays Pending, pinned to zero-3',
     },
     {
       kind: 'node-condition',

@@ -20,6 +20,9 @@ export interface ValidatedFile {
   readonly notModelled: readonly string[];
 }
 
+/** `1 fault`, `2 faults`. */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /**
  * Validates any twin input file: hardware profiles, clusters (YAML or TypeScript) and
  * Kubernetes manifests. Throws a {@link ConfigError} naming the file and field.
@@ -33,7 +36,9 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
       const scenario = await resolveScenario(value as ScenarioInput, file, dirname(absolute), options);
       return {
         file,
-        summary: `Scenario ${scenario.name} (${scenario.faults.length} fault${scenario.faults.length === 1 ? '' : 's'}, ${scenario.expectations.length} expectation${scenario.expectations.length === 1 ? '' : 's'}, cluster ${scenario.cluster.name})`,
+        summary:
+          `Scenario ${scenario.name} (${count(scenario.faults.length, 'fault')}, ` +
+          `${count(scenario.expectations.length, 'expectation')}, cluster ${scenario.cluster.name})`,
         notModelled: scenario.notModelled,
       };
     }

@@ -76,12 +76,14 @@ describe('twin CLI', () => {
     ],
     [
       'an unknown key',
-      'apiVersion: twin/v1alpha1\nkind: Cluster\nmetadata: { name: c }\nspec:\n  nodes: [{ name: a, profile: pi4b, role: server, cpus: 4 }]\n',
+      'apiVersion: twin/v1alpha1\nkind: Cluster\nmetadata: { name: c }\nspec:\n' +
+        '  nodes: [{ name: a, profile: pi4b, role: server, cpus: 4 }]\n',
       /bad\.yaml: spec\.nodes\[0\]\.cpus: unknown key "cpus"/,
     ],
     [
       'a duplicate node name',
-      'apiVersion: twin/v1alpha1\nkind: Cluster\nmetadata: { name: c }\nspec:\n  nodes: [{ name: a, profile: pi4b, role: server }, { name: a, profile: pi4b, role: agent }]\n',
+      'apiVersion: twin/v1alpha1\nkind: Cluster\nmetadata: { name: c }\nspec:\n' +
+        '  nodes: [{ name: a, profile: pi4b, role: server }, { name: a, profile: pi4b, role: agent }]\n',
       /bad\.yaml: spec\.nodes\[1\]\.name: duplicate node name "a"/,
     ],
     [

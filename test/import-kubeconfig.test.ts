@@ -40,7 +40,21 @@ beforeAll(async () => {
   kubeconfig = join(mkdtempSync(join(tmpdir(), 'twin-kubeconfig-')), 'config');
   writeFileSync(
     kubeconfig,
-    `apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster: { server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true }\nusers:\n- name: lab\n  user: { token: test }\ncontexts:\n- name: lab\n  context: { cluster: lab, user: lab }\ncurrent-context: lab\n`,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: lab',
+      `  cluster: { server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true }`,
+      'users:',
+      '- name: lab',
+      '  user: { token: test }',
+      'contexts:',
+      '- name: lab',
+      '  context: { cluster: lab, user: lab }',
+      'current-context: lab',
+      '',
+    ].join('\n'),
   );
 });
 

@@ -39,7 +39,8 @@ describe('twin import mistakes (#16)', () => {
 
   it('suggests --default-profile when many hosts lack a profile', () => {
     expect(message(() => fromInventory('many-without-profile.yml'))).toBe(
-      'many-without-profile.yml: hosts: 4 machines have no hardware profile (192.168.1.101, 192.168.1.102, 192.168.1.103, 192.168.1.104) (pass --default-profile NAME for all of them, or --profiles host=NAME,… for each; twin profiles lists the names)',
+      'many-without-profile.yml: hosts: 4 machines have no hardware profile (192.168.1.101, 192.168.1.102, 192.168.1.103, 192.168.1.104) ' +
+        '(pass --default-profile NAME for all of them, or --profiles host=NAME,… for each; twin profiles lists the names)',
     );
     const { cluster } = clusterFromInventory(
       parseYamlInventory(readFileSync(`${fixtures}/many-without-profile.yml`, 'utf8'), 'i.yml'),
@@ -58,14 +59,18 @@ describe('twin import mistakes (#16)', () => {
     expect(spec.nodes[2].k3s).toEqual({ token: 'token-2' });
     expect(spec.k3s.externalDatastore).toEqual({ endpoint: 'mysql://tcp(192.168.1.100:3306)/k3s' });
     expect(warnings).toEqual([
-      'not copied into cluster.yaml: --agent-token, --etcd-s3-secret-key, the credentials in --datastore-endpoint, the K3s token (a twin needs no secrets; machines whose token differs keep it as token-2, token-3…)',
+      'not copied into cluster.yaml: --agent-token, --etcd-s3-secret-key, the credentials in --datastore-endpoint, the K3s token ' +
+        '(a twin needs no secrets; machines whose token differs keep it as token-2, token-3…)',
     ]);
   });
 
   it('refuses an inventory nested past the limit with one line, quickly', () => {
     const file = 'test/fixtures/yaml-limits/inventory-deep.yml';
     expect(message(() => parseYamlInventory(readFileSync(file, 'utf8'), 'inventory-deep.yml'))).toMatch(
-      /^inventory-deep\.yml: line \d+: nesting deeper than 100 levels \(twin reads cluster, profile, inventory and Kubernetes files; none needs more\)$/,
+      new RegExp(
+        String.raw`^inventory-deep\.yml: line \d+: nesting deeper than 100 levels ` +
+          String.raw`\(twin reads cluster, profile, inventory and Kubernetes files; none needs more\)$`,
+      ),
     );
   });
 
@@ -74,7 +79,10 @@ describe('twin import mistakes (#16)', () => {
     const result = twin(['import', '--inventory', `${fixtures}/no-version.yml`, '-o', dir]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(
-      /^note: no K3s version in test\/fixtures\/import\/no-version\.yml: the twin assumes v1\.\d+\.\d+\+k3s\d+ \(set k3s_version in the inventory, or edit spec\.k3s\.version in cluster\.yaml\)\n$/,
+      new RegExp(
+        String.raw`^note: no K3s version in test/fixtures/import/no-version\.yml: the twin assumes v1\.\d+\.\d+\+k3s\d+ ` +
+          String.raw`\(set k3s_version in the inventory, or edit spec\.k3s\.version in cluster\.yaml\)\n$`,
+      ),
     );
   });
 
@@ -90,12 +98,14 @@ describe('twin import mistakes (#16)', () => {
     [
       '--profiles naming a host not in the inventory',
       ['--inventory', `${fixtures}/inventory.yml`, '--profiles', '192.168.1.209=pi5-8gb'],
-      'twin: --profiles: 192.168.1.209=pi5-8gb: "192.168.1.209" is not a machine of test/fixtures/import/inventory.yml (did you mean 192.168.1.202? machines: 192.168.1.201, node1, 192.168.1.202, node2)',
+      'twin: --profiles: 192.168.1.209=pi5-8gb: "192.168.1.209" is not a machine of test/fixtures/import/inventory.yml ' +
+        '(did you mean 192.168.1.202? machines: 192.168.1.201, node1, 192.168.1.202, node2)',
     ],
     [
       '--env naming a machine no --k3s gives',
       ['--k3s', `server-1=${fixtures}/server-config.yaml`, '--env', `server-2=${fixtures}/server.env`, '--profiles', 'server-1=pi5-8gb'],
-      'twin: --env: server-2=test/fixtures/import/server.env: "server-2" is not a machine of --k3s (did you mean server-1? machines: server-1)',
+      'twin: --env: server-2=test/fixtures/import/server.env: "server-2" is not a machine of --k3s ' +
+        '(did you mean server-1? machines: server-1)',
     ],
     [
       '--env without --k3s',

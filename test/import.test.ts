@@ -49,7 +49,10 @@ describe('twin import', () => {
     const scenario = join(dir, 'scenario.ts');
     writeFileSync(
       scenario,
-      `import { defineScenario } from 'twin';\nexport default defineScenario({ cluster: './cluster.yaml', workloads: ['${process.cwd()}/scenarios/workloads/homelab'], duration: '10m', faults: [{ at: '1m', kind: 'power-off', node: 'node2', for: '5m' }], expect: [{ kind: 'node-condition', node: 'node2', status: 'NotReady', after: 'fault:f1', within: '60s' }] });\n`,
+      "import { defineScenario } from 'twin';\n" +
+        `export default defineScenario({ cluster: './cluster.yaml', workloads: ['${process.cwd()}/scenarios/workloads/homelab'], ` +
+        "duration: '10m', faults: [{ at: '1m', kind: 'power-off', node: 'node2', for: '5m' }], " +
+        "expect: [{ kind: 'node-condition', node: 'node2', status: 'NotReady', after: 'fault:f1', within: '60s' }] });\n",
     );
     const run = twin(['run', scenario, '--out', join(dir, 'reports'), '--quiet']);
     expect(run.stderr).toBe('');
@@ -130,7 +133,10 @@ describe('twin import', () => {
     [
       'a host without a profile',
       ['--inventory', `${fixtures}/no-profile.yml`],
-      /no-profile\.yml: hosts\.192\.168\.1\.202\.twin_profile: no hardware profile for this machine \(set the host variable twin_profile, or pass --profiles 192\.168\.1\.202=pi4b-4gb\)/,
+      new RegExp(
+        String.raw`no-profile\.yml: hosts\.192\.168\.1\.202\.twin_profile: no hardware profile for this machine ` +
+          String.raw`\(set the host variable twin_profile, or pass --profiles 192\.168\.1\.202=pi4b-4gb\)`,
+      ),
     ],
     ['a malformed INI section', ['--inventory', `${fixtures}/broken.ini`], /broken\.ini: line 1: malformed section header "\[server"/],
     [

@@ -34,15 +34,18 @@ describe('manifest mistakes (#16)', () => {
     ],
     [
       'selector-mismatch',
-      "spec.selector: {app: api} does not match the pod template's labels {app: web} (make spec.template.metadata.labels carry every label the selector asks for)",
+      "spec.selector: {app: api} does not match the pod template's labels {app: web} " +
+        '(make spec.template.metadata.labels carry every label the selector asks for)',
     ],
     [
       'kind-unknown',
-      'kind: "Klusterr" is not a Kubernetes kind of apps/v1 (kinds of apps/v1: ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet)',
+      'kind: "Klusterr" is not a Kubernetes kind of apps/v1 ' +
+        '(kinds of apps/v1: ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet)',
     ],
     [
       'kind-typo',
-      'kind: "Deploymnet" is not a Kubernetes kind of apps/v1 (did you mean Deployment? kinds of apps/v1: ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet)',
+      'kind: "Deploymnet" is not a Kubernetes kind of apps/v1 ' +
+        '(did you mean Deployment? kinds of apps/v1: ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet)',
     ],
     [
       'twin-kind-typo',
@@ -51,7 +54,8 @@ describe('manifest mistakes (#16)', () => {
     ['api-version-wrong', 'apiVersion: "extensions/v1beta1" does not serve kind Deployment (use apiVersion: apps/v1)'],
     [
       'annotation-typo',
-      'spec.template.metadata.annotations["twin.dev/memory-useage"]: "twin.dev/memory-useage" is not an annotation twin reads (did you mean twin.dev/memory-usage?',
+      'spec.template.metadata.annotations["twin.dev/memory-useage"]: ' +
+        '"twin.dev/memory-useage" is not an annotation twin reads (did you mean twin.dev/memory-usage?',
     ],
     [
       'annotation-no-such-container',
@@ -63,7 +67,8 @@ describe('manifest mistakes (#16)', () => {
     ],
     [
       'helm-unrendered',
-      'spec.replicas: "{{ .Values.replicaCount }}" is an unrendered Helm template expression (render the chart first: helm template RELEASE CHART -f values.yaml > manifests.yaml)',
+      'spec.replicas: "{{ .Values.replicaCount }}" is an unrendered Helm template expression ' +
+        '(render the chart first: helm template RELEASE CHART -f values.yaml > manifests.yaml)',
     ],
     ['helm-control', 'line 17, column 11: "{{- with .Values.resources }}" is an unrendered Helm template expression'],
     [

@@ -6,8 +6,26 @@ describe('manifests', () => {
     const objects = parseManifests(
       [
         'apiVersion: v1\nkind: Namespace\nmetadata: { name: shop }',
-        'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  replicas: 2\n  selector: { matchLabels: { app: web } }\n  template:\n    metadata: { labels: { app: web } }\n    spec:\n      containers:\n        - { name: web, image: nginx:alpine, resources: { requests: { cpu: 100m, memory: 64Mi } } }',
-        'apiVersion: v1\nkind: List\nitems:\n  - { apiVersion: v1, kind: ConfigMap, metadata: { name: a } }\n  - { apiVersion: v1, kind: ConfigMap, metadata: { name: b } }',
+        [
+          'apiVersion: apps/v1',
+          'kind: Deployment',
+          'metadata: { name: web }',
+          'spec:',
+          '  replicas: 2',
+          '  selector: { matchLabels: { app: web } }',
+          '  template:',
+          '    metadata: { labels: { app: web } }',
+          '    spec:',
+          '      containers:',
+          '        - { name: web, image: nginx:alpine, resources: { requests: { cpu: 100m, memory: 64Mi } } }',
+        ].join('\n'),
+        [
+          'apiVersion: v1',
+          'kind: List',
+          'items:',
+          '  - { apiVersion: v1, kind: ConfigMap, metadata: { name: a } }',
+          '  - { apiVersion: v1, kind: ConfigMap, metadata: { name: b } }',
+        ].join('\n'),
       ].join('\n---\n'),
       'm.yaml',
     );
@@ -20,8 +38,20 @@ describe('manifests', () => {
   });
 
   it('names the document and field of a malformed manifest', () => {
-    const text =
-      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ok }\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  template:\n    spec:\n      containers:\n        - { name: web, resources: { limits: { memory: lots } } }';
+    const text = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: { name: ok }',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: { name: web }',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - { name: web, resources: { limits: { memory: lots } } }',
+    ].join('\n');
     expect(() => parseManifests(text, 'm.yaml')).toThrow(
       /m\.yaml \(document 2\): spec\.template\.spec\.containers\[0\]\.image: missing image/,
     );

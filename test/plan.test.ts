@@ -112,7 +112,8 @@ describe('twin plan', () => {
     });
     expect(result.evaluated).toBe(4 + 10 + 20);
     expect(result.byCost[0]).toMatchObject({ mix: '1 × pi4b-4gb + 1 × pi4b-1gb', purchaseUsd: 90 });
-    expect(result.rejections.map((r) => r.example).join('\n')).toMatch(/2 × pi4b-2gb: fails N-1: losing agent-1 leaves 1 pod\(s\) pending/);
+    const rejections = result.rejections.map((r) => r.example).join('\n');
+    expect(rejections).toMatch(/2 × pi4b-2gb: fails N-1: losing agent-1 leaves 1 pod\(s\) pending/);
     const noN1 = searchMixes([app(2, '1Gi', '100m')], profiles, {
       profiles: ['pi4b-1gb', 'pi4b-2gb', 'pi4b-4gb', 'pi4b-8gb'],
       maxNodes: 3,

@@ -54,7 +54,10 @@ describe('twin run', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/FAIL wrong-expectation: 1\/2 expectations hold/);
     expect(result.stderr).toMatch(
-      /✘ Pods rescheduled within 60 s of worker power loss: expected a replacement web pod Ready within 1m of fault power; observed Ready after 5m\d+s/,
+      new RegExp(
+        '✘ Pods rescheduled within 60 s of worker power loss: ' +
+          String.raw`expected a replacement web pod Ready within 1m of fault power; observed Ready after 5m\d+s`,
+      ),
     );
     expect(result.stderr).toMatch(/toleration \(300 s\)/);
     const report = JSON.parse(readFileSync(join(dir, 'wrong-expectation', runDirs(dir, 'wrong-expectation')[0]!, 'report.json'), 'utf8'));

@@ -23,11 +23,17 @@ const workloadKinds = new Set([
   'Ingress',
   'ConfigMap',
 ]);
+/** Labels Kubernetes, K3s and Rancher set themselves, and twin's own profile label: left out of an imported node's labels. */
 const wellKnownLabel =
-  /^(kubernetes\.io\/|beta\.kubernetes\.io\/|node\.kubernetes\.io\/|node-role\.kubernetes\.io\/|k3s\.io\/|topology\.kubernetes\.io\/|twin\.dev\/profile$|p2p\.k3s\.cattle\.io\/|plan\.upgrade\.cattle\.io\/)/;
+  /^(((beta|node|node-role|topology)\.)?kubernetes\.io\/|k3s\.io\/|twin\.dev\/profile$|(p2p\.k3s|plan\.upgrade)\.cattle\.io\/)/;
 const healthTaint = /^node\.(kubernetes\.io|cloudprovider\.kubernetes\.io)\//;
-const droppedAnnotations =
-  /^(kubectl\.kubernetes\.io\/last-applied-configuration|deployment\.kubernetes\.io\/revision|meta\.helm\.sh\/|objectset\.rio\.cattle\.io\/)/;
+/** Prefixes of annotations kubectl, Deployments, Helm and Rancher keep for their own bookkeeping: dropped. */
+const droppedAnnotations = [
+  'kubectl.kubernetes.io/last-applied-configuration',
+  'deployment.kubernetes.io/revision',
+  'meta.helm.sh/',
+  'objectset.rio.cattle.io/',
+];
 
 export interface ApiImport {
   readonly cluster: Record<string, unknown>;
@@ -39,7 +45,8 @@ export interface ApiImport {
 
 function clean(object: KubernetesObject & { spec?: Record<string, unknown> }): KubernetesObject {
   const metadata = object.metadata ?? {};
-  const annotations = Object.fromEntries(Object.entries(metadata.annotations ?? {}).filter(([k]) => !droppedAnnotations.test(k)));
+  const dropped = (key: string) => droppedAnnotations.some((prefix) => key.startsWith(prefix));
+  const annotations = Object.fromEntries(Object.entries(metadata.annotations ?? {}).filter(([k]) => !dropped(k)));
   // Fields the API server assigns; a fresh cluster assigns its own.
   const assigned =
     object.kind === 'PersistentVolumeClaim'

@@ -51,9 +51,10 @@ export function inferProfile(facts: NodeFacts, profiles: readonly HardwareProfil
   const best = scored[0]?.p as HardwareProfile;
   const close = scored.filter((s) => s.p !== best && Math.abs(s.score - (scored[0]?.score ?? 0)) < 0.2).map((s) => s.p.metadata.name);
   const memory = facts.memory >= GiB ? `${(facts.memory / GiB).toFixed(1)} GiB` : `${Math.round(facts.memory / 1048576)} Mi`;
+  const kernel = pi5Kernel ? ', Pi 5 kernel' : '';
   return {
     profile: best.metadata.name,
-    reason: `${facts.architecture}, ${facts.cpus} CPUs, ${memory} memory${pi5Kernel ? ', Pi 5 kernel' : ''} → ${best.metadata.displayName}`,
+    reason: `${facts.architecture}, ${facts.cpus} CPUs, ${memory} memory${kernel} → ${best.metadata.displayName}`,
     alternatives: close,
   };
 }

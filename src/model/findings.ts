@@ -44,7 +44,9 @@ function nodeFindings(cluster: Cluster, node: ClusterNode, out: Finding[]): void
         severity: 'error',
         code: 'node-memory',
         subject,
-        message: `${node.name} (${board}) cannot hold the ${node.role} role: OS and k3s ${node.role} need about ${mi(needed)}, the node has ${mi(available)}`,
+        message:
+          `${node.name} (${board}) cannot hold the ${node.role} role: ` +
+          `OS and k3s ${node.role} need about ${mi(needed)}, the node has ${mi(available)}`,
         source: 'K3sDocs reference/resource-profiling (calibration.md 2.4)',
       });
     } else if (available - needed < 128 * MiB) {
@@ -52,7 +54,9 @@ function nodeFindings(cluster: Cluster, node: ClusterNode, out: Finding[]): void
         severity: 'warning',
         code: 'node-memory',
         subject,
-        message: `${node.name} (${board}) has only ${mi(available - needed)} left for pods once the OS and k3s ${node.role} run (the scheduler still sees ${mi(available)} allocatable, so the kernel OOM killer will act)`,
+        message:
+          `${node.name} (${board}) has only ${mi(available - needed)} left for pods once the OS and k3s ${node.role} run ` +
+          `(the scheduler still sees ${mi(available)} allocatable, so the kernel OOM killer will act)`,
         source: 'K3sDocs reference/resource-profiling; K3s sets no memory eviction threshold (calibration.md 2.3)',
       });
     }
@@ -70,7 +74,9 @@ function nodeFindings(cluster: Cluster, node: ClusterNode, out: Finding[]): void
         severity: 'warning',
         code: 'etcd-on-sd',
         subject,
-        message: `${node.name} runs embedded etcd on a microSD card: "SD cards and eMMC cannot handle the IO load" of etcd; expect slow writes and leader loss (use USB SSD or NVMe)`,
+        message:
+          `${node.name} runs embedded etcd on a microSD card: "SD cards and eMMC cannot handle the IO load" of etcd; ` +
+          'expect slow writes and leader loss (use USB SSD or NVMe)',
         source: 'K3sDocs datastore/ha-embedded; K3sDocs installation/requirements',
       });
     }
@@ -91,7 +97,9 @@ function nodeFindings(cluster: Cluster, node: ClusterNode, out: Finding[]): void
           severity: 'error',
           code: 'version-skew',
           subject,
-          message: `${node.name} installs ${node.k3sVersion} but ${first.name} runs ${first.k3sVersion}: servers may differ by one minor version at most`,
+          message:
+            `${node.name} installs ${node.k3sVersion} but ${first.name} runs ${first.k3sVersion}: ` +
+            'servers may differ by one minor version at most',
           source: 'K8sDocs releases/version-skew-policy',
         });
       } else if (node.role === 'agent' && (skew > 0 || skew < -3)) {
@@ -99,7 +107,9 @@ function nodeFindings(cluster: Cluster, node: ClusterNode, out: Finding[]): void
           severity: 'error',
           code: 'version-skew',
           subject,
-          message: `${node.name}'s kubelet ${node.k3sVersion} against API server ${first.k3sVersion}: a kubelet may not be newer than the API server, nor more than 3 minor versions older`,
+          message:
+            `${node.name}'s kubelet ${node.k3sVersion} against API server ${first.k3sVersion}: ` +
+            'a kubelet may not be newer than the API server, nor more than 3 minor versions older',
           source: 'K8sDocs releases/version-skew-policy',
         });
       }
@@ -145,7 +155,9 @@ export function bringUpFindings(cluster: Cluster, workloads: WorkloadSet): Findi
       severity: 'warning',
       code: 'etcd-even',
       subject: 'cluster',
-      message: `${servers.length} etcd servers: an even number tolerates no more failures than ${servers.length - 1} (quorum ${servers.length / 2 + 1}) and risks split brain; use an odd number`,
+      message:
+        `${servers.length} etcd servers: an even number tolerates no more failures than ${servers.length - 1} ` +
+        `(quorum ${servers.length / 2 + 1}) and risks split brain; use an odd number`,
       source: 'K3sDocs datastore/ha-embedded; etcd.io/docs/current/faq (failure tolerance)',
     });
   }
@@ -162,7 +174,9 @@ export function bringUpFindings(cluster: Cluster, workloads: WorkloadSet): Findi
         severity: 'error',
         code: 'image-arch',
         subject: `workload/${workload.key}`,
-        message: `${workload.key}: ${images} has no linux/${archs} build; its pods will sit in ImagePullBackOff (published for ${template.architectures.join(', ') || 'nothing'})`,
+        message:
+          `${workload.key}: ${images} has no linux/${archs} build; ` +
+          `its pods will sit in ImagePullBackOff (published for ${template.architectures.join(', ') || 'nothing'})`,
         source: 'image catalogue / twin.dev/architectures',
       });
     } else if (runnable.length < candidates.length) {
@@ -170,7 +184,10 @@ export function bringUpFindings(cluster: Cluster, workloads: WorkloadSet): Findi
         severity: 'warning',
         code: 'image-arch',
         subject: `workload/${workload.key}`,
-        message: `${workload.key}: ${images} only runs on ${[...new Set(runnable.map((n) => n.architecture))].join('/')}; the scheduler does not check image architectures, so pods placed on other nodes fail — pin it with nodeSelector kubernetes.io/arch`,
+        message:
+          `${workload.key}: ${images} only runs on ${[...new Set(runnable.map((n) => n.architecture))].join('/')}; ` +
+          'the scheduler does not check image architectures, so pods placed on other nodes fail — ' +
+          'pin it with nodeSelector kubernetes.io/arch',
         source: 'image catalogue / twin.dev/architectures',
       });
     }

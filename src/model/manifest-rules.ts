@@ -130,10 +130,11 @@ export function selectorProblems(spec: Fields, at: (field: string) => string): I
   const metadata = isMapping(template['metadata']) ? template['metadata'] : {};
   const labels = isMapping(metadata['labels']) ? (metadata['labels'] as Record<string, string>) : {};
   if (selectorMatches(parsed, labels)) return [];
+  const selected = `${showLabels(parsed.matchLabels)}${parsed.matchExpressions.length ? ' with matchExpressions' : ''}`;
   return [
     {
       field: at('spec.selector'),
-      message: `${showLabels(parsed.matchLabels)}${parsed.matchExpressions.length ? ' with matchExpressions' : ''} does not match the pod template's labels ${showLabels(labels)}`,
+      message: `${selected} does not match the pod template's labels ${showLabels(labels)}`,
       hint: 'make spec.template.metadata.labels carry every label the selector asks for',
     },
   ];

@@ -47,7 +47,8 @@ export const settingDefinitions = define({
     // K3s sets only imagefs/nodefs thresholds, which disables the memory one.
     default: () => null,
     source:
-      'K3s pkg/daemons/agent/agent.go (defaultKubeletConfig evictionHard: imagefs.available<5%, nodefs.available<5%); upstream 100Mi in KK pkg/kubelet/eviction/defaults_linux.go',
+      'K3s pkg/daemons/agent/agent.go (defaultKubeletConfig evictionHard: imagefs.available<5%, nodefs.available<5%); ' +
+      'upstream 100Mi in KK pkg/kubelet/eviction/defaults_linux.go',
   },
   evictionMonitoringPeriod: {
     kind: 'duration',
@@ -115,7 +116,8 @@ export const settingDefinitions = define({
     description: 'silence after which a node is marked Unknown/NotReady',
     default: (minor) => (minor >= 32 ? 50 : 40),
     source:
-      'KK CHANGELOG/CHANGELOG-1.32.md (PR kubernetes/kubernetes#126287: 40s up to 1.31, 50s from 1.32); K3s does not override it (K3s pkg/daemons/control/server.go)',
+      'KK CHANGELOG/CHANGELOG-1.32.md (PR kubernetes/kubernetes#126287: 40s up to 1.31, 50s from 1.32); ' +
+      'K3s does not override it (K3s pkg/daemons/control/server.go)',
   },
   nodeStartupGracePeriod: {
     kind: 'duration',
@@ -227,7 +229,8 @@ export const settingDefinitions = define({
     description: 'memory of the k3s server process (API server, controllers, scheduler, kine/SQLite, its own kubelet)',
     default: () => 512 * MiB,
     source:
-      'K3sDocs reference/resource-profiling, v1.19.2 profile: K3s cluster with a single agent 512 MB (calibration.md 2.4); the v1.26 profile (1215 MB) was taken on an 8 GB Pi where the Go heap is not under pressure',
+      'K3sDocs reference/resource-profiling, v1.19.2 profile: K3s cluster with a single agent 512 MB (calibration.md 2.4); ' +
+      'the v1.26 profile (1215 MB) was taken on an 8 GB Pi where the Go heap is not under pressure',
   },
   k3sEtcdExtraMemory: {
     kind: 'bytes',
@@ -270,7 +273,8 @@ export const settingDefinitions = define({
     description: 'install script preparing the OS before the cgroup reboot (apt packages, cmdline.txt), on a Pi 4',
     default: () => 20,
     source:
-      'estimate: seed 000 scripts update the OS and enable cgroups (cgroup_memory=1 cgroup_enable=memory, calibration.md 2.5) before rebooting',
+      'estimate: seed 000 scripts update the OS and enable cgroups ' +
+      '(cgroup_memory=1 cgroup_enable=memory, calibration.md 2.5) before rebooting',
   },
   k3sBinarySize: {
     kind: 'bytes',

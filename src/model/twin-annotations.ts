@@ -60,7 +60,8 @@ function architectures(value: string): string | undefined {
   for (const item of value.split(',').map((a) => a.trim())) {
     if ((known as readonly string[]).includes(item)) continue;
     const alias = architectureAliases[item.toLowerCase()];
-    return `lists "${item}", not an architecture; ${alias ? `write ${alias}` : `${didYouMean(item, known)}use a comma-separated list of ${known.join(', ')}`}`;
+    const fix = alias ? `write ${alias}` : `${didYouMean(item, known)}use a comma-separated list of ${known.join(', ')}`;
+    return `lists "${item}", not an architecture; ${fix}`;
   }
   return undefined;
 }

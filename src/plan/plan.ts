@@ -162,7 +162,9 @@ export function evaluateFailure(
           pod: `${copy.namespace}/${copy.name}`,
           workload: workload.spec.key,
           kind: 'volume',
-          reason: `its local-path volume is on ${pod.nodeName}: it waits for that node (a StatefulSet pod is not even replaced until the old one is gone)`,
+          reason:
+            `its local-path volume is on ${pod.nodeName}: it waits for that node ` +
+            '(a StatefulSet pod is not even replaced until the old one is gone)',
         });
         continue;
       }
@@ -210,10 +212,8 @@ function nodePlan(node: SimNode): NodePlan {
   const load = profile.power.load.value;
   const supply = profile.power.supply.value;
   const poe = profile.power.poe?.value ?? null;
-  const budget =
-    load > supply
-      ? `over: load ${load} W > supply ${supply} W`
-      : `ok: load ${load} W of ${supply} W supply${poe === null ? ', no PoE' : load <= poe ? `; PoE ${poe} W ok` : `; PoE ${poe} W too small`}`;
+  const poeBudget = poe === null ? ', no PoE' : load <= poe ? `; PoE ${poe} W ok` : `; PoE ${poe} W too small`;
+  const budget = load > supply ? `over: load ${load} W > supply ${supply} W` : `ok: load ${load} W of ${supply} W supply${poeBudget}`;
   return {
     name: node.name,
     role: node.spec.role,
@@ -266,7 +266,8 @@ export function planCluster(cluster: Cluster, objects: readonly KubernetesObject
   const controlPlane =
     cluster.k3s.datastore === 'embedded-etcd'
       ? `${servers.length} etcd servers: the API survives ${Math.floor((servers.length - 1) / 2)} server failure(s)`
-      : `single server ${servers[0]?.name ?? ''} (${cluster.k3s.datastore}): losing it stops the API — running pods continue, nothing is rescheduled`;
+      : `single server ${servers[0]?.name ?? ''} (${cluster.k3s.datastore}): ` +
+        'losing it stops the API — running pods continue, nothing is rescheduled';
   // Machines outside the cluster (Rancher, NFS, gateway) draw power too.
   const outside = cluster.nodes.filter((n) => n.role === 'rancher' || n.role === 'external');
   const idleWatts = round(nodes.reduce((s, n) => s + n.idleWatts, 0) + outside.reduce((s, n) => s + n.profile.spec.power.idle.value, 0));
@@ -275,13 +276,21 @@ export function planCluster(cluster: Cluster, objects: readonly KubernetesObject
   );
   const kwhPrice = options.kwhPrice ?? defaultKwhPrice;
   const kwhPerMonth = round((expectedWatts * hoursPerMonth) / 1000);
+  const priceNote = options.kwhPrice === undefined ? ' (default; set --kwh-price)' : '';
   const assumptions = [
-    `power from CPU use, linear between each board's idle and full-load draw; ${hoursPerMonth} h per month; ${kwhPrice} USD/kWh${options.kwhPrice === undefined ? ' (default; set --kwh-price)' : ''}`,
-    'N-1: pods of a failed node are evicted after their 300 s toleration and placed again on the survivors; DaemonSet pods go with their node',
+    "power from CPU use, linear between each board's idle and full-load draw; " +
+      `${hoursPerMonth} h per month; ${kwhPrice} USD/kWh${priceNote}`,
+    'N-1: pods of a failed node are evicted after their 300 s toleration and placed again on the survivors; ' +
+      'DaemonSet pods go with their node',
   ];
   if (user.withoutRequests.length) {
+    const examples = `${user.withoutRequests.slice(0, 4).join('; ')}${user.withoutRequests.length > 4 ? '; …' : ''}`;
+    const memoryMi = Math.round(workloadDefaults.memoryUsageWithoutRequest.value / 1048576);
     assumptions.push(
-      `${user.withoutRequests.length} container(s) set no resource requests (${user.withoutRequests.slice(0, 4).join('; ')}${user.withoutRequests.length > 4 ? '; …' : ''}): the scheduler counts them as 0, so they always "fit"; the plan assumes they really use ${Math.round(workloadDefaults.memoryUsageWithoutRequest.value / 1048576)} MiB and ${workloadDefaults.cpuUsageWithoutRequest.value}m each (set twin.dev/memory-usage, or better, requests)`,
+      `${user.withoutRequests.length} container(s) set no resource requests (${examples}): ` +
+        'the scheduler counts them as 0, so they always "fit"; ' +
+        `the plan assumes they really use ${memoryMi} MiB and ${workloadDefaults.cpuUsageWithoutRequest.value}m each ` +
+        '(set twin.dev/memory-usage, or better, requests)',
     );
   }
   return {

@@ -14,7 +14,8 @@ export function nodeRows(plan: PlanResult): Array<Array<string | number>> {
     n.role,
     n.pods,
     `${formatMillicores(n.requestedCpu)} / ${formatMillicores(n.effectiveAllocatableCpu)} (${n.headroomCpuPercent}%)`,
-    `${formatBytes(n.requestedMemory)} / ${formatBytes(n.effectiveAllocatableMemory)} (${formatBytes(n.headroomMemory)}, ${n.headroomMemoryPercent}%)`,
+    `${formatBytes(n.requestedMemory)} / ${formatBytes(n.effectiveAllocatableMemory)} ` +
+      `(${formatBytes(n.headroomMemory)}, ${n.headroomMemoryPercent}%)`,
     `${formatBytes(n.usedMemory)} / ${formatBytes(n.capacityMemory)}${n.usedMemory > n.capacityMemory ? ' ⚠ OOM' : ''}`,
     `${formatMillicores(n.limitCpu)} / ${formatBytes(n.limitMemory)}`,
     `${n.expectedWatts} W`,
@@ -40,9 +41,12 @@ export function renderPlanText(plan: PlanResult, table: Table): string {
   out.push(`Plan for ${plan.cluster}: ${plan.fits ? 'everything schedules ✔' : `${plan.pending.length} pod(s) do not fit ✘`}`);
   out.push(table(nodeHead, nodeRows(plan)));
   for (const p of plan.pending) out.push(`  ✘ ${p.pod} (${p.workload}) does not fit: ${p.reason}`);
+  const { tolerate, survives, weakest } = plan.tolerance;
   out.push(
     '',
-    `Failure tolerance (any ${plan.tolerance.tolerate} node${plan.tolerance.tolerate > 1 ? 's' : ''}): ${plan.tolerance.survives ? 'survives ✔' : 'does not survive every failure ✘'}${plan.tolerance.weakest ? ` — weakest: ${plan.tolerance.weakest}` : ''}`,
+    `Failure tolerance (any ${tolerate} node${tolerate > 1 ? 's' : ''}): ` +
+      (survives ? 'survives ✔' : 'does not survive every failure ✘') +
+      (weakest ? ` — weakest: ${weakest}` : ''),
   );
   out.push(
     table(
@@ -60,7 +64,8 @@ export function renderPlanText(plan: PlanResult, table: Table): string {
   const p = plan.power;
   out.push(
     '',
-    `Power: ${p.idleWatts} W idle, ${p.expectedWatts} W expected → ${p.kwhPerMonth} kWh/month → $${p.costPerMonth}/month at $${p.kwhPrice}/kWh; hardware $${p.purchaseUsd} at launch prices`,
+    `Power: ${p.idleWatts} W idle, ${p.expectedWatts} W expected → ${p.kwhPerMonth} kWh/month → ` +
+      `$${p.costPerMonth}/month at $${p.kwhPrice}/kWh; hardware $${p.purchaseUsd} at launch prices`,
   );
   for (const f of plan.findings) out.push(`${f.severity === 'error' ? '✘ error' : '⚠ warning'}: ${f.message}`);
   for (const a of plan.assumptions) out.push(`assumption: ${a}`);
@@ -125,25 +130,30 @@ export function renderPlanHtml(plan: PlanResult): string {
     .map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`)
     .join('\n');
   const failures = plan.tolerance.failures
-    .map(
-      (f) =>
-        `<tr><td>${esc(f.failed.join(' + '))}</td><td>${f.apiAvailable ? 'up' : 'DOWN'}</td><td>${f.rescheduled}</td><td>${f.lost}</td><td>${esc(f.pending.map((p) => `${p.pod} (${p.kind})`).join(', ') || '—')}</td></tr>`,
-    )
+    .map((f) => {
+      const pending = f.pending.map((p) => `${p.pod} (${p.kind})`).join(', ') || '—';
+      const cells = [esc(f.failed.join(' + ')), f.apiAvailable ? 'up' : 'DOWN', f.rescheduled, f.lost, esc(pending)];
+      return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+    })
     .join('\n');
+  const head = nodeHead.map((h) => `<th style="text-align:left;border-bottom:1px solid #ccc;padding:4px">${esc(h)}</th>`).join('');
+  const failureHead = ['failed', 'API', 'rescheduled', 'lost', 'pending'].map((h) => `<th>${h}</th>`).join('');
+  const { survives, weakest } = plan.tolerance;
   const p = plan.power;
+  const cost = `$${p.costPerMonth}/month at $${p.kwhPrice}/kWh; hardware $${p.purchaseUsd}`;
   return `<section class="twin-plan" style="font: 14px/1.4 system-ui, sans-serif">
 <h2>Capacity plan: ${esc(plan.cluster)} — ${plan.fits ? 'everything schedules' : `${plan.pending.length} pod(s) do not fit`}</h2>
-<table style="border-collapse: collapse"><thead><tr>${nodeHead.map((h) => `<th style="text-align:left;border-bottom:1px solid #ccc;padding:4px">${esc(h)}</th>`).join('')}</tr></thead><tbody>
+<table style="border-collapse: collapse"><thead><tr>${head}</tr></thead><tbody>
 ${rows}
 </tbody></table>
 ${plan.pending.map((x) => `<p>✘ ${esc(x.pod)}: ${esc(x.reason)}</p>`).join('\n')}
-<h3>Failure tolerance: ${plan.tolerance.survives ? 'survives' : 'does not survive every failure'}${plan.tolerance.weakest ? ` (weakest: ${esc(plan.tolerance.weakest)})` : ''}</h3>
-<table style="border-collapse: collapse"><thead><tr><th>failed</th><th>API</th><th>rescheduled</th><th>lost</th><th>pending</th></tr></thead><tbody>
+<h3>Failure tolerance: ${survives ? 'survives' : 'does not survive every failure'}${weakest ? ` (weakest: ${esc(weakest)})` : ''}</h3>
+<table style="border-collapse: collapse"><thead><tr>${failureHead}</tr></thead><tbody>
 ${failures}
 </tbody></table>
 <p>${esc(plan.tolerance.controlPlane)}</p>
 <h3>Power and cost</h3>
-<p>${p.idleWatts} W idle, ${p.expectedWatts} W expected, ${p.kwhPerMonth} kWh/month, $${p.costPerMonth}/month at $${p.kwhPrice}/kWh; hardware $${p.purchaseUsd}.</p>
+<p>${p.idleWatts} W idle, ${p.expectedWatts} W expected, ${p.kwhPerMonth} kWh/month, ${cost}.</p>
 ${plan.findings.map((f) => `<p>${f.severity === 'error' ? '✘' : '⚠'} ${esc(f.message)}</p>`).join('\n')}
 ${plan.assumptions.map((a) => `<p><i>${esc(a)}</i></p>`).join('\n')}
 </section>

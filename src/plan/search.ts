@@ -103,7 +103,9 @@ export function searchMixes(objects: readonly KubernetesObject[], registry: Prof
           rejected = 'fails N-1: a single node has nothing to fail over to';
         } else if (broken) {
           survives = false;
-          rejected = `fails N-1: losing ${broken.failed.join(' + ')} leaves ${broken.pending.length} pod(s) pending (${broken.pending[0]?.reason ?? ''})`;
+          rejected =
+            `fails N-1: losing ${broken.failed.join(' + ')} leaves ${broken.pending.length} pod(s) pending ` +
+            `(${broken.pending[0]?.reason ?? ''})`;
         }
       }
       candidates.push({

@@ -21,6 +21,12 @@ interface MomentSpec {
   readonly match: Matcher;
 }
 
+/** How a moment's anchor reads when it waits for the API or Rancher to come back. */
+const thenLabels: Record<NonNullable<MomentSpec['anchor']['then']>, string> = {
+  'api.available': ' → API available',
+  'rancher.available': ' → Rancher available',
+};
+
 const notReady =
   (node: string): Matcher =>
   (e) =>
@@ -174,7 +180,8 @@ export function compareRuns(model: RunReport, real: RunReport): Comparison {
         : difference === null
           ? false
           : Math.abs(difference) <= comparisonTolerance.seconds || (relative !== null && relative <= comparisonTolerance.relative);
-    const anchor = `${spec.anchor.kind === 'fault.injected' ? 'fault' : 'heal'}:${spec.anchor.id}${spec.anchor.then === 'api.available' ? ' → API available' : spec.anchor.then === 'rancher.available' ? ' → Rancher available' : ''}`;
+    const then = spec.anchor.then ? thenLabels[spec.anchor.then] : '';
+    const anchor = `${spec.anchor.kind === 'fault.injected' ? 'fault' : 'heal'}:${spec.anchor.id}${then}`;
     moments.push({ what: spec.what, anchor, model: m, real: r, difference, relative, agrees });
   }
   const expectations = model.expectations.map((v) => {
@@ -193,19 +200,26 @@ export function compareRuns(model: RunReport, real: RunReport): Comparison {
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const seconds = (t: number | null) => (t === null ? 'never' : formatDuration(t));
 
+/** The verdict line of a comparison (report.md and report.html): how many disagreements, beyond which tolerance. */
+export function disagreementSummary(c: Comparison): string {
+  const count = c.disagreements === 0 ? 'No disagreement' : `${c.disagreements} disagreement(s)`;
+  return `${count} beyond ${comparisonTolerance.relative * 100} % (or ${comparisonTolerance.seconds} s).`;
+}
+
+/** A moment's difference, real minus model ("+12 s (30 %)"), or "—" when either side never got there. */
+export function differenceText(m: Comparison['moments'][number]): string {
+  if (m.difference === null) return '—';
+  const percent = m.relative !== null ? ` (${Math.round(m.relative * 100)} %)` : '';
+  return `${m.difference > 0 ? '+' : ''}${m.difference} s${percent}`;
+}
+
 /** The comparison as Markdown (a section of report.md, and docs/model-vs-real.md). */
 export function renderComparison(c: Comparison, heading = '##'): string {
   const lines = [`${heading} Model vs real (${c.engines.model} against ${c.engines.real})`, ''];
-  lines.push(
-    `${c.disagreements === 0 ? 'No disagreement' : `${c.disagreements} disagreement(s)`} beyond ${comparisonTolerance.relative * 100} % (or ${comparisonTolerance.seconds} s).`,
-    '',
-  );
+  lines.push(disagreementSummary(c), '');
   lines.push(`| moment | after | ${c.engines.model} predicts | ${c.engines.real} observed | difference | |`, '|---|---|---|---|---|---|');
   for (const m of c.moments) {
-    const diff =
-      m.difference === null
-        ? '—'
-        : `${m.difference > 0 ? '+' : ''}${m.difference} s${m.relative !== null ? ` (${Math.round(m.relative * 100)} %)` : ''}`;
+    const diff = differenceText(m);
     lines.push(`| ${cell(m.what)} | ${m.anchor} | ${seconds(m.model)} | ${seconds(m.real)} | ${diff} | ${m.agrees ? '✅' : '❌'} |`);
   }
   lines.push('', `| expectation | ${c.engines.model} | ${c.engines.real} |`, '|---|---|---|');

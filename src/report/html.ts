@@ -6,31 +6,32 @@
 import type { TimelineSeries } from '../model/timeline.js';
 import { formatDuration } from '../model/units.js';
 import { notableEvents, when } from './format.js';
-import { comparisonTolerance } from './compare.js';
+import { differenceText, disagreementSummary } from './compare.js';
 import type { Comparison, RunReport } from './types.js';
 import { escapeXml as esc } from './xml.js';
 
 /** The model-vs-real section of a `--engine sim,k3d` run. */
 function comparisonHtml(c: Comparison): string {
   const t = (x: number | null) => (x === null ? 'never' : esc(formatDuration(x)));
+  const verdict = (x: { status: string; observed: string }) => `${x.status === 'pass' ? '✅' : '❌'} ${esc(x.observed)}`;
   const moments = c.moments
     .map(
       (m) =>
-        `<tr class="${m.agrees ? 'pass' : 'fail'}"><td>${esc(m.what)}</td><td>${esc(m.anchor)}</td><td>${t(m.model)}</td><td>${t(m.real)}</td><td class="verdict">${m.difference === null ? '—' : `${m.difference > 0 ? '+' : ''}${m.difference} s${m.relative !== null ? ` (${Math.round(m.relative * 100)} %)` : ''}`}</td></tr>`,
+        `<tr class="${m.agrees ? 'pass' : 'fail'}"><td>${esc(m.what)}</td><td>${esc(m.anchor)}</td>` +
+        `<td>${t(m.model)}</td><td>${t(m.real)}</td><td class="verdict">${differenceText(m)}</td></tr>`,
     )
     .join('\n');
   const verdicts = c.expectations
-    .map(
-      (e) =>
-        `<tr><td>${esc(e.description)}</td><td>${e.model.status === 'pass' ? '✅' : '❌'} ${esc(e.model.observed)}</td><td>${e.real.status === 'pass' ? '✅' : '❌'} ${esc(e.real.observed)}</td></tr>`,
-    )
+    .map((e) => `<tr><td>${esc(e.description)}</td><td>${verdict(e.model)}</td><td>${verdict(e.real)}</td></tr>`)
     .join('\n');
-  return `<h2>Model vs real (${esc(c.engines.model)} against ${esc(c.engines.real)})</h2>
-<p>${c.disagreements === 0 ? 'No disagreement' : `${c.disagreements} disagreement(s)`} beyond ${comparisonTolerance.relative * 100} % (or ${comparisonTolerance.seconds} s).</p>
-<table><thead><tr><th>moment</th><th>after</th><th>${esc(c.engines.model)} predicts</th><th>${esc(c.engines.real)} observed</th><th>difference</th></tr></thead><tbody>
+  const model = esc(c.engines.model);
+  const real = esc(c.engines.real);
+  return `<h2>Model vs real (${model} against ${real})</h2>
+<p>${disagreementSummary(c)}</p>
+<table><thead><tr><th>moment</th><th>after</th><th>${model} predicts</th><th>${real} observed</th><th>difference</th></tr></thead><tbody>
 ${moments}
 </tbody></table>
-<table><thead><tr><th>expectation</th><th>${esc(c.engines.model)}</th><th>${esc(c.engines.real)}</th></tr></thead><tbody>
+<table><thead><tr><th>expectation</th><th>${model}</th><th>${real}</th></tr></thead><tbody>
 ${verdicts}
 </tbody></table>`;
 }
@@ -168,7 +169,8 @@ function svgTimeline(report: RunReport): string {
   const x = (t: number) => left + (Math.max(0, Math.min(t, end)) / end) * plot;
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline of the run">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      'role="img" aria-label="timeline of the run">',
   );
   parts.push(`<rect x="${left}" y="${top - 8}" width="${x(report.phase.start) - left}" height="${height - top - 14}" fill="#f3f4f7"/>`);
   parts.push(`<text x="${left + 4}" y="${top - 12}" class="axis">bring-up</text>`);
@@ -182,8 +184,11 @@ function svgTimeline(report: RunReport): string {
     parts.push(`<text x="${left - 8}" y="${y + 15}" class="lane" text-anchor="end">${esc(lane.label)}</text>`);
     for (const [start, stop, color, tip] of lane.segments) {
       if (stop <= start) continue;
+      const barWidth = Math.max(0.5, x(stop) - x(start)).toFixed(1);
+      const title = esc(`${lane.label}: ${tip} (${formatDuration(start)}–${formatDuration(stop)})`);
       parts.push(
-        `<rect x="${x(start).toFixed(1)}" y="${y}" width="${Math.max(0.5, x(stop) - x(start)).toFixed(1)}" height="${laneHeight}" fill="${color}"><title>${esc(`${lane.label}: ${tip} (${formatDuration(start)}–${formatDuration(stop)})`)}</title></rect>`,
+        `<rect x="${x(start).toFixed(1)}" y="${y}" width="${barWidth}" height="${laneHeight}" fill="${color}">` +
+          `<title>${title}</title></rect>`,
       );
     }
     if (lane.steps && lane.steps.length > 1) {
@@ -194,13 +199,15 @@ function svgTimeline(report: RunReport): string {
   for (const fault of report.faults) {
     if (fault.injectedAt !== null) {
       parts.push(
-        `<line x1="${x(fault.injectedAt)}" x2="${x(fault.injectedAt)}" y1="${top - 20}" y2="${height - 22}" stroke="${colors.down}" stroke-width="2" class="fault"><title>${esc(fault.description)}</title></line>`,
+        `<line x1="${x(fault.injectedAt)}" x2="${x(fault.injectedAt)}" y1="${top - 20}" y2="${height - 22}" ` +
+          `stroke="${colors.down}" stroke-width="2" class="fault"><title>${esc(fault.description)}</title></line>`,
       );
       parts.push(`<text x="${x(fault.injectedAt) + 3}" y="${top - 22}" class="fault-label">⚡ ${esc(fault.id)}</text>`);
     }
     if (fault.healedAt !== null) {
       parts.push(
-        `<line x1="${x(fault.healedAt)}" x2="${x(fault.healedAt)}" y1="${top - 20}" y2="${height - 22}" stroke="${colors.ready}" stroke-width="2" stroke-dasharray="4 3"><title>${esc(`${fault.id} healed`)}</title></line>`,
+        `<line x1="${x(fault.healedAt)}" x2="${x(fault.healedAt)}" y1="${top - 20}" y2="${height - 22}" ` +
+          `stroke="${colors.ready}" stroke-width="2" stroke-dasharray="4 3"><title>${esc(`${fault.id} healed`)}</title></line>`,
       );
       parts.push(`<text x="${x(fault.healedAt) + 3}" y="${top - 22}" class="heal-label">✓ ${esc(fault.id)}</text>`);
     }
@@ -213,7 +220,8 @@ export function renderHtml(report: RunReport): string {
   const rows = report.expectations
     .map(
       (v) =>
-        `<tr class="${v.status}"><td class="verdict">${v.status === 'pass' ? '✔ pass' : '✘ FAIL'}</td><td>${esc(v.description)}</td><td>${esc(v.expected)}</td><td>${esc(v.observed)}</td><td>${esc(v.explanation)}</td></tr>`,
+        `<tr class="${v.status}"><td class="verdict">${v.status === 'pass' ? '✔ pass' : '✘ FAIL'}</td><td>${esc(v.description)}</td>` +
+        `<td>${esc(v.expected)}</td><td>${esc(v.observed)}</td><td>${esc(v.explanation)}</td></tr>`,
     )
     .join('\n');
   const { events, omitted } = notableEvents(report, 600);
@@ -229,6 +237,24 @@ export function renderHtml(report: RunReport): string {
   ]
     .map(([c, l]) => `<span class="key"><i style="background:${c}"></i>${esc(l ?? '')}</span>`)
     .join(' ');
+  const { cluster, summary } = report;
+  const meta =
+    `${esc(report.scenario.description)}<br>cluster <b>${esc(cluster.name)}</b> · ${cluster.nodes.length} machines · ` +
+    `K3s ${esc(cluster.k3sVersion)} (${esc(cluster.datastore)}) · engine ${esc(report.engine)} · seed ${report.seed} · ` +
+    `${summary.passed}/${summary.total} expectations hold`;
+  const findingRows = report.findings
+    .map(
+      (f) =>
+        `<tr class="${f.severity === 'error' ? 'fail' : 'pass'}"><td class="verdict">${f.severity}</td>` +
+        `<td>${esc(f.message)}</td><td>${esc(f.source)}</td></tr>`,
+    )
+    .join('\n');
+  const labelCss =
+    `svg text.fault-label { font-size: 11px; fill: ${colors.down}; font-weight: 600; } ` +
+    `svg text.heal-label { font-size: 11px; fill: ${colors.ready}; font-weight: 600; }`;
+  const keyCss =
+    '.key { margin-right: 14px; color: #5b6270; } ' +
+    '.key i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -2px; border-radius: 2px; }';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -244,14 +270,14 @@ export function renderHtml(report: RunReport): string {
   th, td { border-bottom: 1px solid ${colors.grid}; padding: 5px 8px; text-align: left; vertical-align: top; }
   tr.fail td.verdict { color: ${colors.down}; font-weight: 700; } tr.pass td.verdict { color: ${colors.ready}; font-weight: 700; }
   svg text.axis { font-size: 11px; fill: #5b6270; } svg text.lane { font-size: 12px; fill: #1d2330; }
-  svg text.fault-label { font-size: 11px; fill: ${colors.down}; font-weight: 600; } svg text.heal-label { font-size: 11px; fill: ${colors.ready}; font-weight: 600; }
-  .key { margin-right: 14px; color: #5b6270; } .key i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -2px; border-radius: 2px; }
+  ${labelCss}
+  ${keyCss}
   tr.truth td { color: #5b6270; } details { margin-top: 12px; }
 </style>
 </head>
 <body>
 <h1>${esc(report.scenario.name)} <span class="badge ${report.status}">${report.status === 'pass' ? 'PASS' : 'FAIL'}</span></h1>
-<div class="meta">${esc(report.scenario.description)}<br>cluster <b>${esc(report.cluster.name)}</b> · ${report.cluster.nodes.length} machines · K3s ${esc(report.cluster.k3sVersion)} (${esc(report.cluster.datastore)}) · engine ${esc(report.engine)} · seed ${report.seed} · ${report.summary.passed}/${report.summary.total} expectations hold</div>
+<div class="meta">${meta}</div>
 <h2>Observed vs expected</h2>
 <table><thead><tr><th>verdict</th><th>expectation</th><th>expected</th><th>observed</th><th>why</th></tr></thead>
 <tbody>
@@ -262,7 +288,7 @@ ${
   report.findings.length
     ? `<h2>Predicted at bring-up</h2>
 <table><thead><tr><th>severity</th><th>finding</th><th>source</th></tr></thead><tbody>
-${report.findings.map((f) => `<tr class="${f.severity === 'error' ? 'fail' : 'pass'}"><td class="verdict">${f.severity}</td><td>${esc(f.message)}</td><td>${esc(f.source)}</td></tr>`).join('\n')}
+${findingRows}
 </tbody></table>`
     : ''
 }

@@ -21,13 +21,12 @@ function renderSuites(suites: readonly JunitSuite[]): string {
   const failures = suites.reduce((n, s) => n + failed(s), 0);
   const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="twin" tests="${total}" failures="${failures}">`];
   for (const suite of suites) {
-    out.push(
-      `  <testsuite name="${escape(suite.name)}" tests="${suite.cases.length}" failures="${failed(suite)}"${suite.errors !== undefined ? ` errors="${suite.errors}"` : ''}>`,
-    );
-    if (suite.properties)
-      out.push(
-        `    <properties>${suite.properties.map(([name, value]) => `<property name="${escape(name)}" value="${escape(String(value))}"/>`).join('')}</properties>`,
-      );
+    const errors = suite.errors !== undefined ? ` errors="${suite.errors}"` : '';
+    out.push(`  <testsuite name="${escape(suite.name)}" tests="${suite.cases.length}" failures="${failed(suite)}"${errors}>`);
+    if (suite.properties) {
+      const properties = suite.properties.map(([name, value]) => `<property name="${escape(name)}" value="${escape(String(value))}"/>`);
+      out.push(`    <properties>${properties.join('')}</properties>`);
+    }
     for (const c of suite.cases) {
       out.push(`    <testcase classname="${escape(suite.name)}" name="${escape(c.name)}">`);
       if (c.failure) out.push(`      <failure message="${escape(c.failure.message)}">${escape(c.failure.body)}</failure>`);

@@ -15,7 +15,9 @@ export function renderMarkdown(report: RunReport): string {
   );
   if (report.scenario.description) lines.push(report.scenario.description, '');
   lines.push(
-    `Cluster **${report.cluster.name}** (${report.cluster.nodes.length} machines, K3s ${report.cluster.k3sVersion}, ${report.cluster.datastore}) · engine \`${report.engine}\` · seed ${report.seed} · scenario \`${report.scenario.file}\``,
+    `Cluster **${report.cluster.name}** ` +
+      `(${report.cluster.nodes.length} machines, K3s ${report.cluster.k3sVersion}, ${report.cluster.datastore}) · ` +
+      `engine \`${report.engine}\` · seed ${report.seed} · scenario \`${report.scenario.file}\``,
     '',
     '## Observed vs expected',
     '',
@@ -24,7 +26,8 @@ export function renderMarkdown(report: RunReport): string {
   );
   for (const v of report.expectations) {
     lines.push(
-      `| ${v.status === 'pass' ? '✅ pass' : '❌ FAIL'} | ${cell(v.description)} | ${cell(v.expected)} | ${cell(v.observed)} | ${cell(v.explanation)} |`,
+      `| ${v.status === 'pass' ? '✅ pass' : '❌ FAIL'} | ${cell(v.description)} | ` +
+        `${cell(v.expected)} | ${cell(v.observed)} | ${cell(v.explanation)} |`,
     );
   }
   if (report.comparison) lines.push('', renderComparison(report.comparison).trimEnd());
@@ -49,19 +52,20 @@ export function renderMarkdown(report: RunReport): string {
       lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | — | — | — | — |`);
       continue;
     }
-    lines.push(
-      `| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | ${at(steps.booted)} | ${at(steps.k3sRunning)} | ${at(steps.registered)} | ${steps.joinRejected ? `never: ${cell(steps.joinRejected)}` : at(steps.ready)} |`,
-    );
+    const ready = steps.joinRejected ? `never: ${cell(steps.joinRejected)}` : at(steps.ready);
+    const times = [steps.booted, steps.k3sRunning, steps.registered].map(at);
+    lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | ${times.join(' | ')} | ${ready} |`);
   }
   if (b.analysis.criticalPath.length > 0) lines.push('', 'Critical path:', '', ...b.analysis.criticalPath.map((step) => `- ${cell(step)}`));
   lines.push('', '## Faults', '');
   if (report.faults.length === 0) lines.push('No faults: bring-up and steady state only.');
   else {
     lines.push('| id | injected | healed | what |', '|---|---|---|---|');
-    for (const f of report.faults)
-      lines.push(
-        `| ${f.id} | ${f.injectedAt === null ? 'never' : when(report, f.injectedAt)} | ${f.healedAt === null ? '—' : when(report, f.healedAt)} | ${cell(f.description)} |`,
-      );
+    for (const f of report.faults) {
+      const injected = f.injectedAt === null ? 'never' : when(report, f.injectedAt);
+      const healed = f.healedAt === null ? '—' : when(report, f.healedAt);
+      lines.push(`| ${f.id} | ${injected} | ${healed} | ${cell(f.description)} |`);
+    }
   }
   if (report.notModelled.length > 0) lines.push('', `Kept from the manifests but not simulated: ${report.notModelled.join(', ')}.`);
   const { events, omitted } = notableEvents(report);

@@ -56,7 +56,7 @@ function within(
     observed,
     pass
       ? `observed ${fmt(delay)} after ${anchorName}`
-      : `took ${fmt(delay)}: ${delay > limit ? `${fmt(delay - limit)} later than expected` : `${fmt(notBefore - delay)} earlier than expected`}`,
+      : `took ${fmt(delay)}: ${delay > limit ? `${fmt(delay - limit)} later` : `${fmt(notBefore - delay)} earlier`} than expected`,
   );
 }
 
@@ -135,12 +135,13 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
             ? `between ${(atLeast * 100).toFixed(2)} % and ${(atMost * 100).toFixed(2)} %`
             : `≥ ${(atLeast * 100).toFixed(2)} %`;
       const expected = `service ${e.service} available ${bound} ${windowText(index, from, to)}`;
-      const observed = `${(ratio * 100).toFixed(2)} %${outages.length ? `, ${outages.length} outage(s), longest ${fmt(Math.max(...outages.map(([a, b]) => Math.min(b, to) - a)))}` : ', no outage'}`;
+      const longest = Math.max(...outages.map(([a, b]) => Math.min(b, to) - a));
+      const outageText = outages.length ? `, ${outages.length} outage(s), longest ${fmt(longest)}` : ', no outage';
       return verdict(
         e,
         pass,
         expected,
-        observed,
+        `${(ratio * 100).toFixed(2)} %${outageText}`,
         outages.length === 0
           ? 'at least one endpoint answered throughout'
           : `down ${fmt(down)} in total, first at ${fmt((outages[0]?.[0] ?? 0) - context.phaseStart)}`,
@@ -164,7 +165,8 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
       );
       const backoffs = [...perPod.values()][0] ?? [];
       const pass = kills.length > 0 && (!e.backoff || (backoffs.length > 0 && doubling));
-      const expected = `${e.workload} OOMKilled within ${fmt(limit)} of ${e.after.label}${e.backoff ? ', restarted with CrashLoopBackOff back-off' : ''}`;
+      const backoffExpected = e.backoff ? ', restarted with CrashLoopBackOff back-off' : '';
+      const expected = `${e.workload} OOMKilled within ${fmt(limit)} of ${e.after.label}${backoffExpected}`;
       const backoffText = backoffs.length ? `; back-off ${backoffs.slice(0, 6).join(', ')}${backoffs.length > 6 ? '…' : ''} s` : '';
       const observed = kills.length
         ? `${kills.length} OOM kill(s), first after ${fmt((kills[0]?.t ?? 0) - anchor)}${backoffText}`
@@ -289,14 +291,13 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
           'the replacement never became Ready',
         );
       const delay = ready.t - anchor;
+      const whyLate = "the node must first be NotReady (grace period) and the pod's toleration (300 s) expire";
       return verdict(
         e,
         delay <= limit,
         expected,
         `Ready after ${fmt(delay)} (created after ${fmt(created.t - anchor)})`,
-        delay <= limit
-          ? 'replaced in time'
-          : `created only after ${fmt(created.t - anchor)}: the node must first be NotReady (grace period) and the pod's toleration (300 s) expire`,
+        delay <= limit ? 'replaced in time' : `created only after ${fmt(created.t - anchor)}: ${whyLate}`,
       );
     }
     case 'not-replaced': {

@@ -165,7 +165,8 @@ export class ControlPlane implements ControlPlanePort {
         'leader.lost',
         `node/${leader.name}`,
         'truth',
-        `leader election lost on ${leader.name}: a datastore write took ${this.transactionLatency(leader).toFixed(1)} s (> renewDeadline ${ctx.settings.leaderElectionRenewDeadline} s); k3s exits`,
+        `leader election lost on ${leader.name}: a datastore write took ${this.transactionLatency(leader).toFixed(1)} s ` +
+          `(> renewDeadline ${ctx.settings.leaderElectionRenewDeadline} s); k3s exits`,
         {
           latency: Number(this.transactionLatency(leader).toFixed(3)),
         },

@@ -91,7 +91,8 @@ export class Machines implements MachinesPort {
     const skew = minor(node.spec.k3sVersion) - minor(first.spec.k3sVersion);
     if (node.isServer && Math.abs(skew) > 1)
       return `servers may differ by one minor version at most (${node.spec.k3sVersion} vs ${first.spec.k3sVersion})`;
-    // Version skew policy: a kubelet may not be newer than the API server, and at most 3 minors older (K8sDocs releases/version-skew-policy).
+    // Version skew policy: a kubelet may not be newer than the API server, and at most 3 minors older
+    // (K8sDocs releases/version-skew-policy).
     if (!node.isServer && skew > 0) return `its kubelet ${node.spec.k3sVersion} is newer than the API server ${first.spec.k3sVersion}`;
     if (!node.isServer && skew < -3)
       return `its kubelet ${node.spec.k3sVersion} is more than 3 minor versions older than the API server ${first.spec.k3sVersion}`;
@@ -148,7 +149,10 @@ export class Machines implements MachinesPort {
     ctx.controlPlane.refresh();
   }
 
-  /** Stops the k3s service: the kubelet and, on a server, the API and controllers. Containers keep running (K3s's killall script is not run). */
+  /**
+   * Stops the k3s service: the kubelet and, on a server, the API and controllers.
+   * Containers keep running (K3s's killall script is not run).
+   */
   stopK3s(node: SimNode, reason: string): void {
     if (node.k3s === 'stopped') return;
     node.k3s = 'stopped';

@@ -9,6 +9,8 @@ import { Priority } from './priority.js';
 import { oomScoreAdj, podCpuUsage, podMemory, podMemoryLimit, podSubject, type SimNode, type SimPod } from './state.js';
 import { taintKeys } from './taints.js';
 
+const mi = (bytes: number) => `${Math.round(bytes / 1048576)}Mi`;
+
 export class NodePressure implements NodePressurePort {
   private readonly memoryEpoch = new Map<SimNode, number>();
   private readonly evictionLoop = new Set<SimNode>();
@@ -79,13 +81,14 @@ export class NodePressure implements NodePressurePort {
     while (this.nodeMemoryUsed(node) >= node.capacityMemory) {
       const victim = this.oomVictim(node);
       if (!victim) break;
+      const oomKiller = `kernel OOM killer on ${node.name}: ${mi(this.nodeMemoryUsed(node))} used of ${mi(node.capacityMemory)}`;
       if (victim === 'foreign') {
         // The process holding memory outside Kubernetes (oom_score_adj 0) can be the biggest target.
         ctx.emit(
           'node.oomKiller',
           `node/${node.name}`,
           'truth',
-          `kernel OOM killer on ${node.name}: ${Math.round(this.nodeMemoryUsed(node) / 1048576)}Mi used of ${Math.round(node.capacityMemory / 1048576)}Mi; kills the process holding ${Math.round(node.foreignMemory / 1048576)}Mi outside Kubernetes (oom_score_adj 0)`,
+          `${oomKiller}; kills the process holding ${mi(node.foreignMemory)} outside Kubernetes (oom_score_adj 0)`,
           {
             victim: outsideKubernetesVictim,
             oomScoreAdj: 0,
@@ -99,7 +102,7 @@ export class NodePressure implements NodePressurePort {
         'node.oomKiller',
         `node/${node.name}`,
         'truth',
-        `kernel OOM killer on ${node.name}: ${Math.round(this.nodeMemoryUsed(node) / 1048576)}Mi used of ${Math.round(node.capacityMemory / 1048576)}Mi; kills ${victim.name} (oom_score_adj ${adj}, ${victim.template.qos})`,
+        `${oomKiller}; kills ${victim.name} (oom_score_adj ${adj}, ${victim.template.qos})`,
         {
           victim: victim.name,
           oomScoreAdj: adj,

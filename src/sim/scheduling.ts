@@ -181,7 +181,10 @@ export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode 
   return best.length === 1 ? (best[0] as SimNode) : (best[rng.int(best.length)] as SimNode);
 }
 
-/** Whether a DaemonSet wants a pod on this node: its selector matches and it tolerates the node's own taints (node-health taints are tolerated by DaemonSets). */
+/**
+ * Whether a DaemonSet wants a pod on this node: its selector matches and it tolerates the node's own taints
+ * (node-health taints are tolerated by DaemonSets).
+ */
 export function daemonEligibleOn(template: PodTemplate, node: SimNode): boolean {
   for (const [key, value] of Object.entries(template.nodeSelector)) if (node.spec.labels[key] !== value) return false;
   for (const taint of node.spec.taints) {

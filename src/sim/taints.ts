@@ -1,4 +1,7 @@
-/** Node taints the control plane sets, and how pods tolerate them (pure; the scheduler, the kubelet and the node lifecycle controller share them). */
+/**
+ * Node taints the control plane sets, and how pods tolerate them
+ * (pure; the scheduler, the kubelet and the node lifecycle controller share them).
+ */
 import type { V1Toleration } from '@kubernetes/client-node';
 import type { Taint } from '../model/cluster-schema.js';
 import type { SimPod } from './state.js';

@@ -134,7 +134,8 @@ export function checkResilience(
   const [faults, simSeed] = details.counterexample[0];
   const replay = runPlanned(setup, property, faults, simSeed);
   const failed = replay.verdicts.filter((v) => v.status === 'fail');
-  const explanation = `under ${faults.map(describeFault).join('; ')}: ${failed.map((v) => `${v.description} — observed ${v.observed} (${v.explanation})`).join('; ')}`;
+  const broken = failed.map((v) => `${v.description} — observed ${v.observed} (${v.explanation})`);
+  const explanation = `under ${faults.map(describeFault).join('; ')}: ${broken.join('; ')}`;
   return {
     property: property.name,
     ok: false,

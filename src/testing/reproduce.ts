@@ -26,7 +26,8 @@ export function writeReproduction(failure: CheckFailure, property: string, sourc
   const base = dirname(file);
   const faults = failure.faults.map((f) => JSON.stringify(f));
   const expectations = failure.expectations.map((e) => JSON.stringify(e));
-  const text = `// Written by \`twin check\`: property ${property} failed (fast-check seed ${failure.seed}, path "${failure.path}", ${failure.shrinks} shrink(s)).
+  const origin = `fast-check seed ${failure.seed}, path "${failure.path}", ${failure.shrinks} shrink(s)`;
+  const text = `// Written by \`twin check\`: property ${property} failed (${origin}).
 // ${failure.explanation.replace(/\n/g, ' ')}
 // Reproduce with: twin run ${file}
 import { defineScenario } from 'twin';

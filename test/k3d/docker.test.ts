@@ -16,10 +16,10 @@ import { twin } from '../helpers/cli.js';
 
 const docker = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });
 const available = docker.status === 0;
-if (!available)
-  console.warn(
-    `k3d/docker.test: skipped because no Docker daemon answers here (${(docker.stderr || docker.error?.message || '').trim().split('\n')[0]}); .ci/run installs docker.io and starts dockerd`,
-  );
+if (!available) {
+  const why = (docker.stderr || docker.error?.message || '').trim().split('\n')[0];
+  console.warn(`k3d/docker.test: skipped because no Docker daemon answers here (${why}); .ci/run installs docker.io and starts dockerd`);
+}
 
 const network = 'twin-test-standins';
 const exec = createExec();

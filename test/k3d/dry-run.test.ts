@@ -74,7 +74,8 @@ describe('k3d engine --dry-run', () => {
   it("memory-leak asks each running container of the workload to leak, through the node's containerd", async () => {
     const lines = (await transcript('oom-pressure')).split('\n');
     expect(lines).toContain(
-      "docker exec '<node container of each running pod>' ctr --address /run/k3s/containerd/containerd.sock --namespace k8s.io task exec --exec-id 'twin-leak-<n>' '<container id>' /bin/twin-app leak 2097152",
+      "docker exec '<node container of each running pod>' ctr --address /run/k3s/containerd/containerd.sock --namespace k8s.io " +
+        "task exec --exec-id 'twin-leak-<n>' '<container id>' /bin/twin-app leak 2097152",
     );
     // …and stops the growth when the fault heals.
     expect(lines.filter((l) => l.includes('/bin/twin-app leak 0'))).toHaveLength(1);
@@ -84,7 +85,10 @@ describe('k3d engine --dry-run', () => {
     const result = twin(['run', 'scenarios/rancher-down.ts', '--engine', 'k3d', '--dry-run']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /^# rancher-down: commands of a k3d run \(dry run, nothing executed\)\ndocker events .*\nk3d cluster create --config \.twin\/twin-edgestack-pi3\.k3d\.yaml/,
+      new RegExp(
+        String.raw`^# rancher-down: commands of a k3d run \(dry run, nothing executed\)\n` +
+          String.raw`docker events .*\nk3d cluster create --config \.twin/twin-edgestack-pi3\.k3d\.yaml`,
+      ),
     );
     expect(result.stdout).toContain('docker stop --time 10 twin-edgestack-pi3-rancher');
     const pair = twin(['run', 'scenarios/rancher-down.ts', '--engine', 'sim,sim']);
@@ -97,7 +101,10 @@ describe('k3d engine --dry-run', () => {
     const sim = twin(['run', 'scenarios/rancher-down.ts', '--dry-run']);
     expect(sim.code).toBe(0);
     expect(sim.stdout).toMatch(
-      /^# rancher-down: commands of a sim run \(dry run, nothing executed\)\n# sim: bring up edgestack-pi3 \(\d+ machines\) in virtual time/,
+      new RegExp(
+        String.raw`^# rancher-down: commands of a sim run \(dry run, nothing executed\)\n` +
+          String.raw`# sim: bring up edgestack-pi3 \(\d+ machines\) in virtual time`,
+      ),
     );
   });
 });
@@ -116,7 +123,8 @@ describe('k3d engine: what it refuses, and cancellation', () => {
       {
         subject: 'fault t trigger (after zone.state)',
         reason:
-          'fault t trigger (after zone.state): the k3d engine never observes zone.state events while it runs, so the fault would never fire',
+          'fault t trigger (after zone.state): the k3d engine never observes zone.state events while it runs, ' +
+          'so the fault would never fire',
       },
     ]);
     expect(unsupportedTriggers([trigger('rancher.agentConnected')], { rancherStandIn: true })[0]?.reason).toMatch(

@@ -53,7 +53,9 @@ const after = (kind: string, subject: string, details: Record<string, string>, d
 });
 
 describe('k3d fault schedule', () => {
-  it('fires a triggered fault `delay` s after the first matching event of the fault phase, heals it, and never after the phase', async () => {
+  const triggeredFaultTitle =
+    'fires a triggered fault `delay` s after the first matching event of the fault phase, heals it, and never after the phase';
+  it(triggeredFaultTitle, async () => {
     const faults: PlannedFault[] = [
       { id: 'timed', at: 10, kind: 'power-off', node: 'dcn2' },
       { id: 'chained', at: after('node.condition', 'node/dcn2', { status: 'Unknown' }, 30), for: 20, kind: 'power-off', node: 'dcn3' },
@@ -127,7 +129,8 @@ describe('k3d fault schedule', () => {
     ).finally(() => clock.stop());
     expect(events).toEqual([]);
     expect(exec.transcript).toEqual([
-      '# fault f1 waits for an event (30 s after the first node.condition of node/dcn2 {"status":"Unknown"} in the fault phase): power-off dcn3; a dry run observes none',
+      '# fault f1 waits for an event (30 s after the first node.condition of node/dcn2 {"status":"Unknown"} in the fault phase): ' +
+        'power-off dcn3; a dry run observes none',
     ]);
   });
 

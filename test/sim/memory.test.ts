@@ -84,7 +84,10 @@ describe('memory', () => {
     expect(eventsAfter(sim, t0, 'pod.created', /besteffort/).some((e) => e.details?.['replacement'] === true)).toBe(true);
   });
 
-  it('with K3s defaults (no memory threshold) the kernel OOM killer acts instead, in oom_score_adj order, and can kill the process outside Kubernetes', () => {
+  const oomKillerTitle =
+    'with K3s defaults (no memory threshold) the kernel OOM killer acts instead, in oom_score_adj order, ' +
+    'and can kill the process outside Kubernetes';
+  it(oomKillerTitle, () => {
     const sim = broughtUp(
       cluster(
         [

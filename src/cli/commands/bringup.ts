@@ -49,7 +49,8 @@ export const bringupCommand: CommandModule<object, BringupArgs> = {
     } else {
       const t = (v: number | null) => (v === null ? '—' : formatDuration(v));
       writeOut(
-        `Bring-up of ${report.cluster.name} (${report.cluster.nodes.length} machines, K3s ${report.cluster.k3sVersion}, ${report.cluster.datastore}) on ${report.engine}`,
+        `Bring-up of ${report.cluster.name} ` +
+          `(${report.cluster.nodes.length} machines, K3s ${report.cluster.k3sVersion}, ${report.cluster.datastore}) on ${report.engine}`,
       );
       writeOut(
         renderTable(
@@ -71,7 +72,8 @@ export const bringupCommand: CommandModule<object, BringupArgs> = {
         ),
       );
       writeOut(
-        `API available ${t(analysis.apiAvailable)} · cluster ready ${t(analysis.clusterReady)} · workloads ready ${t(analysis.workloadsReady)}`,
+        `API available ${t(analysis.apiAvailable)} · cluster ready ${t(analysis.clusterReady)} · ` +
+          `workloads ready ${t(analysis.workloadsReady)}`,
       );
       if (analysis.criticalPath.length) writeOut(`Critical path:\n${analysis.criticalPath.map((s) => `  ${s}`).join('\n')}`);
       for (const f of report.findings) writeOut(`${f.severity === 'error' ? '✘ error' : '⚠ warning'}: ${f.message} [${f.source}]`);

@@ -80,7 +80,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option('kinds', {
         type: 'string',
         describe:
-          'fault kinds, comma-separated (power-off, reboot, k3s-restart, partition, control-plane-down, memory-leak, site-power-cut, slow-storage, rancher-down)',
+          'fault kinds, comma-separated (power-off, reboot, k3s-restart, partition, control-plane-down, ' +
+          'memory-leak, site-power-cut, slow-storage, rancher-down)',
       })
       .option('junit', { type: 'string', describe: 'write JUnit XML here' })
       .option('out', { type: 'string', default: 'reports/check', describe: 'where a failing schedule is written as a scenario file' })
@@ -125,9 +126,10 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       args.out,
     );
     writeOut(`✘ ${chosen.name}: ${chosen.description} — fails`);
-    writeOut(
-      `  minimal schedule (${failure.shrinks} shrink step(s)): ${failure.faults.map((f) => `${describeFault(f)} at ${String(f.at)}s${f.for !== undefined ? ` for ${String(f.for)}s` : ''}`).join('; ')}`,
+    const schedule = failure.faults.map(
+      (f) => `${describeFault(f)} at ${String(f.at)}s${f.for !== undefined ? ` for ${String(f.for)}s` : ''}`,
     );
+    writeOut(`  minimal schedule (${failure.shrinks} shrink step(s)): ${schedule.join('; ')}`);
     writeOut(`  why: ${failure.explanation}`);
     writeOut(`  replay: twin check ${args.cluster} --property ${chosen.name} --seed ${result.seed} --path ${failure.path}`);
     writeOut(`  scenario: ${displayPath(file)} (twin run ${displayPath(file)} reproduces it)`);

@@ -65,14 +65,11 @@ function RunView({ report }: { report: RunReport }): ReactElement {
         ),
       )
     : [];
+  const clock = relative < 0 ? `bring-up ${formatDuration(t)}` : `T+${formatDuration(relative)}`;
   return h(
     Box,
     { flexDirection: 'column' },
-    h(
-      Text,
-      { bold: true },
-      `twin ${report.scenario.name} · ${report.engine} · seed ${report.seed} · ${relative < 0 ? `bring-up ${formatDuration(t)}` : `T+${formatDuration(relative)}`}`,
-    ),
+    h(Text, { bold: true }, `twin ${report.scenario.name} · ${report.engine} · seed ${report.seed} · ${clock}`),
     h(Box, { flexWrap: 'wrap' }, ...nodes),
     ...workloads,
     ...fired,

@@ -78,7 +78,8 @@ export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]
       detail:
         privileged?.exitCode === 0
           ? 'k3d can run its node containers'
-          : `refused: ${(privileged?.stderr ?? '').split('\n')[0]?.slice(0, 160)} (start dockerd with --add-runtime twin-runc=$TWIN_CACHE/bin/twin-runc --default-runtime twin-runc)`,
+          : `refused: ${(privileged?.stderr ?? '').split('\n')[0]?.slice(0, 160)} ` +
+            '(start dockerd with --add-runtime twin-runc=$TWIN_CACHE/bin/twin-runc --default-runtime twin-runc)',
     });
   }
   const calibration = await calibrateHost(exec);

@@ -55,7 +55,8 @@ export const k3dEngine: Engine = {
         ? `; removed ${removed.k3dNetworks.length} k3d network(s) no container uses (${removed.k3dNetworks.join(', ')})`
         : '';
     return [
-      `removed ${removed.containers.length} container(s) and ${removed.networks.length} network(s) labelled twin.dev/managed=true${networks}`,
+      `removed ${removed.containers.length} container(s) and ${removed.networks.length} network(s) ` +
+        `labelled twin.dev/managed=true${networks}`,
     ];
   },
   doctor: async () => (await diagnose(createExec())).capabilities,
@@ -66,7 +67,8 @@ export const k3dEngine: Engine = {
       { singleCoreEvents: null, cores: 4, source: 'export' },
       options?.image ? { image: options.image } : {},
     );
-    return `# k3d config for twin cluster ${cluster.name}; twin applies per-node CPU, memory and network limits when it runs it.\n${stringify(config, { lineWidth: 0 })}`;
+    const header = `# k3d config for twin cluster ${cluster.name}; twin applies per-node CPU, memory and network limits when it runs it.`;
+    return `${header}\n${stringify(config, { lineWidth: 0 })}`;
   },
   run: async (plan: RunPlan, observer, options) => {
     options?.signal?.throwIfAborted();

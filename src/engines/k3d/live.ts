@@ -286,14 +286,13 @@ export class LiveObserver {
       results.set(target.service, results.get(target.service) ?? []);
       if (!target.ip) continue;
       // A TCP connection accepted within a second counts as answered.
-      lines.push(
-        `(if nc -w 1 ${target.ip} ${target.port} </dev/null >/dev/null 2>&1; then echo "P ${round} svc ${target.service} 1"; else echo "P ${round} svc ${target.service} 0"; fi) &`,
-      );
+      const answered = `nc -w 1 ${target.ip} ${target.port} </dev/null >/dev/null 2>&1`;
+      lines.push(`(if ${answered}; then echo "P ${round} svc ${target.service} 1"; else echo "P ${round} svc ${target.service} 0"; fi) &`);
     }
-    if (this.rancherIp)
-      lines.push(
-        `(if timeout 1 wget -q -O /dev/null http://${this.rancherIp}/ping 2>/dev/null; then echo "P ${round} rancher 1"; else echo "P ${round} rancher 0"; fi) &`,
-      );
+    if (this.rancherIp) {
+      const answered = `timeout 1 wget -q -O /dev/null http://${this.rancherIp}/ping 2>/dev/null`;
+      lines.push(`(if ${answered}; then echo "P ${round} rancher 1"; else echo "P ${round} rancher 0"; fi) &`);
+    }
     lines.push(`wait; echo "P ${round} end"`);
     this.pending.set(round, { at: this.clock.now(), results, rancher: null });
     this.probeShell.write(`${lines.join('\n')}\n`);

@@ -161,7 +161,8 @@ export class NodeMemoryFaults {
             this.now(),
             'fault.notApplied',
             `pod/${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`,
-            `memory leak not started in container ${status.name} of ${pod.metadata?.name ?? ''}: its image has no twin-app as PID 1 (${why})`,
+            `memory leak not started in container ${status.name} of ${pod.metadata?.name ?? ''}: ` +
+              `its image has no twin-app as PID 1 (${why})`,
             { fault: 'memory-leak', container: status.name },
           );
         }

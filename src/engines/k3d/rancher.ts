@@ -126,9 +126,8 @@ export async function registerWithRancher(
  */
 export function noteTransport(note: (text: string) => void): RancherTransport {
   return (method, url, body) => {
-    note(
-      `${method} ${url}${body !== undefined ? ` ${JSON.stringify(body).replace(/"password":"[^"]*"/, '"password":"<bootstrap password>"')}` : ''}`,
-    );
+    const shown = body === undefined ? '' : ` ${JSON.stringify(body).replace(/"password":"[^"]*"/, '"password":"<bootstrap password>"')}`;
+    note(`${method} ${url}${shown}`);
     const answer = url.includes('/v3/import/')
       ? 'kind: <import manifest>'
       : JSON.stringify({ token: '<token>', id: '<cluster-id>', manifestUrl: 'https://<rancher>/v3/import/<token>_<cluster-id>.yaml' });

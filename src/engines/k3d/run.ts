@@ -23,7 +23,10 @@ import { pollRancherState, rancherAnsweredAgent, type RancherPoll } from './ranc
 import { runFaults } from './schedule.js';
 import { TimelineStream } from './stream.js';
 
-/** Pods each workload of the manifests should have once settled (`Deployment/ns/name` → replicas); DaemonSets count per node, so only their readiness is checked. */
+/**
+ * Pods each workload of the manifests should have once settled (`Deployment/ns/name` → replicas);
+ * DaemonSets count per node, so only their readiness is checked.
+ */
 export function desiredPods(objects: readonly KubernetesObject[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const o of objects) {

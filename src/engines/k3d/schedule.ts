@@ -32,7 +32,9 @@ export interface ScheduleHooks {
 
 function describeTrigger(trigger: Trigger): string {
   const { kind, subject, details } = trigger.after;
-  return `${trigger.delay} s after the first ${kind}${subject ? ` of ${subject}` : ''}${details ? ` ${JSON.stringify(details)}` : ''} in the fault phase`;
+  const of = subject ? ` of ${subject}` : '';
+  const matching = details ? ` ${JSON.stringify(details)}` : '';
+  return `${trigger.delay} s after the first ${kind}${of}${matching} in the fault phase`;
 }
 
 /**

@@ -26,7 +26,8 @@ function faultRefusal(id: string, fault: Fault, options: SupportOptions): string
       return `fault ${id} (${fault.kind}): filling a node container's disk would fill the host's; not done`;
     case 'memory-fill':
       return options.nodeImage === 'k3s'
-        ? `fault ${id} (memory-fill): the memory is taken by memhog inside the node container, which only twin's node image has (scripts/build-k3s-image.sh)`
+        ? `fault ${id} (memory-fill): the memory is taken by memhog inside the node container, ` +
+            "which only twin's node image has (scripts/build-k3s-image.sh)"
         : null;
     case 'link-degrade':
       return 'fraction' in fault.bandwidth && fault.bandwidth.fraction <= 0
@@ -118,7 +119,9 @@ export function unsupportedTriggers(faults: readonly PlannedFault[], options: Su
     else if (options.rancherStandIn && (kind === 'rancher.agentConnected' || kind === 'rancher.agentDisconnected')) {
       out.push({
         subject,
-        reason: `${subject}: with twin's Rancher stand-in the agent's connection is read from Rancher's log after the run, not while it runs`,
+        reason:
+          `${subject}: with twin's Rancher stand-in the agent's connection is read from Rancher's log after the run, ` +
+          'not while it runs',
       });
     }
   }

@@ -18,7 +18,10 @@ export interface HostCalibration {
 }
 
 export interface NodeThrottle {
-  /** The node container's memory limit: the board's RAM less what its firmware and kernel keep, the capacity a Pi's kubelet reports (the model's capacity too). */
+  /**
+   * The node container's memory limit: the board's RAM less what its firmware and kernel keep,
+   * the capacity a Pi's kubelet reports (the model's capacity too).
+   */
   readonly memoryBytes: number;
   /** Docker `--cpus`: host cores' worth of time the board's CPU is worth. */
   readonly cpus: number;

@@ -125,11 +125,13 @@ export const simEngine: Engine = {
   },
   dryRun: (plan: RunPlan) =>
     Promise.resolve([
-      `# sim: bring up ${plan.cluster.name} (${plan.cluster.nodes.length} machines) in virtual time, seed ${plan.seed}, then ${plan.duration} s of faults`,
-      ...plan.faults.map(
-        (f) =>
-          `# ${typeof f.at === 'number' ? `+${f.at} s` : `${f.at.delay} s after ${f.at.after.kind}`}: fault ${f.id}: ${f.description}${f.revertAfter !== null ? `, reverted after ${f.revertAfter} s` : ''}`,
-      ),
+      `# sim: bring up ${plan.cluster.name} (${plan.cluster.nodes.length} machines) in virtual time, ` +
+        `seed ${plan.seed}, then ${plan.duration} s of faults`,
+      ...plan.faults.map((f) => {
+        const at = typeof f.at === 'number' ? `+${f.at} s` : `${f.at.delay} s after ${f.at.after.kind}`;
+        const revert = f.revertAfter !== null ? `, reverted after ${f.revertAfter} s` : '';
+        return `# ${at}: fault ${f.id}: ${f.description}${revert}`;
+      }),
     ]),
   down: () => Promise.resolve([]),
   doctor: () => Promise.resolve([{ name: 'sim engine', ok: true, detail: 'embedded model; needs nothing from the host' }]),

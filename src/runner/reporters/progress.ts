@@ -6,7 +6,8 @@ export function progressReporter(output: ReporterOutput): Reporter {
   return {
     onScenarioStart: (scenario, engine) => {
       output.err(
-        `twin: running ${scenario.name} on ${engine.name} (${scenario.cluster.nodes.length} machines, ${formatDuration(scenario.duration)} of faults, seed ${scenario.seed})`,
+        `twin: running ${scenario.name} on ${engine.name} ` +
+          `(${scenario.cluster.nodes.length} machines, ${formatDuration(scenario.duration)} of faults, seed ${scenario.seed})`,
       );
     },
   };

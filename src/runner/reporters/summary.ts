@@ -17,7 +17,9 @@ export interface SummaryOptions {
 
 export function summaryLine(report: RunReport, dir: string | undefined): string {
   const verdict = report.status === 'pass' ? 'PASS' : 'FAIL';
-  return `${verdict} ${report.scenario.name}: ${report.summary.passed}/${report.summary.total} expectations hold (engine ${report.engine}, seed ${report.seed})${dir ? ` — ${displayPath(dir)}/report.html` : ''}`;
+  const link = dir ? ` — ${displayPath(dir)}/report.html` : '';
+  const run = `engine ${report.engine}, seed ${report.seed}`;
+  return `${verdict} ${report.scenario.name}: ${report.summary.passed}/${report.summary.total} expectations hold (${run})${link}`;
 }
 
 export function summaryReporter(output: ReporterOutput, options: SummaryOptions): Reporter {
