@@ -31,6 +31,7 @@ function layerFences() {
       const depths = isFile(name)
         ? [{ files: [`src/${name}.ts`], up: 1 }]
         : [1, 2, 3].map((d) => ({ files: [`src/${name}/${'*/'.repeat(d - 1)}*.{ts,tsx}`], up: d }));
+      const self = `src/${name}${isFile(name) ? '.ts' : ''}`;
       return depths.map(({ files, up }) => ({
         files,
         rules: {
@@ -40,7 +41,7 @@ function layerFences() {
               patterns: [
                 {
                   regex: `^${isFile(name) ? '\\./' : '(\\.\\./)'.repeat(up)}(${names})(/|\\.js$)`,
-                  message: `src/${name}${isFile(name) ? '.ts' : ''} sits below ${above.join(', ')} (README, "Architecture"): imports point down the layers.`,
+                  message: `${self} sits below ${above.join(', ')} (README, "Architecture"): imports point down the layers.`,
                 },
               ],
             },
@@ -52,7 +53,10 @@ function layerFences() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'reports/', 'coverage/', '.scratch/', 'test/fixtures/scenarios/syntax-error.ts'] },
+  {
+    // test/.tmp-*: what the CLI tests write (gitignored), e.g. the scenarios `twin check` generates.
+    ignores: ['dist/', 'node_modules/', 'reports/', 'coverage/', '.scratch/', 'test/.tmp-*/', 'test/fixtures/scenarios/syntax-error.ts'],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   { languageOptions: { globals: { ...globals.node } } },
@@ -82,7 +86,14 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Prettier's printWidth, also for the strings, template literals, regexes and comments it leaves alone (#15).
+      'max-len': ['error', { code: 140, ignoreUrls: true }],
     },
+  },
+  {
+    // Fixtures reproduce files as users write them, long lines included.
+    files: ['test/fixtures/**'],
+    rules: { 'max-len': 'off' },
   },
   {
     // The simulation core is pure: no I/O, no wall clock, no ambient randomness.
