@@ -1,10 +1,17 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { fc } from '@fast-check/vitest';
 import { twin } from './helpers/cli.js';
 import { cluster, deployment, service } from './helpers/sim.js';
 import { checkResilience, scheduleArbitrary, serviceAvailability, deploymentsRecover, runSchedule } from '../src/testing/index.js';
+
+/** A folder inside the repository (so a written scenario's `import … from 'twin'` resolves), removed after the test. */
+function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(process.cwd(), 'test', prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 const fragile = () => [
   deployment('frontend', 2, { requests: { cpu: '50m', memory: '32Mi' }, spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } } }),
@@ -79,7 +86,7 @@ describe('twin/testing', () => {
 describe('twin check', () => {
   it('finds the failure, writes a scenario that twin run reproduces, and reports JUnit', () => {
     // Inside the repository so the scenario's `import … from 'twin'` resolves, as in a user's project.
-    const dir = mkdtempSync(join(process.cwd(), 'test', '.tmp-check-'));
+    const dir = scratchDir('.tmp-check-');
     const junit = join(dir, 'junit.xml');
     const result = twin([
       'check',
@@ -135,7 +142,7 @@ describe('twin check', () => {
       '--seed',
       '3',
       '--junit',
-      join(mkdtempSync(join(process.cwd(), 'test', '.tmp-check-')), 'j.xml'),
+      join(scratchDir('.tmp-check-'), 'j.xml'),
     ]);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);

@@ -1,12 +1,19 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { twin } from './helpers/cli.js';
 import { parseIniInventory, parseYamlInventory, clusterFromInventory } from '../src/import/ansible.js';
 import { importApiObjects, parseDump } from '../src/import/api-objects.js';
 import { ProfileRegistry } from '../src/load/profiles.js';
+
+/** A folder inside the repository (so a written scenario's `import … from 'twin'` resolves), removed after the test. */
+function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(process.cwd(), 'test', prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 const fixtures = 'test/fixtures/import';
 const out = () => mkdtempSync(join(tmpdir(), 'twin-import-'));
@@ -41,7 +48,7 @@ describe('twin import', () => {
 
   it('writes a cluster that twin run and twin bringup accept', () => {
     // Inside the repository, so the scenario's `import … from 'twin'` resolves as it does for users who install twin.
-    const dir = mkdtempSync(join(process.cwd(), 'test', '.tmp-import-'));
+    const dir = scratchDir('.tmp-import-');
     const result = twin(['import', '--inventory', `${fixtures}/inventory.yml`, '--name', 'homelab', '-o', dir]);
     expect(result.code).toBe(0);
     const validate = twin(['validate', join(dir, 'cluster.yaml')]);
