@@ -7,11 +7,14 @@
  * longer counts for its ReplicaSet, so a replacement is made at once (KK
  * pkg/controller/controller_utils.go IsPodActive); a StatefulSet makes no replacement until
  * the old pod object is really gone (K8sDocs tasks/run-application/force-delete-stateful-set-pod).
+ * What each kind does on a pass is in `workload-kinds.ts`; this component keeps the pods,
+ * volumes and readiness bookkeeping and calls it.
  */
 import type { ControllersContext, ControllersPort } from './context.js';
 import type { Rng } from './rng.js';
 import { daemonEligibleOn } from './scheduling.js';
 import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } from './state.js';
+import { reconcileDaemonSet, reconcileJob, reconcileReplicaSet, reconcileStatefulSet, type PodControls } from './workload-kinds.js';
 
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -27,7 +30,7 @@ function templateHash(text: string): string {
   return out;
 }
 
-export class WorkloadControllers implements ControllersPort {
+export class WorkloadControllers implements ControllersPort, PodControls {
   private readonly dirty = new Set<WorkloadState>();
   /** `namespace/claim` → node its local-path volume was provisioned on. */
   private readonly claimNodes = new Map<string, string>();
@@ -61,16 +64,16 @@ export class WorkloadControllers implements ControllersPort {
       switch (workload.spec.kind) {
         case 'Deployment':
         case 'ReplicaSet':
-          this.reconcileReplicaSet(workload);
+          reconcileReplicaSet(this, workload);
           break;
         case 'StatefulSet':
-          this.reconcileStatefulSet(workload);
+          reconcileStatefulSet(this, workload);
           break;
         case 'DaemonSet':
-          this.reconcileDaemonSet(workload);
+          reconcileDaemonSet(this.ctx, this, workload, this.daemonServed);
           break;
         case 'Job':
-          this.reconcileJob(workload);
+          reconcileJob(this.ctx, this, workload);
           break;
         case 'Pod':
           if (workload.pods.size === 0 && workload.nextOrdinal === 0) this.createPod(workload, 0);
@@ -79,11 +82,6 @@ export class WorkloadControllers implements ControllersPort {
       this.trackReadiness(workload);
     }
     this.ctx.bringUp.checkWorkloadsReady();
-  }
-
-  /** Pods the controller counts: not being deleted, not finished. */
-  private active(workload: WorkloadState): SimPod[] {
-    return [...workload.pods].filter((p) => p.deletionRequestedAt === null && !p.succeeded && !p.evicted);
   }
 
   /** Desired replicas: DaemonSets want one per eligible node. */
@@ -232,126 +230,15 @@ export class WorkloadControllers implements ControllersPort {
     this.markDirty(pod.workload);
   }
 
-  // ------------------------------------------------------------ ReplicaSet / Deployment
-
-  private reconcileReplicaSet(workload: WorkloadState): void {
-    const active = this.active(workload);
-    const desired = workload.replicas;
-    const hadPods = workload.nextOrdinal > 0;
-    if (workload.spec.kind === 'Deployment' && active.some((p) => p.revision !== workload.revision)) {
-      this.rollingUpdate(workload, active);
-      return;
-    }
-    if (active.length < desired) {
-      for (let i = active.length; i < desired; i++) this.createPod(workload, workload.nextOrdinal, null, hadPods);
-    } else if (active.length > desired) {
-      // Delete the least useful first: unscheduled, then not ready, then the newest.
-      const ranked = [...active].sort(
-        (a, b) =>
-          Number(a.nodeName !== null) - Number(b.nodeName !== null) || Number(a.apiReady) - Number(b.apiReady) || b.createdAt - a.createdAt,
-      );
-      for (const pod of ranked.slice(0, active.length - desired)) this.requestDeletion(pod, 'scaled down');
-    }
-  }
-
-  /** maxSurge / maxUnavailable (K8sDocs concepts/workloads/controllers/deployment). */
-  private rollingUpdate(workload: WorkloadState, active: SimPod[]): void {
-    const desired = workload.replicas;
-    const current = active.filter((p) => p.revision === workload.revision);
-    const old = active.filter((p) => p.revision !== workload.revision);
-    const maxTotal = desired + workload.spec.maxSurge;
-    const minAvailable = desired - workload.spec.maxUnavailable;
-    const canCreate = Math.min(maxTotal - active.length, desired - current.length);
-    for (let i = 0; i < canCreate; i++) this.createPod(workload, workload.nextOrdinal);
-    const available = active.filter((p) => p.apiReady).length;
-    let removable = Math.max(0, available - minAvailable);
-    const ranked = [...old].sort((a, b) => Number(a.apiReady) - Number(b.apiReady) || a.createdAt - b.createdAt);
-    for (const pod of ranked) {
-      if (!pod.apiReady) {
-        this.requestDeletion(pod, 'rolling update');
-      } else if (removable > 0 && current.length + canCreate > 0) {
-        this.requestDeletion(pod, 'rolling update');
-        removable--;
-      }
-    }
-  }
-
   /** Starts a rollout: new pod template revision (e.g. `kubectl rollout restart`). */
   rollout(workload: WorkloadState): void {
     workload.revision++;
     this.markDirty(workload);
   }
 
-  // ------------------------------------------------------------ StatefulSet
-
-  private reconcileStatefulSet(workload: WorkloadState): void {
-    const byOrdinal = new Map<number, SimPod>();
-    for (const pod of workload.pods) byOrdinal.set(pod.ordinal, pod);
-    for (let ordinal = 0; ordinal < workload.replicas; ordinal++) {
-      const pod = byOrdinal.get(ordinal);
-      if (!pod) {
-        // OrderedReady: ordinal N waits for every lower ordinal to be Running and Ready.
-        if (workload.spec.podManagementPolicy === 'OrderedReady') {
-          let predecessorsReady = true;
-          for (let lower = 0; lower < ordinal; lower++) {
-            const p = byOrdinal.get(lower);
-            if (!p || !p.apiReady || p.deletionRequestedAt !== null) predecessorsReady = false;
-          }
-          if (!predecessorsReady) return;
-        }
-        this.createPod(workload, ordinal, null, workload.volumeNodes.has(ordinal) || workload.nextOrdinal > ordinal);
-        if (workload.spec.podManagementPolicy === 'OrderedReady') return;
-      } else if (pod.evicted && pod.deletionRequestedAt === null) {
-        this.requestDeletion(pod, 'StatefulSet recreates failed pods');
-      }
-      // A pod with a deletionTimestamp keeps its identity: nothing is created until it is gone.
-    }
-    for (const pod of workload.pods) if (pod.ordinal >= workload.replicas) this.requestDeletion(pod, 'scaled down');
-  }
-
   // ------------------------------------------------------------ DaemonSet
 
   daemonEligible(workload: WorkloadState, node: SimNode): boolean {
     return node.registered && daemonEligibleOn(workload.template, node);
-  }
-
-  private reconcileDaemonSet(workload: WorkloadState): void {
-    const byNode = new Map<string, SimPod[]>();
-    for (const pod of workload.pods) {
-      const target = pod.pinnedNode ?? '';
-      byNode.set(target, [...(byNode.get(target) ?? []), pod]);
-    }
-    for (const node of this.ctx.world.clusterNodes) {
-      const pods = (byNode.get(node.name) ?? []).filter((p) => p.deletionRequestedAt === null && !p.evicted);
-      const eligible = this.daemonEligible(workload, node);
-      const key = `${workload.spec.key}@${node.name}`;
-      if (eligible && pods.length === 0) {
-        this.createPod(workload, node.index, node.name, this.daemonServed.has(key));
-        this.daemonServed.add(key);
-      }
-      if (!eligible) for (const pod of pods) this.requestDeletion(pod, `node ${node.name} no longer eligible`);
-    }
-  }
-
-  // ------------------------------------------------------------ Job
-
-  private reconcileJob(workload: WorkloadState): void {
-    const ctx = this.ctx;
-    workload.succeeded = [...workload.pods].filter((p) => p.succeeded).length;
-    if (!workload.complete && workload.succeeded >= workload.spec.completions) {
-      workload.complete = true;
-      return;
-    }
-    if (workload.complete || workload.failed > workload.spec.backoffLimit) return;
-    const running = this.active(workload).length;
-    const wanted = Math.min(workload.spec.parallelism, workload.spec.completions - workload.succeeded) - running;
-    for (let i = 0; i < wanted; i++) this.createPod(workload, workload.nextOrdinal, null, workload.failed > 0);
-    if (workload.failed > workload.spec.backoffLimit)
-      ctx.emit(
-        'workload.degraded',
-        `workload/${workload.spec.namespace}/Job/${workload.spec.name}`,
-        'api',
-        `Job ${workload.spec.name} failed: backoffLimit ${workload.spec.backoffLimit} reached`,
-      );
   }
 }

@@ -1,0 +1,141 @@
+/**
+ * What each workload kind's controller does on a pass: ReplicaSet/Deployment (with rolling
+ * updates), StatefulSet, DaemonSet and Job. `controllers.ts` (the WorkloadControllers component)
+ * calls these for its dirty workloads while the controller-manager runs; they create and delete
+ * pods only through the calls in `PodControls`, which that component provides.
+ *
+ * Pure helpers: no state of their own, no component imported.
+ */
+import type { SimContext } from './context.js';
+import type { SimNode, SimPod, WorkloadState } from './state.js';
+
+/** The pod calls a kind's controller makes (WorkloadControllers implements them). */
+export interface PodControls {
+  createPod(workload: WorkloadState, ordinal: number, pinnedNode?: string | null, replacement?: boolean): SimPod;
+  /** Deletion through the API (graceful). */
+  requestDeletion(pod: SimPod, reason: string): void;
+  daemonEligible(workload: WorkloadState, node: SimNode): boolean;
+}
+
+/** Pods the controller counts: not being deleted, not finished. */
+export function activePods(workload: WorkloadState): SimPod[] {
+  return [...workload.pods].filter((p) => p.deletionRequestedAt === null && !p.succeeded && !p.evicted);
+}
+
+// ------------------------------------------------------------ ReplicaSet / Deployment
+
+export function reconcileReplicaSet(controls: PodControls, workload: WorkloadState): void {
+  const active = activePods(workload);
+  const desired = workload.replicas;
+  const hadPods = workload.nextOrdinal > 0;
+  if (workload.spec.kind === 'Deployment' && active.some((p) => p.revision !== workload.revision)) {
+    rollingUpdate(controls, workload, active);
+    return;
+  }
+  if (active.length < desired) {
+    for (let i = active.length; i < desired; i++) controls.createPod(workload, workload.nextOrdinal, null, hadPods);
+  } else if (active.length > desired) {
+    // Delete the least useful first: unscheduled, then not ready, then the newest.
+    const ranked = [...active].sort(
+      (a, b) =>
+        Number(a.nodeName !== null) - Number(b.nodeName !== null) || Number(a.apiReady) - Number(b.apiReady) || b.createdAt - a.createdAt,
+    );
+    for (const pod of ranked.slice(0, active.length - desired)) controls.requestDeletion(pod, 'scaled down');
+  }
+}
+
+/** maxSurge / maxUnavailable (K8sDocs concepts/workloads/controllers/deployment). */
+function rollingUpdate(controls: PodControls, workload: WorkloadState, active: SimPod[]): void {
+  const desired = workload.replicas;
+  const current = active.filter((p) => p.revision === workload.revision);
+  const old = active.filter((p) => p.revision !== workload.revision);
+  const maxTotal = desired + workload.spec.maxSurge;
+  const minAvailable = desired - workload.spec.maxUnavailable;
+  const canCreate = Math.min(maxTotal - active.length, desired - current.length);
+  for (let i = 0; i < canCreate; i++) controls.createPod(workload, workload.nextOrdinal);
+  const available = active.filter((p) => p.apiReady).length;
+  let removable = Math.max(0, available - minAvailable);
+  const ranked = [...old].sort((a, b) => Number(a.apiReady) - Number(b.apiReady) || a.createdAt - b.createdAt);
+  for (const pod of ranked) {
+    if (!pod.apiReady) {
+      controls.requestDeletion(pod, 'rolling update');
+    } else if (removable > 0 && current.length + canCreate > 0) {
+      controls.requestDeletion(pod, 'rolling update');
+      removable--;
+    }
+  }
+}
+
+// ------------------------------------------------------------ StatefulSet
+
+export function reconcileStatefulSet(controls: PodControls, workload: WorkloadState): void {
+  const byOrdinal = new Map<number, SimPod>();
+  for (const pod of workload.pods) byOrdinal.set(pod.ordinal, pod);
+  for (let ordinal = 0; ordinal < workload.replicas; ordinal++) {
+    const pod = byOrdinal.get(ordinal);
+    if (!pod) {
+      // OrderedReady: ordinal N waits for every lower ordinal to be Running and Ready.
+      if (workload.spec.podManagementPolicy === 'OrderedReady') {
+        let predecessorsReady = true;
+        for (let lower = 0; lower < ordinal; lower++) {
+          const p = byOrdinal.get(lower);
+          if (!p || !p.apiReady || p.deletionRequestedAt !== null) predecessorsReady = false;
+        }
+        if (!predecessorsReady) return;
+      }
+      controls.createPod(workload, ordinal, null, workload.volumeNodes.has(ordinal) || workload.nextOrdinal > ordinal);
+      if (workload.spec.podManagementPolicy === 'OrderedReady') return;
+    } else if (pod.evicted && pod.deletionRequestedAt === null) {
+      controls.requestDeletion(pod, 'StatefulSet recreates failed pods');
+    }
+    // A pod with a deletionTimestamp keeps its identity: nothing is created until it is gone.
+  }
+  for (const pod of workload.pods) if (pod.ordinal >= workload.replicas) controls.requestDeletion(pod, 'scaled down');
+}
+
+// ------------------------------------------------------------ DaemonSet
+
+export function reconcileDaemonSet(
+  ctx: Pick<SimContext, 'world'>,
+  controls: PodControls,
+  workload: WorkloadState,
+  /** DaemonSet/node pairs that have had a pod, so a new one there is a replacement. */
+  daemonServed: Set<string>,
+): void {
+  const byNode = new Map<string, SimPod[]>();
+  for (const pod of workload.pods) {
+    const target = pod.pinnedNode ?? '';
+    byNode.set(target, [...(byNode.get(target) ?? []), pod]);
+  }
+  for (const node of ctx.world.clusterNodes) {
+    const pods = (byNode.get(node.name) ?? []).filter((p) => p.deletionRequestedAt === null && !p.evicted);
+    const eligible = controls.daemonEligible(workload, node);
+    const key = `${workload.spec.key}@${node.name}`;
+    if (eligible && pods.length === 0) {
+      controls.createPod(workload, node.index, node.name, daemonServed.has(key));
+      daemonServed.add(key);
+    }
+    if (!eligible) for (const pod of pods) controls.requestDeletion(pod, `node ${node.name} no longer eligible`);
+  }
+}
+
+// ------------------------------------------------------------ Job
+
+export function reconcileJob(ctx: Pick<SimContext, 'emit'>, controls: PodControls, workload: WorkloadState): void {
+  workload.succeeded = [...workload.pods].filter((p) => p.succeeded).length;
+  if (!workload.complete && workload.succeeded >= workload.spec.completions) {
+    workload.complete = true;
+    return;
+  }
+  if (workload.complete || workload.failed > workload.spec.backoffLimit) return;
+  const running = activePods(workload).length;
+  const wanted = Math.min(workload.spec.parallelism, workload.spec.completions - workload.succeeded) - running;
+  for (let i = 0; i < wanted; i++) controls.createPod(workload, workload.nextOrdinal, null, workload.failed > 0);
+  if (workload.failed > workload.spec.backoffLimit)
+    ctx.emit(
+      'workload.degraded',
+      `workload/${workload.spec.namespace}/Job/${workload.spec.name}`,
+      'api',
+      `Job ${workload.spec.name} failed: backoffLimit ${workload.spec.backoffLimit} reached`,
+    );
+}
