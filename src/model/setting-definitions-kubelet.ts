@@ -1,0 +1,86 @@
+/**
+ * Kubelet settings: node status and lease, eviction, pods per node, restart and image pull back-offs.
+ * Part of the settings table that `setting-definitions.ts` assembles; sources use the shorthand
+ * described there. Pure module: no I/O, usable from the simulation core.
+ */
+import { define } from './setting-table.js';
+
+export const kubeletSettings = define({
+  // --- kubelet ---------------------------------------------------------------
+  nodeStatusUpdateFrequency: {
+    kind: 'duration',
+    description: 'how often the kubelet computes and posts node status',
+    default: () => 10,
+    source:
+      'KK pkg/kubelet/apis/config/v1beta1/defaults.go (SetDefaults_KubeletConfiguration); K3s does not change it (calibration.md 2.3)',
+  },
+  nodeLeaseDuration: {
+    kind: 'duration',
+    description: 'kubelet node Lease duration; renewed every quarter of it',
+    default: () => 40,
+    source: 'KK pkg/kubelet/apis/config/v1beta1/defaults.go (nodeLeaseDurationSeconds); renew fraction 0.25 in pkg/kubelet/kubelet.go',
+  },
+  evictionHardMemoryAvailable: {
+    kind: 'bytes-or-none',
+    description: 'kubelet hard eviction threshold memory.available; none means the kernel OOM killer acts instead',
+    // K3s sets only imagefs/nodefs thresholds, which disables the memory one.
+    default: () => null,
+    source:
+      'K3s pkg/daemons/agent/agent.go (defaultKubeletConfig evictionHard: imagefs.available<5%, nodefs.available<5%); ' +
+      'upstream 100Mi in KK pkg/kubelet/eviction/defaults_linux.go',
+  },
+  evictionMonitoringPeriod: {
+    kind: 'duration',
+    description: 'how often the kubelet eviction manager checks thresholds',
+    default: () => 10,
+    source: 'KK pkg/kubelet/kubelet.go (evictionMonitoringPeriod)',
+  },
+  evictionPressureTransitionPeriod: {
+    kind: 'duration',
+    description: 'how long a node keeps a pressure condition after the signal clears',
+    default: () => 300,
+    source: 'KK pkg/kubelet/apis/config/v1beta1/defaults.go',
+  },
+  maxPods: {
+    kind: 'number',
+    description: 'pods per node the kubelet accepts',
+    default: () => 110,
+    source: 'KK pkg/kubelet/apis/config/v1beta1/defaults.go',
+  },
+  serializeImagePulls: {
+    kind: 'boolean',
+    description: 'pull one image at a time per node',
+    default: () => false,
+    source: 'K3s pkg/daemons/agent/agent.go sets serializeImagePulls=false with containerd (upstream true)',
+  },
+  crashLoopBackOffInitial: {
+    kind: 'duration',
+    description: 'first container restart back-off',
+    default: () => 10,
+    source: 'KK pkg/kubelet/kubelet.go (containerBackOffPeriod); K8sDocs concepts/workloads/pods/pod-lifecycle/#container-restarts',
+  },
+  crashLoopBackOffMax: {
+    kind: 'duration',
+    description: 'cap of the doubling container restart back-off',
+    default: () => 300,
+    source: 'KK pkg/kubelet/kubelet.go (MaxContainerBackOff)',
+  },
+  crashLoopBackOffReset: {
+    kind: 'duration',
+    description: 'a container running this long without a problem resets its back-off',
+    default: () => 600,
+    source: 'K8sDocs concepts/workloads/pods/pod-lifecycle/#container-restarts',
+  },
+  imagePullBackOffInitial: {
+    kind: 'duration',
+    description: 'first image pull back-off',
+    default: () => 10,
+    source: 'KK pkg/kubelet/kubelet.go (imageBackOffPeriod)',
+  },
+  imagePullBackOffMax: {
+    kind: 'duration',
+    description: 'cap of the image pull back-off',
+    default: () => 300,
+    source: 'KK pkg/kubelet/kubelet.go (MaxImageBackOff)',
+  },
+});
