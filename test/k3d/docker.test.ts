@@ -10,7 +10,7 @@ import {
   shapeLink,
 } from '../../src/engines/k3d/docker.js';
 import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
-import { dockerEventsToTimeline } from '../../src/engines/k3d/observe.js';
+import { dockerEventsToTimeline } from '../../src/engines/k3d/docker-events.js';
 import { cluster } from '../helpers/sim.js';
 import { twin } from '../helpers/cli.js';
 

@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import {
-  WatchTranslator,
-  dockerEventsToTimeline,
-  rancherAgentEvents,
-  rancherStateEvents,
-  type WatchType,
-} from '../../src/engines/k3d/observe.js';
+import { dockerEventsToTimeline } from '../../src/engines/k3d/docker-events.js';
+import { WatchTranslator, type WatchType } from '../../src/engines/k3d/observe.js';
+import { rancherAgentEvents, rancherStateEvents } from '../../src/engines/k3d/rancher-events.js';
 import { desiredPods } from '../../src/engines/k3d/run.js';
 import { rancherAnsweredAgent } from '../../src/engines/k3d/rancher-poll.js';
 import type { Timeline } from '../../src/model/timeline.js';

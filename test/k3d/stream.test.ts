@@ -3,7 +3,7 @@ import type { TimelineEvent } from '../../src/model/timeline.js';
 import { loadScenarioFile, planOf } from '../../src/scenario/load.js';
 import { containerName } from '../../src/engines/k3d/config.js';
 import { DockerTimeline } from '../../src/engines/k3d/docker-stream.js';
-import { dockerEventsToTimeline } from '../../src/engines/k3d/observe.js';
+import { dockerEventsToTimeline } from '../../src/engines/k3d/docker-events.js';
 import { TimelineStream } from '../../src/engines/k3d/stream.js';
 
 const event = (t: number, kind: TimelineEvent['kind'], subject = 'api'): TimelineEvent => ({

@@ -1,14 +1,14 @@
 /**
- * Docker's events as timeline events while the run goes on. The translation of observe.ts looks a
+ * Docker's events as timeline events while the run goes on. The translation of docker-events.ts looks a
  * little ahead (a network connect ~210 ms before the start it belongs to) and a start is a boot's
  * end when the schedule powered the board on just before, so an event is handed on only once
  * `settleMs` have passed: later lines can no longer change it.
  */
 import type { ClusterNode } from '../../model/cluster.js';
 import type { TimelineEvent } from '../../model/timeline.js';
-import { dockerEventsToTimeline } from './observe.js';
+import { dockerEventsToTimeline } from './docker-events.js';
 
-/** Beyond observe.ts's 300 ms look-ahead and the 0.5 s by which a power-on may follow Docker's start. */
+/** Beyond docker-events.ts's 300 ms look-ahead and the 0.5 s by which a power-on may follow Docker's start. */
 const settleMs = 1500;
 
 /** A start that follows twin's own power-on is the end of the board's boot, not a second power-on. */
