@@ -6,54 +6,19 @@
  * stream for power; and samples of every node container's cgroup. All of it becomes the same
  * timeline events and series the sim engine emits.
  */
-import { request } from 'node:https';
-import {
-  CoreV1Api,
-  CoordinationV1Api,
-  DiscoveryV1Api,
-  KubeConfig,
-  makeInformer,
-  type Informer,
-  type KubernetesObject,
-  type V1EndpointSlice,
-  type V1Node,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import type { Informer, KubeConfig, KubernetesObject, V1EndpointSlice, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Cluster, ClusterNode } from '../../model/cluster.js';
 import type { TimelineSeries } from '../../model/timeline.js';
-import { containerName, k3dClusterName } from './config.js';
-import { ensureStandInImage } from './docker.js';
+import type { LiveClock } from './clock.js';
+import { containerName } from './config.js';
 import type { Exec, Spawned } from './exec.js';
+import { apiReady, loadKubeConfig, startInformers } from './kube-watch.js';
 import { WatchTranslator, workloadOf } from './observe.js';
-import { dockerEventsArgs, probeContainer, probeRunArgs, probeShellArgs } from './probe.js';
+import { dockerEventsArgs } from './probe.js';
 import { cgroupReader, SeriesSampler, type CgroupReader } from './series.js';
+import { ServiceProber } from './service-probe.js';
 
-export interface LiveClock {
-  now(): number;
-}
-
-/** The Kubernetes API answers `/readyz` within two seconds. */
-async function apiReady(config: KubeConfig): Promise<boolean> {
-  const server = config.getCurrentCluster()?.server;
-  if (!server) return false;
-  const options: Parameters<typeof request>[1] = { method: 'GET', timeout: 2000 };
-  await config.applyToHTTPSOptions(options);
-  return new Promise((resolve) => {
-    const req = request(new URL('/readyz', server.replace('://0.0.0.0:', '://127.0.0.1:')), options, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-}
-
-interface ProbeTarget {
-  readonly service: string;
-  readonly ip: string;
-  readonly port: number;
-}
+export type { LiveClock } from './clock.js';
 
 /**
  * Observes one twin-created cluster. `start` once the cluster's kubeconfig exists; `stop` returns
@@ -69,21 +34,13 @@ export class LiveObserver {
   private readonly sampler: SeriesSampler;
   private readonly powered = new Map<string, boolean>();
   private readonly cgroups = new Map<string, CgroupReader>();
-  private readonly availability = new Map<string, number>();
-  private readonly outage = new Map<string, boolean>();
-  private probeShell: Spawned | null = null;
   private dockerEvents: Spawned | null = null;
   private readonly dockerLines: string[] = [];
-  private readonly routes = new Map<string, string>();
-  private round = 0;
-  private readonly pending = new Map<number, { at: number; results: Map<string, boolean[]>; rancher: boolean | null }>();
   private apiUp: boolean | null = null;
-  private rancherUp: boolean | null = null;
-  private rancherIp: string | null = null;
-  private probeIp: string | null = null;
   /** Wall-clock ms when the API first answered, and when every node was Ready. */
   apiFirstAvailable: number | null = null;
   private stopped = false;
+  private readonly prober: ServiceProber;
 
   constructor(
     private readonly exec: Exec,
@@ -93,16 +50,13 @@ export class LiveObserver {
     private readonly sampleInterval: number,
   ) {
     this.translator = new WatchTranslator(origin, { serviceOutages: 'probe' });
+    this.prober = new ServiceProber(exec, cluster, clock, this.translator, this.slices, this.nodeObjects, () => this.stopped, this.timers);
     this.sampler = new SeriesSampler(this.members(), origin);
     for (const node of this.members()) this.powered.set(node.name, true);
   }
 
   private members(): ClusterNode[] {
     return this.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
-  }
-
-  private get probeName(): string {
-    return probeContainer(this.cluster);
   }
 
   /** Docker events for ground truth (power), from before the cluster exists; `onLine` sees each as it comes. */
@@ -133,57 +87,17 @@ export class LiveObserver {
 
   /** Informers and probes; the probe container joins the cluster's network. */
   async start(kubeconfigPath: string): Promise<void> {
-    const config = new KubeConfig();
-    config.loadFromFile(kubeconfigPath);
-    const cluster = config.getCurrentCluster();
-    if (cluster?.server.includes('://0.0.0.0:')) {
-      // k3d writes 0.0.0.0 as the server address; connect over loopback.
-      config.clusters = config.clusters.map((c) => ({ ...c, server: c.server.replace('://0.0.0.0:', '://127.0.0.1:') }));
-    }
-    const core = config.makeApiClient(CoreV1Api);
-    const discovery = config.makeApiClient(DiscoveryV1Api);
-    const coordination = config.makeApiClient(CoordinationV1Api);
-    const watched: Array<
-      [
-        string,
-        string,
-        () => Promise<{ items: KubernetesObject[]; metadata?: { resourceVersion?: string } }>,
-        Map<string, KubernetesObject> | null,
-      ]
-    > = [
-      ['/api/v1/nodes', 'Node', () => core.listNode(), this.nodeObjects as Map<string, KubernetesObject>],
-      ['/api/v1/pods', 'Pod', () => core.listPodForAllNamespaces(), this.podObjects as Map<string, KubernetesObject>],
-      [
-        '/apis/discovery.k8s.io/v1/endpointslices',
-        'EndpointSlice',
-        () => discovery.listEndpointSliceForAllNamespaces(),
-        this.slices as Map<string, KubernetesObject>,
-      ],
-      [
-        '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases',
-        'Lease',
-        () => coordination.listNamespacedLease({ namespace: 'kube-system' }),
-        null,
-      ],
-    ];
-    for (const [path, kind, list, store] of watched) {
-      const informer = makeInformer<KubernetesObject>(config, path, list);
-      const key = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-      const seen = (type: 'ADDED' | 'MODIFIED' | 'DELETED') => (object: KubernetesObject) => {
-        if (type === 'DELETED') store?.delete(key(object));
-        else store?.set(key(object), object);
-        this.translator.translate(type, { ...object, kind }, this.clock.now());
-      };
-      informer.on('add', seen('ADDED'));
-      informer.on('update', seen('MODIFIED'));
-      informer.on('delete', seen('DELETED'));
-      // The watch breaks while the API is down: start again (re-list, then watch) until stopped.
-      informer.on('error', () => {
-        if (!this.stopped) this.timers.push(setTimeout(() => void informer.start().catch(() => undefined), 2000));
-      });
-      this.informers.push(informer);
-      await informer.start().catch(() => undefined);
-    }
+    const config = loadKubeConfig(kubeconfigPath);
+    await startInformers(config, {
+      nodeObjects: this.nodeObjects,
+      podObjects: this.podObjects,
+      slices: this.slices,
+      informers: this.informers,
+      timers: this.timers,
+      translator: this.translator,
+      clock: this.clock,
+      stopped: () => this.stopped,
+    });
     this.timers.push(setInterval(() => void this.probeApi(config), 1000));
     await this.probeApi(config);
     this.timers.push(setInterval(() => this.sample(), this.sampleInterval * 1000));
@@ -202,31 +116,11 @@ export class LiveObserver {
 
   /** The probe container, and the Rancher host's address when there is one. */
   async startProbes(rancherContainer: string | null): Promise<void> {
-    const network = `${k3dClusterName(this.cluster)}-net`;
-    await this.exec('docker', ['rm', '-f', this.probeName], { allowFailure: true });
-    await ensureStandInImage(this.exec);
-    await this.exec('docker', probeRunArgs(this.cluster));
-    this.probeIp =
-      (
-        await this.exec('docker', ['inspect', '--format', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, this.probeName])
-      ).stdout.trim() || null;
-    if (rancherContainer)
-      this.rancherIp =
-        (
-          await this.exec('docker', [
-            'inspect',
-            '--format',
-            `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`,
-            rancherContainer,
-          ])
-        ).stdout.trim() || null;
-    this.probeShell = this.exec.spawn('docker', probeShellArgs(this.cluster), (line) => this.probeLine(line));
-    this.timers.push(setInterval(() => this.probeRound(), 2000));
-    this.probeRound();
+    await this.prober.startProbes(rancherContainer);
   }
 
   get rancherAddress(): string | null {
-    return this.rancherIp;
+    return this.prober.rancherAddress;
   }
 
   private async probeApi(config: KubeConfig): Promise<void> {
@@ -245,107 +139,6 @@ export class LiveObserver {
       'api',
       up ? 'the Kubernetes API answers (/readyz)' : 'the Kubernetes API does not answer (/readyz)',
     );
-  }
-
-  /** What to ask this round: every ready endpoint of every Service (the addresses kube-proxy would send a request to). */
-  private targets(): ProbeTarget[] {
-    const out: ProbeTarget[] = [];
-    for (const slice of this.slices.values()) {
-      const service = slice.metadata?.labels?.['kubernetes.io/service-name'];
-      const port = slice.ports?.[0]?.port;
-      if (!service || !port || (slice.metadata?.namespace === 'default' && service === 'kubernetes')) continue;
-      for (const endpoint of slice.endpoints ?? []) {
-        if (endpoint.conditions?.ready === false) continue;
-        for (const ip of endpoint.addresses ?? []) out.push({ service: `${slice.metadata?.namespace ?? 'default'}/${service}`, ip, port });
-      }
-    }
-    // Services whose slices list no ready endpoint at all are probed as unavailable.
-    for (const slice of this.slices.values()) {
-      const service = slice.metadata?.labels?.['kubernetes.io/service-name'];
-      if (!service || (slice.metadata?.namespace === 'default' && service === 'kubernetes')) continue;
-      const key = `${slice.metadata?.namespace ?? 'default'}/${service}`;
-      if (!out.some((t) => t.service === key)) out.push({ service: key, ip: '', port: 0 });
-    }
-    return out;
-  }
-
-  private probeRound(): void {
-    if (this.stopped || !this.probeShell) return;
-    const round = ++this.round;
-    const lines: string[] = [];
-    // Pod networks are routed through their node, as flannel's host-gw does between nodes.
-    for (const node of this.nodeObjects.values()) {
-      const cidr = node.spec?.podCIDR;
-      const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-      if (!cidr || !ip || this.routes.get(cidr) === ip) continue;
-      this.routes.set(cidr, ip);
-      lines.push(`ip route replace ${cidr} via ${ip} 2>/dev/null`);
-    }
-    const results = new Map<string, boolean[]>();
-    for (const target of this.targets()) {
-      results.set(target.service, results.get(target.service) ?? []);
-      if (!target.ip) continue;
-      // A TCP connection accepted within a second counts as answered.
-      const answered = `nc -w 1 ${target.ip} ${target.port} </dev/null >/dev/null 2>&1`;
-      lines.push(`(if ${answered}; then echo "P ${round} svc ${target.service} 1"; else echo "P ${round} svc ${target.service} 0"; fi) &`);
-    }
-    if (this.rancherIp) {
-      const answered = `timeout 1 wget -q -O /dev/null http://${this.rancherIp}/ping 2>/dev/null`;
-      lines.push(`(if ${answered}; then echo "P ${round} rancher 1"; else echo "P ${round} rancher 0"; fi) &`);
-    }
-    lines.push(`wait; echo "P ${round} end"`);
-    this.pending.set(round, { at: this.clock.now(), results, rancher: null });
-    this.probeShell.write(`${lines.join('\n')}\n`);
-  }
-
-  private probeLine(line: string): void {
-    const [tag, roundText, what, ...rest] = line.trim().split(' ');
-    if (tag !== 'P') return;
-    const round = this.pending.get(Number(roundText));
-    if (!round) return;
-    if (what === 'svc') round.results.get(rest[0] ?? '')?.push(rest[1] === '1');
-    else if (what === 'rancher') round.rancher = rest[0] === '1';
-    else if (what === 'end') {
-      this.pending.delete(Number(roundText));
-      if (!this.stopped) this.judgeRound(round);
-    }
-  }
-
-  private judgeRound(round: { at: number; results: Map<string, boolean[]>; rancher: boolean | null }): void {
-    for (const [service, answers] of round.results) {
-      const share = answers.length ? answers.filter(Boolean).length / answers.length : 0;
-      this.availability.set(service, share);
-      const down = share === 0;
-      const before = this.outage.get(service);
-      // A service counts once it has answered; before that it is still coming up.
-      if (before === undefined) {
-        if (!down) this.outage.set(service, false);
-        continue;
-      }
-      if (before === down) continue;
-      this.outage.set(service, down);
-      const served = answers.filter(Boolean).length;
-      this.translator.emit(
-        round.at,
-        down ? 'service.outageStarted' : 'service.outageEnded',
-        `service/${service}`,
-        'truth',
-        down
-          ? `service ${service}: no endpoint answers from the site network (${answers.length} tried)`
-          : `service ${service} answers again (${served} of ${answers.length} endpoint(s))`,
-        { endpoints: answers.length, served },
-      );
-    }
-    if (round.rancher !== null && round.rancher !== this.rancherUp) {
-      this.rancherUp = round.rancher;
-      this.translator.emit(
-        round.at,
-        round.rancher ? 'rancher.available' : 'rancher.unavailable',
-        'rancher',
-        'truth',
-        round.rancher ? 'Rancher answers /ping' : 'Rancher does not answer /ping: UI and cluster management unavailable',
-      );
-    }
   }
 
   /** Every workload has its desired pods and every pod that should run is Ready. */
@@ -372,11 +165,11 @@ export class LiveObserver {
 
   /** The probe container's address (its requests are not the agent's). */
   get probeAddress(): string | null {
-    return this.probeIp;
+    return this.prober.probeAddress;
   }
 
   get rancherAvailable(): boolean {
-    return this.rancherUp === true;
+    return this.prober.rancherAvailable;
   }
 
   private sample(): void {
@@ -387,7 +180,7 @@ export class LiveObserver {
       powered: this.powered,
       cgroups: this.cgroups,
       ready: (node) => this.translator.nodeReady(node) === 'True',
-      availability: this.availability,
+      availability: this.prober.availability,
     });
   }
 
@@ -397,7 +190,7 @@ export class LiveObserver {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     for (const informer of this.informers) await informer.stop().catch(() => undefined);
-    await this.probeShell?.stop();
+    await this.prober.stop();
     await this.dockerEvents?.stop();
     return this.sampler.result(this.sampleInterval);
   }
