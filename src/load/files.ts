@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 
 /** Shows paths relative to the working directory, as users typed them. */
 export function displayPath(path: string): string {
+  if (path.trim() === '') return `"${path}" (an empty path)`;
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') ? rel : path;
 }
@@ -32,8 +33,15 @@ export function yamlFilesIn(dir: string): string[] {
   let entries: string[];
   try {
     entries = readdirSync(dir);
-  } catch {
-    throw ConfigError.single(displayPath(dir), '', 'directory not found', 'check the path');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'directory not found'
+        : code === 'ENOTDIR'
+          ? 'is a file, expected a directory'
+          : `cannot read (${code ?? 'unknown'})`;
+    throw ConfigError.single(displayPath(dir), '', reason, 'check the path');
   }
   return entries
     .filter((name) => /\.ya?ml$/.test(name))

@@ -11,12 +11,12 @@ export interface CliResult {
 }
 
 /** Runs the real `twin` executable (built dist/) as a user would. */
-export function twin(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
+export function twin(args: string[], options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): CliResult {
   const result = spawnSync(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? repoRoot,
     encoding: 'utf8',
     env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env },
-    timeout: 120_000,
+    timeout: options.timeout ?? 120_000,
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
