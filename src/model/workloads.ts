@@ -25,8 +25,11 @@ export interface Workload {
   readonly key: string;
   readonly replicas: number;
   readonly template: PodTemplate;
-  readonly maxSurge: number;
-  readonly maxUnavailable: number;
+  /** Deployment `.spec.strategy.type`: Recreate removes every old pod before the first new one. */
+  readonly strategy: 'RollingUpdate' | 'Recreate';
+  /** `rollingUpdate.maxSurge` / `maxUnavailable` as written: a count or a percentage of the replicas at the time. */
+  readonly maxSurge: IntOrPercent;
+  readonly maxUnavailable: IntOrPercent;
   readonly volumeClaimTemplates: readonly VolumeClaimTemplate[];
   readonly podManagementPolicy: 'OrderedReady' | 'Parallel';
   readonly completions: number;
@@ -70,12 +73,29 @@ export interface WorkloadSet {
   readonly withoutRequests: string[];
 }
 
-function percentOrCount(value: number | string | undefined, of: number, roundUp: boolean, fallback: string): number {
-  const v = value ?? fallback;
-  if (typeof v === 'number') return v;
-  const match = /^(\d+)%$/.exec(v);
-  if (!match) return Number(v) || 0;
-  const exact = (Number(match[1]) / 100) * of;
+/** A Kubernetes IntOrString as maxSurge and maxUnavailable take it: `1` or `"25%"`. */
+export type IntOrPercent = number | string;
+
+/**
+ * Resolves maxSurge/maxUnavailable against a replica count as the Deployment controller does
+ * (pkg/controller/deployment/util ResolveFenceposts): a percentage of maxSurge rounds up, of
+ * maxUnavailable down, and when both come to 0 maxUnavailable becomes 1 so a rollout can move.
+ */
+export function resolveRollingLimits(
+  maxSurge: IntOrPercent,
+  maxUnavailable: IntOrPercent,
+  replicas: number,
+): { surge: number; unavailable: number } {
+  const surge = scaledValue(maxSurge, replicas, true);
+  const unavailable = scaledValue(maxUnavailable, replicas, false);
+  return surge === 0 && unavailable === 0 ? { surge, unavailable: 1 } : { surge, unavailable };
+}
+
+function scaledValue(value: IntOrPercent, of: number, roundUp: boolean): number {
+  if (typeof value === 'number') return Math.max(0, Math.trunc(value));
+  const match = /^(\d+)%$/.exec(value.trim());
+  if (!match) return Math.max(0, Math.trunc(Number(value)) || 0);
+  const exact = (Number(match[1]) * of) / 100;
   return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
 
@@ -110,6 +130,7 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
     const kind = o.kind ?? '';
     const base = { namespace, name, key: `${kind}/${namespace}/${name}`, system: options.system ?? false };
     const defaults = {
+      strategy: 'RollingUpdate' as const,
       maxSurge: 0,
       maxUnavailable: 0,
       volumeClaimTemplates: [],
@@ -131,10 +152,9 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
           kind,
           replicas,
           template: podTemplate(spec['template'] as V1PodTemplateSpec, annotations, priorityClasses),
-          maxSurge: recreate ? 0 : percentOrCount(strategy?.rollingUpdate?.maxSurge, replicas, true, workloadDefaults.surge.value),
-          maxUnavailable: recreate
-            ? replicas
-            : percentOrCount(strategy?.rollingUpdate?.maxUnavailable, replicas, false, workloadDefaults.surge.value),
+          strategy: recreate ? 'Recreate' : 'RollingUpdate',
+          maxSurge: strategy?.rollingUpdate?.maxSurge ?? workloadDefaults.surge.value,
+          maxUnavailable: strategy?.rollingUpdate?.maxUnavailable ?? workloadDefaults.surge.value,
         });
         break;
       }

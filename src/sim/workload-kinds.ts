@@ -6,6 +6,7 @@
  *
  * Pure helpers: no state of their own, no component imported.
  */
+import { resolveRollingLimits } from '../model/workloads.js';
 import type { SimContext } from './context.js';
 import type { SimNode, SimPod, WorkloadState } from './state.js';
 
@@ -28,9 +29,12 @@ export function reconcileReplicaSet(controls: PodControls, workload: WorkloadSta
   const active = activePods(workload);
   const desired = workload.replicas;
   const hadPods = workload.nextOrdinal > 0;
-  if (workload.spec.kind === 'Deployment' && active.some((p) => p.revision !== workload.revision)) {
-    rollingUpdate(controls, workload, active);
-    return;
+  if (workload.spec.kind === 'Deployment') {
+    if (workload.spec.strategy === 'Recreate' && recreate(controls, workload, active)) return;
+    if (workload.spec.strategy === 'RollingUpdate' && active.some((p) => p.revision !== workload.revision)) {
+      rollingUpdate(controls, workload, active);
+      return;
+    }
   }
   if (active.length < desired) {
     for (let i = active.length; i < desired; i++) controls.createPod(workload, workload.nextOrdinal, null, hadPods);
@@ -44,25 +48,46 @@ export function reconcileReplicaSet(controls: PodControls, workload: WorkloadSta
   }
 }
 
-/** maxSurge / maxUnavailable (K8sDocs concepts/workloads/controllers/deployment). */
+/**
+ * `strategy: Recreate` (K8sDocs concepts/workloads/controllers/deployment/#recreate-deployment;
+ * pkg/controller/deployment/recreate.go): every old pod is deleted, and no new pod is created
+ * while any old one is still terminating. Returns true while the old revision is going away.
+ */
+function recreate(controls: PodControls, workload: WorkloadState, active: SimPod[]): boolean {
+  const old = [...workload.pods].filter((p) => p.revision !== workload.revision && !p.succeeded && !p.evicted);
+  if (old.length === 0) return false;
+  for (const pod of active) if (pod.revision !== workload.revision) controls.requestDeletion(pod, 'recreate: old revision scaled down');
+  return true;
+}
+
+/**
+ * `strategy: RollingUpdate` as the Deployment controller's rolling.go does it: the new revision
+ * grows up to replicas + maxSurge pods in all (terminating pods do not count); old pods go, the
+ * unready first, only while at least replicas − maxUnavailable stay available.
+ */
 function rollingUpdate(controls: PodControls, workload: WorkloadState, active: SimPod[]): void {
   const desired = workload.replicas;
+  const { surge, unavailable } = resolveRollingLimits(workload.spec.maxSurge, workload.spec.maxUnavailable, desired);
   const current = active.filter((p) => p.revision === workload.revision);
   const old = active.filter((p) => p.revision !== workload.revision);
-  const maxTotal = desired + workload.spec.maxSurge;
-  const minAvailable = desired - workload.spec.maxUnavailable;
-  const canCreate = Math.min(maxTotal - active.length, desired - current.length);
+  const canCreate = Math.max(0, Math.min(desired + surge - active.length, desired - current.length));
   for (let i = 0; i < canCreate; i++) controls.createPod(workload, workload.nextOrdinal);
-  const available = active.filter((p) => p.apiReady).length;
-  let removable = Math.max(0, available - minAvailable);
-  const ranked = [...old].sort((a, b) => Number(a.apiReady) - Number(b.apiReady) || a.createdAt - b.createdAt);
-  for (const pod of ranked) {
-    if (!pod.apiReady) {
-      controls.requestDeletion(pod, 'rolling update');
-    } else if (removable > 0 && current.length + canCreate > 0) {
-      controls.requestDeletion(pod, 'rolling update');
-      removable--;
-    }
+  const minAvailable = desired - unavailable;
+  const newUnavailable = current.length + canCreate - current.filter((p) => p.apiReady).length;
+  // cleanupUnhealthyReplicas: unready old pods, bounded so the new ones still starting are covered.
+  let maxScaledDown = active.length + canCreate - minAvailable - newUnavailable;
+  const unready = old.filter((p) => !p.apiReady).sort((a, b) => a.createdAt - b.createdAt);
+  for (const pod of unready) {
+    if (maxScaledDown <= 0) break;
+    controls.requestDeletion(pod, 'rolling update');
+    maxScaledDown--;
+  }
+  // scaleDownOldReplicaSetsForRollingUpdate: ready old pods while enough stay available.
+  let removable = active.filter((p) => p.apiReady).length - minAvailable;
+  for (const pod of old.filter((p) => p.apiReady).sort((a, b) => a.createdAt - b.createdAt)) {
+    if (removable <= 0) break;
+    controls.requestDeletion(pod, 'rolling update');
+    removable--;
   }
 }
 
