@@ -4,7 +4,7 @@
  *
  * Behaviour a manifest cannot express comes from `twin.dev/*` annotations on the pod
  * template (or the object): `memory-usage`, `cpu-usage`, `startup-time`, `image-size`,
- * `architectures`, `run-duration` (Jobs), `depends-on` (external hosts the readiness probe needs).
+ * `architectures`, `run-duration` and `exit-code` (Jobs), `depends-on` (external hosts the readiness probe needs).
  */
 import type { V1Container, V1LabelSelector, V1NodeSelectorTerm, V1PodSpec, V1PodTemplateSpec, V1Toleration } from '@kubernetes/client-node';
 import type { Architecture } from './hardware-profile.js';
@@ -59,6 +59,8 @@ export interface PodTemplate {
   readonly startupTime: number;
   /** Jobs: how long a pod runs to completion. */
   readonly runDuration: number;
+  /** Jobs: the exit code after `runDuration` (`twin.dev/exit-code`); not 0 makes the pod fail. */
+  readonly exitCode: number;
   readonly compressedImageBytes: number;
   /** Architectures every image of the pod is published for. */
   readonly architectures: readonly Architecture[];
@@ -216,6 +218,7 @@ export function podTemplate(
     runDuration: annotations[`${annotation}run-duration`]
       ? parseDuration(annotations[`${annotation}run-duration`] as string)
       : workloadDefaults.jobRunDuration.value,
+    exitCode: Number(annotations[`${annotation}exit-code`] ?? 0),
     compressedImageBytes,
     architectures,
     qos: qosClass(containers),

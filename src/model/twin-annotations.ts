@@ -75,6 +75,10 @@ function hostNames(value: string): string | undefined {
     : 'has an empty name; write node names of the cluster, comma-separated';
 }
 
+function exitCode(value: string): string | undefined {
+  return /^\d{1,3}$/.test(value.trim()) && Number(value) <= 255 ? undefined : 'is not an exit code; write a whole number from 0 to 255';
+}
+
 /** Annotation → its check; `perContainer` ones may also be written `NAME.CONTAINER`. */
 const annotations: Readonly<Record<string, { check: Check; perContainer: boolean }>> = {
   'memory-usage': { check: size, perContainer: true },
@@ -82,6 +86,7 @@ const annotations: Readonly<Record<string, { check: Check; perContainer: boolean
   'image-size': { check: size, perContainer: false },
   'startup-time': { check: duration, perContainer: false },
   'run-duration': { check: duration, perContainer: false },
+  'exit-code': { check: exitCode, perContainer: false },
   architectures: { check: architectures, perContainer: false },
   'depends-on': { check: hostNames, perContainer: false },
 };

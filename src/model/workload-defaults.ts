@@ -16,6 +16,11 @@ export const workloadDefaults = Object.freeze({
   terminationGracePeriod: { value: 30, source: 'K8sDocs reference/kubernetes-api/workload-resources/pod-v1/' },
   surge: { value: '25%', source: 'K8sDocs concepts/workloads/controllers/deployment/ (maxSurge, maxUnavailable 25%)' },
   backoffLimit: { value: 6, source: 'K8sDocs concepts/workloads/controllers/job/ (backoffLimit defaults to 6)' },
+  jobBackoffInitial: {
+    value: 10,
+    source: 'K8sDocs concepts/workloads/controllers/job/#pod-backoff-failure-policy (10 s, 20 s, 40 s …); KK DefaultJobPodFailureBackOff',
+  },
+  jobBackoffMax: { value: 360, source: 'same page ("capped at six minutes"); KK job_controller.go MaxJobPodFailureBackOff' },
 });
 
 /** The priority of the built-in classes (K8sDocs concepts/scheduling-eviction/pod-priority-preemption). */

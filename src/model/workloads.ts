@@ -35,6 +35,8 @@ export interface Workload {
   readonly completions: number;
   readonly parallelism: number;
   readonly backoffLimit: number;
+  /** Job `activeDeadlineSeconds`: the Job fails (DeadlineExceeded) this long after it started; null when unset. */
+  readonly activeDeadlineSeconds: number | null;
   /** Part of K3s or Rancher rather than the user's manifests. */
   readonly system: boolean;
 }
@@ -138,6 +140,7 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
       completions: 1,
       parallelism: 1,
       backoffLimit: workloadDefaults.backoffLimit.value,
+      activeDeadlineSeconds: null,
     };
     switch (kind) {
       case 'Deployment':
@@ -192,6 +195,7 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
           completions: (spec['completions'] as number | undefined) ?? 1,
           parallelism: (spec['parallelism'] as number | undefined) ?? 1,
           backoffLimit: (spec['backoffLimit'] as number | undefined) ?? workloadDefaults.backoffLimit.value,
+          activeDeadlineSeconds: (spec['activeDeadlineSeconds'] as number | undefined) ?? null,
         });
         break;
       case 'Pod':

@@ -14,7 +14,15 @@ import type { ControllersContext, ControllersPort } from './context.js';
 import type { Rng } from './rng.js';
 import { daemonEligibleOn } from './scheduling.js';
 import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } from './state.js';
-import { reconcileDaemonSet, reconcileJob, reconcileReplicaSet, reconcileStatefulSet, type PodControls } from './workload-kinds.js';
+import { Priority } from './priority.js';
+import {
+  onJobPodFailed,
+  reconcileDaemonSet,
+  reconcileJob,
+  reconcileReplicaSet,
+  reconcileStatefulSet,
+  type PodControls,
+} from './workload-kinds.js';
 
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -72,9 +80,13 @@ export class WorkloadControllers implements ControllersPort, PodControls {
         case 'DaemonSet':
           reconcileDaemonSet(this.ctx, this, workload, this.daemonServed);
           break;
-        case 'Job':
+        case 'Job': {
+          const starting = workload.job.startedAt === null;
           reconcileJob(this.ctx, this, workload);
+          const deadline = workload.spec.activeDeadlineSeconds;
+          if (starting && deadline !== null) this.ctx.env.after(deadline, Priority.controller, () => this.markDirty(workload));
           break;
+        }
         case 'Pod':
           if (workload.pods.size === 0 && workload.nextOrdinal === 0) this.createPod(workload, 0);
           break;
@@ -225,7 +237,11 @@ export class WorkloadControllers implements ControllersPort, PodControls {
   }
 
   onPodFailed(pod: SimPod, reason: string): void {
-    if (pod.workload.spec.kind === 'Job') pod.workload.failed++;
+    if (pod.workload.spec.kind === 'Job') {
+      const workload = pod.workload;
+      const wait = onJobPodFailed(this.ctx.env.now, workload);
+      this.ctx.env.after(wait, Priority.controller, () => this.markDirty(workload));
+    }
     this.ctx.emit('pod.failed', podSubject(pod), 'api', `${pod.name} Failed (${reason})`, { reason });
     this.markDirty(pod.workload);
   }

@@ -230,6 +230,10 @@ export class Kubelets implements KubeletPort {
     if (pod.workload.spec.kind === 'Job') {
       ctx.env.after(pod.template.runDuration, Priority.kubelet, () => {
         if (pod.epoch !== epoch || !pod.running) return;
+        if (pod.template.exitCode !== 0) {
+          this.containerExited(pod, node, 'Error', `exit code ${pod.template.exitCode}`);
+          return;
+        }
         pod.running = false;
         pod.ready = false;
         pod.succeeded = true;

@@ -143,6 +143,8 @@ export interface WorkloadState {
   succeeded: number;
   failed: number;
   complete: boolean;
+  /** Job: when the controller first saw it (status.startTime), why it failed, when it may create pods again. */
+  job: { startedAt: number | null; failedReason: string | null; backoffUntil: number; failuresSinceSuccess: number };
   /** StatefulSet ordinal → node its local-path volume is bound to. */
   readonly volumeNodes: Map<number, string>;
   lastReadyCount: number;
@@ -327,6 +329,7 @@ export function newWorkloadState(spec: Workload): WorkloadState {
     succeeded: 0,
     failed: 0,
     complete: false,
+    job: { startedAt: null, failedReason: null, backoffUntil: 0, failuresSinceSuccess: 0 },
     volumeNodes: new Map(),
     lastReadyCount: 0,
     wasFullyReady: false,

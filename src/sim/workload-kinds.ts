@@ -6,6 +6,7 @@
  *
  * Pure helpers: no state of their own, no component imported.
  */
+import { workloadDefaults } from '../model/workload-defaults.js';
 import { resolveRollingLimits } from '../model/workloads.js';
 import type { SimContext } from './context.js';
 import type { SimNode, SimPod, WorkloadState } from './state.js';
@@ -146,21 +147,65 @@ export function reconcileDaemonSet(
 
 // ------------------------------------------------------------ Job
 
-export function reconcileJob(ctx: Pick<SimContext, 'emit'>, controls: PodControls, workload: WorkloadState): void {
-  workload.succeeded = [...workload.pods].filter((p) => p.succeeded).length;
-  if (!workload.complete && workload.succeeded >= workload.spec.completions) {
+/**
+ * The Job controller (K8sDocs concepts/workloads/controllers/job/; KK pkg/controller/job
+ * job_controller.go): pods until `completions` succeed, `parallelism` at a time; after a failed
+ * pod the next is created only after the back-off (`onJobPodFailed`); the Job fails with
+ * BackoffLimitExceeded when failed pods exceed `backoffLimit` or, with restartPolicy OnFailure,
+ * when its running pods' restarts reach it; with DeadlineExceeded once `activeDeadlineSeconds`
+ * have passed since it started. A failed Job's running pods are deleted.
+ */
+export function reconcileJob(ctx: Pick<SimContext, 'emit' | 'env'>, controls: PodControls, workload: WorkloadState): void {
+  const job = workload.job;
+  const spec = workload.spec;
+  const now = ctx.env.now;
+  job.startedAt ??= now;
+  const succeeded = [...workload.pods].filter((p) => p.succeeded).length;
+  if (succeeded > workload.succeeded) job.failuresSinceSuccess = 0;
+  workload.succeeded = succeeded;
+  if (workload.complete || job.failedReason !== null) return;
+  if (workload.succeeded >= spec.completions) {
     workload.complete = true;
     return;
   }
-  if (workload.complete || workload.failed > workload.spec.backoffLimit) return;
-  const running = activePods(workload).length;
-  const wanted = Math.min(workload.spec.parallelism, workload.spec.completions - workload.succeeded) - running;
+  const active = activePods(workload);
+  const restarts = spec.template.restartPolicy === 'OnFailure' ? active.reduce((sum, p) => sum + p.restarts, 0) : 0;
+  const pastOnFailure =
+    spec.template.restartPolicy === 'OnFailure' && (spec.backoffLimit === 0 ? restarts > 0 : restarts >= spec.backoffLimit);
+  const reason =
+    workload.failed > spec.backoffLimit || pastOnFailure
+      ? 'BackoffLimitExceeded'
+      : spec.activeDeadlineSeconds !== null && now >= job.startedAt + spec.activeDeadlineSeconds
+        ? 'DeadlineExceeded'
+        : null;
+  if (reason !== null) {
+    job.failedReason = reason;
+    for (const pod of active) controls.requestDeletion(pod, `Job failed: ${reason}`);
+    const why =
+      reason === 'DeadlineExceeded'
+        ? `active longer than activeDeadlineSeconds ${spec.activeDeadlineSeconds}`
+        : `backoffLimit ${spec.backoffLimit} reached (${workload.failed} failed pods, ${restarts} restarts)`;
+    ctx.emit('workload.degraded', `workload/${spec.namespace}/Job/${spec.name}`, 'api', `Job ${spec.name} failed: ${reason}, ${why}`, {
+      reason,
+      failed: workload.failed,
+      restarts,
+    });
+    return;
+  }
+  if (now < job.backoffUntil) return;
+  const wanted = Math.min(spec.parallelism, spec.completions - workload.succeeded) - active.length;
   for (let i = 0; i < wanted; i++) controls.createPod(workload, workload.nextOrdinal, null, workload.failed > 0);
-  if (workload.failed > workload.spec.backoffLimit)
-    ctx.emit(
-      'workload.degraded',
-      `workload/${workload.spec.namespace}/Job/${workload.spec.name}`,
-      'api',
-      `Job ${workload.spec.name} failed: backoffLimit ${workload.spec.backoffLimit} reached`,
-    );
+}
+
+/** A Job pod failed: the next one waits 10 s × 2^(failures since the last success − 1), at most 6 min. Returns the wait. */
+export function onJobPodFailed(now: number, workload: WorkloadState): number {
+  const job = workload.job;
+  workload.failed++;
+  job.failuresSinceSuccess++;
+  const wait = Math.min(
+    workloadDefaults.jobBackoffInitial.value * 2 ** (job.failuresSinceSuccess - 1),
+    workloadDefaults.jobBackoffMax.value,
+  );
+  job.backoffUntil = Math.max(job.backoffUntil, now + wait);
+  return wait;
 }

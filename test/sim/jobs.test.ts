@@ -1,0 +1,75 @@
+/**
+ * The Job controller's failure handling (K8sDocs concepts/workloads/controllers/job/
+ * #pod-backoff-failure-policy and #job-termination-and-cleanup; KK pkg/controller/job
+ * job_controller.go pastBackoffLimitOnFailure, pastActiveDeadline).
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { cluster, eventsAfter } from '../helpers/sim.js';
+import { createSimulation } from '../../src/sim/index.js';
+import { readWorkloads } from '../../src/model/workloads.js';
+const nodes = [{ name: 's1', role: 'server' as const }, { name: 'w1' }, { name: 'w2' }];
+import type { Simulation } from '../../src/sim/simulation.js';
+
+/** Runs the cluster with the Job for 40 virtual minutes (a failing Job never lets the bring-up finish). */
+function run(job: KubernetesObject): Simulation {
+  const sim = createSimulation({ cluster: cluster(nodes), workloads: readWorkloads([job]), seed: 1 });
+  sim.runUntil(2400);
+  return sim;
+}
+
+/** A Job whose container always exits with an error after `runFor`. */
+function failingJob(restartPolicy: 'Never' | 'OnFailure', spec: Record<string, unknown> = {}): KubernetesObject {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'backup', namespace: 'default' },
+    spec: {
+      ...spec,
+      template: {
+        metadata: { annotations: { 'twin.dev/run-duration': '5s', 'twin.dev/exit-code': '1' } },
+        spec: {
+          restartPolicy,
+          containers: [{ name: 'backup', image: 'busybox:1.36', resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
+        },
+      },
+    },
+  } as KubernetesObject;
+}
+
+describe('Job failures', () => {
+  it('restartPolicy Never: replacements wait 10, 20, 40 s after each failure; backoffLimit 3 fails the Job after 4 pods', () => {
+    const sim = run(failingJob('Never', { backoffLimit: 3 }));
+    const failed = eventsAfter(sim, 0, 'pod.failed', /backup/);
+    const created = eventsAfter(sim, 0, 'pod.created', /backup/);
+    // failed > backoffLimit: the initial pod and 3 retries.
+    expect(created).toHaveLength(4);
+    expect(failed).toHaveLength(4);
+    const waits = created.slice(1).map((c, i) => Math.round(c.t - failed[i]!.t));
+    expect(waits).toEqual([10, 20, 40]);
+    const verdict = eventsAfter(sim, 0, 'workload.degraded', /Job\/backup/);
+    expect(verdict).toHaveLength(1);
+    expect(verdict[0]!.message).toMatch(/failed: BackoffLimitExceeded/);
+    expect(verdict[0]!.t).toBeCloseTo(failed[3]!.t, 3);
+  });
+
+  it('restartPolicy OnFailure: container restarts count against backoffLimit, and the running pod is deleted', () => {
+    const sim = run(failingJob('OnFailure', { backoffLimit: 2 }));
+    expect(eventsAfter(sim, 0, 'pod.created', /backup/)).toHaveLength(1);
+    const verdict = eventsAfter(sim, 0, 'workload.degraded', /Job\/backup/);
+    expect(verdict).toHaveLength(1);
+    expect(verdict[0]!.message).toMatch(/BackoffLimitExceeded.*2 restarts/);
+    expect(eventsAfter(sim, 0, 'pod.terminating', /backup/).some((e) => /Job failed/.test(e.message))).toBe(true);
+  });
+
+  it('activeDeadlineSeconds fails a Job that is still retrying (DeadlineExceeded)', () => {
+    const sim = run(failingJob('Never', { backoffLimit: 100, activeDeadlineSeconds: 60 }));
+    const verdict = eventsAfter(sim, 0, 'workload.degraded', /Job\/backup/);
+    expect(verdict).toHaveLength(1);
+    expect(verdict[0]!.message).toMatch(/DeadlineExceeded/);
+    // status.startTime is when the controller first synced the Job; it fails 60 s after that.
+    const started = sim.workloadByKey.get('Job/default/backup')!.job.startedAt!;
+    expect(verdict[0]!.t - started).toBeCloseTo(60, 3);
+    expect(eventsAfter(sim, verdict[0]!.t + 0.001, 'pod.created', /backup/)).toHaveLength(0);
+  });
+});
