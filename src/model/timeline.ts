@@ -21,6 +21,8 @@ export const timelineEventKinds = [
   'fault.injected',
   'fault.healed',
   'fault.notApplied',
+  /** A fault that goes through the API (scale, rollout restart) when the API does not answer: kubectl fails. */
+  'fault.failed',
   'bringup.step',
   // nodes, ground truth
   'node.power',

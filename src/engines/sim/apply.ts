@@ -22,7 +22,28 @@ function workloadKey(sim: Simulation, wanted: string): string {
   return sim.workloads.find((w) => workloadMatches(w.spec.key, wanted))?.spec.key ?? wanted;
 }
 
-export function applyFault(sim: Simulation, fault: ResolvedFault, label: string): void {
+/**
+ * What `kubectl` prints when no API server answers (the client's "The connection to the server
+ * … was refused"): faults that go through the API fail then instead of waiting for it.
+ */
+function apiUnreachable(sim: Simulation, command: string): string | undefined {
+  if (sim.controlPlane.apiUp) return undefined;
+  return `${command} failed: the connection to the API server was refused (no server answers); nothing was changed`;
+}
+
+/** Applies a fault to the model; returns why it failed when it could not be applied (then nothing changed). */
+export function applyFault(sim: Simulation, fault: ResolvedFault, label: string): string | undefined {
+  const failed =
+    fault.kind === 'scale'
+      ? apiUnreachable(sim, `kubectl scale --replicas=${fault.replicas}`)
+      : fault.kind === 'rollout-restart'
+        ? apiUnreachable(sim, 'kubectl rollout restart')
+        : undefined;
+  if (failed === undefined) applyToModel(sim, fault, label);
+  return failed;
+}
+
+function applyToModel(sim: Simulation, fault: ResolvedFault, label: string): void {
   switch (fault.kind) {
     case 'power-off':
       return sim.powerOff(sim.node(fault.node), label);

@@ -20,7 +20,8 @@ function inject(sim: Simulation, planned: PlannedFault): void {
   for (const step of faultSteps(planned)) {
     const apply = () => {
       sim.emit(step.event.kind, step.event.subject, 'truth', step.event.message, step.event.details);
-      applyFault(sim, step.fault, `fault ${step.id}${step.heal ? ' healed' : ''}`);
+      const failed = applyFault(sim, step.fault, `fault ${step.id}${step.heal ? ' healed' : ''}`);
+      if (failed !== undefined) sim.emit('fault.failed', step.event.subject, 'api', `${step.id}: ${failed}`, { fault: step.fault.kind });
     };
     if (step.heal) sim.after(step.offset, Priority.fault, apply);
     else apply();
