@@ -9,7 +9,7 @@ import { managedLabel } from './config.js';
 import { standInImage } from './docker.js';
 import { runLabel, type RunNames } from './run-names.js';
 
-/** `docker events` for this run's containers (twin's label and the run's id), as JSON lines. */
+/** `docker events` for this run's containers, as JSON lines (Docker requires every `label` filter to match, so only this run's). */
 export function dockerEventsArgs(names: RunNames): string[] {
   const run = names.runId !== null ? ['--filter', `label=${runLabel}=${names.runId}`] : [];
   return ['events', '--filter', `label=${managedLabel}=true`, ...run, '--format', '{{json .}}'];
