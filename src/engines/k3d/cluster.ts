@@ -15,7 +15,7 @@ import { kubectl, type K3dRunContext } from './context.js';
 import { pid, removeManaged } from './docker.js';
 import type { Exec } from './exec.js';
 import { registerWithRancher, type RancherTransport, type Registration } from './rancher.js';
-import { runLabel } from './run-names.js';
+import { runLabelArgs } from './run-names.js';
 import { fakeMeminfo, nodeThrottle, tbfArgs } from './throttle.js';
 
 /** The run's k3d config and kubeconfig in twin's state directory, named after its cluster. */
@@ -105,17 +105,12 @@ export async function startRancher(ctx: K3dRunContext, plan: RunPlan, password: 
     `${managedLabel}=true`,
     '--label',
     `twin.dev/cluster=${cluster.name}`,
-    ...runLabelArgs(ctx),
+    ...runLabelArgs(ctx.names),
     '--label',
     `twin.dev/node=${cluster.rancher.node}`,
     ctx.rancherImage ?? `rancher/rancher:${cluster.rancher.version}`,
   ]);
   return ctx.names.rancher;
-}
-
-/** `--label twin.dev/run=<id>` for a container of this run (none without an id). */
-export function runLabelArgs(ctx: Pick<K3dRunContext, 'names'>): string[] {
-  return ctx.names.runId !== null ? ['--label', `${runLabel}=${ctx.names.runId}`] : [];
 }
 
 /** Registers the cluster with Rancher through its API and applies the import manifest Rancher serves. */

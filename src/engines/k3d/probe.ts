@@ -7,7 +7,7 @@
 import type { Cluster } from '../../model/cluster.js';
 import { managedLabel } from './config.js';
 import { standInImage } from './docker.js';
-import { runLabel, type RunNames } from './run-names.js';
+import { runLabel, runLabelArgs, type RunNames } from './run-names.js';
 
 /** `docker events` for this run's containers, as JSON lines (Docker requires every `label` filter to match, so only this run's). */
 export function dockerEventsArgs(names: RunNames): string[] {
@@ -30,7 +30,7 @@ export function probeRunArgs(cluster: Cluster, names: RunNames): string[] {
     `${managedLabel}=true`,
     '--label',
     `twin.dev/cluster=${cluster.name}`,
-    ...(names.runId !== null ? ['--label', `${runLabel}=${names.runId}`] : []),
+    ...runLabelArgs(names),
     standInImage,
     'sleep',
     '2147483647',

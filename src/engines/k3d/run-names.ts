@@ -47,6 +47,11 @@ export interface RunNames {
   container(node: ClusterNode): string;
 }
 
+/** `--label twin.dev/run=<id>` for a container `docker run` starts for this run (none without an id). */
+export function runLabelArgs(names: RunNames): string[] {
+  return names.runId !== null ? ['--label', `${runLabel}=${names.runId}`] : [];
+}
+
 /** `server:0`, `agent:2`: k3d's node filter for a twin node. */
 export function nodeFilter(cluster: Cluster, node: ClusterNode): string {
   const peers = cluster.nodes.filter((n) => n.role === node.role);
