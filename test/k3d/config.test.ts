@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parse } from 'yaml';
 import { loadClusterFile } from '../../src/load/cluster.js';
-import { renderK3dConfig, containerName, k3sImage, meminfoOverrides } from '../../src/engines/k3d/config.js';
+import { renderK3dConfig, k3sImage, meminfoOverrides } from '../../src/engines/k3d/config.js';
+import { runNames } from '../../src/engines/k3d/run-names.js';
 import { fakeMeminfo, nodeThrottle, tbfArgs } from '../../src/engines/k3d/throttle.js';
 import { createExec } from '../../src/engines/k3d/exec.js';
 import { removeManaged } from '../../src/engines/k3d/docker.js';
@@ -56,7 +57,7 @@ describe('k3d config', () => {
     const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi4.yaml');
     const golden = parse(readFileSync('test/fixtures/k3d/edgestack-pi4.k3d.yaml', 'utf8'));
     expect(renderK3dConfig(cluster, calibration)).toEqual(golden);
-    expect(containerName(cluster, cluster.nodes[2]!)).toBe('k3d-twin-edgestack-pi4-agent-0');
+    expect(runNames(cluster, null).container(cluster.nodes[2]!)).toBe('k3d-twin-edgestack-pi4-agent-0');
   });
 
   it('twin export k3d writes the same config', () => {

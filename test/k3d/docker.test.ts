@@ -9,6 +9,7 @@ import {
   runNodeContainer,
   shapeLink,
 } from '../../src/engines/k3d/docker.js';
+import { newRunId, runLabel } from '../../src/engines/k3d/run-names.js';
 import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
 import { dockerEventsToTimeline } from '../../src/engines/k3d/docker-events.js';
 import { cluster } from '../helpers/sim.js';
@@ -21,7 +22,11 @@ if (!available) {
   console.warn(`k3d/docker.test: skipped because no Docker daemon answers here (${why}); .ci/run installs docker.io and starts dockerd`);
 }
 
-const network = 'twin-test-standins';
+// This file's own id in its names and labels, as a run's: another job's tests or runs on the same Docker host are left alone.
+const testRun = newRunId();
+const prefix = `twin-test-${testRun}`;
+const network = prefix;
+const own = { [runLabel]: testRun };
 const exec = createExec();
 const c = cluster([
   { name: 's1', role: 'server', profile: 'pi3bplus' },
@@ -49,20 +54,20 @@ describe('twin doctor', () => {
 
 describe.skipIf(!available)('stand-in node containers on a real Docker engine', () => {
   beforeAll(async () => {
-    await removeManaged(exec);
     await ensureStandInImage(exec);
     await ensureNetwork(exec, network);
   }, 120_000);
   afterAll(async () => {
-    await removeManaged(exec);
+    await removeManaged(exec, { run: testRun });
+    await exec('docker', ['network', 'rm', network], { allowFailure: true });
   });
 
   it('memory and CPU limits follow the profile (cgroup files inside the container)', async () => {
     const pi3 = throttleOf('s1');
-    await runNodeContainer(exec, { name: 'twin-test-s1', network, throttle: pi3, labels: { 'twin.dev/node': 's1' } });
+    await runNodeContainer(exec, { name: `${prefix}-s1`, network, throttle: pi3, labels: { ...own, 'twin.dev/node': 's1' } });
     const memory = await exec('docker', [
       'exec',
-      'twin-test-s1',
+      `${prefix}-s1`,
       'sh',
       '-c',
       'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max',
@@ -71,7 +76,7 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
     expect(pi3.memoryBytes).toBe(1024 ** 3 - c.settings.firmwareMemoryReserve);
     const cpu = await exec('docker', [
       'exec',
-      'twin-test-s1',
+      `${prefix}-s1`,
       'sh',
       '-c',
       'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max',
@@ -87,15 +92,15 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
     'shaped bandwidth between two containers is within 15 %% of the profile (%s)',
     async (_label, node, megabytes) => {
       const throttle = throttleOf(node);
-      const server = `twin-test-serve-${node}`;
+      const server = `${prefix}-serve-${node}`;
       await runNodeContainer(exec, {
         name: server,
         network,
         throttle,
-        labels: {},
+        labels: own,
         command: ['sh', '-c', `dd if=/dev/zero of=/tmp/blob bs=1M count=${megabytes} 2>/dev/null; httpd -f -p 8080 -h /tmp`],
       });
-      await runNodeContainer(exec, { name: `twin-test-client-${node}`, network, throttle: throttleOf('s1'), labels: {} });
+      await runNodeContainer(exec, { name: `${prefix}-client-${node}`, network, throttle: throttleOf('s1'), labels: own });
       await new Promise((r) => setTimeout(r, 1500));
       await shapeLink(exec, server, throttle.rateBits);
       // The shaper sets a ceiling; other test files running in parallel can only lower what one
@@ -103,12 +108,12 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
       let measured = 0;
       for (let attempt = 0; attempt < 3; attempt++) {
         const t0 = performance.now();
-        await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/`], {
+        await exec('docker', ['exec', `${prefix}-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/`], {
           allowFailure: true,
         });
         const overhead = performance.now() - t0;
         const start = performance.now();
-        await exec('docker', ['exec', `twin-test-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/blob`]);
+        await exec('docker', ['exec', `${prefix}-client-${node}`, 'wget', '-q', '-O', '/dev/null', `http://${server}:8080/blob`]);
         const seconds = (performance.now() - start - overhead) / 1000;
         measured = Math.max(measured, (megabytes * 1048576 * 8) / seconds);
       }
@@ -118,8 +123,8 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
   );
 
   it('faults on containers are observed as ground-truth events', async () => {
-    const name = 'twin-test-zero';
-    await runNodeContainer(exec, { name, network, throttle: throttleOf('zero'), labels: { 'twin.dev/node': 'zero' } });
+    const name = `${prefix}-zero`;
+    await runNodeContainer(exec, { name, network, throttle: throttleOf('zero'), labels: { ...own, 'twin.dev/node': 'zero' } });
     const id = (await exec('docker', ['inspect', '-f', '{{.Id}}', name])).stdout.trim();
     await new Promise((r) => setTimeout(r, 1500));
     const since = (Date.now() / 1000).toFixed(3);
@@ -141,14 +146,14 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
   });
 
   it('twin down removes everything twin created, and only that', async () => {
-    await exec('docker', ['run', '-d', '--name', 'not-twins', 'twin/node-standin:busybox', 'sleep', '60']);
+    await exec('docker', ['run', '-d', '--name', `not-twins-${testRun}`, 'twin/node-standin:busybox', 'sleep', '60']);
     const down = twin(['down']);
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/removed \d+ container\(s\) and \d+ network\(s\) labelled twin.dev\/managed=true/);
     const left = (await exec('docker', ['ps', '-aq', '--filter', 'label=twin.dev/managed=true'])).stdout.trim();
     expect(left).toBe('');
-    const other = (await exec('docker', ['ps', '-aq', '--filter', 'name=not-twins'])).stdout.trim();
+    const other = (await exec('docker', ['ps', '-aq', '--filter', `name=not-twins-${testRun}`])).stdout.trim();
     expect(other).not.toBe('');
-    await exec('docker', ['rm', '-f', 'not-twins']);
+    await exec('docker', ['rm', '-f', `not-twins-${testRun}`]);
   });
 });

@@ -24,18 +24,18 @@ describe('k3d engine --dry-run', () => {
 
   it('power loss is a kill without a graceful stop; restore starts the container and shapes it again', async () => {
     const lines = (await transcript('worker-power-loss')).split('\n');
-    const kill = lines.indexOf('docker kill --signal KILL k3d-twin-edgestack-pi3-agent-0');
-    const start = lines.indexOf('docker start k3d-twin-edgestack-pi3-agent-0');
+    const kill = lines.indexOf('docker kill --signal KILL k3d-twin-edgestack-pi3-dryrun-agent-0');
+    const start = lines.indexOf('docker start k3d-twin-edgestack-pi3-dryrun-agent-0');
     expect(kill).toBeGreaterThan(lines.findIndex((l) => l.includes('kubectl apply')));
     expect(start).toBeGreaterThan(kill);
     expect(lines[start + 1]).toMatch(
-      new RegExp(`^docker update --memory ${1024 ** 3 - 118 * 1024 ** 2} .* k3d-twin-edgestack-pi3-agent-0$`),
+      new RegExp(`^docker update --memory ${1024 ** 3 - 118 * 1024 ** 2} .* k3d-twin-edgestack-pi3-dryrun-agent-0$`),
     );
     expect(lines.slice(-5, -1)).toEqual([
-      'k3d cluster delete twin-edgestack-pi3',
-      'docker ps -aq --filter label=twin.dev/managed=true --filter label=twin.dev/cluster=edgestack-pi3',
-      'docker network ls -q --filter label=twin.dev/managed=true --filter label=twin.dev/cluster=edgestack-pi3',
-      'docker network rm twin-edgestack-pi3-net',
+      'k3d cluster delete twin-edgestack-pi3-dryrun',
+      'docker ps -aq --filter label=twin.dev/managed=true --filter label=twin.dev/run=dryrun',
+      'docker network ls -q --filter label=twin.dev/managed=true --filter label=twin.dev/run=dryrun',
+      'docker network rm twin-edgestack-pi3-dryrun-net',
     ]);
   });
 
@@ -54,7 +54,7 @@ describe('k3d engine --dry-run', () => {
 
   it("the cluster is imported through Rancher's API, then the manifest Rancher serves is applied", async () => {
     const lines = (await transcript('rancher-down')).split('\n');
-    const run = lines.findIndex((l) => l.startsWith('docker run -d --init --name twin-edgestack-pi3-rancher'));
+    const run = lines.findIndex((l) => l.startsWith('docker run -d --init --name twin-edgestack-pi3-dryrun-rancher'));
     expect(lines[run]).toContain("-e 'CATTLE_BOOTSTRAP_PASSWORD=<bootstrap password>'");
     const steps = lines
       .slice(run)
@@ -68,7 +68,7 @@ describe('k3d engine --dry-run', () => {
       'GET https://<rancher>/v3/import/<token>_<cluster-id>.yaml',
     ]);
     const manifest = lines.findIndex((l) => l.startsWith('# GET https://<rancher>/v3/import/'));
-    expect(lines[manifest + 1]).toBe('docker exec -i k3d-twin-edgestack-pi3-server-0 kubectl apply -f -');
+    expect(lines[manifest + 1]).toBe('docker exec -i k3d-twin-edgestack-pi3-dryrun-server-0 kubectl apply -f -');
   });
 
   it("memory-leak asks each running container of the workload to leak, through the node's containerd", async () => {
@@ -87,10 +87,11 @@ describe('k3d engine --dry-run', () => {
     expect(result.stdout).toMatch(
       new RegExp(
         String.raw`^# rancher-down: commands of a k3d run \(dry run, nothing executed\)\n` +
-          String.raw`docker events .*\nk3d cluster create --config \.twin/twin-edgestack-pi3\.k3d\.yaml`,
+          String.raw`# names carry the run's id, here "dryrun"; a real run draws its own \(k3d cluster twin-edgestack-pi3-dryrun\)\n` +
+          String.raw`docker events .*\nk3d cluster create --config \.twin/twin-edgestack-pi3-dryrun\.k3d\.yaml`,
       ),
     );
-    expect(result.stdout).toContain('docker stop --time 10 twin-edgestack-pi3-rancher');
+    expect(result.stdout).toContain('docker stop --time 10 twin-edgestack-pi3-dryrun-rancher');
     const pair = twin(['run', 'scenarios/rancher-down.ts', '--engine', 'sim,sim']);
     expect(pair.code).toBe(2);
     expect(pair.stderr).toMatch(/--engine: "sim,sim" is not an engine or a pair of engines \(use sim, k3d, or sim,k3d/);

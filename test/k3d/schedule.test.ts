@@ -6,7 +6,7 @@ import { Problems } from '../../src/scenario/fields.js';
 import { loadScenarioFile, planOf, type PlannedFault } from '../../src/scenario/load.js';
 import type { Clock } from '../../src/engines/k3d/clock.js';
 import { interruptible } from '../../src/engines/k3d/clock.js';
-import { containerName } from '../../src/engines/k3d/config.js';
+import { runNames } from '../../src/engines/k3d/run-names.js';
 import { createExec } from '../../src/engines/k3d/exec.js';
 import { runFaults } from '../../src/engines/k3d/schedule.js';
 
@@ -82,7 +82,13 @@ describe('k3d fault schedule', () => {
     emitAt(40, condition(40, 'dcn2'));
     emitAt(50, condition(50, 'dcn2'));
     const events = await runFaults(
-      { exec, calibration: { singleCoreEvents: null, cores: 4, source: 'test' }, stateDir: '.twin', clock },
+      {
+        exec,
+        calibration: { singleCoreEvents: null, cores: 4, source: 'test' },
+        stateDir: '.twin',
+        names: runNames(basePlan.cluster, 'ab12cd'),
+        clock,
+      },
       plan,
       1000,
       {
@@ -106,10 +112,11 @@ describe('k3d fault schedule', () => {
       '89 fault.healed fault/chained',
       '89 node.power node/dcn3',
     ]);
-    const kill = (name: string) => exec.transcript.indexOf(`docker kill --signal KILL ${containerName(plan.cluster, node(name))}`);
+    const kill = (name: string) =>
+      exec.transcript.indexOf(`docker kill --signal KILL ${runNames(plan.cluster, 'ab12cd').container(node(name))}`);
     expect(kill('dcn3')).toBeGreaterThan(kill('dcn2'));
     expect(exec.transcript.filter((l) => l.startsWith('docker restart'))).toEqual([]);
-    expect(exec.transcript).toContain(`docker start ${containerName(plan.cluster, node('dcn3'))}`);
+    expect(exec.transcript).toContain(`docker start ${runNames(plan.cluster, 'ab12cd').container(node('dcn3'))}`);
   });
 
   it('a dry run says which faults wait for an event (none is observed there)', async () => {
@@ -123,7 +130,14 @@ describe('k3d fault schedule', () => {
     const exec = createExec({ dryRun: true });
     const clock = steppedClock();
     const events = await runFaults(
-      { exec, calibration: { singleCoreEvents: null, cores: 4, source: 'test' }, stateDir: '.twin', clock, dryRun: true },
+      {
+        exec,
+        calibration: { singleCoreEvents: null, cores: 4, source: 'test' },
+        stateDir: '.twin',
+        names: runNames(basePlan.cluster, 'ab12cd'),
+        clock,
+        dryRun: true,
+      },
       { ...basePlan, faults, duration: 10 },
       0,
     ).finally(() => clock.stop());
@@ -149,6 +163,7 @@ describe('k3d fault schedule', () => {
         exec,
         calibration: { singleCoreEvents: null, cores: 4, source: 'test' },
         stateDir: '.twin',
+        names: runNames(basePlan.cluster, 'ab12cd'),
         clock: interruptible(clock, run.signal),
         signal: run.signal,
       },

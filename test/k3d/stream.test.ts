@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineEvent } from '../../src/model/timeline.js';
 import { loadScenarioFile, planOf } from '../../src/scenario/load.js';
-import { containerName } from '../../src/engines/k3d/config.js';
+import { runNames } from '../../src/engines/k3d/run-names.js';
 import { DockerTimeline } from '../../src/engines/k3d/docker-stream.js';
 import { dockerEventsToTimeline } from '../../src/engines/k3d/docker-events.js';
 import { TimelineStream } from '../../src/engines/k3d/stream.js';
@@ -62,14 +62,15 @@ describe("Docker's events, live", () => {
     const plan = planOf(await loadScenarioFile('scenarios/worker-power-loss.ts'));
     const members = plan.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
     const dcn2 = members.find((n) => n.name === 'dcn2')!;
-    const container = containerName(plan.cluster, dcn2);
-    const nodeOf = (name: string) => members.find((n) => containerName(plan.cluster, n) === name)?.name;
+    const names = runNames(plan.cluster, 'ab12cd');
+    const container = names.container(dcn2);
+    const nodeOf = (name: string) => members.find((n) => names.container(n) === name)?.name;
     const line = (ms: number, Type: string, Action: string, attributes: Record<string, string>) =>
       JSON.stringify({ Type, Action, Actor: { Attributes: attributes }, timeNano: ms * 1e6 });
     const lines = [
       line(10_000, 'container', 'die', { name: container, exitCode: '137' }),
-      line(10_065, 'network', 'disconnect', { container: container, name: 'twin-edgestack-pi3-net' }),
-      line(99_790, 'network', 'connect', { container: container, name: 'twin-edgestack-pi3-net' }),
+      line(10_065, 'network', 'disconnect', { container: container, name: names.network }),
+      line(99_790, 'network', 'connect', { container: container, name: names.network }),
       line(100_000, 'container', 'start', { name: container }),
     ];
     const powerOn = { ...event(70, 'node.power', 'node/dcn2'), details: { on: true } };

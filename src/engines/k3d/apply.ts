@@ -8,7 +8,6 @@ import type { ClusterNode } from '../../model/cluster.js';
 import type { ResolvedFault } from '../../scenario/faults.js';
 import type { RunPlan } from '../engine.js';
 import { shape } from './cluster.js';
-import { containerName, k3dClusterName } from './config.js';
 import { kubectl, type K3dRunContext } from './context.js';
 import { containerFaults, pid } from './docker.js';
 import type { NodeMemoryFaults } from './memory.js';
@@ -22,9 +21,8 @@ export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclu
   const { cluster } = plan;
   const exec = ctx.exec;
   const node = (name: string) => cluster.nodes.find((n) => n.name === name) as ClusterNode;
-  const container = (name: string) =>
-    node(name).role === 'rancher' ? `${k3dClusterName(cluster)}-rancher` : containerName(cluster, node(name));
-  const network = `${k3dClusterName(cluster)}-net`;
+  const container = (name: string) => (node(name).role === 'rancher' ? ctx.names.rancher : ctx.names.container(node(name)));
+  const network = ctx.names.network;
   const servers = (names?: readonly string[]) =>
     (names ?? cluster.nodes.filter((n) => n.role === 'server').map((n) => n.name)).map(container);
   switch (fault.kind) {
@@ -62,10 +60,10 @@ export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclu
       }
       return;
     case 'rancher-down':
-      await containerFaults.stop(exec, `${k3dClusterName(cluster)}-rancher`);
+      await containerFaults.stop(exec, ctx.names.rancher);
       return;
     case 'rancher-up':
-      await containerFaults.powerOn(exec, `${k3dClusterName(cluster)}-rancher`);
+      await containerFaults.powerOn(exec, ctx.names.rancher);
       return;
     case 'partition':
       for (const group of fault.groups) for (const name of group) await containerFaults.disconnect(exec, network, container(name));

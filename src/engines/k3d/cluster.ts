@@ -4,35 +4,40 @@
  * the workloads applied, and everything torn down again — by the run, or by `twin down` for what
  * earlier runs left behind. twin only ever touches what it created.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import type { Cluster, ClusterNode } from '../../model/cluster.js';
+import type { ClusterNode } from '../../model/cluster.js';
 import type { RunPlan } from '../engine.js';
-import { containerName, k3dClusterName, managedLabel, meminfoOverrides, renderK3dConfig } from './config.js';
+import { managedLabel, meminfoOverrides, renderK3dConfig } from './config.js';
 import { kubectl, type K3dRunContext } from './context.js';
 import { pid, removeManaged } from './docker.js';
 import type { Exec } from './exec.js';
 import { registerWithRancher, type RancherTransport, type Registration } from './rancher.js';
+import { runLabelArgs } from './run-names.js';
 import { fakeMeminfo, nodeThrottle, tbfArgs } from './throttle.js';
 
-/** The Rancher host's container. */
-function rancherContainer(cluster: Cluster): string {
-  return `${k3dClusterName(cluster)}-rancher`;
+/** The run's k3d config and kubeconfig in twin's state directory, named after its cluster. */
+export function stateFiles(ctx: Pick<K3dRunContext, 'stateDir' | 'names'>): { config: string; kubeconfig: string } {
+  return {
+    config: join(ctx.stateDir, `${ctx.names.cluster}.k3d.yaml`),
+    kubeconfig: join(ctx.stateDir, `${ctx.names.cluster}.kubeconfig`),
+  };
 }
 
 /** `k3d cluster create` from the rendered config, and twin's own kubeconfig for it. Returns the kubeconfig's path. */
 export async function createCluster(ctx: K3dRunContext, plan: RunPlan): Promise<string> {
   const { cluster } = plan;
-  const name = k3dClusterName(cluster);
+  const name = ctx.names.cluster;
   mkdirSync(ctx.stateDir, { recursive: true });
-  const configFile = join(ctx.stateDir, `${name}.k3d.yaml`);
-  writeFileSync(configFile, stringify(renderK3dConfig(cluster, ctx.calibration, ctx.image ? { image: ctx.image } : {}), { lineWidth: 0 }));
+  const configFile = stateFiles(ctx).config;
+  const options = { names: ctx.names, ...(ctx.image ? { image: ctx.image } : {}) };
+  writeFileSync(configFile, stringify(renderK3dConfig(cluster, ctx.calibration, options), { lineWidth: 0 }));
   await ctx.exec('k3d', ['cluster', 'create', '--config', configFile]);
   // k3d's memory option is per role: smaller boards of a role get their own fake meminfo, read by their kubelet on a restart of K3s.
   for (const { node, memoryBytes } of meminfoOverrides(cluster, ctx.calibration)) {
-    const container = containerName(cluster, node);
+    const container = ctx.names.container(node);
     const mounts = await ctx.exec('docker', [
       'inspect',
       '--format',
@@ -45,7 +50,7 @@ export async function createCluster(ctx: K3dRunContext, plan: RunPlan): Promise<
     if (ctx.serviceManager) await ctx.exec('docker', ['exec', container, 'k3s', 'service', 'restart']);
     else await ctx.exec('docker', ['restart', container]);
   }
-  const kubeconfig = join(ctx.stateDir, `${name}.kubeconfig`);
+  const kubeconfig = stateFiles(ctx).kubeconfig;
   await ctx.exec('k3d', ['kubeconfig', 'write', name, '--output', kubeconfig]);
   return kubeconfig;
 }
@@ -54,7 +59,7 @@ export async function createCluster(ctx: K3dRunContext, plan: RunPlan): Promise<
 export async function shape(ctx: K3dRunContext, plan: RunPlan, node: ClusterNode): Promise<void> {
   if (node.role !== 'server' && node.role !== 'agent') return;
   const throttle = nodeThrottle(node, plan.cluster, ctx.calibration);
-  const container = containerName(plan.cluster, node);
+  const container = ctx.names.container(node);
   await ctx.exec('docker', [
     'update',
     '--memory',
@@ -81,7 +86,6 @@ export async function throttleNodes(ctx: K3dRunContext, plan: RunPlan): Promise<
 export async function startRancher(ctx: K3dRunContext, plan: RunPlan, password: string): Promise<string | null> {
   const { cluster } = plan;
   if (!cluster.rancher) return null;
-  const name = k3dClusterName(cluster);
   const env = [
     '-e',
     `CATTLE_BOOTSTRAP_PASSWORD=${password}`,
@@ -92,20 +96,21 @@ export async function startRancher(ctx: K3dRunContext, plan: RunPlan, password: 
     '-d',
     '--init',
     '--name',
-    rancherContainer(cluster),
+    ctx.names.rancher,
     '--network',
-    `${name}-net`,
+    ctx.names.network,
     '--privileged',
     ...env,
     '--label',
     `${managedLabel}=true`,
     '--label',
     `twin.dev/cluster=${cluster.name}`,
+    ...runLabelArgs(ctx.names),
     '--label',
     `twin.dev/node=${cluster.rancher.node}`,
     ctx.rancherImage ?? `rancher/rancher:${cluster.rancher.version}`,
   ]);
-  return rancherContainer(cluster);
+  return ctx.names.rancher;
 }
 
 /** Registers the cluster with Rancher through its API and applies the import manifest Rancher serves. */
@@ -128,14 +133,18 @@ export async function applyWorkloads(ctx: K3dRunContext, plan: RunPlan, objects:
     await kubectl(ctx, plan.cluster, ['apply', '-f', '-'], objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
 }
 
-export async function teardown(ctx: K3dRunContext, cluster: Cluster): Promise<void> {
+/**
+ * Removes what this run created — its k3d cluster, the containers carrying its run id (the Rancher
+ * host, the probe), its network and state files — and nothing of another run's, even of the same
+ * cluster on the same host.
+ */
+export async function teardown(ctx: K3dRunContext): Promise<void> {
   if (ctx.keep) return;
-  const name = k3dClusterName(cluster);
-  await ctx.exec('k3d', ['cluster', 'delete', name], { allowFailure: true });
-  // The Rancher host and the probe carry the cluster's label; nothing else of twin's is touched.
-  await removeManaged(ctx.exec, { cluster: cluster.name }).catch(() => undefined);
-  // k3d leaves a network named in its config behind; it is the cluster's own.
-  await ctx.exec('docker', ['network', 'rm', `${name}-net`], { allowFailure: true });
+  await ctx.exec('k3d', ['cluster', 'delete', ctx.names.cluster], { allowFailure: true });
+  if (ctx.names.runId !== null) await removeManaged(ctx.exec, { run: ctx.names.runId }).catch(() => undefined);
+  // k3d leaves a network named in its config behind; it is the run's own.
+  await ctx.exec('docker', ['network', 'rm', ctx.names.network], { allowFailure: true });
+  if (!ctx.exec.dryRun) for (const file of Object.values(stateFiles(ctx))) rmSync(file, { force: true });
 }
 
 /** What `twin down` removed (or, dry, would remove). */

@@ -5,6 +5,7 @@
  * filter), and every container carries twin's labels so twin only ever touches what it made.
  */
 import type { Cluster, ClusterNode } from '../../model/cluster.js';
+import { nodeFilter, runLabel, runNames, type RunNames } from './run-names.js';
 import { k3dMemoryOption, nodeThrottle, type HostCalibration } from './throttle.js';
 
 export const managedLabel = 'twin.dev/managed';
@@ -35,24 +36,16 @@ export function k3sImage(version: string): string {
   return `rancher/k3s:${version.replace('+', '-')}`;
 }
 
-/** k3d's name for the cluster's Docker resources. */
-export function k3dClusterName(cluster: Cluster): string {
-  return `twin-${cluster.name}`.slice(0, 32);
-}
-
-/** `server:0`, `agent:2`: k3d's node filter for a twin node. */
-export function nodeFilter(cluster: Cluster, node: ClusterNode): string {
-  const peers = cluster.nodes.filter((n) => n.role === node.role);
-  return `${node.role === 'server' ? 'server' : 'agent'}:${peers.indexOf(node)}`;
-}
-
-/** The Docker container k3d creates for a node. */
-export function containerName(cluster: Cluster, node: ClusterNode): string {
-  const [role, index] = nodeFilter(cluster, node).split(':');
-  return `k3d-${k3dClusterName(cluster)}-${role}-${index}`;
-}
-
-export function renderK3dConfig(cluster: Cluster, calibration: HostCalibration, options: { image?: string } = {}): K3dConfig {
+/**
+ * The k3d config of a cluster. `names` are the run's (its id in every name and in a `twin.dev/run`
+ * label); without them the config is for use by hand: `twin-<cluster>`, no run label.
+ */
+export function renderK3dConfig(
+  cluster: Cluster,
+  calibration: HostCalibration,
+  options: { image?: string; names?: RunNames } = {},
+): K3dConfig {
+  const names = options.names ?? runNames(cluster, null);
   const members = cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
   const servers = members.filter((n) => n.role === 'server');
   const agents = members.filter((n) => n.role === 'agent');
@@ -63,6 +56,7 @@ export function renderK3dConfig(cluster: Cluster, calibration: HostCalibration, 
   const runtimeLabels: K3dConfig['options']['runtime']['labels'] = [
     { label: `${managedLabel}=true`, nodeFilters: ['all'] },
     { label: `twin.dev/cluster=${cluster.name}`, nodeFilters: ['all'] },
+    ...(names.runId !== null ? [{ label: `${runLabel}=${names.runId}`, nodeFilters: ['all'] }] : []),
   ];
   for (const node of members) {
     const filter = nodeFilter(cluster, node);
@@ -91,11 +85,11 @@ export function renderK3dConfig(cluster: Cluster, calibration: HostCalibration, 
   return {
     apiVersion: 'k3d.io/v1alpha5',
     kind: 'Simple',
-    metadata: { name: k3dClusterName(cluster) },
+    metadata: { name: names.cluster },
     servers: servers.length,
     agents: agents.length,
     image: options.image ?? k3sImage(cluster.k3s.version),
-    network: `${k3dClusterName(cluster)}-net`,
+    network: names.network,
     ...(cluster.k3s.token ? { token: cluster.k3s.token } : {}),
     options: {
       k3d: { wait: true, timeout: '600s', disableLoadbalancer: servers.length === 1 },

@@ -4,15 +4,17 @@
  */
 import type { Cluster, ClusterNode } from '../../model/cluster.js';
 import type { Clock } from './clock.js';
-import { containerName } from './config.js';
 import type { Exec } from './exec.js';
 import type { NodeMemoryFaults } from './memory.js';
 import type { RancherTransport } from './rancher.js';
+import type { RunNames } from './run-names.js';
 import type { HostCalibration } from './throttle.js';
 
 export interface K3dRunContext {
   readonly exec: Exec;
   readonly calibration: HostCalibration;
+  /** What this run calls its cluster, containers and network (its own id in each, so runs on one host never collide). */
+  readonly names: RunNames;
   /** Where twin keeps its k3d config and kubeconfig (never the user's ~/.kube/config). */
   readonly stateDir: string;
   readonly keep?: boolean;
@@ -46,7 +48,7 @@ function server0(cluster: Cluster): ClusterNode {
 export function kubectl(ctx: K3dRunContext, cluster: Cluster, args: readonly string[], input?: string) {
   return ctx.exec(
     'docker',
-    ['exec', ...(input !== undefined ? ['-i'] : []), containerName(cluster, server0(cluster)), 'kubectl', ...args],
+    ['exec', ...(input !== undefined ? ['-i'] : []), ctx.names.container(server0(cluster)), 'kubectl', ...args],
     input !== undefined ? { input } : {},
   );
 }

@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { EngineUnavailableError } from '../../errors.js';
 import type { Exec } from './exec.js';
 import { managedLabel } from './config.js';
+import { runLabel } from './run-names.js';
 import { tbfArgs, type NodeThrottle } from './throttle.js';
 
 /** A tiny image for stand-in nodes and tests: a busybox-static rootfs, imported (no registry). */
@@ -143,14 +144,10 @@ export const containerFaults = {
 
 /**
  * Removes every container and network twin created (label twin.dev/managed=true), or only
- * those of one cluster (label twin.dev/cluster=NAME).
+ * those of one run (label twin.dev/run=ID): never another run's, even of the same cluster.
  */
-export async function removeManaged(exec: Exec, scope: { cluster?: string } = {}): Promise<{ containers: string[]; networks: string[] }> {
-  const filters = [
-    '--filter',
-    `label=${managedLabel}=true`,
-    ...(scope.cluster ? ['--filter', `label=twin.dev/cluster=${scope.cluster}`] : []),
-  ];
+export async function removeManaged(exec: Exec, scope: { run?: string } = {}): Promise<{ containers: string[]; networks: string[] }> {
+  const filters = ['--filter', `label=${managedLabel}=true`, ...(scope.run ? ['--filter', `label=${runLabel}=${scope.run}`] : [])];
   const containers = (await exec('docker', ['ps', '-aq', ...filters])).stdout.split('\n').filter(Boolean);
   if (containers.length) await exec('docker', ['rm', '-f', '-v', ...containers]);
   const networks = (await exec('docker', ['network', 'ls', '-q', ...filters])).stdout.split('\n').filter(Boolean);

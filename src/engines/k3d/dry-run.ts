@@ -28,22 +28,23 @@ export async function dryRun(ctx: K3dRunContext, plan: RunPlan): Promise<EngineR
   const memory = new NodeMemoryFaults(
     ctx.exec,
     plan.cluster,
+    ctx.names,
     () => [],
     clock.now,
     () => undefined,
   );
   const context: K3dRunContext = { ...ctx, clock, dryRun: true, memory };
-  ctx.exec.spawn('docker', dockerEventsArgs, () => undefined);
+  ctx.exec.spawn('docker', dockerEventsArgs(ctx.names), () => undefined);
   await createCluster(context, plan);
   await throttleNodes(context, plan);
   const rancher = await startRancher(context, plan, '<bootstrap password>');
-  await ctx.exec('docker', probeRunArgs(plan.cluster));
-  ctx.exec.spawn('docker', probeShellArgs(plan.cluster), () => undefined);
+  await ctx.exec('docker', probeRunArgs(plan.cluster, ctx.names));
+  ctx.exec.spawn('docker', probeShellArgs(ctx.names), () => undefined);
   await applyWorkloads(context, plan, plan.objects);
   if (rancher) await importIntoRancher(context, plan, '<rancher>', '<bootstrap password>', noteTransport(ctx.exec.note), clock.sleep);
   const faults = await runFaults(context, plan, 0);
   if (rancher) await ctx.exec('docker', ['logs', '--timestamps', rancher]);
-  await teardown(context, plan.cluster);
+  await teardown(context);
   return {
     timeline: { events: faults, series: emptySeries(plan.sampleInterval), duration: plan.duration },
     phaseStart: 0,

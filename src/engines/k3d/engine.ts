@@ -15,6 +15,7 @@ import { createExec } from './exec.js';
 import { hostAvailability, nodeImageFor, rancherImageFor } from './host.js';
 import { twinRancherAgentImage, twinRancherImage } from './offline-build.js';
 import { liveRun } from './run.js';
+import { dryRunId, newRunId, runNames } from './run-names.js';
 import { refusals, unsupportedFaults, unsupportedTriggers } from './supports.js';
 
 function refused(found: readonly { reason: string }[]): EngineUnavailableError {
@@ -28,7 +29,9 @@ export async function k3dDryRun(plan: RunPlan, stateDir: string, hostCores: numb
   if (found.length > 0) throw refused(found);
   const exec = createExec({ dryRun: true });
   // No sysbench in a dry run: the CPU quota shown is the board's core count.
-  await dryRun({ exec, calibration: { singleCoreEvents: null, cores: hostCores, source: 'dry run' }, stateDir }, plan);
+  const names = runNames(plan.cluster, dryRunId);
+  exec.note(`names carry the run's id, here "${dryRunId}"; a real run draws its own (k3d cluster ${names.cluster})`);
+  await dryRun({ exec, calibration: { singleCoreEvents: null, cores: hostCores, source: 'dry run' }, stateDir, names }, plan);
   return exec.transcript;
 }
 
@@ -88,6 +91,8 @@ export const k3dEngine: Engine = {
     const context = {
       exec,
       calibration: await calibrateHost(exec),
+      // Its own names: another run of the same cluster on this Docker host is never touched.
+      names: runNames(plan.cluster, newRunId()),
       stateDir: '.twin',
       keep: options?.keep ?? false,
       image: image.image,

@@ -10,11 +10,11 @@ import type { Informer, KubeConfig, KubernetesObject, V1EndpointSlice, V1Node, V
 import type { Cluster, ClusterNode } from '../../model/cluster.js';
 import type { TimelineSeries } from '../../model/timeline.js';
 import type { LiveClock } from './clock.js';
-import { containerName } from './config.js';
 import type { Exec, Spawned } from './exec.js';
 import { apiReady, loadKubeConfig, startInformers } from './kube-watch.js';
 import { WatchTranslator, workloadOf } from './observe.js';
 import { dockerEventsArgs } from './probe.js';
+import type { RunNames } from './run-names.js';
 import { cgroupReader, SeriesSampler, type CgroupReader } from './series.js';
 import { ServiceProber } from './service-probe.js';
 
@@ -45,12 +45,23 @@ export class LiveObserver {
   constructor(
     private readonly exec: Exec,
     private readonly cluster: Cluster,
+    private readonly names: RunNames,
     private readonly origin: number,
     private readonly clock: LiveClock,
     private readonly sampleInterval: number,
   ) {
     this.translator = new WatchTranslator(origin, { serviceOutages: 'probe' });
-    this.prober = new ServiceProber(exec, cluster, clock, this.translator, this.slices, this.nodeObjects, () => this.stopped, this.timers);
+    this.prober = new ServiceProber(
+      exec,
+      cluster,
+      names,
+      clock,
+      this.translator,
+      this.slices,
+      this.nodeObjects,
+      () => this.stopped,
+      this.timers,
+    );
     this.sampler = new SeriesSampler(this.members(), origin);
     for (const node of this.members()) this.powered.set(node.name, true);
   }
@@ -61,13 +72,13 @@ export class LiveObserver {
 
   /** Docker events for ground truth (power), from before the cluster exists; `onLine` sees each as it comes. */
   watchDocker(onLine?: (line: string) => void): void {
-    this.dockerEvents = this.exec.spawn('docker', dockerEventsArgs, (line) => {
+    this.dockerEvents = this.exec.spawn('docker', dockerEventsArgs(this.names), (line) => {
       if (!line.trim()) return;
       this.dockerLines.push(line);
       onLine?.(line);
       try {
         const event = JSON.parse(line) as { Type?: string; Action?: string; Actor?: { Attributes?: Record<string, string> } };
-        const node = this.members().find((n) => containerName(this.cluster, n) === event.Actor?.Attributes?.['name']);
+        const node = this.members().find((n) => this.names.container(n) === event.Actor?.Attributes?.['name']);
         if (node && event.Type === 'container' && (event.Action === 'start' || event.Action === 'die'))
           this.powered.set(node.name, event.Action === 'start');
       } catch {
@@ -103,12 +114,12 @@ export class LiveObserver {
     this.timers.push(setInterval(() => this.sample(), this.sampleInterval * 1000));
     const ids = await this.exec(
       'docker',
-      ['inspect', '--format', '{{.Name}} {{.Id}}', ...this.members().map((n) => containerName(this.cluster, n))],
+      ['inspect', '--format', '{{.Name}} {{.Id}}', ...this.members().map((n) => this.names.container(n))],
       { allowFailure: true },
     );
     for (const line of ids.stdout.split('\n')) {
       const [name, id] = line.trim().replace(/^\//, '').split(' ');
-      const node = this.members().find((n) => containerName(this.cluster, n) === name);
+      const node = this.members().find((n) => this.names.container(n) === name);
       if (node && id) this.cgroups.set(node.name, cgroupReader(id));
     }
     this.sample();

@@ -16,9 +16,9 @@ import type { Cluster } from '../../model/cluster.js';
 import { outsideKubernetesVictim, type DetailValue, type TimelineEventKind } from '../../model/timeline.js';
 import { containerMemoryUsage } from '../../model/pod-template.js';
 import { workloadMatches } from '../../model/workloads.js';
-import { containerName } from './config.js';
 import type { Exec, Spawned } from './exec.js';
 import { workloadOf } from './observe.js';
+import type { RunNames } from './run-names.js';
 
 /** K3s's containerd socket, in K3s's image and in twin's. */
 export const containerdSocket = '/run/k3s/containerd/containerd.sock';
@@ -81,6 +81,7 @@ export class NodeMemoryFaults {
   constructor(
     private readonly exec: Exec,
     private readonly cluster: Cluster,
+    private readonly names: RunNames,
     /** The pods the API shows now (the observer's cache); none in a dry run. */
     private readonly pods: () => Iterable<V1Pod>,
     private readonly now: () => number,
@@ -89,7 +90,7 @@ export class NodeMemoryFaults {
 
   private nodeContainer(nodeName: string): string | undefined {
     const node = this.cluster.nodes.find((n) => n.name === nodeName && (n.role === 'server' || n.role === 'agent'));
-    return node ? containerName(this.cluster, node) : undefined;
+    return node ? this.names.container(node) : undefined;
   }
 
   /** The leak of `workload` grows at `rate` bytes/s from now (0 stops the growth; what was taken stays held). */

@@ -5,31 +5,32 @@
  * these without loading one.
  */
 import type { Cluster } from '../../model/cluster.js';
-import { k3dClusterName, managedLabel } from './config.js';
+import { managedLabel } from './config.js';
 import { standInImage } from './docker.js';
+import { runLabel, runLabelArgs, type RunNames } from './run-names.js';
 
-/** `docker events` for twin's containers, as JSON lines. */
-export const dockerEventsArgs = ['events', '--filter', `label=${managedLabel}=true`, '--format', '{{json .}}'];
-
-/** The probe container: a client on the cluster's site network (Docker network). */
-export function probeContainer(cluster: Cluster): string {
-  return `${k3dClusterName(cluster)}-probe`;
+/** `docker events` for this run's containers, as JSON lines (Docker requires every `label` filter to match, so only this run's). */
+export function dockerEventsArgs(names: RunNames): string[] {
+  const run = names.runId !== null ? ['--filter', `label=${runLabel}=${names.runId}`] : [];
+  return ['events', '--filter', `label=${managedLabel}=true`, ...run, '--format', '{{json .}}'];
 }
 
-export function probeRunArgs(cluster: Cluster): string[] {
+/** The probe container: a client on the cluster's site network (Docker network). */
+export function probeRunArgs(cluster: Cluster, names: RunNames): string[] {
   return [
     'run',
     '-d',
     '--name',
-    probeContainer(cluster),
+    names.probe,
     '--network',
-    `${k3dClusterName(cluster)}-net`,
+    names.network,
     '--cap-add',
     'NET_ADMIN',
     '--label',
     `${managedLabel}=true`,
     '--label',
     `twin.dev/cluster=${cluster.name}`,
+    ...runLabelArgs(names),
     standInImage,
     'sleep',
     '2147483647',
@@ -37,6 +38,6 @@ export function probeRunArgs(cluster: Cluster): string[] {
 }
 
 /** The shell the probes are written to, one round every two seconds. */
-export function probeShellArgs(cluster: Cluster): string[] {
-  return ['exec', '-i', probeContainer(cluster), 'sh'];
+export function probeShellArgs(names: RunNames): string[] {
+  return ['exec', '-i', names.probe, 'sh'];
 }

@@ -11,9 +11,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { TimelineEvent } from '../../model/timeline.js';
 import type { EngineResult, RunObserver, RunPlan } from '../engine.js';
 import { interruptible, settledLater } from './clock.js';
-import { applyWorkloads, createCluster, importIntoRancher, startRancher, teardown, throttleNodes } from './cluster.js';
-import { containerName, k3dClusterName } from './config.js';
-import type { Cluster } from '../../model/cluster.js';
+import { applyWorkloads, createCluster, importIntoRancher, startRancher, stateFiles, teardown, throttleNodes } from './cluster.js';
 import type { K3dRunContext } from './context.js';
 import { bootsAfterPowerOn, DockerTimeline } from './docker-stream.js';
 import { NodeMemoryFaults, withModelMemory } from './memory.js';
@@ -44,20 +42,21 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
   const { LiveObserver } = await import('./live.js');
   const clock = interruptible(ctx.clock, ctx.signal);
   const origin = clock.now();
-  const live = new LiveObserver(ctx.exec, plan.cluster, origin, clock, plan.sampleInterval);
+  const live = new LiveObserver(ctx.exec, plan.cluster, ctx.names, origin, clock, plan.sampleInterval);
   const translator = live.translator;
   const stream = new TimelineStream(observer, clock.now, origin);
   translator.onEvent = (event) => stream.push(event);
   const memory = new NodeMemoryFaults(
     ctx.exec,
     plan.cluster,
+    ctx.names,
     () => live.pods(),
     clock.now,
     (at, kind, subject, message, details) => translator.emit(at, kind, subject, 'truth', message, details),
   );
   const context: K3dRunContext = { ...ctx, clock, memory };
   const members = plan.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
-  const nodeOf = (container: string) => members.find((n) => containerName(plan.cluster, n) === container)?.name;
+  const nodeOf = (container: string) => members.find((n) => ctx.names.container(n) === container)?.name;
   /** The schedule's events, on the run's time line, as they are recorded. */
   const faultsSoFar: TimelineEvent[] = [];
   const docker = new DockerTimeline(
@@ -82,7 +81,7 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     kind: 'run.started',
     subject: 'run',
     view: 'truth',
-    message: `run started on k3d (${members.length} node containers)`,
+    message: `run started on k3d as cluster ${ctx.names.cluster} (${members.length} node containers)`,
   };
   stream.push(started);
   stream.open();
@@ -204,7 +203,7 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
       phaseStart: shift,
       phaseEnd: end,
       bringUp: { apiAvailable, clusterReady, workloadsReady: settled ? shift : null, rancherImported, nodeReady },
-      ...(ctx.keep ? { kept: keptNote(plan.cluster, ctx.stateDir) } : {}),
+      ...(ctx.keep ? { kept: keptNote(ctx) } : {}),
     };
   } catch (error) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
@@ -215,12 +214,12 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     await live.stop().catch(() => undefined);
     docker.close();
     stream.close();
-    await teardown(ctx, plan.cluster);
+    await teardown(ctx);
   }
 }
 
 /** How to reach a cluster kept with `keep`: its kubeconfig in twin's state directory, never the user's. */
-function keptNote(cluster: Cluster, stateDir: string): string {
-  const name = k3dClusterName(cluster);
-  return `cluster ${name} is still running; kubectl --kubeconfig ${stateDir}/${name}.kubeconfig get nodes; twin down removes it`;
+function keptNote(ctx: K3dRunContext): string {
+  const name = ctx.names.cluster;
+  return `cluster ${name} is still running; kubectl --kubeconfig ${stateFiles(ctx).kubeconfig} get nodes; twin down removes it`;
 }

@@ -6,11 +6,11 @@
 import type { V1EndpointSlice, V1Node } from '@kubernetes/client-node';
 import type { Cluster } from '../../model/cluster.js';
 import type { LiveClock } from './clock.js';
-import { k3dClusterName } from './config.js';
 import { ensureStandInImage } from './docker.js';
 import type { Exec, Spawned } from './exec.js';
 import type { WatchTranslator } from './observe.js';
-import { probeContainer, probeRunArgs, probeShellArgs } from './probe.js';
+import { probeRunArgs, probeShellArgs } from './probe.js';
+import type { RunNames } from './run-names.js';
 
 interface ProbeTarget {
   readonly service: string;
@@ -34,6 +34,7 @@ export class ServiceProber {
   constructor(
     private readonly exec: Exec,
     private readonly cluster: Cluster,
+    private readonly names: RunNames,
     private readonly clock: LiveClock,
     private readonly translator: WatchTranslator,
     /** The EndpointSlices and Nodes the informers see. */
@@ -46,15 +47,15 @@ export class ServiceProber {
   ) {}
 
   private get probeName(): string {
-    return probeContainer(this.cluster);
+    return this.names.probe;
   }
 
   /** The probe container, and the Rancher host's address when there is one. */
   async startProbes(rancherContainer: string | null): Promise<void> {
-    const network = `${k3dClusterName(this.cluster)}-net`;
+    const network = this.names.network;
     await this.exec('docker', ['rm', '-f', this.probeName], { allowFailure: true });
     await ensureStandInImage(this.exec);
-    await this.exec('docker', probeRunArgs(this.cluster));
+    await this.exec('docker', probeRunArgs(this.cluster, this.names));
     this.probeIp =
       (
         await this.exec('docker', ['inspect', '--format', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, this.probeName])
@@ -69,7 +70,7 @@ export class ServiceProber {
             rancherContainer,
           ])
         ).stdout.trim() || null;
-    this.probeShell = this.exec.spawn('docker', probeShellArgs(this.cluster), (line) => this.probeLine(line));
+    this.probeShell = this.exec.spawn('docker', probeShellArgs(this.names), (line) => this.probeLine(line));
     this.timers.push(setInterval(() => this.probeRound(), 2000));
     this.probeRound();
   }
