@@ -16,8 +16,24 @@ import { tbfArgs } from './throttle.js';
 /** Faults the schedule does itself (a board boots before its container starts); never handed to {@link applyFault}. */
 export type ScheduledFault = Extract<ResolvedFault, { kind: 'site-power-restore' }>;
 
-/** What one fault does to the containers. */
-export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclude<ResolvedFault, ScheduledFault>): Promise<void> {
+/**
+ * What one fault does to the containers. Returns why it failed when a fault that goes through the
+ * API could not be applied (kubectl's own error, e.g. the API server refusing connections while
+ * the control plane is down); the schedule records that as `fault.failed`.
+ */
+/** A kubectl command a user would type; its failure is the fault's outcome, not the run's. */
+async function throughApi(ctx: K3dRunContext, plan: RunPlan, args: readonly string[]): Promise<string | undefined> {
+  const result = await kubectl(ctx, plan.cluster, args, undefined, { allowFailure: true });
+  if (result.exitCode === 0) return undefined;
+  const why = (result.stderr.trim().split('\n').pop() ?? '').slice(0, 300) || `exit ${result.exitCode}`;
+  return `kubectl ${args.slice(0, 2).join(' ')} failed: ${why}; nothing was changed`;
+}
+
+export async function applyFault(
+  ctx: K3dRunContext,
+  plan: RunPlan,
+  fault: Exclude<ResolvedFault, ScheduledFault>,
+): Promise<string | undefined> {
   const { cluster } = plan;
   const exec = ctx.exec;
   const node = (name: string) => cluster.nodes.find((n) => n.name === name) as ClusterNode;
@@ -93,11 +109,9 @@ export async function applyFault(ctx: K3dRunContext, plan: RunPlan, fault: Exclu
       await memoryFaults(ctx).fill(fault.node, fault.amount);
       return;
     case 'scale':
-      await kubectl(ctx, cluster, ['scale', `--replicas=${fault.replicas}`, workloadRef(fault.workload)]);
-      return;
+      return throughApi(ctx, plan, ['scale', `--replicas=${fault.replicas}`, workloadRef(fault.workload)]);
     case 'rollout-restart':
-      await kubectl(ctx, cluster, ['rollout', 'restart', workloadRef(fault.workload)]);
-      return;
+      return throughApi(ctx, plan, ['rollout', 'restart', workloadRef(fault.workload)]);
     case 'slow-storage':
     case 'storage-restore':
     case 'disk-full':

@@ -45,10 +45,15 @@ function server0(cluster: Cluster): ClusterNode {
 }
 
 /** `kubectl` inside the first server container (k3s ships it), so the host needs none. */
-export function kubectl(ctx: K3dRunContext, cluster: Cluster, args: readonly string[], input?: string) {
-  return ctx.exec(
-    'docker',
-    ['exec', ...(input !== undefined ? ['-i'] : []), ctx.names.container(server0(cluster)), 'kubectl', ...args],
-    input !== undefined ? { input } : {},
-  );
+export function kubectl(
+  ctx: K3dRunContext,
+  cluster: Cluster,
+  args: readonly string[],
+  input?: string,
+  options: { allowFailure?: boolean } = {},
+) {
+  return ctx.exec('docker', ['exec', ...(input !== undefined ? ['-i'] : []), ctx.names.container(server0(cluster)), 'kubectl', ...args], {
+    ...(input !== undefined ? { input } : {}),
+    ...options,
+  });
 }

@@ -94,14 +94,26 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
     });
     const fault = step.fault;
     if (fault.kind === 'power-on') {
-      booting.push(settledLater(boot(fault.node, t, `fault ${step.id}`).then(() => applyFault(ctx, plan, fault))));
+      booting.push(settledLater(boot(fault.node, t, `fault ${step.id}`).then(() => applyFault(ctx, plan, fault).then(() => undefined))));
       return Promise.resolve();
     }
     if (fault.kind === 'site-power-restore') {
       booting.push(settledLater(restoreSite(ctx, plan, fault, t, boot)));
       return Promise.resolve();
     }
-    return serially(() => applyFault(ctx, plan, fault));
+    return serially(async () => {
+      const failed = await applyFault(ctx, plan, fault);
+      if (failed === undefined) return;
+      const at = (clock.now() - phaseStart) / 1000;
+      record({
+        t: at,
+        kind: 'fault.failed',
+        subject: step.event.subject,
+        view: 'api',
+        message: `${step.id}: ${failed}`,
+        details: { fault: fault.kind },
+      });
+    });
   };
 
   const phaseOver = new AbortController();
@@ -180,7 +192,7 @@ async function restoreSite(
     starts.push(
       settledLater(
         boot(name, t + (i > 0 ? i * interval : 0), 'site power restored').then(() =>
-          applyFault(ctx, plan, { ...fault, kind: 'power-on', node: name }),
+          applyFault(ctx, plan, { ...fault, kind: 'power-on', node: name }).then(() => undefined),
         ),
       ),
     );

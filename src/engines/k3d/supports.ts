@@ -74,6 +74,7 @@ const observedLive: ReadonlySet<TimelineEventKind> = new Set<TimelineEventKind>(
   'fault.injected',
   'fault.healed',
   'fault.notApplied',
+  'fault.failed',
   'node.power',
   'node.booted',
   'node.network',
