@@ -111,6 +111,28 @@ describe('report.html, rendered', () => {
   });
 });
 
+describe('twin plan --html', () => {
+  it('writes one complete page: headroom and power charts, the node and N-1 tables; --compare adds a section per cluster', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twin-plan-html-'));
+    const page = join(dir, 'plan.html');
+    const workloads = ['-w', 'scenarios/workloads/edgestack'];
+    expect(twin(['plan', 'scenarios/clusters/edgestack-pi3.ts', ...workloads, '--html', page]).code).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<h1>Capacity plan: edgestack-pi3');
+    for (const chart of ['CPU: requested against allocatable, per node', 'Memory: requested and in use', 'Power per node'])
+      expect(html).toMatch(new RegExp(`<svg[^>]*aria-label="${chart}`));
+    expect(html).toContain('<th>left pending</th>');
+    expect(html).toMatch(/<tr class="fail"><td>dcn1<\/td><td class="verdict">DOWN<\/td>/);
+    const compared = join(dir, 'compare.html');
+    const clusters = ['scenarios/clusters/edgestack-pi3.ts', 'scenarios/clusters/edgestack-pi4.yaml'];
+    expect(twin(['plan', '--compare', ...clusters, ...workloads, '--html', compared]).code).toBe(0);
+    const both = readFileSync(compared, 'utf8');
+    expect(both.match(/<!doctype html>/g)).toHaveLength(1);
+    expect(both.match(/<section class="twin-plan">/g)).toHaveLength(2);
+  }, 60_000);
+});
+
 describe.skipIf(!chromium)('report.html in headless Chromium', () => {
   it('renders the timeline and the charts without script errors; a screenshot is taken', () => {
     const dir = mkdtempSync(join(tmpdir(), 'twin-html-'));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createElement } from 'react';
 import { renderToString } from 'ink';
 import { describe, expect, it, vi } from 'vitest';
+import { fitColumns } from '../src/cli/output.js';
 import { liveViewReporter } from '../src/cli/reporters/live.js';
 import { applyEvent, initialState, type ViewState } from '../src/cli/views/live-state.js';
 import { RunView, viewSetup } from '../src/cli/views/run-view.js';
@@ -37,6 +38,18 @@ const view = (report: RunReport, t: number, verdicts = false) =>
     }),
     { columns: 160 },
   );
+
+describe('tables on a terminal', () => {
+  it('fit the terminal: the widest columns give way, a narrow table is left alone', () => {
+    const head = ['node', 'power supply'];
+    const rows = [['dcn1', 'ok: load 5.6 W of 12.75 W supply; PoE 12.95 W ok'.repeat(3)]];
+    const widths = fitColumns(head, rows, 80)!;
+    expect(widths.reduce((sum, w) => sum + w + 1, 1)).toBe(80);
+    expect(widths[0]).toBe(6);
+    expect(fitColumns(head, [['dcn1', 'ok']], 80)).toBeUndefined();
+    expect(fitColumns(head, rows, undefined)).toBeUndefined();
+  });
+});
 
 describe('the run view, folded from timeline events', () => {
   it('shows nodes off and booting before the API knows them, then Ready', () => {
