@@ -1,9 +1,8 @@
-/** `twin plan` output: terminal tables, and an HTML section that can be embedded in reports. */
+/** `twin plan` output: terminal tables (the HTML page is in html.ts). */
 import { formatBytes, formatMillicores } from '../model/units.js';
 import type { ComparedPlan } from './compare.js';
 import type { PlanResult } from './plan.js';
 import type { SearchResult } from './search.js';
-import { escapeXml as esc } from '../report/xml.js';
 
 export type Table = (head: string[], rows: Array<Array<string | number>>) => string;
 
@@ -122,40 +121,4 @@ export function renderSearchText(result: SearchResult, table: Table, top = 10): 
       ),
     );
   return out.join('\n');
-}
-
-/** A self-contained HTML section (inline styles only) for reports. */
-export function renderPlanHtml(plan: PlanResult): string {
-  const rows = nodeRows(plan)
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`)
-    .join('\n');
-  const failures = plan.tolerance.failures
-    .map((f) => {
-      const pending = f.pending.map((p) => `${p.pod} (${p.kind})`).join(', ') || '—';
-      const cells = [esc(f.failed.join(' + ')), f.apiAvailable ? 'up' : 'DOWN', f.rescheduled, f.lost, esc(pending)];
-      return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
-    })
-    .join('\n');
-  const head = nodeHead.map((h) => `<th style="text-align:left;border-bottom:1px solid #ccc;padding:4px">${esc(h)}</th>`).join('');
-  const failureHead = ['failed', 'API', 'rescheduled', 'lost', 'pending'].map((h) => `<th>${h}</th>`).join('');
-  const { survives, weakest } = plan.tolerance;
-  const p = plan.power;
-  const cost = `$${p.costPerMonth}/month at $${p.kwhPrice}/kWh; hardware $${p.purchaseUsd}`;
-  return `<section class="twin-plan" style="font: 14px/1.4 system-ui, sans-serif">
-<h2>Capacity plan: ${esc(plan.cluster)} — ${plan.fits ? 'everything schedules' : `${plan.pending.length} pod(s) do not fit`}</h2>
-<table style="border-collapse: collapse"><thead><tr>${head}</tr></thead><tbody>
-${rows}
-</tbody></table>
-${plan.pending.map((x) => `<p>✘ ${esc(x.pod)}: ${esc(x.reason)}</p>`).join('\n')}
-<h3>Failure tolerance: ${survives ? 'survives' : 'does not survive every failure'}${weakest ? ` (weakest: ${esc(weakest)})` : ''}</h3>
-<table style="border-collapse: collapse"><thead><tr>${failureHead}</tr></thead><tbody>
-${failures}
-</tbody></table>
-<p>${esc(plan.tolerance.controlPlane)}</p>
-<h3>Power and cost</h3>
-<p>${p.idleWatts} W idle, ${p.expectedWatts} W expected, ${p.kwhPerMonth} kWh/month, ${cost}.</p>
-${plan.findings.map((f) => `<p>${f.severity === 'error' ? '✘' : '⚠'} ${esc(f.message)}</p>`).join('\n')}
-${plan.assumptions.map((a) => `<p><i>${esc(a)}</i></p>`).join('\n')}
-</section>
-`;
 }

@@ -4,7 +4,8 @@ import { loadClusterFile } from '../../load/cluster.js';
 import { loadManifests } from '../../load/manifests.js';
 import { comparePlans, type ComparedPlan } from '../../plan/compare.js';
 import { planCluster } from '../../plan/plan.js';
-import { renderCompareText, renderPlanHtml, renderPlanText, renderSearchText } from '../../plan/render.js';
+import { renderPlanHtml } from '../../plan/html.js';
+import { renderCompareText, renderPlanText, renderSearchText } from '../../plan/render.js';
 import { searchMixes } from '../../plan/search.js';
 import { ProfileRegistry } from '../../load/profiles.js';
 import { writeFileAtomic } from '../../report/write.js';
@@ -85,7 +86,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     const plans: ComparedPlan[] = args.compare.length
       ? comparePlans(clusters, objects, options)
       : clusters.map((cluster) => ({ plan: planCluster(cluster, objects, options), bringUp: null }));
-    if (args.html) writeFileAtomic(args.html, plans.map(({ plan }) => renderPlanHtml(plan)).join('\n'));
+    if (args.html) writeFileAtomic(args.html, renderPlanHtml(plans.map(({ plan }) => plan)));
     if (args.json) writeOut(JSON.stringify(args.compare.length ? plans : plans[0]?.plan, null, 2));
     else if (args.compare.length) writeOut(renderCompareText(plans, renderTable));
     else if (plans[0]) writeOut(renderPlanText(plans[0].plan, renderTable));

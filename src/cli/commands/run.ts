@@ -23,6 +23,7 @@ interface RunArgs {
   readonly quiet: boolean;
   readonly 'dry-run': boolean;
   readonly keep: boolean;
+  readonly replay: boolean;
   readonly 'profiles-dir': string[];
 }
 
@@ -52,7 +53,7 @@ function reportersFor(args: RunArgs): Reporter[] {
   return [
     ...(!args.quiet && !live ? [progressReporter(output)] : []),
     directory,
-    ...(live ? [liveViewReporter()] : []),
+    ...(live ? [liveViewReporter({ replay: args.replay })] : []),
     text,
     ...(!args.quiet && !args.json ? [modelVsRealReporter(output)] : []),
     ...(args.junit ? [junitReporter(args.junit)] : []),
@@ -84,6 +85,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: 'boolean',
         default: false,
         describe: 'k3d engine: leave the cluster running after the run (kubeconfig in .twin/; twin down removes it)',
+      })
+      .option('replay', {
+        type: 'boolean',
+        default: false,
+        describe: 'sim engine, on a terminal: replay the finished run in the live view (k3d runs are always shown live)',
       })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example('$0 run scenarios/control-plane-down.ts', 'run on the embedded sim engine')

@@ -1,0 +1,98 @@
+/**
+ * report.html's tables: everything report.md says (verdicts, predictions, bring-up milestones,
+ * each node's steps to Ready, the critical path, faults, what was not modelled, notable events),
+ * and the model-vs-real comparison of a `--engine sim,k3d` run.
+ */
+import { formatDuration } from '../model/units.js';
+import { differenceText, disagreementSummary } from './compare.js';
+import { notableEvents, when } from './format.js';
+import type { Comparison, RunReport } from './types.js';
+import { escapeXml as esc } from './xml.js';
+
+const row = (cells: readonly string[], cls = '') => `<tr${cls ? ` class="${cls}"` : ''}>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+const table = (head: readonly string[], rows: readonly string[]) =>
+  `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+
+export function verdictsHtml(report: RunReport): string {
+  const rows = report.expectations.map((v) =>
+    row(
+      [`${v.status === 'pass' ? '✔ pass' : '✘ FAIL'}`, esc(v.description), esc(v.expected), esc(v.observed), esc(v.explanation)],
+      v.status,
+    ).replace('<td>', '<td class="verdict">'),
+  );
+  return `<h2>Observed vs expected</h2>\n${table(['verdict', 'expectation', 'expected', 'observed', 'why'], rows)}`;
+}
+
+export function comparisonHtml(c: Comparison): string {
+  const t = (x: number | null) => (x === null ? 'never' : esc(formatDuration(x)));
+  const verdict = (x: { status: string; observed: string }) => `${x.status === 'pass' ? '✅' : '❌'} ${esc(x.observed)}`;
+  const moments = c.moments.map(
+    (m) =>
+      `<tr class="${m.agrees ? 'pass' : 'fail'}"><td>${esc(m.what)}</td><td>${esc(m.anchor)}</td>` +
+      `<td>${t(m.model)}</td><td>${t(m.real)}</td><td class="verdict">${esc(differenceText(m))}</td></tr>`,
+  );
+  const verdicts = c.expectations.map((e) => row([esc(e.description), verdict(e.model), verdict(e.real)]));
+  const model = c.engines.model;
+  const real = c.engines.real;
+  return `<h2>Model vs real (${esc(model)} against ${esc(real)})</h2>
+<p>${esc(disagreementSummary(c))}</p>
+${table(['moment', 'after', `${model} predicts`, `${real} observed`, 'difference'], moments)}
+${table(['expectation', model, real], verdicts)}`;
+}
+
+export function findingsHtml(report: RunReport): string {
+  if (report.findings.length === 0) return '';
+  const rows = report.findings.map((f) =>
+    row([f.severity, esc(f.message), esc(f.source)], f.severity === 'error' ? 'fail' : 'warn').replace('<td>', '<td class="verdict">'),
+  );
+  return `<h2>Predicted at bring-up</h2>\n${table(['severity', 'finding', 'source'], rows)}`;
+}
+
+export function bringUpHtml(report: RunReport): string {
+  const b = report.bringUp;
+  const at = (t: number | null) => (t === null ? 'not reached' : esc(formatDuration(t)));
+  const milestones = [
+    row(['Kubernetes API available', at(b.apiAvailable)]),
+    row(['all nodes Ready (cluster ready)', at(b.clusterReady)]),
+    row(['workloads ready', at(b.workloadsReady)]),
+    ...(b.rancherImported !== null ? [row(['imported into Rancher', at(b.rancherImported)])] : []),
+  ];
+  const nodes = report.cluster.nodes.map((n) => {
+    const steps = b.analysis.nodes.find((s) => s.node === n.name);
+    const fixed = [n.name, n.board, n.role, n.storage].map(esc);
+    if (!steps) return row([...fixed, '—', '—', '—', '—']);
+    const ready = steps.joinRejected ? `never: ${esc(steps.joinRejected)}` : at(steps.ready);
+    return row([...fixed, at(steps.booted), at(steps.k3sRunning), at(steps.registered), ready]);
+  });
+  const path = b.analysis.criticalPath.length
+    ? `<p>Critical path:</p>\n<ol>\n${b.analysis.criticalPath.map((s) => `<li>${esc(s)}</li>`).join('\n')}\n</ol>`
+    : '';
+  return `<h2>Bring-up</h2>
+${table(['milestone', 'after power-on'], milestones)}
+${table(['node', 'board', 'role', 'storage', 'booted', 'k3s running', 'registered', 'Ready'], nodes)}
+${path}`;
+}
+
+export function faultsHtml(report: RunReport): string {
+  const notModelled = report.notModelled.length
+    ? `<p>Kept from the manifests but not simulated: ${esc(report.notModelled.join(', '))}.</p>`
+    : '';
+  if (report.faults.length === 0) return `<h2>Faults</h2>\n<p>No faults: bring-up and steady state only.</p>\n${notModelled}`;
+  const rows = report.faults.map((f) =>
+    row([
+      esc(f.id),
+      f.injectedAt === null ? 'never' : esc(when(report, f.injectedAt)),
+      f.healedAt === null ? '—' : esc(when(report, f.healedAt)),
+      esc(f.description),
+    ]),
+  );
+  return `<h2>Faults</h2>\n${table(['id', 'injected', 'healed', 'what'], rows)}\n${notModelled}`;
+}
+
+export function eventsHtml(report: RunReport): string {
+  const { events, omitted } = notableEvents(report, 600);
+  const rows = events.map((e) => row([esc(when(report, e.t)), e.view, esc(e.message)], e.view));
+  return `<details open><summary>Notable events (T+ from the start of faults; grey rows are ground truth the API does not show)</summary>
+${table(['time', 'view', 'event'], rows)}${omitted > 0 ? `<p>…and ${omitted} more events in report.json.</p>` : ''}
+</details>`;
+}
