@@ -64,7 +64,7 @@ const loading = new AsyncLocalStorage<string>();
 
 /**
  * Runs `load` with `process.exit` turned into an error for the loaded file's code: a file that
- * exits while loading would otherwise end twin silently, with no report and the file's code.
+ * exits while loading would otherwise end twin silently, with the file's exit code and no report.
  */
 async function whileLoading<T>(file: string, exitCalls: Array<string | number | null | undefined>, load: () => Promise<T>): Promise<T> {
   const exit = process.exit;
