@@ -138,7 +138,7 @@ export async function resolveScenario(
   if (timing.list.length > 0) throw new ConfigError(file, timing.list);
 
   return {
-    name: scenario.name ?? basename(file).replace(/\.(ts|mts|js|mjs)$/, ''),
+    name: scenario.name ?? basename(file).replace(/\.(ts|mts|cts|js|mjs)$/, ''),
     file,
     description: scenario.description ?? '',
     cluster,
