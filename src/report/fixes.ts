@@ -61,7 +61,8 @@ export function schedulingFixes(message: string, workload: Workload, nodes: read
     const host = template.nodeSelector['kubernetes.io/hostname'];
     if (host !== undefined && !nodes.some((n) => n.name === host))
       add(
-        `${name} is pinned to node ${host} (nodeSelector kubernetes.io/hostname), which the cluster does not have: name a node ${host}, or drop the pin`,
+        `${name} is pinned to node ${host} (nodeSelector kubernetes.io/hostname), which the cluster does not have: ` +
+          `name a node ${host}, or drop the pin`,
       );
     else if (wanted && selectorMatches(workload, nodes).length === 0)
       add(`${wanted} of ${name} matches no node: label a node with it (spec.nodes[].labels in the cluster file), or change the selector`);

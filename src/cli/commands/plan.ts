@@ -135,14 +135,13 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     else if (args.compare.length) writeOut(renderCompareText(plans, renderTable));
     else if (plans[0]) writeOut(renderPlanText(plans[0].plan, renderTable));
     // Exit 1, like a failed expectation: a plan whose pods do not fit or that does not survive N-1 is a "no".
-    const problems = plans.flatMap(({ plan }) => [
-      ...(plan.fits ? [] : [`${plan.cluster}: ${plan.pending.length} pod(s) do not fit`]),
-      ...(plan.tolerance.survives
-        ? []
-        : [
-            `${plan.cluster}: does not survive losing any ${tolerate} node${tolerate > 1 ? 's' : ''}${plan.tolerance.weakest ? ` (weakest: ${plan.tolerance.weakest})` : ''}`,
-          ]),
-    ]);
+    const problems: string[] = [];
+    for (const { plan } of plans) {
+      if (!plan.fits) problems.push(`${plan.cluster}: ${plan.pending.length} pod(s) do not fit`);
+      if (plan.tolerance.survives) continue;
+      const weakest = plan.tolerance.weakest ? ` (weakest: ${plan.tolerance.weakest})` : '';
+      problems.push(`${plan.cluster}: does not survive losing any ${tolerate === 1 ? 'node' : 'pair of nodes'}${weakest}`);
+    }
     if (problems.length) throw new ExpectationsFailedError(`plan: ${problems.join('; ')}`);
   },
 };
