@@ -139,8 +139,8 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     for (const { plan } of plans) {
       if (!plan.fits) problems.push(`${plan.cluster}: ${plan.pending.length} pod(s) do not fit`);
       if (plan.tolerance.survives) continue;
-      const weakest = plan.tolerance.weakest ? ` (weakest: ${plan.tolerance.weakest})` : '';
-      problems.push(`${plan.cluster}: does not survive losing any ${tolerate === 1 ? 'node' : 'pair of nodes'}${weakest}`);
+      const worst = plan.tolerance.weakest ? ` (worst: losing ${plan.tolerance.weakest})` : '';
+      problems.push(`${plan.cluster}: fails the N-${tolerate} check${worst}`);
     }
     if (problems.length) throw new ExpectationsFailedError(`plan: ${problems.join('; ')}`);
   },
