@@ -100,7 +100,10 @@ function podState(
     return { pod, reason: 'Unschedulable', message, fix: schedulingFixes(message, workload, nodes).join('; or ') };
   }
   if (scheduledAt < 0) {
-    const fix = apiUp ? 'the scheduler never tried it: the controllers were down' : 'the Kubernetes API never came up: see the nodes';
+    const [namespace, podName] = pod.split('/');
+    const fix = apiUp
+      ? `see the scheduler's events: kubectl describe pod -n ${namespace} ${podName}`
+      : 'the Kubernetes API never came up: see the nodes';
     return { pod, reason: 'Pending', message: `${pod} was never scheduled`, fix };
   }
   const since = mine.slice(scheduledAt);
@@ -167,6 +170,8 @@ function workloadItems(
     if (group) group.pods.push(state.pod);
     else groups.set(key, { first: state, pods: [state.pod] });
   }
+  // An engine that reports no workload events (k3d) leaves a workload whose pods are all Ready unexplained here: it is done.
+  if (groups.size === 0 && !events.some((e) => e.kind === 'workload.ready' || e.kind === 'workload.degraded')) return [];
   if (groups.size === 0) {
     const fix = 'its controller did not create every replica in time: give the bring-up more time';
     return [
