@@ -131,9 +131,7 @@ function podState(
       pod,
       reason: 'NotReady',
       message: `${pod} is running but its readiness probe never passed`,
-      fix: needs.length
-        ? `its readiness probe needs ${needs.join(', ')}: bring ${needs.length > 1 ? 'them' : 'it'} up`
-        : `${name} starts slower than the bring-up allowed: check its readiness probe, or give the bring-up more time`,
+      fix: dependencyFix(needs, cluster, name),
     };
   }
   const pulling = since.findLast((e) => e.kind === 'pod.pulling');
@@ -143,6 +141,19 @@ function podState(
     message: pulling ? `${pulling.message}: still in progress` : `${pod} was scheduled but its container never started`,
     fix: 'a slow network, storage or a large image: give the bring-up more time, or use a smaller image',
   };
+}
+
+/** A readiness probe that needs hosts outside Kubernetes (`twin.dev/depends-on`): bring them up, or add them to the cluster. */
+function dependencyFix(needs: readonly string[], cluster: Cluster, name: string): string {
+  if (needs.length === 0)
+    return `${name} starts slower than the bring-up allowed: check its readiness probe, or give the bring-up more time`;
+  const missing = needs.filter((host) => !cluster.nodes.some((n) => n.name === host));
+  if (missing.length)
+    return (
+      `its readiness probe needs ${missing.join(', ')}, which the cluster does not have: ` +
+      'add it (role external) to the cluster file, or drop twin.dev/depends-on'
+    );
+  return `its readiness probe needs ${needs.join(', ')}: bring ${needs.length > 1 ? 'them' : 'it'} up`;
 }
 
 function workloadItems(
