@@ -135,7 +135,9 @@ describe('twin plan', () => {
       ['ha-gallade.yaml', 'ha-gallade'],
     ]) {
       const result = twin(['plan', `scenarios/clusters/${file}`, '-w', `scenarios/workloads/${workloads}`]);
-      expect(result.code, result.stderr).toBe(0);
+      // Only ha-gallade (three etcd servers) survives losing any node; the others lose their API with their single server.
+      expect(result.code, result.stderr).toBe(file === 'ha-gallade.yaml' ? 0 : 1);
+      if (result.code === 1) expect(result.stderr).toMatch(/^twin: plan: [\w-]+: fails the N-1 check \(worst: losing [\w-]+\)$/m);
       expect(result.stdout).toMatch(/^Plan for .*: everything schedules ✔/);
       expect(result.stdout).toMatch(/Failure tolerance \(any 1 node\)/);
       expect(result.stdout).toMatch(/Power: [\d.]+ W idle, [\d.]+ W expected → [\d.]+ kWh\/month/);
@@ -150,7 +152,8 @@ describe('twin plan', () => {
       '--kwh-price',
       '0.3',
     ]);
-    expect(compare.code).toBe(0);
+    expect(compare.code).toBe(1);
+    expect(compare.stderr).toMatch(/edgestack-pi3: fails the N-1 check \(worst: losing dcn1\); edgestack-pi4: fails the N-1 check/);
     expect(compare.stdout).toMatch(/edgestack-pi3\s+7\s/);
     expect(compare.stdout).toMatch(/edgestack-pi4\s+2\s/);
     const json = JSON.parse(
@@ -172,5 +175,75 @@ describe('twin plan', () => {
     const bad = twin(['plan', '--search', '-w', 'scenarios/workloads/edgestack', '--profiles', 'pi9']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown hardware profile "pi9"/);
+  });
+
+  it('CLI: exits 1 when pods do not fit, naming each pod, the scheduler reason and the fix', () => {
+    const result = twin(['plan', 'test/fixtures/unfinished/cluster.yaml', '-w', 'test/fixtures/unfinished/too-big']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^Plan for small-pis: 2 pod\(s\) do not fit ✘/);
+    expect(result.stdout).toMatch(
+      /✘ default\/web(-\d)? \(Deployment\/default\/web\) does not fit: 0\/3 nodes are available: 3 Insufficient memory/,
+    );
+    expect(result.stdout).toContain(
+      '3 Insufficient memory — fix: add a node with at least 3Gi of memory unrequested, or lower requests.memory',
+    );
+    expect(result.stderr).toMatch(/^twin: plan: small-pis: 2 pod\(s\) do not fit/);
+  });
+
+  it.each([
+    [['--kwh-price', '-1'], '--kwh-price: "-1" is not a price of 0 or more USD per kWh (e.g. --kwh-price 0.30)'],
+    [['--kwh-price', 'abc'], '--kwh-price: "abc" is not a price of 0 or more USD per kWh'],
+    [['--tolerate', '3'], '--tolerate: "3" is not 1 or 2 (1 checks every node, 2 every pair)'],
+    [['--tolerate', '1.5'], '--tolerate: "1.5" is not 1 or 2'],
+    [['--search', '--budget', '-5'], '--budget: "-5" is not an amount above 0 USD (e.g. --budget 300)'],
+    [['--search', '--max-nodes', '0'], '--max-nodes: "0" is not a whole number from 1 to 12'],
+    [['--search', '--max-nodes', '2.5'], '--max-nodes: "2.5" is not a whole number from 1 to 12'],
+    [['--search', '--max-watts', '0'], '--max-watts: "0" is not a power above 0 W'],
+    [['--search', '--profiles', ','], '--profiles: "," names no profile'],
+  ])('CLI: plan %j is refused with the value typed, exit 2', (flags, message) => {
+    const cluster = flags[0] === '--search' ? [] : ['scenarios/clusters/edgestack-pi4.yaml'];
+    const result = twin(['plan', ...cluster, '-w', 'scenarios/workloads/edgestack', ...flags]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`twin: ${message}`);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('the library refuses the same options (a ConfigError, not a bad plan)', () => {
+    const c = cluster([{ name: 's', role: 'server' }]);
+    expect(() => planCluster(c, [], { kwhPrice: -1 })).toThrow(/plan options: kwhPrice: -1 is not a price/);
+    expect(() => planCluster(c, [], { tolerate: 3 })).toThrow(/plan options: tolerate: 3 is not supported/);
+    expect(() => searchMixes([], profiles, { profiles: ['pi4b-4gb'], maxNodes: 0, tolerate: 0 })).toThrow(
+      /maxNodes: 0 is not a node count/,
+    );
+  });
+
+  it('search explains each family of rejections with a fix, and reports its progress', () => {
+    const progress: Array<[number, number]> = [];
+    const pinned = deployment('db', 1, { requests: { cpu: '100m', memory: '64Mi' }, spec: { nodeSelector: { disktype: 'ssd' } } });
+    const result = searchMixes([app(2, '1Gi', '100m'), pinned], profiles, {
+      profiles: ['pi4b-2gb', 'pi4b-4gb'],
+      maxNodes: 2,
+      tolerate: 1,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    expect(progress).toEqual([
+      [1, 5],
+      [2, 5],
+      [3, 5],
+      [4, 5],
+      [5, 5],
+    ]);
+    expect(result.byCost).toHaveLength(0);
+    expect(result.rejections.reduce((sum, r) => sum + r.count, 0)).toBe(5);
+    // Summarised by family: no counts or node names in the reason, one fix each.
+    const pinnedFamily = result.rejections.find((r) => r.reason.includes('Deployment/default/db'))!;
+    expect(pinnedFamily.reason).toBe("does not fit: Deployment/default/db: node(s) didn't match Pod's node affinity/selector");
+    expect(pinnedFamily.fix).toMatch(/^nodeSelector disktype=ssd of default\/db matches no node: .*plan a cluster file of your own/);
+    const memory = result.rejections.find((r) => r.reason.includes('Deployment/default/app'))!;
+    expect(memory).toMatchObject({
+      reason: 'does not fit: Deployment/default/app: Insufficient memory',
+      example: expect.stringMatching(/^1 × pi4b-2gb: /),
+    });
+    expect(memory.fix).toMatch(/lower requests\.memory of default\/app \(1Gi per pod\)/);
   });
 });

@@ -5,7 +5,9 @@
  * scheduler functions and overhead model throughout.
  */
 import type { Cluster } from '../model/cluster.js';
+import { ConfigError } from '../errors.js';
 import { bringUpFindings, type Finding } from '../model/findings.js';
+import { schedulingFixes, type NodeLabels } from '../report/fixes.js';
 import { systemObjects } from '../model/k3s-components.js';
 import { workloadDefaults } from '../model/workload-defaults.js';
 import { readWorkloads, type WorkloadSet } from '../model/workloads.js';
@@ -55,6 +57,8 @@ export interface PendingEntry {
   readonly workload: string;
   readonly kind: PendingKind;
   readonly reason: string;
+  /** What to change so it fits. */
+  readonly fix: string;
 }
 
 export interface FailureResult {
@@ -110,13 +114,24 @@ function podMemoryUse(pod: SimPod): number {
   return pod.template.containers.reduce((sum, c) => sum + c.memoryUsage, 0);
 }
 
-function pendingEntries(pending: Placement['pending']): PendingEntry[] {
+function pendingEntries(pending: Placement['pending'], nodes: readonly NodeLabels[]): PendingEntry[] {
   return pending.map((p) => ({
     pod: `${p.pod.namespace}/${p.pod.name}`,
     workload: p.pod.workload.spec.key,
     kind: p.kind,
     reason: p.reason,
+    fix: schedulingFixes(p.reason, p.pod.workload.spec, nodes).join('; or '),
   }));
+}
+
+/** Rejects options no plan can be made with (the CLI checks its flags first, naming the value typed). */
+export function checkPlanOptions(options: PlanOptions): void {
+  const problems: Array<{ field: string; message: string; hint: string }> = [];
+  if (options.tolerate !== undefined && options.tolerate !== 1 && options.tolerate !== 2)
+    problems.push({ field: 'tolerate', message: `${options.tolerate} is not supported`, hint: 'use 1 (every node) or 2 (every pair)' });
+  if (options.kwhPrice !== undefined && !(Number.isFinite(options.kwhPrice) && options.kwhPrice >= 0))
+    problems.push({ field: 'kwhPrice', message: `${options.kwhPrice} is not a price`, hint: 'give USD per kWh, 0 or more, e.g. 0.30' });
+  if (problems.length) throw new ConfigError('plan options', problems);
 }
 
 /** Whether the API survives losing these servers (one SQLite/external server, or etcd quorum). */
@@ -165,6 +180,7 @@ export function evaluateFailure(
           reason:
             `its local-path volume is on ${pod.nodeName}: it waits for that node ` +
             '(a StatefulSet pod is not even replaced until the old one is gone)',
+          fix: 'use replicated or network storage (NFS, Longhorn) for it, or accept the wait for the node',
         });
         continue;
       }
@@ -178,12 +194,13 @@ export function evaluateFailure(
         workload: pod.workload.spec.key,
         kind: 'control-plane',
         reason: 'the Kubernetes API is down with the failed server(s): nothing is rescheduled',
+        fix: 'run 3 servers with embedded etcd, so the API survives losing one',
       });
     return { failed: [...failed], apiAvailable, rescheduled: 0, lost, pending };
   }
   displaced.sort((a, b) => b.template.priority - a.template.priority || a.id - b.id);
   const stuck = placeAll(displaced, nodes, cluster.settings.maxPods, new Rng(seed), new Map(), new Set());
-  pending.push(...pendingEntries(stuck));
+  pending.push(...pendingEntries(stuck, cluster.nodes));
   return { failed: [...failed], apiAvailable, rescheduled: displaced.length - stuck.length, lost, pending };
 }
 
@@ -246,6 +263,7 @@ function nodePlan(node: SimNode): NodePlan {
 
 /** The whole plan for one cluster and its workloads. */
 export function planCluster(cluster: Cluster, objects: readonly KubernetesObject[], options: PlanOptions = {}): PlanResult {
+  checkPlanOptions(options);
   const user = readWorkloads(objects);
   const system = readWorkloads(systemObjects(cluster), { system: true });
   const seed = options.seed ?? 1;
@@ -297,7 +315,7 @@ export function planCluster(cluster: Cluster, objects: readonly KubernetesObject
     cluster: cluster.name,
     fits: base.pending.length === 0,
     nodes,
-    pending: pendingEntries(base.pending),
+    pending: pendingEntries(base.pending, cluster.nodes),
     tolerance: {
       tolerate,
       failures,

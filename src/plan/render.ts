@@ -3,6 +3,7 @@ import { formatBytes, formatMillicores } from '../model/units.js';
 import type { ComparedPlan } from './compare.js';
 import type { PlanResult } from './plan.js';
 import type { SearchResult } from './search.js';
+import { unfinishedLines } from '../report/unfinished.js';
 
 export type Table = (head: string[], rows: Array<Array<string | number>>) => string;
 
@@ -39,7 +40,7 @@ export function renderPlanText(plan: PlanResult, table: Table): string {
   const out: string[] = [];
   out.push(`Plan for ${plan.cluster}: ${plan.fits ? 'everything schedules ✔' : `${plan.pending.length} pod(s) do not fit ✘`}`);
   out.push(table(nodeHead, nodeRows(plan)));
-  for (const p of plan.pending) out.push(`  ✘ ${p.pod} (${p.workload}) does not fit: ${p.reason}`);
+  for (const p of plan.pending) out.push(`  ✘ ${p.pod} (${p.workload}) does not fit: ${p.reason} — fix: ${p.fix}`);
   const { tolerate, survives, weakest } = plan.tolerance;
   out.push(
     '',
@@ -72,7 +73,12 @@ export function renderPlanText(plan: PlanResult, table: Table): string {
 }
 
 export function renderCompareText(plans: readonly ComparedPlan[], table: Table): string {
-  return table(
+  const notes: string[] = [];
+  for (const { plan, unfinished } of plans) {
+    for (const p of plan.pending) notes.push(`${plan.cluster}: ✘ ${p.pod} does not fit: ${p.reason} — fix: ${p.fix}`);
+    if (unfinished) notes.push(`${plan.cluster}: bring-up did not finish:`, ...unfinishedLines(unfinished).map((line) => `  ✘ ${line}`));
+  }
+  const comparison = table(
     [
       'cluster',
       'nodes',
@@ -102,6 +108,7 @@ export function renderCompareText(plans: readonly ComparedPlan[], table: Table):
       bringUp === null ? 'incomplete' : `${Math.round(bringUp)} s`,
     ]),
   );
+  return [comparison, ...notes].join('\n');
 }
 
 export function renderSearchText(result: SearchResult, table: Table, top = 10): string {
@@ -112,13 +119,12 @@ export function renderSearchText(result: SearchResult, table: Table, top = 10): 
     out.push('Cheapest:', table(['mix', 'nodes', 'hardware', 'draw', 'power/month'], rows(result.byCost)));
     out.push('Lowest power:', table(['mix', 'nodes', 'hardware', 'draw', 'power/month'], rows(result.byPower)));
   }
-  if (result.rejections.length)
-    out.push(
-      'Rejected:',
-      table(
-        ['count', 'why', 'cheapest example'],
-        result.rejections.slice(0, 12).map((r) => [r.count, r.reason, r.example]),
-      ),
-    );
+  if (result.rejections.length) {
+    const rejected = result.rejections.reduce((sum, r) => sum + r.count, 0);
+    out.push(`Rejected ${rejected} mix(es), by reason:`);
+    for (const r of result.rejections.slice(0, 12))
+      out.push(`  ${r.count} × ${r.reason}`, `      cheapest: ${r.example}`, `      fix: ${r.fix}`);
+    if (result.rejections.length > 12) out.push(`  …and ${result.rejections.length - 12} more reasons (--json lists them all)`);
+  }
   return out.join('\n');
 }

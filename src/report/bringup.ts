@@ -14,7 +14,7 @@ export interface NodeBringUp {
   readonly k3sRunning: number | null;
   readonly registered: number | null;
   readonly ready: number | null;
-  /** Why it never joined, if the server refused it. */
+  /** Why it never joined: the server refused it (token, version), or k3s cannot run in its memory. */
   readonly joinRejected: string | null;
 }
 
@@ -39,7 +39,9 @@ export function analyseBringUp(timeline: Timeline, nodeNames: readonly string[],
   const nodes = nodeNames.map((node): NodeBringUp => {
     const subject = `node/${node}`;
     const mine = events.filter((e) => e.subject === subject);
-    const rejected = mine.find((e) => e.kind === 'bringup.step' && e.details?.['step'] === 'join-rejected');
+    const rejected = mine.find(
+      (e) => e.kind === 'bringup.step' && (e.details?.['step'] === 'join-rejected' || e.details?.['step'] === 'k3s-out-of-memory'),
+    );
     return {
       node,
       booted: firstTime(mine, (e) => e.kind === 'node.booted'),

@@ -57,6 +57,11 @@ export function renderMarkdown(report: RunReport): string {
     lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | ${times.join(' | ')} | ${ready} |`);
   }
   if (b.analysis.criticalPath.length > 0) lines.push('', 'Critical path:', '', ...b.analysis.criticalPath.map((step) => `- ${cell(step)}`));
+  if (b.unfinished) {
+    lines.push('', '## Bring-up did not finish', '', '| waiting for | pods | reason | message | fix |', '|---|---|---|---|---|');
+    for (const u of b.unfinished)
+      lines.push(`| ${u.kind} ${cell(u.name)} | ${cell(u.pods.join(', ') || '—')} | ${u.reason} | ${cell(u.message)} | ${cell(u.fix)} |`);
+  }
   lines.push('', '## Faults', '');
   if (report.faults.length === 0) lines.push('No faults: bring-up and steady state only.');
   else {

@@ -6,6 +6,7 @@
 import type { EngineResult } from '../engines/engine.js';
 import type { Finding } from '../model/findings.js';
 import { analyseBringUp } from './bringup.js';
+import { unfinishedBringUp } from './unfinished.js';
 import type { Verdict } from '../scenario/expectations.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { reportApiVersion, type RunReport } from './types.js';
@@ -20,6 +21,12 @@ export function buildReport(
   findings: readonly Finding[],
 ): RunReport {
   const passed = verdicts.filter((v) => v.status === 'pass').length;
+  const analysis = analyseBringUp(
+    result.timeline,
+    scenario.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent').map((n) => n.name),
+    result.phaseStart,
+  );
+  const unfinished = unfinishedBringUp(result.timeline, result.phaseStart, scenario.cluster, scenario.workloads, analysis);
   const eventTime = (kind: string, id: string) =>
     result.timeline.events.find((e) => e.kind === kind && e.subject === `fault/${id}`)?.t ?? null;
   return {
@@ -43,14 +50,7 @@ export function buildReport(
         network: `${n.network.name} (${n.network.type})`,
       })),
     },
-    bringUp: {
-      ...result.bringUp,
-      analysis: analyseBringUp(
-        result.timeline,
-        scenario.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent').map((n) => n.name),
-        result.phaseStart,
-      ),
-    },
+    bringUp: { ...result.bringUp, analysis, ...(unfinished ? { unfinished } : {}) },
     phase: { start: round(result.phaseStart), end: round(result.phaseEnd) },
     faults: scenario.faults.map((f) => ({
       id: f.id,

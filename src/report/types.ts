@@ -7,6 +7,7 @@ import type { BringUpSummary } from '../engines/engine.js';
 import type { Timeline } from '../model/timeline.js';
 import type { Finding } from '../model/findings.js';
 import type { BringUpAnalysis } from './bringup.js';
+import type { UnfinishedItem } from './unfinished.js';
 import type { Verdict } from '../scenario/expectations.js';
 
 export const reportApiVersion = 'twin/v1alpha1';
@@ -25,7 +26,11 @@ export interface RunReport {
     readonly datastore: string;
     readonly nodes: ReadonlyArray<{ name: string; role: string; profile: string; board: string; storage: string; network: string }>;
   };
-  readonly bringUp: BringUpSummary & { readonly analysis: BringUpAnalysis };
+  readonly bringUp: BringUpSummary & {
+    readonly analysis: BringUpAnalysis;
+    /** Present only when the bring-up did not finish: each node and workload it waited for in vain, why, and the fix. */
+    readonly unfinished?: readonly UnfinishedItem[];
+  };
   /** Faults start at `start` (bring-up complete) and observation ends at `end`, seconds from power-on. */
   readonly phase: { readonly start: number; readonly end: number };
   readonly faults: ReadonlyArray<{ id: string; description: string; injectedAt: number | null; healedAt: number | null }>;

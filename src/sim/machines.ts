@@ -11,7 +11,10 @@ export class Machines implements MachinesPort {
   /** Nodes that went through OS preparation / have the k3s binary (both survive reboots). */
   private readonly prepared = new Set<SimNode>();
   private readonly installed = new Set<SimNode>();
-  /** Nodes whose join the server refused (token or version), reported once. */
+  /**
+   * Nodes whose k3s can never come up, and why, reported once: the server refused the join (token or
+   * version), or the node's memory cannot hold the OS and its k3s process.
+   */
   readonly joinRejected = new Map<string, string>();
 
   constructor(private readonly ctx: MachinesContext) {}
@@ -114,8 +117,41 @@ export class Machines implements MachinesPort {
     });
   }
 
+  /**
+   * Why k3s cannot run in this node's memory, or null: the OS and the k3s server (with etcd) or agent
+   * take at least all of it (the figures of `osMemoryUsage` and `k3s*Memory`, K3sDocs
+   * reference/resource-profiling; calibration.md 2.4), so the kernel kills k3s while it starts.
+   */
+  private memoryRefusal(node: SimNode): string | null {
+    if (node.overheadMemory < node.capacityMemory) return null;
+    const mi = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
+    const role = node.isServer ? 'server' : 'agent';
+    return (
+      `the OS and the k3s ${role} need about ${mi(node.overheadMemory)} and ${node.spec.profile.metadata.displayName} ` +
+      `has ${mi(node.capacityMemory)} usable: k3s is OOM-killed while starting and the node never becomes Ready`
+    );
+  }
+
   private k3sStarted(node: SimNode): void {
     const ctx = this.ctx;
+    const tooSmall = this.memoryRefusal(node);
+    if (tooSmall) {
+      if (!this.joinRejected.has(node.name)) {
+        this.joinRejected.set(node.name, tooSmall);
+        ctx.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name} cannot run k3s: ${tooSmall}; systemd keeps restarting it`, {
+          step: 'k3s-out-of-memory',
+          node: node.name,
+          reason: tooSmall,
+          needed: node.overheadMemory,
+          available: node.capacityMemory,
+        });
+      }
+      const epoch = node.epoch;
+      ctx.env.after(5, Priority.truth, () => {
+        if (node.epoch === epoch && node.k3s === 'starting') this.k3sStarted(node);
+      });
+      return;
+    }
     const refusal = this.joinRefusal(node);
     if (refusal) {
       if (!this.joinRejected.has(node.name)) {

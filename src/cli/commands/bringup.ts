@@ -5,6 +5,7 @@ import { reportJson } from '../../report/report.js';
 import { runDirectoryReporter } from '../../runner/reporters/directory.js';
 import { runScenarios } from '../../runner/runner.js';
 import { bringUpScenario } from '../../scenario/load.js';
+import { unfinishedLines } from '../../report/unfinished.js';
 import { interruptible } from '../interrupt.js';
 import { displayPath } from '../../load/files.js';
 import { renderTable, writeErr, writeOut } from '../output.js';
@@ -44,6 +45,7 @@ export const bringupCommand: CommandModule<object, BringupArgs> = {
     const [report] = await interruptible((signal) => runScenarios([scenario], { engines: [args.engine], reporters: [directory], signal }));
     if (!report) throw new BugError(`no report for the bring-up of ${scenario.name}`);
     const analysis = report.bringUp.analysis;
+    const unfinished = report.bringUp.unfinished;
     if (args.json) {
       writeOut(reportJson(report).trimEnd());
     } else {
@@ -66,7 +68,7 @@ export const bringupCommand: CommandModule<object, BringupArgs> = {
               t(n.k3sDownloaded),
               t(n.k3sRunning),
               t(n.registered),
-              n.joinRejected ? `never (${n.joinRejected})` : t(n.ready),
+              n.joinRejected ? `never (${unfinished?.some((u) => u.name === n.node) ? 'see below' : n.joinRejected})` : t(n.ready),
             ];
           }),
         ),
@@ -76,6 +78,12 @@ export const bringupCommand: CommandModule<object, BringupArgs> = {
           `workloads ready ${t(analysis.workloadsReady)}`,
       );
       if (analysis.criticalPath.length) writeOut(`Critical path:\n${analysis.criticalPath.map((s) => `  ${s}`).join('\n')}`);
+      if (unfinished)
+        writeOut(
+          `Did not finish:\n${unfinishedLines(unfinished)
+            .map((s) => `  ✘ ${s}`)
+            .join('\n')}`,
+        );
       for (const f of report.findings) writeOut(`${f.severity === 'error' ? '✘ error' : '⚠ warning'}: ${f.message} [${f.source}]`);
       writeOut(`Report: ${displayPath(directory.directoryOf(report) ?? args.out)}/report.html`);
     }

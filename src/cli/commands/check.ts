@@ -93,6 +93,13 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
   handler: async (args) => {
     if (!Number.isInteger(args.runs) || args.runs < 1)
       throw ConfigError.single('--runs', '', `"${args.runs}" is not a number of runs`, 'use a positive integer');
+    if (args.path !== undefined && !/^\d+(:\d+)*$/.test(args.path))
+      throw ConfigError.single(
+        '--path',
+        '',
+        `"${args.path}" is not a replay path`,
+        'copy it from the "replay:" line of a failed check, e.g. 3:0:1',
+      );
     if (args.within) parseDuration(args.within);
     const chosen = property(args);
     const cluster = await loadClusterFile(args.cluster, { profiles: ProfileRegistry.load(args['profiles-dir']) });

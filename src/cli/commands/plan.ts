@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, ExpectationsFailedError } from '../../errors.js';
 import { loadClusterFile } from '../../load/cluster.js';
 import { loadManifests } from '../../load/manifests.js';
 import { comparePlans, type ComparedPlan } from '../../plan/compare.js';
@@ -14,16 +14,16 @@ import { renderTable, writeOut } from '../output.js';
 interface PlanArgs {
   readonly cluster?: string;
   readonly workloads: string[];
-  readonly tolerate: number;
-  readonly 'kwh-price'?: number;
+  readonly tolerate: string;
+  readonly 'kwh-price'?: string;
   readonly json: boolean;
   readonly html?: string;
   readonly compare: string[];
   readonly search: boolean;
   readonly profiles: string;
-  readonly 'max-nodes': number;
-  readonly budget?: number;
-  readonly 'max-watts'?: number;
+  readonly 'max-nodes': string;
+  readonly budget?: string;
+  readonly 'max-watts'?: string;
   readonly 'profiles-dir': string[];
 }
 
@@ -35,16 +35,16 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     yargs
       .positional('cluster', { type: 'string', describe: 'cluster file' })
       .option('workloads', { alias: 'w', type: 'string', array: true, default: [] as string[], describe: 'manifest files or directories' })
-      .option('tolerate', { type: 'number', default: 1, describe: 'failures to check: 1 = every node, 2 = every pair' })
-      .option('kwh-price', { type: 'number', describe: 'electricity price in USD per kWh (default 0.165)' })
+      .option('tolerate', { type: 'string', default: '1', describe: 'failures to check: 1 = every node, 2 = every pair' })
+      .option('kwh-price', { type: 'string', describe: 'electricity price in USD per kWh (default 0.165)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
       .option('html', { type: 'string', describe: 'also write the plan as an HTML section to this file' })
       .option('compare', { type: 'string', array: true, default: [] as string[], describe: 'compare these cluster files side by side' })
       .option('search', { type: 'boolean', default: false, describe: 'search hardware mixes for the workloads' })
       .option('profiles', { type: 'string', default: 'pi4b-2gb,pi4b-4gb,pi5-4gb,pi5-8gb', describe: 'profiles to combine in --search' })
-      .option('max-nodes', { type: 'number', default: 6, describe: 'largest cluster in --search' })
-      .option('budget', { type: 'number', describe: 'hardware budget in USD for --search' })
-      .option('max-watts', { type: 'number', describe: 'power limit in W for --search' })
+      .option('max-nodes', { type: 'string', default: '6', describe: `largest cluster in --search (1 to ${maxSearchNodes})` })
+      .option('budget', { type: 'string', describe: 'hardware budget in USD for --search' })
+      .option('max-watts', { type: 'string', describe: 'power limit in W for --search' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example('$0 plan scenarios/clusters/edgestack-pi3.ts -w scenarios/workloads/edgestack', 'fit, N-1, power for seed 000')
       .example(
@@ -53,36 +53,81 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       )
       .example('$0 plan --search -w scenarios/workloads/edgestack --max-nodes 4 --budget 250', 'cheapest mixes that run it'),
   handler: async (args) => {
-    if (args.tolerate !== 1 && args.tolerate !== 2)
-      throw ConfigError.single('--tolerate', '', `${args.tolerate} is not supported`, 'use 1 (every node) or 2 (every pair)');
-    const registry = ProfileRegistry.load(args['profiles-dir']);
-    const objects = loadManifests(args.workloads).map((m) => m.object);
-    const price = args['kwh-price'] !== undefined ? { kwhPrice: args['kwh-price'] } : {};
+    const tolerate = numberFlag('--tolerate', args.tolerate, {
+      integer: true,
+      min: 1,
+      max: 2,
+      what: '1 or 2',
+      hint: '1 checks every node, 2 every pair',
+    });
+    const kwhPrice = optionalNumber('--kwh-price', args['kwh-price'], {
+      min: 0,
+      what: 'a price of 0 or more USD per kWh',
+      hint: 'e.g. --kwh-price 0.30',
+    });
+    const price = kwhPrice !== undefined ? { kwhPrice } : {};
     if (args.search) {
-      const profiles = args.profiles
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean);
+      if (args.cluster !== undefined || args.compare.length || args.html !== undefined)
+        throw ConfigError.single(
+          '--search',
+          '',
+          'builds its own clusters from --profiles',
+          'drop CLUSTER, --compare and --html with --search',
+        );
+      const maxNodes = numberFlag('--max-nodes', args['max-nodes'], {
+        integer: true,
+        min: 1,
+        max: maxSearchNodes,
+        what: `a whole number from 1 to ${maxSearchNodes}`,
+        hint: 'the search plans every mix up to that size',
+      });
+      const budget = optionalNumber('--budget', args.budget, {
+        min: 0,
+        exclusive: true,
+        what: 'an amount above 0 USD',
+        hint: 'e.g. --budget 300',
+      });
+      const maxWatts = optionalNumber('--max-watts', args['max-watts'], {
+        min: 0,
+        exclusive: true,
+        what: 'a power above 0 W',
+        hint: 'e.g. --max-watts 25',
+      });
+      const registry = ProfileRegistry.load(args['profiles-dir']);
+      const profiles = [
+        ...new Set(
+          args.profiles
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean),
+        ),
+      ];
+      if (profiles.length === 0)
+        throw ConfigError.single('--profiles', '', `"${args.profiles}" names no profile`, `use some of: ${registry.names().join(', ')}`);
       for (const p of profiles)
         if (!registry.get(p))
           throw ConfigError.single('--profiles', '', `unknown hardware profile "${p}"`, `use one of: ${registry.names().join(', ')}`);
+      const objects = loadManifests(args.workloads).map((m) => m.object);
       const result = searchMixes(objects, registry, {
         profiles,
-        maxNodes: args['max-nodes'],
-        tolerate: args.tolerate > 0 ? 1 : 0,
-        ...(args.budget !== undefined ? { budget: args.budget } : {}),
-        ...(args['max-watts'] !== undefined ? { maxWatts: args['max-watts'] } : {}),
+        maxNodes,
+        tolerate: 1,
+        ...(budget !== undefined ? { budget } : {}),
+        ...(maxWatts !== undefined ? { maxWatts } : {}),
         ...price,
+        ...searchProgress(),
       });
       writeOut(args.json ? JSON.stringify(result, null, 2) : renderSearchText(result, renderTable));
       return;
     }
+    const registry = ProfileRegistry.load(args['profiles-dir']);
+    const objects = loadManifests(args.workloads).map((m) => m.object);
     const files = args.compare.length ? args.compare : args.cluster ? [args.cluster] : [];
     if (files.length === 0)
       throw ConfigError.single('twin plan', 'CLUSTER', 'no cluster given', 'name a cluster file, or use --compare A B or --search');
     const clusters = [];
     for (const file of files) clusters.push(await loadClusterFile(file, { profiles: registry }));
-    const options = { tolerate: args.tolerate, ...price };
+    const options = { tolerate, ...price };
     const plans: ComparedPlan[] = args.compare.length
       ? comparePlans(clusters, objects, options)
       : clusters.map((cluster) => ({ plan: planCluster(cluster, objects, options), bringUp: null }));
@@ -90,5 +135,57 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     if (args.json) writeOut(JSON.stringify(args.compare.length ? plans : plans[0]?.plan, null, 2));
     else if (args.compare.length) writeOut(renderCompareText(plans, renderTable));
     else if (plans[0]) writeOut(renderPlanText(plans[0].plan, renderTable));
+    // Exit 1, like a failed expectation: a plan whose pods do not fit or that does not survive N-1 is a "no".
+    const problems: string[] = [];
+    for (const { plan } of plans) {
+      if (!plan.fits) problems.push(`${plan.cluster}: ${plan.pending.length} pod(s) do not fit`);
+      if (plan.tolerance.survives) continue;
+      const worst = plan.tolerance.weakest ? ` (worst: losing ${plan.tolerance.weakest})` : '';
+      problems.push(`${plan.cluster}: fails the N-${tolerate} check${worst}`);
+    }
+    if (problems.length) throw new ExpectationsFailedError(`plan: ${problems.join('; ')}`);
   },
 };
+
+/** The largest cluster `--search` builds: every mix up to it is planned, so the count grows fast. */
+const maxSearchNodes = 12;
+
+interface NumberRule {
+  readonly min: number;
+  readonly max?: number;
+  readonly integer?: boolean;
+  /** `min` itself is refused. */
+  readonly exclusive?: boolean;
+  /** What the flag takes, completing `"-1" is not …`. */
+  readonly what: string;
+  readonly hint: string;
+}
+
+/** A numeric flag, checked against its rule; the error names the flag and the value as typed. */
+function numberFlag(flag: string, raw: string, rule: NumberRule): number {
+  const value = raw.trim() === '' ? NaN : Number(raw);
+  const ok =
+    Number.isFinite(value) &&
+    (rule.exclusive ? value > rule.min : value >= rule.min) &&
+    (rule.max === undefined || value <= rule.max) &&
+    (!rule.integer || Number.isInteger(value));
+  if (!ok) throw ConfigError.single(flag, '', `"${raw}" is not ${rule.what}`, rule.hint);
+  return value;
+}
+
+function optionalNumber(flag: string, raw: string | undefined, rule: NumberRule): number | undefined {
+  return raw === undefined ? undefined : numberFlag(flag, raw, rule);
+}
+
+/** Progress of a long search on stderr, on a terminal only (a line rewritten in place, about every 2 %). */
+function searchProgress(): { onProgress?: (done: number, total: number) => void } {
+  if (!process.stderr.isTTY || process.env['CI']) return {};
+  return {
+    onProgress: (done, total) => {
+      if (total < 50) return;
+      const step = Math.max(1, Math.floor(total / 50));
+      if (done % step !== 0 && done !== total) return;
+      process.stderr.write(`\rsearching: ${done}/${total} mixes planned${done === total ? '\n' : ''}`);
+    },
+  };
+}

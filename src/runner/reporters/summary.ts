@@ -1,9 +1,10 @@
 /**
- * The plain text of `twin run`: a PASS/FAIL line per run (stdout) and, below it, each failed
- * expectation and what was observed instead (stderr).
+ * The plain text of `twin run`: a PASS/FAIL line per run (stdout) and, below it, what a bring-up that
+ * did not finish waited for, each failed expectation and what was observed instead (stderr).
  */
 import { displayPath } from '../../load/files.js';
 import type { RunReport } from '../../report/types.js';
+import { unfinishedLines } from '../../report/unfinished.js';
 import type { Reporter, ReporterOutput } from '../reporter.js';
 
 export interface SummaryOptions {
@@ -26,6 +27,11 @@ export function summaryReporter(output: ReporterOutput, options: SummaryOptions)
   return {
     onScenarioEnd: (report) => {
       output.out(summaryLine(report, options.directoryOf?.(report)));
+      // Never silent: a bring-up that did not finish says what it waited for, even with --quiet.
+      if (report.bringUp.unfinished) {
+        output.err('  bring-up did not finish:');
+        for (const line of unfinishedLines(report.bringUp.unfinished)) output.err(`    ✘ ${line}`);
+      }
       if (options.failures)
         for (const v of report.expectations.filter((e) => e.status === 'fail'))
           output.err(`  ✘ ${v.description}: expected ${v.expected}; observed ${v.observed} — ${v.explanation}`);
