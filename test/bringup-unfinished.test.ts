@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bringUpScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/runner/run-scenario.js';
 import { renderMarkdown } from '../src/report/markdown.js';
+import { renderHtml } from '../src/report/html.js';
 import { reportJson } from '../src/report/report.js';
 import type { RunReport } from '../src/report/types.js';
 import { summaryReporter } from '../src/runner/reporters/summary.js';
@@ -61,6 +62,9 @@ describe('a bring-up that does not finish names what it waited for', () => {
     expect(md).toContain('## Bring-up did not finish');
     expect(md).toContain(`| workload Deployment/default/web | ${web!.pods.join(', ')} | Unschedulable | 0/3 nodes are available`);
     expect(md).toContain('lower requests.memory of default/web (3Gi per pod) |');
+    const html = renderHtml(report);
+    expect(html).toContain('<h3>Bring-up did not finish</h3>');
+    expect(html).toContain('lower requests.memory of default/web (3Gi per pod)');
 
     const { out, err } = terminal(report);
     expect(out[0]).toMatch(/^FAIL cluster-bringup/);

@@ -67,8 +67,17 @@ export function bringUpHtml(report: RunReport): string {
   const path = b.analysis.criticalPath.length
     ? `<p>Critical path:</p>\n<ol>\n${b.analysis.criticalPath.map((s) => `<li>${esc(s)}</li>`).join('\n')}\n</ol>`
     : '';
+  const unfinished = b.unfinished?.length
+    ? `<h3>Bring-up did not finish</h3>\n${table(
+        ['waiting', 'pods', 'reason', 'message', 'fix'],
+        b.unfinished.map((u) =>
+          row([esc(`${u.kind} ${u.name}`), esc(u.pods.join(', ') || '—'), esc(u.reason), esc(u.message), esc(u.fix)], 'fail'),
+        ),
+      )}`
+    : '';
   return `<h2>Bring-up</h2>
 ${table(['milestone', 'after power-on'], milestones)}
+${unfinished}
 ${table(['node', 'board', 'role', 'storage', 'booted', 'k3s running', 'registered', 'Ready'], nodes)}
 ${path}`;
 }
