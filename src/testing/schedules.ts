@@ -7,16 +7,19 @@ import fc from 'fast-check';
 import type { Cluster } from '../model/cluster.js';
 import type { Fault } from '../scenario/faults.js';
 
-export type GeneratedFaultKind =
-  | 'power-off'
-  | 'reboot'
-  | 'k3s-restart'
-  | 'partition'
-  | 'control-plane-down'
-  | 'memory-leak'
-  | 'site-power-cut'
-  | 'slow-storage'
-  | 'rancher-down';
+/** The fault kinds a schedule can be drawn from. */
+export const generatedFaultKinds = [
+  'power-off',
+  'reboot',
+  'k3s-restart',
+  'partition',
+  'control-plane-down',
+  'memory-leak',
+  'site-power-cut',
+  'slow-storage',
+  'rancher-down',
+] as const;
+export type GeneratedFaultKind = (typeof generatedFaultKinds)[number];
 
 export interface ScheduleBounds {
   /** Fault kinds to draw from (default: power-off, reboot, k3s-restart, partition). */
