@@ -29,7 +29,7 @@ async function rejection(input: Partial<ScenarioInput>): Promise<string> {
   throw new Error('the scenario loaded');
 }
 
-const edgeWorkloads = 'workloads: Deployment/default/api, StatefulSet/default/postgres, Deployment/default/web';
+const edgeWorkloads = 'use one of: Deployment/default/api, StatefulSet/default/postgres, Deployment/default/web';
 
 describe('expectations naming what does not exist are load errors', () => {
   it.each([
@@ -37,7 +37,7 @@ describe('expectations naming what does not exist are load errors', () => {
       'a Service with a typo',
       { kind: 'service-availability', service: 'default/wbe', atLeast: 0.9 },
       'edge.ts: expect[0].service: service-availability: no Service "default/wbe" in the scenario\'s manifests ' +
-        '(did you mean default/web? Services: default/api, default/postgres, default/web, kube-system/kube-dns, kube-system/traefik)',
+        '(did you mean default/web? use one of: default/api, default/postgres, default/web, kube-system/kube-dns, kube-system/traefik)',
     ],
     [
       'a Service in another namespace than the one written',
@@ -48,7 +48,7 @@ describe('expectations naming what does not exist are load errors', () => {
       'a workload with a typo',
       { kind: 'pods-ready', workload: 'Deployment/default/wbe', atLeast: 1 },
       'edge.ts: expect[0].workload: pods-ready: no workload "Deployment/default/wbe" in the scenario\'s manifests or the ' +
-        "cluster's K3s components (did you mean Deployment/default/web? workloads: Deployment/default/api",
+        "cluster's K3s components (did you mean Deployment/default/web? use one of: Deployment/default/api",
     ],
     [
       'a bare workload name',
@@ -64,7 +64,7 @@ describe('expectations naming what does not exist are load errors', () => {
     [
       'a node',
       { kind: 'node-condition', node: 'dcn19', status: 'NotReady', within: '1m' },
-      'edge.ts: expect[0].node: node-condition: no node named "dcn19" in cluster edgestack-pi3 (did you mean dcn1? nodes: dcn0, dcn1, dcn2, dcn3, dcn4, dcn5, dcn6, dcn7)',
+      'edge.ts: expect[0].node: node-condition: no node named "dcn19" in cluster edgestack-pi3 (did you mean dcn1? use one of: dcn0, dcn1, dcn2, dcn3, dcn4, dcn5, dcn6, dcn7)',
     ],
     [
       'a node a shown-running check watches',
@@ -201,7 +201,7 @@ export default defineScenario({
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
       'twin: --service: no Service "default/frontent" in the manifests given with -w (test/fixtures/fragile) ' +
-        '(did you mean default/frontend? Services: default/frontend, kube-system/kube-dns, kube-system/traefik)',
+        '(did you mean default/frontend? use one of: default/frontend, kube-system/kube-dns, kube-system/traefik)',
     );
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { Cluster } from '../model/cluster.js';
 import { systemObjects } from '../model/k3s-components.js';
-import { closest } from '../model/suggest.js';
+import { closest, editDistance } from '../model/suggest.js';
 import { readWorkloads, workloadMatches, type WorkloadSet } from '../model/workloads.js';
 import type { Problems } from './fields.js';
 
@@ -16,14 +16,20 @@ function list(names: readonly string[], max = 8): string {
   return names.length > max ? `${names.slice(0, max).join(', ')}, … (${names.length} in all)` : names.join(', ');
 }
 
-/** `did you mean X? ` from the closest of several spellings of each known name (key, ns/name, name). */
+/**
+ * `did you mean X? ` from the closest of several spellings of each known name (key, ns/name,
+ * name); nothing when two known names are as close (`dcn9` is as near `dcn1` as `dcn2`).
+ */
 function suggestion(wanted: string, spellings: ReadonlyArray<readonly [spelling: string, shown: string]>): string {
   const match = closest(
     wanted,
     spellings.map(([spelling]) => spelling),
   );
   const shown = spellings.find(([spelling]) => spelling === match)?.[1];
-  return shown ? `did you mean ${shown}? ` : '';
+  if (match === undefined || shown === undefined) return '';
+  const distance = editDistance(wanted, match);
+  const rivals = spellings.filter(([spelling, other]) => other !== shown && editDistance(wanted, spelling) <= distance);
+  return rivals.length === 0 ? `did you mean ${shown}? ` : '';
 }
 
 export class KnownNames {
@@ -49,7 +55,7 @@ export class KnownNames {
     const hint = `${suggestion(
       wanted,
       this.nodes.map((n) => [n, n]),
-    )}nodes: ${list(this.nodes, 20)}`;
+    )}use one of: ${list(this.nodes, 20)}`;
     problems.add(field, `${what}no node named "${wanted}" in cluster ${this.cluster.name}`, hint);
     return false;
   }
@@ -66,7 +72,7 @@ export class KnownNames {
       const [, namespace, name] = key.split('/');
       return [[key, key] as const, [`${namespace}/${name}`, key] as const, [name ?? key, key] as const];
     });
-    const hint = `${suggestion(wanted, spellings)}workloads: ${list(this.workloadKeys)}`;
+    const hint = `${suggestion(wanted, spellings)}use one of: ${list(this.workloadKeys)}`;
     problems.add(field, `${what}no workload "${wanted}" in the scenario's manifests or the cluster's K3s components`, hint);
   }
 
@@ -78,6 +84,6 @@ export class KnownNames {
     const elsewhere = !wanted.includes('/') ? this.serviceKeys.filter((k) => k.endsWith(`/${wanted}`)) : [];
     const fix =
       elsewhere.length > 0 ? `a bare name means namespace default; write ${elsewhere.join(' or ')}? ` : suggestion(wanted, spellings);
-    problems.add(field, `${what}no Service "${key}" in ${where}`, `${fix}Services: ${list(this.serviceKeys)}`);
+    problems.add(field, `${what}no Service "${key}" in ${where}`, `${fix}use one of: ${list(this.serviceKeys)}`);
   }
 }
