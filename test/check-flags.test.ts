@@ -88,7 +88,7 @@ describe('the replay line', () => {
     const failure = (out: string) =>
       out
         .split('\n')
-        .filter((l) => /^(✘|  (schedules|why|minimal schedule))/.test(l))
+        .filter((l) => /^(✘| {2}(schedules|why|minimal schedule))/.test(l))
         .map((l) => l.replace(/\(\d+ shrink step\(s\)\)/, ''));
     expect(failure(second.stdout)).toEqual(failure(first.stdout));
     expect(failure(first.stdout)).toHaveLength(4);

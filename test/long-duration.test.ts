@@ -28,11 +28,16 @@ const run = async (duration: string, sampleInterval = 10) =>
 describe('long runs', () => {
   it('720h runs in bounded time; report.json stays small, its series at most 2000 evenly spaced points', () => {
     const dir = mkdtempSync(join(process.cwd(), 'test', '.tmp-long-'));
+    const month = {
+      ...scenario('720h', 10),
+      cluster: '../../scenarios/clusters/edgestack-pi3.ts',
+      workloads: ['../../scenarios/workloads/edgestack'],
+    };
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(
       join(dir, 'month.ts'),
       `import { defineScenario } from 'twin';
-export default defineScenario(${JSON.stringify({ ...scenario('720h', 10), cluster: '../../scenarios/clusters/edgestack-pi3.ts', workloads: ['../../scenarios/workloads/edgestack'] })});
+export default defineScenario(${JSON.stringify(month)});
 `,
     );
     const started = Date.now();

@@ -64,7 +64,8 @@ describe('expectations naming what does not exist are load errors', () => {
     [
       'a node',
       { kind: 'node-condition', node: 'dcn19', status: 'NotReady', within: '1m' },
-      'edge.ts: expect[0].node: node-condition: no node named "dcn19" in cluster edgestack-pi3 (did you mean dcn1? use one of: dcn0, dcn1, dcn2, dcn3, dcn4, dcn5, dcn6, dcn7)',
+      'edge.ts: expect[0].node: node-condition: no node named "dcn19" in cluster edgestack-pi3 ' +
+        '(did you mean dcn1? use one of: dcn0, dcn1, dcn2, dcn3, dcn4, dcn5, dcn6, dcn7)',
     ],
     [
       'a node a shown-running check watches',
