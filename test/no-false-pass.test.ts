@@ -10,7 +10,7 @@ import { ConfigError } from '../src/errors.js';
 import { resolveScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/runner/run-scenario.js';
 import type { ScenarioInput } from '../src/scenario/scenario.js';
-import { checkResilience, serviceAvailability } from '../src/testing/index.js';
+import { checkResilience, deploymentsRecover, serviceAvailability } from '../src/testing/index.js';
 import { twin } from './helpers/cli.js';
 import { cluster, deployment, service } from './helpers/sim.js';
 
@@ -214,6 +214,12 @@ describe('twin/testing', () => {
   it('a property about a Service that does not exist is refused before any run', () => {
     expect(() => checkResilience(cluster(nodes), objects, serviceAvailability({ service: 'default/backend' }), { runs: 5 })).toThrow(
       /^property service-availability: expect\[0\]\.service: service-availability: no Service "default\/backend" in the manifests checked/,
+    );
+  });
+
+  it('a property that judges nothing (no Deployment to recover) is refused, not held', () => {
+    expect(() => checkResilience(cluster(nodes), [service('frontend')], deploymentsRecover(), { runs: 5 })).toThrow(
+      'property deployments-recover: judges nothing: none of what it checks is in the manifests, so it would hold for any schedule',
     );
   });
 

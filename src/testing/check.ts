@@ -136,7 +136,15 @@ function resolveCheck(
   const known = new KnownNames(setup.cluster, setup.workloads);
   bounds.nodes?.forEach((n, i) => known.node(problems, `bounds.nodes[${i}]`, n));
   bounds.workloads?.forEach((w, i) => known.workload(problems, `bounds.workloads[${i}]`, w));
-  property.expectations({ cluster: setup.cluster, workloads: setup.workloads, faults: [], healed: 0 }).forEach((e, i) => {
+  const expectations = property.expectations({ cluster: setup.cluster, workloads: setup.workloads, faults: [], healed: 0 });
+  // A property that judges nothing holds for every schedule: a pass that says nothing.
+  if (expectations.length === 0)
+    problems.add(
+      '',
+      'judges nothing: none of what it checks is in the manifests, so it would hold for any schedule',
+      'give the workloads it is about: twin check -w <manifests>',
+    );
+  expectations.forEach((e, i) => {
     const field = `expect[${i}]`;
     const what = `${e.kind}: `;
     if ('node' in e) known.node(problems, `${field}.node`, e.node, what);
