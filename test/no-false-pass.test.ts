@@ -62,6 +62,16 @@ describe('expectations naming what does not exist are load errors', () => {
       'edge.ts: expect[0].workloads[1]: workloads-unaffected: no workload "cache"',
     ],
     [
+      'an empty workloads list',
+      { kind: 'workloads-unaffected', workloads: [] },
+      'edge.ts: expect[0].workloads: workloads-unaffected: an empty list holds whatever happens',
+    ],
+    [
+      'pods-ready with atLeast 0',
+      { kind: 'pods-ready', workload: 'web', atLeast: 0 },
+      'edge.ts: expect[0].atLeast: pods-ready: 0 ready pods holds whatever happens (give the ready count you expect, at least 1)',
+    ],
+    [
       'a node',
       { kind: 'node-condition', node: 'dcn19', status: 'NotReady', within: '1m' },
       'edge.ts: expect[0].node: node-condition: no node named "dcn19" in cluster edgestack-pi3 ' +

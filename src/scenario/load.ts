@@ -124,6 +124,15 @@ export async function resolveScenario(
     if ('node' in e) known.node(problems, `${field}.node`, e.node, what);
     if ('workload' in e) known.workload(problems, `${field}.workload`, e.workload, what);
     if ('workloads' in e && e.workloads) e.workloads.forEach((w, j) => known.workload(problems, `${field}.workloads[${j}]`, w, what));
+    // Checks that no run could fail are refused: a PASS must mean something was observed.
+    if ('workloads' in e && e.workloads?.length === 0)
+      problems.add(
+        `${field}.workloads`,
+        `${what}an empty list holds whatever happens`,
+        'name the workloads, or leave workloads out for all',
+      );
+    if (e.kind === 'pods-ready' && e.atLeast === 0)
+      problems.add(`${field}.atLeast`, `${what}0 ready pods holds whatever happens`, 'give the ready count you expect, at least 1');
     if ('service' in e) known.service(problems, `${field}.service`, e.service, what);
     return resolveExpectation(e, problems, { field, id: `e${i + 1}`, faultIds });
   });
