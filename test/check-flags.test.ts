@@ -27,6 +27,11 @@ describe('twin check flags', () => {
     [['--within', 'abc'], '--within: "abc" is not a valid duration; write e.g. 40s, 5m, 1h30m or 250ms'],
     [['--within', '0'], '--within: "0" must be longer than 0 (give a positive duration, e.g. 10s)'],
     [['--within', '9999h'], '--within: "9999h" is longer than the 720h (30 days) twin simulates (use at most 720h)'],
+    [['--within', '48h'], '--within: "48h" is longer than the 24h allowed (use at most 24h)'],
+    [
+      ['--kinds', 'rancher-down'],
+      'fault kinds: no fault kind asked for applies to cluster fragile: rancher-down needs a Rancher in the cluster (choose others',
+    ],
     [['--path', 'x'], '--path: "x" is not a fast-check path (copy it from the replay line of a failure, e.g. 12:0:3)'],
     [['--property', 'api-availble'], '--property: unknown property "api-availble" (did you mean api-available? use one of:'],
     [['--property', 'service-availability'], '--service: service-availability needs a Service (pass --service namespace/name)'],
@@ -45,6 +50,8 @@ describe('twin check flags', () => {
     const c = cluster([{ name: 's1', role: 'server' }, { name: 'w1' }]);
     const objects = [deployment('web', 1)];
     const check = (options: Parameters<typeof checkResilience>[3]) => () => checkResilience(c, objects, deploymentsRecover(), options);
+    expect(() => deploymentsRecover({ within: '2d' })).toThrow('within: "2d" is longer than the 24h allowed');
+    expect(() => deploymentsRecover({ within: 90_000 })).toThrow('within: 90000 s is longer than the 24h allowed (use at most 24h)');
     expect(check({ runs: 0 })).toThrow('runs: 0 is not a whole number from 1 to 100000 (e.g. runs: 100)');
     expect(check({ runs: 1, seed: Number.NaN })).toThrow('seed: NaN is not a whole number');
     expect(check({ runs: 1, bounds: { maxFaults: -1 } })).toThrow('bounds.maxFaults: -1 is not a whole number from 1 to 20');

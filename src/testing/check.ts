@@ -134,6 +134,7 @@ function resolveCheck(
   problems.duration('bounds.maxDuration', maxDuration, 0);
   if (maxDuration < minDuration) problems.add('bounds.maxDuration', `${maxDuration} s is shorter than minDuration ${minDuration} s`);
   const known = new KnownNames(setup.cluster, setup.workloads);
+  if (bounds.nodes?.length === 0) problems.add('bounds.nodes', 'an empty list leaves no node to fault', 'leave nodes out for every node');
   bounds.nodes?.forEach((n, i) => known.node(problems, `bounds.nodes[${i}]`, n));
   bounds.workloads?.forEach((w, i) => known.workload(problems, `bounds.workloads[${i}]`, w));
   const expectations = property.expectations({ cluster: setup.cluster, workloads: setup.workloads, faults: [], healed: 0 });

@@ -6,7 +6,8 @@
  */
 import { ConfigError } from '../errors.js';
 import { didYouMean } from '../model/suggest.js';
-import { Problems } from '../scenario/fields.js';
+import { formatDuration } from '../model/units.js';
+import { maxVirtualSeconds, Problems } from '../scenario/fields.js';
 import { generatedFaultKinds, type GeneratedFaultKind } from './schedules.js';
 
 /** Bounds of the numbers a check accepts. */
@@ -17,6 +18,8 @@ export const checkLimits = Object.freeze({
   seed: { min: -(2 ** 31), max: 2 ** 31 - 1, example: 42 },
   /** Faults in one schedule: more only makes the shrunk failure harder to read. */
   maxFaults: { min: 1, max: 20, example: 2 },
+  /** A property's recovery time: every schedule runs this long after healing; a day is already far past any K3s timer. */
+  within: { max: 24 * 3600 },
 });
 
 const shown = (written: unknown) => (typeof written === 'string' ? `"${written}"` : String(written));
@@ -43,9 +46,15 @@ export function shareOption(name: string, written: string | number): number {
 }
 
 /** A positive duration within twin's limit of virtual time (`10m`, or seconds). */
-export function durationOption(name: string, written: string | number): number {
+export function durationOption(name: string, written: string | number, limits: { max: number } = { max: maxVirtualSeconds }): number {
   const problems = new Problems();
   const seconds = problems.duration('', written, 0, { positive: true });
+  if (problems.list.length === 0 && seconds > limits.max)
+    problems.add(
+      '',
+      `${shown(written)} is longer than the ${formatDuration(limits.max)} allowed`,
+      `use at most ${formatDuration(limits.max)}`,
+    );
   if (problems.list.length > 0) throw new ConfigError(name, problems.list);
   return seconds;
 }

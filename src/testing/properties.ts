@@ -6,7 +6,7 @@ import type { Cluster } from '../model/cluster.js';
 import type { WorkloadSet } from '../model/workloads.js';
 import type { Expectation } from '../scenario/expectations.js';
 import type { Fault } from '../scenario/faults.js';
-import { parseDuration } from '../model/units.js';
+import { checkLimits, durationOption } from './options.js';
 import { healedAt, type ScheduleBounds } from './schedules.js';
 
 export interface PropertyContext {
@@ -29,11 +29,9 @@ export interface ResilienceProperty {
   expectations(context: PropertyContext): Expectation[];
 }
 
-const seconds = (d: string | number) => parseDuration(d);
-
 /** Every Deployment returns to its desired ready count within `within` after faults heal. */
 export function deploymentsRecover(options: { within?: string | number } = {}): ResilienceProperty {
-  const within = seconds(options.within ?? '10m');
+  const within = durationOption('within', options.within ?? '10m', checkLimits.within);
   return {
     name: 'deployments-recover',
     description: `every Deployment is back to its desired ready count within ${within} s after the faults heal`,
@@ -95,7 +93,7 @@ export function noOomKills(): ResilienceProperty {
 
 /** After a site power cut, with power back in any order, the workloads are ready again within `within`. */
 export function recoversFromPowerCut(options: { within?: string | number } = {}): ResilienceProperty {
-  const within = seconds(options.within ?? '15m');
+  const within = durationOption('within', options.within ?? '15m', checkLimits.within);
   return {
     name: 'power-cut-recovery',
     description: `after a site power cut the workloads are ready again within ${within} s of power returning`,

@@ -4,6 +4,7 @@
  * Every generated fault is reverted (`for`), so a schedule always heals.
  */
 import fc from 'fast-check';
+import { ConfigError } from '../errors.js';
 import type { Cluster } from '../model/cluster.js';
 import type { Fault } from '../scenario/faults.js';
 
@@ -93,7 +94,20 @@ export function faultArbitrary(cluster: Cluster, bounds: ScheduleBounds = {}): f
     'rancher-down': cluster.rancher ? fc.record({ at, for: duration }).map((f) => ({ kind: 'rancher-down', ...f })) : null,
   };
   const choices = b.kinds.map((k) => byKind[k]).filter((a): a is fc.Arbitrary<Fault> => a !== null);
-  if (choices.length === 0) throw new Error('no fault kind applies to this cluster');
+  if (choices.length === 0) {
+    const why: Partial<Record<GeneratedFaultKind, string>> = {
+      partition: 'needs two nodes',
+      'memory-leak': 'needs a Deployment in the manifests',
+      'rancher-down': 'needs a Rancher in the cluster',
+    };
+    const reasons = b.kinds.map((k) => `${k} ${why[k] ?? 'does not apply'}`).join('; ');
+    throw ConfigError.single(
+      'fault kinds',
+      '',
+      `no fault kind asked for applies to cluster ${cluster.name}: ${reasons}`,
+      'choose others with --kinds, or bounds.kinds',
+    );
+  }
   return fc.oneof(...choices);
 }
 

@@ -38,7 +38,7 @@ interface CheckArgs {
 
 /** The property a check judges, from `--property` and the flags it takes. */
 function property(args: CheckArgs): ResilienceProperty {
-  const within = args.within !== undefined ? { within: durationOption('--within', args.within) } : {};
+  const within = args.within !== undefined ? { within: durationOption('--within', args.within, checkLimits.within) } : {};
   switch (args.property) {
     case 'deployments-recover':
       return builtinProperties['deployments-recover'](within);
