@@ -52,7 +52,7 @@ export function durationOption(name: string, written: string | number, limits: {
   if (problems.list.length === 0 && seconds > limits.max)
     problems.add(
       '',
-      `${shown(written)} is longer than the ${formatDuration(limits.max)} allowed`,
+      `${typeof written === 'number' ? `${written} s` : shown(written)} is longer than the ${formatDuration(limits.max)} allowed`,
       `use at most ${formatDuration(limits.max)}`,
     );
   if (problems.list.length > 0) throw new ConfigError(name, problems.list);
