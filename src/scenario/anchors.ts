@@ -4,7 +4,7 @@
  * `fault:<id>` or `heal:<id>`, optionally plus an offset (`fault:cp+30s`); parsed once, by the
  * loader, into a reference and an offset in seconds.
  */
-import { formatDuration, parseDuration } from '../model/units.js';
+import { formatDuration } from '../model/units.js';
 import type { Problems } from './fields.js';
 
 /** An anchor as a scenario writes it. */
@@ -29,15 +29,17 @@ export function defaultAnchor(ref: 'start' | 'end'): ResolvedAnchor {
 
 /** Parses an anchor; a bad duration or an unknown fault id is reported at `field`. */
 export function resolveAnchor(written: Anchor, field: string, problems: Problems, faultIds: ReadonlySet<string>): ResolvedAnchor {
-  if (typeof written === 'number')
-    return { ref: 'start', offset: written, label: `${formatDuration(Math.max(0, written))} into the faults` };
+  if (typeof written === 'number') {
+    const offset = written < 0 ? written : problems.duration(field, written, 0);
+    return { ref: 'start', offset, label: `${formatDuration(Math.max(0, offset))} into the faults` };
+  }
   const label = written === 'start' ? startOfFaults : written.replace(/^fault:/, 'fault ').replace(/^heal:/, 'healing of ');
   const [base = '', offsetText] = written.split('+');
   const reference = /^(fault|heal):(.+)$/.exec(base);
   const id = reference?.[2] ?? '';
   if (reference && !faultIds.has(id)) problems.add(field, `no fault with id "${id}"`, `fault ids: ${[...faultIds].join(', ') || '(none)'}`);
-  const fromStart = !reference && base !== 'start' && base !== 'end' ? problems.parse(field, () => parseDuration(base), 0) : 0;
-  const offset = offsetText ? problems.parse(field, () => parseDuration(offsetText), 0) : 0;
+  const fromStart = !reference && base !== 'start' && base !== 'end' ? problems.duration(field, base, 0) : 0;
+  const offset = offsetText ? problems.duration(field, offsetText, 0) : 0;
   if (reference) return { ref: reference[1] === 'fault' ? 'fault' : 'heal', id, offset, label };
   return { ref: base === 'end' ? 'end' : 'start', offset: fromStart + offset, label };
 }

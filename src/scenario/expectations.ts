@@ -6,7 +6,6 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { parseDuration } from '../model/units.js';
 import { defaultAnchor, resolveAnchor, type ResolvedAnchor } from './anchors.js';
 import { anchor, duration, name, Problems, type Immutable, type WithNodeNames } from './fields.js';
 
@@ -113,7 +112,7 @@ export function resolveExpectation(expectation: Expectation, problems: Problems,
   }
   for (const key of durationFields) {
     const value = written[key];
-    if (value !== undefined) resolved[key] = problems.parse(`${options.field}.${key}`, () => parseDuration(value as string | number), 0);
+    if (value !== undefined) resolved[key] = problems.duration(`${options.field}.${key}`, value as string | number, 0);
   }
   return resolved as ResolvedExpectation;
 }

@@ -4,7 +4,6 @@
  * records, the same on every engine.
  */
 import type { TimelineEvent, TimelineEventKind } from '../model/timeline.js';
-import { parseDuration } from '../model/units.js';
 import { Problems } from './fields.js';
 import { describeFault, inverse, resolveFault, type Fault, type FaultKind, type ResolvedFault } from './faults.js';
 import type { FaultTrigger, PlannedFault } from './plan.js';
@@ -16,10 +15,10 @@ export function planFault(fault: Fault, index: number, problems: Problems): Plan
   const when = fault.at;
   const at: PlannedFault['at'] =
     typeof when === 'object'
-      ? { after: when.after, delay: problems.parse(`${field}.at.delay`, () => parseDuration(when.delay ?? 0), 0) }
-      : problems.parse(`${field}.at`, () => parseDuration(when), 0);
+      ? { after: when.after, delay: problems.duration(`${field}.at.delay`, when.delay ?? 0, 0) }
+      : problems.duration(`${field}.at`, when, 0);
   const revertFor = fault.for;
-  const revertAfter = revertFor === undefined ? null : problems.parse(`${field}.for`, () => parseDuration(revertFor), null);
+  const revertAfter = revertFor === undefined ? null : problems.duration(`${field}.for`, revertFor, 0);
   const undo = inverse(fault);
   // The inverse's quantities come from the fault's own, already checked above.
   const revert = undo ? { fault: resolveFault(undo, field, new Problems()), description: describeFault(undo) } : null;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { timelineEventKinds } from '../model/timeline.js';
-import { parseBytes, parseDuration, parseRate } from '../model/units.js';
+import { parseBytes, parseRate } from '../model/units.js';
 import { duration, name, type Immutable, type Problems, type WithNodeNames } from './fields.js';
 
 const faultTime = z.union([
@@ -121,14 +121,14 @@ export function resolveFault(fault: Fault, field: string, problems: Problems): R
       return { kind: fault.kind, node: fault.node, bandwidth };
     }
     case 'slow-storage':
-      return { kind: fault.kind, node: fault.node, latency: problems.parse(`${field}.latency`, () => parseDuration(fault.latency), 0) };
+      return { kind: fault.kind, node: fault.node, latency: problems.duration(`${field}.latency`, fault.latency, 0) };
     case 'site-power-cut':
     case 'site-power-restore': {
       const given = fault.interval;
       return {
         ...(fault.order ? { order: fault.order } : {}),
         kind: fault.kind,
-        interval: given === undefined ? 0 : problems.parse(`${field}.interval`, () => parseDuration(given), 0),
+        interval: given === undefined ? 0 : problems.duration(`${field}.interval`, given, 0),
       };
     }
     default: {

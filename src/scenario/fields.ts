@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { InputProblem } from '../errors.js';
-import { UnitError } from '../model/units.js';
+import { formatDuration, parseDuration, UnitError } from '../model/units.js';
 
 /** `30m`, `90s`, or seconds. */
 export const duration = z.union([z.string(), z.number().nonnegative()]);
@@ -33,6 +33,14 @@ export type WithNodeNames<T, N extends string> = T extends unknown
   ? { readonly [K in keyof T]: K extends keyof NodeFields<N> ? NodeFields<N>[K] : Immutable<T[K]> }
   : never;
 
+/**
+ * The longest virtual time twin simulates: 30 days. A scenario's duration, bring-up timeout and
+ * every fault time or expectation duration must fit in it (`duration: 1e300` is a typo, not a run);
+ * a month of virtual time runs in seconds, its series down-sampled to a bounded size (`sim/sampler.ts`).
+ */
+export const maxVirtualSeconds = 30 * 24 * 3600;
+const maxVirtualText = `${formatDuration(maxVirtualSeconds)} (30 days)`;
+
 /** Problems found while resolving an input, each with its field path; reported together. */
 export class Problems {
   readonly list: InputProblem[] = [];
@@ -49,5 +57,25 @@ export class Problems {
       this.list.push({ field, message: error instanceof UnitError || error instanceof Error ? error.message : String(error) });
       return fallback;
     }
+  }
+
+  /**
+   * A duration in seconds, at most {@link maxVirtualSeconds} and at least `min` (exclusive when
+   * `min` is 0 and `positive` is set); `fallback` with a problem at `field` otherwise.
+   */
+  duration(field: string, written: string | number, fallback: number, options: { positive?: boolean } = {}): number {
+    const before = this.list.length;
+    const seconds = this.parse(field, () => parseDuration(written), fallback);
+    if (this.list.length > before) return fallback;
+    const shown = typeof written === 'number' ? `${written} s` : `"${written}"`;
+    if (seconds > maxVirtualSeconds) {
+      this.add(field, `${shown} is longer than the ${maxVirtualText} twin simulates`, `use at most ${formatDuration(maxVirtualSeconds)}`);
+      return fallback;
+    }
+    if (options.positive && seconds <= 0) {
+      this.add(field, `${shown} must be longer than 0`, 'give a positive duration, e.g. 10s');
+      return fallback;
+    }
+    return seconds;
   }
 }

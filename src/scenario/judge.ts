@@ -135,7 +135,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
             ? `between ${(atLeast * 100).toFixed(2)} % and ${(atMost * 100).toFixed(2)} %`
             : `≥ ${(atLeast * 100).toFixed(2)} %`;
       const expected = `service ${e.service} available ${bound} ${windowText(index, from, to)}`;
-      const longest = Math.max(...outages.map(([a, b]) => Math.min(b, to) - a));
+      const longest = outages.reduce((most, [a, b]) => Math.max(most, Math.min(b, to) - a), -Infinity);
       const outageText = outages.length ? `, ${outages.length} outage(s), longest ${fmt(longest)}` : ', no outage';
       return verdict(
         e,

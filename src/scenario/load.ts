@@ -11,7 +11,7 @@ import { clusterFromDefinition, loadClusterFile, type ClusterLoadOptions } from 
 import { loadManifests } from '../load/manifests.js';
 import { checkManifestObject, type ManifestObject } from '../model/manifests.js';
 import { importDefault } from '../load/modules.js';
-import { parseDuration } from '../model/units.js';
+import { formatDuration } from '../model/units.js';
 import { parseWith } from '../model/validation.js';
 import { readWorkloads, type WorkloadSet } from '../model/workloads.js';
 import { displayPath } from '../load/files.js';
@@ -19,6 +19,7 @@ import { resolveExpectation, type Expectation, type ResolvedExpectation } from '
 import { planFault } from './fault-plan.js';
 import { rancherFaultKinds, type Fault } from './faults.js';
 import { Problems } from './fields.js';
+import { KnownNames } from './names.js';
 import type { PlannedFault, RunPlan } from './plan.js';
 import { scenarioSchema, type ScenarioInput } from './scenario.js';
 
@@ -78,64 +79,64 @@ export async function resolveScenario(
   });
   const objects = manifests.map((m) => m.object);
   const workloads = readWorkloads(objects);
-  const workloadKeys = workloads.workloads.map((w) => w.key);
-  const nodeNames = new Set(cluster.nodes.map((n) => n.name));
-  const serverNames = new Set(cluster.nodes.filter((n) => n.role === 'server').map((n) => n.name));
-  const nodeHint = `use one of: ${[...nodeNames].join(', ')}`;
-  const knownNode = (field: string, node: string) => {
-    if (!nodeNames.has(node)) problems.add(field, `no node named "${node}" in cluster ${cluster.name}`, nodeHint);
-  };
-  const knownWorkload = (field: string, wanted: string) => {
-    const found = workloadKeys.some((key) => {
-      const [, namespace, name] = key.split('/');
-      return key === wanted || `${namespace}/${name}` === wanted || name === wanted;
-    });
-    if (!found)
-      problems.add(field, `no workload "${wanted}" in the scenario's manifests`, `use one of: ${workloadKeys.join(', ') || '(none)'}`);
-  };
+  const known = new KnownNames(cluster, workloads);
   /** Every node, server and workload a fault names must exist (by field, whatever its kind); Rancher faults need a Rancher. */
   const checkTargets = (f: Fault, field: string) => {
-    if ('node' in f) knownNode(`${field}.node`, f.node);
-    if ('servers' in f && f.servers) {
-      f.servers.forEach((s, j) => {
-        knownNode(`${field}.servers[${j}]`, s);
-        if (nodeNames.has(s) && !serverNames.has(s))
-          problems.add(`${field}.servers[${j}]`, `node "${s}" is not a server`, `servers: ${[...serverNames].join(', ')}`);
-      });
-    }
-    if ('groups' in f) f.groups.forEach((g, j) => g.forEach((n, k) => knownNode(`${field}.groups[${j}][${k}]`, n)));
-    if ('order' in f && f.order) f.order.forEach((n, j) => knownNode(`${field}.order[${j}]`, n));
-    if ('workload' in f) knownWorkload(`${field}.workload`, f.workload);
+    if ('node' in f) known.node(problems, `${field}.node`, f.node);
+    if ('servers' in f && f.servers) f.servers.forEach((s, j) => known.server(problems, `${field}.servers[${j}]`, s));
+    if ('groups' in f) f.groups.forEach((g, j) => g.forEach((n, k) => known.node(problems, `${field}.groups[${j}][${k}]`, n)));
+    if ('order' in f && f.order) f.order.forEach((n, j) => known.node(problems, `${field}.order[${j}]`, n));
+    if ('workload' in f) known.workload(problems, `${field}.workload`, f.workload);
     if (rancherFaultKinds.has(f.kind) && !cluster.rancher)
       problems.add(`${field}.kind`, `cluster ${cluster.name} has no Rancher`, 'add a rancher section to the cluster, or drop this fault');
   };
 
+  const timing = new Problems();
+  const duration = timing.duration('duration', scenario.duration, 0);
+  const bringUpTimeout =
+    scenario.bringUp?.timeout !== undefined
+      ? timing.duration('bringUp.timeout', scenario.bringUp.timeout, defaultBringUpTimeout)
+      : defaultBringUpTimeout;
+  const sampleInterval =
+    scenario.engine?.sim?.sampleInterval !== undefined
+      ? timing.duration('engine.sim.sampleInterval', scenario.engine.sim.sampleInterval, 10, { positive: true })
+      : 10;
+  problems.list.push(...timing.list);
+
   const faults: PlannedFault[] = scenario.faults.map((fault, i) => {
     checkTargets(fault, `faults[${i}]`);
-    return planFault(fault, i, problems);
+    const planned = planFault(fault, i, problems);
+    // A fault after the end never fires, and every expectation anchored on it would judge nothing.
+    if (typeof planned.at === 'number' && timing.list.length === 0 && planned.at > duration)
+      problems.add(
+        `faults[${i}].at`,
+        `${formatDuration(planned.at)} is after the end of the run (duration ${formatDuration(duration)})`,
+        'fire it earlier, or make the scenario longer',
+      );
+    return planned;
   });
   const faultIds = new Set(faults.map((f) => f.id));
   if (faultIds.size !== faults.length) problems.add('faults', 'two faults share an id', 'give each fault its own id');
 
   const expectations = scenario.expect.map((e: Expectation, i) => {
     const field = `expect[${i}]`;
-    if ('node' in e) knownNode(`${field}.node`, e.node);
-    if ('workload' in e) knownWorkload(`${field}.workload`, e.workload);
+    const what = `${e.kind}: `;
+    if ('node' in e) known.node(problems, `${field}.node`, e.node, what);
+    if ('workload' in e) known.workload(problems, `${field}.workload`, e.workload, what);
+    if ('workloads' in e && e.workloads) e.workloads.forEach((w, j) => known.workload(problems, `${field}.workloads[${j}]`, w, what));
+    // Checks that no run could fail are refused: a PASS must mean something was observed.
+    if ('workloads' in e && e.workloads?.length === 0)
+      problems.add(
+        `${field}.workloads`,
+        `${what}an empty list holds whatever happens`,
+        'name the workloads, or leave workloads out for all',
+      );
+    if (e.kind === 'pods-ready' && e.atLeast === 0)
+      problems.add(`${field}.atLeast`, `${what}0 ready pods holds whatever happens`, 'give the ready count you expect, at least 1');
+    if ('service' in e) known.service(problems, `${field}.service`, e.service, what);
     return resolveExpectation(e, problems, { field, id: `e${i + 1}`, faultIds });
   });
   if (problems.list.length > 0) throw new ConfigError(file, problems.list);
-
-  const timing = new Problems();
-  const duration = timing.parse('duration', () => parseDuration(scenario.duration), 0);
-  const bringUpTimeout =
-    scenario.bringUp?.timeout !== undefined
-      ? timing.parse('bringUp.timeout', () => parseDuration(scenario.bringUp?.timeout ?? 0), defaultBringUpTimeout)
-      : defaultBringUpTimeout;
-  const sampleInterval =
-    scenario.engine?.sim?.sampleInterval !== undefined
-      ? timing.parse('engine.sim.sampleInterval', () => parseDuration(scenario.engine?.sim?.sampleInterval ?? 10), 10)
-      : 10;
-  if (timing.list.length > 0) throw new ConfigError(file, timing.list);
 
   return {
     name: scenario.name ?? basename(file).replace(/\.(ts|mts|cts|js|mjs)$/, ''),

@@ -1,8 +1,23 @@
-/** Samples the series of a run at a fixed virtual interval. */
+/**
+ * Samples the series of a run at a fixed virtual interval. A long run keeps at most
+ * {@link maxSamples} points per series: when the series are full, every other sample is dropped
+ * and the interval doubles, so the series stay evenly spaced, the report stays small (a 30-day run
+ * at 10 s would be 260 000 points a series) and the same run always gives the same series.
+ */
 import type { NodeSeries, TimelineSeries } from '../model/timeline.js';
 import type { SamplerContext } from './context.js';
 import { Priority } from './priority.js';
 import { watts } from './state.js';
+
+/** Points per series at most (even, so halving keeps the samples at multiples of the doubled interval). */
+export const maxSamples = 2000;
+
+/** Keeps the samples at even indices: the series at twice the interval. */
+function halve(values: number[]): void {
+  let kept = 0;
+  for (let i = 0; i < values.length; i += 2) values[kept++] = values[i] as number;
+  values.length = kept;
+}
 
 export class Sampler {
   private readonly times: number[] = [];
@@ -14,7 +29,7 @@ export class Sampler {
 
   constructor(
     private readonly ctx: SamplerContext,
-    readonly interval: number,
+    private interval: number,
   ) {
     for (const node of ctx.world.nodes) {
       this.nodeSeries[node.name] = {
@@ -33,10 +48,30 @@ export class Sampler {
 
   start(): void {
     const tick = () => {
+      if (this.times.length >= maxSamples) this.coarsen();
       this.sample();
       this.ctx.env.after(this.interval, Priority.sample, tick);
     };
     this.ctx.env.at(0, Priority.sample, tick);
+  }
+
+  /** The interval between samples now (it doubles each time the series are full). */
+  get sampleInterval(): number {
+    return this.interval;
+  }
+
+  /** Every series at twice the interval; the next sample falls on the doubled grid (maxSamples is even). */
+  private coarsen(): void {
+    const columns = [
+      this.times,
+      this.totalWatts,
+      ...Object.values(this.phases),
+      ...Object.values(this.workloadsReady),
+      ...Object.values(this.serviceAvailability),
+      ...Object.values(this.nodeSeries).flatMap((s) => [s.cpu, s.memory, s.ready, s.powered, s.watts]),
+    ];
+    for (const column of columns) halve(column);
+    this.interval *= 2;
   }
 
   /** Pads a series that started late so every column has one value per sample time. */

@@ -14,7 +14,9 @@ import { planFault } from '../scenario/fault-plan.js';
 import { describeFault, type Fault } from '../scenario/faults.js';
 import { Problems } from '../scenario/fields.js';
 import { judgeAll } from '../scenario/judge.js';
-import { healedAt, scheduleArbitrary, type GeneratedFaultKind, type ScheduleBounds } from './schedules.js';
+import { KnownNames } from '../scenario/names.js';
+import { checkLimits, integerOption, kindsOption, pathOption } from './options.js';
+import { defaultBounds, healedAt, scheduleArbitrary, type GeneratedFaultKind, type ScheduleBounds } from './schedules.js';
 import type { ResilienceProperty } from './properties.js';
 
 export interface CheckOptions {
@@ -52,6 +54,8 @@ export interface CheckResult {
   readonly runs: number;
   readonly seed: number;
   readonly failure: CheckFailure | null;
+  /** What the schedules were drawn from: the property's description holds for these. */
+  readonly schedules: { readonly kinds: readonly GeneratedFaultKind[]; readonly maxFaults: number };
 }
 
 /** Runs one schedule on the sim engine and judges the property. */
@@ -100,6 +104,58 @@ function runPlanned(
   return { faults, simSeed, duration, expectations, verdicts };
 }
 
+/**
+ * The runs and schedule bounds of a check, validated: every number in range, every fault kind
+ * known, every node, workload and Service the bounds or the property name present in the cluster
+ * and manifests (a property about a Service that does not exist could never fail).
+ */
+function resolveCheck(
+  setup: CheckSetup,
+  property: ResilienceProperty,
+  options: CheckOptions,
+): { readonly runs: number; readonly bounds: ScheduleBounds } {
+  const runs = integerOption('runs', options.runs ?? 100, checkLimits.runs);
+  if (options.seed !== undefined) integerOption('seed', options.seed, checkLimits.seed);
+  if (options.path !== undefined) pathOption('path', options.path);
+  const bounds: ScheduleBounds = {
+    ...(property.kinds ? { kinds: kindsOption('property kinds', property.kinds) } : {}),
+    workloads: setup.workloads.workloads.filter((w) => w.kind === 'Deployment').map((w) => w.key),
+    ...property.bounds,
+    ...options.bounds,
+  };
+  if (bounds.kinds) kindsOption('bounds.kinds', bounds.kinds);
+  if (bounds.maxFaults !== undefined) integerOption('bounds.maxFaults', bounds.maxFaults, checkLimits.maxFaults);
+  const problems = new Problems();
+  const window = bounds.window ?? defaultBounds.window;
+  const minDuration = bounds.minDuration ?? defaultBounds.minDuration;
+  const maxDuration = bounds.maxDuration ?? defaultBounds.maxDuration;
+  problems.duration('bounds.window', window, 0);
+  problems.duration('bounds.minDuration', minDuration, 0);
+  problems.duration('bounds.maxDuration', maxDuration, 0);
+  if (maxDuration < minDuration) problems.add('bounds.maxDuration', `${maxDuration} s is shorter than minDuration ${minDuration} s`);
+  const known = new KnownNames(setup.cluster, setup.workloads);
+  if (bounds.nodes?.length === 0) problems.add('bounds.nodes', 'an empty list leaves no node to fault', 'leave nodes out for every node');
+  bounds.nodes?.forEach((n, i) => known.node(problems, `bounds.nodes[${i}]`, n));
+  bounds.workloads?.forEach((w, i) => known.workload(problems, `bounds.workloads[${i}]`, w));
+  const expectations = property.expectations({ cluster: setup.cluster, workloads: setup.workloads, faults: [], healed: 0 });
+  // A property that judges nothing holds for every schedule: a pass that says nothing.
+  if (expectations.length === 0)
+    problems.add(
+      '',
+      'judges nothing: none of what it checks is in the manifests, so it would hold for any schedule',
+      'give the workloads it is about: twin check -w <manifests>',
+    );
+  expectations.forEach((e, i) => {
+    const field = `expect[${i}]`;
+    const what = `${e.kind}: `;
+    if ('node' in e) known.node(problems, `${field}.node`, e.node, what);
+    if ('workload' in e) known.workload(problems, `${field}.workload`, e.workload, what);
+    if ('service' in e) known.service(problems, `${field}.service`, e.service, what, 'the manifests checked');
+  });
+  if (problems.list.length > 0) throw new ConfigError(`property ${property.name}`, problems.list);
+  return { runs, bounds };
+}
+
 /** Checks a property over generated fault schedules; on failure, the minimal schedule. */
 export function checkResilience(
   cluster: Cluster,
@@ -107,13 +163,9 @@ export function checkResilience(
   property: ResilienceProperty,
   options: CheckOptions = {},
 ): CheckResult {
-  const runs = options.runs ?? 100;
   const setup: CheckSetup = { cluster, objects, workloads: readWorkloads(objects) };
-  const bounds: ScheduleBounds = {
-    ...(property.kinds ? { kinds: property.kinds as GeneratedFaultKind[] } : {}),
-    workloads: setup.workloads.workloads.filter((w) => w.kind === 'Deployment').map((w) => w.key),
-    ...options.bounds,
-  };
+  const { runs, bounds } = resolveCheck(setup, property, options);
+  const schedules = { kinds: bounds.kinds ?? defaultBounds.kinds, maxFaults: bounds.maxFaults ?? defaultBounds.maxFaults };
   const arbitrary = fc.tuple(scheduleArbitrary(cluster, bounds), fc.integer({ min: 1, max: 2 ** 31 - 1 }));
   let run = 0;
   const details = fc.check(
@@ -130,7 +182,7 @@ export function checkResilience(
     },
   );
   if (!details.failed || !details.counterexample)
-    return { property: property.name, ok: true, runs: details.numRuns, seed: details.seed, failure: null };
+    return { property: property.name, ok: true, runs: details.numRuns, seed: details.seed, failure: null, schedules };
   const [faults, simSeed] = details.counterexample[0];
   const replay = runPlanned(setup, property, faults, simSeed);
   const failed = replay.verdicts.filter((v) => v.status === 'fail');
@@ -138,6 +190,7 @@ export function checkResilience(
   const explanation = `under ${faults.map(describeFault).join('; ')}: ${broken.join('; ')}`;
   return {
     property: property.name,
+    schedules,
     ok: false,
     runs: details.numRuns,
     seed: details.seed,

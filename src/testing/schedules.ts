@@ -4,19 +4,23 @@
  * Every generated fault is reverted (`for`), so a schedule always heals.
  */
 import fc from 'fast-check';
+import { ConfigError } from '../errors.js';
 import type { Cluster } from '../model/cluster.js';
 import type { Fault } from '../scenario/faults.js';
 
-export type GeneratedFaultKind =
-  | 'power-off'
-  | 'reboot'
-  | 'k3s-restart'
-  | 'partition'
-  | 'control-plane-down'
-  | 'memory-leak'
-  | 'site-power-cut'
-  | 'slow-storage'
-  | 'rancher-down';
+/** The fault kinds a schedule can be drawn from. */
+export const generatedFaultKinds = [
+  'power-off',
+  'reboot',
+  'k3s-restart',
+  'partition',
+  'control-plane-down',
+  'memory-leak',
+  'site-power-cut',
+  'slow-storage',
+  'rancher-down',
+] as const;
+export type GeneratedFaultKind = (typeof generatedFaultKinds)[number];
 
 export interface ScheduleBounds {
   /** Fault kinds to draw from (default: power-off, reboot, k3s-restart, partition). */
@@ -90,7 +94,20 @@ export function faultArbitrary(cluster: Cluster, bounds: ScheduleBounds = {}): f
     'rancher-down': cluster.rancher ? fc.record({ at, for: duration }).map((f) => ({ kind: 'rancher-down', ...f })) : null,
   };
   const choices = b.kinds.map((k) => byKind[k]).filter((a): a is fc.Arbitrary<Fault> => a !== null);
-  if (choices.length === 0) throw new Error('no fault kind applies to this cluster');
+  if (choices.length === 0) {
+    const why: Partial<Record<GeneratedFaultKind, string>> = {
+      partition: 'needs two nodes',
+      'memory-leak': 'needs a Deployment in the manifests',
+      'rancher-down': 'needs a Rancher in the cluster',
+    };
+    const reasons = b.kinds.map((k) => `${k} ${why[k] ?? 'does not apply'}`).join('; ');
+    throw ConfigError.single(
+      'fault kinds',
+      '',
+      `no fault kind asked for applies to cluster ${cluster.name}: ${reasons}`,
+      'choose others with --kinds, or bounds.kinds',
+    );
+  }
   return fc.oneof(...choices);
 }
 

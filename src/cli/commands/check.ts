@@ -3,7 +3,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { ConfigError, ExpectationsFailedError } from '../../errors.js';
 import { loadClusterFile } from '../../load/cluster.js';
 import { loadManifests } from '../../load/manifests.js';
-import { parseDuration } from '../../model/units.js';
+import { didYouMean } from '../../model/suggest.js';
+import { readWorkloads } from '../../model/workloads.js';
 import { displayPath } from '../../load/files.js';
 import { ProfileRegistry } from '../../load/profiles.js';
 import { renderCheckJunit } from '../../report/junit.js';
@@ -12,7 +13,10 @@ import { describeFault } from '../../scenario/faults.js';
 import { checkResilience } from '../../testing/check.js';
 import { builtinProperties, type ResilienceProperty } from '../../testing/properties.js';
 import { writeReproduction } from '../../testing/reproduce.js';
-import type { GeneratedFaultKind } from '../../testing/schedules.js';
+import { checkLimits, durationOption, integerOption, kindsOption, pathOption, shareOption } from '../../testing/options.js';
+import { generatedFaultKinds } from '../../testing/schedules.js';
+import { Problems } from '../../scenario/fields.js';
+import { KnownNames } from '../../scenario/names.js';
 import { writeOut } from '../output.js';
 
 interface CheckArgs {
@@ -20,42 +24,71 @@ interface CheckArgs {
   readonly workloads: string[];
   readonly property: string;
   readonly service?: string;
-  readonly 'at-least'?: number;
+  readonly 'at-least'?: string;
   readonly within?: string;
-  readonly runs: number;
-  readonly seed?: number;
+  readonly runs: string;
+  readonly seed?: string;
   readonly path?: string;
-  readonly 'max-faults': number;
+  readonly 'max-faults'?: string;
   readonly kinds?: string;
   readonly junit?: string;
   readonly out: string;
   readonly 'profiles-dir': string[];
 }
 
+/** The property a check judges, from `--property` and the flags it takes. */
 function property(args: CheckArgs): ResilienceProperty {
+  const within = args.within !== undefined ? { within: durationOption('--within', args.within, checkLimits.within) } : {};
   switch (args.property) {
     case 'deployments-recover':
-      return builtinProperties['deployments-recover'](args.within ? { within: args.within } : {});
+      return builtinProperties['deployments-recover'](within);
     case 'service-availability':
-      if (!args.service) throw ConfigError.single('--service', '', 'service-availability needs a service', 'pass --service namespace/name');
+      if (!args.service) throw ConfigError.single('--service', '', 'service-availability needs a Service', 'pass --service namespace/name');
       return builtinProperties['service-availability']({
         service: args.service,
-        ...(args['at-least'] !== undefined ? { atLeast: args['at-least'] } : {}),
+        ...(args['at-least'] !== undefined ? { atLeast: shareOption('--at-least', args['at-least']) } : {}),
       });
     case 'api-available':
       return builtinProperties['api-available']();
     case 'no-oom-kills':
       return builtinProperties['no-oom-kills']();
     case 'power-cut-recovery':
-      return builtinProperties['power-cut-recovery'](args.within ? { within: args.within } : {});
-    default:
+      return builtinProperties['power-cut-recovery'](within);
+    default: {
+      const names = Object.keys(builtinProperties);
       throw ConfigError.single(
         '--property',
         '',
         `unknown property "${args.property}"`,
-        `use one of: ${Object.keys(builtinProperties).join(', ')}`,
+        `${didYouMean(args.property, names)}use one of: ${names.join(', ')}`,
       );
+    }
   }
+}
+
+/** A word the shell passes through as it is, or the word in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `twin check …` with every flag that chooses the property, the manifests and the schedules: it replays the same failure. */
+function replayCommand(args: CheckArgs, seed: number, path: string): string {
+  const words = ['twin', 'check', args.cluster];
+  for (const w of args.workloads) words.push('-w', w);
+  for (const d of args['profiles-dir']) words.push('--profiles-dir', d);
+  words.push('--property', args.property);
+  const flags: Array<[string, string | undefined]> = [
+    ['--service', args.service],
+    ['--at-least', args['at-least']],
+    ['--within', args.within],
+    ['--max-faults', args['max-faults']],
+    ['--kinds', args.kinds],
+    ['--runs', args.runs],
+    ['--seed', String(seed)],
+    ['--path', path],
+  ];
+  for (const [flag, value] of flags) if (value !== undefined) words.push(flag, value);
+  return words.map(shellWord).join(' ');
 }
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
@@ -71,18 +104,20 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         describe: `one of: ${Object.keys(builtinProperties).join(', ')}`,
       })
       .option('service', { type: 'string', describe: 'namespace/name, for service-availability' })
-      .option('at-least', { type: 'number', describe: 'availability share for service-availability (default 0.99)' })
+      .option('at-least', { type: 'string', describe: 'availability share for service-availability, 0 to 1 (default 0.99)' })
       .option('within', { type: 'string', describe: 'recovery time for deployments-recover / power-cut-recovery (e.g. 10m)' })
-      .option('runs', { type: 'number', default: 100, describe: 'schedules to generate' })
-      .option('seed', { type: 'number', describe: 'fast-check seed (replay)' })
-      .option('path', { type: 'string', describe: 'fast-check path of a failure (replay it directly)' })
-      .option('max-faults', { type: 'number', default: 2, describe: 'faults per schedule at most' })
-      .option('kinds', {
+      .option('runs', {
         type: 'string',
-        describe:
-          'fault kinds, comma-separated (power-off, reboot, k3s-restart, partition, control-plane-down, ' +
-          'memory-leak, site-power-cut, slow-storage, rancher-down)',
+        default: '100',
+        describe: `schedules to generate (${checkLimits.runs.min}..${checkLimits.runs.max})`,
       })
+      .option('seed', { type: 'string', describe: 'fast-check seed, a 32-bit integer (replay)' })
+      .option('path', { type: 'string', describe: 'fast-check path of a failure (replay it directly)' })
+      .option('max-faults', {
+        type: 'string',
+        describe: `faults per schedule at most, ${checkLimits.maxFaults.min}..${checkLimits.maxFaults.max} (default 2; api-available: 1)`,
+      })
+      .option('kinds', { type: 'string', describe: `fault kinds, comma-separated (${generatedFaultKinds.join(', ')})` })
       .option('junit', { type: 'string', describe: 'write JUnit XML here' })
       .option('out', { type: 'string', default: 'reports/check', describe: 'where a failing schedule is written as a scenario file' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
@@ -91,26 +126,27 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         'any fault schedule: do Deployments recover?',
       ),
   handler: async (args) => {
-    if (!Number.isInteger(args.runs) || args.runs < 1)
-      throw ConfigError.single('--runs', '', `"${args.runs}" is not a number of runs`, 'use a positive integer');
-    if (args.path !== undefined && !/^\d+(:\d+)*$/.test(args.path))
-      throw ConfigError.single(
-        '--path',
-        '',
-        `"${args.path}" is not a replay path`,
-        'copy it from the "replay:" line of a failed check, e.g. 3:0:1',
-      );
-    if (args.within) parseDuration(args.within);
+    const runs = integerOption('--runs', args.runs, checkLimits.runs);
+    const seed = args.seed !== undefined ? integerOption('--seed', args.seed, checkLimits.seed) : undefined;
+    const path = args.path !== undefined ? pathOption('--path', args.path) : undefined;
+    const maxFaults =
+      args['max-faults'] !== undefined ? integerOption('--max-faults', args['max-faults'], checkLimits.maxFaults) : undefined;
+    const kinds = args.kinds !== undefined ? kindsOption('--kinds', args.kinds) : undefined;
     const chosen = property(args);
     const cluster = await loadClusterFile(args.cluster, { profiles: ProfileRegistry.load(args['profiles-dir']) });
     const objects = loadManifests(args.workloads).map((m) => m.object);
+    if (args.service !== undefined) {
+      const problems = new Problems();
+      const where = args.workloads.length > 0 ? `the manifests given with -w (${args.workloads.join(', ')})` : 'any manifest (no -w given)';
+      new KnownNames(cluster, readWorkloads(objects)).service(problems, '', args.service, '', where);
+      if (problems.list.length > 0) throw new ConfigError('--service', problems.list);
+    }
     const tty = Boolean(process.stderr.isTTY) && !process.env['CI'];
-    const kinds = args.kinds?.split(',').map((k) => k.trim()) as GeneratedFaultKind[] | undefined;
     const result = checkResilience(cluster, objects, chosen, {
-      runs: args.runs,
-      ...(args.seed !== undefined ? { seed: args.seed } : {}),
-      ...(args.path !== undefined ? { path: args.path } : {}),
-      bounds: { maxFaults: args['max-faults'], ...(kinds ? { kinds } : {}) },
+      runs,
+      ...(seed !== undefined ? { seed } : {}),
+      ...(path !== undefined ? { path } : {}),
+      bounds: { ...(maxFaults !== undefined ? { maxFaults } : {}), ...(kinds ? { kinds } : {}) },
       onRun: (run, total) => {
         if (!tty) return;
         const width = 30;
@@ -120,8 +156,10 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     });
     if (tty) process.stderr.write('\n');
     if (args.junit) writeFileAtomic(args.junit, renderCheckJunit(result, chosen.description));
+    const drawn = `schedules of up to ${result.schedules.maxFaults} fault(s) of ${result.schedules.kinds.join(', ')}`;
     if (result.ok) {
       writeOut(`✔ ${chosen.name}: ${chosen.description} — held for ${result.runs} generated schedules (seed ${result.seed})`);
+      writeOut(`  ${drawn}`);
       return;
     }
     const failure = result.failure;
@@ -133,12 +171,13 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       args.out,
     );
     writeOut(`✘ ${chosen.name}: ${chosen.description} — fails`);
+    writeOut(`  ${drawn}`);
     const schedule = failure.faults.map(
       (f) => `${describeFault(f)} at ${String(f.at)}s${f.for !== undefined ? ` for ${String(f.for)}s` : ''}`,
     );
     writeOut(`  minimal schedule (${failure.shrinks} shrink step(s)): ${schedule.join('; ')}`);
     writeOut(`  why: ${failure.explanation}`);
-    writeOut(`  replay: twin check ${args.cluster} --property ${chosen.name} --seed ${result.seed} --path ${failure.path}`);
+    writeOut(`  replay: ${replayCommand(args, result.seed, failure.path)}`);
     writeOut(`  scenario: ${displayPath(file)} (twin run ${displayPath(file)} reproduces it)`);
     throw new ExpectationsFailedError(`property ${chosen.name} failed (seed ${result.seed}, path ${failure.path})`);
   },
