@@ -54,6 +54,7 @@ const reasons: Readonly<Record<string, string>> = {
   ENAMETOOLONG: 'the name is too long',
   ELOOP: 'too many symbolic links',
   EIO: 'input/output error',
+  EPIPE: 'the reader closed the pipe',
 };
 
 /** The line a user reads for a failed write: the path, the reason and what to do. */
@@ -66,7 +67,7 @@ export function outputPathError(path: string, error: unknown, options: WriteOpti
       blocker === undefined || resolve(blocker) === resolve(path)
         ? 'is not a directory'
         : `a parent is a file, not a directory (${displayPath(blocker)})`;
-  } else reason = reasons[code] ?? `cannot write (${code || (error instanceof Error ? error.message : String(error))})`;
+  } else reason = reasons[code] ?? (code || (error instanceof Error ? error.message : String(error)));
   const hint = options.flag ? `choose another path for ${options.flag}` : 'choose another path';
   return ConfigError.single(displayPath(path), '', `cannot write: ${reason}`, hint);
 }
