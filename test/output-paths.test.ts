@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
-import { checkOutputDirectory, sweepStalePartials, writeFileAtomic } from '../src/report/write.js';
+import { checkOutputDirectory, outputPathError, sweepStalePartials, writeFileAtomic } from '../src/report/write.js';
 import { twin } from './helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'twin-out-'));
@@ -94,6 +94,17 @@ describe('a path twin cannot write is exit 2 with the path and the reason', () =
 });
 
 describe('writeFileAtomic and the run directory', () => {
+  it.each([
+    ['EACCES', 'not writable (permission denied)'],
+    ['EROFS', 'not writable (read-only file system)'],
+    ['ENOSPC', 'no space left on the device'],
+    ['EISDIR', 'is a directory, expected a file'],
+    ['EWHATEVER', 'EWHATEVER'],
+  ])('names the reason for %s', (code, reason) => {
+    const error = outputPathError('/somewhere/r.xml', Object.assign(new Error(code), { code }), { flag: '--junit' });
+    expect(error.message).toBe(`/somewhere/r.xml: cannot write: ${reason} (choose another path for --junit)`);
+  });
+
   it('throws a ConfigError naming the flag, leaving no temporary', () => {
     const target = join(tmp, 'dir-target');
     mkdirSync(target);
