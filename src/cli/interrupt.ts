@@ -1,15 +1,21 @@
 /**
  * Ctrl-C belongs to the CLI, not to engines: the first SIGINT (or SIGTERM) aborts the run's
  * signal, so the running engine tears down what it created and the run ends with exit 130;
- * a second one leaves at once, with 130, whatever is still running.
+ * a second one leaves at once, with 130, whatever is still running. Either way no half-written
+ * report is left: what this process was writing is removed (report/write.ts), and a temporary a
+ * killed process left (`.<run-id>.partial-<pid>`) is swept by the next run that writes there.
  */
 import { ExitCode, InterruptedError } from '../errors.js';
+import { removePartialOutputs } from '../report/write.js';
 import { writeErr } from './output.js';
 
 export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    if (controller.signal.aborted) {
+      removePartialOutputs();
+      process.exit(ExitCode.interrupted);
+    }
     writeErr(`\ntwin: ${name}: stopping; the engine tears down what this run created (again to leave at once)`);
     controller.abort(new InterruptedError('run interrupted; what it created was torn down'));
   };
@@ -18,6 +24,7 @@ export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>
   try {
     return await work(controller.signal);
   } finally {
+    if (controller.signal.aborted) removePartialOutputs();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }

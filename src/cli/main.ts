@@ -53,16 +53,24 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 110))
     .epilogue('Exit codes: 0 ok, 1 expectations failed, 2 bad input, 3 engine unavailable, 4 external command failed, 70 bug in twin.')
     .fail((message, error) => {
+      // yargs rethrows a coerce function's error (src/cli/flags.ts) as a YError holding only its
+      // message: that message is already the one line for the user.
+      if (error?.name === 'YError') {
+        usageError = error.message;
+        throw error;
+      }
       if (error) throw error;
-      usageError = message;
+      // Throw so that yargs stops here: a command must not run with arguments it refused.
+      usageError = `${message.replace(/\s*\n\s*/g, ' ')} (twin --help shows usage)`;
+      throw new Error(usageError);
     });
   try {
     await cli.parseAsync();
   } catch (error) {
-    return reportError(error);
+    if (usageError === undefined) return reportError(error);
   }
-  if (usageError) {
-    writeErr(`twin: ${usageError.split('\n')[0]} (twin --help shows usage)`);
+  if (usageError !== undefined) {
+    writeErr(`twin: ${usageError}`);
     return ExitCode.badInput;
   }
   return ExitCode.ok;

@@ -2,8 +2,8 @@
  * Writes a failing schedule out as a ready-to-run scenario file, so `twin run` reproduces
  * the exact failure (same cluster, workloads, faults, seed and expectations).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { writeFileAtomic } from '../report/write.js';
 import type { CheckFailure } from './check.js';
 
 export interface ReproductionSources {
@@ -20,7 +20,6 @@ const rel = (from: string, to: string) => {
 
 /** Returns the written file's path. */
 export function writeReproduction(failure: CheckFailure, property: string, sources: ReproductionSources, dir: string): string {
-  mkdirSync(dir, { recursive: true });
   const name = `check-${property}-${failure.seed >>> 0}`;
   const file = join(dir, `${name}.ts`);
   const base = dirname(file);
@@ -47,6 +46,6 @@ ${expectations.map((e) => `    ${e},`).join('\n')}
   ],
 });
 `;
-  writeFileSync(file, text);
+  writeFileAtomic(file, text);
   return file;
 }

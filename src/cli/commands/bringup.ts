@@ -6,7 +6,9 @@ import { runDirectoryReporter } from '../../runner/reporters/directory.js';
 import { runScenarios } from '../../runner/runner.js';
 import { bringUpScenario } from '../../scenario/load.js';
 import { unfinishedLines } from '../../report/unfinished.js';
+import { nonEmpty, nonNegativeInt, oneOf } from '../flags.js';
 import { interruptible } from '../interrupt.js';
+import { engines } from '../../engines/registry.js';
 import { displayPath } from '../../load/files.js';
 import { renderTable, writeErr, writeOut } from '../output.js';
 
@@ -33,9 +35,19 @@ export const bringupCommand: CommandModule<object, BringupArgs> = {
         default: [] as string[],
         describe: 'manifest files or directories to apply once the cluster is ready',
       })
-      .option('engine', { type: 'string', default: 'sim', describe: 'sim or k3d' })
-      .option('seed', { type: 'number', default: 1, describe: 'seed for the model' })
-      .option('out', { type: 'string', default: 'reports', describe: 'directory for the report' })
+      .option('engine', {
+        type: 'string',
+        default: 'sim',
+        coerce: (v: unknown) => oneOf('--engine', v, [...engines.keys()]),
+        describe: 'sim or k3d',
+      })
+      .option('seed', { type: 'string', default: '1', coerce: (v: unknown) => nonNegativeInt('--seed', v), describe: 'seed for the model' })
+      .option('out', {
+        type: 'string',
+        default: 'reports',
+        coerce: (v: unknown) => nonEmpty('--out', v, 'a directory'),
+        describe: 'directory for the report',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the report JSON to stdout' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example('$0 bringup scenarios/clusters/edgestack-pi3.ts -w scenarios/workloads/edgestack', 'seed 000 with its workloads'),

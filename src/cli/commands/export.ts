@@ -4,24 +4,30 @@ import { engines } from '../../engines/registry.js';
 import { loadClusterFile } from '../../load/cluster.js';
 import { ProfileRegistry } from '../../load/profiles.js';
 import { writeFileAtomic } from '../../report/write.js';
+import { nonEmpty, requireArgument } from '../flags.js';
 import { writeOut } from '../output.js';
 
 interface ExportArgs {
-  readonly format: string;
-  readonly cluster: string;
+  readonly format?: string;
+  readonly cluster?: string;
   readonly output?: string;
   readonly image?: string;
   readonly 'profiles-dir': string[];
 }
 
 export const exportCommand: CommandModule<object, ExportArgs> = {
-  command: 'export <format> <cluster>',
+  command: 'export [format] [cluster]',
   describe: "Write a cluster in an engine's own configuration format (k3d: a k3d.io/v1alpha5 config file to create it by hand)",
   builder: (yargs: Argv) =>
     yargs
-      .positional('format', { type: 'string', demandOption: true, describe: 'an engine: k3d, or sim (the resolved cluster)' })
-      .positional('cluster', { type: 'string', demandOption: true, describe: 'cluster file' })
-      .option('output', { alias: 'o', type: 'string', describe: 'write here instead of stdout' })
+      .positional('format', { type: 'string', describe: 'an engine: k3d, or sim (the resolved cluster)' })
+      .positional('cluster', { type: 'string', describe: 'cluster file' })
+      .option('output', {
+        alias: 'o',
+        type: 'string',
+        coerce: (v: unknown) => nonEmpty('--output', v, 'a file path'),
+        describe: 'write here instead of stdout',
+      })
       .option('image', { type: 'string', describe: 'K3s node image (default rancher/k3s:<version>)' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example(
@@ -29,12 +35,19 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
         'run the twin by hand',
       ),
   handler: async (args) => {
-    const engine = engines.get(args.format);
-    if (!engine)
-      throw ConfigError.single('twin export', 'FORMAT', `unknown format "${args.format}"`, `use: ${[...engines.keys()].join(', ')}`);
-    const cluster = await loadClusterFile(args.cluster, { profiles: ProfileRegistry.load(args['profiles-dir']) });
+    const names = [...engines.keys()].join(', ');
+    const format = requireArgument(
+      'twin export',
+      'FORMAT and CLUSTER',
+      args.format,
+      `write twin export <${names.replace(', ', '|')}> <cluster file>`,
+    );
+    const engine = engines.get(format);
+    if (!engine) throw ConfigError.single('twin export', 'FORMAT', `unknown format "${format}"`, `use: ${names}`);
+    const clusterFile = requireArgument('twin export', 'CLUSTER', args.cluster, `write twin export ${format} <cluster file>`);
+    const cluster = await loadClusterFile(clusterFile, { profiles: ProfileRegistry.load(args['profiles-dir']) });
     const text = engine.exportCluster(cluster, args.image ? { image: args.image } : {});
-    if (args.output) writeFileAtomic(args.output, text);
+    if (args.output) writeFileAtomic(args.output, text, { flag: '--output' });
     else writeOut(text.trimEnd());
   },
 };

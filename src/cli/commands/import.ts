@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { stringify } from 'yaml';
@@ -16,6 +15,7 @@ import { parseYamlDocuments } from '../../model/validation.js';
 import { displayPath, readTextFile } from '../../load/files.js';
 import { ProfileRegistry } from '../../load/profiles.js';
 import { writeFileAtomic } from '../../report/write.js';
+import { nonEmpty } from '../flags.js';
 import { renderTable, writeErr, writeOut } from '../output.js';
 
 interface ImportArgs {
@@ -74,8 +74,18 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       .option('context', { type: 'string', describe: 'kubeconfig context' })
       .option('profiles', { type: 'string', describe: 'host=profile,… (overrides twin_profile and inference)' })
       .option('default-profile', { type: 'string', describe: 'profile for every host that names none (twin profiles lists them)' })
-      .option('name', { type: 'string', default: 'imported', describe: 'name of the twin cluster' })
-      .option('out', { alias: 'o', type: 'string', describe: 'output directory (default: imported/<name>/)' })
+      .option('name', {
+        type: 'string',
+        default: 'imported',
+        coerce: (v: unknown) => nonEmpty('--name', v, 'a cluster name'),
+        describe: 'name of the twin cluster',
+      })
+      .option('out', {
+        alias: 'o',
+        type: 'string',
+        coerce: (v: unknown) => nonEmpty('--out', v, 'a directory'),
+        describe: 'output directory (default: imported/<name>/)',
+      })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example('$0 import --inventory inventory.yml --profiles 192.168.1.26=pi4b-8gb', 'k3s-ansible, YAML form')
       .example('$0 import --from dump.json --name homelab', 'a kubectl dump of a running cluster'),
@@ -180,15 +190,16 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     const out = args.out ?? join('imported', args.name);
     clusterFromDocument(cluster, `${source} → ${join(out, 'cluster.yaml')}`, { profiles: registry });
     for (const warning of warnings) writeErr(`note: ${warning}`);
-    mkdirSync(out, { recursive: true });
     writeFileAtomic(
       join(out, 'cluster.yaml'),
       `# Imported by twin from ${source}. Check each node's profile.\n${stringify(cluster, { lineWidth: 0 })}`,
+      { flag: '--out' },
     );
     writeOut(`wrote ${join(out, 'cluster.yaml')} (${(cluster['spec'] as { nodes: unknown[] }).nodes.length} nodes)`);
     if (manifests.length) {
-      mkdirSync(join(out, 'manifests'), { recursive: true });
-      writeFileAtomic(join(out, 'manifests', 'workloads.yaml'), manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n'));
+      writeFileAtomic(join(out, 'manifests', 'workloads.yaml'), manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n'), {
+        flag: '--out',
+      });
       writeOut(`wrote ${join(out, 'manifests', 'workloads.yaml')} (${manifests.length} objects)`);
     }
     for (const note of notes) writeOut(`note: ${note}`);

@@ -3,6 +3,7 @@ import { ConfigError } from '../../errors.js';
 import { ProfileRegistry } from '../../load/profiles.js';
 import type { HardwareProfile } from '../../model/hardware-profile.js';
 import { formatBitRate, formatByteRate, formatBytes, formatDuration } from '../../model/units.js';
+import { oneOf } from '../flags.js';
 import { renderTable, writeOut } from '../output.js';
 
 interface ProfilesArgs {
@@ -70,7 +71,11 @@ export const profilesCommand: CommandModule<object, ProfilesArgs> = {
   describe: 'List hardware profiles, or show one with the source of every number',
   builder: (yargs: Argv) =>
     yargs
-      .positional('action', { type: 'string', choices: ['list', 'show'], describe: 'list (default) or show NAME' })
+      .positional('action', {
+        type: 'string',
+        coerce: (v: unknown) => (v === undefined ? undefined : oneOf('twin profiles', v, ['list', 'show'])),
+        describe: 'list (default) or show NAME',
+      })
       .positional('name', { type: 'string', describe: 'profile name or alias, for show' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })

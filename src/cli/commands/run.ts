@@ -9,6 +9,7 @@ import { junitReporter } from '../../runner/reporters/junit.js';
 import { progressReporter } from '../../runner/reporters/progress.js';
 import { summaryReporter } from '../../runner/reporters/summary.js';
 import { runScenarios } from '../../runner/runner.js';
+import { nonEmpty, nonNegativeInt } from '../flags.js';
 import { interruptible } from '../interrupt.js';
 import { writeErr, writeOut } from '../output.js';
 import { liveViewReporter, liveViewWanted } from '../reporters/live.js';
@@ -71,10 +72,19 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: 'sim',
         describe: 'sim (embedded model), k3d (real K3s in Docker), or sim,k3d: both, with a model-vs-real comparison',
       })
-      .option('seed', { type: 'number', describe: "override the scenario's seed" })
-      .option('out', { type: 'string', default: 'reports', describe: 'directory for reports/<scenario>/<run-id>/' })
+      .option('seed', { type: 'string', coerce: (v: unknown) => nonNegativeInt('--seed', v), describe: "override the scenario's seed" })
+      .option('out', {
+        type: 'string',
+        default: 'reports',
+        coerce: (v: unknown) => nonEmpty('--out', v, 'a directory'),
+        describe: 'directory for reports/<scenario>/<run-id>/',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the report JSON to stdout' })
-      .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
+      .option('junit', {
+        type: 'string',
+        coerce: (v: unknown) => nonEmpty('--junit', v, 'a file path'),
+        describe: 'also write JUnit XML to this file',
+      })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live view or progress lines' })
       .option('dry-run', {
         type: 'boolean',
@@ -96,8 +106,6 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example('$0 run scenarios/*.ts --junit reports/junit.xml --quiet', 'every scenario, JUnit for CI')
       .example('$0 run test/e2e/worker-power-loss.ts --engine sim,k3d', 'the model and real K3s side by side'),
   handler: async (args) => {
-    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0))
-      throw ConfigError.single('--seed', '', `"${args.seed}" is not a seed`, 'use a non-negative integer');
     const engines = engineList(args.engine);
     const load = { profileDirs: args['profiles-dir'], seed: args.seed };
     if (args['dry-run']) {

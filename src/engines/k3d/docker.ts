@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { EngineUnavailableError } from '../../errors.js';
-import type { Exec } from './exec.js';
+import type { Exec, ExecResult } from './exec.js';
 import { managedLabel } from './config.js';
 import { runLabel } from './run-names.js';
 import { tbfArgs, type NodeThrottle } from './throttle.js';
@@ -70,6 +70,54 @@ export async function ensureStandInImage(exec: Exec): Promise<string> {
     rmSync(root, { recursive: true, force: true });
   }
   return standInImage;
+}
+
+/**
+ * What this host has of Docker. `docker version` prints the client's version even when it
+ * cannot reach a daemon (and then exits 1), so a missing client, a stopped daemon and a socket
+ * this user may not open are told apart.
+ */
+export type DockerState =
+  | { readonly kind: 'ready'; readonly client: string; readonly server: string }
+  | { readonly kind: 'no-client' }
+  | { readonly kind: 'no-daemon'; readonly client: string; readonly why: 'not running' | 'permission denied' | string };
+
+/** Classifies the answers of `docker version --format {{.Client.Version}}` and `docker info` (null: could not run). */
+export function classifyDocker(version: ExecResult | null, info: ExecResult | null): DockerState {
+  const client = version?.stdout.trim().split('\n')[0] ?? '';
+  if (info?.exitCode === 0) return { kind: 'ready', client, server: info.stdout.trim() };
+  if (client === '') return { kind: 'no-client' };
+  const stderr = `${info?.stderr ?? ''}\n${version?.stderr ?? ''}`;
+  const why = /permission denied/i.test(stderr)
+    ? 'permission denied'
+    : /cannot connect|is the docker daemon running|no such file or directory/i.test(stderr) || stderr.trim() === ''
+      ? 'not running'
+      : (stderr.trim().split('\n')[0] ?? '').slice(0, 160);
+  return { kind: 'no-daemon', client, why };
+}
+
+/** One line for a user: what is missing of Docker and what to do; undefined when Docker is ready. */
+export function dockerProblem(state: DockerState): string | undefined {
+  switch (state.kind) {
+    case 'ready':
+      return undefined;
+    case 'no-client':
+      return 'no Docker on this host: the docker command is not installed (apt-get install docker.io)';
+    case 'no-daemon':
+      return state.why === 'not running'
+        ? `Docker client ${state.client} present, but the Docker daemon is not running (start it: sudo systemctl start docker, or dockerd)`
+        : state.why === 'permission denied'
+          ? `Docker client ${state.client} present, but this user may not use the Docker daemon (permission denied on its socket: ` +
+            'add the user to the docker group)'
+          : `Docker client ${state.client} present, but the Docker daemon does not answer: ${state.why}`;
+  }
+}
+
+/** Asks Docker for its client and server (`docker info` with the given format). */
+export async function probeDocker(exec: Exec, infoFormat = '{{.ServerVersion}}'): Promise<DockerState> {
+  const version = await exec('docker', ['version', '--format', '{{.Client.Version}}'], { allowFailure: true }).catch(() => null);
+  const info = await exec('docker', ['info', '--format', infoFormat], { allowFailure: true }).catch(() => null);
+  return classifyDocker(version, info);
 }
 
 export interface NodeContainerSpec {

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Exec } from './exec.js';
-import { ensureStandInImage, pid, standInImage } from './docker.js';
+import { ensureStandInImage, pid, probeDocker, standInImage, type DockerState } from './docker.js';
 import { managedLabel } from './config.js';
 import { resolveNodeImage } from './node-image.js';
 import { nodeImageKubernetes } from './offline-build.js';
@@ -26,24 +26,30 @@ export async function calibrateHost(exec: Exec): Promise<HostCalibration> {
     : { singleCoreEvents: null, cores, source: 'not measured (sysbench not installed)' };
 }
 
+/** The doctor's "docker daemon" row when there is none to use: no Docker at all, or why its daemon does not answer. */
+export function dockerDaemonDetail(state: DockerState): string {
+  if (state.kind === 'no-client') return 'no Docker installed (apt-get install docker.io)';
+  if (state.kind === 'ready') return 'running';
+  if (state.why === 'not running') return 'client present, daemon not running (start it: sudo systemctl start docker, or dockerd)';
+  if (state.why === 'permission denied')
+    return 'client present, daemon refuses this user (permission denied: add the user to the docker group)';
+  return `client present, daemon does not answer: ${state.why}`;
+}
+
 export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]; calibration: HostCalibration }> {
   const out: Capability[] = [];
-  const dockerClient = await exec('docker', ['version', '--format', '{{.Client.Version}}'], { allowFailure: true }).catch(() => null);
-  const dockerServer = await exec('docker', ['info', '--format', '{{.ServerVersion}} {{.CgroupVersion}} {{.CgroupDriver}}'], {
-    allowFailure: true,
-  }).catch(() => null);
-  const daemon = dockerServer?.exitCode === 0;
+  const docker = await probeDocker(exec, '{{.ServerVersion}} {{.CgroupVersion}} {{.CgroupDriver}}');
+  const daemon = docker.kind === 'ready';
   out.push({
     name: 'docker client',
-    ok: dockerClient?.exitCode === 0,
-    detail: dockerClient?.exitCode === 0 ? dockerClient.stdout : 'not installed (apt-get install docker.io)',
+    ok: docker.kind !== 'no-client',
+    detail: docker.kind === 'no-client' ? 'not installed (apt-get install docker.io)' : docker.client,
   });
+  const [server, cgroup, driver] = docker.kind === 'ready' ? docker.server.split(' ') : [];
   out.push({
     name: 'docker daemon',
     ok: daemon,
-    detail: daemon
-      ? `server ${dockerServer.stdout.split(' ')[0]}, cgroup v${dockerServer.stdout.split(' ')[1]} (${dockerServer.stdout.split(' ')[2]})`
-      : 'not running (start dockerd)',
+    detail: daemon ? `server ${server}, cgroup v${cgroup} (${driver})` : dockerDaemonDetail(docker),
   });
   const k3d = await exec('k3d', ['version'], { allowFailure: true }).catch(() => null);
   out.push({
@@ -54,7 +60,7 @@ export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]
         ? (k3d.stdout.split('\n')[0] ?? 'present')
         : 'not found: no registry serves it here (build it offline: scripts/build-k3s-image.sh)',
   });
-  const image = daemon ? await resolveNodeImage(exec, defaultK3sVersion) : { missing: 'no Docker daemon' };
+  const image = daemon ? await resolveNodeImage(exec, defaultK3sVersion) : { missing: 'needs a running Docker daemon' };
   out.push({
     name: 'node image',
     ok: !('missing' in image),

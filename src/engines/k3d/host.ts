@@ -6,6 +6,7 @@
  */
 import { defaultK3sVersion } from '../../model/cluster.js';
 import type { EngineAvailability } from '../engine.js';
+import { dockerProblem, probeDocker } from './docker.js';
 import { createExec } from './exec.js';
 import { resolveNodeImage, resolveRancherImage, type NodeImage } from './node-image.js';
 
@@ -25,11 +26,12 @@ function tools(): Promise<{ daemon: boolean; missing: string[] }> {
   return once('tools', async () => {
     const exec = createExec();
     const missing: string[] = [];
-    const daemon = await exec('docker', ['info', '--format', '{{.ServerVersion}}'], { allowFailure: true }).catch(() => null);
-    if (!daemon || daemon.exitCode !== 0) missing.push('no Docker daemon');
+    const docker = await probeDocker(exec);
+    const problem = dockerProblem(docker);
+    if (problem) missing.push(problem);
     const k3d = await exec('k3d', ['version'], { allowFailure: true }).catch(() => null);
     if (!k3d || k3d.exitCode !== 0) missing.push('no k3d CLI');
-    return { daemon: daemon?.exitCode === 0, missing };
+    return { daemon: docker.kind === 'ready', missing };
   });
 }
 
