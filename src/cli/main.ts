@@ -7,6 +7,7 @@ import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 import { bringupCommand } from './commands/bringup.js';
 import { importCommand } from './commands/import.js';
+import { initCommand } from './commands/init.js';
 import { planCommand } from './commands/plan.js';
 import { checkCommand } from './commands/check.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(reportCommand)
     .command(bringupCommand)
     .command(importCommand)
+    .command(initCommand)
     .command(planCommand)
     .command(checkCommand)
     .command(exportCommand)
@@ -55,11 +57,13 @@ export async function main(argv: string[]): Promise<number> {
     .fail((message, error) => {
       if (error) throw error;
       usageError = message;
+      // Stop here: a command must not run with arguments yargs has refused (e.g. a misspelt flag).
+      throw new Error(message);
     });
   try {
     await cli.parseAsync();
   } catch (error) {
-    return reportError(error);
+    if (usageError === undefined) return reportError(error);
   }
   if (usageError) {
     writeErr(`twin: ${usageError.split('\n')[0]} (twin --help shows usage)`);
