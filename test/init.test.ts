@@ -123,6 +123,19 @@ describe('twin init', () => {
     expect(check.code).toBe(0);
   });
 
+  it("runs as the README's twin init section shows, and what it makes passes", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const line = /### Starting your own repository[\s\S]*?```sh\nnpx twin init (\S+) ([^#\n]*?)\s*#/.exec(readme);
+    expect(line).not.toBeNull();
+    const dir = join(fresh(), line![1]!);
+    const result = twin(['init', dir, ...line![2]!.split(/\s+/)]);
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(dir, 'cluster.yaml'), 'utf8').match(/role: agent/g)).toHaveLength(3);
+    const run = runScenarios(dir);
+    expect(run.stderr).toBe('');
+    expect(run.stdout.match(/^PASS /gm)).toHaveLength(4);
+  });
+
   it('writes the GitHub Actions job the README shows', () => {
     const dir = fresh();
     expect(twin(['init', dir, '--yes']).code).toBe(0);
@@ -291,7 +304,8 @@ describe('twin init --kubeconfig', () => {
       kubeconfig,
       'apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n' +
         `  cluster: { server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true }\n` +
-        'users:\n- name: lab\n  user: { token: test }\ncontexts:\n- name: lab\n  context: { cluster: lab, user: lab }\ncurrent-context: lab\n',
+        'users:\n- name: lab\n  user: { token: test }\n' +
+        'contexts:\n- name: lab\n  context: { cluster: lab, user: lab }\ncurrent-context: lab\n',
     );
   });
   afterAll(() => new Promise<void>((done) => server.close(() => done())));
