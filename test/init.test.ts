@@ -5,7 +5,7 @@
  * the generated workflow runs it. `node_modules/twin` links to this checkout, as `npm install`
  * would put the devDependency there.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +32,24 @@ function runScenarios(dir: string, extension = '.ts'): CliResult {
   install(dir);
   const scenarios = readdirSync(join(dir, 'scenarios')).filter((f) => f.endsWith(extension));
   return twin(['run', ...scenarios.map((f) => `scenarios/${f}`), '--quiet', '--out', 'reports'], { cwd: dir });
+}
+
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+/** Runs `twin` on a pseudo-terminal (util-linux `script`), typing `input`; stdin stays open until it exits. */
+function twinOnTerminal(args: string[], input: string): Promise<{ code: number; output: string }> {
+  const command = [process.execPath, fileURLToPath(new URL('../bin/twin.js', import.meta.url)), ...args].map((a) => `'${a}'`).join(' ');
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, output: output.replace(/\r/g, '') });
+    });
+    child.stdin.write(input);
+  });
 }
 
 /** Like `twin()` but without blocking the event loop (the kubeconfig test answers HTTP in-process), and with stdin left open. */
@@ -232,6 +250,17 @@ describe('twin init', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^note: stdin is not a terminal, so no questions: 1 server and 2 agents, all pi4b-4gb/);
     expect(existsSync(join(dir, 'scenarios/worker-power-loss.ts'))).toBe(true);
+  });
+
+  it.runIf(hasScript)('asks for the cluster on a terminal, keeping defaults on Enter', async () => {
+    const dir = fresh();
+    const result = await twinOnTerminal(['init', dir], '3\n\npi5-8gb\n');
+    expect(result.output).toMatch(/K3s servers \(1, or 3 for HA\) \[1\]: /);
+    expect(result.code).toBe(0);
+    const cluster = readFileSync(join(dir, 'cluster.yaml'), 'utf8');
+    expect(cluster.match(/role: server/g)).toHaveLength(3);
+    expect(cluster.match(/role: agent/g)).toHaveLength(2);
+    expect(cluster.match(/profile: pi5-8gb/g)).toHaveLength(5);
   });
 
   it.each([

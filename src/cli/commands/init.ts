@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, InterruptedError } from '../../errors.js';
 import { defaultClusterShape, type ClusterShape } from '../../init/cluster-source.js';
 import { initRepository, type InitSource } from '../../init/scaffold.js';
 import { displayPath } from '../../load/files.js';
@@ -46,11 +46,34 @@ function refuse(given: boolean, flag: string, why: string, fix: string): void {
   if (given) throw ConfigError.single(flag, '', why, fix);
 }
 
-/** Asks for the cluster's shape on a terminal; Enter keeps each default. */
+/**
+ * Asks for the cluster's shape on a terminal; Enter keeps each default. Lines are read through the
+ * interface's iterator, which keeps answers typed ahead; Ctrl-D before the last answer is bad
+ * input, Ctrl-C an interruption — either way nothing has been written yet.
+ */
 async function askShape(): Promise<ClusterShape> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  let interrupted = false;
+  prompt.on('SIGINT', () => {
+    interrupted = true;
+    prompt.close();
+  });
+  const lines = prompt[Symbol.asyncIterator]();
+  const ask = async (question: string, fallback: string) => {
+    prompt.setPrompt(`${question} [${fallback}]: `);
+    prompt.prompt();
+    const answer = await lines.next();
+    if (interrupted) throw new InterruptedError('twin init interrupted; nothing was written');
+    if (answer.done)
+      throw ConfigError.single(
+        'twin init',
+        '',
+        'stdin ended before every question was answered; nothing was written',
+        'answer them, or pass --servers, --agents and --profile, or --yes for the defaults',
+      );
+    return String(answer.value).trim() || fallback;
+  };
   try {
-    const ask = async (question: string, fallback: string) => (await prompt.question(`${question} [${fallback}]: `)).trim() || fallback;
     const servers = await ask('K3s servers (1, or 3 for HA)', String(defaultClusterShape.servers));
     const agents = await ask('agents (workers)', String(defaultClusterShape.agents));
     const profile = await ask('board of every node (twin profiles lists them)', defaultClusterShape.profile);
