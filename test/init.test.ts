@@ -290,6 +290,14 @@ describe('twin init', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it('refuses a file where a folder goes, even with --force, writing nothing', () => {
+    const dir = fresh();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'k8s'), 'x');
+    expectOneLineError(twin(['init', dir, '--yes', '--force']), /k8s: a file where twin init puts a folder; nothing was written/);
+    expect(existsSync(join(dir, 'cluster.yaml'))).toBe(false);
+  });
+
   it('refuses a package.json that is not JSON, writing nothing', () => {
     const dir = fresh();
     mkdirSync(dir, { recursive: true });

@@ -86,6 +86,25 @@ function createDirectory(dir: string): void {
   }
 }
 
+/** `a/b/c.ts` → `a`, `a/b`. */
+function parentFolders(path: string): string[] {
+  const parts = path.split('/').slice(0, -1);
+  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+}
+
+/** Writes one file of the repository atomically; a file system refusal (permissions, a full disk) is the user's to fix. */
+function write(dir: string, path: string, text: string): void {
+  const absolute = join(dir, path);
+  try {
+    mkdirSync(dirname(absolute), { recursive: true });
+    writeFileAtomic(absolute, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw ConfigError.single(displayPath(absolute), '', `cannot write (${code})`, 'check the permissions and free space of the directory');
+  }
+}
+
 async function clusterSource(options: InitOptions, name: string): Promise<ClusterSource> {
   const common: SourceOptions = {
     name,
@@ -142,9 +161,12 @@ export async function initRepository(options: InitOptions): Promise<InitResult> 
 
   const conflicts: string[] = [];
   const plan: Array<{ path: string; text: string; action: 'create' | 'overwrite' | 'skip' }> = [];
+  const blockedFolders = new Set<string>();
   for (const [path, text] of files) {
     const absolute = join(dir, path);
-    if (!existsSync(absolute)) plan.push({ path, text, action: 'create' });
+    const folder = parentFolders(path).find((f) => existsSync(join(dir, f)) && !statSync(join(dir, f)).isDirectory());
+    if (folder) blockedFolders.add(folder);
+    else if (!existsSync(absolute)) plan.push({ path, text, action: 'create' });
     else if (statSync(absolute).isDirectory()) conflicts.push(`${path} (a directory)`);
     else if (readFileSync(absolute, 'utf8') === text) plan.push({ path, text, action: 'skip' });
     else if (options.force) plan.push({ path, text, action: 'overwrite' });
@@ -154,6 +176,13 @@ export async function initRepository(options: InitOptions): Promise<InitResult> 
     existingPackage === undefined
       ? undefined
       : mergePackageJson(existingPackage, displayPath(packagePath), options.twinSpec, npmScripts(extension), options.force ?? false);
+  if (blockedFolders.size > 0)
+    throw ConfigError.single(
+      displayPath(dir),
+      '',
+      `${[...blockedFolders].join(', ')}: a file where twin init puts a folder; nothing was written`,
+      'move it away, or run twin init in another directory',
+    );
   if (conflicts.length > 0)
     throw ConfigError.single(
       displayPath(dir),
@@ -169,18 +198,17 @@ export async function initRepository(options: InitOptions): Promise<InitResult> 
       result.skipped.push(path);
       continue;
     }
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileAtomic(join(dir, path), text);
+    write(dir, path, text);
     (action === 'create' ? result.created : result.overwritten).push(path);
   }
   if (existingPackage === undefined) {
-    writeFileAtomic(packagePath, newPackageJson(packageName(basename(dir)), options.twinSpec, npmScripts(extension)));
+    write(dir, 'package.json', newPackageJson(packageName(basename(dir)), options.twinSpec, npmScripts(extension)));
     result.created.push('package.json');
   } else if (merged?.text === undefined) result.skipped.push('package.json');
-  else writeFileAtomic(packagePath, merged.text);
+  else write(dir, 'package.json', merged.text);
 
   const notes = [...source.notes];
-  if (!agent) notes.push('no agent in the cluster: no worker-power-loss scenario (add an agent node and run twin init --force to get one)');
+  if (!agent) notes.push('no agent in the cluster, so no worker-power-loss scenario');
   if (extension === '.mts')
     notes.push('package.json has no "type": "module": the scenarios are written as .mts, which Node always loads as ES modules');
   return {
