@@ -182,7 +182,7 @@ describe('twin init', () => {
     const dir = fresh();
     const result = twin(['init', dir, '--servers', '3', '--agents', '0', '--profile', 'Raspberry Pi 5 8GB', '--name', 'gallade']);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/note: no agent in the cluster: no worker-power-loss scenario/);
+    expect(result.stderr).toMatch(/note: no agent in the cluster, so no worker-power-loss scenario/);
     expect(existsSync(join(dir, 'scenarios/worker-power-loss.ts'))).toBe(false);
     expect(readFileSync(join(dir, 'cluster.yaml'), 'utf8')).toMatch(/datastore: embedded-etcd[\s\S]*profile: pi5-8gb/);
     const run = runScenarios(dir);
