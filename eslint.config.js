@@ -16,7 +16,7 @@ const layers = [
   ['scenario'],
   ['engines'],
   ['report'],
-  ['runner', 'plan', 'testing', 'validate'],
+  ['runner', 'plan', 'testing', 'validate', 'init'],
   ['cli', 'index'],
 ];
 const isFile = (name) => ['errors', 'validate', 'index'].includes(name);

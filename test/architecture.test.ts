@@ -20,7 +20,7 @@ const layers: readonly (readonly string[])[] = [
   ['scenario'],
   ['engines'],
   ['report'],
-  ['runner', 'plan', 'testing', 'validate.ts'],
+  ['runner', 'plan', 'testing', 'validate.ts', 'init'],
   ['cli', 'index.ts'],
 ];
 
