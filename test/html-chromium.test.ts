@@ -116,7 +116,8 @@ describe('twin plan --html', () => {
     const dir = mkdtempSync(join(tmpdir(), 'twin-plan-html-'));
     const page = join(dir, 'plan.html');
     const workloads = ['-w', 'scenarios/workloads/edgestack'];
-    expect(twin(['plan', 'scenarios/clusters/edgestack-pi3.ts', ...workloads, '--html', page]).code).toBe(0);
+    // Exit 1: a single server fails the N-1 check (README "twin plan"); the page is written all the same.
+    expect(twin(['plan', 'scenarios/clusters/edgestack-pi3.ts', ...workloads, '--html', page]).code).toBe(1);
     const html = readFileSync(page, 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<h1>Capacity plan: edgestack-pi3');
@@ -126,7 +127,7 @@ describe('twin plan --html', () => {
     expect(html).toMatch(/<tr class="fail"><td>dcn1<\/td><td class="verdict">DOWN<\/td>/);
     const compared = join(dir, 'compare.html');
     const clusters = ['scenarios/clusters/edgestack-pi3.ts', 'scenarios/clusters/edgestack-pi4.yaml'];
-    expect(twin(['plan', '--compare', ...clusters, ...workloads, '--html', compared]).code).toBe(0);
+    expect(twin(['plan', '--compare', ...clusters, ...workloads, '--html', compared]).code).toBe(1);
     const both = readFileSync(compared, 'utf8');
     expect(both.match(/<!doctype html>/g)).toHaveLength(1);
     expect(both.match(/<section class="twin-plan">/g)).toHaveLength(2);
