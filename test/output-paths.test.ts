@@ -3,7 +3,7 @@
  * written ends in exit 2 with one line naming the path and the reason, and nothing half-written
  * is left beside it.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -137,8 +137,13 @@ describe('writeFileAtomic and the run directory', () => {
     writeFileSync(join(dir, dead, 'report.json'), '{');
     mkdirSync(join(dir, live));
     writeFileSync(join(dir, 'keep.md'), 'x');
+    // A dead PID's temporary is left while recent: a writer in another container may share the folder.
+    const recent = '.20260101-000000-sim-seed3.partial-999999998';
+    mkdirSync(join(dir, recent));
+    const hourAgo = new Date(Date.now() - 3600_000);
+    for (const name of [dead, live]) utimesSync(join(dir, name), hourAgo, hourAgo);
     sweepStalePartials(dir, '.');
-    expect(readdirSync(dir).sort()).toEqual([live, 'keep.md'].sort());
+    expect(readdirSync(dir).sort()).toEqual([live, recent, 'keep.md'].sort());
   });
 
   it('a run removes stale partial report directories a killed run left', () => {
@@ -146,6 +151,7 @@ describe('writeFileAtomic and the run directory', () => {
     const stale = join(out, 'control-plane-down', '.20260101-000000-sim-seed42.partial-999999999');
     mkdirSync(stale, { recursive: true });
     writeFileSync(join(stale, 'report.json'), '{"half');
+    utimesSync(stale, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
     const run = twin(['run', scenario, '--out', out, '--quiet']);
     expect(run.code, run.stderr).toBe(0);
     const left = readdirSync(join(out, 'control-plane-down'));

@@ -73,7 +73,8 @@ export function clusterFromShape(shape: ClusterShape, options: SourceOptions): C
   const node = (role: 'server' | 'agent', i: number, ip: number) => ({ name: `${role}${i}`, profile, role, ip: `192.168.1.${ip}` });
   const nodes = [
     ...Array.from({ length: shape.servers }, (_, i) => node('server', i + 1, 101 + i)),
-    ...Array.from({ length: shape.agents }, (_, i) => node('agent', i + 1, 111 + i)),
+    // Agents from .111, or right after the servers when there are more than ten.
+    ...Array.from({ length: shape.agents }, (_, i) => node('agent', i + 1, Math.max(111, 101 + shape.servers) + i)),
   ];
   return {
     cluster: {

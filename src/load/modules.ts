@@ -60,23 +60,35 @@ async function importUserModule(absolute: string): Promise<Record<string, unknow
 }
 
 /** The file being loaded, seen from the code it runs (and nothing else, e.g. a Ctrl-C handler). */
-const loading = new AsyncLocalStorage<string>();
+const loading = new AsyncLocalStorage<{ file: string; exitCalls: Array<string | number | null | undefined> }>();
+/** Node's own process.exit while one or more loads have the trap installed; loads may overlap. */
+let realExit: typeof process.exit | undefined;
+let loadsInProgress = 0;
 
 /**
  * Runs `load` with `process.exit` turned into an error for the loaded file's code: a file that
  * exits while loading would otherwise end twin silently, with the file's exit code and no report.
+ * One trap serves overlapping loads (each file's calls are told apart by the async context) and is
+ * removed when the last load ends; code outside a load reaches the real process.exit.
  */
 async function whileLoading<T>(file: string, exitCalls: Array<string | number | null | undefined>, load: () => Promise<T>): Promise<T> {
-  const exit = process.exit;
-  process.exit = ((code?: string | number | null) => {
-    if (loading.getStore() !== file) return exit(code);
-    exitCalls.push(code);
-    throw new Error(`process.exit(${code ?? ''}) while loading ${file}`);
-  }) as typeof process.exit;
+  if (loadsInProgress++ === 0) {
+    const exit = process.exit;
+    realExit = exit;
+    process.exit = ((code?: string | number | null) => {
+      const store = loading.getStore();
+      if (store === undefined) return exit(code);
+      store.exitCalls.push(code);
+      throw new Error(`process.exit(${code ?? ''}) while loading ${store.file}`);
+    }) as typeof process.exit;
+  }
   try {
-    return await loading.run(file, load);
+    return await loading.run({ file, exitCalls }, load);
   } finally {
-    process.exit = exit;
+    if (--loadsInProgress === 0 && realExit) {
+      process.exit = realExit;
+      realExit = undefined;
+    }
   }
 }
 

@@ -250,6 +250,10 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
 export function workloadMatches(key: string | undefined, wanted: string): boolean {
   if (!key) return false;
   if (key === wanted) return true;
-  const [, namespace, name] = key.split('/');
+  // kubectl takes kinds in any case (`deployment/…`); namespaces and names are case-sensitive.
+  const [kind = '', namespace, name] = key.split('/');
+  const [wantedKind = '', wantedNamespace, wantedName, ...rest] = wanted.split('/');
+  if (wantedName !== undefined && rest.length === 0)
+    return wantedKind.toLowerCase() === kind.toLowerCase() && wantedNamespace === namespace && wantedName === name;
   return `${namespace}/${name}` === wanted || name === wanted;
 }

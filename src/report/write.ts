@@ -13,7 +13,7 @@
  * Devices and pipes (`/dev/null`, `/dev/stdout`, a FIFO, anything under /dev or /proc) are
  * written straight, not renamed over: a rename would replace the device node itself.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { displayPath } from '../load/files.js';
@@ -181,6 +181,18 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Older than ten minutes: another container or host sharing the folder has its own PIDs, so a
+ * PID not alive here may still be writing there; no twin write takes that long.
+ */
+function stale(path: string): boolean {
+  try {
+    return Date.now() - lstatSync(path).mtimeMs > 10 * 60 * 1000;
+  } catch {
+    return false;
+  }
+}
+
 /** Removes temporaries (`….partial-<pid>`) in `dir` that a process no longer alive left behind. */
 export function sweepStalePartials(dir: string, prefix = ''): string[] {
   let entries: string[];
@@ -192,7 +204,7 @@ export function sweepStalePartials(dir: string, prefix = ''): string[] {
   const removed: string[] = [];
   for (const entry of entries) {
     const pid = partialName.exec(entry)?.[1];
-    if (pid === undefined || !entry.startsWith(prefix) || alive(Number(pid))) continue;
+    if (pid === undefined || !entry.startsWith(prefix) || alive(Number(pid)) || !stale(join(dir, entry))) continue;
     rmSync(join(dir, entry), { recursive: true, force: true });
     removed.push(join(dir, entry));
   }
@@ -229,17 +241,25 @@ export function writeRunDirectory(report: RunReport, outDir: string, startedAt: 
   ensureDirectory(scenarioDir, options);
   sweepStalePartials(scenarioDir, '.');
   const base = `${stamp(startedAt)}-${report.engine}-seed${report.seed}`;
-  let runId = base;
-  for (let n = 2; statOrUndefined(join(scenarioDir, runId)); n++) runId = `${base}-${n}`;
-  const temporary = join(scenarioDir, `.${runId}.partial-${process.pid}`);
-  writeThrough(temporary, scenarioDir, options, () => {
+  const temporary = join(scenarioDir, `.${base}.partial-${process.pid}`);
+  return writeThrough(temporary, scenarioDir, options, () => {
     mkdirSync(temporary);
     writeFileSync(join(temporary, 'report.json'), renderReport(report, 'json'));
     writeFileSync(join(temporary, 'report.md'), renderReport(report, 'md'));
     writeFileSync(join(temporary, 'report.html'), renderReport(report, 'html'));
-    renameSync(temporary, join(scenarioDir, runId));
+    // Never over an earlier run: the next free `-N`, also when another run took the name meanwhile.
+    for (let n = 1; ; n++) {
+      const target = join(scenarioDir, n === 1 ? base : `${base}-${n}`);
+      if (statOrUndefined(target)) continue;
+      try {
+        renameSync(temporary, target);
+        return target;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      }
+    }
   });
-  return join(scenarioDir, runId);
 }
 
 /** Paths that name a device or a process's stream: written straight, never renamed over. */
@@ -259,18 +279,21 @@ export function writeFileAtomic(path: string, content: string, options: WriteOpt
     found = statOrUndefined(path);
     if (found?.isDirectory()) throw errno('EISDIR', path);
     if (isStream(path, found)) {
-      writeFileSync(path, content);
+      // Append: /dev/stdout redirected to a file reopens that file; truncating would lose what is there.
+      writeFileSync(path, content, { flag: 'a' });
       return;
     }
   } catch (error) {
     throw outputPathError(path, error, options);
   }
-  const parent = dirname(path);
+  // A symlink keeps pointing where it did: the file it points at is the one replaced.
+  const target = found !== undefined && lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
+  const parent = dirname(target);
   ensureDirectory(parent, options);
-  sweepStalePartials(parent, `${basename(path)}.partial-`);
-  const temporary = `${path}.partial-${process.pid}`;
+  sweepStalePartials(parent, `${basename(target)}.partial-`);
+  const temporary = `${target}.partial-${process.pid}`;
   writeThrough(temporary, path, options, () => {
     writeFileSync(temporary, content);
-    renameSync(temporary, path);
+    renameSync(temporary, target);
   });
 }

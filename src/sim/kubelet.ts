@@ -36,6 +36,8 @@ export class Kubelets implements KubeletPort {
     }
     if (pod.restarts !== pod.apiRestarts) {
       pod.apiRestarts = pod.restarts;
+      // A Job counts its Pending and Running pods' restarts against backoffLimit (KK pastBackoffLimitOnFailure).
+      if (pod.workload.spec.kind === 'Job') ctx.controllers.markDirty(pod.workload);
       if (pod.running && phase === 'Running')
         ctx.emit('pod.started', podSubject(pod), 'api', `${pod.name} container restarted (restarts: ${pod.restarts})`, {
           node: node.name,

@@ -5,6 +5,7 @@
  * through the node's containerd, workloads through kubectl. The schedule decides when.
  */
 import type { ClusterNode } from '../../model/cluster.js';
+import { workloadMatches } from '../../model/workloads.js';
 import type { ResolvedFault } from '../../scenario/faults.js';
 import type { RunPlan } from '../engine.js';
 import { shape } from './cluster.js';
@@ -23,9 +24,14 @@ export type ScheduledFault = Extract<ResolvedFault, { kind: 'site-power-restore'
  */
 /** A kubectl command a user would type; its failure is the fault's outcome, not the run's. */
 async function throughApi(ctx: K3dRunContext, plan: RunPlan, args: readonly string[]): Promise<string | undefined> {
-  const result = await kubectl(ctx, plan.cluster, args, undefined, { allowFailure: true });
-  if (result.exitCode === 0) return undefined;
-  const why = (result.stderr.trim().split('\n').pop() ?? '').slice(0, 300) || `exit ${result.exitCode}`;
+  // Any API server that answers will do, as for a kubeconfig pointing at the servers' load balancer
+  // (and as the sim engine's API availability): try each server's own kubectl in turn.
+  let why = '';
+  for (const server of plan.cluster.nodes.filter((n) => n.role === 'server')) {
+    const result = await kubectl(ctx, plan.cluster, args, undefined, { allowFailure: true, server });
+    if (result.exitCode === 0) return undefined;
+    why = (result.stderr.trim().split('\n').pop() ?? '').slice(0, 300) || `exit ${result.exitCode}`;
+  }
   return `kubectl ${args.slice(0, 2).join(' ')} failed: ${why}; nothing was changed`;
 }
 
@@ -109,9 +115,9 @@ export async function applyFault(
       await memoryFaults(ctx).fill(fault.node, fault.amount);
       return;
     case 'scale':
-      return throughApi(ctx, plan, ['scale', `--replicas=${fault.replicas}`, workloadRef(fault.workload)]);
+      return throughApi(ctx, plan, ['scale', `--replicas=${fault.replicas}`, ...workloadRef(plan, fault.workload)]);
     case 'rollout-restart':
-      return throughApi(ctx, plan, ['rollout', 'restart', workloadRef(fault.workload)]);
+      return throughApi(ctx, plan, ['rollout', 'restart', ...workloadRef(plan, fault.workload)]);
     case 'slow-storage':
     case 'storage-restore':
     case 'disk-full':
@@ -130,9 +136,12 @@ function memoryFaults(ctx: K3dRunContext): NodeMemoryFaults {
   return ctx.memory;
 }
 
-function workloadRef(wanted: string): string {
-  const parts = wanted.split('/');
-  if (parts.length === 3) return `${parts[0]?.toLowerCase()}/${parts[2]} -n ${parts[1]}`;
-  if (parts.length === 2) return `deployment/${parts[1]} -n ${parts[0]}`;
-  return `deployment/${wanted}`;
+/** kubectl's arguments for a workload named as scenarios name it (`Kind/ns/name`, `ns/name` or `name`), found in the plan. */
+function workloadRef(plan: RunPlan, wanted: string): string[] {
+  const key = plan.workloads.workloads.find((w) => workloadMatches(w.key, wanted))?.key ?? wanted;
+  const [first = '', second = '', third = ''] = key.split('/');
+  const parts = key.split('/').length;
+  if (parts === 3) return [`${first.toLowerCase()}/${third}`, '-n', second];
+  if (parts === 2) return [`deployment/${second}`, '-n', first];
+  return [`deployment/${key}`];
 }

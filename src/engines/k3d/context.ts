@@ -50,10 +50,12 @@ export function kubectl(
   cluster: Cluster,
   args: readonly string[],
   input?: string,
-  options: { allowFailure?: boolean } = {},
+  options: { allowFailure?: boolean; server?: ClusterNode } = {},
 ) {
-  return ctx.exec('docker', ['exec', ...(input !== undefined ? ['-i'] : []), ctx.names.container(server0(cluster)), 'kubectl', ...args], {
+  const { server, ...execOptions } = options;
+  const container = ctx.names.container(server ?? server0(cluster));
+  return ctx.exec('docker', ['exec', ...(input !== undefined ? ['-i'] : []), container, 'kubectl', ...args], {
     ...(input !== undefined ? { input } : {}),
-    ...options,
+    ...execOptions,
   });
 }
