@@ -5,7 +5,7 @@
  * Rancher's import manifest is applied once both Rancher and the API are up.
  */
 import type { BringUpContext, BringUpPort, BringUpState } from './context.js';
-import type { SimNode } from './state.js';
+import type { SimNode, WorkloadState } from './state.js';
 
 export class BringUp implements BringUpPort {
   readonly state: BringUpState = {
@@ -75,14 +75,34 @@ export class BringUp implements BringUpPort {
     ctx.applyWorkloads({ ...system, services: [], workloads: system.workloads.filter((w) => w.namespace === 'cattle-system') });
   }
 
+  /** Records "workloads ready" once every user workload is ready or settled. */
   checkWorkloadsReady(): void {
     const ctx = this.ctx;
     if (this.state.workloadsApplied === null || this.state.workloadsReady !== null) return;
     const user = ctx.initialWorkloads.user.workloads;
-    for (const spec of user) if (!ctx.world.workloadByKey.get(spec.key)?.wasFullyReady) return;
+    for (const spec of user) {
+      const workload = ctx.world.workloadByKey.get(spec.key);
+      if (!workload || !(workload.wasFullyReady || settled(workload))) return;
+    }
     this.state.workloadsReady = ctx.env.now;
     ctx.emit('bringup.step', 'bringup', 'api', `workloads ready: ${user.length} workload(s) at their desired state`, {
       step: 'workloads-ready',
     });
   }
+}
+
+/**
+ * Settled without being "ready": a Deployment, ReplicaSet or StatefulSet scaled to 0 (nothing to
+ * wait for: `kubectl rollout status` returns at once), and a Job that has all the pods it wants
+ * running, or has finished either way — a Job may run for hours and is not a service to wait on.
+ */
+function settled(workload: WorkloadState): boolean {
+  if (workload.spec.kind === 'Job') {
+    if (workload.complete || workload.job.failedReason !== null) return true;
+    const wanted = Math.min(workload.spec.parallelism, workload.spec.completions - workload.succeeded);
+    let running = 0;
+    for (const pod of workload.pods) if (pod.apiReady && pod.deletionRequestedAt === null) running++;
+    return wanted > 0 && running >= wanted;
+  }
+  return workload.replicas === 0 && workload.spec.kind !== 'DaemonSet' && workload.spec.kind !== 'Pod';
 }

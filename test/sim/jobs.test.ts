@@ -5,7 +5,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { cluster, eventsAfter } from '../helpers/sim.js';
+import { cluster, deployment, eventsAfter } from '../helpers/sim.js';
 import { createSimulation } from '../../src/sim/index.js';
 import { readWorkloads } from '../../src/model/workloads.js';
 const nodes = [{ name: 's1', role: 'server' as const }, { name: 'w1' }, { name: 'w2' }];
@@ -71,5 +71,23 @@ describe('Job failures', () => {
     const started = sim.workloadByKey.get('Job/default/backup')!.job.startedAt!;
     expect(verdict[0]!.t - started).toBeCloseTo(60, 3);
     expect(eventsAfter(sim, verdict[0]!.t + 0.001, 'pod.created', /backup/)).toHaveLength(0);
+  });
+});
+
+describe('bring-up readiness of workloads that are never "ready"', () => {
+  // #17 item 6: `kubectl rollout status` returns at once for 0 replicas; a Job is not a service to wait for.
+  it('a Deployment scaled to 0 and a long Job with its pod running both let the bring-up finish', () => {
+    const idle = deployment('idle', 0, { requests: { cpu: '10m', memory: '16Mi' } });
+    const long = failingJob('Never', {});
+    const annotations = (long as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata
+      .annotations;
+    annotations['twin.dev/run-duration'] = '6h';
+    annotations['twin.dev/exit-code'] = '0';
+    const sim = createSimulation({ cluster: cluster(nodes), workloads: readWorkloads([idle, long]), seed: 1 });
+    const ready = sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, 3600);
+    expect(ready).not.toBeNull();
+    const job = sim.workloadByKey.get('Job/default/backup')!;
+    expect(job.complete).toBe(false);
+    expect([...job.pods].some((p) => p.apiReady)).toBe(true);
   });
 });
