@@ -46,6 +46,9 @@ describe('workload controllers', () => {
       },
     } as KubernetesObject;
     const sim = broughtUp(cluster(nodes), [job]);
+    // The bring-up settles once the Job's pods run (#17 item 6); it completes later.
+    const backup = sim.workloadByKey.get('Job/default/backup')!;
+    expect(sim.runUntilCondition(() => backup.complete, sim.now + 3600)).not.toBeNull();
     const created = eventsAfter(sim, 0, 'pod.created', /backup/);
     const succeeded = eventsAfter(sim, 0, 'pod.succeeded', /backup/);
     expect(created).toHaveLength(4);
