@@ -18,6 +18,10 @@ function sourced<T extends z.ZodType>(value: T) {
     value,
     source: z.string().min(3, 'every number needs a source: a document, benchmark or "estimate: why"'),
     basis: basisSchema.default('measured'),
+    /** For an estimate (or a spread of measurements): the lowest value it may really be, same unit as `value`. */
+    low: value.optional(),
+    /** The highest value it may really be, same unit as `value`. */
+    high: value.optional(),
   });
 }
 

@@ -11,6 +11,12 @@ export interface SettingDefinition {
   /** The default for a cluster of the given Kubernetes minor version. */
   readonly default: (minor: number) => number | boolean | null;
   readonly source: string;
+  /**
+   * For an estimate: the documented low and high it may really be, in the setting's base unit
+   * (seconds, bytes, bytes per second…), each end sourced in `source`. The sim engine's range
+   * sweep runs the scenario at these ends to say how sure a prediction is.
+   */
+  readonly range?: readonly [low: number, high: number];
 }
 
 export const MiB = 1024 * 1024;
