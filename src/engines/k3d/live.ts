@@ -156,7 +156,9 @@ export class LiveObserver {
   workloadsSettled(desired: ReadonlyMap<string, number>): boolean {
     const counts = new Map<string, number>();
     for (const pod of this.podObjects.values()) {
-      if (pod.metadata?.deletionTimestamp || pod.status?.phase === 'Succeeded') continue;
+      // Finished pods (a Job's completed or failed attempts) have nothing left to become Ready,
+      // so they count as settled, as the sim engine's bring-up does (#17 item 6).
+      if (pod.metadata?.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
       if (!pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return false;
       const workload = workloadOf(pod);
       counts.set(workload, (counts.get(workload) ?? 0) + 1);
