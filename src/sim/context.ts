@@ -98,8 +98,11 @@ export interface BringUpPort {
 
 export interface ControlPlanePort {
   readonly apiUp: boolean;
+  /** kube-controller-manager acts: a server holds its Lease and reaches the API (see `leader-election.ts`). */
   readonly controllersUp: boolean;
-  /** Bumped whenever controllers stop, so their periodic loops end. */
+  /** kube-scheduler acts: a server holds its Lease and reaches the API. */
+  readonly schedulerUp: boolean;
+  /** Bumped whenever the controller-manager stops acting, so its periodic loops end. */
   readonly generation: number;
   nodeReachesApi(node: SimNode, starting?: boolean): boolean;
   refresh(): void;
@@ -111,7 +114,8 @@ export interface NodeLifecyclePort {
   lastRenew(node: SimNode, t: number): number;
   addTaint(node: SimNode, taint: Taint): void;
   removeTaint(node: SimNode, key: string, effect: Taint['effect']): void;
-  onControllersStarted(): void;
+  /** The controller-manager starts acting: `fresh` for a new leader (empty memory), else the same one back on the API. */
+  onControllersStarted(fresh: boolean): void;
 }
 
 export interface SchedulerPort {
@@ -183,6 +187,11 @@ export interface MachinesContext extends SimContext {
   readonly bringUp: Pick<BringUpPort, 'state'>;
 }
 
+/** Leader election (a helper of the control plane, `leader-election.ts`). */
+export interface LeaderElectionContext extends SimContext {
+  readonly machines: Pick<MachinesPort, 'startK3s' | 'stopK3s'>;
+}
+
 export interface BringUpContext extends SimContext {
   readonly machines: Pick<MachinesPort, 'startK3s' | 'joinRejected'>;
   readonly controlPlane: Pick<ControlPlanePort, 'apiUp'>;
@@ -193,8 +202,7 @@ export interface BringUpContext extends SimContext {
   readonly initialWorkloads: { readonly user: WorkloadSet; readonly system: WorkloadSet };
 }
 
-export interface ControlPlaneContext extends SimContext {
-  readonly machines: Pick<MachinesPort, 'startK3s' | 'stopK3s'>;
+export interface ControlPlaneContext extends LeaderElectionContext {
   readonly bringUp: Pick<BringUpPort, 'onApiAvailable'>;
   readonly lifecycle: Pick<NodeLifecyclePort, 'updateHeartbeat' | 'onControllersStarted'>;
   readonly scheduler: Pick<SchedulerPort, 'onClusterChanged'>;
@@ -213,7 +221,7 @@ export interface NodeLifecycleContext extends SimContext {
 }
 
 export interface SchedulerContext extends SimContext {
-  readonly controlPlane: Pick<ControlPlanePort, 'controllersUp'>;
+  readonly controlPlane: Pick<ControlPlanePort, 'schedulerUp'>;
   readonly controllers: Pick<ControllersPort, 'onPodBound'>;
   readonly kubelets: Pick<KubeletPort, 'onPodBound'>;
 }
