@@ -106,6 +106,24 @@ export interface ControlPlanePort {
   readonly generation: number;
   nodeReachesApi(node: SimNode, starting?: boolean): boolean;
   refresh(): void;
+  /** Whether this server's controller-manager and scheduler reach a working API server (their Lease requests land). */
+  leaseRenewable(server: SimNode): boolean;
+  /** A component starts acting (`fresh`: a new leader; else the same one back on the API) or stops. */
+  onLeaseActive(component: LeaseComponent, active: boolean, fresh: boolean): void;
+}
+
+/** The components that hold a leader Lease in kube-system (one Lease each). */
+export type LeaseComponent = 'kube-controller-manager' | 'kube-scheduler';
+
+export interface LeaderElectionPort {
+  /** The component acts: a server holds its Lease and its renewals land. */
+  active(component: LeaseComponent): boolean;
+  /** The server whose component holds the Lease (ground truth), or null. */
+  holder(component: LeaseComponent): SimNode | null;
+  /** Re-evaluates holders and candidates after a change to servers, the network or the API. */
+  refresh(): void;
+  /** Leader election lost on `server` (its renewals failed or were too slow): its components and k3s exit. */
+  giveUp(server: SimNode, why: string, details?: Record<string, number>): void;
 }
 
 export interface NodeLifecyclePort {
@@ -190,6 +208,7 @@ export interface MachinesContext extends SimContext {
 /** Leader election (a helper of the control plane, `leader-election.ts`). */
 export interface LeaderElectionContext extends SimContext {
   readonly machines: Pick<MachinesPort, 'startK3s' | 'stopK3s'>;
+  readonly controlPlane: Pick<ControlPlanePort, 'leaseRenewable' | 'onLeaseActive'>;
 }
 
 export interface BringUpContext extends SimContext {
@@ -202,7 +221,9 @@ export interface BringUpContext extends SimContext {
   readonly initialWorkloads: { readonly user: WorkloadSet; readonly system: WorkloadSet };
 }
 
-export interface ControlPlaneContext extends LeaderElectionContext {
+export interface ControlPlaneContext extends SimContext {
+  readonly machines: Pick<MachinesPort, 'startK3s' | 'stopK3s'>;
+  readonly leaderElection: LeaderElectionPort;
   readonly bringUp: Pick<BringUpPort, 'onApiAvailable'>;
   readonly lifecycle: Pick<NodeLifecyclePort, 'updateHeartbeat' | 'onControllersStarted'>;
   readonly scheduler: Pick<SchedulerPort, 'onClusterChanged'>;

@@ -3,8 +3,7 @@
  * etcd quorum among the servers that can reach each other), and whether the controllers
  * and scheduler act (each needs the API and its leader Lease: `leader-election.ts`).
  */
-import type { ControlPlaneContext, ControlPlanePort } from './context.js';
-import { LeaderElection, type LeaseComponent } from './leader-election.js';
+import type { ControlPlaneContext, ControlPlanePort, LeaseComponent } from './context.js';
 import { Priority } from './priority.js';
 import { fsyncLatency, type SimNode } from './state.js';
 
@@ -17,13 +16,10 @@ export class ControlPlane implements ControlPlanePort {
   generation = 0;
   /** etcd members: a server joins the etcd cluster the first time its k3s runs (`--cluster-init`, then `--server`). */
   private readonly members = new Set<SimNode>();
-  private readonly election: LeaderElection;
+  constructor(private readonly ctx: ControlPlaneContext) {}
 
-  constructor(private readonly ctx: ControlPlaneContext) {
-    this.election = new LeaderElection(ctx, {
-      canRenew: (server) => this.leaseRenewable(server),
-      onActiveChanged: (component, active, fresh) => this.onLeaseActive(component, active, fresh),
-    });
+  private get election() {
+    return this.ctx.leaderElection;
   }
 
   get controllersUp(): boolean {
@@ -44,7 +40,7 @@ export class ControlPlane implements ControlPlanePort {
    * kubeconfigs at the local apiserver), which answers only while it reaches the datastore: the
    * server runs and sits in the partition group that serves the API.
    */
-  private leaseRenewable(server: SimNode): boolean {
+  leaseRenewable(server: SimNode): boolean {
     return this.apiUp && this.serving(server) && server.partition === this.apiGroup;
   }
 
@@ -138,7 +134,7 @@ export class ControlPlane implements ControlPlanePort {
   }
 
   /** Both components follow their Lease: the controller-manager's loops restart on every start and end on every stop. */
-  private onLeaseActive(component: LeaseComponent, active: boolean, fresh: boolean): void {
+  onLeaseActive(component: LeaseComponent, active: boolean, fresh: boolean): void {
     const ctx = this.ctx;
     if (component === 'kube-scheduler') {
       if (active) ctx.scheduler.onClusterChanged();

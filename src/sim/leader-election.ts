@@ -19,20 +19,11 @@
  * - a Lease that does not exist yet is created, and so taken, on the first try.
  * Defaults 15 s / 10 s / 2 s: calibration.md 1.7 and §7 (settings leaderElection*).
  */
-import type { LeaderElectionContext } from './context.js';
+import type { LeaderElectionContext, LeaderElectionPort, LeaseComponent } from './context.js';
 import { Priority } from './priority.js';
 import type { SimNode } from './state.js';
 
-export const leaseComponents = ['kube-controller-manager', 'kube-scheduler'] as const;
-export type LeaseComponent = (typeof leaseComponents)[number];
-
-/** What the control plane tells the elector and hears back from it. */
-export interface LeaderElectionHooks {
-  /** Whether this server's components reach a working API server (renewals and acquisitions land). */
-  canRenew(server: SimNode): boolean;
-  /** The component starts acting (`fresh`: a new leader; otherwise the same one reaching the API again) or stops. */
-  onActiveChanged(component: LeaseComponent, active: boolean, fresh: boolean): void;
-}
+const leaseComponents: readonly LeaseComponent[] = ['kube-controller-manager', 'kube-scheduler'];
 
 interface Lease {
   readonly component: LeaseComponent;
@@ -49,7 +40,7 @@ interface Lease {
   epoch: number;
 }
 
-export class LeaderElection {
+export class LeaderElection implements LeaderElectionPort {
   private readonly leases: Lease[] = leaseComponents.map((component) => ({
     component,
     holder: null,
@@ -64,10 +55,7 @@ export class LeaderElection {
   /** The earliest acquisition the pending election round was drawn for (Infinity: none pending). */
   private electionFor = Infinity;
 
-  constructor(
-    private readonly ctx: LeaderElectionContext,
-    private readonly hooks: LeaderElectionHooks,
-  ) {}
+  constructor(private readonly ctx: LeaderElectionContext) {}
 
   private lease(component: LeaseComponent): Lease {
     return this.leases.find((l) => l.component === component) as Lease;
@@ -95,7 +83,7 @@ export class LeaderElection {
   refresh(): void {
     const ctx = this.ctx;
     for (const server of ctx.world.servers) {
-      if (!this.hooks.canRenew(server)) this.candidateSince.delete(server);
+      if (!this.ctx.controlPlane.leaseRenewable(server)) this.candidateSince.delete(server);
       else if (!this.candidateSince.has(server)) this.candidateSince.set(server, ctx.env.now);
     }
     for (const lease of this.leases) {
@@ -105,19 +93,19 @@ export class LeaderElection {
         this.lose(lease, `${holder.name} ${holder.powered ? 'stopped k3s' : 'lost power'}`);
         continue;
       }
-      const renewing = this.hooks.canRenew(holder);
+      const renewing = this.ctx.controlPlane.leaseRenewable(holder);
       if (renewing === lease.renewing) continue;
       if (renewing) {
         // Reached the API again within renewDeadline: the next renewal lands, leadership is kept.
         lease.renewing = true;
         lease.renewAnchor = ctx.env.now;
         lease.epoch++;
-        this.hooks.onActiveChanged(lease.component, true, false);
+        this.ctx.controlPlane.onLeaseActive(lease.component, true, false);
       } else {
         lease.frozenRenew = this.renewTime(lease);
         lease.renewing = false;
         lease.epoch++;
-        this.hooks.onActiveChanged(lease.component, false, false);
+        this.ctx.controlPlane.onLeaseActive(lease.component, false, false);
         this.scheduleGiveUp(lease);
       }
     }
@@ -140,7 +128,7 @@ export class LeaderElection {
         `${this.ctx.settings.leaderElectionLeaseDuration} s after its last renewal`,
       { holder: holder.name },
     );
-    if (wasActive) this.hooks.onActiveChanged(lease.component, false, false);
+    if (wasActive) this.ctx.controlPlane.onLeaseActive(lease.component, false, false);
   }
 
   /** A holder that cannot renew gives up renewDeadline after its last successful renewal. */
@@ -176,7 +164,7 @@ export class LeaderElection {
         `leader election lost: ${lease.component} on ${server.name} ${why}; k3s exits`,
         { holder: server.name, ...details },
       );
-      if (wasActive) this.hooks.onActiveChanged(lease.component, false, false);
+      if (wasActive) this.ctx.controlPlane.onLeaseActive(lease.component, false, false);
     }
     ctx.machines.stopK3s(server, 'leader election lost');
     const epoch = server.epoch;
@@ -212,7 +200,7 @@ export class LeaderElection {
         // Servers in their configured order: the first eligible candidate wins (deterministic).
         const winner = ctx.world.servers.find((s) => {
           const since = this.candidateSince.get(s);
-          return since !== undefined && this.hooks.canRenew(s) && this.acquirableAt(lease, since) <= ctx.env.now;
+          return since !== undefined && this.ctx.controlPlane.leaseRenewable(s) && this.acquirableAt(lease, since) <= ctx.env.now;
         });
         if (winner) this.acquire(lease, winner);
       }
@@ -238,6 +226,6 @@ export class LeaderElection {
         holder: server.name,
       },
     );
-    this.hooks.onActiveChanged(lease.component, true, true);
+    this.ctx.controlPlane.onLeaseActive(lease.component, true, true);
   }
 }
