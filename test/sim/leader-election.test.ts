@@ -74,6 +74,9 @@ describe('HA leader election (3 servers, embedded etcd)', () => {
     expect(notReady.details?.status).toBe('Unknown');
     expect(notReady.t - acquiredKcm.t).toBeGreaterThanOrEqual(s.nodeMonitorGracePeriod);
     expect(notReady.t - acquiredKcm.t).toBeLessThanOrEqual(s.nodeMonitorGracePeriod + s.nodeMonitorPeriod + 0.01);
+    // The dead leader's own node too: nobody watched it until the Lease changed hands.
+    const leaderNotReady = first(sim, t0, 'node.condition', /^node\/s1$/);
+    expect(leaderNotReady.t - acquiredKcm.t).toBeGreaterThanOrEqual(s.nodeMonitorGracePeriod);
 
     // The scale made at t0 + 1 waits: the ReplicaSet controller creates the pods only once the
     // controller-manager Lease is held, and the scheduler binds them only once its own Lease is.
