@@ -16,6 +16,7 @@ export class ControlPlane implements ControlPlanePort {
   generation = 0;
   /** etcd members: a server joins the etcd cluster the first time its k3s runs (`--cluster-init`, then `--server`). */
   private readonly members = new Set<SimNode>();
+
   constructor(private readonly ctx: ControlPlaneContext) {}
 
   private get election() {
