@@ -98,11 +98,32 @@ export interface BringUpPort {
 
 export interface ControlPlanePort {
   readonly apiUp: boolean;
+  /** kube-controller-manager acts: a server holds its Lease and reaches the API (see `leader-election.ts`). */
   readonly controllersUp: boolean;
-  /** Bumped whenever controllers stop, so their periodic loops end. */
+  /** kube-scheduler acts: a server holds its Lease and reaches the API. */
+  readonly schedulerUp: boolean;
+  /** Bumped whenever the controller-manager stops acting, so its periodic loops end. */
   readonly generation: number;
   nodeReachesApi(node: SimNode, starting?: boolean): boolean;
   refresh(): void;
+  /** Whether this server's controller-manager and scheduler reach a working API server (their Lease requests land). */
+  leaseRenewable(server: SimNode): boolean;
+  /** A component starts acting (`fresh`: a new leader; else the same one back on the API) or stops. */
+  onLeaseActive(component: LeaseComponent, active: boolean, fresh: boolean): void;
+}
+
+/** The components that hold a leader Lease in kube-system (one Lease each). */
+export type LeaseComponent = 'kube-controller-manager' | 'kube-scheduler';
+
+export interface LeaderElectionPort {
+  /** The component acts: a server holds its Lease and its renewals land. */
+  active(component: LeaseComponent): boolean;
+  /** The server whose component holds the Lease (ground truth), or null. */
+  holder(component: LeaseComponent): SimNode | null;
+  /** Re-evaluates holders and candidates after a change to servers, the network or the API. */
+  refresh(): void;
+  /** Leader election lost on `server` (its renewals failed or were too slow): its components and k3s exit. */
+  giveUp(server: SimNode, why: string, details?: Record<string, number>): void;
 }
 
 export interface NodeLifecyclePort {
@@ -111,7 +132,8 @@ export interface NodeLifecyclePort {
   lastRenew(node: SimNode, t: number): number;
   addTaint(node: SimNode, taint: Taint): void;
   removeTaint(node: SimNode, key: string, effect: Taint['effect']): void;
-  onControllersStarted(): void;
+  /** The controller-manager starts acting: `fresh` for a new leader (empty memory), else the same one back on the API. */
+  onControllersStarted(fresh: boolean): void;
 }
 
 export interface SchedulerPort {
@@ -183,6 +205,12 @@ export interface MachinesContext extends SimContext {
   readonly bringUp: Pick<BringUpPort, 'state'>;
 }
 
+/** Leader election (a helper of the control plane, `leader-election.ts`). */
+export interface LeaderElectionContext extends SimContext {
+  readonly machines: Pick<MachinesPort, 'startK3s' | 'stopK3s'>;
+  readonly controlPlane: Pick<ControlPlanePort, 'leaseRenewable' | 'onLeaseActive'>;
+}
+
 export interface BringUpContext extends SimContext {
   readonly machines: Pick<MachinesPort, 'startK3s' | 'joinRejected'>;
   readonly controlPlane: Pick<ControlPlanePort, 'apiUp'>;
@@ -195,6 +223,7 @@ export interface BringUpContext extends SimContext {
 
 export interface ControlPlaneContext extends SimContext {
   readonly machines: Pick<MachinesPort, 'startK3s' | 'stopK3s'>;
+  readonly leaderElection: LeaderElectionPort;
   readonly bringUp: Pick<BringUpPort, 'onApiAvailable'>;
   readonly lifecycle: Pick<NodeLifecyclePort, 'updateHeartbeat' | 'onControllersStarted'>;
   readonly scheduler: Pick<SchedulerPort, 'onClusterChanged'>;
@@ -213,7 +242,7 @@ export interface NodeLifecycleContext extends SimContext {
 }
 
 export interface SchedulerContext extends SimContext {
-  readonly controlPlane: Pick<ControlPlanePort, 'controllersUp'>;
+  readonly controlPlane: Pick<ControlPlanePort, 'schedulerUp'>;
   readonly controllers: Pick<ControllersPort, 'onPodBound'>;
   readonly kubelets: Pick<KubeletPort, 'onPodBound'>;
 }

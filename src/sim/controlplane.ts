@@ -1,9 +1,9 @@
 /**
  * The K3s control plane: whether the API answers (server process up, datastore usable,
  * etcd quorum among the servers that can reach each other), and whether the controllers
- * and scheduler run (they need the API and a leader lease).
+ * and scheduler act (each needs the API and its leader Lease: `leader-election.ts`).
  */
-import type { ControlPlaneContext, ControlPlanePort } from './context.js';
+import type { ControlPlaneContext, ControlPlanePort, LeaseComponent } from './context.js';
 import { Priority } from './priority.js';
 import { fsyncLatency, type SimNode } from './state.js';
 
@@ -12,15 +12,38 @@ export class ControlPlane implements ControlPlanePort {
   /** Partition group the serving API lives in. */
   apiGroup = -1;
   quorum = true;
-  controllersUp = false;
-  /** Bumped whenever controllers stop, so their periodic loops end. */
+  /** Bumped whenever the controller-manager stops acting, so its periodic loops end. */
   generation = 0;
-  private leaderLeaseUntil = -Infinity;
   /** etcd members: a server joins the etcd cluster the first time its k3s runs (`--cluster-init`, then `--server`). */
   private readonly members = new Set<SimNode>();
-  private resumePending = false;
 
   constructor(private readonly ctx: ControlPlaneContext) {}
+
+  private get election() {
+    return this.ctx.leaderElection;
+  }
+
+  get controllersUp(): boolean {
+    return this.election.active('kube-controller-manager');
+  }
+
+  get schedulerUp(): boolean {
+    return this.election.active('kube-scheduler');
+  }
+
+  /** The server holding a component's Lease (ground truth), or null while none does. */
+  leaseHolder(component: LeaseComponent): SimNode | null {
+    return this.election.holder(component);
+  }
+
+  /**
+   * A server's controller-manager and scheduler talk to its own API server (K3s points their
+   * kubeconfigs at the local apiserver), which answers only while it reaches the datastore: the
+   * server runs and sits in the partition group that serves the API.
+   */
+  leaseRenewable(server: SimNode): boolean {
+    return this.apiUp && this.serving(server) && server.partition === this.apiGroup;
+  }
 
   /** A server whose process runs and whose disk keeps up with the datastore. */
   private serving(node: SimNode): boolean {
@@ -104,42 +127,29 @@ export class ControlPlane implements ControlPlanePort {
         );
       }
     }
-    if (!this.apiUp && this.controllersUp) this.stopControllers('API unavailable');
-    if (this.apiUp && !this.controllersUp && !this.resumePending) this.scheduleResume();
+    this.election.refresh();
     for (const node of ctx.world.clusterNodes) ctx.lifecycle.updateHeartbeat(node);
     ctx.rancher.refresh();
     ctx.serviceMonitor.markAllDirty();
     ctx.requestFlush();
   }
 
-  private stopControllers(reason: string): void {
-    this.controllersUp = false;
-    this.generation++;
-    this.leaderLeaseUntil = this.ctx.env.now + this.ctx.settings.leaderElectionLeaseDuration;
-    this.ctx.emit('leader.lost', 'controllers', 'api', `controller-manager and scheduler stop (${reason})`);
-  }
-
-  /** Leader election: a new leader waits for the old lease to expire, then acquires on its next retry. */
-  private scheduleResume(): void {
+  /** Both components follow their Lease: the controller-manager's loops restart on every start and end on every stop. */
+  onLeaseActive(component: LeaseComponent, active: boolean, fresh: boolean): void {
     const ctx = this.ctx;
-    this.resumePending = true;
-    const wait = Math.max(0, this.leaderLeaseUntil - ctx.env.now) + ctx.settings.leaderElectionRetryPeriod;
-    ctx.env.after(ctx.jitter(wait), Priority.controller, () => {
-      this.resumePending = false;
-      if (!this.apiUp || this.controllersUp) return;
-      this.controllersUp = true;
-      ctx.emit(
-        'leader.acquired',
-        'controllers',
-        'api',
-        'controller-manager and scheduler acquired leadership; controllers restart their timers',
-      );
-      ctx.lifecycle.onControllersStarted();
-      ctx.controllers.markAllDirty();
-      ctx.scheduler.onClusterChanged();
+    if (component === 'kube-scheduler') {
+      if (active) ctx.scheduler.onClusterChanged();
       ctx.requestFlush();
-      this.watchLeaderRenewals();
-    });
+      return;
+    }
+    if (!active) {
+      this.generation++;
+      return;
+    }
+    ctx.lifecycle.onControllersStarted(fresh);
+    ctx.controllers.markAllDirty();
+    ctx.requestFlush();
+    this.watchLeaderRenewals();
   }
 
   /** After a storage change: start watching the current leader's renewals if it now writes too slowly. */
@@ -155,28 +165,19 @@ export class ControlPlane implements ControlPlanePort {
   private watchLeaderRenewals(): void {
     const ctx = this.ctx;
     const generation = this.generation;
-    const leader = ctx.world.servers.find((s) => this.serving(s) && s.partition === this.apiGroup);
+    const leader = this.election.holder('kube-controller-manager');
     if (!leader) return;
     if (this.transactionLatency(leader) <= ctx.settings.leaderElectionRenewDeadline) return;
     ctx.env.after(ctx.settings.leaderElectionRenewDeadline, Priority.controller, () => {
       if (generation !== this.generation || !this.controllersUp) return;
-      if (this.transactionLatency(leader) <= ctx.settings.leaderElectionRenewDeadline) return;
-      ctx.emit(
-        'leader.lost',
-        `node/${leader.name}`,
-        'truth',
-        `leader election lost on ${leader.name}: a datastore write took ${this.transactionLatency(leader).toFixed(1)} s ` +
-          `(> renewDeadline ${ctx.settings.leaderElectionRenewDeadline} s); k3s exits`,
-        {
-          latency: Number(this.transactionLatency(leader).toFixed(3)),
-        },
+      if (this.election.holder('kube-controller-manager') !== leader) return;
+      const latency = this.transactionLatency(leader);
+      if (latency <= ctx.settings.leaderElectionRenewDeadline) return;
+      this.election.giveUp(
+        leader,
+        `could not renew: a datastore write took ${latency.toFixed(1)} s (> renewDeadline ${ctx.settings.leaderElectionRenewDeadline} s)`,
+        { latency: Number(latency.toFixed(3)) },
       );
-      ctx.machines.stopK3s(leader, 'leader election lost');
-      const epoch = leader.epoch;
-      // systemd restarts k3s (RestartSec=5s in the install script's unit).
-      ctx.env.after(5, Priority.truth, () => {
-        if (leader.epoch === epoch) ctx.machines.startK3s(leader);
-      });
     });
   }
 }

@@ -103,12 +103,15 @@ export class NodeLifecycle implements NodeLifecyclePort {
     if (ctx.controlPlane.controllersUp) this.removeHealthTaints(node);
   }
 
-  onControllersStarted(): void {
+  onControllersStarted(fresh: boolean): void {
     const ctx = this.ctx;
     const generation = ctx.controlPlane.generation;
-    // A fresh controller knows nothing: every node gets a full grace period from now.
+    // A new leader's controller starts with an empty nodeHealthMap: its first look at a node records
+    // probeTimestamp = now ("Missing timestamp for Node. Assuming now as a timestamp", tryUpdateNodeHealth
+    // in KK pkg/controller/nodelifecycle/node_lifecycle_controller.go), so every node gets a full grace
+    // period from now. The same leader back on the API within renewDeadline keeps what it had seen.
     for (const node of ctx.world.clusterNodes) {
-      if (!node.registered) continue;
+      if (!node.registered || !fresh) continue;
       node.probeTimestamp = ctx.env.now;
       node.lastObservedRenew = this.lastRenew(node, ctx.env.now);
     }

@@ -2,7 +2,7 @@
  * kube-scheduler: filter nodes (taints, selectors, affinity, resources, anti-affinity,
  * volume node affinity), score the feasible ones like the default profile, bind the best.
  * Unschedulable pods wait with back-off and are retried when the cluster changes.
- * Nothing is scheduled while the control plane is down.
+ * Nothing is scheduled while the control plane is down or no server holds the kube-scheduler Lease.
  */
 import type { Rng } from './rng.js';
 import type { SchedulerContext, SchedulerPort } from './context.js';
@@ -47,7 +47,8 @@ export class Scheduler implements SchedulerPort {
 
   schedulePending(): void {
     const ctx = this.ctx;
-    if (!ctx.controlPlane.controllersUp || this.active.size === 0) return;
+    // Only the holder of the kube-scheduler Lease schedules (leader-election.ts).
+    if (!ctx.controlPlane.schedulerUp || this.active.size === 0) return;
     const ordered = [...this.active].sort((a, b) => b.template.priority - a.template.priority || a.id - b.id);
     let earliestBackoff = Infinity;
     const nodes = ctx.world.clusterNodes.filter((n) => n.registered);

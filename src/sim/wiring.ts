@@ -13,6 +13,7 @@ import type {
   ControlPlaneContext,
   Emit,
   KubeletContext,
+  LeaderElectionContext,
   MachinesContext,
   NodeLifecycleContext,
   NodePressureContext,
@@ -26,6 +27,7 @@ import { WorkloadControllers } from './controllers.js';
 import { ControlPlane } from './controlplane.js';
 import type { Environment } from './environment.js';
 import { Kubelets } from './kubelet.js';
+import { LeaderElection } from './leader-election.js';
 import { Machines } from './machines.js';
 import { NodePressure } from './node-pressure.js';
 import { NodeLifecycle } from './nodelifecycle.js';
@@ -53,6 +55,7 @@ export class Wiring
     MachinesContext,
     BringUpContext,
     ControlPlaneContext,
+    LeaderElectionContext,
     NodeLifecycleContext,
     SchedulerContext,
     KubeletContext,
@@ -72,6 +75,7 @@ export class Wiring
   readonly machines: Machines;
   readonly bringUp: BringUp;
   readonly controlPlane: ControlPlane;
+  readonly leaderElection: LeaderElection;
   readonly lifecycle: NodeLifecycle;
   readonly scheduler: Scheduler;
   readonly kubelets: Kubelets;
@@ -97,6 +101,7 @@ export class Wiring
     this.machines = new Machines(this);
     this.bringUp = new BringUp(this);
     this.controlPlane = new ControlPlane(this);
+    this.leaderElection = new LeaderElection(this);
     this.lifecycle = new NodeLifecycle(this);
     this.scheduler = new Scheduler(this, options.rng.fork('scheduler'));
     this.kubelets = new Kubelets(this);

@@ -49,9 +49,11 @@ describe('k3d observation: watch events → timeline events', () => {
       '400 pod.started pod/default/api-5d8f7c9b6-abcde',
       '400 pod.oomKilled pod/default/api-5d8f7c9b6-abcde',
       '400 pod.backOff pod/default/api-5d8f7c9b6-abcde',
-      '410 leader.acquired controllers',
+      '410 leader.acquired lease/kube-system/kube-controller-manager',
     ]);
     expect(events[6]!.details).toEqual({ type: 'Ready', status: 'Unknown' });
+    // holderIdentity hostname_UUID → the server's name, as the sim engine reports it.
+    expect(events.find((e) => e.kind === 'leader.acquired')?.details).toEqual({ holder: 'dcn1' });
   });
 
   it('expectations judge the translated timeline unchanged', () => {

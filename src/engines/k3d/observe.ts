@@ -248,8 +248,11 @@ export class WatchTranslator {
     const name = lease.metadata?.name ?? '';
     if (lease.metadata?.namespace !== 'kube-system' || !['kube-controller-manager', 'kube-scheduler'].includes(name)) return;
     const holder = lease.spec?.holderIdentity ?? '';
+    // holderIdentity is hostname_UUID, new for every process (KK cmd/kube-controller-manager/app/controllermanager.go),
+    // so a restarted leader shows as a change too. The sim engine emits the same event with the same subject.
+    const server = holder.split('_')[0] ?? holder;
     if (holder && this.leaders.get(name) !== holder)
-      this.emit(at, 'leader.acquired', 'controllers', 'api', `${name} leader: ${holder.split('_')[0]}`, { component: name });
+      this.emit(at, 'leader.acquired', `lease/kube-system/${name}`, 'api', `${server} acquired the ${name} Lease`, { holder: server });
     this.leaders.set(name, holder);
   }
 }
