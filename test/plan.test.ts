@@ -89,12 +89,13 @@ describe('twin plan', () => {
     const node = plan.nodes[0]!;
     // k3s server 250m + CoreDNS 5m + local-path 2m + metrics-server 5m + Traefik 5m + svclb 1m = 268m of 4 cores.
     expect(node.usedCpu).toBe(268);
-    const expected = 2.7 + (6.4 - 2.7) * (268 / 4000);
+    // Pi 4 at the wall: idle 1.6 W, stress-ng 5.0 W (geerlingguy/sbc-reviews issue #4; calibration.md 7).
+    const expected = 1.6 + (5.0 - 1.6) * (268 / 4000);
     expect(node.expectedWatts).toBeCloseTo(expected, 2);
     expect(plan.power.kwhPerMonth).toBeCloseTo((node.expectedWatts * hoursPerMonth) / 1000, 2);
     expect(plan.power.costPerMonth).toBeCloseTo(plan.power.kwhPerMonth * 0.3, 2);
     expect(plan.power.purchaseUsd).toBe(55);
-    expect(node.powerBudget).toBe('ok: load 6.4 W of 15 W supply; PoE 25.5 W ok');
+    expect(node.powerBudget).toBe('ok: load 5 W of 15 W supply; PoE 25.5 W ok');
   });
 
   it('states the assumption for containers without requests', () => {

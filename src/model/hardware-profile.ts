@@ -12,17 +12,41 @@ export type Basis = z.infer<typeof basisSchema>;
 /**
  * Every number in a hardware profile carries where it comes from. The value is
  * written with units (`1Gi`, `253Mbit/s`) and parsed into twin's base unit.
+ * An estimate (or a single report) also carries the documented `low` and `high` it may
+ * really be, sourced in `source`; they must bracket the value.
  */
-function sourced<T extends z.ZodType>(value: T) {
-  return z.strictObject({
-    value,
-    source: z.string().min(3, 'every number needs a source: a document, benchmark or "estimate: why"'),
-    basis: basisSchema.default('measured'),
-    /** For an estimate (or a spread of measurements): the lowest value it may really be, same unit as `value`. */
-    low: value.optional(),
-    /** The highest value it may really be, same unit as `value`. */
-    high: value.optional(),
-  });
+function sourced<T extends z.ZodType, E extends z.core.$ZodLooseShape = Record<never, never>>(value: T, extra?: E) {
+  return z
+    .strictObject({
+      value,
+      source: z.string().min(3, 'every number needs a source: a document, benchmark or "estimate: why"'),
+      basis: basisSchema.default('measured'),
+      /** For an estimate (or a spread of measurements): the lowest value it may really be, same unit as `value`. */
+      low: value.optional(),
+      /** The highest value it may really be, same unit as `value`. */
+      high: value.optional(),
+      ...(extra ?? ({} as E)),
+    })
+    .superRefine((figure, ctx) => checkRange(figure as RangeFields, ctx));
+}
+
+interface RangeFields {
+  readonly value: unknown;
+  readonly low?: unknown;
+  readonly high?: unknown;
+}
+
+/** A range must read low ≤ value ≤ high, each end in the value's unit. */
+function checkRange(figure: RangeFields, ctx: z.RefinementCtx): void {
+  const { value, low, high } = figure;
+  const hint = 'a range needs low ≤ value ≤ high, in the same unit as value';
+  if (typeof low === 'number' && typeof high === 'number' && low > high) {
+    ctx.addIssue({ code: 'custom', path: ['low'], message: `low is above high (${hint})` });
+    return;
+  }
+  if (typeof value !== 'number') return;
+  if (typeof low === 'number' && low > value) ctx.addIssue({ code: 'custom', path: ['low'], message: `low is above value (${hint})` });
+  if (typeof high === 'number' && high < value) ctx.addIssue({ code: 'custom', path: ['high'], message: `high is below value (${hint})` });
 }
 
 const count = z.number().int().positive();
@@ -90,7 +114,7 @@ export const hardwareProfileSchema = z.strictObject({
       poe: sourced(nonNegative.nullable()).optional(),
     }),
     bootTime: sourced(unitSchema(parseDuration, '25s')),
-    price: sourced(nonNegative).extend({ currency: z.literal('USD').default('USD') }),
+    price: sourced(nonNegative, { currency: z.literal('USD').default('USD') }),
   }),
 });
 

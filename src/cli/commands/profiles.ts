@@ -29,39 +29,58 @@ function summaryRow(p: HardwareProfile): Array<string | number> {
   ];
 }
 
+interface Figure<T> {
+  readonly value: T;
+  readonly basis: string;
+  readonly low?: T | undefined;
+  readonly high?: T | undefined;
+}
+
+/** A figure as `value (basis, range low–high)`: an estimate shows how far off it may be. */
+function figure<T>(f: Figure<T>, format: (value: T) => string): string {
+  const low = f.low === undefined ? undefined : format(f.low);
+  const high = f.high === undefined ? undefined : format(f.high);
+  const range =
+    low !== undefined && high !== undefined
+      ? `, range ${low}–${high}`
+      : low !== undefined
+        ? `, at least ${low}`
+        : high !== undefined
+          ? `, at most ${high}`
+          : '';
+  return `${format(f.value)} (${f.basis}${range})`;
+}
+
+const watts = (w: number) => `${w} W`;
+const plain = (n: number) => String(n);
+
 function detail(p: HardwareProfile): string {
   const s = p.spec;
   const rows: Array<Array<string | number>> = [
     ['board', p.metadata.displayName, ''],
     ['SoC / CPU', `${s.soc}, ${s.cpu.cores.value} × ${s.cpu.model} @ ${(s.cpu.clock.value / 1e9).toFixed(2)} GHz`, s.cpu.clock.source],
     ['architecture', `${s.architecture} (runs ${s.supportedArchitectures.join(', ')})`, ''],
-    [
-      'CPU performance',
-      `${s.cpu.relativePerformance.value} × Pi 3B+ (${s.cpu.relativePerformance.basis})`,
-      s.cpu.relativePerformance.source,
-    ],
-    ['memory', formatBytes(s.memory.value), s.memory.source],
-    ...s.network.map((n) => [
-      `network ${n.name}`,
-      `${n.type}, ${formatBitRate(n.throughput.value)} (${n.throughput.basis})`,
-      n.throughput.source,
-    ]),
+    ['CPU performance', `${figure(s.cpu.relativePerformance, plain)} × Pi 3B+`, s.cpu.relativePerformance.source],
+    ['memory', figure(s.memory, formatBytes), s.memory.source],
+    ...s.network.map((n) => [`network ${n.name}`, `${n.type}, ${figure(n.throughput, formatBitRate)}`, n.throughput.source]),
     ...s.storage.flatMap((o) => [
       [
         `storage ${o.name}${o.default ? ' (default)' : ''}`,
-        `${o.type}: read ${formatByteRate(o.sequentialRead.value)}, write ${formatByteRate(o.sequentialWrite.value)}`,
-        `${o.sequentialRead.source}; ${o.sequentialWrite.source}`,
+        `${o.type}: read ${figure(o.sequentialRead, formatByteRate)}`,
+        o.sequentialRead.source,
       ],
-      ['', `4K random write ${o.randomWriteIops.value} IOPS (${o.randomWriteIops.basis})`, o.randomWriteIops.source],
+      ['', `write ${figure(o.sequentialWrite, formatByteRate)}`, o.sequentialWrite.source],
+      ['', `4K random write ${figure(o.randomWriteIops, (v) => `${v} IOPS`)}`, o.randomWriteIops.source],
     ]),
-    ['power idle / load', `${s.power.idle.value} W / ${s.power.load.value} W`, `${s.power.idle.source}; ${s.power.load.source}`],
+    ['power idle', figure(s.power.idle, watts), s.power.idle.source],
+    ['power load', figure(s.power.load, watts), s.power.load.source],
     [
       'power supply',
-      `${s.power.supply.value} W${s.power.poe ? (s.power.poe.value === null ? ', no PoE' : `, PoE ${s.power.poe.value} W`) : ''}`,
+      `${figure(s.power.supply, watts)}${s.power.poe ? (s.power.poe.value === null ? ', no PoE' : `, PoE ${s.power.poe.value} W`) : ''}`,
       s.power.supply.source,
     ],
-    ['boot time', `${formatDuration(s.bootTime.value)} (${s.bootTime.basis})`, s.bootTime.source],
-    ['launch price', `$${s.price.value} (${s.price.basis})`, s.price.source],
+    ['boot time', figure(s.bootTime, formatDuration), s.bootTime.source],
+    ['launch price', figure(s.price, (v) => `$${v}`), s.price.source],
   ];
   return renderTable(['', p.metadata.name, 'source'], rows);
 }
