@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ConfigError } from '../src/errors.js';
 import { clusterFromDocument } from '../src/load/cluster.js';
-import { parseEvictionHard, parseGoDuration } from '../src/model/k3s-flag-table.js';
+import { mappedFlags, parseEvictionHard, parseGoDuration } from '../src/model/k3s-flag-table.js';
 import { resolveK3sFlags } from '../src/model/k3s-flags.js';
 import { renderHtml } from '../src/report/html.js';
 import { renderMarkdown } from '../src/report/markdown.js';
@@ -217,5 +217,16 @@ describe('K3s component flags in the report and in twin validate', () => {
       `warning: ${file}: spec.k3s.serverArgs[3]: --etcd-arg=heartbeat-interval=500 is not modelled: ` +
         'twin has no model of etcd --heartbeat-interval',
     ]);
+  });
+});
+
+describe('README', () => {
+  it('lists every mapped flag with its setting', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const [component, table] of Object.entries(mappedFlags))
+      for (const [flag, mapped] of Object.entries(table)) {
+        const row = readme.split('\n').find((line) => line.startsWith(`| ${component} (`)) ?? '';
+        expect(row, `${component} --${flag}`).toMatch(new RegExp(`\`${flag}\`( \\([^)]*\\))? → ${mapped.setting}\\b`));
+      }
   });
 });
