@@ -75,3 +75,28 @@ describe('K3s component flags change the simulated cluster', () => {
     expect(run.notReady.t - run.t0).toBeLessThanOrEqual(25);
   });
 });
+
+describe('twin import and per-node component flags', () => {
+  it('says which host keeps a --kubelet-arg the cluster file cannot hold (one arg list per role, no per-node args)', () => {
+    const server = { 'kube-controller-manager-arg': ['node-monitor-grace-period=20s'] };
+    const agent = (extra: Record<string, unknown> = {}) => ({ server: 'https://s1:6443', ...extra });
+    const imported = clusterFromK3sConfigs(
+      [
+        { name: 's1', role: 'server', config: server },
+        { name: 'w1', role: 'agent', config: agent({ 'kubelet-arg': ['max-pods=50'] }) },
+        { name: 'w2', role: 'agent', config: agent({ 'kubelet-arg': ['max-pods=20'] }) },
+      ],
+      'config.yaml',
+      { defaultProfile: 'pi4b-4gb' },
+    );
+    const spec = (imported.cluster as { spec: { k3s: { agentArgs: string[] } } }).spec;
+    expect(spec.k3s.agentArgs).toEqual(['--kubelet-arg=max-pods=50']);
+    expect(imported.warnings).toContain(
+      'w2: --kubelet-arg=max-pods=20 is not in cluster.yaml (twin keeps one k3s.agentArgs list for the role and has no per-node args)',
+    );
+    expect(imported.warnings).toContain(
+      "w2: does not have --kubelet-arg=max-pods=50, which cluster.yaml's k3s.agentArgs gives every node of its role",
+    );
+    expect(imported.warnings.filter((w) => w.startsWith('w1') || w.startsWith('s1'))).toEqual([]);
+  });
+});
