@@ -117,6 +117,7 @@ export const knownUnmodelled: Readonly<Record<string, Readonly<Record<string, Kn
     'image-gc-low-threshold': { reason: () => 'twin does not model image garbage collection (disks never fill with images)' },
     'shutdown-grace-period': { reason: () => 'twin does not model graceful node shutdown: a power-off stops every pod at once' },
     'fail-swap-on': { reason: () => 'twin does not model swap' },
+    config: { reason: () => 'twin does not read kubelet config files: set the values the model has in spec.settings' },
   },
 });
 
