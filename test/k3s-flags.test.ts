@@ -165,6 +165,13 @@ describe('K3s component flags: precedence and scope', () => {
     expect(lines[0]).toContain(`${file}: spec.k3s.serverArgs[1]`);
     expect(lines[0]).toContain('"abc" is not a Go duration');
     expect(lines[0]).toContain('write e.g. --kube-controller-manager-arg=node-monitor-grace-period=20s');
+    expect(flags(['--kubelet-arg']).problems).toEqual([
+      {
+        field: 'spec.k3s.serverArgs[1]',
+        message: '--kubelet-arg needs a kubelet flag and its value',
+        hint: expect.stringContaining('--kubelet-arg=<flag>=<value>'),
+      },
+    ]);
   });
 });
 

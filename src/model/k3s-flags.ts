@@ -110,7 +110,7 @@ function componentArgs(args: readonly string[], role: Role, list: string, orderB
     let index = i;
     if (raw === undefined) {
       raw = args[i + 1] ?? '';
-      index = ++i;
+      if (i + 1 < args.length) index = ++i;
     }
     // K3s strips a leading `--` and splits at the first `=`; a bare key means `true` (GetArgs).
     const body = raw.replace(/^--/, '');
@@ -173,6 +173,14 @@ export function resolveK3sFlags(input: K3sFlagInput): K3sFlagResolution {
 
   for (const arg of all) {
     const known = componentOfFlag[arg.k3sFlag] !== undefined;
+    if (arg.key === '') {
+      problems.push({
+        field: arg.field,
+        message: `--${arg.k3sFlag} needs a ${arg.component} flag and its value`,
+        hint: `write e.g. --${arg.k3sFlag}=<flag>=<value>, one flag per --${arg.k3sFlag}`,
+      });
+      continue;
+    }
     if (arg.role === 'agent' && known && !nodeComponents.has(arg.component)) {
       skip(arg, `k3s agent has no --${arg.k3sFlag} (only servers run ${arg.component}): a real agent refuses to start with it`);
       continue;
@@ -212,7 +220,7 @@ export function resolveK3sFlags(input: K3sFlagInput): K3sFlagResolution {
   for (const [setting, list] of candidates) {
     if (input.explicit.has(setting)) {
       for (const c of list)
-        skip(c.arg, `spec.settings.${setting} is set and wins over this flag in the model (the real cluster uses the flag)`);
+        skip(c.arg, `${prefix}settings.${setting} is set and wins over this flag in the model (the real cluster uses the flag)`);
       continue;
     }
     const last = (role: Role) => list.filter((c) => c.arg.role === role).at(-1);
