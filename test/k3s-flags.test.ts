@@ -167,7 +167,7 @@ describe('K3s component flags: precedence and scope', () => {
     expect(lines[0]).toContain('write e.g. --kube-controller-manager-arg=node-monitor-grace-period=20s');
     expect(flags(['--kubelet-arg']).problems).toEqual([
       {
-        field: 'spec.k3s.serverArgs[1]',
+        field: 'spec.k3s.serverArgs[0]',
         message: '--kubelet-arg needs a kubelet flag and its value',
         hint: expect.stringContaining('--kubelet-arg=<flag>=<value>'),
       },
