@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import { clusterFromDefinition, clusterFromDocument, type ClusterLoadOptions } from './load/cluster.js';
-import type { ClusterInput } from './model/cluster.js';
+import type { Cluster, ClusterInput } from './model/cluster.js';
 import { modelledKinds, parseManifests } from './model/manifests.js';
 import { importDefault, moduleExtensions } from './load/modules.js';
 import { parseYamlDocuments } from './model/validation.js';
@@ -18,6 +18,19 @@ export interface ValidatedFile {
   readonly summary: string;
   /** Kinds present that the model does not simulate (kept, never dropped). */
   readonly notModelled: readonly string[];
+  /**
+   * K3s component flags of the cluster the model does not follow, or follows only approximately
+   * (`field: flag …`), one line each.
+   */
+  readonly warnings: readonly string[];
+}
+
+/** One warning per component flag the model does not follow or follows differently from the real cluster. */
+export function flagWarnings(cluster: Cluster): string[] {
+  return [
+    ...cluster.k3sFlags.notModelled.map((f) => `${f.field}: ${f.flag} is not modelled: ${f.reason}`),
+    ...cluster.k3sFlags.applied.flatMap((f) => (f.note ? [`${f.field}: ${f.flag} sets ${f.setting} = ${f.value}, but ${f.note}`] : [])),
+  ];
 }
 
 /** `1 fault`, `2 faults`. */
@@ -40,6 +53,7 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
           `Scenario ${scenario.name} (${count(scenario.faults.length, 'fault')}, ` +
           `${count(scenario.expectations.length, 'expectation')}, cluster ${scenario.cluster.name})`,
         notModelled: scenario.notModelled,
+        warnings: flagWarnings(scenario.cluster),
       };
     }
     if (typeof value === 'object' && value !== null && 'nodes' in value) {
@@ -48,6 +62,7 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
         file,
         summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'})`,
         notModelled: [],
+        warnings: flagWarnings(cluster),
       };
     }
     throw ConfigError.single(
@@ -66,7 +81,7 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
     if (documents.length !== 1)
       throw ConfigError.single(file, '', 'a profile file holds exactly one HardwareProfile', 'put one profile per file');
     const profile = parseProfile(documents[0]?.data, file);
-    return { file, summary: `HardwareProfile ${profile.metadata.name}`, notModelled: [] };
+    return { file, summary: `HardwareProfile ${profile.metadata.name}`, notModelled: [], warnings: [] };
   }
   if (kinds.includes('Cluster')) {
     if (documents.length !== 1)
@@ -76,10 +91,16 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
       file,
       summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'})`,
       notModelled: [],
+      warnings: flagWarnings(cluster),
     };
   }
   // The loader every command uses, so `validate` refuses exactly what `run` and `plan` would.
   const objects = parseManifests(text, file);
   const notModelled = new Set(objects.map((o) => String(o.object.kind)).filter((kind) => !modelledKinds.has(kind)));
-  return { file, summary: `${objects.length} Kubernetes manifest${objects.length > 1 ? 's' : ''}`, notModelled: [...notModelled] };
+  return {
+    file,
+    summary: `${objects.length} Kubernetes manifest${objects.length > 1 ? 's' : ''}`,
+    notModelled: [...notModelled],
+    warnings: [],
+  };
 }

@@ -6,7 +6,7 @@
 import { ConfigError, type InputProblem } from '../errors.js';
 import { unknownProfileHint, type ProfileLookup } from '../model/cluster.js';
 import { parseYamlDocuments } from '../model/validation.js';
-import { configToArgs, flagValues, hasFlag, nodeSpecific, splitArgs } from './args.js';
+import { configToArgs, flagValues, hasFlag, nodeSpecific, perHostComponentArgNotes, splitArgs } from './args.js';
 import { canonicalProfile, defaultedVersionNote, missingProfiles } from './hosts.js';
 import { newRedaction, redactArgs, redactionNote, tokenPlaceholders } from './secrets.js';
 
@@ -216,6 +216,7 @@ export function clusterFromInventory(inventory: Inventory, file: string, options
   );
   const seen = new Set<string>();
   const withoutProfile: string[] = [];
+  const perHost: string[] = [];
   const nodes = inventory.hosts.map((h, index) => {
     const name = nodeName(h.host, h.vars);
     const flagged = options.profiles?.[h.host] ?? options.profiles?.[name];
@@ -239,6 +240,11 @@ export function clusterFromInventory(inventory: Inventory, file: string, options
           : [...splitArgs(get(h.vars, 'extra_agent_args') ?? ''), ...agentArgs],
         redaction,
       ),
+    );
+    perHost.push(
+      ...(h.group === 'server'
+        ? perHostComponentArgNotes(name, own.rest, sharedServer.rest, 'k3s.serverArgs')
+        : perHostComponentArgNotes(name, own.rest, sharedAgent.rest, 'k3s.agentArgs')),
     );
     const ip = get(h.vars, 'ansible_host') ?? (isIp(h.host) ? h.host : undefined);
     const hostVersion = get(h.vars, 'k3s_version');
@@ -273,7 +279,11 @@ export function clusterFromInventory(inventory: Inventory, file: string, options
     ...(manifests.length ? [`extra_manifests: run with --workloads ${manifests.join(' ')}`] : []),
   ];
   const redacted = redactionNote(redaction, 'cluster.yaml');
-  const warnings = [...(version ? [] : [defaultedVersionNote(file, 'set k3s_version in the inventory')]), ...(redacted ? [redacted] : [])];
+  const warnings = [
+    ...(version ? [] : [defaultedVersionNote(file, 'set k3s_version in the inventory')]),
+    ...(redacted ? [redacted] : []),
+    ...perHost,
+  ];
   return {
     cluster: {
       apiVersion: 'twin/v1alpha1',

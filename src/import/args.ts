@@ -89,3 +89,30 @@ export function parseEnvFile(text: string): Record<string, string> {
   }
   return env;
 }
+
+/** The Kubernetes component flags of an arg list (`--kubelet-arg=max-pods=50`, `--kubelet-arg max-pods=50`), each as `--x-arg=value`. */
+function componentArgList(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (/^--[a-z0-9-]+-arg=/.test(arg)) out.push(arg);
+    else if (/^--[a-z0-9-]+-arg$/.test(arg)) out.push(`${arg}=${args[++i] ?? ''}`);
+  }
+  return out;
+}
+
+/**
+ * A cluster holds one arg list per role (`k3s.serverArgs`, `k3s.agentArgs`) and no per-node args:
+ * notes for the component flags one host has that its role's list lacks, or lacks that the list has,
+ * so an import never drops a host's `--kubelet-arg` silently.
+ */
+export function perHostComponentArgNotes(host: string, hostArgs: readonly string[], roleArgs: readonly string[], list: string): string[] {
+  const own = componentArgList(hostArgs);
+  const shared = componentArgList(roleArgs);
+  const notes: string[] = [];
+  for (const arg of own.filter((a) => !shared.includes(a)))
+    notes.push(`${host}: ${arg} is not in cluster.yaml (twin keeps one ${list} list for the role and has no per-node args)`);
+  for (const arg of shared.filter((a) => !own.includes(a)))
+    notes.push(`${host}: does not have ${arg}, which cluster.yaml's ${list} gives every node of its role`);
+  return notes;
+}

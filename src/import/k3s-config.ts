@@ -5,7 +5,7 @@
  */
 import { ConfigError, type InputProblem } from '../errors.js';
 import type { ProfileLookup } from '../model/cluster.js';
-import { configToArgs, flagValues, hasFlag, nodeSpecific, splitArgs } from './args.js';
+import { configToArgs, flagValues, hasFlag, nodeSpecific, perHostComponentArgNotes, splitArgs } from './args.js';
 import { canonicalProfile, defaultedVersionNote, missingProfiles } from './hosts.js';
 import { newRedaction, redactArgs, redactionNote, tokenPlaceholders } from './secrets.js';
 
@@ -127,6 +127,11 @@ export function clusterFromK3sConfigs(
     h ? redactArgs(withoutJoin(nodeSpecific(h.args).rest), redaction).filter((a) => !a.startsWith('--node-ip')) : [];
   const serverArgs = shared(first);
   const agentArgs = shared(hosts.find((h) => h.role === 'agent'));
+  const perHost = hosts.flatMap((h) =>
+    h.role === 'server'
+      ? perHostComponentArgNotes(h.input.name, shared(h), serverArgs, 'k3s.serverArgs')
+      : perHostComponentArgNotes(h.input.name, shared(h), agentArgs, 'k3s.agentArgs'),
+  );
   const external = flagValues(serverArgs, 'datastore-endpoint')[0];
   const datastore = external
     ? 'external'
@@ -138,6 +143,7 @@ export function clusterFromK3sConfigs(
   const warnings = [
     ...(clusterVersion ? [] : [defaultedVersionNote('the K3s configuration', 'pass --env NODE=install.env with INSTALL_K3S_VERSION')]),
     ...(redacted ? [redacted] : []),
+    ...perHost,
   ];
   return {
     cluster: {

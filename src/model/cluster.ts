@@ -3,6 +3,7 @@ import type { InputProblem } from '../errors.js';
 import { ConfigError } from '../errors.js';
 import type { ClusterSpecParsed, Datastore, NodeRole, Taint } from './cluster-schema.js';
 import { resolveSettings, type ModelSettings, type SettingsInput } from './settings.js';
+import { resolveK3sFlags, type K3sFlagOutcome } from './k3s-flags.js';
 
 /** Names of the profiles twin ships, for editor completion; any other registered name works too. */
 export type BuiltinProfileName =
@@ -101,6 +102,8 @@ export interface Cluster {
   readonly nodes: readonly ClusterNode[];
   readonly rancher?: { readonly node: string; readonly version: string };
   readonly settings: ModelSettings;
+  /** The component flags of `k3s.serverArgs`/`agentArgs` the model follows and the ones it does not (k3s-flags.ts). */
+  readonly k3sFlags: K3sFlagOutcome;
   readonly bringUp: { readonly prepareOs: boolean; readonly downloadK3s: boolean };
 }
 
@@ -296,9 +299,19 @@ export function resolveCluster(
       hint: `add rancher: { node: ${rancherNodes[0]?.name} }`,
     });
   }
+  const minor = kubernetesMinor(version);
+  const flags = resolveK3sFlags({
+    serverArgs: spec.k3s.serverArgs,
+    agentArgs: spec.k3s.agentArgs,
+    minor,
+    servers: servers.map((n) => n.name),
+    agents: spec.nodes.filter((n) => n.role === 'agent').map((n) => n.name),
+    explicit: new Set(Object.entries(spec.settings).flatMap(([key, value]) => (value === undefined ? [] : [key]))),
+    fieldPrefix,
+  });
+  problems.push(...flags.problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
 
-  const minor = kubernetesMinor(version);
   return {
     name,
     ...(description ? { description } : {}),
@@ -313,7 +326,8 @@ export function resolveCluster(
     },
     nodes,
     ...(spec.rancher ? { rancher: spec.rancher } : {}),
-    settings: resolveSettings(minor, spec.settings as Record<string, number | boolean | null>),
+    settings: resolveSettings(minor, spec.settings as Record<string, number | boolean | null>, flags.overrides),
+    k3sFlags: { applied: flags.applied, notModelled: flags.notModelled },
     bringUp: spec.bringUp,
   };
 }

@@ -22,15 +22,20 @@ export function usableMemory(ramBytes: number, settings: Pick<ModelSettings, 'fi
 /** What a user may override: durations as `40s`, sizes as `100Mi`, `none` to disable a threshold. */
 export type SettingsInput = { [K in SettingName]?: ValueOf<(typeof settingDefinitions)[K]['kind']> | string };
 
+type ParsedSettings = Partial<Record<SettingName, number | boolean | null>>;
+
 /**
- * Fills every setting for a cluster of Kubernetes minor version `minor` from the
- * defaults table, then applies already-parsed overrides.
+ * Fills every setting for a cluster of Kubernetes minor version `minor`. Precedence, lowest
+ * first: the defaults table, then the values the cluster's K3s component flags set
+ * (`fromFlags`, from `resolveK3sFlags()` in k3s-flags.ts), then the explicit, already-parsed
+ * `overrides` of `spec.settings`.
  */
-export function resolveSettings(minor: number, overrides: Partial<Record<SettingName, number | boolean | null>> = {}): ModelSettings {
+export function resolveSettings(minor: number, overrides: ParsedSettings = {}, fromFlags: ParsedSettings = {}): ModelSettings {
   const out: Record<string, number | boolean | null> = {};
   for (const [name, definition] of Object.entries(settingDefinitions)) {
     const override = overrides[name as SettingName];
-    out[name] = override === undefined ? definition.default(minor) : override;
+    const flag = fromFlags[name as SettingName];
+    out[name] = override !== undefined ? override : flag !== undefined ? flag : definition.default(minor);
   }
   return Object.freeze(out) as ModelSettings;
 }

@@ -83,9 +83,9 @@ ${path}`;
 }
 
 export function faultsHtml(report: RunReport): string {
-  const notModelled = report.notModelled.length
-    ? `<p>Kept from the manifests but not simulated: ${esc(report.notModelled.join(', '))}.</p>`
-    : '';
+  const notModelled =
+    (report.notModelled.length ? `<p>Kept from the manifests but not simulated: ${esc(report.notModelled.join(', '))}.</p>` : '') +
+    flagsHtml(report);
   if (report.faults.length === 0) return `<h2>Faults</h2>\n<p>No faults: bring-up and steady state only.</p>\n${notModelled}`;
   const rows = report.faults.map((f) =>
     row([
@@ -104,4 +104,22 @@ export function eventsHtml(report: RunReport): string {
   return `<details open><summary>Notable events (T+ from the start of faults; grey rows are ground truth the API does not show)</summary>
 ${table(['time', 'view', 'event'], rows)}${omitted > 0 ? `<p>…and ${omitted} more events in report.json.</p>` : ''}
 </details>`;
+}
+
+/** The K3s component flags the model follows and the ones it does not, with why; empty when the cluster has none. */
+function flagsHtml(report: RunReport): string {
+  const applied = report.appliedFlags ?? [];
+  const unmodelled = report.notModelledFlags ?? [];
+  if (applied.length === 0 && unmodelled.length === 0) return '';
+  const appliedRows = applied.map((f) =>
+    row([`<code>${esc(f.flag)}</code>`, esc(f.field), esc(`${f.setting} = ${f.value}`), esc(f.note ?? '')]),
+  );
+  const unmodelledRows = unmodelled.map((f) => row([`<code>${esc(f.flag)}</code>`, esc(f.field), esc(f.reason)]));
+  return (
+    '\n<h3>K3s flags</h3>\n' +
+    (appliedRows.length ? `${table(['flag', 'where', 'model setting', 'note'], appliedRows)}\n` : '') +
+    (unmodelledRows.length
+      ? `<p>Not modelled (the real cluster uses them; the model does not):</p>\n${table(['flag', 'where', 'why'], unmodelledRows)}`
+      : '')
+  );
 }

@@ -73,6 +73,7 @@ export function renderMarkdown(report: RunReport): string {
     }
   }
   if (report.notModelled.length > 0) lines.push('', `Kept from the manifests but not simulated: ${report.notModelled.join(', ')}.`);
+  lines.push(...flagsMarkdown(report));
   const { events, omitted } = notableEvents(report);
   lines.push(
     '',
@@ -86,4 +87,21 @@ export function renderMarkdown(report: RunReport): string {
   for (const e of events) lines.push(`| ${when(report, e.t)} | ${e.view} | ${cell(e.message)} |`);
   if (omitted > 0) lines.push('', `…and ${omitted} more events in report.json.`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The K3s component flags section: the ones the model follows and the ones it does not, with why. */
+function flagsMarkdown(report: RunReport): string[] {
+  const applied = report.appliedFlags ?? [];
+  const unmodelled = report.notModelledFlags ?? [];
+  if (applied.length === 0 && unmodelled.length === 0) return [];
+  const lines = ['', '## K3s flags', ''];
+  if (applied.length) {
+    lines.push('| flag | where | model setting | note |', '|---|---|---|---|');
+    for (const f of applied) lines.push(`| \`${cell(f.flag)}\` | ${f.field} | ${f.setting} = ${f.value} | ${cell(f.note ?? '')} |`);
+  }
+  if (unmodelled.length) {
+    lines.push('', 'Not modelled (the real cluster uses them; the model does not):', '', '| flag | where | why |', '|---|---|---|');
+    for (const f of unmodelled) lines.push(`| \`${cell(f.flag)}\` | ${f.field} | ${cell(f.reason)} |`);
+  }
+  return lines;
 }

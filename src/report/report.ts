@@ -27,6 +27,7 @@ export function buildReport(
     result.phaseStart,
   );
   const unfinished = unfinishedBringUp(result.timeline, result.phaseStart, scenario.cluster, scenario.workloads, analysis);
+  const flags = scenario.cluster.k3sFlags;
   const eventTime = (kind: string, id: string) =>
     result.timeline.events.find((e) => e.kind === kind && e.subject === `fault/${id}`)?.t ?? null;
   return {
@@ -63,6 +64,8 @@ export function buildReport(
     expectations: verdicts,
     findings,
     notModelled: scenario.notModelled,
+    ...(flags.applied.length ? { appliedFlags: flags.applied } : {}),
+    ...(flags.notModelled.length ? { notModelledFlags: flags.notModelled } : {}),
     timeline: result.timeline,
     ...(result.kept !== undefined ? { kept: result.kept } : {}),
   };

@@ -6,6 +6,7 @@
 import type { BringUpSummary } from '../engines/engine.js';
 import type { Timeline } from '../model/timeline.js';
 import type { Finding } from '../model/findings.js';
+import type { AppliedFlag, UnmodelledFlag } from '../model/k3s-flags.js';
 import type { BringUpAnalysis } from './bringup.js';
 import type { UnfinishedItem } from './unfinished.js';
 import type { Verdict } from '../scenario/expectations.js';
@@ -39,6 +40,10 @@ export interface RunReport {
   readonly findings: readonly Finding[];
   /** Objects kept from the manifests but not simulated. */
   readonly notModelled: readonly string[];
+  /** K3s component flags (`--kube-controller-manager-arg=…`) the model follows; present only when there are some. */
+  readonly appliedFlags?: readonly AppliedFlag[];
+  /** K3s component flags the model does not follow, each with why; present only when there are some. */
+  readonly notModelledFlags?: readonly UnmodelledFlag[];
   readonly timeline: Timeline;
   /** With `--engine sim,k3d`: this run (the second engine) against the first, moment by moment. */
   readonly comparison?: Comparison;

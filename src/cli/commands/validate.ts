@@ -23,6 +23,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
         const result = await validateFile(file, { profileDirs: args['profiles-dir'] });
         const extra = result.notModelled.length ? ` — not modelled, kept as is: ${result.notModelled.join(', ')}` : '';
         writeOut(`ok   ${result.file}: ${result.summary}${extra}`);
+        for (const warning of result.warnings) writeErr(`warning: ${result.file}: ${warning}`);
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         failures.push(error);
