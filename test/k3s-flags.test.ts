@@ -146,7 +146,7 @@ describe('K3s component flags: precedence and scope', () => {
     expect(reasons['spec.k3s.serverArgs[1]']).toMatch(/kube-apiserver --audit-log-path/);
     // kubernetes/kubernetes#113710: deprecated in 1.26, removed in 1.27.
     expect(reasons['spec.k3s.serverArgs[2]']).toMatch(/removed from kube-controller-manager in Kubernetes 1.27/);
-    expect(reasons['spec.k3s.serverArgs[3]']).toMatch(/one leader election/);
+    expect(reasons['spec.k3s.serverArgs[3]']).toMatch(/controller-manager's settings/);
     expect(reasons['spec.k3s.serverArgs[4]']).toBe('twin does not model future-component');
     expect(reasons['spec.k3s.agentArgs[0]']).toMatch(/k3s agent has no --kube-apiserver-arg/);
     expect(reasons['spec.k3s.agentArgs[1]']).toMatch(/kube-proxy --proxy-mode/);

@@ -122,7 +122,7 @@ export const knownUnmodelled: Readonly<Record<string, Readonly<Record<string, Kn
 });
 
 const schedulerLeaderElection =
-  'the model runs one leader election for controller-manager and scheduler together, timed by --kube-controller-manager-arg=leader-elect-*';
+  "the model times the scheduler's Lease with the controller-manager's settings (--kube-controller-manager-arg=leader-elect-*)";
 const kubeletReservation =
   "node allocatable in the model is the board's memory and CPU less the OS and K3s's own use; kubelet reservations are not subtracted";
 
