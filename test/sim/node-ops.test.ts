@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { restartK3s } from '../../src/engines/sim/faults.js';
 import { applyFault } from '../../src/engines/sim/apply.js';
 import type { ResolvedFault } from '../../src/scenario/faults.js';
+import { resolveScenario } from '../../src/scenario/load.js';
+import { runScenario } from '../../src/runner/run-scenario.js';
 import { podGcCheckPeriod, podGcQuarantineTime } from '../../src/sim/podgc.js';
 import type { Simulation } from '../../src/sim/simulation.js';
 import { broughtUp, cluster, deployment, eventsAfter, first, podsOf, service } from '../helpers/sim.js';
@@ -223,5 +225,56 @@ describe('orderly shutdown', () => {
     expect(eventsAfter(sim, t0, 'pod.created', /pod\/default\/critical-/)[0]!.t).toBeLessThan(off.t);
     expect(readyOn(sim, 'Deployment/default/critical')).toHaveLength(1);
     expect(readyOn(sim, 'Deployment/default/critical')[0]).not.toBe(victim);
+  });
+});
+
+describe('node maintenance faults in a scenario', () => {
+  const base = { cluster: 'clusters/edgestack-pi3.ts', workloads: ['workloads/edgestack'], duration: '12m', seed: 5 } as const;
+
+  it('out-of-service with `for` removes the taint again; the local-path database cannot leave its node', async () => {
+    const scenario = await resolveScenario(
+      {
+        ...base,
+        faults: [
+          { id: 'power', at: '1m', kind: 'power-off', node: 'dcn2' },
+          { id: 'oos', at: '3m', kind: 'out-of-service', node: 'dcn2', for: '5m' },
+        ],
+        expect: [{ kind: 'node-condition', node: 'dcn2', status: 'NotReady', after: 'fault:power', within: '2m' }],
+      },
+      'node-ops.ts',
+      'scenarios',
+    );
+    const report = await runScenario(scenario);
+    const taints = report.timeline.events.filter(
+      (e) => e.kind === 'node.taint' && e.details?.['key'] === 'node.kubernetes.io/out-of-service',
+    );
+    expect(taints.map((e) => e.details?.['action'])).toEqual(['added', 'removed']);
+    expect(taints[1]!.t - taints[0]!.t).toBeCloseTo(300, 0);
+    // postgres-0 is force-deleted within 20 s and recreated, but cannot run anywhere else.
+    const gc = report.timeline.events.find(
+      (e) => e.kind === 'pod.terminating' && e.subject === 'pod/default/postgres-0' && e.details?.['force'],
+    );
+    expect(gc).toBeDefined();
+    const pending = report.timeline.events.find(
+      (e) => e.kind === 'pod.unschedulable' && e.subject === 'pod/default/postgres-0' && e.t >= gc!.t,
+    );
+    // Its nodeSelector (storage=ssd) and then its volume leave only dcn2, which is down and tainted.
+    expect(pending?.message).toMatch(/0\/7 nodes are available/);
+    expect(report.timeline.events.some((e) => e.kind === 'pod.ready' && e.subject === 'pod/default/postgres-0' && e.t > gc!.t)).toBe(false);
+    expect(report.expectations[0]!.status).toBe('pass');
+  });
+
+  it('refuses a Node fault on a machine that runs no kubelet, at its field', async () => {
+    await expect(
+      resolveScenario(
+        {
+          ...base,
+          faults: [{ at: '1m', kind: 'delete-node', node: 'dcn0' }],
+          expect: [{ kind: 'api-available', after: 'start', within: '1m' }],
+        },
+        'node-ops.ts',
+        'scenarios',
+      ),
+    ).rejects.toThrow(/faults\[0\]\.node.*dcn0" is a rancher machine, not a Kubernetes node/s);
   });
 });
