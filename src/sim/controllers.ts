@@ -12,9 +12,11 @@
  */
 import type { ControllersContext, ControllersPort } from './context.js';
 import type { Rng } from './rng.js';
+import { outOfServiceTaintKey } from './podgc.js';
 import { daemonEligibleOn } from './scheduling.js';
 import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } from './state.js';
 import { Priority } from './priority.js';
+import { tolerates } from './taints.js';
 import {
   onJobPodFailed,
   reconcileDaemonSet,
@@ -255,6 +257,12 @@ export class WorkloadControllers implements ControllersPort, PodControls {
   // ------------------------------------------------------------ DaemonSet
 
   daemonEligible(workload: WorkloadState, node: SimNode): boolean {
-    return node.registered && daemonEligibleOn(workload.template, node);
+    // The out-of-service taint is not among the tolerations DaemonSet pods get automatically
+    // (KK pkg/controller/daemon/util/daemonset_util.go AddOrUpdateDaemonPodTolerations), so no daemon runs there.
+    const outOfService = node.apiTaints.some(
+      (t) =>
+        t.key === outOfServiceTaintKey && t.effect !== 'PreferNoSchedule' && !workload.template.tolerations.some((o) => tolerates(o, t)),
+    );
+    return node.registered && !outOfService && daemonEligibleOn(workload.template, node);
   }
 }

@@ -131,6 +131,10 @@ describe('out-of-service taint (non-graceful node shutdown)', () => {
     expect(readyOn(sim, 'StatefulSet/default/db')).toHaveLength(1);
     expect(readyOn(sim, 'StatefulSet/default/db')[0]).not.toBe(victim);
     expect(readyOn(sim, 'Deployment/default/web')).toHaveLength(3);
+    // DaemonSet pods do not tolerate the taint automatically (KK pkg/controller/daemon/util/daemonset_util.go):
+    // the DaemonSet wants no pod there, so none is recreated for it (none left Pending).
+    expect(eventsAfter(sim, t0, 'pod.terminating', /pod\/kube-system\/svclb-/).length).toBeGreaterThan(0);
+    expect(eventsAfter(sim, t0, 'pod.created', /pod\/kube-system\/svclb-/)).toHaveLength(0);
   });
 
   it('without the taint the StatefulSet pod of a dead node is never replaced', () => {

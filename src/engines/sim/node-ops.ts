@@ -87,6 +87,7 @@ export function addOutOfService(sim: Simulation, node: SimNode, effect: 'NoExecu
   const taint: Taint = { key: outOfServiceTaintKey, value: 'nodeshutdown', effect };
   sim.lifecycle.addTaint(node, taint);
   sim.scheduler.onClusterChanged();
+  sim.controllers.markAllDirty();
   podGc(sim).wake();
   return undefined;
 }
@@ -99,5 +100,6 @@ export function removeOutOfService(sim: Simulation, node: SimNode): string | und
   const effects = node.apiTaints.filter((t) => t.key === outOfServiceTaintKey).map((t) => t.effect);
   if (effects.length === 0) return `${command} failed: taint "${outOfServiceTaintKey}" not found; nothing was changed`;
   for (const effect of effects) sim.lifecycle.removeTaint(node, outOfServiceTaintKey, effect);
+  sim.controllers.markAllDirty();
   return undefined;
 }
