@@ -89,6 +89,17 @@ describe('delete-node', () => {
     expect(sim.node(victim).apiReady).toBe('True');
   });
 
+  it('a kubelet that loses and regains the API still does not register its deleted Node', () => {
+    const sim = broughtUp(cluster(nodes, k3s), [deployment('web', 2)]);
+    const t0 = sim.now;
+    apply(sim, { kind: 'delete-node', node: 'w1' });
+    // The API goes away and comes back: w1's kubelet reconnects, but registers only at its own start-up.
+    restartK3s(sim, sim.node('s1'));
+    sim.runUntil(t0 + 600);
+    expect(sim.node('s1').apiReady).toBe('True');
+    expect(eventsAfter(sim, t0, 'node.registered', /node\/w1$/)).toHaveLength(0);
+  });
+
   it('fails like kubectl while no API server answers, and for a Node that is already gone', () => {
     const sim = broughtUp(cluster(nodes, k3s), [deployment('web', 2)]);
     sim.stopK3s(sim.node('s1'), 'test');
