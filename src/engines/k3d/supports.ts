@@ -92,6 +92,7 @@ const observedLive: ReadonlySet<TimelineEventKind> = new Set<TimelineEventKind>(
   'node.network',
   'node.oomKiller',
   'node.registered',
+  'node.deleted',
   'node.condition',
   'node.taint',
   'pod.created',
