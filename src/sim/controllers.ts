@@ -12,11 +12,10 @@
  */
 import type { ControllersContext, ControllersPort } from './context.js';
 import type { Rng } from './rng.js';
-import { outOfServiceTaintKey } from './podgc.js';
 import { daemonEligibleOn } from './scheduling.js';
 import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } from './state.js';
 import { Priority } from './priority.js';
-import { tolerates } from './taints.js';
+import { taintKeys, tolerates } from './taints.js';
 import {
   onJobPodFailed,
   reconcileDaemonSet,
@@ -261,7 +260,7 @@ export class WorkloadControllers implements ControllersPort, PodControls {
     // (KK pkg/controller/daemon/util/daemonset_util.go AddOrUpdateDaemonPodTolerations), so no daemon runs there.
     const outOfService = node.apiTaints.some(
       (t) =>
-        t.key === outOfServiceTaintKey && t.effect !== 'PreferNoSchedule' && !workload.template.tolerations.some((o) => tolerates(o, t)),
+        t.key === taintKeys.outOfService && t.effect !== 'PreferNoSchedule' && !workload.template.tolerations.some((o) => tolerates(o, t)),
     );
     return node.registered && !outOfService && daemonEligibleOn(workload.template, node);
   }

@@ -14,13 +14,14 @@
 import type { Clock, ControlPlanePort, ControllersPort, Emit, KubeletPort, WorldView } from './context.js';
 import { Priority } from './priority.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
+import { taintKeys } from './taints.js';
 
 /** gcCheckPeriod = 20 * time.Second (KK pkg/controller/podgc/gc_controller.go). */
 export const podGcCheckPeriod = 20;
 /** quarantineTime = 40 * time.Second: how long a Node must stay missing before its pods go (same file). */
 export const podGcQuarantineTime = 40;
 /** v1.TaintNodeOutOfService (KK staging/src/k8s.io/api/core/v1/well_known_taints.go). */
-export const outOfServiceTaintKey = 'node.kubernetes.io/out-of-service';
+export const outOfServiceTaintKey = taintKeys.outOfService;
 
 export interface PodGcContext {
   readonly env: Clock;
