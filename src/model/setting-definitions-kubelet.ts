@@ -83,4 +83,26 @@ export const kubeletSettings = define({
     default: () => 300,
     source: 'KK pkg/kubelet/kubelet.go (MaxImageBackOff)',
   },
+  // --- graceful node shutdown (K8sDocs concepts/cluster-administration/node-shutdown) ----
+  shutdownGracePeriod: {
+    kind: 'duration',
+    description:
+      'how long the kubelet delays an orderly shutdown (reboot, systemctl poweroff) to terminate pods; 0 = graceful node shutdown off',
+    // K3s writes no shutdownGracePeriod into the kubelet config it generates (K3s pkg/daemons/agent/agent_linux.go
+    // kubeletArgsAndConfig / defaultKubeletConfig), so the kubelet's default applies; users set it with
+    // --kubelet-arg=shutdown-grace-period=… or a file in /var/lib/rancher/k3s/agent/etc/kubelet.conf.d.
+    default: () => 0,
+    source:
+      'K8sDocs concepts/cluster-administration/node-shutdown ("By default, both configuration options … are set to zero, ' +
+      'thus not activating the graceful node shutdown functionality"); KK pkg/kubelet/apis/config/v1beta1/defaults.go leaves it 0; ' +
+      'K3s does not set it (pkg/daemons/agent/agent_linux.go)',
+  },
+  shutdownGracePeriodCriticalPods: {
+    kind: 'duration',
+    description: 'the part of shutdownGracePeriod kept for critical pods (priority ≥ 2000000000), terminated after the others',
+    default: () => 0,
+    source:
+      'K8sDocs concepts/cluster-administration/node-shutdown; KK pkg/kubelet/nodeshutdown/nodeshutdown_manager_linux.go ' +
+      '(two priority groups when shutdownGracePeriodByPodPriority is unset); K3s does not set it',
+  },
 });

@@ -36,6 +36,9 @@ export const timelineEventKinds = [
   'node.condition',
   'node.taint',
   'zone.state',
+  // node maintenance (delete-node, graceful shutdown): the Node object deleted; an orderly shutdown the kubelet delays
+  'node.deleted',
+  'node.shutdown',
   // pods
   'pod.created',
   'pod.scheduled',

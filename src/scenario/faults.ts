@@ -66,6 +66,15 @@ export const faultSchema = z.discriminatedUnion('kind', [
   f('site-power-restore', { order: z.array(name).optional(), interval: duration.optional() }),
   f('scale', { workload: name, replicas: z.number().int().nonnegative() }),
   f('rollout-restart', { workload: name }),
+  // --- node maintenance: the Node object and orderly shutdowns (README "Faults")
+  /** `kubectl delete node`: the Node object goes; the pod GC removes its pods; the kubelet registers it again when k3s restarts. */
+  f('delete-node', { node: name }),
+  /** `kubectl taint nodes NODE node.kubernetes.io/out-of-service=nodeshutdown:NoExecute` (non-graceful node shutdown). */
+  f('out-of-service', { node: name, effect: z.enum(['NoExecute', 'NoSchedule']).optional() }),
+  /** Removes the `node.kubernetes.io/out-of-service` taint (what `for` does to `out-of-service`). */
+  f('return-to-service', { node: name }),
+  /** An orderly `systemctl poweroff`: the kubelet's graceful node shutdown (if configured), k3s stops, the machine powers off. */
+  f('shutdown', { node: name }),
 ]);
 
 /** A fault as a scenario writes it; node fields are narrowed to the cluster's node names. */
@@ -73,6 +82,8 @@ export type Fault<N extends string = string> = WithNodeNames<z.input<typeof faul
 export type FaultKind = Fault['kind'];
 export type FaultTime = Fault['at'];
 export const faultKinds: readonly FaultKind[] = faultSchema.options.map((option) => option.shape.kind.value);
+/** Kinds that act on a Node object through the API: the loader refuses them on a machine that runs no kubelet. */
+export const nodeObjectFaultKinds: ReadonlySet<FaultKind> = new Set(['delete-node', 'out-of-service', 'return-to-service']);
 /** Kinds that act on the cluster's Rancher: the loader refuses them on a cluster without one. */
 export const rancherFaultKinds: ReadonlySet<FaultKind> = new Set(['rancher-down', 'rancher-up']);
 
@@ -144,7 +155,10 @@ export function inverse(fault: Fault): Fault | null {
   const base = { at: 0 } as const;
   switch (fault.kind) {
     case 'power-off':
+    case 'shutdown':
       return { ...base, kind: 'power-on', node: fault.node };
+    case 'out-of-service':
+      return { ...base, kind: 'return-to-service', node: fault.node };
     case 'control-plane-down':
       return { ...base, kind: 'control-plane-up', ...(fault.servers ? { servers: fault.servers } : {}) };
     case 'rancher-down':
@@ -195,6 +209,8 @@ export function describeFault(fault: Fault): string {
       return `scale ${fault.workload} to ${fault.replicas}`;
     case 'rollout-restart':
       return `rollout-restart ${fault.workload}`;
+    case 'out-of-service':
+      return `out-of-service ${fault.node} (taint node.kubernetes.io/out-of-service:${fault.effect ?? 'NoExecute'})`;
     default:
       return 'node' in fault ? `${fault.kind} ${fault.node}` : fault.kind;
   }

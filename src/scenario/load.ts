@@ -17,7 +17,7 @@ import { readWorkloads, type WorkloadSet } from '../model/workloads.js';
 import { displayPath } from '../load/files.js';
 import { resolveExpectation, type Expectation, type ResolvedExpectation } from './expectations.js';
 import { planFault } from './fault-plan.js';
-import { rancherFaultKinds, type Fault } from './faults.js';
+import { nodeObjectFaultKinds, rancherFaultKinds, type Fault } from './faults.js';
 import { Problems } from './fields.js';
 import { KnownNames } from './names.js';
 import type { PlannedFault, RunPlan } from './plan.js';
@@ -82,7 +82,11 @@ export async function resolveScenario(
   const known = new KnownNames(cluster, workloads);
   /** Every node, server and workload a fault names must exist (by field, whatever its kind); Rancher faults need a Rancher. */
   const checkTargets = (f: Fault, field: string) => {
-    if ('node' in f) known.node(problems, `${field}.node`, f.node);
+    if ('node' in f && known.node(problems, `${field}.node`, f.node) && nodeObjectFaultKinds.has(f.kind)) {
+      const role = cluster.nodes.find((n) => n.name === f.node)?.role;
+      if (role !== 'server' && role !== 'agent')
+        problems.add(`${field}.node`, `${f.kind}: "${f.node}" is a ${role} machine, not a Kubernetes node`, 'name a server or an agent');
+    }
     if ('servers' in f && f.servers) f.servers.forEach((s, j) => known.server(problems, `${field}.servers[${j}]`, s));
     if ('groups' in f) f.groups.forEach((g, j) => g.forEach((n, k) => known.node(problems, `${field}.groups[${j}][${k}]`, n)));
     if ('order' in f && f.order) f.order.forEach((n, j) => known.node(problems, `${field}.order[${j}]`, n));

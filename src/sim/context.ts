@@ -149,6 +149,8 @@ export interface KubeletPort {
   onApiReachable(node: SimNode): void;
   onPodBound(pod: SimPod, node: SimNode): void;
   onNodeDown(node: SimNode): void;
+  /** Graceful node shutdown: terminate the node's pods by priority group, then `done` (shutdown.ts). */
+  shutDownPods(node: SimNode, done: () => void): void;
   report(pod: SimPod): void;
   containerExited(pod: SimPod, node: SimNode, reason: 'OOMKilled' | 'Error', detail: string): void;
   terminate(pod: SimPod, node: SimNode): void;
@@ -199,7 +201,7 @@ export interface RancherPort {
 
 export interface MachinesContext extends SimContext {
   readonly controlPlane: Pick<ControlPlanePort, 'refresh' | 'nodeReachesApi'>;
-  readonly kubelets: Pick<KubeletPort, 'onKubeletStarted' | 'onNodeDown'>;
+  readonly kubelets: Pick<KubeletPort, 'onKubeletStarted' | 'onNodeDown' | 'shutDownPods'>;
   readonly probes: Pick<ProbesPort, 'refreshDependencies'>;
   readonly rancher: Pick<RancherPort, 'startServer' | 'stopServer'>;
   readonly bringUp: Pick<BringUpPort, 'state'>;
@@ -248,7 +250,7 @@ export interface SchedulerContext extends SimContext {
 }
 
 export interface KubeletContext extends SimContext {
-  readonly lifecycle: Pick<NodeLifecyclePort, 'updateHeartbeat' | 'lastRenew'>;
+  readonly lifecycle: Pick<NodeLifecyclePort, 'updateHeartbeat' | 'lastRenew' | 'addTaint'>;
   readonly probes: Pick<ProbesPort, 'scheduleReadiness' | 'refreshDependencies'>;
   readonly pressure: Pick<NodePressurePort, 'scheduleMemoryCheck' | 'onNodeDown'>;
   readonly controllers: Pick<ControllersPort, 'markDirty' | 'onPodFailed' | 'removePod'>;

@@ -15,6 +15,7 @@ import type { Rng } from './rng.js';
 import { daemonEligibleOn } from './scheduling.js';
 import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } from './state.js';
 import { Priority } from './priority.js';
+import { taintKeys, tolerates } from './taints.js';
 import {
   onJobPodFailed,
   reconcileDaemonSet,
@@ -255,6 +256,12 @@ export class WorkloadControllers implements ControllersPort, PodControls {
   // ------------------------------------------------------------ DaemonSet
 
   daemonEligible(workload: WorkloadState, node: SimNode): boolean {
-    return node.registered && daemonEligibleOn(workload.template, node);
+    // The out-of-service taint is not among the tolerations DaemonSet pods get automatically
+    // (KK pkg/controller/daemon/util/daemonset_util.go AddOrUpdateDaemonPodTolerations), so no daemon runs there.
+    const outOfService = node.apiTaints.some(
+      (t) =>
+        t.key === taintKeys.outOfService && t.effect !== 'PreferNoSchedule' && !workload.template.tolerations.some((o) => tolerates(o, t)),
+    );
+    return node.registered && !outOfService && daemonEligibleOn(workload.template, node);
   }
 }

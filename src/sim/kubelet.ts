@@ -7,11 +7,14 @@
  */
 import type { KubeletContext, KubeletPort } from './context.js';
 import { Priority } from './priority.js';
+import { gracefulNodeShutdown } from './shutdown.js';
 import { podSubject, pullDurations, type SimNode, type SimPod } from './state.js';
 
 export class Kubelets implements KubeletPort {
   /** Whether the site's Internet line is free (pulls from the registry share it). */
   private internetFreeAt = 0;
+  /** Nodes whose kubelet runs its graceful node shutdown: it admits no new pod (KK nodeshutdown_manager_linux.go Admit). */
+  private readonly shuttingDown = new Set<SimNode>();
 
   constructor(private readonly ctx: KubeletContext) {}
 
@@ -70,19 +73,28 @@ export class Kubelets implements KubeletPort {
   onApiReachable(node: SimNode): void {
     for (const pod of [...node.pods]) {
       if (pod.deletionRequestedAt !== null) this.terminate(pod, node);
-      else if (!pod.running && !pod.succeeded && !pod.evicted && pod.waitingReason === '') this.startPod(pod, node);
+      else if (!pod.running && !pod.succeeded && !pod.evicted && pod.waitingReason === '' && !this.shuttingDown.has(node))
+        this.startPod(pod, node);
       this.report(pod);
     }
     this.ctx.probes.refreshDependencies();
   }
 
   onPodBound(pod: SimPod, node: SimNode): void {
-    if (node.heartbeatHealthy) this.startPod(pod, node);
+    // A node shutting down admits nothing; the pod waits there and starts once the node is back.
+    if (node.heartbeatHealthy && !this.shuttingDown.has(node)) this.startPod(pod, node);
+  }
+
+  /** An orderly shutdown with graceful node shutdown on: terminate the pods by priority group, then `done`. */
+  shutDownPods(node: SimNode, done: () => void): void {
+    this.shuttingDown.add(node);
+    gracefulNodeShutdown(this.ctx, (pod) => this.report(pod), node, done);
   }
 
   /** Power lost: every process on the node is gone. The API does not know yet. */
   onNodeDown(node: SimNode): void {
     const ctx = this.ctx;
+    this.shuttingDown.delete(node);
     node.heartbeatHealthy = false;
     node.lastRenewFrozen = ctx.lifecycle.lastRenew(node, ctx.env.now);
     for (const pod of node.pods) {

@@ -5,6 +5,7 @@
  */
 import type { MachinesContext, MachinesPort } from './context.js';
 import { Priority } from './priority.js';
+import { gracefulShutdownEnabled } from './shutdown.js';
 import type { SimNode } from './state.js';
 
 export class Machines implements MachinesPort {
@@ -16,6 +17,8 @@ export class Machines implements MachinesPort {
    * version), or the node's memory cannot hold the OS and its k3s process.
    */
   readonly joinRejected = new Map<string, string>();
+  /** Orderly shutdowns waiting for the kubelet's graceful node shutdown, ended by a power loss. */
+  private readonly shutdowns = new Map<SimNode, symbol>();
 
   constructor(private readonly ctx: MachinesContext) {}
 
@@ -202,10 +205,11 @@ export class Machines implements MachinesPort {
     if (!node.powered) return;
     node.powered = false;
     node.booted = false;
+    this.shutdowns.delete(node);
     node.k3s = 'stopped';
     node.epoch++;
     node.pulling.clear();
-    const how = reason.startsWith('reboot') ? 'shut down' : 'lost power';
+    const how = /^(reboot|shutdown)/.test(reason) ? 'shut down' : 'lost power';
     ctx.emit('node.power', `node/${node.name}`, 'truth', `${node.name} ${how} (${reason})`, { on: false });
     ctx.kubelets.onNodeDown(node);
     if (node.spec.role === 'rancher') ctx.rancher.stopServer('host powered off');
@@ -214,13 +218,34 @@ export class Machines implements MachinesPort {
 
   /** Orderly reboot: shutdown, then power cycle and boot. */
   reboot(node: SimNode): void {
+    this.shutdown(node, 'reboot', true);
+  }
+
+  /**
+   * Orderly shutdown (`systemctl poweroff` / `reboot`): with graceful node shutdown on, the kubelet
+   * first terminates its pods (shutdown.ts); then systemd stops k3s (its unit's KillMode=process
+   * leaves the containers, which end with the machine) and the machine powers off after
+   * `shutdownTime`; a reboot boots it again.
+   */
+  shutdown(node: SimNode, reason: string, reboot: boolean): void {
     if (!node.powered) return;
-    const epoch = node.epoch;
-    this.stopK3s(node, 'reboot');
-    this.ctx.env.after(this.ctx.settings.shutdownTime, Priority.truth, () => {
-      if (node.epoch !== epoch + 1) return;
-      this.powerOff(node, 'reboot');
-      this.powerOn(node, 'reboot');
+    const proceed = () => {
+      this.stopK3s(node, reason);
+      const epoch = node.epoch;
+      this.ctx.env.after(this.ctx.settings.shutdownTime, Priority.truth, () => {
+        if (node.epoch !== epoch) return;
+        this.powerOff(node, reason);
+        if (reboot) this.powerOn(node, reason);
+      });
+    };
+    if (!gracefulShutdownEnabled(this.ctx) || node.k3s !== 'running') return proceed();
+    const token = Symbol(reason);
+    this.shutdowns.set(node, token);
+    this.ctx.kubelets.shutDownPods(node, () => {
+      // The inhibitor lock is released (pods done, or the kubelet gone): systemd goes on, unless power went first.
+      if (this.shutdowns.get(node) !== token) return;
+      this.shutdowns.delete(node);
+      proceed();
     });
   }
 }

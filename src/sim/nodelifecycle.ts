@@ -56,8 +56,11 @@ export class NodeLifecycle implements NodeLifecyclePort {
     const epoch = node.epoch;
     ctx.env.at(node.renewAnchor, Priority.kubelet, () => {
       if (node.epoch !== epoch || !node.heartbeatHealthy) return;
-      if (!node.registered) this.register(node);
-      else this.postReady(node);
+      // A kubelet registers its Node once, at start-up; one whose Node was deleted does not try again
+      // (KK pkg/kubelet/kubelet_node_status.go registerWithAPIServer, issue kubernetes/kubernetes#71398).
+      if (!node.registered) {
+        if (node.nodeObjectDeletedEpoch !== node.epoch) this.register(node);
+      } else this.postReady(node);
       ctx.kubelets.onApiReachable(node);
     });
   }

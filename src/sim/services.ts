@@ -59,8 +59,10 @@ export class Services implements ServicesPort {
     for (const workload of state.workloads) {
       for (const pod of workload.pods) {
         if (!pod.apiReady || pod.deletionRequestedAt !== null) continue;
-        endpoints++;
         const node = pod.nodeName ? this.ctx.world.nodeByName.get(pod.nodeName) : undefined;
+        // EndpointSlices skip a pod whose Node is gone (KK staging/src/k8s.io/endpointslice/reconciler.go "Node not found").
+        if (node && !node.registered) continue;
+        endpoints++;
         if (pod.running && pod.ready && node && node.powered && node.partition === 0) served++;
       }
     }

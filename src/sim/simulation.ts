@@ -176,6 +176,11 @@ export class Simulation {
     this.machines.reboot(node);
   }
 
+  /** Orderly `systemctl poweroff`: graceful node shutdown if the kubelet has it on, k3s stops, power off. */
+  shutdown(node: SimNode): void {
+    this.machines.shutdown(node, 'shutdown (systemctl poweroff)', false);
+  }
+
   startK3s(node: SimNode): void {
     this.machines.startK3s(node);
   }

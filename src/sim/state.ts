@@ -65,6 +65,8 @@ export interface SimNode {
 
   // ---- API view
   registered: boolean;
+  /** Epoch whose kubelet saw its Node deleted: it never registers again, the next one does (KK #71398). */
+  nodeObjectDeletedEpoch: number | null;
   apiReady: ConditionStatus;
   apiMemoryPressure: boolean;
   apiDiskPressure: boolean;
@@ -232,6 +234,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     renewAnchor: 0,
     lastRenewFrozen: -Infinity,
     registered: false,
+    nodeObjectDeletedEpoch: null,
     apiReady: 'Unknown',
     apiMemoryPressure: false,
     apiDiskPressure: false,

@@ -11,6 +11,8 @@ export const taintKeys = {
   unreachable: 'node.kubernetes.io/unreachable',
   memoryPressure: 'node.kubernetes.io/memory-pressure',
   diskPressure: 'node.kubernetes.io/disk-pressure',
+  /** Non-graceful node shutdown, set by an operator (KK staging/src/k8s.io/api/core/v1/well_known_taints.go TaintNodeOutOfService). */
+  outOfService: 'node.kubernetes.io/out-of-service',
 } as const;
 
 /** Does a toleration match a taint (key, operator, value, effect)? */

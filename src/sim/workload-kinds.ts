@@ -141,7 +141,8 @@ export function reconcileDaemonSet(
       controls.createPod(workload, node.index, node.name, daemonServed.has(key));
       daemonServed.add(key);
     }
-    if (!eligible) for (const pod of pods) controls.requestDeletion(pod, `node ${node.name} no longer eligible`);
+    // Pods on a deleted Node are left to the pod GC (KK pkg/controller/daemon/daemon_controller.go manage() walks existing nodes only).
+    if (!eligible && node.registered) for (const pod of pods) controls.requestDeletion(pod, `node ${node.name} no longer eligible`);
   }
 }
 

@@ -118,6 +118,23 @@ export async function applyFault(
       return throughApi(ctx, plan, ['scale', `--replicas=${fault.replicas}`, ...workloadRef(plan, fault.workload)]);
     case 'rollout-restart':
       return throughApi(ctx, plan, ['rollout', 'restart', ...workloadRef(plan, fault.workload)]);
+    // --- node maintenance: the Node object through kubectl, an orderly shutdown as a container stop
+    case 'delete-node':
+      return throughApi(ctx, plan, ['delete', 'node', fault.node]);
+    case 'out-of-service':
+      return throughApi(ctx, plan, [
+        'taint',
+        'nodes',
+        fault.node,
+        `node.kubernetes.io/out-of-service=nodeshutdown:${fault.effect ?? 'NoExecute'}`,
+      ]);
+    case 'return-to-service':
+      return throughApi(ctx, plan, ['taint', 'nodes', fault.node, 'node.kubernetes.io/out-of-service-']);
+    case 'shutdown':
+      // `docker stop`: SIGTERM to k3s, then the container ends, as systemd stops k3s before power-off. The
+      // kubelet's graceful node shutdown needs systemd-logind, which a node container lacks (supports.ts).
+      await containerFaults.stop(exec, container(fault.node));
+      return;
     case 'slow-storage':
     case 'storage-restore':
     case 'disk-full':

@@ -40,7 +40,11 @@ async function planRefusals(plan: RunPlan): Promise<Refusal[]> {
   const image = await nodeImageFor(plan.cluster.k3s.version).catch(() => null);
   const nodeImage = image && !('missing' in image) ? image.kind : undefined;
   const rancherImage = plan.cluster.rancher ? await rancherImageFor(plan.cluster.rancher.version).catch(() => undefined) : undefined;
-  return refusals(plan.faults, { ...(nodeImage ? { nodeImage } : {}), rancherStandIn: rancherImage === twinRancherImage });
+  return refusals(plan.faults, {
+    ...(nodeImage ? { nodeImage } : {}),
+    rancherStandIn: rancherImage === twinRancherImage,
+    gracefulNodeShutdown: plan.cluster.settings.shutdownGracePeriod > 0,
+  });
 }
 
 export const k3dEngine: Engine = {

@@ -114,6 +114,8 @@ export class WatchTranslator {
     const previous = this.nodes.get(name);
     if (type === 'DELETED') {
       this.nodes.delete(name);
+      // `kubectl delete node` (the delete-node fault): the same event the sim engine records.
+      if (previous) this.emit(at, 'node.deleted', subject, 'api', `Node ${name} deleted`);
       return;
     }
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';

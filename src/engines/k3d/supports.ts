@@ -13,6 +13,8 @@ export interface SupportOptions {
   readonly nodeImage?: 'twin' | 'k3s';
   /** Rancher's view of the agent comes from twin's stand-in's log, read after the run, not live. */
   readonly rancherStandIn?: boolean;
+  /** The cluster sets shutdownGracePeriod > 0 (the kubelet's graceful node shutdown). */
+  readonly gracefulNodeShutdown?: boolean;
 }
 
 /** Why one fault cannot be done to real containers, or null when it can. */
@@ -33,9 +35,19 @@ function faultRefusal(id: string, fault: Fault, options: SupportOptions): string
       return 'fraction' in fault.bandwidth && fault.bandwidth.fraction <= 0
         ? `fault ${id}: a bandwidth of 0 is a partition; use partition`
         : null;
+    // --- node maintenance
+    case 'reboot':
+    case 'shutdown':
+      return options.gracefulNodeShutdown
+        ? `fault ${id} (${fault.kind}): the kubelet's graceful node shutdown (shutdownGracePeriod) waits for systemd-logind's ` +
+            'shutdown signal over D-Bus, which a k3d node container does not have, so its pods would not be terminated first'
+        : null;
+    case 'delete-node':
+    case 'out-of-service':
+    case 'return-to-service':
+      return null;
     case 'power-off':
     case 'power-on':
-    case 'reboot':
     case 'k3s-restart':
     case 'control-plane-down':
     case 'control-plane-up':
@@ -80,6 +92,7 @@ const observedLive: ReadonlySet<TimelineEventKind> = new Set<TimelineEventKind>(
   'node.network',
   'node.oomKiller',
   'node.registered',
+  'node.deleted',
   'node.condition',
   'node.taint',
   'pod.created',

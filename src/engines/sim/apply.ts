@@ -17,6 +17,7 @@ import {
   scale,
   slowStorage,
 } from './faults.js';
+import { addOutOfService, deleteNode, removeOutOfService } from './node-ops.js';
 
 function workloadKey(sim: Simulation, wanted: string): string {
   return sim.workloads.find((w) => workloadMatches(w.spec.key, wanted))?.spec.key ?? wanted;
@@ -33,6 +34,15 @@ function apiUnreachable(sim: Simulation, command: string): string | undefined {
 
 /** Applies a fault to the model; returns why it failed when it could not be applied (then nothing changed). */
 export function applyFault(sim: Simulation, fault: ResolvedFault, label: string): string | undefined {
+  // Node maintenance through the API (node-ops.ts): kubectl fails while no API server answers, or when the Node is gone.
+  switch (fault.kind) {
+    case 'delete-node':
+      return apiUnreachable(sim, `kubectl delete node ${fault.node}`) ?? deleteNode(sim, sim.node(fault.node));
+    case 'out-of-service':
+      return apiUnreachable(sim, 'kubectl taint nodes') ?? addOutOfService(sim, sim.node(fault.node), fault.effect ?? 'NoExecute');
+    case 'return-to-service':
+      return apiUnreachable(sim, 'kubectl taint nodes') ?? removeOutOfService(sim, sim.node(fault.node));
+  }
   const failed =
     fault.kind === 'scale'
       ? apiUnreachable(sim, `kubectl scale --replicas=${fault.replicas}`)
@@ -51,6 +61,8 @@ function applyToModel(sim: Simulation, fault: ResolvedFault, label: string): voi
       return sim.powerOn(sim.node(fault.node), label);
     case 'reboot':
       return sim.reboot(sim.node(fault.node));
+    case 'shutdown':
+      return sim.shutdown(sim.node(fault.node));
     case 'k3s-restart':
       return restartK3s(sim, sim.node(fault.node));
     case 'control-plane-down':
