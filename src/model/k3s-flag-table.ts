@@ -84,6 +84,8 @@ export const mappedFlags: Readonly<Record<string, Readonly<Record<string, Mapped
     'max-pods': { setting: 'maxPods', kind: 'int', example: 'max-pods=110' },
     'serialize-image-pulls': { setting: 'serializeImagePulls', kind: 'bool', example: 'serialize-image-pulls=false' },
     'eviction-hard': { setting: 'evictionHardMemoryAvailable', kind: 'eviction-hard', example: 'eviction-hard=memory.available<100Mi' },
+    'shutdown-grace-period': duration('shutdownGracePeriod', 'shutdown-grace-period=30s'),
+    'shutdown-grace-period-critical-pods': duration('shutdownGracePeriodCriticalPods', 'shutdown-grace-period-critical-pods=10s'),
   },
 });
 
@@ -115,7 +117,6 @@ export const knownUnmodelled: Readonly<Record<string, Readonly<Record<string, Kn
     'kube-reserved': { reason: () => kubeletReservation },
     'image-gc-high-threshold': { reason: () => 'twin does not model image garbage collection (disks never fill with images)' },
     'image-gc-low-threshold': { reason: () => 'twin does not model image garbage collection (disks never fill with images)' },
-    'shutdown-grace-period': { reason: () => 'twin does not model graceful node shutdown: a power-off stops every pod at once' },
     'fail-swap-on': { reason: () => 'twin does not model swap' },
     config: { reason: () => 'twin does not read kubelet config files: set the values the model has in spec.settings' },
   },
