@@ -86,6 +86,7 @@ export async function resolveScenario(
     if ('servers' in f && f.servers) f.servers.forEach((s, j) => known.server(problems, `${field}.servers[${j}]`, s));
     if ('groups' in f) f.groups.forEach((g, j) => g.forEach((n, k) => known.node(problems, `${field}.groups[${j}][${k}]`, n)));
     if ('order' in f && f.order) f.order.forEach((n, j) => known.node(problems, `${field}.order[${j}]`, n));
+    if ('nodes' in f && f.nodes) f.nodes.forEach((n, j) => known.node(problems, `${field}.nodes[${j}]`, n));
     if ('workload' in f) known.workload(problems, `${field}.workload`, f.workload);
     if (rancherFaultKinds.has(f.kind) && !cluster.rancher)
       problems.add(`${field}.kind`, `cluster ${cluster.name} has no Rancher`, 'add a rancher section to the cluster, or drop this fault');

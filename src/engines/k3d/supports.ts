@@ -33,6 +33,15 @@ function faultRefusal(id: string, fault: Fault, options: SupportOptions): string
       return 'fraction' in fault.bandwidth && fault.bandwidth.fraction <= 0
         ? `fault ${id}: a bandwidth of 0 is a partition; use partition`
         : null;
+    case 'k3s-upgrade':
+      return (
+        `fault ${id} (k3s-upgrade): a rolling K3s upgrade needs a second K3s version's node image, and the k3d engine has ` +
+        'one offline image (twin.local/k3s, or the host\'s rancher/k3s) whose binary cannot be swapped in a running node container'
+      );
+    case 'cordon':
+    case 'uncordon':
+    case 'drain':
+      return null;
     case 'power-off':
     case 'power-on':
     case 'reboot':
