@@ -79,8 +79,7 @@ export function budgetStatus(budget: DisruptionBudgetSpec, workloads: readonly W
 
 /** The Eviction API's answer: evict, 429 (a budget forbids it now; retry), or 500 (an error kubectl gives up on). */
 export type EvictionAnswer =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly code: 429 | 500; readonly message: string; readonly budget: string };
+  { readonly allowed: true } | { readonly allowed: false; readonly code: 429 | 500; readonly message: string; readonly budget: string };
 
 /** Whether the Eviction API lets `pod` go now. */
 export function evictionAnswer(pod: SimPod, budgets: readonly DisruptionBudgetSpec[], workloads: readonly WorkloadState[]): EvictionAnswer {

@@ -36,7 +36,7 @@ function faultRefusal(id: string, fault: Fault, options: SupportOptions): string
     case 'k3s-upgrade':
       return (
         `fault ${id} (k3s-upgrade): a rolling K3s upgrade needs a second K3s version's node image, and the k3d engine has ` +
-        'one offline image (twin.local/k3s, or the host\'s rancher/k3s) whose binary cannot be swapped in a running node container'
+        "one offline image (twin.local/k3s, or the host's rancher/k3s) whose binary cannot be swapped in a running node container"
       );
     case 'cordon':
     case 'uncordon':

@@ -142,10 +142,16 @@ export function drain(
     }
     if (!blocked.has(pod)) {
       blocked.add(pod);
-      sim.emit('pod.evictionBlocked', podSubject(pod), 'api', `${pod.name}: ${answer.message}; kubectl retries every ${evictionRetryDelay} s`, {
-        budget: answer.budget,
-        node: node.name,
-      });
+      sim.emit(
+        'pod.evictionBlocked',
+        podSubject(pod),
+        'api',
+        `${pod.name}: ${answer.message}; kubectl retries every ${evictionRetryDelay} s`,
+        {
+          budget: answer.budget,
+          node: node.name,
+        },
+      );
     }
     sim.after(evictionRetryDelay, Priority.fault, () => attempt(pod));
   };

@@ -113,10 +113,16 @@ function replaceBinary(sim: Simulation, node: SimNode, version: string, done: (f
   const seconds = settings.k3sBinarySize / Math.max(1, rate);
   sim.after(seconds, Priority.fault, () => {
     setVersion(sim, node, version);
-    sim.emit('node.k3s', `node/${node.name}`, 'truth', `${node.name}: k3s ${version} in place after ${seconds.toFixed(1)} s; restarting k3s`, {
-      state: 'replaced',
-      version,
-    });
+    sim.emit(
+      'node.k3s',
+      `node/${node.name}`,
+      'truth',
+      `${node.name}: k3s ${version} in place after ${seconds.toFixed(1)} s; restarting k3s`,
+      {
+        state: 'replaced',
+        version,
+      },
+    );
     sim.stopK3s(node, `upgrade to ${version}`);
     sim.startK3s(node);
     const waitReady = () => {
