@@ -91,7 +91,9 @@ export const faultSchema = z.discriminatedUnion('kind', [
    * its binary replaced and k3s restarted, uncordoned once Ready.
    */
   f('k3s-upgrade', {
-    version: z.string().regex(/^v1\.\d+\.\d+\+k3s\d+$/, 'write a K3s release, e.g. v1.33.5+k3s1'),
+    version: z.string().regex(/^v1\.\d+\.\d+\+k3s\d+$/, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not a K3s release (write e.g. v1.33.5+k3s1)`,
+    }),
     nodes: z.array(name).min(1).optional(),
     concurrency: z.number().int().positive().optional(),
     drain: z.boolean().optional(),

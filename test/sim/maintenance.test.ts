@@ -8,6 +8,7 @@ import { applyFault } from '../../src/engines/sim/apply.js';
 import { readDisruptionBudget } from '../../src/model/disruption-budgets.js';
 import { readWorkloads } from '../../src/model/workloads.js';
 import type { ResolvedFault } from '../../src/scenario/faults.js';
+import { resolveScenario } from '../../src/scenario/load.js';
 import { budgetStatus } from '../../src/sim/disruption.js';
 import type { Simulation } from '../../src/sim/simulation.js';
 import { broughtUp, cluster, deployment, eventsAfter } from '../helpers/sim.js';
@@ -208,5 +209,26 @@ describe('k3s-upgrade', () => {
       expect(sim.node(name).apiTaints.some((x) => x.key === 'node.kubernetes.io/unschedulable')).toBe(false);
     }
     expect(eventsAfter(sim, t, 'upgrade.finished')[0]?.details).toMatchObject({ state: 'finished', nodes: 3 });
+  });
+
+  it('is refused at load when it skips a minor version, downgrades, or names a host without k3s', async () => {
+    const scenario = (fault: Record<string, unknown>) =>
+      resolveScenario(
+        {
+          cluster: 'clusters/edgestack-pi3.ts',
+          workloads: ['workloads/edgestack'],
+          duration: '10m',
+          faults: [{ at: '1m', kind: 'k3s-upgrade', ...fault }],
+          expect: [{ kind: 'api-stays-available' }],
+        } as never,
+        'upgrade.ts',
+        'scenarios',
+      );
+    // The API server moves one minor version at a time (K8sDocs releases/version-skew-policy#supported-component-upgrade-order).
+    await expect(scenario({ version: 'v1.33.1+k3s1' })).rejects.toThrow(/runs v1\.31\.4\+k3s1: v1\.33\.1\+k3s1 skips a minor version/);
+    await expect(scenario({ version: 'v1.30.9+k3s1' })).rejects.toThrow(/K3s cannot be downgraded/);
+    await expect(scenario({ version: 'v1.32.3+k3s1', nodes: ['dcn0'] })).rejects.toThrow(/dcn0 runs no k3s \(role rancher\)/);
+    await expect(scenario({ version: 'latest' })).rejects.toThrow(/"latest" is not a K3s release/);
+    await expect(scenario({ version: 'v1.32.3+k3s1' })).resolves.toBeDefined();
   });
 });
