@@ -20,7 +20,10 @@ export interface DrainOptions {
   readonly ignoreDaemonSets: boolean;
   readonly deleteEmptyDirData: boolean;
   readonly force: boolean;
-  /** Seconds; null = each pod's own terminationGracePeriodSeconds. */
+  /**
+   * Seconds; null = each pod's own terminationGracePeriodSeconds. Passed to kubectl on k3d; the model's
+   * containers exit within `podStopTime` (1 s) of SIGTERM, inside any grace period, so it changes nothing here.
+   */
   readonly gracePeriod: number | null;
   /** Seconds; null = wait as long as it takes (kubectl's --timeout=0). */
   readonly timeout: number | null;
