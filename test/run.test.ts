@@ -10,7 +10,7 @@ const out = () => mkdtempSync(join(tmpdir(), 'twin-run-'));
 const runDirs = (dir: string, scenario: string) => (existsSync(join(dir, scenario)) ? readdirSync(join(dir, scenario)) : []);
 
 describe('twin run', () => {
-  it('ships the nine scenarios of the issue', () => {
+  it('ships the scenarios of the issue', () => {
     for (const name of [
       'worker-power-loss',
       'control-plane-down',
@@ -21,6 +21,7 @@ describe('twin run', () => {
       'ha-quorum-loss',
       'sd-card-latency',
       'nfs-node-down',
+      'rolling-upgrade',
     ]) {
       expect(shipped).toContain(`${name}.ts`);
     }

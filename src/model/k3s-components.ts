@@ -120,6 +120,9 @@ export function systemObjects(cluster: Cluster): KubernetesObject[] {
               readinessProbe: { initialDelaySeconds: 20, periodSeconds: 10 },
             },
           ],
+          // K3s manifests/metrics-server/metrics-server-deployment.yaml mounts an emptyDir at /tmp:
+          // `kubectl drain` refuses the node it runs on without --delete-emptydir-data.
+          volumes: [{ name: 'tmp-dir', emptyDir: {} }],
         },
         { 'twin.dev/memory-usage': '30Mi', 'twin.dev/cpu-usage': '5m' },
         { 'k8s-app': 'metrics-server' },
@@ -140,6 +143,12 @@ export function systemObjects(cluster: Cluster): KubernetesObject[] {
               image: 'rancher/mirrored-library-traefik:3.3.2',
               readinessProbe: { initialDelaySeconds: 2, periodSeconds: 10 },
             },
+          ],
+          // The traefik chart K3s ships keeps `data` and `tmp` in emptyDir volumes (traefik/traefik-helm-chart
+          // templates/_podtemplate.tpl, persistence disabled as K3s installs it).
+          volumes: [
+            { name: 'data', emptyDir: {} },
+            { name: 'tmp', emptyDir: {} },
           ],
         },
         { 'twin.dev/memory-usage': '60Mi', 'twin.dev/cpu-usage': '5m' },

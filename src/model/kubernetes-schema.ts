@@ -10,6 +10,7 @@ import { ReplicaSet } from 'kubernetes-models/apps/v1/ReplicaSet';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1/PriorityClass';
 import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1/StorageClass';
 import { PersistentVolume } from 'kubernetes-models/v1/PersistentVolume';
@@ -27,6 +28,7 @@ const schemas: Readonly<Record<string, Validatable>> = {
   'apps/v1/StatefulSet': StatefulSet,
   'batch/v1/CronJob': CronJob,
   'batch/v1/Job': Job,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'scheduling.k8s.io/v1/PriorityClass': PriorityClass,
   'storage.k8s.io/v1/StorageClass': StorageClass,
   'v1/PersistentVolume': PersistentVolume,

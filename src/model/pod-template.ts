@@ -53,6 +53,8 @@ export interface PodTemplate {
   readonly priorityClassName?: string;
   /** PVC names used by the pod. */
   readonly claims: readonly string[];
+  /** Names of its emptyDir volumes: `kubectl drain` refuses such pods without --delete-emptydir-data. */
+  readonly emptyDirVolumes: readonly string[];
   readonly terminationGracePeriod: number;
   readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
   /** Extra time after the container starts until the application answers. */
@@ -73,7 +75,7 @@ export interface PodTemplate {
 
 const annotation = 'twin.dev/';
 
-function readSelector(selector: V1LabelSelector | undefined): LabelSelector {
+export function readSelector(selector: V1LabelSelector | undefined): LabelSelector {
   return {
     matchLabels: selector?.matchLabels ?? {},
     matchExpressions: (selector?.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, values: e.values ?? [] })),
@@ -212,6 +214,7 @@ export function podTemplate(
     priority: spec.priority ?? (priorityClassName ? (priorityClasses[priorityClassName] ?? 0) : 0),
     ...(priorityClassName ? { priorityClassName } : {}),
     claims: (spec.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : [])),
+    emptyDirVolumes: (spec.volumes ?? []).flatMap((v) => (v.emptyDir ? [v.name] : [])),
     terminationGracePeriod: spec.terminationGracePeriodSeconds ?? workloadDefaults.terminationGracePeriod.value,
     restartPolicy: (spec.restartPolicy as PodTemplate['restartPolicy'] | undefined) ?? 'Always',
     startupTime: annotations[`${annotation}startup-time`] ? parseDuration(annotations[`${annotation}startup-time`] as string) : 0,

@@ -74,6 +74,15 @@ export const timelineEventKinds = [
   'rancher.unavailable',
   'rancher.agentConnected',
   'rancher.agentDisconnected',
+  // maintenance (cordon, drain, k3s-upgrade)
+  /** spec.unschedulable set (details.unschedulable true) or cleared by kubectl cordon / uncordon. */
+  'node.cordon',
+  /** A drain's progress: details.state is started, finished, timedOut or failed. */
+  'node.drain',
+  /** The Eviction API refused a pod (429): a PodDisruptionBudget allows no disruption now; kubectl retries. */
+  'pod.evictionBlocked',
+  /** A k3s-upgrade plan has gone through every node (details.version), or stopped (details.state failed). */
+  'upgrade.finished',
 ] as const;
 
 export type TimelineEventKind = (typeof timelineEventKinds)[number];

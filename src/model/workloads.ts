@@ -7,6 +7,7 @@
  * are in `workload-defaults.ts`.
  */
 import type { KubernetesObject, V1PodSpec, V1PodTemplateSpec } from '@kubernetes/client-node';
+import { readDisruptionBudget, type DisruptionBudgetSpec } from './disruption-budgets.js';
 import { podTemplate, type PodTemplate } from './pod-template.js';
 import { builtinPriorityClasses, workloadDefaults } from './workload-defaults.js';
 
@@ -69,6 +70,8 @@ export interface WorkloadSet {
   readonly claims: ClaimSpec[];
   readonly storageClasses: StorageClassSpec[];
   readonly priorityClasses: Record<string, number>;
+  /** PodDisruptionBudgets: the Eviction API (kubectl drain, k3s-upgrade) honours them. */
+  readonly disruptionBudgets: DisruptionBudgetSpec[];
   /** `Kind/namespace/name` of objects kept but not simulated. */
   readonly notModelled: string[];
   /** Containers without requests, reported by the planner with the assumption used. */
@@ -120,6 +123,7 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
     claims: [],
     storageClasses: [],
     priorityClasses,
+    disruptionBudgets: [],
     notModelled: [],
     withoutRequests: [],
   };
@@ -225,6 +229,9 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
           provisioner: String((o as { provisioner?: string }).provisioner ?? ''),
           isDefault: annotations['storageclass.kubernetes.io/is-default-class'] === 'true',
         });
+        break;
+      case 'PodDisruptionBudget':
+        set.disruptionBudgets.push(readDisruptionBudget(o));
         break;
       case 'Namespace':
       case 'PriorityClass':

@@ -75,6 +75,38 @@ export const faultSchema = z.discriminatedUnion('kind', [
   f('return-to-service', { node: name }),
   /** An orderly `systemctl poweroff`: the kubelet's graceful node shutdown (if configured), k3s stops, the machine powers off. */
   f('shutdown', { node: name }),
+  // ---- maintenance: cordon, drain and a rolling K3s upgrade (kubectl / system-upgrade-controller)
+  /** `kubectl cordon`: spec.unschedulable, the node.kubernetes.io/unschedulable:NoSchedule taint; pods stay. */
+  f('cordon', { node: name }),
+  f('uncordon', { node: name }),
+  /**
+   * `kubectl drain`: cordon, then evict every pod through the Eviction API (PodDisruptionBudgets honoured,
+   * a refused eviction retried every 5 s). DaemonSet pods are left (`ignoreDaemonSets`, default true);
+   * pods with emptyDir volumes need `deleteEmptyDirData`, pods without a controller `force`.
+   */
+  f('drain', {
+    node: name,
+    ignoreDaemonSets: z.boolean().optional(),
+    deleteEmptyDirData: z.boolean().optional(),
+    force: z.boolean().optional(),
+    /** Overrides each pod's terminationGracePeriodSeconds (kubectl --grace-period). */
+    gracePeriod: duration.optional(),
+    /** Give up after this long (kubectl --timeout); without it the drain waits as long as it takes. */
+    timeout: duration.optional(),
+  }),
+  /**
+   * A rolling K3s upgrade as the system-upgrade-controller runs it: servers, then agents (in `nodes`
+   * order when given), `concurrency` at a time; each cordoned, drained (`drain`, default true),
+   * its binary replaced and k3s restarted, uncordoned once Ready.
+   */
+  f('k3s-upgrade', {
+    version: z.string().regex(/^v1\.\d+\.\d+\+k3s\d+$/, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not a K3s release (write e.g. v1.33.5+k3s1)`,
+    }),
+    nodes: z.array(name).min(1).optional(),
+    concurrency: z.number().int().positive().optional(),
+    drain: z.boolean().optional(),
+  }),
 ]);
 
 /** A fault as a scenario writes it; node fields are narrowed to the cluster's node names. */
@@ -102,6 +134,9 @@ interface ResolvedQuantities {
   /** Seconds between machines (0 when not given). */
   'site-power-cut': { interval: number };
   'site-power-restore': { interval: number };
+  /** Every flag resolved (kubectl's defaults, DaemonSets ignored); seconds, or null when not given. */
+  drain: { ignoreDaemonSets: boolean; deleteEmptyDirData: boolean; force: boolean; gracePeriod: number | null; timeout: number | null };
+  'k3s-upgrade': { concurrency: number; drain: boolean };
 }
 type Resolved<F> = F extends { kind: infer K }
   ? K extends keyof ResolvedQuantities
@@ -142,6 +177,27 @@ export function resolveFault(fault: Fault, field: string, problems: Problems): R
         interval: given === undefined ? 0 : problems.duration(`${field}.interval`, given, 0),
       };
     }
+    case 'drain':
+      return {
+        kind: fault.kind,
+        node: fault.node,
+        // kubectl's own default is false (drain refuses DaemonSet pods); every K3s node runs some (svclb,
+        // CNI), so twin defaults to what everybody types and what the system-upgrade-controller passes.
+        ignoreDaemonSets: fault.ignoreDaemonSets ?? true,
+        deleteEmptyDirData: fault.deleteEmptyDirData ?? false,
+        force: fault.force ?? false,
+        gracePeriod: fault.gracePeriod === undefined ? null : problems.duration(`${field}.gracePeriod`, fault.gracePeriod, 0),
+        timeout: fault.timeout === undefined ? null : problems.duration(`${field}.timeout`, fault.timeout, 0),
+      };
+    case 'k3s-upgrade':
+      return {
+        kind: fault.kind,
+        version: fault.version,
+        ...(fault.nodes ? { nodes: fault.nodes } : {}),
+        // The K3s docs' server plan (docs.k3s.io/upgrades/automated): concurrency 1, drain before upgrading.
+        concurrency: fault.concurrency ?? 1,
+        drain: fault.drain ?? true,
+      };
     default: {
       // Kinds without quantities are what the scenario wrote, less the schedule fields (TS cannot narrow a rest of a union).
       const { id: _id, at: _at, for: _for, ...rest } = fault;
@@ -175,6 +231,10 @@ export function inverse(fault: Fault): Fault | null {
       return { ...base, kind: 'storage-restore', node: fault.node };
     case 'disk-full':
       return { ...base, kind: 'disk-free', node: fault.node };
+    case 'cordon':
+    case 'drain':
+      // Maintenance over: `kubectl uncordon`.
+      return { ...base, kind: 'uncordon', node: fault.node };
     case 'site-power-cut':
       return {
         ...base,
@@ -211,6 +271,18 @@ export function describeFault(fault: Fault): string {
       return `rollout-restart ${fault.workload}`;
     case 'out-of-service':
       return `out-of-service ${fault.node} (taint node.kubernetes.io/out-of-service:${fault.effect ?? 'NoExecute'})`;
+    case 'drain': {
+      const flags = [
+        fault.ignoreDaemonSets === false ? '' : ' --ignore-daemonsets',
+        fault.deleteEmptyDirData ? ' --delete-emptydir-data' : '',
+        fault.force ? ' --force' : '',
+        fault.gracePeriod !== undefined ? ` --grace-period=${fault.gracePeriod}` : '',
+        fault.timeout !== undefined ? ` --timeout=${fault.timeout}` : '',
+      ];
+      return `drain ${fault.node}${flags.join('')}`;
+    }
+    case 'k3s-upgrade':
+      return `k3s-upgrade to ${fault.version}${fault.nodes ? ` (${fault.nodes.join(', ')})` : ''}`;
     default:
       return 'node' in fault ? `${fault.kind} ${fault.node}` : fault.kind;
   }

@@ -19,6 +19,8 @@ interface NodeFields<N extends string> {
   servers: readonly N[];
   groups: ReadonlyArray<readonly N[]>;
   order: readonly N[];
+  /** k3s-upgrade's nodes, in upgrade order. */
+  nodes: readonly N[];
 }
 
 /** Read-only all the way down (users may pass `as const` values). */

@@ -18,6 +18,7 @@ import { displayPath } from '../load/files.js';
 import { resolveExpectation, type Expectation, type ResolvedExpectation } from './expectations.js';
 import { planFault } from './fault-plan.js';
 import { nodeObjectFaultKinds, rancherFaultKinds, type Fault } from './faults.js';
+import { k3sUpgradeProblems } from './upgrade-checks.js';
 import { Problems } from './fields.js';
 import { KnownNames } from './names.js';
 import type { PlannedFault, RunPlan } from './plan.js';
@@ -90,6 +91,8 @@ export async function resolveScenario(
     if ('servers' in f && f.servers) f.servers.forEach((s, j) => known.server(problems, `${field}.servers[${j}]`, s));
     if ('groups' in f) f.groups.forEach((g, j) => g.forEach((n, k) => known.node(problems, `${field}.groups[${j}][${k}]`, n)));
     if ('order' in f && f.order) f.order.forEach((n, j) => known.node(problems, `${field}.order[${j}]`, n));
+    if ('nodes' in f && f.nodes) f.nodes.forEach((n, j) => known.node(problems, `${field}.nodes[${j}]`, n));
+    k3sUpgradeProblems(f, field, cluster.nodes, problems);
     if ('workload' in f) known.workload(problems, `${field}.workload`, f.workload);
     if (rancherFaultKinds.has(f.kind) && !cluster.rancher)
       problems.add(`${field}.kind`, `cluster ${cluster.name} has no Rancher`, 'add a rancher section to the cluster, or drop this fault');

@@ -1,5 +1,6 @@
 /** The simulated machines and the API objects created so far: the state every component reads. */
 import type { Cluster } from '../model/cluster.js';
+import type { DisruptionBudgetSpec } from '../model/disruption-budgets.js';
 import type { ModelSettings } from '../model/settings.js';
 import type { ClaimSpec, ServiceSpec, StorageClassSpec, Workload, WorkloadSet } from '../model/workloads.js';
 import type { WorldView } from './context.js';
@@ -17,6 +18,8 @@ export class World implements WorldView {
   readonly services: ServiceSpec[] = [];
   readonly claims: ClaimSpec[];
   readonly storageClasses: StorageClassSpec[];
+  /** PodDisruptionBudgets (K3s ships none), for the Eviction API. */
+  readonly disruptionBudgets: readonly DisruptionBudgetSpec[];
   readonly memoryGrowth = new Map<string, number>();
   private nextPodId = 1;
 
@@ -30,6 +33,7 @@ export class World implements WorldView {
     this.servers = this.nodes.filter((n) => n.isServer);
     this.claims = [...system.claims, ...user.claims];
     this.storageClasses = [...system.storageClasses, ...user.storageClasses];
+    this.disruptionBudgets = [...system.disruptionBudgets, ...user.disruptionBudgets];
   }
 
   node(name: string): SimNode {

@@ -63,6 +63,10 @@ export const wrongGroup: Fault<'a' | 'b'> = { kind: 'partition', at: '1m', group
 export const wrongServer: Fault<'a' | 'b'> = { kind: 'control-plane-down', at: 0, servers: ['c'] };
 // @ts-expect-error 'c' is not in the power-on order
 export const wrongOrder: Fault<'a' | 'b'> = { kind: 'site-power-restore', at: 0, order: ['a', 'c'] };
+// @ts-expect-error 'c' is not a node to upgrade
+export const wrongUpgrade: Fault<'a' | 'b'> = { kind: 'k3s-upgrade', at: 0, version: 'v1.32.3+k3s1', nodes: ['a', 'c'] };
+// @ts-expect-error 'c' is not a node to drain
+export const wrongDrain: Fault<'a' | 'b'> = { kind: 'drain', at: 0, node: 'c' };
 // @ts-expect-error 'c' is not a node
 export const wrongShown: Expectation<'a'> = { kind: 'shown-running', node: 'c', forAtLeast: '1m' };
 // Workloads are not nodes: any name compiles, the loader checks it.
@@ -75,6 +79,8 @@ assertType<Equal<Of<ResolvedFault, 'memory-fill'>['amount'], number>>();
 assertType<Equal<Of<ResolvedFault, 'slow-storage'>['latency'], number>>();
 assertType<Equal<Of<ResolvedFault, 'site-power-cut'>['interval'], number>>();
 assertType<Equal<Of<ResolvedFault, 'link-degrade'>['bandwidth'], Bandwidth>>();
+assertType<Equal<Of<ResolvedFault, 'drain'>['timeout'], number | null>>();
+assertType<Equal<Of<ResolvedFault, 'k3s-upgrade'>['concurrency'], number>>();
 assertType<Equal<'at' extends keyof Of<ResolvedFault, 'power-off'> ? true : false, false>>();
 
 // Resolved expectations: an id, durations in seconds, every anchor parsed and present.

@@ -135,6 +135,13 @@ export async function applyFault(
       // kubelet's graceful node shutdown needs systemd-logind, which a node container lacks (supports.ts).
       await containerFaults.stop(exec, container(fault.node));
       return;
+    // ---- maintenance: kubectl as a user types it; its error (a PDB that never allows, a refused pod) is the fault's outcome
+    case 'cordon':
+    case 'uncordon':
+      return throughApi(ctx, plan, [fault.kind, fault.node]);
+    case 'drain':
+      return throughApi(ctx, plan, drainArgs(fault));
+    case 'k3s-upgrade':
     case 'slow-storage':
     case 'storage-restore':
     case 'disk-full':
@@ -146,6 +153,20 @@ export async function applyFault(
       throw new Error(`fault ${(unknown as ResolvedFault).kind} cannot be done on the k3d engine`);
     }
   }
+}
+
+/** `kubectl drain` with the fault's flags (twin's defaults resolved: DaemonSet pods are left). */
+export function drainArgs(fault: Extract<ResolvedFault, { kind: 'drain' }>): string[] {
+  return [
+    'drain',
+    fault.node,
+    ...(fault.ignoreDaemonSets ? ['--ignore-daemonsets'] : []),
+    ...(fault.deleteEmptyDirData ? ['--delete-emptydir-data'] : []),
+    ...(fault.force ? ['--force'] : []),
+    ...(fault.gracePeriod !== null ? [`--grace-period=${Math.round(fault.gracePeriod)}`] : []),
+    // kubectl's --timeout=0s means "wait forever", as the fault without a timeout.
+    `--timeout=${fault.timeout !== null ? Math.round(fault.timeout) : 0}s`,
+  ];
 }
 
 function memoryFaults(ctx: K3dRunContext): NodeMemoryFaults {

@@ -42,9 +42,17 @@ function faultRefusal(id: string, fault: Fault, options: SupportOptions): string
         ? `fault ${id} (${fault.kind}): the kubelet's graceful node shutdown (shutdownGracePeriod) waits for systemd-logind's ` +
             'shutdown signal over D-Bus, which a k3d node container does not have, so its pods would not be terminated first'
         : null;
+    case 'k3s-upgrade':
+      return (
+        `fault ${id} (k3s-upgrade): a rolling K3s upgrade needs a second K3s version's node image, and the k3d engine has ` +
+        "one offline image (twin.local/k3s, or the host's rancher/k3s) whose binary cannot be swapped in a running node container"
+      );
     case 'delete-node':
     case 'out-of-service':
     case 'return-to-service':
+    case 'cordon':
+    case 'uncordon':
+    case 'drain':
       return null;
     case 'power-off':
     case 'power-on':

@@ -18,6 +18,7 @@ import {
   slowStorage,
 } from './faults.js';
 import { addOutOfService, deleteNode, removeOutOfService } from './node-ops.js';
+import { applyMaintenance, isMaintenance, maintenanceCommand } from './maintenance-faults.js';
 
 function workloadKey(sim: Simulation, wanted: string): string {
   return sim.workloads.find((w) => workloadMatches(w.spec.key, wanted))?.spec.key ?? wanted;
@@ -49,8 +50,11 @@ export function applyFault(sim: Simulation, fault: ResolvedFault, label: string)
       : fault.kind === 'rollout-restart'
         ? apiUnreachable(sim, 'kubectl rollout restart')
         : undefined;
-  if (failed === undefined) applyToModel(sim, fault, label);
-  return failed;
+  if (failed !== undefined) return failed;
+  // Maintenance (cordon, uncordon, drain, k3s-upgrade): through the API too, and kubectl's own refusals.
+  if (isMaintenance(fault)) return apiUnreachable(sim, maintenanceCommand(fault)) ?? applyMaintenance(sim, fault);
+  applyToModel(sim, fault, label);
+  return undefined;
 }
 
 function applyToModel(sim: Simulation, fault: ResolvedFault, label: string): void {
