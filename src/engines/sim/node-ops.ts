@@ -10,12 +10,14 @@ import type { SimNode } from '../../sim/state.js';
 import type { Simulation } from '../../sim/simulation.js';
 
 const collectors = new WeakMap<Simulation, PodGarbageCollector>();
+/** The Lease whose holder runs the controller-manager, and so the pod GC (`src/sim/leader-election.ts`). */
+const controllerManagerLease = 'lease/kube-system/kube-controller-manager';
 
 /** The simulation's pod garbage collector, started on first use and told when a controller-manager takes over. */
 function podGc(sim: Simulation): PodGarbageCollector {
   const existing = collectors.get(sim);
   if (existing) return existing;
-  const lastStart = [...sim.events].reverse().find((e) => e.kind === 'leader.acquired' && e.subject === 'controllers');
+  const lastStart = [...sim.events].reverse().find((e) => e.kind === 'leader.acquired' && e.subject === controllerManagerLease);
   let startedAt: number | null = lastStart?.t ?? null;
   const gc = new PodGarbageCollector({
     env: sim.env,
@@ -27,7 +29,7 @@ function podGc(sim: Simulation): PodGarbageCollector {
     controllersStartedAt: () => (sim.controlPlane.controllersUp ? startedAt : null),
   });
   sim.onEvent((event) => {
-    if (event.kind !== 'leader.acquired' || event.subject !== 'controllers') return;
+    if (event.kind !== 'leader.acquired' || event.subject !== controllerManagerLease) return;
     startedAt = event.t;
     gc.onControllersStarted();
   });
