@@ -11,6 +11,7 @@
  * volumes and readiness bookkeeping and calls it.
  */
 import type { ControllersContext, ControllersPort } from './context.js';
+import { CronJobController } from './cronjobs.js';
 import type { Rng } from './rng.js';
 import { daemonEligibleOn } from './scheduling.js';
 import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } from './state.js';
@@ -44,12 +45,15 @@ export class WorkloadControllers implements ControllersPort, PodControls {
   private readonly claimNodes = new Map<string, string>();
   /** DaemonSet/node pairs that have had a pod, so a new one there is a replacement. */
   private readonly daemonServed = new Set<string>();
+  private readonly cronJobs: CronJobController;
 
   constructor(
     private readonly ctx: ControllersContext,
     /** Draws pod-name suffixes. */
     private readonly rng: Rng,
-  ) {}
+  ) {
+    this.cronJobs = new CronJobController(ctx, this);
+  }
 
   markDirty(workload: WorkloadState): void {
     this.dirty.add(workload);
@@ -82,11 +86,18 @@ export class WorkloadControllers implements ControllersPort, PodControls {
           break;
         case 'Job': {
           const starting = workload.job.startedAt === null;
+          const terminal = workload.job.terminal;
           reconcileJob(this.ctx, this, workload);
           const deadline = workload.spec.activeDeadlineSeconds;
           if (starting && deadline !== null) this.ctx.env.after(deadline, Priority.controller, () => this.markDirty(workload));
+          // The CronJob controller watches its Jobs: one that finished is synced again.
+          const owner = this.cronJobs.ownerOf(workload);
+          if (owner && terminal !== workload.job.terminal) this.markDirty(owner);
           break;
         }
+        case 'CronJob':
+          this.cronJobs.sync(workload);
+          break;
         case 'Pod':
           if (workload.pods.size === 0 && workload.nextOrdinal === 0) this.createPod(workload, 0);
           break;

@@ -143,8 +143,19 @@ export interface WorkloadState {
   succeeded: number;
   failed: number;
   complete: boolean;
-  /** Job: when the controller first saw it (status.startTime), why it failed, when it may create pods again. */
-  job: { startedAt: number | null; failedReason: string | null; backoffUntil: number; failuresSinceSuccess: number };
+  /**
+   * Job: when the controller first saw it (status.startTime), why it failed (the FailureTarget condition), when it may
+   * create pods again, and its terminal condition (Complete or Failed) once set.
+   */
+  job: {
+    startedAt: number | null;
+    failedReason: string | null;
+    backoffUntil: number;
+    failuresSinceSuccess: number;
+    terminal: 'Complete' | 'Failed' | null;
+    /** Deleted through the API (a CronJob's Replace or history limit): its controller does nothing more. */
+    deletedAt: number | null;
+  };
   /** StatefulSet ordinal → node its local-path volume is bound to. */
   readonly volumeNodes: Map<number, string>;
   lastReadyCount: number;
@@ -329,7 +340,7 @@ export function newWorkloadState(spec: Workload): WorkloadState {
     succeeded: 0,
     failed: 0,
     complete: false,
-    job: { startedAt: null, failedReason: null, backoffUntil: 0, failuresSinceSuccess: 0 },
+    job: { startedAt: null, failedReason: null, backoffUntil: 0, failuresSinceSuccess: 0, terminal: null, deletedAt: null },
     volumeNodes: new Map(),
     lastReadyCount: 0,
     wasFullyReady: false,
