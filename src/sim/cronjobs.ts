@@ -85,7 +85,8 @@ export class CronJobController {
           'cronjob.missed',
           subject(cron),
           'api',
-          `CronJob ${cron.spec.name}: not starting the ${isoTime(scheduled)} run: ${active[0]?.spec.name} still running and concurrencyPolicy is Forbid`,
+          `CronJob ${cron.spec.name}: not starting the ${isoTime(scheduled)} run: ` +
+            `${active[0]?.spec.name} still running and concurrencyPolicy is Forbid`,
           { reason: 'JobAlreadyActive', scheduledTime: isoTime(scheduled), count: 1 },
         );
       }

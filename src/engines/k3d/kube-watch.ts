@@ -1,10 +1,11 @@
 /**
  * The Kubernetes side of watching a real cluster: the cluster's kubeconfig (over loopback),
- * informers (list + watch, re-listed after the API comes back) on Nodes, Pods, EndpointSlices and
- * Leases, and a probe of the API itself.
+ * informers (list + watch, re-listed after the API comes back) on Nodes, Pods, EndpointSlices,
+ * Leases and Jobs, and a probe of the API itself.
  */
 import { request } from 'node:https';
 import {
+  BatchV1Api,
   CoreV1Api,
   CoordinationV1Api,
   DiscoveryV1Api,
@@ -60,11 +61,12 @@ export interface InformerHost {
   stopped(): boolean;
 }
 
-/** Informers on Nodes, Pods, EndpointSlices and Leases; each event goes to the translator. */
+/** Informers on Nodes, Pods, EndpointSlices, Leases and Jobs; each event goes to the translator. */
 export async function startInformers(config: KubeConfig, host: InformerHost): Promise<void> {
   const core = config.makeApiClient(CoreV1Api);
   const discovery = config.makeApiClient(DiscoveryV1Api);
   const coordination = config.makeApiClient(CoordinationV1Api);
+  const batch = config.makeApiClient(BatchV1Api);
   const watched: Array<
     [
       string,
@@ -87,6 +89,7 @@ export async function startInformers(config: KubeConfig, host: InformerHost): Pr
       () => coordination.listNamespacedLease({ namespace: 'kube-system' }),
       null,
     ],
+    ['/apis/batch/v1/jobs', 'Job', () => batch.listJobForAllNamespaces(), null],
   ];
   for (const [path, kind, list, store] of watched) {
     const informer = makeInformer<KubernetesObject>(config, path, list);
