@@ -9,6 +9,7 @@ import { usableMemory, type ModelSettings } from '../model/settings.js';
 import type { PodTemplate } from '../model/pod-template.js';
 import type { Workload } from '../model/workloads.js';
 import { layerExpansionRatio } from '../model/images.js';
+import type { JobStatus } from './job-status.js';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
@@ -143,19 +144,8 @@ export interface WorkloadState {
   succeeded: number;
   failed: number;
   complete: boolean;
-  /**
-   * Job: when the controller first saw it (status.startTime), why it failed (the FailureTarget condition), when it may
-   * create pods again, and its terminal condition (Complete or Failed) once set.
-   */
-  job: {
-    startedAt: number | null;
-    failedReason: string | null;
-    backoffUntil: number;
-    failuresSinceSuccess: number;
-    terminal: 'Complete' | 'Failed' | null;
-    /** Deleted through the API (a CronJob's Replace or history limit): its controller does nothing more. */
-    deletedAt: number | null;
-  };
+  /** Job: its controller's status (see `job-status.ts`). */
+  job: JobStatus;
   /** StatefulSet ordinal → node its local-path volume is bound to. */
   readonly volumeNodes: Map<number, string>;
   lastReadyCount: number;
