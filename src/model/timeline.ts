@@ -62,6 +62,8 @@ export const timelineEventKinds = [
   'job.failed',
   'cronjob.scheduled',
   'cronjob.missed',
+  // Deployments (#17): Progressing=False, reason ProgressDeadlineExceeded (no rollout progress for progressDeadlineSeconds).
+  'workload.progressDeadlineExceeded',
   'service.outageStarted',
   'service.outageEnded',
   // control plane

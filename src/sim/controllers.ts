@@ -12,6 +12,7 @@
  */
 import type { ControllersContext, ControllersPort } from './context.js';
 import { CronJobController } from './cronjobs.js';
+import { RolloutProgress } from './rollout-progress.js';
 import type { Rng } from './rng.js';
 import { daemonEligibleOn } from './scheduling.js';
 import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } from './state.js';
@@ -46,6 +47,7 @@ export class WorkloadControllers implements ControllersPort, PodControls {
   /** DaemonSet/node pairs that have had a pod, so a new one there is a replacement. */
   private readonly daemonServed = new Set<string>();
   private readonly cronJobs: CronJobController;
+  private readonly rollouts: RolloutProgress;
 
   constructor(
     private readonly ctx: ControllersContext,
@@ -53,6 +55,7 @@ export class WorkloadControllers implements ControllersPort, PodControls {
     private readonly rng: Rng,
   ) {
     this.cronJobs = new CronJobController(ctx, this);
+    this.rollouts = new RolloutProgress(ctx, (w) => this.markDirty(w));
   }
 
   markDirty(workload: WorkloadState): void {
@@ -76,7 +79,8 @@ export class WorkloadControllers implements ControllersPort, PodControls {
       switch (workload.spec.kind) {
         case 'Deployment':
         case 'ReplicaSet':
-          reconcileReplicaSet(this, workload);
+          reconcileReplicaSet(this.ctx, this, workload);
+          if (workload.spec.kind === 'Deployment') this.rollouts.update(workload);
           break;
         case 'StatefulSet':
           reconcileStatefulSet(this, workload);

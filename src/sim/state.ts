@@ -102,6 +102,8 @@ export interface SimPod {
   apiPhase: PodPhase;
   nodeName: string | null;
   apiReady: boolean;
+  /** When the Ready condition last became True (its lastTransitionTime; minReadySeconds counts from it). */
+  apiReadySince: number;
   apiReason: string;
   apiRestarts: number;
   deletionRequestedAt: number | null;
@@ -294,6 +296,7 @@ export function newPod(
     apiPhase: 'Pending',
     nodeName: null,
     apiReady: false,
+    apiReadySince: 0,
     apiReason: '',
     apiRestarts: 0,
     deletionRequestedAt: null,

@@ -24,16 +24,24 @@ export function activePods(workload: WorkloadState): SimPod[] {
   return [...workload.pods].filter((p) => p.deletionRequestedAt === null && !p.succeeded && !p.evicted);
 }
 
+/**
+ * Ready for at least minReadySeconds (KK pkg/api/v1/pod/util.go IsPodAvailable, counted from the
+ * Ready condition's lastTransitionTime); `rollout-progress.ts` requeues the sync for when it is.
+ */
+export function isAvailable(pod: SimPod, now: number, minReadySeconds: number): boolean {
+  return pod.apiReady && (minReadySeconds === 0 || pod.apiReadySince + minReadySeconds <= now + 1e-9);
+}
+
 // ------------------------------------------------------------ ReplicaSet / Deployment
 
-export function reconcileReplicaSet(controls: PodControls, workload: WorkloadState): void {
+export function reconcileReplicaSet(ctx: Pick<SimContext, 'env'>, controls: PodControls, workload: WorkloadState): void {
   const active = activePods(workload);
   const desired = workload.replicas;
   const hadPods = workload.nextOrdinal > 0;
   if (workload.spec.kind === 'Deployment') {
     if (workload.spec.strategy === 'Recreate' && recreate(controls, workload, active)) return;
     if (workload.spec.strategy === 'RollingUpdate' && active.some((p) => p.revision !== workload.revision)) {
-      rollingUpdate(controls, workload, active);
+      rollingUpdate(controls, workload, active, (p) => isAvailable(p, ctx.env.now, workload.spec.minReadySeconds));
       return;
     }
   }
@@ -64,9 +72,9 @@ function recreate(controls: PodControls, workload: WorkloadState, active: SimPod
 /**
  * `strategy: RollingUpdate` as the Deployment controller's rolling.go does it: the new revision
  * grows up to replicas + maxSurge pods in all (terminating pods do not count); old pods go, the
- * unready first, only while at least replicas − maxUnavailable stay available.
+ * unready first, only while at least replicas − maxUnavailable stay available (Ready for minReadySeconds).
  */
-function rollingUpdate(controls: PodControls, workload: WorkloadState, active: SimPod[]): void {
+function rollingUpdate(controls: PodControls, workload: WorkloadState, active: SimPod[], available: (pod: SimPod) => boolean): void {
   const desired = workload.replicas;
   const { surge, unavailable } = resolveRollingLimits(workload.spec.maxSurge, workload.spec.maxUnavailable, desired);
   const current = active.filter((p) => p.revision === workload.revision);
@@ -74,18 +82,18 @@ function rollingUpdate(controls: PodControls, workload: WorkloadState, active: S
   const canCreate = Math.max(0, Math.min(desired + surge - active.length, desired - current.length));
   for (let i = 0; i < canCreate; i++) controls.createPod(workload, workload.nextOrdinal);
   const minAvailable = desired - unavailable;
-  const newUnavailable = current.length + canCreate - current.filter((p) => p.apiReady).length;
+  const newUnavailable = current.length + canCreate - current.filter(available).length;
   // cleanupUnhealthyReplicas: unready old pods, bounded so the new ones still starting are covered.
   let maxScaledDown = active.length + canCreate - minAvailable - newUnavailable;
-  const unready = old.filter((p) => !p.apiReady).sort((a, b) => a.createdAt - b.createdAt);
+  const unready = old.filter((p) => !available(p)).sort((a, b) => a.createdAt - b.createdAt);
   for (const pod of unready) {
     if (maxScaledDown <= 0) break;
     controls.requestDeletion(pod, 'rolling update');
     maxScaledDown--;
   }
   // scaleDownOldReplicaSetsForRollingUpdate: ready old pods while enough stay available.
-  let removable = active.filter((p) => p.apiReady).length - minAvailable;
-  for (const pod of old.filter((p) => p.apiReady).sort((a, b) => a.createdAt - b.createdAt)) {
+  let removable = active.filter(available).length - minAvailable;
+  for (const pod of old.filter(available).sort((a, b) => a.createdAt - b.createdAt)) {
     if (removable <= 0) break;
     controls.requestDeletion(pod, 'rolling update');
     removable--;
