@@ -11,8 +11,8 @@
  * volumes and readiness bookkeeping and calls it.
  */
 import type { ControllersContext, ControllersPort } from './context.js';
-import { CronJobController } from './cronjobs.js';
-import { RolloutProgress } from './rollout-progress.js';
+import { cronJobOf, newCronJobsState, syncCronJob } from './cronjobs.js';
+import { updateRollout, type Rollouts } from './rollout-progress.js';
 import type { Rng } from './rng.js';
 import { daemonEligibleOn } from './scheduling.js';
 import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } from './state.js';
@@ -46,17 +46,15 @@ export class WorkloadControllers implements ControllersPort, PodControls {
   private readonly claimNodes = new Map<string, string>();
   /** DaemonSet/node pairs that have had a pod, so a new one there is a replacement. */
   private readonly daemonServed = new Set<string>();
-  private readonly cronJobs: CronJobController;
-  private readonly rollouts: RolloutProgress;
+  /** The CronJob controller's and the Deployment controller's memory between syncs. */
+  private readonly cronJobs = newCronJobsState();
+  private readonly rollouts: Rollouts = new Map();
 
   constructor(
     private readonly ctx: ControllersContext,
     /** Draws pod-name suffixes. */
     private readonly rng: Rng,
-  ) {
-    this.cronJobs = new CronJobController(ctx, this);
-    this.rollouts = new RolloutProgress(ctx, (w) => this.markDirty(w));
-  }
+  ) {}
 
   markDirty(workload: WorkloadState): void {
     this.dirty.add(workload);
@@ -80,7 +78,7 @@ export class WorkloadControllers implements ControllersPort, PodControls {
         case 'Deployment':
         case 'ReplicaSet':
           reconcileReplicaSet(this.ctx, this, workload);
-          if (workload.spec.kind === 'Deployment') this.rollouts.update(workload);
+          if (workload.spec.kind === 'Deployment') updateRollout(this.ctx, (w) => this.markDirty(w), this.rollouts, workload);
           break;
         case 'StatefulSet':
           reconcileStatefulSet(this, workload);
@@ -95,12 +93,12 @@ export class WorkloadControllers implements ControllersPort, PodControls {
           const deadline = workload.spec.activeDeadlineSeconds;
           if (starting && deadline !== null) this.ctx.env.after(deadline, Priority.controller, () => this.markDirty(workload));
           // The CronJob controller watches its Jobs: one that finished is synced again.
-          const owner = this.cronJobs.ownerOf(workload);
+          const owner = cronJobOf(this.ctx, workload);
           if (owner && terminal !== workload.job.terminal) this.markDirty(owner);
           break;
         }
         case 'CronJob':
-          this.cronJobs.sync(workload);
+          syncCronJob(this.ctx, this, this.cronJobs, workload);
           break;
         case 'Pod':
           if (workload.pods.size === 0 && workload.nextOrdinal === 0) this.createPod(workload, 0);

@@ -41,152 +41,154 @@ interface CronState {
 
 const subject = (w: WorkloadState) => `workload/${w.spec.namespace}/CronJob/${w.spec.name}`;
 
-export class CronJobController {
-  private readonly states = new Map<WorkloadState, CronState>();
-  private readonly schedules = new Map<string, CronSchedule>();
+/** What the CronJob controller keeps between syncs (held by the WorkloadControllers component). */
+export interface CronJobsState {
+  readonly crons: Map<WorkloadState, CronState>;
+  readonly schedules: Map<string, CronSchedule>;
+}
 
-  constructor(
-    private readonly ctx: Pick<ControllersContext, 'env' | 'emit' | 'world'>,
-    private readonly controls: CronJobControls,
-  ) {}
+export function newCronJobsState(): CronJobsState {
+  return { crons: new Map(), schedules: new Map() };
+}
 
-  sync(cron: WorkloadState): void {
-    const spec = cron.spec.cronJob;
-    if (!spec) return;
-    const now = simEpoch + this.ctx.env.now;
-    let state = this.states.get(cron);
-    if (!state) {
-      state = { createdAt: now, lastScheduleTime: null, jobs: [], reportedThrough: now, forbidReported: null, wakeAt: null };
-      this.states.set(cron, state);
+type Ctx = Pick<ControllersContext, 'env' | 'emit' | 'world'>;
+
+export function syncCronJob(ctx: Ctx, controls: CronJobControls, all: CronJobsState, cron: WorkloadState): void {
+  const spec = cron.spec.cronJob;
+  if (!spec) return;
+  const now = simEpoch + ctx.env.now;
+  let state = all.crons.get(cron);
+  if (!state) {
+    state = { createdAt: now, lastScheduleTime: null, jobs: [], reportedThrough: now, forbidReported: null, wakeAt: null };
+    all.crons.set(cron, state);
+  }
+  cleanupFinishedJobs(ctx, controls, state, spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit);
+  if (spec.suspend) return;
+  const schedule = scheduleOf(all, spec.schedule);
+  const next = (t: number) => nextScheduleTime(schedule, t, spec.timeZone);
+  wakeAtNext(ctx, controls, cron, state, next(now));
+  let earliest = state.lastScheduleTime ?? state.createdAt;
+  const deadline = spec.startingDeadlineSeconds;
+  if (deadline !== null) reportPastDeadline(ctx, cron, state, next, now - deadline);
+  if (deadline !== null && now - deadline > earliest) earliest = now - deadline;
+  const { time: scheduled, missed } = mostRecentScheduleTime(next, earliest, now);
+  if (missed > tooManyMissed)
+    ctx.emit('cronjob.missed', subject(cron), 'api', `CronJob ${cron.spec.name}: too many missed start times: ${missed}`, {
+      reason: 'TooManyMissedTimes',
+      count: missed,
+    });
+  if (scheduled === null || scheduled === state.lastScheduleTime) return;
+  if (deadline !== null && scheduled + deadline < now) return; // tooLate: only reachable with clock skew here
+  const active = state.jobs.filter((j) => j.job.terminal === null && j.job.deletedAt === null);
+  if (spec.concurrencyPolicy === 'Forbid' && active.length > 0) {
+    if (state.forbidReported !== scheduled) {
+      state.forbidReported = scheduled;
+      state.reportedThrough = Math.max(state.reportedThrough, scheduled);
+      ctx.emit(
+        'cronjob.missed',
+        subject(cron),
+        'api',
+        `CronJob ${cron.spec.name}: not starting the ${isoTime(scheduled)} run: ` +
+          `${active[0]?.spec.name} still running and concurrencyPolicy is Forbid`,
+        { reason: 'JobAlreadyActive', scheduledTime: isoTime(scheduled), count: 1 },
+      );
     }
-    this.cleanupFinishedJobs(state, spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit);
-    if (spec.suspend) return;
-    const schedule = this.schedule(spec.schedule);
-    const next = (t: number) => nextScheduleTime(schedule, t, spec.timeZone);
-    this.wakeAtNext(cron, state, next(now));
-    let earliest = state.lastScheduleTime ?? state.createdAt;
-    const deadline = spec.startingDeadlineSeconds;
-    if (deadline !== null) this.reportPastDeadline(cron, state, next, now - deadline);
-    if (deadline !== null && now - deadline > earliest) earliest = now - deadline;
-    const { time: scheduled, missed } = mostRecentScheduleTime(next, earliest, now);
-    if (missed > tooManyMissed)
-      this.ctx.emit('cronjob.missed', subject(cron), 'api', `CronJob ${cron.spec.name}: too many missed start times: ${missed}`, {
-        reason: 'TooManyMissedTimes',
-        count: missed,
-      });
-    if (scheduled === null || scheduled === state.lastScheduleTime) return;
-    if (deadline !== null && scheduled + deadline < now) return; // tooLate: only reachable with clock skew here
-    const active = state.jobs.filter((j) => j.job.terminal === null && j.job.deletedAt === null);
-    if (spec.concurrencyPolicy === 'Forbid' && active.length > 0) {
-      if (state.forbidReported !== scheduled) {
-        state.forbidReported = scheduled;
-        state.reportedThrough = Math.max(state.reportedThrough, scheduled);
-        this.ctx.emit(
-          'cronjob.missed',
-          subject(cron),
-          'api',
-          `CronJob ${cron.spec.name}: not starting the ${isoTime(scheduled)} run: ` +
-            `${active[0]?.spec.name} still running and concurrencyPolicy is Forbid`,
-          { reason: 'JobAlreadyActive', scheduledTime: isoTime(scheduled), count: 1 },
-        );
-      }
-      return;
-    }
-    this.reportNotStarted(cron, state, next, scheduled);
-    if (spec.concurrencyPolicy === 'Replace') for (const job of active) this.deleteJob(job, 'replaced by the next scheduled run');
-    const name = `${cron.spec.name}-${Math.floor(scheduled / 60)}`;
-    const created = this.ctx.world.addWorkload({ ...spec.jobTemplate, name, key: `Job/${cron.spec.namespace}/${name}` });
-    state.lastScheduleTime = scheduled;
-    state.reportedThrough = Math.max(state.reportedThrough, scheduled);
-    if (!created.created) return;
-    state.jobs.push(created.state);
-    this.controls.markDirty(created.state);
-    const late = now - scheduled;
-    const lateText = late >= 1 ? ` (${Math.round(late)} s late)` : '';
-    const replaced =
-      spec.concurrencyPolicy === 'Replace' && active.length > 0 ? `; deleted ${active.map((j) => j.spec.name).join(', ')}` : '';
-    this.ctx.emit(
-      'cronjob.scheduled',
-      subject(cron),
-      'api',
-      `CronJob ${cron.spec.name} created Job ${name} for ${isoTime(scheduled)}${lateText}${replaced}`,
-      {
-        job: created.state.spec.key,
-        scheduledTime: isoTime(scheduled),
-        scheduledAt: scheduled - simEpoch,
-        late,
-        replaced: replaced !== '',
-      },
-    );
+    return;
   }
+  reportNotStarted(ctx, cron, state, next, scheduled);
+  if (spec.concurrencyPolicy === 'Replace') for (const job of active) deleteJob(ctx, controls, job, 'replaced by the next scheduled run');
+  const name = `${cron.spec.name}-${Math.floor(scheduled / 60)}`;
+  const created = ctx.world.addWorkload({ ...spec.jobTemplate, name, key: `Job/${cron.spec.namespace}/${name}` });
+  state.lastScheduleTime = scheduled;
+  state.reportedThrough = Math.max(state.reportedThrough, scheduled);
+  if (!created.created) return;
+  state.jobs.push(created.state);
+  controls.markDirty(created.state);
+  const late = now - scheduled;
+  const lateText = late >= 1 ? ` (${Math.round(late)} s late)` : '';
+  const replaced =
+    spec.concurrencyPolicy === 'Replace' && active.length > 0 ? `; deleted ${active.map((j) => j.spec.name).join(', ')}` : '';
+  ctx.emit(
+    'cronjob.scheduled',
+    subject(cron),
+    'api',
+    `CronJob ${cron.spec.name} created Job ${name} for ${isoTime(scheduled)}${lateText}${replaced}`,
+    {
+      job: created.state.spec.key,
+      scheduledTime: isoTime(scheduled),
+      scheduledAt: scheduled - simEpoch,
+      late,
+      replaced: replaced !== '',
+    },
+  );
+}
 
-  /** The CronJob to sync when one of its Jobs finished (the controller watches its Jobs). */
-  ownerOf(job: WorkloadState): WorkloadState | undefined {
-    const owner = job.spec.createdBy;
-    return owner === null ? undefined : this.ctx.world.workloadByKey.get(owner);
-  }
+/** The CronJob to sync when one of its Jobs finished (the controller watches its Jobs). */
+export function cronJobOf(ctx: Pick<Ctx, 'world'>, job: WorkloadState): WorkloadState | undefined {
+  const owner = job.spec.createdBy;
+  return owner === null ? undefined : ctx.world.workloadByKey.get(owner);
+}
 
-  private schedule(text: string): CronSchedule {
-    let schedule = this.schedules.get(text);
-    if (!schedule) {
-      schedule = parseCronSchedule(text);
-      this.schedules.set(text, schedule);
-    }
-    return schedule;
+function scheduleOf(all: CronJobsState, text: string): CronSchedule {
+  let schedule = all.schedules.get(text);
+  if (!schedule) {
+    schedule = parseCronSchedule(text);
+    all.schedules.set(text, schedule);
   }
+  return schedule;
+}
 
-  private wakeAtNext(cron: WorkloadState, state: CronState, next: number | null): void {
-    if (next === null || state.wakeAt === next) return;
-    state.wakeAt = next;
-    this.ctx.env.at(next - simEpoch + nextScheduleDelta, Priority.controller, () => this.controls.markDirty(cron));
-  }
+function wakeAtNext(ctx: Ctx, controls: CronJobControls, cron: WorkloadState, state: CronState, next: number | null): void {
+  if (next === null || state.wakeAt === next) return;
+  state.wakeAt = next;
+  ctx.env.at(next - simEpoch + nextScheduleDelta, Priority.controller, () => controls.markDirty(cron));
+}
 
-  /** Schedule times older than now − startingDeadlineSeconds that never started: the controller skips them without a word. */
-  private reportPastDeadline(cron: WorkloadState, state: CronState, next: (t: number) => number | null, limit: number): void {
-    const times = scheduleTimes(next, Math.max(state.reportedThrough, state.lastScheduleTime ?? state.createdAt), limit);
-    if (times.count === 0) return;
-    state.reportedThrough = times.last;
-    this.ctx.emit(
-      'cronjob.missed',
-      subject(cron),
-      'api',
-      `CronJob ${cron.spec.name}: ${times.count} run(s) from ${isoTime(times.first)} to ${isoTime(times.last)} never started ` +
-        `and are now past startingDeadlineSeconds ${cron.spec.cronJob?.startingDeadlineSeconds}`,
-      { reason: 'StartingDeadlineExceeded', count: times.count, scheduledTime: isoTime(times.last) },
-    );
-  }
+/** Schedule times older than now − startingDeadlineSeconds that never started: the controller skips them without a word. */
+function reportPastDeadline(ctx: Ctx, cron: WorkloadState, state: CronState, next: (t: number) => number | null, limit: number): void {
+  const times = scheduleTimes(next, Math.max(state.reportedThrough, state.lastScheduleTime ?? state.createdAt), limit);
+  if (times.count === 0) return;
+  state.reportedThrough = times.last;
+  ctx.emit(
+    'cronjob.missed',
+    subject(cron),
+    'api',
+    `CronJob ${cron.spec.name}: ${times.count} run(s) from ${isoTime(times.first)} to ${isoTime(times.last)} never started ` +
+      `and are now past startingDeadlineSeconds ${cron.spec.cronJob?.startingDeadlineSeconds}`,
+    { reason: 'StartingDeadlineExceeded', count: times.count, scheduledTime: isoTime(times.last) },
+  );
+}
 
-  /** Earlier missed times before the one being started now: only the most recent one runs. */
-  private reportNotStarted(cron: WorkloadState, state: CronState, next: (t: number) => number | null, scheduled: number): void {
-    const times = scheduleTimes(next, Math.max(state.reportedThrough, state.lastScheduleTime ?? state.createdAt), scheduled - 1);
-    if (times.count === 0) return;
-    state.reportedThrough = times.last;
-    this.ctx.emit(
-      'cronjob.missed',
-      subject(cron),
-      'api',
-      `CronJob ${cron.spec.name}: ${times.count} run(s) from ${isoTime(times.first)} to ${isoTime(times.last)} never started; ` +
-        `only the most recent missed time (${isoTime(scheduled)}) runs`,
-      { reason: 'NotStarted', count: times.count, scheduledTime: isoTime(times.last) },
-    );
-  }
+/** Earlier missed times before the one being started now: only the most recent one runs. */
+function reportNotStarted(ctx: Ctx, cron: WorkloadState, state: CronState, next: (t: number) => number | null, scheduled: number): void {
+  const times = scheduleTimes(next, Math.max(state.reportedThrough, state.lastScheduleTime ?? state.createdAt), scheduled - 1);
+  if (times.count === 0) return;
+  state.reportedThrough = times.last;
+  ctx.emit(
+    'cronjob.missed',
+    subject(cron),
+    'api',
+    `CronJob ${cron.spec.name}: ${times.count} run(s) from ${isoTime(times.first)} to ${isoTime(times.last)} never started; ` +
+      `only the most recent missed time (${isoTime(scheduled)}) runs`,
+    { reason: 'NotStarted', count: times.count, scheduledTime: isoTime(times.last) },
+  );
+}
 
-  private cleanupFinishedJobs(state: CronState, successfulLimit: number, failedLimit: number): void {
-    for (const [condition, limit] of [
-      ['Complete', successfulLimit],
-      ['Failed', failedLimit],
-    ] as const) {
-      const finished = state.jobs.filter((j) => j.job.terminal === condition && j.job.deletedAt === null);
-      for (const job of finished.slice(0, Math.max(0, finished.length - limit))) this.deleteJob(job, `history limit ${limit}`);
-    }
-    for (let i = state.jobs.length - 1; i >= 0; i--) if (state.jobs[i]?.job.deletedAt !== null) state.jobs.splice(i, 1);
+function cleanupFinishedJobs(ctx: Ctx, controls: CronJobControls, state: CronState, successfulLimit: number, failedLimit: number): void {
+  for (const [condition, limit] of [
+    ['Complete', successfulLimit],
+    ['Failed', failedLimit],
+  ] as const) {
+    const finished = state.jobs.filter((j) => j.job.terminal === condition && j.job.deletedAt === null);
+    for (const job of finished.slice(0, Math.max(0, finished.length - limit))) deleteJob(ctx, controls, job, `history limit ${limit}`);
   }
+  for (let i = state.jobs.length - 1; i >= 0; i--) if (state.jobs[i]?.job.deletedAt !== null) state.jobs.splice(i, 1);
+}
 
-  /** Deletes a Job with background propagation: its pods go (KK cronjob_controllerv2.go deleteJob). */
-  private deleteJob(job: WorkloadState, reason: string): void {
-    job.job.deletedAt = this.ctx.env.now;
-    for (const pod of job.pods) this.controls.requestDeletion(pod, `Job ${job.spec.name} deleted (${reason})`);
-  }
+/** Deletes a Job with background propagation: its pods go (KK cronjob_controllerv2.go deleteJob). */
+function deleteJob(ctx: Ctx, controls: CronJobControls, job: WorkloadState, reason: string): void {
+  job.job.deletedAt = ctx.env.now;
+  for (const pod of job.pods) controls.requestDeletion(pod, `Job ${job.spec.name} deleted (${reason})`);
 }
 
 /**

@@ -17,7 +17,7 @@ import { activePods, isAvailable } from './workload-kinds.js';
 import { Priority } from './priority.js';
 import type { WorkloadState } from './state.js';
 
-interface RolloutState {
+export interface RolloutState {
   revision: number;
   /** Progressing reason NewReplicaSetAvailable: the rollout of `revision` completed. */
   complete: boolean;
@@ -28,70 +28,67 @@ interface RolloutState {
   wakeAt: number;
 }
 
-export class RolloutProgress {
-  private readonly states = new Map<WorkloadState, RolloutState>();
+/** Each Deployment's rollout as the controller last saw it (held by the WorkloadControllers component). */
+export type Rollouts = Map<WorkloadState, RolloutState>;
 
-  constructor(
-    private readonly ctx: Pick<SimContext, 'env' | 'emit'>,
-    private readonly markDirty: (workload: WorkloadState) => void,
-  ) {}
+type Ctx = Pick<SimContext, 'env' | 'emit'>;
+type MarkDirty = (workload: WorkloadState) => void;
 
-  /** After a Deployment's sync: requeue for pods about to become available, and judge its progress. */
-  update(workload: WorkloadState): void {
-    const now = this.ctx.env.now;
-    const spec = workload.spec;
-    const active = activePods(workload);
-    if (spec.minReadySeconds > 0) {
-      const soon = active.filter((p) => p.apiReady && !isAvailable(p, now, spec.minReadySeconds));
-      for (const pod of soon) this.wake(workload, pod.apiReadySince + spec.minReadySeconds);
-    }
-    const counts = {
-      updated: active.filter((p) => p.revision === workload.revision).length,
-      ready: active.filter((p) => p.apiReady).length,
-      available: active.filter((p) => isAvailable(p, now, spec.minReadySeconds)).length,
-      old: active.filter((p) => p.revision !== workload.revision).length,
-    };
-    let state = this.states.get(workload);
-    if (!state || state.revision !== workload.revision) {
-      // A new ReplicaSet: Progressing True (NewReplicaSetCreated / FoundNewReplicaSet), its clock restarts.
-      state = { revision: workload.revision, complete: false, lastProgressAt: now, timedOut: false, counts, wakeAt: -1 };
-      this.states.set(workload, state);
-    }
-    if (state.complete) return;
-    const desired = workload.replicas;
-    // DeploymentComplete: every replica updated and available, no old one left.
-    if (counts.updated === desired && counts.available === desired && counts.old === 0) {
-      state.complete = true;
-      return;
-    }
-    const before = state.counts;
-    state.counts = counts;
-    if (counts.updated > before.updated || counts.ready > before.ready || counts.available > before.available || counts.old < before.old) {
-      state.lastProgressAt = now;
-      state.timedOut = false;
-    }
-    const deadline = state.lastProgressAt + spec.progressDeadlineSeconds;
-    if (state.timedOut) return;
-    if (now >= deadline - 1e-9) {
-      state.timedOut = true;
-      this.ctx.emit(
-        'workload.progressDeadlineExceeded',
-        `workload/${spec.namespace}/${spec.kind}/${spec.name}`,
-        'api',
-        `Deployment ${spec.name}: Progressing=False (ProgressDeadlineExceeded): no progress for ${spec.progressDeadlineSeconds} s ` +
-          `(${counts.updated}/${desired} updated, ${counts.available} available)`,
-        { reason: 'ProgressDeadlineExceeded', ...counts, desired, progressDeadlineSeconds: spec.progressDeadlineSeconds },
-      );
-      return;
-    }
-    // RequeueStuckDeployment: sync again when the deadline would pass.
-    this.wake(workload, deadline);
+/** After a Deployment's sync: requeue for pods about to become available, and judge its progress. */
+export function updateRollout(ctx: Ctx, markDirty: MarkDirty, rollouts: Rollouts, workload: WorkloadState): void {
+  const now = ctx.env.now;
+  const spec = workload.spec;
+  const active = activePods(workload);
+  if (spec.minReadySeconds > 0) {
+    const soon = active.filter((p) => p.apiReady && !isAvailable(p, now, spec.minReadySeconds));
+    for (const pod of soon) wake(ctx, markDirty, rollouts, workload, pod.apiReadySince + spec.minReadySeconds);
   }
-
-  private wake(workload: WorkloadState, at: number): void {
-    const state = this.states.get(workload);
-    if (state && state.wakeAt === at) return;
-    if (state) state.wakeAt = at;
-    this.ctx.env.at(at, Priority.controller, () => this.markDirty(workload));
+  const counts = {
+    updated: active.filter((p) => p.revision === workload.revision).length,
+    ready: active.filter((p) => p.apiReady).length,
+    available: active.filter((p) => isAvailable(p, now, spec.minReadySeconds)).length,
+    old: active.filter((p) => p.revision !== workload.revision).length,
+  };
+  let state = rollouts.get(workload);
+  if (!state || state.revision !== workload.revision) {
+    // A new ReplicaSet: Progressing True (NewReplicaSetCreated / FoundNewReplicaSet), its clock restarts.
+    state = { revision: workload.revision, complete: false, lastProgressAt: now, timedOut: false, counts, wakeAt: -1 };
+    rollouts.set(workload, state);
   }
+  if (state.complete) return;
+  const desired = workload.replicas;
+  // DeploymentComplete: every replica updated and available, no old one left.
+  if (counts.updated === desired && counts.available === desired && counts.old === 0) {
+    state.complete = true;
+    return;
+  }
+  const before = state.counts;
+  state.counts = counts;
+  if (counts.updated > before.updated || counts.ready > before.ready || counts.available > before.available || counts.old < before.old) {
+    state.lastProgressAt = now;
+    state.timedOut = false;
+  }
+  const deadline = state.lastProgressAt + spec.progressDeadlineSeconds;
+  if (state.timedOut) return;
+  if (now >= deadline - 1e-9) {
+    state.timedOut = true;
+    ctx.emit(
+      'workload.progressDeadlineExceeded',
+      `workload/${spec.namespace}/${spec.kind}/${spec.name}`,
+      'api',
+      `Deployment ${spec.name}: Progressing=False (ProgressDeadlineExceeded): no progress for ${spec.progressDeadlineSeconds} s ` +
+        `(${counts.updated}/${desired} updated, ${counts.available} available)`,
+      { reason: 'ProgressDeadlineExceeded', ...counts, desired, progressDeadlineSeconds: spec.progressDeadlineSeconds },
+    );
+    return;
+  }
+  // RequeueStuckDeployment: sync again when the deadline would pass.
+  wake(ctx, markDirty, rollouts, workload, deadline);
+}
+
+function wake(ctx: Ctx, markDirty: MarkDirty, rollouts: Rollouts, workload: WorkloadState, at: number): void {
+  const state = rollouts.get(workload);
+  if (state && state.wakeAt === at) return;
+  if (state) state.wakeAt = at;
+  ctx.env.at(at, Priority.controller, () => markDirty(workload));
 }
