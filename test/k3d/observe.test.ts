@@ -228,3 +228,26 @@ describe('k3d observation: Job conditions', () => {
     expect(judge({ kind: 'job', job: 'CronJob/default/nightly', condition: 'Complete' }, 'j3', timeline, context).status).toBe('pass');
   });
 });
+
+describe('k3d observation: Deployment progress', () => {
+  it('records Progressing=False ProgressDeadlineExceeded once, again only after progress resumed', () => {
+    const deployment = (status: string, reason: string) =>
+      ({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: { replicas: 3 },
+        status: { availableReplicas: 1, conditions: [{ type: 'Progressing', status, reason }] },
+      }) as KubernetesObject;
+    const translator = new WatchTranslator(0);
+    translator.translate('ADDED', deployment('True', 'ReplicaSetUpdated'), 1000);
+    translator.translate('MODIFIED', deployment('False', 'ProgressDeadlineExceeded'), 2000);
+    translator.translate('MODIFIED', deployment('False', 'ProgressDeadlineExceeded'), 3000);
+    translator.translate('MODIFIED', deployment('True', 'ReplicaSetUpdated'), 4000);
+    translator.translate('MODIFIED', deployment('False', 'ProgressDeadlineExceeded'), 5000);
+    expect(translator.events.map((e) => `${e.t} ${e.kind} ${e.subject}`)).toEqual([
+      '2 workload.progressDeadlineExceeded workload/default/Deployment/web',
+      '5 workload.progressDeadlineExceeded workload/default/Deployment/web',
+    ]);
+  });
+});

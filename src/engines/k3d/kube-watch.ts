@@ -1,10 +1,11 @@
 /**
  * The Kubernetes side of watching a real cluster: the cluster's kubeconfig (over loopback),
  * informers (list + watch, re-listed after the API comes back) on Nodes, Pods, EndpointSlices,
- * Leases and Jobs, and a probe of the API itself.
+ * Leases, Jobs and Deployments, and a probe of the API itself.
  */
 import { request } from 'node:https';
 import {
+  AppsV1Api,
   BatchV1Api,
   CoreV1Api,
   CoordinationV1Api,
@@ -61,12 +62,13 @@ export interface InformerHost {
   stopped(): boolean;
 }
 
-/** Informers on Nodes, Pods, EndpointSlices, Leases and Jobs; each event goes to the translator. */
+/** Informers on Nodes, Pods, EndpointSlices, Leases, Jobs and Deployments; each event goes to the translator. */
 export async function startInformers(config: KubeConfig, host: InformerHost): Promise<void> {
   const core = config.makeApiClient(CoreV1Api);
   const discovery = config.makeApiClient(DiscoveryV1Api);
   const coordination = config.makeApiClient(CoordinationV1Api);
   const batch = config.makeApiClient(BatchV1Api);
+  const apps = config.makeApiClient(AppsV1Api);
   const watched: Array<
     [
       string,
@@ -90,6 +92,7 @@ export async function startInformers(config: KubeConfig, host: InformerHost): Pr
       null,
     ],
     ['/apis/batch/v1/jobs', 'Job', () => batch.listJobForAllNamespaces(), null],
+    ['/apis/apps/v1/deployments', 'Deployment', () => apps.listDeploymentForAllNamespaces(), null],
   ];
   for (const [path, kind, list, store] of watched) {
     const informer = makeInformer<KubernetesObject>(config, path, list);

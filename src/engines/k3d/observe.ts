@@ -4,7 +4,7 @@
  * unchanged. Docker's own events for ground truth are read in docker-events.ts, the Rancher
  * agent's connection in rancher-events.ts.
  */
-import type { KubernetesObject, V1Job, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Job, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
 import type { TimelineEvent, TimelineEventKind, TimelineView, DetailValue } from '../../model/timeline.js';
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -105,6 +105,8 @@ export class WatchTranslator {
         return this.lease(object as LeaseLike, at);
       case 'Job':
         return this.job(type, object as V1Job, at);
+      case 'Deployment':
+        return this.deployment(object as V1Deployment, at);
       default:
         return;
     }
@@ -245,6 +247,32 @@ export class WatchTranslator {
   }
 
   private readonly seen = new Set<string>();
+  /** Deployments whose Progressing condition is False with ProgressDeadlineExceeded. */
+  private readonly stuck = new Set<string>();
+
+  /** Progressing=False, reason ProgressDeadlineExceeded (KK pkg/controller/deployment/progress.go), as the sim records it. */
+  private deployment(deployment: V1Deployment, at: number): void {
+    const namespace = deployment.metadata?.namespace ?? 'default';
+    const name = deployment.metadata?.name ?? '';
+    const progressing = deployment.status?.conditions?.find((c) => c.type === 'Progressing');
+    const stuck = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
+    if (stuck && !this.stuck.has(`${namespace}/${name}`))
+      this.emit(
+        at,
+        'workload.progressDeadlineExceeded',
+        `workload/${namespace}/Deployment/${name}`,
+        'api',
+        `Deployment ${name}: Progressing=False (ProgressDeadlineExceeded)`,
+        {
+          reason: 'ProgressDeadlineExceeded',
+          available: deployment.status?.availableReplicas ?? 0,
+          desired: deployment.spec?.replicas ?? 1,
+        },
+      );
+    if (stuck) this.stuck.add(`${namespace}/${name}`);
+    else this.stuck.delete(`${namespace}/${name}`);
+  }
+
   /** Jobs seen, and the terminal condition (Complete/Failed) already recorded for each. */
   private readonly jobs = new Map<string, string | null>();
 
