@@ -298,5 +298,15 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
     }
     case 'job':
       return judgeJob(e, index);
+    case 'rollout-stuck': {
+      const anchor = index.at(e.after);
+      const match = index.firstAfter(
+        anchor,
+        (ev) =>
+          ev.kind === 'workload.progressDeadlineExceeded' &&
+          index.workloadMatches(ev.subject.replace(/^workload\/([^/]+)\/([^/]+)\//, '$2/$1/'), e.workload),
+      );
+      return within(e, anchor, e.within, match, `${e.workload} Progressing=False (ProgressDeadlineExceeded)`);
+    }
   }
 }

@@ -9,6 +9,9 @@ import { broughtUp, cluster, deployment, eventsAfter } from '../helpers/sim.js';
 import { rollout } from '../../src/engines/sim/faults.js';
 import { createSimulation } from '../../src/sim/index.js';
 import { readWorkloads } from '../../src/model/workloads.js';
+import type { Timeline } from '../../src/model/timeline.js';
+import { resolveExpectations } from '../../src/scenario/expectations.js';
+import { judgeAll } from '../../src/scenario/judge.js';
 
 const nodes = [{ name: 's1', role: 'server' as const }, { name: 'w1' }, { name: 'w2' }, { name: 'w3' }];
 
@@ -63,6 +66,15 @@ describe('progressDeadlineSeconds', () => {
     // deployment_util.go DeploymentTimedOut: lastUpdateTime (the last pod created) + progressDeadlineSeconds.
     expect(stuck[0]!.t - created[created.length - 1]!.t).toBeCloseTo(120, 0);
     expect(stuck[0]!.details).toMatchObject({ reason: 'ProgressDeadlineExceeded', available: 0, desired: 3 });
+    // The rollout-stuck expectation is judged on that event alone.
+    const timeline = { events: sim.events, series: {} as Timeline['series'], duration: 3600 };
+    const judge = (within: string) =>
+      judgeAll(resolveExpectations([{ kind: 'rollout-stuck', workload: 'Deployment/default/web', within }]), timeline, {
+        phaseStart: 0,
+        phaseEnd: 3600,
+      })[0]!.status;
+    expect(judge('10m')).toBe('pass');
+    expect(judge(`${Math.floor(stuck[0]!.t) - 1}s`)).toBe('fail');
   });
 
   it('a completed rollout is not timed out later, even when its pods become unavailable', () => {
