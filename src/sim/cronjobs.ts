@@ -36,6 +36,8 @@ interface CronState {
   reportedThrough: number;
   /** The scheduled time a JobAlreadyActive skip was last reported for. */
   forbidReported: number | null;
+  /** The lastScheduleTime a TooManyMissedTimes warning was given for (once, not at every sync). */
+  tooManyReported: number | null;
   wakeAt: number | null;
 }
 
@@ -59,7 +61,15 @@ export function syncCronJob(ctx: Ctx, controls: CronJobControls, all: CronJobsSt
   const now = simEpoch + ctx.env.now;
   let state = all.crons.get(cron);
   if (!state) {
-    state = { createdAt: now, lastScheduleTime: null, jobs: [], reportedThrough: now, forbidReported: null, wakeAt: null };
+    state = {
+      createdAt: now,
+      lastScheduleTime: null,
+      jobs: [],
+      reportedThrough: now,
+      forbidReported: null,
+      tooManyReported: null,
+      wakeAt: null,
+    };
     all.crons.set(cron, state);
   }
   cleanupFinishedJobs(ctx, controls, state, spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit);
@@ -72,11 +82,14 @@ export function syncCronJob(ctx: Ctx, controls: CronJobControls, all: CronJobsSt
   if (deadline !== null) reportPastDeadline(ctx, cron, state, next, now - deadline);
   if (deadline !== null && now - deadline > earliest) earliest = now - deadline;
   const { time: scheduled, missed } = mostRecentScheduleTime(next, earliest, now);
-  if (missed > tooManyMissed)
+  const since = state.lastScheduleTime ?? state.createdAt;
+  if (missed > tooManyMissed && state.tooManyReported !== since) {
+    state.tooManyReported = since;
     ctx.emit('cronjob.missed', subject(cron), 'api', `CronJob ${cron.spec.name}: too many missed start times: ${missed}`, {
       reason: 'TooManyMissedTimes',
       count: missed,
     });
+  }
   if (scheduled === null || scheduled === state.lastScheduleTime) return;
   if (deadline !== null && scheduled + deadline < now) return; // tooLate: only reachable with clock skew here
   const active = state.jobs.filter((j) => j.job.terminal === null && j.job.deletedAt === null);
@@ -117,7 +130,7 @@ export function syncCronJob(ctx: Ctx, controls: CronJobControls, all: CronJobsSt
       job: created.state.spec.key,
       scheduledTime: isoTime(scheduled),
       scheduledAt: scheduled - simEpoch,
-      late,
+      late: Math.round(late * 1000) / 1000,
       replaced: replaced !== '',
     },
   );

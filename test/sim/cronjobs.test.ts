@@ -149,6 +149,23 @@ describe('runs missed while the controller-manager is down', () => {
   });
 });
 
+describe('more than 100 missed times', () => {
+  it('one late run, and the TooManyMissedTimes warning once', () => {
+    // utils.go mostRecentScheduleTime: numberOfMissedSchedules > 100 → the controller warns "too many missed start times".
+    const sim = run(cronJob({ schedule: '* * * * *' }, '10s'), 6600 + 7200 + 300, (s) => {
+      s.runUntil(6600);
+      s.stopK3s(s.node('s1'), 'test');
+      s.runUntil(6600 + 7200);
+      s.startK3s(s.node('s1'));
+    });
+    const warnings = eventsAfter(sim, 0, 'cronjob.missed').filter((e) => e.details?.['reason'] === 'TooManyMissedTimes');
+    expect(warnings).toHaveLength(1);
+    expect(Number(warnings[0]!.details?.['count'])).toBeGreaterThan(100);
+    const leader = eventsAfter(sim, 6600 + 7200, 'leader.acquired')[0]!;
+    expect(eventsAfter(sim, leader.t, 'cronjob.scheduled').filter((e) => e.t < leader.t + 1)).toHaveLength(1);
+  });
+});
+
 describe('suspend, history limits, schedules', () => {
   it('suspend: true starts nothing', () => {
     const sim = run(cronJob({ schedule: '*/5 * * * *', suspend: true }), 3600);

@@ -67,7 +67,7 @@ describe('progressDeadlineSeconds', () => {
     expect(stuck[0]!.t - created[created.length - 1]!.t).toBeCloseTo(120, 0);
     expect(stuck[0]!.details).toMatchObject({ reason: 'ProgressDeadlineExceeded', available: 0, desired: 3 });
     // The rollout-stuck expectation is judged on that event alone.
-    const timeline = { events: sim.events, series: {} as Timeline['series'], duration: 3600 };
+    const timeline = { events: [...sim.events], series: {} as Timeline['series'], duration: 3600 };
     const judge = (within: string) =>
       judgeAll(resolveExpectations([{ kind: 'rollout-stuck', workload: 'Deployment/default/web', within }]), timeline, {
         phaseStart: 0,
