@@ -1,6 +1,7 @@
 import type { KubernetesObject, V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { ConfigError, type InputProblem } from '../errors.js';
 import { parseBytes, parseMillicores, UnitError } from './units.js';
+import { cronJobProblems } from './cron-schedule.js';
 import { isCustomResource, kindProblems } from './kubernetes-kinds.js';
 import { schemaProblems } from './kubernetes-schema.js';
 import { countProblems, nameProblems, selectorProblems, unrenderedTemplates } from './manifest-rules.js';
@@ -125,6 +126,7 @@ function workloadProblems(object: Fields, at: (field: string) => string): InputP
   const shape = workloadShape(kind, objectSpec);
   if (shape.counts) problems.push(...countProblems(shape.counts.spec, at(shape.counts.at), shape.counts.fields));
   if (shape.selector) problems.push(...selectorProblems(objectSpec, at));
+  if (kind === 'CronJob') problems.push(...cronJobProblems(objectSpec, at));
   return problems;
 }
 

@@ -59,6 +59,14 @@ export const timelineEventKinds = [
   // workloads and services
   'workload.ready',
   'workload.degraded',
+  // Jobs and CronJobs (#17): a Job's terminal condition as `kubectl get job` shows it (status.conditions
+  // Complete / Failed with its reason), a CronJob starting a Job, and a schedule it missed or skipped.
+  'job.complete',
+  'job.failed',
+  'cronjob.scheduled',
+  'cronjob.missed',
+  // Deployments (#17): Progressing=False, reason ProgressDeadlineExceeded (no rollout progress for progressDeadlineSeconds).
+  'workload.progressDeadlineExceeded',
   'service.outageStarted',
   'service.outageEnded',
   // control plane

@@ -20,6 +20,11 @@ export const workloadDefaults = Object.freeze({
     value: 10,
     source: 'K8sDocs concepts/workloads/controllers/job/#pod-backoff-failure-policy (10 s, 20 s, 40 s …); KK DefaultJobPodFailureBackOff',
   },
+  progressDeadlineSeconds: {
+    value: 600,
+    source:
+      'K8sDocs concepts/workloads/controllers/deployment/#progress-deadline-seconds (defaults to 600); KK pkg/apis/apps/v1 defaults.go',
+  },
   jobBackoffMax: { value: 360, source: 'same page ("capped at six minutes"); KK job_controller.go MaxJobPodFailureBackOff' },
 });
 

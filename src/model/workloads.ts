@@ -11,7 +11,21 @@ import { readDisruptionBudget, type DisruptionBudgetSpec } from './disruption-bu
 import { podTemplate, type PodTemplate } from './pod-template.js';
 import { builtinPriorityClasses, workloadDefaults } from './workload-defaults.js';
 
-export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'Pod' | 'ReplicaSet';
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'Pod' | 'ReplicaSet' | 'CronJob';
+
+/** A CronJob's spec (K8sDocs concepts/workloads/controllers/cron-jobs/; defaults from KK pkg/apis/batch/v1 defaults.go). */
+export interface CronJobSpec {
+  readonly schedule: string;
+  /** IANA zone the schedule is read in; UTC when not given (twin's choice: see `cron-schedule.ts`). */
+  readonly timeZone: string;
+  readonly concurrencyPolicy: 'Allow' | 'Forbid' | 'Replace';
+  readonly startingDeadlineSeconds: number | null;
+  readonly suspend: boolean;
+  readonly successfulJobsHistoryLimit: number;
+  readonly failedJobsHistoryLimit: number;
+  /** The Job each run creates (named after the CronJob here; `<cronjob>-<minutes since the epoch>` when created). */
+  readonly jobTemplate: Workload;
+}
 
 export interface VolumeClaimTemplate {
   readonly name: string;
@@ -38,6 +52,15 @@ export interface Workload {
   readonly backoffLimit: number;
   /** Job `activeDeadlineSeconds`: the Job fails (DeadlineExceeded) this long after it started; null when unset. */
   readonly activeDeadlineSeconds: number | null;
+  /** Job without `completions`: a work queue, done when one pod succeeded and all have ended (K8sDocs …/job/#parallel-jobs). */
+  readonly workQueue: boolean;
+  /** The CronJob (`CronJob/ns/name`) that created this Job, or null. */
+  readonly createdBy: string | null;
+  readonly cronJob: CronJobSpec | null;
+  /** Deployment `minReadySeconds`: a pod counts as available only after being Ready this long (default 0). */
+  readonly minReadySeconds: number;
+  /** Deployment `progressDeadlineSeconds` (default 600): then Progressing=False, ProgressDeadlineExceeded. */
+  readonly progressDeadlineSeconds: number;
   /** Part of K3s or Rancher rather than the user's manifests. */
   readonly system: boolean;
 }
@@ -145,6 +168,11 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
       parallelism: 1,
       backoffLimit: workloadDefaults.backoffLimit.value,
       activeDeadlineSeconds: null,
+      workQueue: false,
+      createdBy: null,
+      cronJob: null,
+      minReadySeconds: 0,
+      progressDeadlineSeconds: workloadDefaults.progressDeadlineSeconds.value,
     };
     switch (kind) {
       case 'Deployment':
@@ -162,6 +190,9 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
           strategy: recreate ? 'Recreate' : 'RollingUpdate',
           maxSurge: strategy?.rollingUpdate?.maxSurge ?? workloadDefaults.surge.value,
           maxUnavailable: strategy?.rollingUpdate?.maxUnavailable ?? workloadDefaults.surge.value,
+          minReadySeconds: (spec['minReadySeconds'] as number | undefined) ?? 0,
+          progressDeadlineSeconds:
+            (spec['progressDeadlineSeconds'] as number | undefined) ?? workloadDefaults.progressDeadlineSeconds.value,
         });
         break;
       }
@@ -190,18 +221,38 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
         });
         break;
       case 'Job':
+        set.workloads.push({ ...base, ...defaults, ...readJob(spec, annotations, priorityClasses) });
+        break;
+      case 'CronJob': {
+        const jobTemplate = (spec['jobTemplate'] as { spec?: Record<string, unknown> } | undefined)?.spec ?? {};
+        const policy = spec['concurrencyPolicy'];
+        const history = (field: string, fallback: number) => (spec[field] as number | undefined) ?? fallback;
         set.workloads.push({
           ...base,
           ...defaults,
           kind,
           replicas: 0,
-          template: podTemplate(spec['template'] as V1PodTemplateSpec, annotations, priorityClasses),
-          completions: (spec['completions'] as number | undefined) ?? 1,
-          parallelism: (spec['parallelism'] as number | undefined) ?? 1,
-          backoffLimit: (spec['backoffLimit'] as number | undefined) ?? workloadDefaults.backoffLimit.value,
-          activeDeadlineSeconds: (spec['activeDeadlineSeconds'] as number | undefined) ?? null,
+          template: podTemplate(jobTemplate['template'] as V1PodTemplateSpec, annotations, priorityClasses),
+          cronJob: {
+            schedule: String(spec['schedule'] ?? ''),
+            timeZone: (spec['timeZone'] as string | undefined) ?? 'UTC',
+            concurrencyPolicy: policy === 'Forbid' || policy === 'Replace' ? policy : 'Allow',
+            startingDeadlineSeconds: (spec['startingDeadlineSeconds'] as number | undefined) ?? null,
+            suspend: spec['suspend'] === true,
+            // KK pkg/apis/batch/v1 defaults.go SetDefaults_CronJob: 3 successful, 1 failed.
+            successfulJobsHistoryLimit: history('successfulJobsHistoryLimit', 3),
+            failedJobsHistoryLimit: history('failedJobsHistoryLimit', 1),
+            jobTemplate: {
+              ...base,
+              ...defaults,
+              key: `Job/${namespace}/${name}`,
+              createdBy: base.key,
+              ...readJob(jobTemplate, annotations, priorityClasses),
+            },
+          },
         });
         break;
+      }
       case 'Pod':
         set.workloads.push({
           ...base,
@@ -248,6 +299,23 @@ export function readWorkloads(objects: readonly KubernetesObject[], options: { s
     }
   }
   return set;
+}
+
+/** What a Job's spec (or a CronJob's `jobTemplate.spec`) sets. */
+function readJob(spec: Record<string, unknown>, annotations: Record<string, string>, priorityClasses: Record<string, number>) {
+  const completions = spec['completions'] as number | undefined;
+  const parallelism = (spec['parallelism'] as number | undefined) ?? 1;
+  return {
+    kind: 'Job' as const,
+    replicas: 0,
+    template: podTemplate(spec['template'] as V1PodTemplateSpec, annotations, priorityClasses),
+    // Without completions, parallelism pods work a queue; with parallelism 1 that is the same as completions 1.
+    completions: completions ?? Math.max(1, parallelism),
+    parallelism,
+    workQueue: completions === undefined && parallelism > 1,
+    backoffLimit: (spec['backoffLimit'] as number | undefined) ?? workloadDefaults.backoffLimit.value,
+    activeDeadlineSeconds: (spec['activeDeadlineSeconds'] as number | undefined) ?? null,
+  };
 }
 
 /**

@@ -49,6 +49,16 @@ export const expectationSchema = z.discriminatedUnion('kind', [
   x('shown-running', { node: name, after: anchor.optional(), forAtLeast: duration }),
   x('rancher-unavailable', { after: anchor.optional(), within: duration }),
   x('rancher-reconnects', { after: anchor.optional(), within: duration }),
+  /** A Deployment's rollout stalls: Progressing=False, ProgressDeadlineExceeded (no progress for progressDeadlineSeconds). */
+  x('rollout-stuck', { workload: name, after: anchor.optional(), within: duration }),
+  /** A Job (or any Job a CronJob created) reaches its terminal condition as `kubectl get job` shows it. */
+  x('job', {
+    job: name,
+    condition: z.enum(['Complete', 'Failed']),
+    reason: z.enum(['BackoffLimitExceeded', 'DeadlineExceeded']).optional(),
+    after: anchor.optional(),
+    within: duration.optional(),
+  }),
 ]);
 
 /** An expectation as a scenario writes it; node fields are narrowed to the cluster's node names. */

@@ -3,62 +3,13 @@
  * means the same on every engine, and gets a verdict: expected, observed, pass or fail, and a
  * one-line explanation.
  */
-import { formatDuration } from '../model/units.js';
-import type { Timeline, TimelineEvent } from '../model/timeline.js';
-import type { ResolvedAnchor } from './anchors.js';
+import type { Timeline } from '../model/timeline.js';
 import type { ResolvedExpectation, Verdict } from './expectations.js';
+import { judgeJob } from './judge-jobs.js';
 import { TimelineIndex, type JudgeContext } from './timeline-index.js';
+import { fmt, verdict, windowText, within } from './verdicts.js';
 
 export type { JudgeContext } from './timeline-index.js';
-
-const fmt = (seconds: number) => formatDuration(Math.max(0, seconds));
-
-function verdict(expectation: ResolvedExpectation, pass: boolean, expected: string, observed: string, explanation: string): Verdict {
-  return {
-    id: expectation.id,
-    kind: expectation.kind,
-    description: expectation.description ?? expected,
-    status: pass ? 'pass' : 'fail',
-    expected,
-    observed,
-    explanation,
-  };
-}
-
-function windowText(index: TimelineIndex, from: number, to: number): string {
-  const start = index.context.phaseStart;
-  return `from ${fmt(from - start)} to ${to === Infinity ? 'the end' : fmt(to - start)} after faults start`;
-}
-
-/** An event within `limit` of an anchor (and not before `notBefore`). */
-function within(
-  e: ResolvedExpectation & { readonly after: ResolvedAnchor },
-  anchor: number,
-  limit: number,
-  match: TimelineEvent | undefined,
-  what: string,
-  notBefore = 0,
-): Verdict {
-  const anchorName = e.after.label;
-  const expected =
-    notBefore > 0
-      ? `${what} between ${fmt(notBefore)} and ${fmt(limit)} after ${anchorName}`
-      : `${what} within ${fmt(limit)} of ${anchorName}`;
-  if (anchor === Infinity) return verdict(e, false, expected, 'the anchor never happened', `${anchorName} is not in the timeline`);
-  if (!match) return verdict(e, false, expected, 'never', `no such event after ${anchorName} in the whole run`);
-  const delay = match.t - anchor;
-  const pass = delay <= limit + 1e-6 && delay >= notBefore - 1e-6;
-  const observed = `after ${fmt(delay)} (${match.message})`;
-  return verdict(
-    e,
-    pass,
-    expected,
-    observed,
-    pass
-      ? `observed ${fmt(delay)} after ${anchorName}`
-      : `took ${fmt(delay)}: ${delay > limit ? `${fmt(delay - limit)} later` : `${fmt(notBefore - delay)} earlier`} than expected`,
-  );
-}
 
 /** Judges every expectation of a run on its timeline, with one index over it. */
 export function judgeAll(expectations: readonly ResolvedExpectation[], timeline: Timeline, context: JudgeContext): Verdict[] {
@@ -344,6 +295,18 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         index.firstAfter(anchor, (ev) => ev.kind === kind),
         e.kind === 'rancher-unavailable' ? 'Rancher UI unavailable' : 'cattle-cluster-agent reconnected to Rancher',
       );
+    }
+    case 'job':
+      return judgeJob(e, index);
+    case 'rollout-stuck': {
+      const anchor = index.at(e.after);
+      const match = index.firstAfter(
+        anchor,
+        (ev) =>
+          ev.kind === 'workload.progressDeadlineExceeded' &&
+          index.workloadMatches(ev.subject.replace(/^workload\/([^/]+)\/([^/]+)\//, '$2/$1/'), e.workload),
+      );
+      return within(e, anchor, e.within, match, `${e.workload} Progressing=False (ProgressDeadlineExceeded)`);
     }
   }
 }

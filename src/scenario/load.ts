@@ -141,6 +141,7 @@ export async function resolveScenario(
     if (e.kind === 'pods-ready' && e.atLeast === 0)
       problems.add(`${field}.atLeast`, `${what}0 ready pods holds whatever happens`, 'give the ready count you expect, at least 1');
     if ('service' in e) known.service(problems, `${field}.service`, e.service, what);
+    if (e.kind === 'job') known.job(problems, `${field}.job`, e.job, what);
     return resolveExpectation(e, problems, { field, id: `e${i + 1}`, faultIds });
   });
   if (problems.list.length > 0) throw new ConfigError(file, problems.list);

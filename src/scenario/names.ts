@@ -76,6 +76,21 @@ export class KnownNames {
     problems.add(field, `${what}no workload "${wanted}" in the scenario's manifests or the cluster's K3s components`, hint);
   }
 
+  /** A Job or a CronJob (whose Jobs are meant), named as workloads are: `Job/ns/name`, `ns/name` or `name`. */
+  job(problems: Problems, field: string, wanted: string, what = ''): void {
+    const jobs = this.workloadKeys.filter((key) => key.startsWith('Job/') || key.startsWith('CronJob/'));
+    if (jobs.some((key) => workloadMatches(key, wanted))) return;
+    const other = this.workloadKeys.find((key) => workloadMatches(key, wanted));
+    const spellings = jobs.flatMap((key) => {
+      const [, namespace, name] = key.split('/');
+      return [[key, key] as const, [`${namespace}/${name}`, key] as const, [name ?? key, key] as const];
+    });
+    const message = other
+      ? `${what}"${wanted}" is ${other}, not a Job or CronJob`
+      : `${what}no Job or CronJob "${wanted}" in the scenario's manifests`;
+    problems.add(field, message, `${suggestion(wanted, spellings)}Jobs and CronJobs: ${list(jobs)}`);
+  }
+
   /** A Service as `namespace/name`, or a bare name in `default` (as the judge reads it). */
   service(problems: Problems, field: string, wanted: string, what = '', where = "the scenario's manifests"): void {
     const key = wanted.includes('/') ? wanted : `default/${wanted}`;

@@ -11,7 +11,7 @@ import type { Taint } from '../model/cluster-schema.js';
 import type { Cluster } from '../model/cluster.js';
 import type { ModelSettings } from '../model/settings.js';
 import type { DetailValue, TimelineEventKind, TimelineView } from '../model/timeline.js';
-import type { ClaimSpec, ServiceSpec, StorageClassSpec, WorkloadSet } from '../model/workloads.js';
+import type { ClaimSpec, ServiceSpec, StorageClassSpec, Workload, WorkloadSet } from '../model/workloads.js';
 import type { SimNode, SimPod, WorkloadState } from './state.js';
 
 // ---------------------------------------------------------------- shared by every component
@@ -270,6 +270,8 @@ export interface NodePressureContext extends SimContext {
 }
 
 export interface ControllersContext extends SimContext {
+  /** The CronJob controller creates Jobs (`kubectl create` of an object in the API). */
+  readonly world: WorldView & { addWorkload(spec: Workload): { state: WorkloadState; created: boolean } };
   readonly controlPlane: Pick<ControlPlanePort, 'controllersUp'>;
   readonly bringUp: Pick<BringUpPort, 'checkWorkloadsReady'>;
   readonly scheduler: Pick<SchedulerPort, 'enqueue' | 'remove' | 'unbind'>;

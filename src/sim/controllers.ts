@@ -11,6 +11,8 @@
  * volumes and readiness bookkeeping and calls it.
  */
 import type { ControllersContext, ControllersPort } from './context.js';
+import { cronJobOf, newCronJobsState, syncCronJob } from './cronjobs.js';
+import { updateRollout, type Rollouts } from './rollout-progress.js';
 import type { Rng } from './rng.js';
 import { daemonEligibleOn } from './scheduling.js';
 import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } from './state.js';
@@ -45,6 +47,9 @@ export class WorkloadControllers implements ControllersPort, PodControls {
   private readonly claimNodes = new Map<string, string>();
   /** DaemonSet/node pairs that have had a pod, so a new one there is a replacement. */
   private readonly daemonServed = new Set<string>();
+  /** The CronJob controller's and the Deployment controller's memory between syncs. */
+  private readonly cronJobs = newCronJobsState();
+  private readonly rollouts: Rollouts = new Map();
 
   constructor(
     private readonly ctx: ControllersContext,
@@ -73,7 +78,8 @@ export class WorkloadControllers implements ControllersPort, PodControls {
       switch (workload.spec.kind) {
         case 'Deployment':
         case 'ReplicaSet':
-          reconcileReplicaSet(this, workload);
+          reconcileReplicaSet(this.ctx, this, workload);
+          if (workload.spec.kind === 'Deployment') updateRollout(this.ctx, (w) => this.markDirty(w), this.rollouts, workload);
           break;
         case 'StatefulSet':
           reconcileStatefulSet(this, workload);
@@ -83,11 +89,18 @@ export class WorkloadControllers implements ControllersPort, PodControls {
           break;
         case 'Job': {
           const starting = workload.job.startedAt === null;
+          const terminal = workload.job.terminal;
           reconcileJob(this.ctx, this, workload);
           const deadline = workload.spec.activeDeadlineSeconds;
           if (starting && deadline !== null) this.ctx.env.after(deadline, Priority.controller, () => this.markDirty(workload));
+          // The CronJob controller watches its Jobs: one that finished is synced again.
+          const owner = cronJobOf(this.ctx, workload);
+          if (owner && terminal !== workload.job.terminal) this.markDirty(owner);
           break;
         }
+        case 'CronJob':
+          syncCronJob(this.ctx, this, this.cronJobs, workload);
+          break;
         case 'Pod':
           if (workload.pods.size === 0 && workload.nextOrdinal === 0) this.createPod(workload, 0);
           break;

@@ -51,6 +51,7 @@ export class Kubelets implements KubeletPort {
     const ready = pod.ready && pod.deletionRequestedAt === null;
     if (ready !== pod.apiReady) {
       pod.apiReady = ready;
+      if (ready) pod.apiReadySince = ctx.env.now;
       if (ready) ctx.emit('pod.ready', podSubject(pod), 'api', `${pod.name} Ready on ${node.name}`, { node: node.name });
       else
         ctx.emit('pod.unready', podSubject(pod), 'api', `${pod.name} not ready${pod.waitingReason ? ` (${pod.waitingReason})` : ''}`, {

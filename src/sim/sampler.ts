@@ -108,7 +108,9 @@ export class Sampler {
         counts[phase] = (counts[phase] ?? 0) + 1;
         if (pod.apiReady && pod.deletionRequestedAt === null) ready++;
       }
-      this.column(this.workloadsReady, workload.spec.key).push(ready);
+      // A CronJob has no pods of its own, and a column per Job it creates would grow without end (one per run).
+      if (workload.spec.kind !== 'CronJob' && workload.spec.createdBy === null)
+        this.column(this.workloadsReady, workload.spec.key).push(ready);
     }
     for (const [phase, count] of Object.entries(counts)) (this.phases[phase] as number[]).push(count);
     for (const { key, value } of ctx.serviceMonitor.availability())

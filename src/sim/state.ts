@@ -9,6 +9,7 @@ import { usableMemory, type ModelSettings } from '../model/settings.js';
 import type { PodTemplate } from '../model/pod-template.js';
 import type { Workload } from '../model/workloads.js';
 import { layerExpansionRatio } from '../model/images.js';
+import type { JobStatus } from './job-status.js';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
@@ -103,6 +104,8 @@ export interface SimPod {
   apiPhase: PodPhase;
   nodeName: string | null;
   apiReady: boolean;
+  /** When the Ready condition last became True (its lastTransitionTime; minReadySeconds counts from it). */
+  apiReadySince: number;
   apiReason: string;
   apiRestarts: number;
   deletionRequestedAt: number | null;
@@ -145,8 +148,8 @@ export interface WorkloadState {
   succeeded: number;
   failed: number;
   complete: boolean;
-  /** Job: when the controller first saw it (status.startTime), why it failed, when it may create pods again. */
-  job: { startedAt: number | null; failedReason: string | null; backoffUntil: number; failuresSinceSuccess: number };
+  /** Job: its controller's status (see `job-status.ts`). */
+  job: JobStatus;
   /** StatefulSet ordinal → node its local-path volume is bound to. */
   readonly volumeNodes: Map<number, string>;
   lastReadyCount: number;
@@ -296,6 +299,7 @@ export function newPod(
     apiPhase: 'Pending',
     nodeName: null,
     apiReady: false,
+    apiReadySince: 0,
     apiReason: '',
     apiRestarts: 0,
     deletionRequestedAt: null,
@@ -332,7 +336,7 @@ export function newWorkloadState(spec: Workload): WorkloadState {
     succeeded: 0,
     failed: 0,
     complete: false,
-    job: { startedAt: null, failedReason: null, backoffUntil: 0, failuresSinceSuccess: 0 },
+    job: { startedAt: null, failedReason: null, backoffUntil: 0, failuresSinceSuccess: 0, terminal: null, deletedAt: null },
     volumeNodes: new Map(),
     lastReadyCount: 0,
     wasFullyReady: false,

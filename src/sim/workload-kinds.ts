@@ -24,16 +24,24 @@ export function activePods(workload: WorkloadState): SimPod[] {
   return [...workload.pods].filter((p) => p.deletionRequestedAt === null && !p.succeeded && !p.evicted);
 }
 
+/**
+ * Ready for at least minReadySeconds (KK pkg/api/v1/pod/util.go IsPodAvailable, counted from the
+ * Ready condition's lastTransitionTime); `rollout-progress.ts` requeues the sync for when it is.
+ */
+export function isAvailable(pod: SimPod, now: number, minReadySeconds: number): boolean {
+  return pod.apiReady && (minReadySeconds === 0 || pod.apiReadySince + minReadySeconds <= now + 1e-9);
+}
+
 // ------------------------------------------------------------ ReplicaSet / Deployment
 
-export function reconcileReplicaSet(controls: PodControls, workload: WorkloadState): void {
+export function reconcileReplicaSet(ctx: Pick<SimContext, 'env'>, controls: PodControls, workload: WorkloadState): void {
   const active = activePods(workload);
   const desired = workload.replicas;
   const hadPods = workload.nextOrdinal > 0;
   if (workload.spec.kind === 'Deployment') {
     if (workload.spec.strategy === 'Recreate' && recreate(controls, workload, active)) return;
     if (workload.spec.strategy === 'RollingUpdate' && active.some((p) => p.revision !== workload.revision)) {
-      rollingUpdate(controls, workload, active);
+      rollingUpdate(controls, workload, active, (p) => isAvailable(p, ctx.env.now, workload.spec.minReadySeconds));
       return;
     }
   }
@@ -64,9 +72,9 @@ function recreate(controls: PodControls, workload: WorkloadState, active: SimPod
 /**
  * `strategy: RollingUpdate` as the Deployment controller's rolling.go does it: the new revision
  * grows up to replicas + maxSurge pods in all (terminating pods do not count); old pods go, the
- * unready first, only while at least replicas − maxUnavailable stay available.
+ * unready first, only while at least replicas − maxUnavailable stay available (Ready for minReadySeconds).
  */
-function rollingUpdate(controls: PodControls, workload: WorkloadState, active: SimPod[]): void {
+function rollingUpdate(controls: PodControls, workload: WorkloadState, active: SimPod[], available: (pod: SimPod) => boolean): void {
   const desired = workload.replicas;
   const { surge, unavailable } = resolveRollingLimits(workload.spec.maxSurge, workload.spec.maxUnavailable, desired);
   const current = active.filter((p) => p.revision === workload.revision);
@@ -74,18 +82,18 @@ function rollingUpdate(controls: PodControls, workload: WorkloadState, active: S
   const canCreate = Math.max(0, Math.min(desired + surge - active.length, desired - current.length));
   for (let i = 0; i < canCreate; i++) controls.createPod(workload, workload.nextOrdinal);
   const minAvailable = desired - unavailable;
-  const newUnavailable = current.length + canCreate - current.filter((p) => p.apiReady).length;
+  const newUnavailable = current.length + canCreate - current.filter(available).length;
   // cleanupUnhealthyReplicas: unready old pods, bounded so the new ones still starting are covered.
   let maxScaledDown = active.length + canCreate - minAvailable - newUnavailable;
-  const unready = old.filter((p) => !p.apiReady).sort((a, b) => a.createdAt - b.createdAt);
+  const unready = old.filter((p) => !available(p)).sort((a, b) => a.createdAt - b.createdAt);
   for (const pod of unready) {
     if (maxScaledDown <= 0) break;
     controls.requestDeletion(pod, 'rolling update');
     maxScaledDown--;
   }
   // scaleDownOldReplicaSetsForRollingUpdate: ready old pods while enough stay available.
-  let removable = active.filter((p) => p.apiReady).length - minAvailable;
-  for (const pod of old.filter((p) => p.apiReady).sort((a, b) => a.createdAt - b.createdAt)) {
+  let removable = active.filter(available).length - minAvailable;
+  for (const pod of old.filter(available).sort((a, b) => a.createdAt - b.createdAt)) {
     if (removable <= 0) break;
     controls.requestDeletion(pod, 'rolling update');
     removable--;
@@ -154,22 +162,34 @@ export function reconcileDaemonSet(
  * pod the next is created only after the back-off (`onJobPodFailed`); the Job fails with
  * BackoffLimitExceeded when failed pods exceed `backoffLimit` or, with restartPolicy OnFailure,
  * when its running pods' restarts reach it; with DeadlineExceeded once `activeDeadlineSeconds`
- * have passed since it started. A failed Job's running pods are deleted.
+ * have passed since it started. A finished Job's running pods are deleted.
+ *
+ * Without `completions` (a work queue, K8sDocs …/job/#parallel-jobs) `parallelism` pods start, no
+ * new one once any has succeeded, and the Job is done when one succeeded and all have ended.
  */
 export function reconcileJob(ctx: Pick<SimContext, 'emit' | 'env'>, controls: PodControls, workload: WorkloadState): void {
   const job = workload.job;
   const spec = workload.spec;
   const now = ctx.env.now;
+  if (job.deletedAt !== null) return;
   job.startedAt ??= now;
   const succeeded = [...workload.pods].filter((p) => p.succeeded).length;
   if (succeeded > workload.succeeded) job.failuresSinceSuccess = 0;
-  workload.succeeded = succeeded;
-  if (workload.complete || job.failedReason !== null) return;
-  if (workload.succeeded >= spec.completions) {
-    workload.complete = true;
+  workload.succeeded = Math.max(workload.succeeded, succeeded);
+  if (job.terminal !== null) return;
+  if (workload.complete || job.failedReason !== null) {
+    setTerminalCondition(ctx, workload);
     return;
   }
   const active = activePods(workload);
+  const met = spec.workQueue ? workload.succeeded > 0 && active.length === 0 : workload.succeeded >= spec.completions;
+  if (met) {
+    // SuccessCriteriaMet (reason CompletionsReached); pods still running are deleted (job_controller.go syncJob: finishedCondition).
+    workload.complete = true;
+    for (const pod of active) controls.requestDeletion(pod, 'Job complete');
+    setTerminalCondition(ctx, workload);
+    return;
+  }
   const restarts = spec.template.restartPolicy === 'OnFailure' ? active.reduce((sum, p) => sum + p.restarts, 0) : 0;
   const pastOnFailure =
     spec.template.restartPolicy === 'OnFailure' && (spec.backoffLimit === 0 ? restarts > 0 : restarts >= spec.backoffLimit);
@@ -186,16 +206,61 @@ export function reconcileJob(ctx: Pick<SimContext, 'emit' | 'env'>, controls: Po
       reason === 'DeadlineExceeded'
         ? `active longer than activeDeadlineSeconds ${spec.activeDeadlineSeconds}`
         : `backoffLimit ${spec.backoffLimit} reached (${workload.failed} failed pods, ${restarts} restarts)`;
-    ctx.emit('workload.degraded', `workload/${spec.namespace}/Job/${spec.name}`, 'api', `Job ${spec.name} failed: ${reason}, ${why}`, {
+    ctx.emit('workload.degraded', jobSubject(workload), 'api', `Job ${spec.name} failed: ${reason}, ${why}`, {
       reason,
       failed: workload.failed,
       restarts,
     });
+    setTerminalCondition(ctx, workload);
     return;
   }
   if (now < job.backoffUntil) return;
-  const wanted = Math.min(spec.parallelism, spec.completions - workload.succeeded) - active.length;
+  const wanted = spec.workQueue
+    ? (workload.succeeded > 0 ? 0 : spec.parallelism) - active.length
+    : Math.min(spec.parallelism, spec.completions - workload.succeeded) - active.length;
   for (let i = 0; i < wanted; i++) controls.createPod(workload, workload.nextOrdinal, null, workload.failed > 0);
+}
+
+export function jobSubject(workload: WorkloadState): string {
+  return `workload/${workload.spec.namespace}/Job/${workload.spec.name}`;
+}
+
+/**
+ * The terminal condition `kubectl get job` shows as STATUS. Since Kubernetes 1.31 the controller
+ * first sets SuccessCriteriaMet / FailureTarget and adds Complete / Failed only once every pod of
+ * the Job has terminated (KK v1.31 pkg/controller/job/job_controller.go newSuccessCondition,
+ * newFailureCondition, delayTerminalCondition; K8sDocs …/job/#termination-of-job-pods), so a pod
+ * still Terminating on an unreachable node holds the condition back.
+ */
+function setTerminalCondition(ctx: Pick<SimContext, 'emit' | 'env'>, workload: WorkloadState): void {
+  const job = workload.job;
+  if (job.terminal !== null) return;
+  for (const pod of workload.pods) if (!pod.succeeded && !pod.evicted) return;
+  const spec = workload.spec;
+  const took = ctx.env.now - (job.startedAt ?? ctx.env.now);
+  const cronJob = spec.createdBy ?? null;
+  if (workload.complete) {
+    job.terminal = 'Complete';
+    // Reason CompletionsReached (KK v1.31 batch types JobReasonCompletionsReached).
+    ctx.emit('job.complete', jobSubject(workload), 'api', `Job ${spec.name} Complete: ${workload.succeeded} pod(s) succeeded`, {
+      condition: 'Complete',
+      reason: 'CompletionsReached',
+      succeeded: workload.succeeded,
+      failed: workload.failed,
+      duration: Math.round(took * 1000) / 1000,
+      cronJob,
+    });
+  } else {
+    job.terminal = 'Failed';
+    ctx.emit('job.failed', jobSubject(workload), 'api', `Job ${spec.name} Failed: ${job.failedReason ?? ''}`, {
+      condition: 'Failed',
+      reason: job.failedReason,
+      succeeded: workload.succeeded,
+      failed: workload.failed,
+      duration: Math.round(took * 1000) / 1000,
+      cronJob,
+    });
+  }
 }
 
 /** A Job pod failed: the next one waits 10 s × 2^(failures since the last success − 1), at most 6 min. Returns the wait. */

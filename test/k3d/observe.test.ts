@@ -188,3 +188,68 @@ describe('k3d observation: watch events → timeline events', () => {
     ).toEqual(['4 node.power false', '5 node.network 1', '8.5 node.power true']);
   });
 });
+
+describe('k3d observation: Job conditions', () => {
+  // status.conditions Complete/Failed with status True is what `kubectl get job` shows as STATUS
+  // (KK pkg/printers/internalversion/printers.go printJob); FailureTarget alone is not terminal.
+  const job = (name: string, conditions: Array<{ type: string; status: string; reason?: string }>, owner?: string) =>
+    ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name,
+        namespace: 'default',
+        ...(owner ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: owner, uid: 'u', controller: true }] } : {}),
+      },
+      status: { conditions, succeeded: conditions.some((c) => c.type === 'Complete') ? 1 : 0 },
+    }) as KubernetesObject;
+
+  it('records Complete and Failed (with its reason) once each, and a CronJob run when its Job appears', () => {
+    const translator = new WatchTranslator(0);
+    translator.translate('ADDED', job('backup', []), 1000);
+    translator.translate('MODIFIED', job('backup', [{ type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded' }]), 2000);
+    const failed = [
+      { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded' },
+      { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' },
+    ];
+    translator.translate('MODIFIED', job('backup', failed), 3000);
+    translator.translate('MODIFIED', job('backup', failed), 4000);
+    translator.translate('ADDED', job('nightly-29446680', [], 'nightly'), 5000);
+    translator.translate('MODIFIED', job('nightly-29446680', [{ type: 'Complete', status: 'True' }], 'nightly'), 6000);
+    expect(translator.events.map((e) => `${e.t} ${e.kind} ${e.subject} ${e.details?.['reason'] ?? ''}`)).toEqual([
+      '3 job.failed workload/default/Job/backup BackoffLimitExceeded',
+      '5 cronjob.scheduled workload/default/CronJob/nightly ',
+      '6 job.complete workload/default/Job/nightly-29446680 ',
+    ]);
+    const timeline: Timeline = { events: translator.events, duration: 10, series: {} as Timeline['series'] };
+    const context = { phaseStart: 0, phaseEnd: 10 };
+    expect(judge({ kind: 'job', job: 'backup', condition: 'Failed', reason: 'BackoffLimitExceeded' }, 'j1', timeline, context).status).toBe(
+      'pass',
+    );
+    expect(judge({ kind: 'job', job: 'nightly', condition: 'Complete', within: '5s' }, 'j2', timeline, context).status).toBe('fail');
+    expect(judge({ kind: 'job', job: 'CronJob/default/nightly', condition: 'Complete' }, 'j3', timeline, context).status).toBe('pass');
+  });
+});
+
+describe('k3d observation: Deployment progress', () => {
+  it('records Progressing=False ProgressDeadlineExceeded once, again only after progress resumed', () => {
+    const deployment = (status: string, reason: string) =>
+      ({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: { replicas: 3 },
+        status: { availableReplicas: 1, conditions: [{ type: 'Progressing', status, reason }] },
+      }) as KubernetesObject;
+    const translator = new WatchTranslator(0);
+    translator.translate('ADDED', deployment('True', 'ReplicaSetUpdated'), 1000);
+    translator.translate('MODIFIED', deployment('False', 'ProgressDeadlineExceeded'), 2000);
+    translator.translate('MODIFIED', deployment('False', 'ProgressDeadlineExceeded'), 3000);
+    translator.translate('MODIFIED', deployment('True', 'ReplicaSetUpdated'), 4000);
+    translator.translate('MODIFIED', deployment('False', 'ProgressDeadlineExceeded'), 5000);
+    expect(translator.events.map((e) => `${e.t} ${e.kind} ${e.subject}`)).toEqual([
+      '2 workload.progressDeadlineExceeded workload/default/Deployment/web',
+      '5 workload.progressDeadlineExceeded workload/default/Deployment/web',
+    ]);
+  });
+});

@@ -1,10 +1,12 @@
 /**
  * The Kubernetes side of watching a real cluster: the cluster's kubeconfig (over loopback),
- * informers (list + watch, re-listed after the API comes back) on Nodes, Pods, EndpointSlices and
- * Leases, and a probe of the API itself.
+ * informers (list + watch, re-listed after the API comes back) on Nodes, Pods, EndpointSlices,
+ * Leases, Jobs and Deployments, and a probe of the API itself.
  */
 import { request } from 'node:https';
 import {
+  AppsV1Api,
+  BatchV1Api,
   CoreV1Api,
   CoordinationV1Api,
   DiscoveryV1Api,
@@ -60,11 +62,13 @@ export interface InformerHost {
   stopped(): boolean;
 }
 
-/** Informers on Nodes, Pods, EndpointSlices and Leases; each event goes to the translator. */
+/** Informers on Nodes, Pods, EndpointSlices, Leases, Jobs and Deployments; each event goes to the translator. */
 export async function startInformers(config: KubeConfig, host: InformerHost): Promise<void> {
   const core = config.makeApiClient(CoreV1Api);
   const discovery = config.makeApiClient(DiscoveryV1Api);
   const coordination = config.makeApiClient(CoordinationV1Api);
+  const batch = config.makeApiClient(BatchV1Api);
+  const apps = config.makeApiClient(AppsV1Api);
   const watched: Array<
     [
       string,
@@ -87,6 +91,8 @@ export async function startInformers(config: KubeConfig, host: InformerHost): Pr
       () => coordination.listNamespacedLease({ namespace: 'kube-system' }),
       null,
     ],
+    ['/apis/batch/v1/jobs', 'Job', () => batch.listJobForAllNamespaces(), null],
+    ['/apis/apps/v1/deployments', 'Deployment', () => apps.listDeploymentForAllNamespaces(), null],
   ];
   for (const [path, kind, list, store] of watched) {
     const informer = makeInformer<KubernetesObject>(config, path, list);

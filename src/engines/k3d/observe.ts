@@ -4,7 +4,7 @@
  * unchanged. Docker's own events for ground truth are read in docker-events.ts, the Rancher
  * agent's connection in rancher-events.ts.
  */
-import type { KubernetesObject, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Job, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
 import type { TimelineEvent, TimelineEventKind, TimelineView, DetailValue } from '../../model/timeline.js';
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -103,6 +103,10 @@ export class WatchTranslator {
         return this.endpointSlice(type, object as EndpointSliceLike, at);
       case 'Lease':
         return this.lease(object as LeaseLike, at);
+      case 'Job':
+        return this.job(type, object as V1Job, at);
+      case 'Deployment':
+        return this.deployment(object as V1Deployment, at);
       default:
         return;
     }
@@ -245,6 +249,86 @@ export class WatchTranslator {
   }
 
   private readonly seen = new Set<string>();
+  /** Deployments whose Progressing condition is False with ProgressDeadlineExceeded. */
+  private readonly stuck = new Set<string>();
+
+  /** Progressing=False, reason ProgressDeadlineExceeded (KK pkg/controller/deployment/progress.go), as the sim records it. */
+  private deployment(deployment: V1Deployment, at: number): void {
+    const namespace = deployment.metadata?.namespace ?? 'default';
+    const name = deployment.metadata?.name ?? '';
+    const progressing = deployment.status?.conditions?.find((c) => c.type === 'Progressing');
+    const stuck = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
+    if (stuck && !this.stuck.has(`${namespace}/${name}`))
+      this.emit(
+        at,
+        'workload.progressDeadlineExceeded',
+        `workload/${namespace}/Deployment/${name}`,
+        'api',
+        `Deployment ${name}: Progressing=False (ProgressDeadlineExceeded)`,
+        {
+          reason: 'ProgressDeadlineExceeded',
+          available: deployment.status?.availableReplicas ?? 0,
+          desired: deployment.spec?.replicas ?? 1,
+        },
+      );
+    if (stuck) this.stuck.add(`${namespace}/${name}`);
+    else this.stuck.delete(`${namespace}/${name}`);
+  }
+
+  /** Jobs seen, and the terminal condition (Complete/Failed) already recorded for each. */
+  private readonly jobs = new Map<string, string | null>();
+
+  /**
+   * A Job's terminal condition as `kubectl get job` shows it (status.conditions Complete or Failed
+   * with status True, and the reason), as the sim engine records it; a Job a CronJob created is
+   * recorded as that CronJob's run (its `batch.kubernetes.io/cronjob-scheduled-timestamp`, 1.28+).
+   */
+  private job(type: WatchType, job: V1Job, at: number): void {
+    const namespace = job.metadata?.namespace ?? 'default';
+    const name = job.metadata?.name ?? '';
+    const key = `${namespace}/${name}`;
+    const subject = `workload/${namespace}/Job/${name}`;
+    if (type === 'DELETED') {
+      this.jobs.delete(key);
+      return;
+    }
+    const owner = job.metadata?.ownerReferences?.find((o) => o.kind === 'CronJob');
+    const cronJob = owner ? `CronJob/${namespace}/${owner.name}` : null;
+    if (!this.jobs.has(key)) {
+      this.jobs.set(key, null);
+      const scheduledTime = job.metadata?.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'] ?? null;
+      if (owner)
+        this.emit(
+          at,
+          'cronjob.scheduled',
+          `workload/${namespace}/CronJob/${owner.name}`,
+          'api',
+          `CronJob ${owner.name} created Job ${name}`,
+          {
+            job: `Job/${namespace}/${name}`,
+            scheduledTime,
+          },
+        );
+    }
+    const terminal = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+    if (!terminal || this.jobs.get(key) === terminal.type) return;
+    this.jobs.set(key, terminal.type);
+    const complete = terminal.type === 'Complete';
+    this.emit(
+      at,
+      complete ? 'job.complete' : 'job.failed',
+      subject,
+      'api',
+      complete ? `Job ${name} Complete: ${job.status?.succeeded ?? 0} pod(s) succeeded` : `Job ${name} Failed: ${terminal.reason ?? ''}`,
+      {
+        condition: terminal.type,
+        reason: terminal.reason ?? null,
+        succeeded: job.status?.succeeded ?? 0,
+        failed: job.status?.failed ?? 0,
+        cronJob,
+      },
+    );
+  }
 
   private lease(lease: LeaseLike, at: number): void {
     const name = lease.metadata?.name ?? '';
