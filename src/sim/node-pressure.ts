@@ -69,14 +69,17 @@ export class NodePressure implements NodePressurePort {
     // With swap the kernel moves pages out before it kills: its ceiling is RAM plus what zram and the file free (swap.ts).
     const swap = swapState(node, used, ctx.env.now, ctx.settings);
     this.trackSwap(node, swap, used, growth);
-    if (used >= swap.ceiling) {
+    // A byte of slack: at the predicted instant float rounding can leave `used` a hair below the ceiling,
+    // and a re-check a few ulps later would never advance the clock.
+    if (used >= swap.ceiling - 1) {
       // Only while something can still be killed; otherwise this would spin at one instant.
       if (this.oomVictim(node)) next = ctx.env.now;
     } else if (growth > 0) {
       next = Math.min(next, ctx.env.now + (swap.ceiling - used) / growth);
       // The moments swapping starts (zram, then the file) are checked too, so the timeline says when.
       for (const from of [node.spec.swap ? node.capacityMemory : Infinity, swap.diskFrom])
-        if (used < from && from < swap.ceiling) next = Math.min(next, ctx.env.now + (from - used) / growth);
+        // A byte of slack: at the predicted instant float rounding may leave `used` a hair below `from`.
+        if (from - used > 1 && from < swap.ceiling) next = Math.min(next, ctx.env.now + (from - used) / growth);
     }
     if (next === Infinity) return;
     ctx.env.at(next, Priority.truth, () => {
@@ -96,7 +99,7 @@ export class NodePressure implements NodePressurePort {
       }
     }
     // The kernel's OOM killer acts when memory (and swap) is really exhausted, whatever the kubelet is configured to do.
-    while (this.nodeMemoryUsed(node) >= swapState(node, this.nodeMemoryUsed(node), ctx.env.now, ctx.settings).ceiling) {
+    while (this.nodeMemoryUsed(node) >= swapState(node, this.nodeMemoryUsed(node), ctx.env.now, ctx.settings).ceiling - 1) {
       const victim = this.oomVictim(node);
       if (!victim) break;
       const swapTotal = swapCapacity(node);
@@ -164,7 +167,14 @@ export class NodePressure implements NodePressurePort {
     if (!config) return;
     const before = this.probeLatency(node);
     const burstEnd = this.swapTraffic.update(node, swap, used, growth, ctx.env.now);
-    const level = swap.disk > 0 || (growth > 0 && used >= swap.diskFrom) ? 'file' : swap.zram > 0 ? 'zram' : undefined;
+    // Growing at the moment a device starts to fill counts as using it (the check runs exactly then).
+    const filling = (from: number) => growth > 0 && used >= from - 1;
+    const level =
+      swap.disk > 0 || filling(swap.diskFrom)
+        ? 'file'
+        : swap.zram > 0 || (config.zram && filling(node.capacityMemory))
+          ? 'zram'
+          : undefined;
     if (level !== this.swapLevel.get(node)) {
       if (level) this.swapLevel.set(node, level);
       else this.swapLevel.delete(node);
@@ -174,7 +184,8 @@ export class NodePressure implements NodePressurePort {
           ? `${node.name} writing to its swap file on ${config.file?.storage.name} (${mi(swap.disk)})` +
             `${zram ? ` after ${zram}` : ''}: 4K random writes on that storage; readiness probes slow down`
           : level === 'zram'
-            ? `${node.name} swapping to zram: ${zram}; memory before the OOM killer acts: ${mi(swap.ceiling)}`
+            ? `${node.name} swapping to zram (${mi(config.zram?.size ?? 0)}, ratio ${config.zram?.compressionRatio}): ` +
+              `memory before the kernel OOM killer acts ${mi(swap.ceiling)} instead of ${mi(node.capacityMemory)}`
             : `${node.name} no longer swapping`;
       ctx.emit('node.swap', `node/${node.name}`, 'truth', message, {
         device: level ?? 'none',

@@ -165,7 +165,7 @@ export class SwapTraffic {
     }
     entry.disk = state.disk;
     entry.at = now;
-    entry.rate = demand >= state.diskFrom && demand < state.ceiling ? growth : 0;
+    entry.rate = demand >= state.diskFrom - 1 && demand < state.ceiling - 1 ? growth : 0;
     this.traffic.set(node, entry);
     return burstEnd;
   }
