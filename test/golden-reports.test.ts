@@ -22,8 +22,8 @@ const files = [
 ].sort();
 
 describe('golden sim reports', () => {
-  it('covers the nine shipped scenarios and the e2e ones', () => {
-    expect(files.filter((f) => f.startsWith('scenarios/'))).toHaveLength(9);
+  it('covers the eleven shipped scenarios and the e2e ones', () => {
+    expect(files.filter((f) => f.startsWith('scenarios/'))).toHaveLength(11);
     expect(files.filter((f) => f.startsWith('test/e2e/')).length).toBeGreaterThanOrEqual(4);
   });
 
