@@ -9,6 +9,7 @@ import { createSimulation } from '../../src/sim/index.js';
 import { readWorkloads } from '../../src/model/workloads.js';
 import { podSwapLimit, swapCapacity, swapState } from '../../src/sim/swap.js';
 import { zramCompressionRatios } from '../../src/model/node-swap.js';
+import { unsupportedCluster } from '../../src/engines/k3d/supports.js';
 
 const Mi = 1024 * 1024;
 const lean = { k3s: { serverArgs: ['--disable=traefik,servicelb,metrics-server'] } };
@@ -176,5 +177,22 @@ spec:
     expect(eventsAfter(sim, t0, 'node.swap', /node\/w1/).some((e) => /caught up/.test(e.message))).toBe(true);
     // The web pods on other nodes, and this one once the writes end, are not killed: the node survived.
     expect(eventsAfter(sim, t0, 'node.oomKiller', /node\/w1/)).toEqual([]);
+  });
+});
+
+describe('swap in the cluster file', () => {
+  it('names the field, the value and the fix for a swap file on storage the board does not have', () => {
+    expect(() => cluster([{ name: 's1', role: 'server' }, worker({ file: { size: '1Gi', storage: 'floppy' } })])).toThrow(
+      /nodes\[1\]\.swap\.file\.storage: profile "pi3bplus" has no storage option "floppy" \(use one of: microsd, usb-ssd/,
+    );
+    expect(() => cluster([{ name: 's1', role: 'server' }, worker({})])).toThrow(/swap declares neither zram nor a swap file/);
+  });
+
+  it('the k3d engine refuses a node with swap, with the reason (a container shares the host kernel and swap)', () => {
+    const c = cluster([{ name: 's1', role: 'server' }, worker({ zram: { size: '256Mi' } })]);
+    const refusals = unsupportedCluster(c);
+    expect(refusals.map((r) => r.subject)).toEqual(['node w1 (swap)']);
+    expect(refusals[0]!.reason).toMatch(/shares the host's kernel and swap/);
+    expect(unsupportedCluster(cluster([{ name: 's1', role: 'server' }, worker()]))).toEqual([]);
   });
 });
