@@ -22,8 +22,8 @@ const files = [
 ].sort();
 
 describe('golden sim reports', () => {
-  it('covers the ten shipped scenarios and the e2e ones', () => {
-    expect(files.filter((f) => f.startsWith('scenarios/'))).toHaveLength(10);
+  it('covers the twelve shipped scenarios and the e2e ones', () => {
+    expect(files.filter((f) => f.startsWith('scenarios/'))).toHaveLength(12);
     expect(files.filter((f) => f.startsWith('test/e2e/')).length).toBeGreaterThanOrEqual(4);
   });
 

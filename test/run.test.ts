@@ -10,7 +10,7 @@ const out = () => mkdtempSync(join(tmpdir(), 'twin-run-'));
 const runDirs = (dir: string, scenario: string) => (existsSync(join(dir, scenario)) ? readdirSync(join(dir, scenario)) : []);
 
 describe('twin run', () => {
-  it('ships the scenarios of the issue', () => {
+  it("ships the nine scenarios of the issue, a rolling K3s upgrade, and seed 000's OOM pressure with and without Edge-Pulse", () => {
     for (const name of [
       'worker-power-loss',
       'control-plane-down',
@@ -22,6 +22,8 @@ describe('twin run', () => {
       'sd-card-latency',
       'nfs-node-down',
       'rolling-upgrade',
+      'oom-pressure-pi3',
+      'oom-edge-pulse',
     ]) {
       expect(shipped).toContain(`${name}.ts`);
     }

@@ -41,6 +41,41 @@ export type Taint = z.infer<typeof taintObject>;
 const labelKey = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const labelsSchema = z.record(z.string().regex(labelKey, 'is not a valid label key'), z.string().max(63));
 
+/**
+ * zram compression algorithms a Pi's kernel offers (`/sys/block/zram0/comp_algorithm`); lzo-rle is the
+ * kernel's default since 5.1 (Linux drivers/block/zram/zram_drv.c, CONFIG_ZRAM_DEF_COMP).
+ */
+export const zramAlgorithmSchema = z.enum(['lzo-rle', 'lz4', 'zstd']);
+export type ZramAlgorithm = z.infer<typeof zramAlgorithmSchema>;
+
+/**
+ * Swap below Kubernetes (seed 000's "Edge-Pulse": zram plus a disk-backed swap file). What the
+ * kubelet does with it (`failSwapOn`, `swapBehavior`) is in `src/sim/swap.ts`.
+ */
+export const nodeSwapSchema = z.strictObject({
+  /** A compressed swap device in RAM: `size` is its disksize (pages it holds before compression). */
+  zram: z
+    .strictObject({
+      size: unitSchema(parseBytes, '512Mi'),
+      /** Bytes of pages per byte of RAM they take once compressed; default by algorithm (measured figures). */
+      compressionRatio: z.number().min(1, 'a compression ratio is at least 1 (1 = incompressible)').max(10).optional(),
+      algorithm: zramAlgorithmSchema.optional(),
+    })
+    .optional(),
+  /** A swap file on one of the profile's storage options (the node's own storage when omitted). */
+  file: z
+    .strictObject({
+      size: unitSchema(parseBytes, '1Gi'),
+      storage: z.string().optional(),
+    })
+    .optional(),
+  /**
+   * The kubelet's `memorySwap.swapBehavior` on this node: `NoSwap` (the kubelet's default; K3s sets none)
+   * or `LimitedSwap` (Burstable pods get swap in proportion to their memory request).
+   */
+  swapBehavior: z.enum(['NoSwap', 'LimitedSwap']).optional(),
+});
+
 export const nodeSchema = z.strictObject({
   name: dnsLabel,
   /** A hardware profile name or alias (`twin profiles` lists them). */
@@ -56,6 +91,8 @@ export const nodeSchema = z.strictObject({
   labels: labelsSchema.default({}),
   taints: z.array(taintSchema).default([]),
   description: z.string().optional(),
+  /** Swap devices on this host (zram, a swap file) and the kubelet's swap behaviour. */
+  swap: nodeSwapSchema.optional(),
   /** Per-host install differences (k3s-ansible host vars): a different version or token. */
   k3s: z
     .strictObject({

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import type { ClusterSpecParsed, Datastore, NodeRole, Taint } from './cluster-schema.js';
 import { resolveSettings, type ModelSettings, type SettingsInput } from './settings.js';
 import { resolveK3sFlags, type K3sFlagOutcome } from './k3s-flags.js';
+import { resolveNodeSwap, type NodeSwap, type NodeSwapInput } from './node-swap.js';
 
 /** Names of the profiles twin ships, for editor completion; any other registered name works too. */
 export type BuiltinProfileName =
@@ -33,6 +34,8 @@ export interface NodeInput<N extends string = string> {
   /** `key=value:NoSchedule` strings or taint objects. */
   readonly taints?: ReadonlyArray<string | Taint>;
   readonly description?: string;
+  /** zram and/or a swap file below Kubernetes, and the kubelet's swapBehavior (src/model/node-swap.ts). */
+  readonly swap?: NodeSwapInput;
   readonly k3s?: { readonly version?: string; readonly token?: string };
 }
 
@@ -83,6 +86,8 @@ export interface ClusterNode {
   readonly k3sVersion: string;
   /** Join token this host uses (the cluster's unless the host overrides it). */
   readonly token?: string;
+  /** Swap devices and the kubelet's swap behaviour; absent when the node has no swap. */
+  readonly swap?: NodeSwap;
 }
 
 /** A validated cluster with every default filled in. */
@@ -230,6 +235,7 @@ export function resolveCluster(
         hint: `use one of: ${profile.spec.supportedArchitectures.join(', ')}`,
       });
     }
+    const swap = resolveNodeSwap(node.swap, profile, storage, field, problems);
     nodes.push({
       name: node.name,
       role: node.role,
@@ -243,6 +249,7 @@ export function resolveCluster(
       ...(node.description ? { description: node.description } : {}),
       k3sVersion: node.k3s?.version ?? version,
       ...((node.k3s?.token ?? spec.k3s.token) !== undefined ? { token: node.k3s?.token ?? spec.k3s.token } : {}),
+      ...(swap ? { swap } : {}),
     });
   }
 

@@ -85,6 +85,7 @@ export const mappedFlags: Readonly<Record<string, Readonly<Record<string, Mapped
     'serialize-image-pulls': { setting: 'serializeImagePulls', kind: 'bool', example: 'serialize-image-pulls=false' },
     'eviction-hard': { setting: 'evictionHardMemoryAvailable', kind: 'eviction-hard', example: 'eviction-hard=memory.available<100Mi' },
     'shutdown-grace-period': duration('shutdownGracePeriod', 'shutdown-grace-period=30s'),
+    'fail-swap-on': { setting: 'failSwapOn', kind: 'bool', example: 'fail-swap-on=true' },
     'shutdown-grace-period-critical-pods': duration('shutdownGracePeriodCriticalPods', 'shutdown-grace-period-critical-pods=10s'),
   },
 });
@@ -117,7 +118,6 @@ export const knownUnmodelled: Readonly<Record<string, Readonly<Record<string, Kn
     'kube-reserved': { reason: () => kubeletReservation },
     'image-gc-high-threshold': { reason: () => 'twin does not model image garbage collection (disks never fill with images)' },
     'image-gc-low-threshold': { reason: () => 'twin does not model image garbage collection (disks never fill with images)' },
-    'fail-swap-on': { reason: () => 'twin does not model swap' },
     config: { reason: () => 'twin does not read kubelet config files: set the values the model has in spec.settings' },
   },
 });

@@ -16,6 +16,8 @@ export interface ProbeSpec {
   readonly initialDelay: number;
   readonly period: number;
   readonly failureThreshold: number;
+  /** timeoutSeconds: a probe answering later than this fails. */
+  readonly timeout: number;
 }
 
 export interface ContainerSpec {
@@ -162,6 +164,7 @@ function container(c: V1Container, annotations: Record<string, string>, index: n
           initialDelay: probe.initialDelaySeconds ?? 0,
           period: probe.periodSeconds ?? workloadDefaults.readinessPeriod.value,
           failureThreshold: probe.failureThreshold ?? workloadDefaults.readinessFailureThreshold.value,
+          timeout: probe.timeoutSeconds ?? workloadDefaults.readinessTimeout.value,
         }
       : null,
   };

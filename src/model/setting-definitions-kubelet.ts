@@ -105,4 +105,35 @@ export const kubeletSettings = define({
       'K8sDocs concepts/cluster-administration/node-shutdown; KK pkg/kubelet/nodeshutdown/nodeshutdown_manager_linux.go ' +
       '(two priority groups when shutdownGracePeriodByPodPriority is unset); K3s does not set it',
   },
+
+  // --- kubelet and swap (#17 item 8; the model is in src/sim/swap.ts) ------------
+  failSwapOn: {
+    kind: 'boolean',
+    description: 'the kubelet refuses to start on a node with swap on (a node with swap never registers)',
+    // Upstream default true; K3s writes false into its kubelet config (older releases pass --fail-swap-on=false).
+    default: () => false,
+    source:
+      'K3s pkg/daemons/agent/agent.go (defaultKubeletConfig FailSwapOn false; ' +
+      'before: pkg/daemons/agent/agent_linux.go fail-swap-on=false); ' +
+      'upstream true in KK pkg/kubelet/apis/config/v1beta1/defaults.go; calibration.md 2.3',
+  },
+  nodeSwapFeatureGate: {
+    kind: 'boolean',
+    description: "the kubelet's NodeSwap feature gate: without it a node's swapBehavior LimitedSwap gives pods no swap",
+    // Alpha 1.22 (off), beta 1.28 (off), beta 1.30 (on), GA 1.34 (locked on).
+    default: (minor) => minor >= 30,
+    source: 'KK pkg/features/kube_features.go (NodeSwap versioned specs); KEP-2400 kep.yaml and implementation history',
+  },
+  swapPagesPerProbe: {
+    kind: 'number',
+    description:
+      'pages a readiness probe faults back in on a node writing to its swap file (probe latency = pages × page write time / (1 − load))',
+    default: () => 64,
+    source:
+      'estimate: a probe request runs through code, stack and heap the kernel swapped out; ' +
+      'each major fault reads 2^page-cluster = 8 pages ' +
+      '(Linux Documentation/admin-guide/sysctl/vm.rst, page-cluster default 3); 8 faults × 8 pages = 64; ' +
+      'low 8 (one fault), high 256 (32 faults)',
+    range: [8, 256],
+  },
 });

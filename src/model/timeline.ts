@@ -31,6 +31,8 @@ export const timelineEventKinds = [
   'node.network',
   'node.storage',
   'node.oomKiller',
+  // swap below Kubernetes (#17 item 8): zram or the swap file in use, swap file traffic slowing probes
+  'node.swap',
   // nodes, API
   'node.registered',
   'node.condition',

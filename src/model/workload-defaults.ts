@@ -13,6 +13,7 @@ export const workloadDefaults = Object.freeze({
     source: 'K8sDocs tasks/configure-pod-container/configure-liveness-readiness-startup-probes (periodSeconds 10)',
   },
   readinessFailureThreshold: { value: 3, source: 'same page (failureThreshold 3)' },
+  readinessTimeout: { value: 1, source: 'same page (timeoutSeconds 1)' },
   terminationGracePeriod: { value: 30, source: 'K8sDocs reference/kubernetes-api/workload-resources/pod-v1/' },
   surge: { value: '25%', source: 'K8sDocs concepts/workloads/controllers/deployment/ (maxSurge, maxUnavailable 25%)' },
   backoffLimit: { value: 6, source: 'K8sDocs concepts/workloads/controllers/job/ (backoffLimit defaults to 6)' },

@@ -40,7 +40,8 @@ export function analyseBringUp(timeline: Timeline, nodeNames: readonly string[],
     const subject = `node/${node}`;
     const mine = events.filter((e) => e.subject === subject);
     const rejected = mine.find(
-      (e) => e.kind === 'bringup.step' && (e.details?.['step'] === 'join-rejected' || e.details?.['step'] === 'k3s-out-of-memory'),
+      (e) =>
+        e.kind === 'bringup.step' && ['join-rejected', 'k3s-out-of-memory', 'kubelet-swap-refused'].includes(String(e.details?.['step'])),
     );
     return {
       node,

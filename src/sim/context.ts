@@ -159,12 +159,16 @@ export interface KubeletPort {
 export interface ProbesPort {
   scheduleReadiness(pod: SimPod, node: SimNode): void;
   refreshDependencies(): void;
+  /** The node's swap file write traffic changed: its pods' probes may time out, or answer again. */
+  refreshSwap(node: SimNode): void;
 }
 
 export interface NodePressurePort {
   nodeMemoryUsed(node: SimNode): number;
   nodeCpuUsed(node: SimNode): number;
   scheduleMemoryCheck(node: SimNode): void;
+  /** A readiness probe's latency on this node now (s), from its swap file's traffic (swap.ts); 0 without. */
+  probeLatency(node: SimNode): number;
   /** The node lost power: its memory checks and eviction loop end. */
   onNodeDown(node: SimNode): void;
 }
@@ -260,6 +264,7 @@ export interface KubeletContext extends SimContext {
 
 export interface ProbesContext extends SimContext {
   readonly kubelets: Pick<KubeletPort, 'report'>;
+  readonly pressure: Pick<NodePressurePort, 'probeLatency'>;
 }
 
 export interface NodePressureContext extends SimContext {
@@ -267,6 +272,7 @@ export interface NodePressureContext extends SimContext {
   readonly lifecycle: Pick<NodeLifecyclePort, 'addTaint' | 'removeTaint'>;
   readonly controllers: Pick<ControllersPort, 'onPodFailed'>;
   readonly serviceMonitor: Pick<ServicesPort, 'markDirty'>;
+  readonly probes: Pick<ProbesPort, 'refreshSwap'>;
 }
 
 export interface ControllersContext extends SimContext {

@@ -7,6 +7,7 @@ import type { MachinesContext, MachinesPort } from './context.js';
 import { Priority } from './priority.js';
 import { gracefulShutdownEnabled } from './shutdown.js';
 import type { SimNode } from './state.js';
+import { kubeletSwapRefusal } from './swap.js';
 
 export class Machines implements MachinesPort {
   /** Nodes that went through OS preparation / have the k3s binary (both survive reboots). */
@@ -147,6 +148,23 @@ export class Machines implements MachinesPort {
           reason: tooSmall,
           needed: node.overheadMemory,
           available: node.capacityMemory,
+        });
+      }
+      const epoch = node.epoch;
+      ctx.env.after(5, Priority.truth, () => {
+        if (node.epoch === epoch && node.k3s === 'starting') this.k3sStarted(node);
+      });
+      return;
+    }
+    // K3s runs the kubelet in its own process and exits when it fails (K3s pkg/daemons/executor/embed.go).
+    const swapRefusal = kubeletSwapRefusal(node, ctx.settings);
+    if (swapRefusal) {
+      if (!this.joinRejected.has(node.name)) {
+        this.joinRejected.set(node.name, swapRefusal);
+        ctx.emit('bringup.step', `node/${node.name}`, 'truth', `${node.name}: ${swapRefusal}`, {
+          step: 'kubelet-swap-refused',
+          node: node.name,
+          reason: swapRefusal,
         });
       }
       const epoch = node.epoch;

@@ -6,7 +6,8 @@
 import type { NodePressureContext, NodePressurePort } from './context.js';
 import { outsideKubernetesVictim } from '../model/timeline.js';
 import { Priority } from './priority.js';
-import { oomScoreAdj, podCpuUsage, podMemory, podMemoryLimit, podSubject, type SimNode, type SimPod } from './state.js';
+import { oomScoreAdj, podCpuUsage, podMemory, podSubject, type SimNode, type SimPod } from './state.js';
+import { podOomPoint, podSwapLimit, probeLatencyOn, swapCapacity, swapState, SwapTraffic, type SwapState } from './swap.js';
 import { taintKeys } from './taints.js';
 
 const mi = (bytes: number) => `${Math.round(bytes / 1048576)}Mi`;
@@ -15,12 +16,21 @@ export class NodePressure implements NodePressurePort {
   private readonly memoryEpoch = new Map<SimNode, number>();
   private readonly evictionLoop = new Set<SimNode>();
   private readonly pressureSince = new Map<SimNode, number>();
+  /** Swap file writes per node and the swap device each node last used (swap.ts). */
+  private readonly swapTraffic = new SwapTraffic();
+  private readonly swapLevel = new Map<SimNode, 'zram' | 'file'>();
 
   constructor(private readonly ctx: NodePressureContext) {}
 
   onNodeDown(node: SimNode): void {
     this.evictionLoop.delete(node);
     this.memoryEpoch.set(node, (this.memoryEpoch.get(node) ?? 0) + 1);
+    this.swapTraffic.forget(node);
+    this.swapLevel.delete(node);
+  }
+
+  probeLatency(node: SimNode): number {
+    return probeLatencyOn(node, this.swapTraffic, this.ctx.env.now, this.ctx.settings);
   }
 
   nodeMemoryUsed(node: SimNode): number {
@@ -47,7 +57,7 @@ export class NodePressure implements NodePressurePort {
     for (const pod of node.pods) {
       if (!pod.running || pod.memoryGrowthRate <= 0) continue;
       growth += pod.memoryGrowthRate;
-      const limit = podMemoryLimit(pod);
+      const limit = podOomPoint(pod, node, ctx.settings);
       if (limit > 0) next = Math.min(next, ctx.env.now + Math.max(0, (limit - podMemory(pod, ctx.env.now)) / pod.memoryGrowthRate));
     }
     const used = this.nodeMemoryUsed(node);
@@ -56,11 +66,20 @@ export class NodePressure implements NodePressurePort {
       if (used > node.capacityMemory - threshold) this.startEvictionLoop(node);
       else if (growth > 0) next = Math.min(next, ctx.env.now + (node.capacityMemory - threshold - used) / growth);
     }
-    if (used >= node.capacityMemory) {
+    // With swap the kernel moves pages out before it kills: its ceiling is RAM plus what zram and the file free (swap.ts).
+    const swap = swapState(node, used, ctx.env.now, ctx.settings);
+    this.trackSwap(node, swap, used, growth);
+    // A byte of slack: at the predicted instant float rounding can leave `used` a hair below the ceiling,
+    // and a re-check a few ulps later would never advance the clock.
+    if (used >= swap.ceiling - 1) {
       // Only while something can still be killed; otherwise this would spin at one instant.
       if (this.oomVictim(node)) next = ctx.env.now;
     } else if (growth > 0) {
-      next = Math.min(next, ctx.env.now + (node.capacityMemory - used) / growth);
+      next = Math.min(next, ctx.env.now + (swap.ceiling - used) / growth);
+      // The moments swapping starts (zram, then the file) are checked too, so the timeline says when.
+      for (const from of [node.spec.swap ? node.capacityMemory : Infinity, swap.diskFrom])
+        // A byte of slack: at the predicted instant float rounding may leave `used` a hair below `from`.
+        if (from - used > 1 && from < swap.ceiling) next = Math.min(next, ctx.env.now + (from - used) / growth);
     }
     if (next === Infinity) return;
     ctx.env.at(next, Priority.truth, () => {
@@ -72,16 +91,20 @@ export class NodePressure implements NodePressurePort {
     const ctx = this.ctx;
     if (!node.powered) return;
     for (const pod of [...node.pods]) {
-      const limit = podMemoryLimit(pod);
+      const limit = podOomPoint(pod, node, ctx.settings);
       if (pod.running && limit > 0 && podMemory(pod, ctx.env.now) >= limit - 1) {
-        this.ctx.kubelets.containerExited(pod, node, 'OOMKilled', `memory reached its limit of ${Math.round(limit / 1048576)}Mi`);
+        const swap = podSwapLimit(pod, node, ctx.settings);
+        const what = swap > 0 ? `its limit of ${mi(limit - swap)} and its ${mi(swap)} of swap (LimitedSwap)` : `its limit of ${mi(limit)}`;
+        this.ctx.kubelets.containerExited(pod, node, 'OOMKilled', `memory reached ${what}`);
       }
     }
-    // The kernel's OOM killer acts when memory is really exhausted, whatever the kubelet is configured to do.
-    while (this.nodeMemoryUsed(node) >= node.capacityMemory) {
+    // The kernel's OOM killer acts when memory (and swap) is really exhausted, whatever the kubelet is configured to do.
+    while (this.nodeMemoryUsed(node) >= swapState(node, this.nodeMemoryUsed(node), ctx.env.now, ctx.settings).ceiling - 1) {
       const victim = this.oomVictim(node);
       if (!victim) break;
-      const oomKiller = `kernel OOM killer on ${node.name}: ${mi(this.nodeMemoryUsed(node))} used of ${mi(node.capacityMemory)}`;
+      const swapTotal = swapCapacity(node);
+      const ofSwap = swapTotal > 0 ? ` (${mi(swapTotal)} of swap full)` : '';
+      const oomKiller = `kernel OOM killer on ${node.name}: ${mi(this.nodeMemoryUsed(node))} used of ${mi(node.capacityMemory)}${ofSwap}`;
       if (victim === 'foreign') {
         // The process holding memory outside Kubernetes (oom_score_adj 0) can be the biggest target.
         ctx.emit(
@@ -119,17 +142,69 @@ export class NodePressure implements NodePressurePort {
    * the pods' containers and the memory taken outside Kubernetes (`foreign`, oom_score_adj 0).
    */
   private oomVictim(node: SimNode): SimPod | 'foreign' | undefined {
+    // oom_badness counts RSS plus swapped pages against RAM plus swap (Linux mm/oom_kill.c, totalpages).
+    const total = node.capacityMemory + swapCapacity(node);
     let best: SimPod | 'foreign' | undefined = node.foreignMemory > 0 ? 'foreign' : undefined;
-    let bestScore = node.foreignMemory > 0 ? (1000 * node.foreignMemory) / node.capacityMemory : -Infinity;
+    let bestScore = node.foreignMemory > 0 ? (1000 * node.foreignMemory) / total : -Infinity;
     for (const pod of node.pods) {
       if (!pod.running) continue;
-      const score = oomScoreAdj(pod, node.capacityMemory) + (1000 * podMemory(pod, this.ctx.env.now)) / node.capacityMemory;
+      const score = oomScoreAdj(pod, node.capacityMemory) + (1000 * podMemory(pod, this.ctx.env.now)) / total;
       if (score > bestScore) {
         bestScore = score;
         best = pod;
       }
     }
     return best;
+  }
+
+  /**
+   * Records where the node's memory sits (RAM, zram, the swap file), says so on the timeline when that
+   * changes, and tells the probes when writes to the swap file start, grow or end (swap.ts).
+   */
+  private trackSwap(node: SimNode, swap: SwapState, used: number, growth: number): void {
+    const ctx = this.ctx;
+    const config = node.spec.swap;
+    if (!config) return;
+    const before = this.probeLatency(node);
+    const burstEnd = this.swapTraffic.update(node, swap, used, growth, ctx.env.now);
+    // Growing at the moment a device starts to fill counts as using it (the check runs exactly then).
+    const filling = (from: number) => growth > 0 && used >= from - 1;
+    const level =
+      swap.disk > 0 || filling(swap.diskFrom)
+        ? 'file'
+        : swap.zram > 0 || (config.zram && filling(node.capacityMemory))
+          ? 'zram'
+          : undefined;
+    if (level !== this.swapLevel.get(node)) {
+      if (level) this.swapLevel.set(node, level);
+      else this.swapLevel.delete(node);
+      const zram = config.zram ? `${mi(swap.zram)} of pages in zram (${mi(config.zram.size)}, ratio ${config.zram.compressionRatio})` : '';
+      const message =
+        level === 'file'
+          ? `${node.name} writing to its swap file on ${config.file?.storage.name} (${mi(swap.disk)})` +
+            `${zram ? ` after ${zram}` : ''}: 4K random writes on that storage; readiness probes slow down`
+          : level === 'zram'
+            ? `${node.name} swapping to zram (${mi(config.zram?.size ?? 0)}, ratio ${config.zram?.compressionRatio}): ` +
+              `memory before the kernel OOM killer acts ${mi(swap.ceiling)} instead of ${mi(node.capacityMemory)}`
+            : `${node.name} no longer swapping`;
+      ctx.emit('node.swap', `node/${node.name}`, 'truth', message, {
+        device: level ?? 'none',
+        zram: Math.round(swap.zram),
+        file: Math.round(swap.disk),
+        ceiling: Math.round(swap.ceiling),
+      });
+    }
+    if (this.probeLatency(node) !== before) ctx.probes.refreshSwap(node);
+    if (burstEnd === null) return;
+    const epoch = this.memoryEpoch.get(node);
+    ctx.env.at(burstEnd, Priority.kubelet, () => {
+      if (this.memoryEpoch.get(node) !== epoch || !node.powered || this.probeLatency(node) >= Infinity) return;
+      ctx.emit('node.swap', `node/${node.name}`, 'truth', `${node.name}: swap file writes caught up; probes answer again`, {
+        device: 'file',
+        file: Math.round(this.swapTraffic.disk(node)),
+      });
+      ctx.probes.refreshSwap(node);
+    });
   }
 
   /**

@@ -1,13 +1,57 @@
 /**
  * Readiness probes: a started container turns Ready at its first probe after the application
- * is up, and pods whose probe needs an external host (NFS, a database) follow that host.
+ * is up, pods whose probe needs an external host (NFS, a database) follow that host, and probes on
+ * a node writing to its swap file time out while the writes last (swap.ts).
  */
+import type { ProbeSpec } from '../model/pod-template.js';
 import type { ProbesContext, ProbesPort } from './context.js';
 import { Priority } from './priority.js';
 import type { SimNode, SimPod } from './state.js';
 
+function readinessProbe(pod: SimPod): ProbeSpec | null {
+  return pod.template.containers.map((c) => c.readiness).find((r) => r !== null) ?? null;
+}
+
 export class ReadinessProbes implements ProbesPort {
+  /** Pods whose probe timed out on a swapping node, with their epoch: they turn Ready again once probes answer. */
+  private readonly swapUnready = new Map<SimPod, number>();
+
   constructor(private readonly ctx: ProbesContext) {}
+
+  /** The probe answers later than its timeoutSeconds: the node is writing to its swap file. */
+  private swapSlow(pod: SimPod, node: SimNode): boolean {
+    const probe = readinessProbe(pod);
+    return probe !== null && this.ctx.pressure.probeLatency(node) > probe.timeout;
+  }
+
+  /**
+   * The node's swap file traffic changed: Ready pods whose probe now times out turn unready after
+   * failureThreshold × periodSeconds of failures (K8sDocs configure-liveness-readiness-startup-probes);
+   * those it made unready turn Ready at the first probe that answers again.
+   */
+  refreshSwap(node: SimNode): void {
+    const ctx = this.ctx;
+    for (const pod of node.pods) {
+      const probe = readinessProbe(pod);
+      if (!probe || !pod.running) continue;
+      const epoch = pod.epoch;
+      if (pod.ready && this.swapSlow(pod, node)) {
+        ctx.env.after(probe.period * probe.failureThreshold, Priority.kubelet, () => {
+          if (pod.epoch !== epoch || !pod.running || !pod.ready || !this.swapSlow(pod, node)) return;
+          pod.ready = false;
+          this.swapUnready.set(pod, epoch);
+          this.ctx.kubelets.report(pod);
+        });
+      } else if (!pod.ready && this.swapUnready.get(pod) === epoch && !this.swapSlow(pod, node)) {
+        ctx.env.after(probe.period, Priority.kubelet, () => {
+          if (pod.epoch !== epoch || !pod.running || pod.ready || this.swapSlow(pod, node) || !this.dependenciesUp(pod, node)) return;
+          this.swapUnready.delete(pod);
+          pod.ready = true;
+          this.ctx.kubelets.report(pod);
+        });
+      }
+    }
+  }
 
   /** Ready at the first probe after the application is up (initialDelaySeconds, then every periodSeconds). */
   scheduleReadiness(pod: SimPod, node: SimNode): void {
@@ -23,6 +67,10 @@ export class ReadinessProbes implements ProbesPort {
     ctx.env.at(readyAt, Priority.kubelet, () => {
       if (pod.epoch !== epoch || !pod.running) return;
       if (!this.dependenciesUp(pod, node)) return;
+      if (this.swapSlow(pod, node)) {
+        this.swapUnready.set(pod, epoch);
+        return;
+      }
       pod.ready = true;
       this.ctx.kubelets.report(pod);
     });
@@ -61,7 +109,7 @@ export class ReadinessProbes implements ProbesPort {
           });
         } else if (up && !pod.ready && pod.waitingReason === '') {
           ctx.env.after(period, Priority.kubelet, () => {
-            if (pod.epoch === epoch && pod.running && this.dependenciesUp(pod, node)) {
+            if (pod.epoch === epoch && pod.running && this.dependenciesUp(pod, node) && !this.swapSlow(pod, node)) {
               pod.ready = true;
               this.ctx.kubelets.report(pod);
             }

@@ -16,7 +16,7 @@ import { hostAvailability, nodeImageFor, rancherImageFor } from './host.js';
 import { twinRancherAgentImage, twinRancherImage } from './offline-build.js';
 import { liveRun } from './run.js';
 import { dryRunId, newRunId, runNames } from './run-names.js';
-import { refusals, unsupportedFaults, unsupportedTriggers } from './supports.js';
+import { refusals, unsupportedCluster, unsupportedFaults, unsupportedTriggers } from './supports.js';
 
 function refused(found: readonly { reason: string }[]): EngineUnavailableError {
   return new EngineUnavailableError(`engine k3d cannot run this scenario: ${found.map((r) => r.reason).join('; ')}`);
@@ -25,7 +25,11 @@ function refused(found: readonly { reason: string }[]): EngineUnavailableError {
 /** The commands a k3d run would execute, without running any (`twin run --engine k3d --dry-run`). */
 export async function k3dDryRun(plan: RunPlan, stateDir: string, hostCores: number): Promise<string[]> {
   // Nothing is probed for a dry run: what depends on the host's images is refused by the run itself.
-  const found = [...unsupportedFaults(plan.faults).map((reason) => ({ reason })), ...unsupportedTriggers(plan.faults)];
+  const found = [
+    ...unsupportedFaults(plan.faults).map((reason) => ({ reason })),
+    ...unsupportedTriggers(plan.faults),
+    ...unsupportedCluster(plan.cluster),
+  ];
   if (found.length > 0) throw refused(found);
   const exec = createExec({ dryRun: true });
   // No sysbench in a dry run: the CPU quota shown is the board's core count.
@@ -40,11 +44,14 @@ async function planRefusals(plan: RunPlan): Promise<Refusal[]> {
   const image = await nodeImageFor(plan.cluster.k3s.version).catch(() => null);
   const nodeImage = image && !('missing' in image) ? image.kind : undefined;
   const rancherImage = plan.cluster.rancher ? await rancherImageFor(plan.cluster.rancher.version).catch(() => undefined) : undefined;
-  return refusals(plan.faults, {
-    ...(nodeImage ? { nodeImage } : {}),
-    rancherStandIn: rancherImage === twinRancherImage,
-    gracefulNodeShutdown: plan.cluster.settings.shutdownGracePeriod > 0,
-  });
+  return [
+    ...refusals(plan.faults, {
+      ...(nodeImage ? { nodeImage } : {}),
+      rancherStandIn: rancherImage === twinRancherImage,
+      gracefulNodeShutdown: plan.cluster.settings.shutdownGracePeriod > 0,
+    }),
+    ...unsupportedCluster(plan.cluster),
+  ];
 }
 
 export const k3dEngine: Engine = {

@@ -4,6 +4,7 @@
  * Every fault kind and every trigger kind is decided here, so nothing is refused once the cluster
  * is built.
  */
+import type { Cluster } from '../../model/cluster.js';
 import type { TimelineEventKind } from '../../model/timeline.js';
 import type { ResolvedFault as Fault } from '../../scenario/faults.js';
 import type { PlannedFault, Refusal } from '../engine.js';
@@ -148,6 +149,22 @@ export function unsupportedTriggers(faults: readonly PlannedFault[], options: Su
     }
   }
   return out;
+}
+
+/**
+ * Nodes declaring swap: a node container shares the host's kernel, so it can have neither its own zram
+ * device nor its own swap file, and the kubelet inside reads the host's /proc/swaps; a run would show
+ * the host's swap (or none), not the board's. Refused rather than run without it.
+ */
+export function unsupportedCluster(cluster: Pick<Cluster, 'nodes'>): Refusal[] {
+  return cluster.nodes
+    .filter((n) => n.swap)
+    .map((n) => ({
+      subject: `node ${n.name} (swap)`,
+      reason:
+        `node ${n.name} declares swap: a k3d node container shares the host's kernel and swap, so the board's zram ` +
+        'and swap file cannot be reproduced; use the sim engine',
+    }));
 }
 
 /** Everything of the plan this engine cannot do. */
