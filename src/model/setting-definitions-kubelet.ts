@@ -133,7 +133,7 @@ export const kubeletSettings = define({
       'estimate: a probe request runs through code, stack and heap the kernel swapped out; ' +
       'each major fault reads 2^page-cluster = 8 pages ' +
       '(Linux Documentation/admin-guide/sysctl/vm.rst, page-cluster default 3); 8 faults × 8 pages = 64; ' +
-      'low 8 (one fault), high 256 (32 faults)',
+      'range 8–256: one fault (8 pages) to 32 faults',
     range: [8, 256],
   },
 });
