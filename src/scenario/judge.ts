@@ -3,62 +3,12 @@
  * means the same on every engine, and gets a verdict: expected, observed, pass or fail, and a
  * one-line explanation.
  */
-import { formatDuration } from '../model/units.js';
-import type { Timeline, TimelineEvent } from '../model/timeline.js';
-import type { ResolvedAnchor } from './anchors.js';
+import type { Timeline } from '../model/timeline.js';
 import type { ResolvedExpectation, Verdict } from './expectations.js';
 import { TimelineIndex, type JudgeContext } from './timeline-index.js';
+import { count, fmt, seconds, verdict, windowText, within } from './verdict.js';
 
 export type { JudgeContext } from './timeline-index.js';
-
-const fmt = (seconds: number) => formatDuration(Math.max(0, seconds));
-
-function verdict(expectation: ResolvedExpectation, pass: boolean, expected: string, observed: string, explanation: string): Verdict {
-  return {
-    id: expectation.id,
-    kind: expectation.kind,
-    description: expectation.description ?? expected,
-    status: pass ? 'pass' : 'fail',
-    expected,
-    observed,
-    explanation,
-  };
-}
-
-function windowText(index: TimelineIndex, from: number, to: number): string {
-  const start = index.context.phaseStart;
-  return `from ${fmt(from - start)} to ${to === Infinity ? 'the end' : fmt(to - start)} after faults start`;
-}
-
-/** An event within `limit` of an anchor (and not before `notBefore`). */
-function within(
-  e: ResolvedExpectation & { readonly after: ResolvedAnchor },
-  anchor: number,
-  limit: number,
-  match: TimelineEvent | undefined,
-  what: string,
-  notBefore = 0,
-): Verdict {
-  const anchorName = e.after.label;
-  const expected =
-    notBefore > 0
-      ? `${what} between ${fmt(notBefore)} and ${fmt(limit)} after ${anchorName}`
-      : `${what} within ${fmt(limit)} of ${anchorName}`;
-  if (anchor === Infinity) return verdict(e, false, expected, 'the anchor never happened', `${anchorName} is not in the timeline`);
-  if (!match) return verdict(e, false, expected, 'never', `no such event after ${anchorName} in the whole run`);
-  const delay = match.t - anchor;
-  const pass = delay <= limit + 1e-6 && delay >= notBefore - 1e-6;
-  const observed = `after ${fmt(delay)} (${match.message})`;
-  return verdict(
-    e,
-    pass,
-    expected,
-    observed,
-    pass
-      ? `observed ${fmt(delay)} after ${anchorName}`
-      : `took ${fmt(delay)}: ${delay > limit ? `${fmt(delay - limit)} later` : `${fmt(notBefore - delay)} earlier`} than expected`,
-  );
-}
 
 /** Judges every expectation of a run on its timeline, with one index over it. */
 export function judgeAll(expectations: readonly ResolvedExpectation[], timeline: Timeline, context: JudgeContext): Verdict[] {
@@ -102,6 +52,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         pass
           ? `never fewer than ${minimum} Ready`
           : `dropped to ${minimum} Ready at ${fmt(minimumAt - context.phaseStart)} after faults start`,
+        count(minimum),
       );
     }
     case 'no-scheduling': {
@@ -117,6 +68,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         scheduled.length === 0
           ? 'the scheduler bound nothing in the window'
           : `first: ${scheduled[0]?.message} at ${fmt((scheduled[0]?.t ?? 0) - context.phaseStart)}`,
+        count(scheduled.length),
       );
     }
     case 'service-availability': {
@@ -145,6 +97,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         outages.length === 0
           ? 'at least one endpoint answered throughout'
           : `down ${fmt(down)} in total, first at ${fmt((outages[0]?.[0] ?? 0) - context.phaseStart)}`,
+        { value: Math.round(ratio * 1e6) / 1e4, unit: 'percent' },
       );
     }
     case 'oom-killed': {
@@ -180,7 +133,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         : e.backoff
           ? 'OOMKilled and restarted with doubling back-off'
           : 'OOMKilled in the window';
-      return verdict(e, pass, expected, observed, why);
+      return verdict(e, pass, expected, observed, why, kills[0] ? seconds(kills[0].t - anchor) : undefined);
     }
     case 'no-oom-kills': {
       const from = index.at(e.from);
@@ -192,6 +145,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         `no container OOMKilled ${windowText(index, from, to)}`,
         kills.length ? `${kills.length} OOM kill(s)` : 'none',
         kills.length ? `first: ${kills[0]?.message}` : 'memory stayed within limits and capacity',
+        count(kills.length),
       );
     }
     case 'workloads-unaffected': {
@@ -223,6 +177,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         expected,
         hits.length ? `${hits.length} disruption(s)` : 'no pod disrupted, no service outage',
         hits.length ? `first: ${hits[0]?.message} at ${fmt((hits[0]?.t ?? 0) - context.phaseStart)}` : 'every pod kept running and ready',
+        count(hits.length),
       );
     }
     case 'api-unavailable':
@@ -247,6 +202,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         `Kubernetes API available ${windowText(index, from, to)}`,
         outages.length ? `unavailable at ${fmt((outages[0]?.t ?? 0) - context.phaseStart)}` : 'always available',
         outages.length ? (outages[0]?.message ?? '') : 'quorum held throughout',
+        count(outages.length),
       );
     }
     case 'bring-up-within': {
@@ -259,6 +215,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         `bring-up complete (workloads ready) within ${fmt(limit)}`,
         ready ? `${fmt(ready.t)}` : 'never completed',
         ready ? `workloads ready at ${fmt(ready.t)} after power-on` : 'some workload never reached its desired state',
+        ready ? seconds(ready.t) : undefined,
       );
     }
     case 'replacement-ready': {
@@ -298,6 +255,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         expected,
         `Ready after ${fmt(delay)} (created after ${fmt(created.t - anchor)})`,
         delay <= limit ? 'replaced in time' : `created only after ${fmt(created.t - anchor)}: ${whyLate}`,
+        seconds(delay),
       );
     }
     case 'not-replaced': {
@@ -316,6 +274,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
           ? `replacement created at ${fmt((created[0]?.t ?? 0) - context.phaseStart)}`
           : 'no replacement (old pod still Terminating)',
         created.length ? (created[0]?.message ?? '') : 'the controller waits for the old pod object to be gone',
+        count(created.length),
       );
     }
     case 'shown-running': {
@@ -331,6 +290,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         `pods on ${e.node} still listed by the API for at least ${fmt(limit)} after ${e.after.label}`,
         onNode.length ? `listed for ${gone ? fmt(shownFor) : `the rest of the run (${fmt(shownFor)})`}` : 'no user pod on that node',
         pass ? 'kubectl keeps showing the pods (Running, later Terminating) while the node is dead' : 'the pods disappeared sooner',
+        onNode.length ? seconds(shownFor) : undefined,
       );
     }
     case 'rancher-unavailable':
