@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterEstimates, settingEstimate, withEstimate, type Estimate } from '../src/model/estimates.js';
+import { compareRuns, renderComparison } from '../src/report/compare.js';
 import { renderHtml } from '../src/report/html.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { reportJson } from '../src/report/report.js';
@@ -106,6 +107,16 @@ describe('range sweep', () => {
     expect(reportJson(a)).toBe(reportJson(b));
   });
 
+  it("shows the model's spread beside the other run in a model-vs-real comparison", async () => {
+    const model = await runScenario(scenario, { ranges: { estimates: startTimeOnly([15, 120]) } });
+    const other = await runScenario(scenario, { ranges: false });
+    const moment = compareRuns(model, other).moments.find((m) => m.what === 'a1 NotReady')!;
+    const swept = model.ranges!.moments.find((m) => m.what === 'a1 NotReady')!;
+    expect(moment.modelRange).toEqual(swept.range);
+    expect(renderComparison(compareRuns(model, other))).toMatch(/\| a1 NotReady \| fault:power \| \d+s \(\d+s–\d+s\) \|/);
+    expect(compareRuns(other, model).moments.every((m) => m.modelRange === undefined)).toBe(true);
+  });
+
   it('renders the spread in report.md and a band in report.html', async () => {
     const report = await runScenario(scenario, { ranges: { estimates: startTimeOnly([15, 120]) } });
     const markdown = renderMarkdown(report);
@@ -128,8 +139,12 @@ describe('twin run and ranges', () => {
 
   it('sweeps the profile ranges by default, prints flips, and --no-ranges leaves them out', () => {
     const dir = out();
-    const on = twin(['run', file, '--out', dir, '--quiet']);
+    const on = twin(['run', file, '--out', dir]);
     expect(on.code).toBe(0);
+    // The terminal names the estimate that turns a verdict around, with the board and the value.
+    expect(on.stderr).toMatch(
+      /~ bring-up complete \(workloads ready\) within 3m: passes unless boot time of Raspberry Pi 4 Model B .*\(pi4b-ranged\) is longer than \d+s/,
+    );
     const json = JSON.parse(readFileSync(join(reportOf(dir), 'report.json'), 'utf8'));
     expect(json.ranges.estimates.map((e: { id: string }) => e.id)).toContain('pi4b-ranged:bootTime');
     expect(json.expectations[0].range).toMatchObject({ unit: 'seconds' });

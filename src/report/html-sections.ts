@@ -36,7 +36,8 @@ export function comparisonHtml(c: Comparison): string {
   const moments = c.moments.map(
     (m) =>
       `<tr class="${m.agrees ? 'pass' : 'fail'}"><td>${esc(m.what)}</td><td>${esc(m.anchor)}</td>` +
-      `<td>${t(m.model)}</td><td>${t(m.real)}</td><td class="verdict">${esc(differenceText(m))}</td></tr>`,
+      `<td>${t(m.model)}${m.modelRange ? ` (${t(m.modelRange.low)}–${t(m.modelRange.high)})` : ''}</td>` +
+      `<td>${t(m.real)}</td><td class="verdict">${esc(differenceText(m))}</td></tr>`,
   );
   const verdicts = c.expectations.map((e) => row([esc(e.description), verdict(e.model), verdict(e.real)]));
   const model = c.engines.model;
