@@ -32,7 +32,7 @@ export function runMoments(run: { readonly timeline: { readonly events: readonly
 }
 
 /** A value in a range's unit: `39s`, `99.5 %`, `3`. */
-export function measureText(value: number, unit: ValueRange['unit']): string {
+function measureText(value: number, unit: ValueRange['unit']): string {
   return unit === 'seconds' ? formatDuration(value) : unit === 'percent' ? `${Number(value.toFixed(2))} %` : String(value);
 }
 
@@ -102,7 +102,7 @@ export function verdictRangeText(v: ReportedVerdict): string {
   return v.range ? ` (${rangeText(v.range)})` : '';
 }
 
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** report.md's "How sure is it?" section; empty when the sweep did not run. */
 export function rangesMarkdown(report: RunReport): string[] {
@@ -130,7 +130,7 @@ export function rangesMarkdown(report: RunReport): string[] {
   }
   lines.push('', '| estimate | | value | low | high | source |', '|---|---|---|---|---|---|');
   for (const e of sweep.estimates) {
-    const text = (v: number) => estimateValueText({ unit: e.unit as Estimate['unit'] }, v);
+    const text = (v: number) => estimateValueText(e, v);
     lines.push(`| ${cell(e.description)} | \`${e.id}\` | ${text(e.value)} | ${text(e.low)} | ${text(e.high)} | ${cell(e.source)} |`);
   }
   return lines;

@@ -4,6 +4,7 @@
  * imports another for a type.
  */
 import type { BringUpSummary } from '../engines/engine.js';
+import type { EstimateUnit } from '../model/estimates.js';
 import type { Timeline } from '../model/timeline.js';
 import type { Finding } from '../model/findings.js';
 import type { BringUpAnalysis } from './bringup.js';
@@ -96,7 +97,7 @@ export interface MomentRange {
 export interface RangeEstimate {
   readonly id: string;
   readonly description: string;
-  readonly unit: string;
+  readonly unit: EstimateUnit;
   readonly value: number;
   readonly low: number;
   readonly high: number;
