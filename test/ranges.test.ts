@@ -100,6 +100,20 @@ describe('range sweep', () => {
     expect(scenario.cluster.nodes[0]!.profile.spec.bootTime.value).toBe(20);
   });
 
+  it('skips the low and high runs of a setting the run never reads, and says so', async () => {
+    // No container crashes in this scenario, so the kubelet's CrashLoopBackOff cap is never read.
+    const estimates = (cluster: Cluster) =>
+      [settingEstimate(cluster, 'k3sServerStartTime', [25, 35]), settingEstimate(cluster, 'crashLoopBackOffMax', [150, 600])].filter(
+        (e): e is Estimate => e !== null,
+      );
+    const report = await runScenario(scenario, { ranges: { estimates } });
+    expect(report.ranges!.notRead).toEqual(['crashLoopBackOffMax']);
+    // 1 run watching the settings, low and high of the start time, all low, all high.
+    expect(report.ranges!.runs).toBe(5);
+    const alone = await runScenario(scenario, { ranges: { estimates: startTimeOnly([25, 35]) } });
+    expect(verdict(report, 'bringup').range).toEqual(verdict(alone, 'bringup').range);
+  });
+
   it('keeps report.json byte-identical for the same scenario and seed', async () => {
     const options = { ranges: { estimates: startTimeOnly([15, 120]) } };
     const [a, b] = [await runScenario(scenario, options), await runScenario(scenario, options)];

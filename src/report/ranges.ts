@@ -114,7 +114,8 @@ export function rangesMarkdown(report: RunReport): string[] {
     '',
     `The same scenario and seed ran ${sweep.runs} more time(s): each of the model's ${sweep.estimates.length} estimate(s) ` +
       `at its documented low and high${sweep.estimates.length > 1 ? ', one at a time, then all low and all high together' : ''}` +
-      ', and a few more to find where a verdict turns.',
+      ', and a few more to find where a verdict turns' +
+      (sweep.notRead.length > 0 ? `; ${sweep.notRead.length} of them this run never reads, so alone they cannot move it.` : '.'),
     '',
   ];
   const flips = report.expectations.flatMap((v) => (v.sensitivity ?? []).map((f) => `- ${cell(v.description)}: ${f.text}`));

@@ -108,6 +108,8 @@ export interface RangeSweep {
   /** Runs besides this one: each estimate at its low and high, all low, all high, and the bisection runs. */
   readonly runs: number;
   readonly estimates: readonly RangeEstimate[];
+  /** Estimates (settings) this run never read: alone they cannot move it, so only the all-low and all-high runs set them. */
+  readonly notRead: readonly string[];
   readonly moments: readonly MomentRange[];
 }
 

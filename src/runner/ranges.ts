@@ -15,6 +15,7 @@ import type { Flip, MomentRange, RangeSweep, ValueRange } from '../report/types.
 import type { Verdict } from '../scenario/expectations.js';
 import { judgeAll } from '../scenario/judge.js';
 import { planOf, type LoadedScenario } from '../scenario/load.js';
+import type { RunPlan } from '../scenario/plan.js';
 
 export interface RangeOptions {
   /** The estimates to sweep for a cluster; default: the settings table's ranges and its profiles' low/high. */
@@ -45,6 +46,23 @@ interface Item {
   readonly read: (o: Outcome) => string;
   /** What holds in the run itself, for the flip's sentence. */
   readonly says: string;
+}
+
+/**
+ * The settings a run reads. A setting the run never reads cannot change it, so its low and high
+ * runs would repeat the run itself: they are skipped (the all-low and all-high runs still move
+ * it). One run with the settings watched; the sim engine is deterministic, so it is the run.
+ */
+async function settingsRead(engine: Engine, plan: RunPlan): Promise<Set<string>> {
+  const read = new Set<string>();
+  const settings = new Proxy(plan.cluster.settings, {
+    get(target, key, receiver) {
+      read.add(String(key));
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  await engine.run({ ...plan, cluster: { ...plan.cluster, settings } }, {}, { keep: false });
+  return read;
 }
 
 export interface SweepResult {
@@ -78,7 +96,10 @@ export async function sweepRanges(
     return known;
   };
   const ends: Array<{ estimate: Estimate; value: number; outcome: Outcome }> = [];
-  for (const estimate of estimates)
+  const read = await settingsRead(engine, plan);
+  runs++;
+  const notRead = estimates.filter((e) => e.target.kind === 'setting' && !read.has(e.target.setting));
+  for (const estimate of estimates.filter((e) => !notRead.includes(e)))
     for (const value of [estimate.low, estimate.high])
       if (value !== estimate.value) ends.push({ estimate, value, outcome: await at(estimate, value) });
   const corner = (pick: (e: Estimate) => number) => run(estimates.reduce((c, e) => withEstimate(c, e, pick(e)), plan.cluster));
@@ -133,6 +154,7 @@ export async function sweepRanges(
   const sweep: RangeSweep = {
     runs,
     estimates: estimates.map(({ target: _target, ...e }) => e),
+    notRead: notRead.map((e) => e.id),
     moments,
   };
   return { expectations, sweep };
