@@ -157,7 +157,7 @@ describe('twin run and ranges', () => {
     expect(on.code).toBe(0);
     // The terminal names the estimate that turns a verdict around, with the board and the value.
     expect(on.stderr).toMatch(
-      /~ bring-up complete \(workloads ready\) within 3m: passes unless boot time of Raspberry Pi 4 Model B .*\(pi4b-ranged\) is longer than \d+s/,
+      /~ bring-up complete \(workloads ready\) within 3m: passes unless boot time of Raspberry Pi 4 .*\(pi4b-ranged\) is longer than \d+s/,
     );
     const json = JSON.parse(readFileSync(join(reportOf(dir), 'report.json'), 'utf8'));
     expect(json.ranges.estimates.map((e: { id: string }) => e.id)).toContain('pi4b-ranged:bootTime');
