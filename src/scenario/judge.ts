@@ -6,7 +6,7 @@
 import type { Timeline } from '../model/timeline.js';
 import type { ResolvedExpectation, Verdict } from './expectations.js';
 import { TimelineIndex, type JudgeContext } from './timeline-index.js';
-import { count, fmt, seconds, verdict, windowText, within } from './verdict.js';
+import { count, fmt, seconds, verdict, windowText, within } from './verdicts.js';
 
 export type { JudgeContext } from './timeline-index.js';
 

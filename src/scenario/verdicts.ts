@@ -1,6 +1,6 @@
 /**
- * The pieces every judge shares (judge.ts): building a verdict with its measured quantity, the
- * text of a window, and the "event within a limit of an anchor" judgement.
+ * The pieces every verdict is made of: durations as reports print them, windows, and "an event
+ * within a limit of an anchor"; each verdict's measured quantity (`measure`).
  */
 import { formatDuration } from '../model/units.js';
 import type { TimelineEvent } from '../model/timeline.js';
