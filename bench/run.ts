@@ -14,6 +14,12 @@ import fc from 'fast-check';
 import { deploymentsRecover, runSchedule, scheduleArbitrary } from '../src/testing/index.js';
 import type { Simulation } from '../src/sim/simulation.js';
 import { rancherDown } from '../src/engines/sim/faults.js';
+import { simEngine } from '../src/engines/sim/engine.js';
+import type { Cluster } from '../src/model/cluster.js';
+import { clusterEstimates, tableRanges } from '../src/model/estimates.js';
+import { settingDefinitions, type SettingName } from '../src/model/setting-definitions.js';
+import { sweepRanges } from '../src/runner/ranges.js';
+import { loadScenarioFile, planOf } from '../src/scenario/load.js';
 
 const hour = 3600;
 const profiles = ProfileRegistry.load();
@@ -160,3 +166,32 @@ async function checkThroughput(): Promise<Record<string, unknown>> {
 }
 
 if (!only || only === 'check') console.log(JSON.stringify(await checkThroughput()));
+
+/**
+ * The range sweep after one shipped scenario's sim run (runner/ranges.ts). The estimates are the
+ * table's and profiles' ranges; every duration setting without one gets ±50 % here, so the
+ * figure holds for a table with a range on every timing constant.
+ */
+async function rangeSweep(): Promise<Record<string, unknown>> {
+  const scenario = await loadScenarioFile('scenarios/worker-power-loss.ts', { profiles });
+  const ranges = tableRanges();
+  for (const [name, definition] of Object.entries(settingDefinitions) as Array<[SettingName, (typeof settingDefinitions)[SettingName]]>) {
+    const value = definition.default(scenario.cluster.k3s.minor);
+    if (definition.kind === 'duration' && typeof value === 'number' && value > 0) ranges[name] ??= [value * 0.5, value * 1.5];
+  }
+  const result = await simEngine.run(planOf(scenario), {}, { keep: false });
+  const estimates = (cluster: Cluster) => clusterEstimates(cluster, ranges);
+  await sweepRanges(scenario, simEngine, result, { estimates }); // warm-up
+  const start = performance.now();
+  const sweep = await sweepRanges(scenario, simEngine, result, { estimates });
+  const wallSeconds = (performance.now() - start) / 1000;
+  return {
+    benchmark: 'range-sweep-worker-power-loss',
+    estimates: sweep?.sweep.estimates.length ?? 0,
+    runs: sweep?.sweep.runs ?? 0,
+    wallSeconds: Number(wallSeconds.toFixed(3)),
+    target: { wallSeconds: '< 1' },
+  };
+}
+
+if (!only || only === 'ranges') console.log(JSON.stringify(await rangeSweep()));

@@ -50,9 +50,9 @@ const podsOfWorkload =
   (subject: string, events: readonly TimelineEvent[]): boolean =>
     events.some((c) => c.kind === 'pod.created' && c.subject === subject && workloadMatches(String(c.details?.['workload'] ?? ''), wanted));
 
-function momentsFor(report: RunReport): MomentSpec[] {
+function momentsFor(events: readonly TimelineEvent[]): MomentSpec[] {
   const specs: MomentSpec[] = [];
-  const injectedFaults = report.timeline.events.filter((e) => e.kind === 'fault.injected');
+  const injectedFaults = events.filter((e) => e.kind === 'fault.injected');
   for (const fault of injectedFaults) {
     const id = fault.subject.replace(/^fault\//, '');
     const kind = String(fault.details?.['fault'] ?? '');
@@ -155,23 +155,52 @@ function momentsFor(report: RunReport): MomentSpec[] {
   return specs;
 }
 
-function delay(report: RunReport, spec: MomentSpec): number | null {
-  const events = report.timeline.events;
+function anchorOf(events: readonly TimelineEvent[], spec: MomentSpec): TimelineEvent | undefined {
   const fault = events.find((e) => e.kind === spec.anchor.kind && e.subject === `fault/${spec.anchor.id}`);
   const then = spec.anchor.then;
   const anchor = fault && then ? events.find((e) => e.kind === then && e.t >= fault.t - 0.0005) : fault;
+  return anchor;
+}
+
+function delay(events: readonly TimelineEvent[], spec: MomentSpec): number | null {
+  const anchor = anchorOf(events, spec);
   if (!anchor) return null;
   const hit = events.find((e) => e.t >= anchor.t - 0.0005 && spec.match(e, anchor.t, events));
   return hit ? Math.round((hit.t - anchor.t) * 10) / 10 : null;
 }
 
+function anchorLabel(spec: MomentSpec): string {
+  const then = spec.anchor.then ? thenLabels[spec.anchor.then] : '';
+  return `${spec.anchor.kind === 'fault.injected' ? 'fault' : 'heal'}:${spec.anchor.id}${then}`;
+}
+
+/** A key moment of one run (the moments the comparison sets side by side): its anchor's time and the delay after it. */
+export interface KeyMoment {
+  readonly what: string;
+  readonly anchor: string;
+  /** Seconds from power-on; null when the anchor did not happen. */
+  readonly anchorAt: number | null;
+  /** Seconds after the anchor; null when the moment did not happen. */
+  readonly delay: number | null;
+}
+
+/** The key moments of one run's timeline, in the comparison's order. */
+export function keyMoments(events: readonly TimelineEvent[]): KeyMoment[] {
+  return momentsFor(events).map((spec) => ({
+    what: spec.what,
+    anchor: anchorLabel(spec),
+    anchorAt: anchorOf(events, spec)?.t ?? null,
+    delay: delay(events, spec),
+  }));
+}
+
 export function compareRuns(model: RunReport, real: RunReport): Comparison {
   const moments: ComparisonMoment[] = [];
-  for (const spec of momentsFor(model)) {
+  for (const spec of momentsFor(model.timeline.events)) {
     // A fault that is never healed has no moments after its healing.
     if (!model.timeline.events.some((e) => e.kind === spec.anchor.kind && e.subject === `fault/${spec.anchor.id}`)) continue;
-    const m = delay(model, spec);
-    const r = delay(real, spec);
+    const m = delay(model.timeline.events, spec);
+    const r = delay(real.timeline.events, spec);
     const difference = m !== null && r !== null ? Math.round((r - m) * 10) / 10 : null;
     const relative = difference !== null && r !== null && r !== 0 ? Math.round((Math.abs(difference) / Math.abs(r)) * 1000) / 1000 : null;
     const agrees =
@@ -180,9 +209,9 @@ export function compareRuns(model: RunReport, real: RunReport): Comparison {
         : difference === null
           ? false
           : Math.abs(difference) <= comparisonTolerance.seconds || (relative !== null && relative <= comparisonTolerance.relative);
-    const then = spec.anchor.then ? thenLabels[spec.anchor.then] : '';
-    const anchor = `${spec.anchor.kind === 'fault.injected' ? 'fault' : 'heal'}:${spec.anchor.id}${then}`;
-    moments.push({ what: spec.what, anchor, model: m, real: r, difference, relative, agrees });
+    const anchor = anchorLabel(spec);
+    const modelRange = model.ranges?.moments.find((x) => x.what === spec.what && x.anchor === anchor)?.range ?? undefined;
+    moments.push({ what: spec.what, anchor, model: m, real: r, difference, relative, agrees, ...(modelRange ? { modelRange } : {}) });
   }
   const expectations = model.expectations.map((v) => {
     const other = real.expectations.find((o) => o.id === v.id);
@@ -220,7 +249,9 @@ export function renderComparison(c: Comparison, heading = '##'): string {
   lines.push(`| moment | after | ${c.engines.model} predicts | ${c.engines.real} observed | difference | |`, '|---|---|---|---|---|---|');
   for (const m of c.moments) {
     const diff = differenceText(m);
-    lines.push(`| ${cell(m.what)} | ${m.anchor} | ${seconds(m.model)} | ${seconds(m.real)} | ${diff} | ${m.agrees ? '✅' : '❌'} |`);
+    const spreadText = m.modelRange ? ` (${seconds(m.modelRange.low)}–${seconds(m.modelRange.high)})` : '';
+    const model = `${seconds(m.model)}${spreadText}`;
+    lines.push(`| ${cell(m.what)} | ${m.anchor} | ${model} | ${seconds(m.real)} | ${diff} | ${m.agrees ? '✅' : '❌'} |`);
   }
   lines.push('', `| expectation | ${c.engines.model} | ${c.engines.real} |`, '|---|---|---|');
   for (const e of c.expectations) {

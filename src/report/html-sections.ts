@@ -6,6 +6,7 @@
 import { formatDuration } from '../model/units.js';
 import { differenceText, disagreementSummary } from './compare.js';
 import { notableEvents, when } from './format.js';
+import { verdictRangeText, withFlips } from './ranges.js';
 import type { Comparison, RunReport } from './types.js';
 import { escapeXml as esc } from './xml.js';
 
@@ -16,7 +17,13 @@ const table = (head: readonly string[], rows: readonly string[]) =>
 export function verdictsHtml(report: RunReport): string {
   const rows = report.expectations.map((v) =>
     row(
-      [`${v.status === 'pass' ? '✔ pass' : '✘ FAIL'}`, esc(v.description), esc(v.expected), esc(v.observed), esc(v.explanation)],
+      [
+        `${v.status === 'pass' ? '✔ pass' : '✘ FAIL'}`,
+        esc(v.description),
+        esc(v.expected),
+        esc(v.observed + verdictRangeText(v)),
+        esc(withFlips(v)),
+      ],
       v.status,
     ).replace('<td>', '<td class="verdict">'),
   );
@@ -29,7 +36,8 @@ export function comparisonHtml(c: Comparison): string {
   const moments = c.moments.map(
     (m) =>
       `<tr class="${m.agrees ? 'pass' : 'fail'}"><td>${esc(m.what)}</td><td>${esc(m.anchor)}</td>` +
-      `<td>${t(m.model)}</td><td>${t(m.real)}</td><td class="verdict">${esc(differenceText(m))}</td></tr>`,
+      `<td>${t(m.model)}${m.modelRange ? ` (${t(m.modelRange.low)}–${t(m.modelRange.high)})` : ''}</td>` +
+      `<td>${t(m.real)}</td><td class="verdict">${esc(differenceText(m))}</td></tr>`,
   );
   const verdicts = c.expectations.map((e) => row([esc(e.description), verdict(e.model), verdict(e.real)]));
   const model = c.engines.model;

@@ -7,6 +7,7 @@
 import { formatDuration } from '../model/units.js';
 import { colors } from './html-page.js';
 import { laneGroups, type Lane } from './html-lanes.js';
+import { rangeText } from './ranges.js';
 import type { RunReport } from './types.js';
 import { escapeXml as esc } from './xml.js';
 
@@ -70,10 +71,43 @@ function drawLane(lane: Lane, top: number, x: (t: number) => number, end: number
   return parts;
 }
 
+/** Key moments with a spread over the model's estimates (report.ranges): where each is drawn. */
+function rangedMoments(report: RunReport) {
+  return (report.ranges?.moments ?? []).filter((m) => m.anchorAt !== null && m.value !== null && m.range && m.range.high > m.range.low);
+}
+
+/**
+ * How sure: one lane per key moment, its spread over the model's estimates as a translucent band
+ * around the marker where this run put it.
+ */
+function drawRanges(report: RunReport, top: number, x: (t: number) => number): string[] {
+  const moments = rangedMoments(report);
+  if (moments.length === 0) return [];
+  const parts = [`<text x="8" y="${top + 13}" class="group">How sure (over the model's estimates)</text>`];
+  let y = top + headingHeight;
+  for (const m of moments) {
+    const anchor = m.anchorAt ?? 0;
+    const [low, high, at] = [anchor + (m.range?.low ?? 0), anchor + (m.range?.high ?? 0), anchor + (m.value ?? 0)];
+    const tip = esc(`${m.what} (after ${m.anchor}): ${formatDuration(m.value ?? 0)}, ${m.range ? rangeText(m.range) : ''}`);
+    parts.push(
+      `<text x="${plotLeft - 8}" y="${y + 13}" class="sublane" text-anchor="end">${esc(m.what)}</text>`,
+      `<rect x="${x(low).toFixed(1)}" y="${y + 2}" width="${Math.max(1, x(high) - x(low)).toFixed(1)}" height="${laneHeight - 4}" ` +
+        `fill="${colors.neutral}" fill-opacity="0.3" class="range-band"><title>${tip}</title></rect>`,
+      `<line x1="${x(at).toFixed(1)}" x2="${x(at).toFixed(1)}" y1="${y}" y2="${y + laneHeight}" stroke="${colors.neutral}" ` +
+        `stroke-width="2" class="range-marker"><title>${tip}</title></line>`,
+    );
+    y += laneHeight + gap;
+  }
+  return parts;
+}
+
 export function svgTimeline(report: RunReport): string {
   const groups = laneGroups(report);
   const top = 40;
-  const rows = groups.reduce((n, g) => n + g.lanes.length * (laneHeight + gap) + (g.heading ? headingHeight : 0) + 6, 0);
+  const ranged = rangedMoments(report).length;
+  const rows =
+    groups.reduce((n, g) => n + g.lanes.length * (laneHeight + gap) + (g.heading ? headingHeight : 0) + 6, 0) +
+    (ranged > 0 ? headingHeight + ranged * (laneHeight + gap) + 6 : 0);
   const height = top + rows + 30;
   const end = Math.max(report.phase.end, 1);
   const plot = timelineWidth - plotLeft - plotRight;
@@ -103,6 +137,7 @@ export function svgTimeline(report: RunReport): string {
     }
     y += 6;
   }
+  for (const part of drawRanges(report, y, x)) parts.push(part);
   for (const fault of report.faults) {
     if (fault.injectedAt !== null) {
       const fx = x(fault.injectedAt).toFixed(1);

@@ -3,6 +3,7 @@ import { formatDuration } from '../model/units.js';
 import { notableEvents, when } from './format.js';
 import type { RunReport } from './types.js';
 import { renderComparison } from './compare.js';
+import { rangesMarkdown, verdictRangeText } from './ranges.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -27,9 +28,10 @@ export function renderMarkdown(report: RunReport): string {
   for (const v of report.expectations) {
     lines.push(
       `| ${v.status === 'pass' ? '✅ pass' : '❌ FAIL'} | ${cell(v.description)} | ` +
-        `${cell(v.expected)} | ${cell(v.observed)} | ${cell(v.explanation)} |`,
+        `${cell(v.expected)} | ${cell(v.observed + verdictRangeText(v))} | ${cell(v.explanation)} |`,
     );
   }
+  lines.push(...rangesMarkdown(report));
   if (report.comparison) lines.push('', renderComparison(report.comparison).trimEnd());
   if (report.findings.length > 0) {
     lines.push('', '## Predicted at bring-up', '', '| severity | finding | source |', '|---|---|---|');

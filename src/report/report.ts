@@ -61,7 +61,8 @@ export function buildReport(
       injectedAt: eventTime('fault.injected', f.id),
       healedAt: eventTime('fault.healed', f.id),
     })),
-    expectations: verdicts,
+    // A verdict's measure appears only in its `range`, when the sim engine's sweep ran (withRanges).
+    expectations: verdicts.map(({ measure: _measure, ...verdict }) => verdict),
     findings,
     notModelled: scenario.notModelled,
     ...(flags.applied.length ? { appliedFlags: flags.applied } : {}),

@@ -4,6 +4,7 @@
  * imports another for a type.
  */
 import type { BringUpSummary } from '../engines/engine.js';
+import type { EstimateUnit } from '../model/estimates.js';
 import type { Timeline } from '../model/timeline.js';
 import type { Finding } from '../model/findings.js';
 import type { AppliedFlag, UnmodelledFlag } from '../model/k3s-flags.js';
@@ -35,7 +36,7 @@ export interface RunReport {
   /** Faults start at `start` (bring-up complete) and observation ends at `end`, seconds from power-on. */
   readonly phase: { readonly start: number; readonly end: number };
   readonly faults: ReadonlyArray<{ id: string; description: string; injectedAt: number | null; healedAt: number | null }>;
-  readonly expectations: readonly Verdict[];
+  readonly expectations: readonly ReportedVerdict[];
   /** Failures and risks predicted from the cluster and manifests before the run. */
   readonly findings: readonly Finding[];
   /** Objects kept from the manifests but not simulated. */
@@ -49,6 +50,72 @@ export interface RunReport {
   readonly comparison?: Comparison;
   /** What the run left running on request (k3d `--keep`), and how to reach it. */
   readonly kept?: string;
+  /** Sim engine, when the model has estimates: how sure the prediction is (runner/ranges.ts). Absent with `--no-ranges`. */
+  readonly ranges?: RangeSweep;
+}
+
+// --- How sure is it: the range sweep (runner/ranges.ts, report/ranges.ts) ---
+
+/** The lowest and highest a quantity was over the sweep's runs (the run itself included), in its unit. */
+export interface ValueRange {
+  readonly low: number;
+  readonly high: number;
+  readonly unit: 'seconds' | 'percent' | 'count';
+}
+
+/** One estimate that, alone, turns an outcome (a verdict; whether a key moment happens) around. */
+export interface Flip {
+  /** The estimate's id in `ranges.estimates`. */
+  readonly estimate: string;
+  /** The estimate's value (its base unit) from which the outcome differs, found by bisection. */
+  readonly flipsAt: number;
+  /** How close the bisection came: the outcome is the run's own at `flipsAt` ∓ `within`. */
+  readonly within: number;
+  /** The outcome differs when the estimate is above `flipsAt`, or below it. */
+  readonly direction: 'above' | 'below';
+  /** "passes unless k3s server start (k3sServerStartTime) is longer than 40s". */
+  readonly text: string;
+}
+
+/** A verdict as the report holds it: with its spread and what flips it when the sweep ran. */
+export type ReportedVerdict = Omit<Verdict, 'measure'> & {
+  readonly range?: ValueRange;
+  readonly sensitivity?: readonly Flip[];
+};
+
+/** A key moment (bring-up done, a fault's consequences) with its spread over the sweep. */
+export interface MomentRange {
+  readonly what: string;
+  /** `power-on`, `fault:ID`, `heal:ID`… */
+  readonly anchor: string;
+  /** The anchor's time in this run, seconds from power-on; null when it did not happen. */
+  readonly anchorAt: number | null;
+  /** Seconds after the anchor in this run; null when the moment did not happen. */
+  readonly value: number | null;
+  /** Over the runs where it happened; null when it happened in none. */
+  readonly range: ValueRange | null;
+  /** Runs (this one included) in which it did not happen. */
+  readonly missedIn: number;
+  readonly sensitivity: readonly Flip[];
+}
+
+export interface RangeEstimate {
+  readonly id: string;
+  readonly description: string;
+  readonly unit: EstimateUnit;
+  readonly value: number;
+  readonly low: number;
+  readonly high: number;
+  readonly source: string;
+}
+
+export interface RangeSweep {
+  /** Runs besides this one: each estimate at its low and high, all low, all high, and the bisection runs. */
+  readonly runs: number;
+  readonly estimates: readonly RangeEstimate[];
+  /** Estimates (settings) this run never read: alone they cannot move it, so only the all-low and all-high runs set them. */
+  readonly notRead: readonly string[];
+  readonly moments: readonly MomentRange[];
 }
 
 /** A moment after a fault or its healing, as a delay from that anchor in both runs. */
@@ -64,6 +131,8 @@ export interface ComparisonMoment {
   readonly relative: number | null;
   /** Within 20 % or 5 s of each other, or missing in both. */
   readonly agrees: boolean;
+  /** The model's spread over its estimates (its run's `ranges`), seconds after the anchor. */
+  readonly modelRange?: ValueRange;
 }
 
 export interface ComparisonVerdict {

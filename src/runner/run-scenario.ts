@@ -4,7 +4,7 @@ import { BugError } from '../errors.js';
 import type { ClusterLoadOptions } from '../load/cluster.js';
 import type { RunReport } from '../report/types.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import { runScenarios } from './runner.js';
+import { runScenarios, type RunnerOptions } from './runner.js';
 
 export interface RunOptions extends ClusterLoadOptions {
   /** `sim` (default) or `k3d`. */
@@ -17,6 +17,8 @@ export interface RunOptions extends ClusterLoadOptions {
   readonly keep?: boolean;
   /** Aborting stops the run; the engine tears down what it created. */
   readonly signal?: AbortSignal;
+  /** Sim engine: the range sweep over the model's estimates (on unless `false`); see {@link RunnerOptions.ranges}. */
+  readonly ranges?: RunnerOptions['ranges'];
 }
 
 async function runOne(scenario: LoadedScenario | string, options: RunOptions): Promise<RunReport> {

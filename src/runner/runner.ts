@@ -11,6 +11,8 @@ import type { RunReport } from '../report/types.js';
 import { planOf, type LoadedScenario } from '../scenario/load.js';
 import { judgeRun } from './judge.js';
 import { loadScenarios, refuseUnsupported, usableEngines } from './preflight.js';
+import { sweepRanges, type RangeOptions } from './ranges.js';
+import { withRanges } from '../report/ranges.js';
 import { allOf, type Reporter } from './reporter.js';
 
 export interface RunnerOptions extends ClusterLoadOptions {
@@ -23,6 +25,11 @@ export interface RunnerOptions extends ClusterLoadOptions {
   readonly seed?: number;
   /** Engines that create a cluster leave it running (`twin down` removes it). */
   readonly keep?: boolean;
+  /**
+   * Sim engine: run again with each of the model's estimates at its low and high and report
+   * the spread (runner/ranges.ts); on unless `false` (`--no-ranges`).
+   */
+  readonly ranges?: false | RangeOptions;
 }
 
 /** Why an aborted run stopped: the signal's reason when it is one of ours, else a plain interruption. */
@@ -56,7 +63,11 @@ export async function runScenarios(scenarios: ReadonlyArray<string | LoadedScena
           { onEvent: reporters.onEvent },
           { ...(signal ? { signal } : {}), keep: options.keep ?? false },
         );
-        const run = judgeRun(scenario, engine.name, result);
+        const judged = judgeRun(scenario, engine.name, result);
+        // Only the model has estimates: a real cluster's run (k3d) is what it is.
+        const sweep =
+          options.ranges !== false && engine.name === 'sim' ? await sweepRanges(scenario, engine, result, options.ranges) : null;
+        const run = sweep ? withRanges(judged, sweep.expectations, sweep.sweep) : judged;
         const report: RunReport = first ? { ...run, comparison: compareRuns(first, run) } : run;
         first ??= report;
         reports.push(report);

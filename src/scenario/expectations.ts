@@ -92,6 +92,17 @@ export interface Verdict {
   readonly observed: string;
   /** One line: why it passed or failed, from the timeline. */
   readonly explanation: string;
+  /**
+   * The observed quantity as a number, where there is one (a delay, a share, a count): what the
+   * sim engine's range sweep (runner/ranges.ts) spans. report.json carries it only inside `range`.
+   */
+  readonly measure?: Measure;
+}
+
+/** A verdict's observed quantity: seconds, a percentage or a count. */
+export interface Measure {
+  readonly value: number;
+  readonly unit: 'seconds' | 'percent' | 'count';
 }
 
 const fieldsOf = new Map<string, ReadonlySet<string>>(

@@ -7,7 +7,7 @@ import type { Timeline } from '../model/timeline.js';
 import type { ResolvedExpectation, Verdict } from './expectations.js';
 import { judgeJob } from './judge-jobs.js';
 import { TimelineIndex, type JudgeContext } from './timeline-index.js';
-import { fmt, verdict, windowText, within } from './verdicts.js';
+import { count, fmt, seconds, verdict, windowText, within } from './verdicts.js';
 
 export type { JudgeContext } from './timeline-index.js';
 
@@ -53,6 +53,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         pass
           ? `never fewer than ${minimum} Ready`
           : `dropped to ${minimum} Ready at ${fmt(minimumAt - context.phaseStart)} after faults start`,
+        count(minimum),
       );
     }
     case 'no-scheduling': {
@@ -68,6 +69,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         scheduled.length === 0
           ? 'the scheduler bound nothing in the window'
           : `first: ${scheduled[0]?.message} at ${fmt((scheduled[0]?.t ?? 0) - context.phaseStart)}`,
+        count(scheduled.length),
       );
     }
     case 'service-availability': {
@@ -96,6 +98,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         outages.length === 0
           ? 'at least one endpoint answered throughout'
           : `down ${fmt(down)} in total, first at ${fmt((outages[0]?.[0] ?? 0) - context.phaseStart)}`,
+        { value: Math.round(ratio * 1e6) / 1e4, unit: 'percent' },
       );
     }
     case 'oom-killed': {
@@ -131,7 +134,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         : e.backoff
           ? 'OOMKilled and restarted with doubling back-off'
           : 'OOMKilled in the window';
-      return verdict(e, pass, expected, observed, why);
+      return verdict(e, pass, expected, observed, why, kills[0] ? seconds(kills[0].t - anchor) : undefined);
     }
     case 'no-oom-kills': {
       const from = index.at(e.from);
@@ -143,6 +146,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         `no container OOMKilled ${windowText(index, from, to)}`,
         kills.length ? `${kills.length} OOM kill(s)` : 'none',
         kills.length ? `first: ${kills[0]?.message}` : 'memory stayed within limits and capacity',
+        count(kills.length),
       );
     }
     case 'workloads-unaffected': {
@@ -174,6 +178,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         expected,
         hits.length ? `${hits.length} disruption(s)` : 'no pod disrupted, no service outage',
         hits.length ? `first: ${hits[0]?.message} at ${fmt((hits[0]?.t ?? 0) - context.phaseStart)}` : 'every pod kept running and ready',
+        count(hits.length),
       );
     }
     case 'api-unavailable':
@@ -198,6 +203,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         `Kubernetes API available ${windowText(index, from, to)}`,
         outages.length ? `unavailable at ${fmt((outages[0]?.t ?? 0) - context.phaseStart)}` : 'always available',
         outages.length ? (outages[0]?.message ?? '') : 'quorum held throughout',
+        count(outages.length),
       );
     }
     case 'bring-up-within': {
@@ -210,6 +216,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         `bring-up complete (workloads ready) within ${fmt(limit)}`,
         ready ? `${fmt(ready.t)}` : 'never completed',
         ready ? `workloads ready at ${fmt(ready.t)} after power-on` : 'some workload never reached its desired state',
+        ready ? seconds(ready.t) : undefined,
       );
     }
     case 'replacement-ready': {
@@ -249,6 +256,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         expected,
         `Ready after ${fmt(delay)} (created after ${fmt(created.t - anchor)})`,
         delay <= limit ? 'replaced in time' : `created only after ${fmt(created.t - anchor)}: ${whyLate}`,
+        seconds(delay),
       );
     }
     case 'not-replaced': {
@@ -267,6 +275,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
           ? `replacement created at ${fmt((created[0]?.t ?? 0) - context.phaseStart)}`
           : 'no replacement (old pod still Terminating)',
         created.length ? (created[0]?.message ?? '') : 'the controller waits for the old pod object to be gone',
+        count(created.length),
       );
     }
     case 'shown-running': {
@@ -282,6 +291,7 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
         `pods on ${e.node} still listed by the API for at least ${fmt(limit)} after ${e.after.label}`,
         onNode.length ? `listed for ${gone ? fmt(shownFor) : `the rest of the run (${fmt(shownFor)})`}` : 'no user pod on that node',
         pass ? 'kubectl keeps showing the pods (Running, later Terminating) while the node is dead' : 'the pods disappeared sooner',
+        onNode.length ? seconds(shownFor) : undefined,
       );
     }
     case 'rancher-unavailable':

@@ -1,13 +1,23 @@
-/** The pieces every verdict is made of: durations as reports print them, windows, and "an event within a limit of an anchor". */
+/**
+ * The pieces every verdict is made of: durations as reports print them, windows, and "an event
+ * within a limit of an anchor"; each verdict's measured quantity (`measure`).
+ */
 import { formatDuration } from '../model/units.js';
 import type { TimelineEvent } from '../model/timeline.js';
 import type { ResolvedAnchor } from './anchors.js';
-import type { ResolvedExpectation, Verdict } from './expectations.js';
+import type { Measure, ResolvedExpectation, Verdict } from './expectations.js';
 import type { TimelineIndex } from './timeline-index.js';
 
 export const fmt = (seconds: number) => formatDuration(Math.max(0, seconds));
 
-export function verdict(expectation: ResolvedExpectation, pass: boolean, expected: string, observed: string, explanation: string): Verdict {
+export function verdict(
+  expectation: ResolvedExpectation,
+  pass: boolean,
+  expected: string,
+  observed: string,
+  explanation: string,
+  measure?: Measure,
+): Verdict {
   return {
     id: expectation.id,
     kind: expectation.kind,
@@ -16,8 +26,12 @@ export function verdict(expectation: ResolvedExpectation, pass: boolean, expecte
     expected,
     observed,
     explanation,
+    ...(measure ? { measure } : {}),
   };
 }
+
+export const seconds = (value: number): Measure => ({ value: Math.round(value * 1000) / 1000, unit: 'seconds' });
+export const count = (value: number): Measure => ({ value, unit: 'count' });
 
 export function windowText(index: TimelineIndex, from: number, to: number): string {
   const start = index.context.phaseStart;
@@ -51,5 +65,6 @@ export function within(
     pass
       ? `observed ${fmt(delay)} after ${anchorName}`
       : `took ${fmt(delay)}: ${delay > limit ? `${fmt(delay - limit)} later` : `${fmt(notBefore - delay)} earlier`} than expected`,
+    seconds(delay),
   );
 }

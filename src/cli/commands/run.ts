@@ -25,6 +25,7 @@ interface RunArgs {
   readonly 'dry-run': boolean;
   readonly keep: boolean;
   readonly replay: boolean;
+  readonly ranges: boolean;
   readonly 'profiles-dir': string[];
 }
 
@@ -101,6 +102,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: false,
         describe: 'sim engine, on a terminal: replay the finished run in the live view (k3d runs are always shown live)',
       })
+      .option('ranges', {
+        type: 'boolean',
+        default: true,
+        describe:
+          "sim engine: run again with each of the model's estimates at its low and high and report the spread and what flips a verdict " +
+          '(--no-ranges: off)',
+      })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example('$0 run scenarios/control-plane-down.ts', 'run on the embedded sim engine')
       .example('$0 run scenarios/*.ts --junit reports/junit.xml --quiet', 'every scenario, JUnit for CI')
@@ -118,7 +126,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (args.keep && !engines.includes('k3d'))
       throw ConfigError.single('--keep', '', `the ${args.engine} engine creates nothing to keep`, 'use --keep with --engine k3d');
     const reports = await interruptible((signal) =>
-      runScenarios(args.files, { ...load, engines, reporters: reportersFor(args), signal, keep: args.keep }),
+      runScenarios(args.files, {
+        ...load,
+        engines,
+        reporters: reportersFor(args),
+        signal,
+        keep: args.keep,
+        ...(args.ranges ? {} : { ranges: false as const }),
+      }),
     );
     const failed = reports.filter((r) => r.status === 'fail');
     if (failed.length > 0)

@@ -7,7 +7,8 @@
  */
 import { createElement as h, type ReactElement } from 'react';
 import { Box, Text, render } from 'ink';
-import type { Verdict } from '../../scenario/expectations.js';
+import { verdictRangeText } from '../../report/ranges.js';
+import type { ReportedVerdict as Verdict } from '../../report/types.js';
 import type { RunReport } from '../../report/types.js';
 import type { TimelineEvent } from '../../model/timeline.js';
 import { formatDuration } from '../../model/units.js';
@@ -54,7 +55,7 @@ export function RunView({ title, state, phaseStart, verdicts }: RunViewProps): R
     h(
       Text,
       { key: v.id, color: v.status === 'pass' ? 'green' : 'red' },
-      `${v.status === 'pass' ? '✔' : '✘'} ${v.description} — ${v.observed}`,
+      `${v.status === 'pass' ? '✔' : '✘'} ${v.description} — ${v.observed}${verdictRangeText(v)}`,
     ),
   );
   const rancher = state.rancher === null ? [] : [' · Rancher ', h(Text, { key: 'r', color: apiColor[state.rancher] }, state.rancher)];

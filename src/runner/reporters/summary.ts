@@ -5,6 +5,7 @@
 import { displayPath } from '../../load/files.js';
 import type { RunReport } from '../../report/types.js';
 import { unfinishedLines } from '../../report/unfinished.js';
+import { verdictRangeText } from '../../report/ranges.js';
 import type { Reporter, ReporterOutput } from '../reporter.js';
 
 export interface SummaryOptions {
@@ -34,7 +35,10 @@ export function summaryReporter(output: ReporterOutput, options: SummaryOptions)
       }
       if (options.failures)
         for (const v of report.expectations.filter((e) => e.status === 'fail'))
-          output.err(`  ✘ ${v.description}: expected ${v.expected}; observed ${v.observed} — ${v.explanation}`);
+          output.err(`  ✘ ${v.description}: expected ${v.expected}; observed ${v.observed}${verdictRangeText(v)} — ${v.explanation}`);
+      // How sure: every verdict one estimate turns around, pass or fail (off with --quiet).
+      if (options.failures)
+        for (const v of report.expectations) for (const f of v.sensitivity ?? []) output.err(`  ~ ${v.description}: ${f.text}`);
       if (options.keep && report.kept !== undefined) output.err(`  kept: ${report.kept}`);
     },
   };
