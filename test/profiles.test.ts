@@ -250,9 +250,10 @@ describe('estimates carry a documented range (#17 item 10)', () => {
     expect(d.k3sAgentCpu.default()).toBe(100);
     expect(d.k3sAgentCpu.range).toEqual([50, 100]);
     // The server process: v1.19.2 measured it (512 M); v1.26.5's 1215 M is a whole-node reading on an 8 GB board,
-    // so the high end is that figure less what the model counts elsewhere (OS, packaged pods).
+    // so it is no process size on a 1 GB board (seed 000 runs its server on a Pi 3B+); the high end is the largest
+    // process size reported on a small host (k3s-io/k3s#3536: 535-565 MB).
     expect(d.k3sServerMemory.default()).toBe(512 * MiB);
-    expect(d.k3sServerMemory.range).toEqual([512 * MiB, (1215 - 80 - 134) * MiB]);
+    expect(d.k3sServerMemory.range).toEqual([512 * MiB, 565e6]);
     expect(d.k3sServerMemory.source).toMatch(/v1\.26\.5.*1215 M.*8 GB/);
     expect(d.osMemoryUsage.default()).toBe(80 * MiB);
   });

@@ -37,10 +37,11 @@ export const hardwareSettings = define({
       'K3sDocs reference/resource-profiling, v1.19.2 profile (process_resident_memory_bytes): K3s cluster with a single agent ' +
       '512 M on a Pi 4 (calibration.md 2.4); k3s-io/k3s#3536 (U): 535-565 MB for the k3s server process, v1.21, 2 GB host. ' +
       'The current v1.26.5 profile (1215 M, Pi 4B 8 GB, kubectl top node) is a whole-node working set on a board with memory ' +
-      'to spare, so it does not apply to a 1 GB board as a process size. Range 512-1001 MiB: low = the v1.19 process figure; ' +
-      'high = derived from the v1.26 figure: 1215 M less the OS (osMemoryUsage 80 MiB) and the packaged pods the model ' +
-      'runs itself (about 134 MiB, k3s-components.ts), the most k3s could be taking when memory is plentiful',
-    range: [512 * MiB, 1001 * MiB],
+      'to spare, so it does not apply to a 1 GB board as a process size. Range 512 MiB-565 MB: low = the v1.19 process figure; ' +
+      'high = k3s-io/k3s#3536 (U), the largest process size reported on a small host. The v1.26 whole-node figure less the OS ' +
+      'and the packaged pods (about 1001 MiB) is not the high end: seed 000 runs its K3s server on a 1 GB Pi 3B+ (906 Mi capacity), ' +
+      'which a process of that size could not',
+    range: [512 * MiB, 565e6],
   },
   k3sEtcdExtraMemory: {
     kind: 'bytes',
