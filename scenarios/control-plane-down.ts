@@ -42,8 +42,9 @@ export default defineScenario({
       status: 'NotReady',
       after: 'heal:cp',
       notBefore: '40s',
-      // k3s restarts (about a minute on a Pi 3), its new controller-manager waits out the old
-      // leader Lease (15 s, client-go leaderelection), then a full 40 s grace period.
+      // k3s restarts (about a minute on a Pi 3, an estimate: see the range sweep), then its new
+      // controller-manager gives every node a full 40 s grace period from its own start (on SQLite
+      // without a Lease to wait for: K3s runs it with --leader-elect=false).
       within: '2m30s',
       description: 'The worker lost meanwhile is only noticed a full grace period after the control plane returns',
     },

@@ -120,6 +120,8 @@ export interface LeaderElectionPort {
   active(component: LeaseComponent): boolean;
   /** The server whose component holds the Lease (ground truth), or null. */
   holder(component: LeaseComponent): SimNode | null;
+  /** K3s runs leader election (not with SQLite, where the components run with --leader-elect=false). */
+  readonly elects: boolean;
   /** Re-evaluates holders and candidates after a change to servers, the network or the API. */
   refresh(): void;
   /** Leader election lost on `server` (its renewals failed or were too slow): its components and k3s exit. */

@@ -14,6 +14,8 @@ export class ControlPlane implements ControlPlanePort {
   quorum = true;
   /** Bumped whenever the controller-manager stops acting, so its periodic loops end. */
   generation = 0;
+  /** When the acting controller-manager process started its controllers (its periodic loops count from then). */
+  controllersStartedAt: number | null = null;
   /** etcd members: a server joins the etcd cluster the first time its k3s runs (`--cluster-init`, then `--server`). */
   private readonly members = new Set<SimNode>();
 
@@ -146,6 +148,7 @@ export class ControlPlane implements ControlPlanePort {
       this.generation++;
       return;
     }
+    if (fresh || this.controllersStartedAt === null) this.controllersStartedAt = ctx.env.now;
     ctx.lifecycle.onControllersStarted(fresh);
     ctx.controllers.markAllDirty();
     ctx.requestFlush();
@@ -166,7 +169,8 @@ export class ControlPlane implements ControlPlanePort {
     const ctx = this.ctx;
     const generation = this.generation;
     const leader = this.election.holder('kube-controller-manager');
-    if (!leader) return;
+    // Without leader election (SQLite) nothing is renewed, so a slow disk cannot end leadership.
+    if (!leader || !this.election.elects) return;
     if (this.transactionLatency(leader) <= ctx.settings.leaderElectionRenewDeadline) return;
     ctx.env.after(ctx.settings.leaderElectionRenewDeadline, Priority.controller, () => {
       if (generation !== this.generation || !this.controllersUp) return;

@@ -18,6 +18,15 @@
  *   the old holder is long gone (each process has a new identity, hostname_UUID);
  * - a Lease that does not exist yet is created, and so taken, on the first try.
  * Defaults 15 s / 10 s / 2 s: calibration.md 1.7 and §7 (settings leaderElection*).
+ *
+ * With SQLite there is no election at all: kine reports that a SQLite datastore needs none
+ * (kine pkg/endpoint/endpoint.go: `case SQLiteBackend: leaderElect = false`) and K3s then starts
+ * the controller-manager, the scheduler and its own controllers with `--leader-elect=false`
+ * (k3s pkg/cluster/cluster.go: `NoLeaderElect = !etcdConfig.LeaderElect`, "Single-node datastores
+ * like sqlite don't require leader election"). No Lease exists, none is waited for: the components
+ * act as soon as their server's API answers, and a slow disk cannot make them give up. The k3d runs
+ * agree: after a 3-minute k3s stop on SQLite the controller-manager marked a lost node NotReady 44 s
+ * after the API returned, the 40 s grace period and no Lease wait (docs/model-vs-real.md).
  */
 import type { LeaderElectionContext, LeaderElectionPort, LeaseComponent } from './context.js';
 import { Priority } from './priority.js';
@@ -52,6 +61,8 @@ export class LeaderElection implements LeaderElectionPort {
   }));
   /** Since when each server's candidates have been watching the Leases (they observe them from then on). */
   private readonly candidateSince = new Map<SimNode, number>();
+  /** Without election: the k3s process (server epoch) each component last ran in. */
+  private readonly processEpoch = new Map<LeaseComponent, number>();
   /** The earliest acquisition the pending election round was drawn for (Infinity: none pending). */
   private electionFor = Infinity;
 
@@ -79,9 +90,18 @@ export class LeaderElection implements LeaderElectionPort {
     return lease.renewAnchor + Math.floor((this.ctx.env.now - lease.renewAnchor) / period) * period;
   }
 
+  /** K3s elects leaders only on a datastore that allows several servers (see the file comment). */
+  get elects(): boolean {
+    return this.ctx.world.cluster.k3s.datastore !== 'sqlite';
+  }
+
   /** Re-evaluates holders and candidates after any change to servers, the network or the API. */
   refresh(): void {
     const ctx = this.ctx;
+    if (!this.elects) {
+      this.refreshWithoutElection();
+      return;
+    }
     for (const server of ctx.world.servers) {
       if (!this.ctx.controlPlane.leaseRenewable(server)) this.candidateSince.delete(server);
       else if (!this.candidateSince.has(server)) this.candidateSince.set(server, ctx.env.now);
@@ -110,6 +130,30 @@ export class LeaderElection implements LeaderElectionPort {
       }
     }
     this.scheduleElection();
+  }
+
+  /**
+   * `--leader-elect=false`: each component acts while its server runs and its API answers; a new
+   * k3s process (a new epoch) starts with a fresh view, as a new leader does. No Lease, no events.
+   */
+  private refreshWithoutElection(): void {
+    const running = this.ctx.world.servers.find((s) => this.ctx.controlPlane.leaseRenewable(s)) ?? null;
+    for (const lease of this.leases) {
+      if (lease.holder === running) continue;
+      if (lease.holder) {
+        lease.holder = null;
+        lease.renewing = false;
+        lease.epoch++;
+        this.ctx.controlPlane.onLeaseActive(lease.component, false, false);
+      }
+      if (!running) continue;
+      const fresh = this.processEpoch.get(lease.component) !== running.epoch;
+      this.processEpoch.set(lease.component, running.epoch);
+      lease.holder = running;
+      lease.renewing = true;
+      lease.epoch++;
+      this.ctx.controlPlane.onLeaseActive(lease.component, true, fresh);
+    }
   }
 
   /** The holder process is gone: it stops leading at once; the Lease object still names it until it expires. */

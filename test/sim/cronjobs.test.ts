@@ -125,7 +125,8 @@ describe('runs missed while the controller-manager is down', () => {
       '2026-01-01T04:00:00Z',
       '2026-01-01T05:00:00Z',
     ]);
-    const leader = eventsAfter(sim, 15600, 'leader.acquired')[0]!;
+    // SQLite: the controller-manager runs without leader election and starts with the API (kine; k3s NoLeaderElect).
+    const leader = eventsAfter(sim, 15600, 'api.available')[0]!;
     expect(started[1]!.t).toBeCloseTo(leader.t, 3);
     const missed = eventsAfter(sim, 0, 'cronjob.missed', /nightly/);
     expect(missed).toHaveLength(1);
@@ -161,7 +162,7 @@ describe('more than 100 missed times', () => {
     const warnings = eventsAfter(sim, 0, 'cronjob.missed').filter((e) => e.details?.['reason'] === 'TooManyMissedTimes');
     expect(warnings).toHaveLength(1);
     expect(Number(warnings[0]!.details?.['count'])).toBeGreaterThan(100);
-    const leader = eventsAfter(sim, 6600 + 7200, 'leader.acquired')[0]!;
+    const leader = eventsAfter(sim, 6600 + 7200, 'api.available')[0]!;
     expect(eventsAfter(sim, leader.t, 'cronjob.scheduled').filter((e) => e.t < leader.t + 1)).toHaveLength(1);
   });
 });

@@ -129,9 +129,25 @@ describe('HA leader election (3 servers, embedded etcd)', () => {
   });
 });
 
-describe('single server (SQLite)', () => {
-  it('a restarted server waits a full leaseDuration before its new components lead', () => {
+describe('single server', () => {
+  it("SQLite: no Lease at all; a restarted server's components act as soon as its API answers", () => {
+    // kine pkg/endpoint/endpoint.go (SQLite: leaderElect = false); k3s pkg/cluster/cluster.go
+    // (NoLeaderElect = !etcdConfig.LeaderElect): controller-manager and scheduler run with --leader-elect=false.
     const sim = broughtUp(cluster([{ name: 's1', role: 'server' }, { name: 'w1' }]), web());
+    const t0 = sim.now;
+    expect(eventsAfter(sim, 0, 'leader.acquired')).toHaveLength(0);
+    sim.stopK3s(sim.node('s1'), 'test');
+    sim.runUntil(t0 + 120);
+    expect(eventsAfter(sim, t0, 'leader.lost')).toHaveLength(0);
+    sim.startK3s(sim.node('s1'));
+    sim.runUntil(t0 + 400);
+    const available = first(sim, t0 + 120, 'api.available');
+    expect(sim.controlPlane.controllersUp).toBe(true);
+    expect(sim.controlPlane.controllersStartedAt).toBeCloseTo(available.t, 3);
+  });
+
+  it('embedded etcd: a restarted server waits a full leaseDuration before its new components lead', () => {
+    const sim = broughtUp(cluster([{ name: 's1', role: 'server' }, { name: 'w1' }], { k3s: { datastore: 'embedded-etcd' } }), web());
     const s = sim.settings;
     const t0 = sim.now;
     sim.stopK3s(sim.node('s1'), 'test');

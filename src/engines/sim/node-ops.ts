@@ -10,15 +10,12 @@ import type { SimNode } from '../../sim/state.js';
 import type { Simulation } from '../../sim/simulation.js';
 
 const collectors = new WeakMap<Simulation, PodGarbageCollector>();
-/** The Lease whose holder runs the controller-manager, and so the pod GC (`src/sim/leader-election.ts`). */
-const controllerManagerLease = 'lease/kube-system/kube-controller-manager';
 
 /** The simulation's pod garbage collector, started on first use and told when a controller-manager takes over. */
 function podGc(sim: Simulation): PodGarbageCollector {
   const existing = collectors.get(sim);
   if (existing) return existing;
-  const lastStart = [...sim.events].reverse().find((e) => e.kind === 'leader.acquired' && e.subject === controllerManagerLease);
-  let startedAt: number | null = lastStart?.t ?? null;
+  let startedAt = sim.controlPlane.controllersStartedAt;
   const gc = new PodGarbageCollector({
     env: sim.env,
     world: sim.world,
@@ -26,11 +23,13 @@ function podGc(sim: Simulation): PodGarbageCollector {
     controlPlane: sim.controlPlane,
     controllers: sim.controllers,
     kubelets: sim.kubelets,
-    controllersStartedAt: () => (sim.controlPlane.controllersUp ? startedAt : null),
+    controllersStartedAt: () => (sim.controlPlane.controllersUp ? sim.controlPlane.controllersStartedAt : null),
   });
-  sim.onEvent((event) => {
-    if (event.kind !== 'leader.acquired' || event.subject !== controllerManagerLease) return;
-    startedAt = event.t;
+  // A controller-manager (re)started (a new process, or a new leader): its collector starts afresh.
+  sim.onEvent(() => {
+    const now = sim.controlPlane.controllersStartedAt;
+    if (now === startedAt) return;
+    startedAt = now;
     gc.onControllersStarted();
   });
   collectors.set(sim, gc);
