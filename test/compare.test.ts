@@ -45,7 +45,8 @@ describe('model vs real comparison', () => {
     const real = { ...later(model, 30), comparison: compareRuns(model, later(model, 30)) };
     const md = renderMarkdown(real);
     expect(md).toContain('## Model vs real (sim against k3d)');
-    expect(md).toMatch(/\| dcn2 NotReady \| fault:power \| [\dms]+ \| [\dms]+ \| \+30 s \(\d+ %\) \| ❌ \|/);
+    // The sim column carries the model's range over its estimates beside the point value.
+    expect(md).toMatch(/\| dcn2 NotReady \| fault:power \| [\dms]+ \([\dms]+–[\dms]+\) \| [\dms]+ \| \+30 s \(\d+ %\) \| ❌ \|/);
     expect(renderComparison(real.comparison)).toContain('| expectation | sim | k3d |');
     expect(renderHtml(real)).toContain('<h2>Model vs real (sim against k3d)</h2>');
   });
