@@ -4,7 +4,7 @@
  * imports another for a type.
  */
 import type { BringUpSummary } from '../engines/engine.js';
-import type { EstimateUnit } from '../model/estimates.js';
+import type { Estimate } from '../model/estimates.js';
 import type { Timeline } from '../model/timeline.js';
 import type { Finding } from '../model/findings.js';
 import type { AppliedFlag, UnmodelledFlag } from '../model/k3s-flags.js';
@@ -99,15 +99,8 @@ export interface MomentRange {
   readonly sensitivity: readonly Flip[];
 }
 
-export interface RangeEstimate {
-  readonly id: string;
-  readonly description: string;
-  readonly unit: EstimateUnit;
-  readonly value: number;
-  readonly low: number;
-  readonly high: number;
-  readonly source: string;
-}
+/** An estimate as report.json lists it: what it is and its range, without how the sweep applies it. */
+export type RangeEstimate = Omit<Estimate, 'target'>;
 
 export interface RangeSweep {
   /** Runs besides this one: each estimate at its low and high, all low, all high, and the bisection runs. */

@@ -159,31 +159,49 @@ function wakeAtNext(ctx: Ctx, controls: CronJobControls, cron: WorkloadState, st
 
 /** Schedule times older than now − startingDeadlineSeconds that never started: the controller skips them without a word. */
 function reportPastDeadline(ctx: Ctx, cron: WorkloadState, state: CronState, next: (t: number) => number | null, limit: number): void {
-  const times = scheduleTimes(next, Math.max(state.reportedThrough, state.lastScheduleTime ?? state.createdAt), limit);
-  if (times.count === 0) return;
-  state.reportedThrough = times.last;
-  ctx.emit(
-    'cronjob.missed',
-    subject(cron),
-    'api',
-    `CronJob ${cron.spec.name}: ${times.count} run(s) from ${isoTime(times.first)} to ${isoTime(times.last)} never started ` +
-      `and are now past startingDeadlineSeconds ${cron.spec.cronJob?.startingDeadlineSeconds}`,
-    { reason: 'StartingDeadlineExceeded', count: times.count, scheduledTime: isoTime(times.last) },
+  reportMissed(
+    ctx,
+    cron,
+    state,
+    next,
+    limit,
+    'StartingDeadlineExceeded',
+    `never started and are now past startingDeadlineSeconds ${cron.spec.cronJob?.startingDeadlineSeconds}`,
   );
 }
 
 /** Earlier missed times before the one being started now: only the most recent one runs. */
 function reportNotStarted(ctx: Ctx, cron: WorkloadState, state: CronState, next: (t: number) => number | null, scheduled: number): void {
-  const times = scheduleTimes(next, Math.max(state.reportedThrough, state.lastScheduleTime ?? state.createdAt), scheduled - 1);
+  reportMissed(
+    ctx,
+    cron,
+    state,
+    next,
+    scheduled - 1,
+    'NotStarted',
+    `never started; only the most recent missed time (${isoTime(scheduled)}) runs`,
+  );
+}
+
+/** One `cronjob.missed` event for the schedule times not yet reported, up to `through`. */
+function reportMissed(
+  ctx: Ctx,
+  cron: WorkloadState,
+  state: CronState,
+  next: (t: number) => number | null,
+  through: number,
+  reason: string,
+  outcome: string,
+): void {
+  const times = scheduleTimes(next, Math.max(state.reportedThrough, state.lastScheduleTime ?? state.createdAt), through);
   if (times.count === 0) return;
   state.reportedThrough = times.last;
   ctx.emit(
     'cronjob.missed',
     subject(cron),
     'api',
-    `CronJob ${cron.spec.name}: ${times.count} run(s) from ${isoTime(times.first)} to ${isoTime(times.last)} never started; ` +
-      `only the most recent missed time (${isoTime(scheduled)}) runs`,
-    { reason: 'NotStarted', count: times.count, scheduledTime: isoTime(times.last) },
+    `CronJob ${cron.spec.name}: ${times.count} run(s) from ${isoTime(times.first)} to ${isoTime(times.last)} ${outcome}`,
+    { reason, count: times.count, scheduledTime: isoTime(times.last) },
   );
 }
 
