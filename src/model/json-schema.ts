@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calibrationDocumentSchema } from './calibration.js';
 import { clusterDocumentSchema } from './cluster-schema.js';
 import { hardwareProfileSchema } from './hardware-profile.js';
 
@@ -12,6 +13,10 @@ export function jsonSchemas(): Record<string, unknown> {
     'cluster.schema.json': {
       title: 'twin Cluster',
       ...z.toJSONSchema(clusterDocumentSchema, { io: 'input', unrepresentable: 'any' }),
+    },
+    'calibration.schema.json': {
+      title: 'twin Calibration',
+      ...z.toJSONSchema(calibrationDocumentSchema, { io: 'input', unrepresentable: 'any' }),
     },
   };
 }
