@@ -163,6 +163,8 @@ export const clusterSpecSchema = z.strictObject({
   rancher: rancherSchema.optional(),
   /** Directories of extra hardware profiles, relative to the cluster file. */
   profileDirs: z.array(z.string()).default([]),
+  /** A `kind: Calibration` file from `twin calibrate`, relative to the cluster file: measured figures over the model's defaults. */
+  calibration: z.string().min(1).optional(),
   settings: settingsOverrideSchema.default({}),
   /** How the real bring-up goes (seed 000's scripts, k3s-ansible). */
   bringUp: z

@@ -54,6 +54,8 @@ export interface ClusterInput<N extends string = string> {
   readonly nodes: ReadonlyArray<NodeInput<N>>;
   readonly rancher?: { readonly node: N; readonly version?: string };
   readonly profileDirs?: readonly string[];
+  /** A `kind: Calibration` file from `twin calibrate`, relative to the cluster file. */
+  readonly calibration?: string;
   readonly settings?: SettingsInput;
   readonly bringUp?: { readonly prepareOs?: boolean; readonly downloadK3s?: boolean };
 }
