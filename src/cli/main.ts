@@ -13,6 +13,7 @@ import { checkCommand } from './commands/check.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
 import { exportCommand } from './commands/export.js';
+import { whatifCommand } from './commands/whatif.js';
 import { writeErr } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(reportCommand)
     .command(bringupCommand)
     .command(importCommand)
+    .command(whatifCommand)
     .command(initCommand)
     .command(planCommand)
     .command(checkCommand)
