@@ -6,6 +6,7 @@
  * and the fix (exit 2).
  */
 import { ConfigError } from '../errors.js';
+import { parseDuration } from '../model/units.js';
 import { faultKinds, faultSchema, type Fault } from '../scenario/faults.js';
 
 const baseFields = new Set(['id', 'at', 'for', 'kind']);
@@ -13,7 +14,9 @@ const listFields = new Set(['servers', 'order', 'nodes']);
 const numberFields = new Set(['replicas', 'concurrency']);
 const booleanFields = new Set(['ignoreDaemonSets', 'deleteEmptyDirData', 'force', 'drain']);
 /** Fields naming one node or a list of nodes: checked against the live cluster. */
-const nodeFields = new Set(['node', 'servers', 'order', 'nodes']);
+const nodeFields = new Set(['node', 'servers', 'order', 'nodes', 'groups']);
+/** Fields holding a duration, checked here so the message names the flag (the loader would name a scenario field). */
+const durationFields = ['at', 'for', 'interval', 'latency', 'gracePeriod', 'timeout'];
 
 export const faultFlagSyntax = 'KIND[:TARGET][,at=30s][,for=5m]';
 
@@ -67,9 +70,18 @@ export function parseFaultFlag(text: string, nodes: readonly string[], servers: 
       `write ${faultFlagSyntax}, e.g. --fault power-off:${nodes[0] ?? 'NODE'}`,
     );
   }
+  for (const field of durationFields) {
+    const value = fault[field];
+    if (typeof value !== 'string') continue;
+    try {
+      parseDuration(value);
+    } catch {
+      throw fail(`${field}=${value} is not a duration`, `write e.g. ${field}=30s, 5m or 1h30m`);
+    }
+  }
   for (const field of nodeFields) {
     const value = fault[field];
-    const names = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as string[]) : [];
+    const names = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]).flat().map(String) : [];
     const valid = field === 'servers' ? servers : nodes;
     const unknown = names.find((name) => !valid.includes(name));
     if (unknown !== undefined)

@@ -62,7 +62,22 @@ function reportersFor(args: WhatIfArgs): Reporter[] {
   const text = args.json
     ? jsonReporter(output)
     : summaryReporter(output, { failures: !args.quiet, keep: false, directoryOf: directory.directoryOf });
-  return [...(args.quiet ? [] : [progressReporter(output)]), directory, text, ...(args.junit ? [junitReporter(args.junit)] : [])];
+  // What of the live state the model reproduced, before the verdicts.
+  const liveState: Reporter = {
+    onScenarioEnd: (report) => {
+      if (args.json || !report.live) return;
+      const { pods, reproduced, differences } = report.live;
+      writeErr(`twin: live state: placement reproduced for ${reproduced} of ${pods} pods; ${differences.length} difference(s)`);
+      if (!args.quiet) for (const difference of differences) writeErr(`    ≠ ${difference}`);
+    },
+  };
+  return [
+    ...(args.quiet ? [] : [progressReporter(output)]),
+    directory,
+    liveState,
+    text,
+    ...(args.junit ? [junitReporter(args.junit)] : []),
+  ];
 }
 
 export const whatifCommand: CommandModule<object, WhatIfArgs> = {
@@ -124,11 +139,6 @@ export const whatifCommand: CommandModule<object, WhatIfArgs> = {
       ...(scenario ? { scenario } : {}),
     });
     const report = await runWhatIf(live, resolved, reportersFor(args));
-    if (!args.json && report.live) {
-      const { pods, reproduced, differences } = report.live;
-      writeErr(`twin: live state: placement reproduced for ${reproduced} of ${pods} pods; ${differences.length} difference(s)`);
-      if (!args.quiet) for (const difference of differences) writeErr(`    ≠ ${difference}`);
-    }
     if (report.status === 'fail')
       throw new ExpectationsFailedError(
         `${report.scenario.name}: ${report.summary.failed} of ${report.summary.total} expectation(s) failed`,
