@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareLiveStart, settleLiveStart } from '../src/engines/sim/live-start.js';
 import { readLiveCluster } from '../src/import/kubeconfig.js';
@@ -89,6 +91,26 @@ describe('whatIf', () => {
     expect(report.timeline.series.times[0]).toBeLessThan(report.timeline.series.interval);
     expect(report.live?.reproduced).toBe(4);
     expect(report.bringUp.workloadsReady).toBeNull();
+  });
+
+  it('says what it could not reproduce: a pod on a NotReady node, a pod not Ready live', async () => {
+    const { items } = JSON.parse(readFileSync('test/fixtures/whatif/live.json', 'utf8')) as { items: KubernetesObject[] };
+    const changed = items.map((item) => {
+      const pod = item as V1Pod;
+      if (pod.metadata?.name === 'web-6d4b9c7f8-t5rjd') return { ...pod, spec: { ...pod.spec, nodeName: 'node5' } };
+      if (pod.metadata?.name === 'web-6d4b9c7f8-k2mzp')
+        return { ...pod, status: { ...pod.status, conditions: [{ type: 'Ready', status: 'False' }] } };
+      return item;
+    });
+    const other = liveClusterFromObjects(changed as KubernetesObject[], { source: 'dump', readAt: 'then', boards });
+    const report = await whatIf(other, [], { duration: '1m' });
+    expect(report.live?.reproduced).toBe(3);
+    expect(report.live?.differences).toEqual([
+      'node node5: Ready=Unknown live; the twin keeps it powered off (it never registered, so no NotReady Node object)',
+      expect.stringMatching(/^pod default\/web-6d4b9c7f8-k2mzp: not Ready live, Ready in the twin \(web-/),
+      expect.stringMatching(/^pod default\/web-6d4b9c7f8-t5rjd: on node5 live; the twin's web-\S+ is on (cp1|node2|node3)$/),
+    ]);
+    expect(report.timeline.events[0]?.message).toMatch(/placement reproduced for 3 of 4 pods; 3 difference\(s\) follow$/);
   });
 
   it("judges a live scenario's expectations", async () => {
