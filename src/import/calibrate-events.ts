@@ -228,12 +228,7 @@ export function containerStartSamples(
   for (const [uid, podEvents] of byPod) {
     const host = (e: CoreV1Event) => eventHost(e) ?? nodeOfPod.get(uid);
     const scheduled = timed(podEvents, (e) => e.reason === 'Scheduled', from, to)[0];
-    const started = timed(
-      podEvents,
-      (e) => e.reason === 'Started' && eventComponent(e) === 'kubelet' && host(e) === node,
-      from,
-      to,
-    )[0];
+    const started = timed(podEvents, (e) => e.reason === 'Started' && eventComponent(e) === 'kubelet' && host(e) === node, from, to)[0];
     if (!scheduled || !started || started.times.first < Math.floor(scheduled.times.first)) continue;
     const pulls = timed(podEvents, isPulled, Math.floor(scheduled.times.first), started.times.first)
       .map((p) => parsePulledMessage(p.event.message ?? '')?.total ?? 0)
