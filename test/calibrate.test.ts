@@ -98,7 +98,7 @@ describe('figures from recorded events', () => {
     const start = 1796122215.12; // dcn3's process_start_time_seconds
     expect(bootSamples(events, 'dcn3', start, 40, day, readAt).reason).toBe('no reboot in the window (no Rebooted event)');
     // The recording has no Rebooted event (a k3d node keeps the host's boot id): the kubelet's Starting event of dcn3's
-    // power-on, as the kubelet writes Rebooted beside it (reason and message of KK pkg/kubelet/kubelet_node_status.go).
+    // power-on, as the kubelet writes Rebooted beside it (reason and message of KK pkg/kubelet/nodestatus/setters.go).
     const starting = events.find(
       (e) => e.reason === 'Starting' && e.source?.host === 'dcn3' && e.firstTimestamp?.toString().includes('10:50'),
     );

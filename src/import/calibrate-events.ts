@@ -8,7 +8,7 @@
  * - `Starting kubelet.` (reason Starting, KK pkg/kubelet/kubelet.go, Kubelet.Run → events.StartingKubelet);
  * - `Node X status is now: NodeReady` (reason NodeReady, KK pkg/kubelet/nodestatus/setters.go ReadyCondition,
  *   written when the kubelet's Ready condition changes);
- * - `Node X has been rebooted, boot id: Y` (reason Rebooted, KK pkg/kubelet/kubelet_node_status.go, when the
+ * - `Node X has been rebooted, boot id: Y` (reason Rebooted, KK pkg/kubelet/nodestatus/setters.go MachineInfo, when the
  *   node's bootID differs from the one it had);
  * - `Registered Node X in Controller` (reason RegisteredNode, KK pkg/controller/nodelifecycle/node_lifecycle_controller.go,
  *   for every node the node-lifecycle controller sees first after it starts);

@@ -57,8 +57,8 @@ export interface SummaryFigures {
 /**
  * Node working set less the pods' (memory used by the OS and K3s), and the kubelet system
  * container's memory and CPU: on K3s the kubelet runs inside the k3s process, so its cgroup is
- * K3s's own use (KK pkg/kubelet/server/stats/summary.go adds the system containers the kubelet
- * knows the cgroups of: kubelet, runtime, misc; none when the kubelet has no --kubelet-cgroups).
+ * K3s's own use (KK pkg/kubelet/server/stats/summary.go lists the system containers whose cgroups
+ * the kubelet knows: kubelet, runtime, misc, pods; the recorded k3d nodes list only pods).
  */
 export function summaryFigures(summary: StatsSummary, fallbackAt: number): SummaryFigures {
   const figures: SummaryFigures['figures'] = {};
@@ -105,8 +105,8 @@ const configOnlyFields: Readonly<Record<string, { setting: SettingName; kind: Ex
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
- * The model's kubelet settings in a configz answer (`{"kubeletconfig": {...}}`, KK
- * pkg/kubelet/kubelet_server... configz registers the KubeletConfiguration as "kubeletconfig").
+ * The model's kubelet settings in a configz answer (`{"kubeletconfig": {...}}`: KK cmd/kubelet/app/server.go
+ * initConfigz registers the versioned KubeletConfiguration as configz "kubeletconfig").
  * Field names are the flags' names in camelCase, so the K3s flag table maps them; values are
  * written as the flags take them (Go durations, integers, booleans). Returned in the model's
  * base units: seconds, bytes (null: no memory eviction threshold), numbers, booleans.

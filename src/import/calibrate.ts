@@ -17,7 +17,7 @@ import {
 } from './calibrate-events.js';
 import { writtenFigure } from './calibrate-format.js';
 import { nodeMemory, settingsFromConfigz, summaryFigures, type StatsSummary } from './calibrate-node.js';
-import { epochSeconds, type FigureSamples } from './calibrate-samples.js';
+import { epochSeconds, eventTimes, type FigureSamples } from './calibrate-samples.js';
 
 export type SourceStatus = 'read' | 'refused' | 'unavailable';
 export interface SourceRecord {
@@ -92,15 +92,17 @@ type NodeFigures = Partial<Record<CalibrationFigureName, FigureSamples>>;
 
 function measureNode(node: V1Node, readings: CalibrationReadings, options: CalibrationOptions, from: number, servers: number) {
   const name = node.metadata?.name ?? '';
-  const to = readings.readAt;
+  // Up to the newest Event, not only to this host's clock: a server clock ahead of it must not drop the latest Events.
+  const newest = Math.max(0, ...(readings.events ?? []).map((e) => eventTimes(e)?.last ?? 0));
+  const to = Math.max(readings.readAt, newest);
   const created = epochSeconds(node.metadata?.creationTimestamp);
   const own = readings.perNode[name] ?? {};
   const figures: NodeFigures = {};
   const missing: Partial<Record<CalibrationFigureName, string>> = {};
-  const memory = nodeMemory(node, to);
+  const memory = nodeMemory(node, readings.readAt);
   Object.assign(figures, memory);
   if (own.summary) {
-    const summary = summaryFigures(own.summary, to);
+    const summary = summaryFigures(own.summary, readings.readAt);
     Object.assign(figures, summary.figures);
     Object.assign(missing, summary.missing);
   } else
