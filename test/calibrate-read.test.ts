@@ -63,7 +63,7 @@ describe('reading a live cluster for calibrate', () => {
     const read = await readCalibration(api.kubeconfig);
     expect(read.perNode['dcn2']).toEqual({});
     expect(read.sources.find((s) => s.name === 'nodes/proxy configz')?.detail).toBe(
-      'read on the other nodes; dcn2: 403 Forbidden (needs get nodes/proxy)',
+      'dcn2: 403 Forbidden (needs get nodes/proxy) (read on dcn1, dcn3)',
     );
   });
 

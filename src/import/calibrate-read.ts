@@ -51,7 +51,8 @@ function record(name: string, outcomes: ReadonlyArray<[string | undefined, Outco
   if (failed.length === 0) return { name, status: 'read' };
   const status = failed.some(([, o]) => statusOf(o.status) === 'refused') ? 'refused' : 'unavailable';
   const detail = failed.map(([node, o]) => `${node ? `${node}: ` : ''}${why(name, o.status, o.error)}`).join('; ');
-  return { name, status, detail: failed.length < outcomes.length ? `read on the other nodes; ${detail}` : detail };
+  const read = outcomes.filter(([, o]) => o.value !== undefined).map(([node]) => node);
+  return { name, status, detail: read.length ? `${detail} (read on ${read.join(', ')})` : detail };
 }
 
 function json(text: string | undefined): unknown {

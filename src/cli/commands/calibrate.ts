@@ -111,7 +111,7 @@ export async function calibrateToFile(request: CalibrateRequest): Promise<Calibr
     for (const missing of node.notMeasured ?? []) writeOut(`  not measured: ${missing.figure}: ${missing.reason}`);
   }
   const settings = Object.keys(document.spec.settings ?? {});
-  if (settings.length) writeOut(`settings from configz (every node agrees): ${settings.join(', ')}`);
+  if (settings.length) writeOut(`settings from configz (every node read agrees): ${settings.join(', ')}`);
   const events = readings.sources.find((s) => s.name === sourceNames.events);
   if (events?.status === 'read')
     writeOut('note: the API server keeps events 1 h by default (kube-apiserver --event-ttl): calibrate soon after what you want measured');
