@@ -90,6 +90,7 @@ describe('figures from recorded events', () => {
     expect(parsePulledMessage(pulls[1]?.message ?? '')).toEqual({ image: 'postgres:16-alpine', pull: 62.5, total: 63.8, size: 109772800 });
     expect(parsePulledMessage(pulls[2]?.message ?? '')?.size).toBeUndefined();
     expect(parsePulledMessage('Container image "nginx:1.27-alpine" already present on machine')).toBeUndefined();
+    expect(parsePulledMessage(`(combined from similar events): ${pulls[0]?.message ?? ''}`)?.size).toBe(20468582);
     const rates = imagePullSamples(pulls, 'dcn1', day, readAt).samples.map((s) => s.value);
     expect(rates).toEqual([20468582 / 3.2, 109772800 / 62.5]);
   });

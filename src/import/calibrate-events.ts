@@ -21,9 +21,6 @@ import type { CoreV1Event } from '@kubernetes/client-node';
 import { parseGoDuration } from '../model/k3s-flag-table.js';
 import { eventComponent, eventHost, eventTimes, type EventTimes, type FigureSamples, type Sample } from './calibrate-samples.js';
 
-/** A K3s process start as its /metrics report it (process_start_time_seconds), in epoch seconds. */
-export type ProcessStarts = Readonly<Record<string, number | undefined>>;
-
 interface Timed {
   readonly event: CoreV1Event;
   readonly times: EventTimes;
@@ -179,8 +176,15 @@ export interface PullMessage {
 
 const pulledPattern = /^Successfully pulled image "(.+)" in (\S+?)(?: \((\S+) including waiting\))?(?:\. Image size: (\d+) bytes\.)?$/;
 
+/**
+ * More than 10 Events of one reason for one object within 10 minutes are folded into one whose
+ * message is the latest, prefixed (client-go tools/record/events_cache.go, EventAggregate:
+ * defaultAggregateMaxEvents, defaultAggregateIntervalInSeconds, "(combined from similar events): ").
+ */
+const combinedPrefix = /^\(combined from similar events\): /;
+
 export function parsePulledMessage(message: string): PullMessage | undefined {
-  const match = pulledPattern.exec(message.trim());
+  const match = pulledPattern.exec(message.trim().replace(combinedPrefix, ''));
   if (!match) return undefined;
   try {
     const pull = parseGoDuration(match[2] ?? '');
