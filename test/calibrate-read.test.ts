@@ -118,6 +118,9 @@ describe('twin calibrate (CLI)', () => {
     expect(unreachable.code).toBe(4);
     expect(unreachable.stderr).toBe('twin: cannot reach the API server http://127.0.0.1:1 to list nodes: ECONNREFUSED\n');
     expect(existsSync(join(dir, 'calibration.yaml'))).toBe(false);
+    const context = await twin(['calibrate', '--kubeconfig', nowhere, '--context', 'prod'], dir);
+    expect(context.code).toBe(2);
+    expect(context.stderr).toBe(`twin: ${nowhere}: contexts: no context "prod" (use one of: lab)\n`);
   });
 
   it('import --calibrate writes calibration.yaml and points spec.calibration at it; --calibrate needs --kubeconfig', async () => {

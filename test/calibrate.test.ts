@@ -190,6 +190,24 @@ describe('the Calibration document', () => {
     );
   });
 
+  it('lists the proxy figures as not measured on a node whose proxy was refused', () => {
+    const base = readings();
+    const detail = 'dcn2: 403 Forbidden (needs get nodes/proxy) (read on dcn1, dcn3)';
+    const sources = ['nodes/proxy stats/summary', 'nodes/proxy metrics'].map((name) => ({ name, status: 'refused' as const, detail }));
+    const doc = calibrationDocumentSchema.parse(buildCalibration({ ...base, perNode: { ...base.perNode, dcn2: {} }, sources }, options));
+    const dcn2 = doc.spec.nodes.find((n) => n.name === 'dcn2');
+    expect(dcn2?.notMeasured.find((m) => m.figure === 'k3sStart')?.reason).toBe(`nodes/proxy metrics of dcn2 refused: ${detail}`);
+    expect(dcn2?.notMeasured.map((m) => m.figure)).toEqual([
+      'memoryOutsidePods',
+      'k3sMemory',
+      'k3sCpu',
+      'k3sStart',
+      'bootTime',
+      'imagePull',
+    ]);
+    expect(doc.spec.nodes.find((n) => n.name === 'dcn3')?.figures.k3sStart).toBeDefined();
+  });
+
   it('ignores events before the window', () => {
     const doc = calibrationDocumentSchema.parse(buildCalibration(readings(), { ...options, since: 60 }));
     expect(doc.spec.nodes.every((n) => n.figures.nodeReady === undefined)).toBe(true);
