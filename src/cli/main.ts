@@ -7,6 +7,7 @@ import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 import { bringupCommand } from './commands/bringup.js';
 import { importCommand } from './commands/import.js';
+import { calibrateCommand } from './commands/calibrate.js';
 import { initCommand } from './commands/init.js';
 import { planCommand } from './commands/plan.js';
 import { checkCommand } from './commands/check.js';
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(bringupCommand)
     .command(importCommand)
     .command(whatifCommand)
+    .command(calibrateCommand)
     .command(initCommand)
     .command(planCommand)
     .command(checkCommand)

@@ -2,52 +2,30 @@
  * Reads a live cluster through @kubernetes/client-node: list calls only (nodes, pods,
  * Deployments, StatefulSets, DaemonSets, Services, PVCs, PVs). It never writes.
  */
-import { AppsV1Api, CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { ConfigError, ExternalCommandError } from '../errors.js';
+import { AppsV1Api, CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import { clusterError, loadKubeConfig, withTimeout } from './kube-client.js';
 
 function withKind<T extends { items: object[] }>(list: T, kind: string, apiVersion: string): KubernetesObject[] {
   return list.items.map((item) => ({ ...item, kind, apiVersion }) as KubernetesObject);
 }
 
 export async function readLiveCluster(kubeconfig: string, context?: string): Promise<KubernetesObject[]> {
-  const config = new KubeConfig();
+  const cluster = loadKubeConfig(kubeconfig, context);
+  const core = cluster.config.makeApiClient(CoreV1Api);
+  const apps = cluster.config.makeApiClient(AppsV1Api);
   try {
-    config.loadFromFile(kubeconfig);
-  } catch (error) {
-    throw ConfigError.single(
-      kubeconfig,
-      '',
-      `cannot read kubeconfig: ${(error as Error).message.split('\n')[0]}`,
-      'give the path of a kubeconfig file',
+    const [nodes, pods, services, claims, volumes, deployments, statefulSets, daemonSets] = await withTimeout(
+      Promise.all([
+        core.listNode(),
+        core.listPodForAllNamespaces(),
+        core.listServiceForAllNamespaces(),
+        core.listPersistentVolumeClaimForAllNamespaces(),
+        core.listPersistentVolume(),
+        apps.listDeploymentForAllNamespaces(),
+        apps.listStatefulSetForAllNamespaces(),
+        apps.listDaemonSetForAllNamespaces(),
+      ]),
     );
-  }
-  if (context) {
-    if (!config.getContexts().some((c) => c.name === context))
-      throw ConfigError.single(
-        kubeconfig,
-        'contexts',
-        `no context "${context}"`,
-        `use one of: ${config
-          .getContexts()
-          .map((c) => c.name)
-          .join(', ')}`,
-      );
-    config.setCurrentContext(context);
-  }
-  const server = config.getCurrentCluster()?.server ?? 'the API server';
-  const core = config.makeApiClient(CoreV1Api);
-  const apps = config.makeApiClient(AppsV1Api);
-  try {
-    const [nodes, pods, services, claims, volumes, deployments, statefulSets, daemonSets] = await Promise.all([
-      core.listNode(),
-      core.listPodForAllNamespaces(),
-      core.listServiceForAllNamespaces(),
-      core.listPersistentVolumeClaimForAllNamespaces(),
-      core.listPersistentVolume(),
-      apps.listDeploymentForAllNamespaces(),
-      apps.listStatefulSetForAllNamespaces(),
-      apps.listDaemonSetForAllNamespaces(),
-    ]);
     return [
       ...withKind(nodes, 'Node', 'v1'),
       ...withKind(pods, 'Pod', 'v1'),
@@ -59,7 +37,11 @@ export async function readLiveCluster(kubeconfig: string, context?: string): Pro
       ...withKind(daemonSets, 'DaemonSet', 'apps/v1'),
     ];
   } catch (error) {
-    const message = (error as Error).message ?? String(error);
-    throw new ExternalCommandError(`list objects from ${server}`, undefined, message.split('\n')[0] ?? message);
+    throw clusterError(
+      cluster,
+      error,
+      'list nodes and workloads',
+      'list nodes, pods, services, PVCs, PVs, Deployments, StatefulSets, DaemonSets',
+    );
   }
 }

@@ -15,8 +15,8 @@ export const calibrationFigureNames = [
   /** Power-on until the kubelet starts (the board's boot, then K3s's start up to the kubelet); replaces the profile's bootTime. */
   'bootTime',
   /**
-   * K3s process start until the API answers (server) or until its kubelet starts (agent);
-   * replaces k3sServerStartTime / k3sAgentStartTime.
+   * K3s process start until the API answers (server) or until its kubelet starts (agent; for a restart
+   * of a node already registered, until it is Ready again); replaces k3sServerStartTime / k3sAgentStartTime.
    */
   'k3sStart',
   /** Kubelet start until the node reports Ready; replaces nodeReadyAfterRegistration. */

@@ -9,6 +9,7 @@ import { importApiObjects, parseDump } from '../../import/api-objects.js';
 import { clusterFromK3sConfigs, type K3sHostInput } from '../../import/k3s-config.js';
 import { parseEnvFile } from '../../import/args.js';
 import { readLiveCluster } from '../../import/kubeconfig.js';
+import { calibrateToFile } from './calibrate.js';
 import { clusterFromDocument } from '../../load/cluster.js';
 import { resolveSettings } from '../../model/settings.js';
 import { parseYamlDocuments } from '../../model/validation.js';
@@ -16,6 +17,7 @@ import { displayPath, readTextFile } from '../../load/files.js';
 import { ProfileRegistry } from '../../load/profiles.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { nonEmpty } from '../flags.js';
+import { pairs } from '../pairs.js';
 import { renderTable, writeErr, writeOut } from '../output.js';
 
 interface ImportArgs {
@@ -26,22 +28,12 @@ interface ImportArgs {
   readonly from?: string;
   readonly kubeconfig?: string;
   readonly context?: string;
+  readonly calibrate: boolean;
   readonly profiles?: string;
   readonly 'default-profile'?: string;
   readonly name: string;
   readonly out?: string;
   readonly 'profiles-dir': string[];
-}
-
-function pairs(list: readonly string[] | string | undefined, option: string): Record<string, string> {
-  const items = typeof list === 'string' ? list.split(',') : (list ?? []);
-  const out: Record<string, string> = {};
-  for (const item of items.map((i) => i.trim()).filter(Boolean)) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw ConfigError.single(option, '', `"${item}" is not NAME=VALUE`, `write ${option} host=value`);
-    out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
 }
 
 /** A flag that means something only beside another is an error alone, not silently ignored. */
@@ -72,6 +64,12 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       .option('from', { type: 'string', describe: 'kubectl get nodes,pods,deploy,sts,ds,svc,pvc,pv -A -o json > dump.json' })
       .option('kubeconfig', { type: 'string', describe: 'read a live cluster (list calls only; nothing is written to it)' })
       .option('context', { type: 'string', describe: 'kubeconfig context' })
+      .option('calibrate', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'with --kubeconfig: also measure the cluster into <out>/calibration.yaml (twin calibrate) and point spec.calibration at it',
+      })
       .option('profiles', { type: 'string', describe: 'host=profile,… (overrides twin_profile and inference)' })
       .option('default-profile', { type: 'string', describe: 'profile for every host that names none (twin profiles lists them)' })
       .option('name', {
@@ -101,6 +99,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     onlyWith(args.env.length > 0, '--env', '--k3s', args.k3s.length > 0);
     onlyWith(args['group-vars'] !== undefined, '--group-vars', '--inventory', args.inventory !== undefined);
     onlyWith(args.context !== undefined, '--context', '--kubeconfig', args.kubeconfig !== undefined);
+    onlyWith(args.calibrate, '--calibrate', '--kubeconfig', args.kubeconfig !== undefined);
     const registry = ProfileRegistry.load(args['profiles-dir']);
     const given = pairs(args.profiles, '--profiles');
     const defaultProfile = args['default-profile'];
@@ -117,6 +116,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     const notes: string[] = [];
     const warnings: string[] = [];
     let source: string;
+    let inferred: Record<string, string> = {};
     if (args.inventory) {
       source = displayPath(args.inventory);
       const text = readTextFile(args.inventory);
@@ -176,6 +176,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       });
       cluster = result.cluster;
       manifests = result.manifests;
+      inferred = Object.fromEntries(result.inferences.map((i) => [i.node, i.inference.profile]));
       writeOut(
         renderTable(
           ['node', 'inferred profile', 'why', 'also possible'],
@@ -188,6 +189,19 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     }
     // The result must load: profiles known, names unique, roles consistent.
     const out = args.out ?? join('imported', args.name);
+    if (args.calibrate && args.kubeconfig) {
+      // The nodes' profiles as imported, so the calibration pools them as the cluster spec names them.
+      await calibrateToFile({
+        kubeconfig: args.kubeconfig,
+        ...(args.context ? { context: args.context } : {}),
+        since: 24 * 3600,
+        out: join(out, 'calibration.yaml'),
+        profiles: inferred,
+        registry,
+        outFlag: '--out',
+      });
+      cluster = { ...cluster, spec: { ...(cluster['spec'] as Record<string, unknown>), calibration: './calibration.yaml' } };
+    }
     clusterFromDocument(cluster, `${source} → ${join(out, 'cluster.yaml')}`, { profiles: registry });
     for (const warning of warnings) writeErr(`note: ${warning}`);
     writeFileAtomic(
