@@ -27,6 +27,21 @@ export interface EngineResult {
   readonly bringUp: BringUpSummary;
   /** What the run left running on request (`keep`), and how to reach it; absent when nothing was kept. */
   readonly kept?: string;
+  /** A run started from a live state (`plan.live`): how much of it the model reproduced. */
+  readonly live?: LiveStartOutcome;
+}
+
+/** How closely the settled model matches the live state it started from. */
+export interface LiveStartOutcome {
+  readonly source: string;
+  readonly readAt: string;
+  readonly nodes: number;
+  /** Pods of the user's workloads running on a node live. */
+  readonly pods: number;
+  /** Of those, how many run on the same node in the model. */
+  readonly reproduced: number;
+  /** Every difference between the live state and the model's, one line each. */
+  readonly differences: readonly string[];
 }
 
 /** Receives every timeline event as it happens, from every engine (live views, log lines). */

@@ -69,6 +69,7 @@ export function buildReport(
     ...(flags.notModelled.length ? { notModelledFlags: flags.notModelled } : {}),
     timeline: result.timeline,
     ...(result.kept !== undefined ? { kept: result.kept } : {}),
+    ...(result.live ? { live: result.live } : {}),
   };
 }
 

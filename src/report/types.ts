@@ -3,7 +3,7 @@
  * the builder (report.ts), the comparison (compare.ts) and every renderer, so none of them
  * imports another for a type.
  */
-import type { BringUpSummary } from '../engines/engine.js';
+import type { BringUpSummary, LiveStartOutcome } from '../engines/engine.js';
 import type { Estimate } from '../model/estimates.js';
 import type { Timeline } from '../model/timeline.js';
 import type { Finding } from '../model/findings.js';
@@ -50,6 +50,11 @@ export interface RunReport {
   readonly comparison?: Comparison;
   /** What the run left running on request (k3d `--keep`), and how to reach it. */
   readonly kept?: string;
+  /**
+   * `twin whatif`: the run started from a live cluster's state; what of it the model reproduced.
+   * Then the timeline starts at the moment it was read (t = 0) and `bringUp` is empty.
+   */
+  readonly live?: LiveStartOutcome;
   /** Sim engine, when the model has estimates: how sure the prediction is (runner/ranges.ts). Absent with `--no-ranges`. */
   readonly ranges?: RangeSweep;
 }

@@ -46,16 +46,47 @@ export interface LoadedScenario {
 
 const defaultBringUpTimeout = 3600;
 
+/** What a `cluster: { live: true }` scenario runs against: a live cluster read by `twin whatif`. */
+export interface LiveScenarioCluster {
+  readonly cluster: Cluster;
+  /** Its workloads' objects, as imported (`importApiObjects`). */
+  readonly objects: readonly KubernetesObject[];
+}
+
+export interface ScenarioLoadOptions extends ClusterLoadOptions {
+  readonly seed?: number;
+  /** The live cluster a `cluster: { live: true }` scenario means; without it such a scenario is refused. */
+  readonly live?: LiveScenarioCluster;
+}
+
+function liveClusterOf(scenario: { cluster: unknown }, file: string, options: ScenarioLoadOptions): LiveScenarioCluster | null {
+  const isLive = typeof scenario.cluster === 'object' && scenario.cluster !== null && 'live' in scenario.cluster;
+  if (isLive && !options.live)
+    throw ConfigError.single(
+      file,
+      'cluster',
+      'a live cluster (live: true) is read from a kubeconfig, not brought up',
+      `run it with: twin whatif --kubeconfig FILE --scenario ${file}`,
+    );
+  if (!isLive && options.live)
+    throw ConfigError.single(file, 'cluster', 'twin whatif judges a scenario against the live cluster', 'write cluster: { live: true }');
+  return isLive ? (options.live ?? null) : null;
+}
+
 /** Validates a scenario value (from a file or built in code) and resolves it against its cluster. */
 export async function resolveScenario(
   input: ScenarioInput,
   file: string,
   baseDir: string,
-  options: ClusterLoadOptions & { seed?: number } = {},
+  options: ScenarioLoadOptions = {},
 ): Promise<LoadedScenario> {
   const scenario = parseWith(scenarioSchema, input, file);
-  const cluster =
-    typeof scenario.cluster === 'string'
+  const live = liveClusterOf(scenario, file, options);
+  if (live && scenario.workloads.length > 0)
+    throw ConfigError.single(file, 'workloads', "a live scenario runs the live cluster's workloads", 'leave workloads out');
+  const cluster = live
+    ? live.cluster
+    : typeof scenario.cluster === 'string'
       ? await loadClusterFile(resolve(baseDir, scenario.cluster), options).catch((error: unknown) => {
           if (error instanceof ConfigError && error.problems.length === 1 && error.problems[0]?.message === 'file not found') {
             throw ConfigError.single(
@@ -78,7 +109,7 @@ export async function resolveScenario(
     for (const problem of checkManifestObject(w, `workloads[${i}]`)) problems.list.push(problem);
     manifests.push({ object: w as unknown as KubernetesObject, file, document: i });
   });
-  const objects = manifests.map((m) => m.object);
+  const objects = live ? [...live.objects] : manifests.map((m) => m.object);
   const workloads = readWorkloads(objects);
   const known = new KnownNames(cluster, workloads);
   /** Every node, server and workload a fault names must exist (by field, whatever its kind); Rancher faults need a Rancher. */
@@ -164,7 +195,7 @@ export async function resolveScenario(
 }
 
 /** Loads a scenario file (`export default defineScenario({...})`). */
-export async function loadScenarioFile(path: string, options: ClusterLoadOptions & { seed?: number } = {}): Promise<LoadedScenario> {
+export async function loadScenarioFile(path: string, options: ScenarioLoadOptions = {}): Promise<LoadedScenario> {
   const absolute = resolve(path);
   const value = await importDefault(absolute);
   return resolveScenario(value as ScenarioInput, displayPath(absolute), dirname(absolute), options);

@@ -6,6 +6,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from '../model/cluster.js';
 import type { TimelineEventKind } from '../model/timeline.js';
 import type { WorkloadSet } from '../model/workloads.js';
+import type { LiveState } from '../import/live-state.js';
 import type { ResolvedFault } from './faults.js';
 
 /** The timeline event a fault waits for: `{ kind: 'node.condition', subject: 'node/dcn3' }`. */
@@ -40,4 +41,18 @@ export interface RunPlan {
   readonly seed: number;
   readonly bringUpTimeout: number;
   readonly sampleInterval: number;
+  /**
+   * Start from a live cluster's state instead of a fresh bring-up (`twin whatif`): the bring-up
+   * reproduces it (placement, NotReady nodes, cordons, restarts) and the faults start once it has.
+   */
+  readonly live?: LiveStart;
+}
+
+/** A live cluster's state and where it was read. */
+export interface LiveStart {
+  readonly state: LiveState;
+  /** The API server (and kubeconfig context) it was read from. */
+  readonly source: string;
+  /** When it was read (ISO 8601); shown in the report, never used as a clock. */
+  readonly readAt: string;
 }

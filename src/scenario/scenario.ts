@@ -14,8 +14,11 @@ export interface ScenarioInput<N extends string = string> {
   /** Defaults to the file name. */
   readonly name?: string;
   readonly description?: string;
-  /** A `defineCluster()` value, or a path to a cluster file relative to the scenario. */
-  readonly cluster: ClusterInput<N> | string;
+  /**
+   * A `defineCluster()` value, a path to a cluster file relative to the scenario, or `{ live: true }`:
+   * the cluster as it runs right now, read by `twin whatif --kubeconfig` (workloads come from it too).
+   */
+  readonly cluster: ClusterInput<N> | string | LiveClusterRef;
   /** Manifest files or directories (relative to the scenario), or Kubernetes objects. */
   readonly workloads?: ReadonlyArray<string | KubernetesObject>;
   /** How long faults and observation run after the bring-up completes (`30m`). */
@@ -32,6 +35,11 @@ export interface ScenarioInput<N extends string = string> {
   };
 }
 
+/** A scenario about the live cluster `twin whatif --kubeconfig` reads, from its current state. */
+export interface LiveClusterRef {
+  readonly live: true;
+}
+
 /** Declares a scenario; an identity function that makes editors and `tsc` check it. */
 export function defineScenario<const N extends string>(scenario: ScenarioInput<N>): ScenarioInput<N> {
   return scenario;
@@ -45,7 +53,11 @@ export const scenarioSchema = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes')
     .optional(),
   description: z.string().optional(),
-  cluster: z.union([z.string().min(1), z.looseObject({ name: z.string(), nodes: z.array(z.unknown()) })]),
+  cluster: z.union([
+    z.string().min(1),
+    z.strictObject({ live: z.literal(true) }),
+    z.looseObject({ name: z.string(), nodes: z.array(z.unknown()) }),
+  ]),
   workloads: z.array(z.union([z.string().min(1), z.looseObject({ apiVersion: z.string(), kind: z.string() })])).default([]),
   duration,
   seed: z.number().int().nonnegative().default(1),

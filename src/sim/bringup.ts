@@ -17,6 +17,9 @@ export class BringUp implements BringUpPort {
     nodeReady: new Map(),
   };
 
+  /** Nodes the bring-up does not wait for: held powered off from the start (a live start's NotReady nodes). */
+  readonly heldOff = new Set<string>();
+
   constructor(private readonly ctx: BringUpContext) {}
 
   /** Only the first time the API answers is a milestone: joining servers start, K3s deploys its packaged components. */
@@ -43,7 +46,10 @@ export class BringUp implements BringUpPort {
     const ctx = this.ctx;
     if (!this.state.nodeReady.has(node.name)) this.state.nodeReady.set(node.name, ctx.env.now);
     const rejected = ctx.machines.joinRejected;
-    if (this.state.clusterReady === null && ctx.world.clusterNodes.every((n) => n.apiReady === 'True' || rejected.has(n.name))) {
+    if (
+      this.state.clusterReady === null &&
+      ctx.world.clusterNodes.every((n) => n.apiReady === 'True' || rejected.has(n.name) || this.heldOff.has(n.name))
+    ) {
       this.state.clusterReady = ctx.env.now;
       const ready = ctx.world.clusterNodes.filter((n) => n.apiReady === 'True').length;
       ctx.emit(

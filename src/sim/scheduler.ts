@@ -10,11 +10,18 @@ import { Priority } from './priority.js';
 import { assignToNode, chooseNode, filterNode, releaseFromNode } from './scheduling.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 
+/**
+ * A node to prefer for a pod among the feasible ones, or null to score as usual. Only a start
+ * from a live cluster's state sets one (`twin whatif`): each pod goes back where it runs live.
+ */
+export type PlacementPreference = (pod: SimPod, feasible: readonly SimNode[]) => SimNode | null;
+
 export class Scheduler implements SchedulerPort {
   private readonly active = new Set<SimPod>();
   private readonly unschedulable = new Set<SimPod>();
   private nextStartIndex = 0;
   private retryAt = Infinity;
+  private preference: PlacementPreference | null = null;
 
   constructor(
     private readonly ctx: SchedulerContext,
@@ -76,6 +83,11 @@ export class Scheduler implements SchedulerPort {
     });
   }
 
+  /** Sets (or, with null, clears) the placement preference consulted before scoring. */
+  preferPlacement(preference: PlacementPreference | null): void {
+    this.preference = preference;
+  }
+
   /** Why `node` cannot take `pod`, in the scheduler's words, or null if it can. */
   filter(pod: SimPod, node: SimNode): string | null {
     return filterNode(pod, node, this.ctx.settings.maxPods);
@@ -114,7 +126,7 @@ export class Scheduler implements SchedulerPort {
       this.wakeAtFlush(ctx.env.now + ctx.settings.podMaxInUnschedulablePodsDuration);
       return;
     }
-    this.bind(pod, this.score(pod, feasible));
+    this.bind(pod, this.preference?.(pod, feasible) ?? this.score(pod, feasible));
   }
 
   private wakeAtFlush(time: number): void {

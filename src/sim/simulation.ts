@@ -129,9 +129,24 @@ export class Simulation {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.emit('run.started', 'cluster', 'truth', `bring-up of ${this.cluster.name} starts: ${this.nodes.length} machines powered on`);
+    const held = this.wiring.bringUp.heldOff;
+    const on = this.nodes.filter((node) => !held.has(node.name));
+    this.emit(
+      'run.started',
+      'cluster',
+      'truth',
+      `bring-up of ${this.cluster.name} starts: ${on.length} machines powered on${held.size ? ` (${[...held].join(', ')} held off)` : ''}`,
+    );
     this.sampler.start();
-    for (const node of this.nodes) this.machines.powerOn(node, 'bring-up');
+    for (const node of on) this.machines.powerOn(node, 'bring-up');
+  }
+
+  /**
+   * Before the start: leave this machine powered off through the bring-up, which does not wait for it
+   * (a live start's NotReady node). It stays off until a fault powers it on.
+   */
+  holdPoweredOff(node: SimNode): void {
+    if (!this.started) this.wiring.bringUp.heldOff.add(node.name);
   }
 
   /** Advances virtual time to `until`, running every event on the way. */

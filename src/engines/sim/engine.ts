@@ -7,6 +7,7 @@ import { Priority } from '../../sim/priority.js';
 import type { Simulation } from '../../sim/simulation.js';
 import type { Engine, EngineResult, EngineRunOptions, PlannedFault, RunObserver, RunPlan } from '../engine.js';
 import { applyFault } from './apply.js';
+import { prepareLiveStart, settleLiveStart } from './live-start.js';
 
 /**
  * With a signal, the run pauses every this many virtual seconds to look at it. Running in
@@ -35,6 +36,7 @@ function inject(sim: Simulation, planned: PlannedFault): void {
 function* runInSlices(plan: RunPlan, observer: RunObserver | undefined, slice: number): Generator<void, EngineResult, void> {
   const sim = createSimulation({ cluster: plan.cluster, workloads: plan.workloads, seed: plan.seed, sampleInterval: plan.sampleInterval });
   if (observer?.onEvent) sim.onEvent(observer.onEvent);
+  if (plan.live) prepareLiveStart(sim, plan.live);
   const workloadsReady = () => sim.bringUp.workloadsReady !== null;
   let ready: number | null = null;
   for (let limit = Math.min(slice, plan.bringUpTimeout); ; limit = Math.min(limit + slice, plan.bringUpTimeout)) {
@@ -48,6 +50,7 @@ function* runInSlices(plan: RunPlan, observer: RunObserver | undefined, slice: n
       step: 'timeout',
     });
   }
+  const live = plan.live ? settleLiveStart(sim, plan.live) : undefined;
   for (const planned of plan.faults) {
     const at = planned.at;
     if (typeof at === 'number') {
@@ -81,6 +84,7 @@ function* runInSlices(plan: RunPlan, observer: RunObserver | undefined, slice: n
       rancherImported: sim.bringUp.rancherImported,
       nodeReady: Object.fromEntries(sim.bringUp.nodeReady),
     },
+    ...(live ? { live } : {}),
   };
 }
 
