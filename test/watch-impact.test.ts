@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../src/report/types.js';
 import { runScenario } from '../src/runner/run-scenario.js';
+import { lossAnalyser } from '../src/runner/watch-analysis.js';
 import { lossRunOf, nodeImpact, rankImpacts, workloadName, type NodeImpact } from '../src/runner/watch-impact.js';
 import { loadScenarioFile, resolveScenario } from '../src/scenario/load.js';
 
@@ -81,5 +83,28 @@ describe('the impact of losing one node, from a sim run', () => {
     expect(impact).toMatchObject({ score: 0, workloads: [], services: [], apiDownFor: null });
     expect(impact.text).toBe('losing n1 now would hurt nothing the twin models');
     expect(workloadName('Deployment/default/web')).toBe('default/web');
+  });
+});
+
+describe('each node of a live cluster lost, from its recorded state (whatIf)', () => {
+  it('ranks the single server first, then the node holding the StatefulSet and a web replica', async () => {
+    const items = (JSON.parse(readFileSync('test/fixtures/whatif/live.json', 'utf8')) as { items: never[] }).items;
+    const analysis = await lossAnalyser({ source: 'test/fixtures/whatif/live.json' })(items, new AbortController().signal);
+    if ('error' in analysis) throw new Error(analysis.error);
+    const ranked = rankImpacts(analysis.impacts);
+    expect(ranked.map((i) => i.node)).toEqual(['cp1', 'node3', 'node2', 'node4', 'node5']);
+    expect(ranked[0]!.apiDownFor).toBe(900);
+    const db = ranked[1]!.workloads.find((w) => w.workload === 'StatefulSet/default/db');
+    expect(db).toMatchObject({ rescheduled: false, minReady: 0 });
+    expect(ranked[1]!.text).toMatch(
+      /^losing node3 now would take default\/web below its replicas for \d+m\d+s; default\/db would not be rescheduled/,
+    );
+    expect(ranked.slice(3).every((i) => i.score === 0)).toBe(true);
+  });
+
+  it('stops between nodes once a newer state replaces this one', async () => {
+    const items = (JSON.parse(readFileSync('test/fixtures/whatif/live.json', 'utf8')) as { items: never[] }).items;
+    const analysis = await lossAnalyser({ source: 'live.json' })(items, AbortSignal.abort());
+    expect(analysis).toEqual({ impacts: [] });
   });
 });
