@@ -274,7 +274,11 @@ export function impactText(impact: Omit<NodeImpact, 'text'>): string {
   for (const [reason, names] of stranded) parts.push(`${names.join(', ')} would not be rescheduled${reason ? ` (${reason})` : ''}`);
   const dark = impact.services.filter((s) => !hurt.some((w) => workloadName(w.workload) === s.service));
   if (dark.length > 0)
-    parts.push(`Service ${dark.map((s) => `${s.service} would not answer for ${formatDuration(s.outageFor)}`).join(', ')}`);
+    parts.push(
+      `${dark.length > 1 ? 'Services' : 'Service'} ${dark
+        .map((s) => `${s.service} would not answer for ${formatDuration(s.outageFor)}${s.restored ? '' : ' or more'}`)
+        .join(', ')}`,
+    );
   if (parts.length === 0) return `losing ${impact.node} now would hurt nothing the twin models`;
   return `losing ${impact.node} now ${parts.join('; ')}`;
 }
