@@ -100,5 +100,8 @@ describe('twin watch (CLI)', () => {
     const bad = twin(['watch', '--kubeconfig', kubeconfig, '--max-updates', '0']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--max-updates: "0" is not a positive whole number/);
+    const board = twin(['watch', '--kubeconfig', kubeconfig, '--profiles', 'node3=pi6']);
+    expect(board.code).toBe(2);
+    expect(board.stderr.trim()).toBe('twin: --profiles: node3: unknown hardware profile "pi6" (twin profiles lists them)');
   });
 });

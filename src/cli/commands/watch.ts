@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
 import { readLiveCluster } from '../../import/kubeconfig.js';
+import { ProfileRegistry } from '../../load/profiles.js';
 import { defaultHorizon, lossAnalyser } from '../../runner/watch-analysis.js';
 import { kubeConfigFor, streamCluster } from '../../runner/watch-stream.js';
 import { watchCluster, type WatchDocument } from '../../runner/watch.js';
@@ -15,7 +16,27 @@ interface WatchArgs {
   readonly 'max-updates'?: number;
   readonly once: boolean;
   readonly horizon?: number;
+  readonly profiles?: string;
   readonly 'profiles-dir': string[];
+}
+
+/** `--profiles node3=pi5-8gb,node4=pi4b-4gb` → each node's profile as twin names it; an unknown profile is refused. */
+function boardsOf(text: string | undefined, profileDirs: readonly string[]): Record<string, string> {
+  const boards: Record<string, string> = {};
+  if (!text) return boards;
+  const registry = ProfileRegistry.load([...profileDirs]);
+  for (const item of text
+    .split(',')
+    .map((i) => i.trim())
+    .filter(Boolean)) {
+    const [node, profile] = [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)];
+    if (!node || !item.includes('='))
+      throw ConfigError.single('--profiles', '', `"${item}" is not NODE=PROFILE`, 'write --profiles node3=pi5-8gb,node4=pi4b-4gb');
+    const known = registry.get(profile)?.metadata.name;
+    if (!known) throw ConfigError.single('--profiles', node, `unknown hardware profile "${profile}"`, 'twin profiles lists them');
+    boards[node] = known;
+  }
+  return boards;
 }
 
 /** Where the documents go: Ink on a terminal, else one plain line or one JSON object per change. */
@@ -55,6 +76,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
         coerce: (v: unknown) => duration('--horizon', v),
         describe: `how long after each loss the model looks (default ${defaultHorizon / 60}m)`,
       })
+      .option('profiles', { type: 'string', describe: 'node=profile,… (overrides the board inferred from each node)' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example('$0 watch --kubeconfig ~/.kube/config', 'the live view')
       .example('$0 watch --kubeconfig ~/.kube/config --json --once | jq .impacts[0].text', 'the worst single loss, once'),
@@ -63,6 +85,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       throw ConfigError.single('--once', '', 'is --max-updates 1; both were given', 'give one of --once and --max-updates');
     if (args.horizon !== undefined && args.horizon < 60)
       throw ConfigError.single('--horizon', '', `${args.horizon}s is too short to see a node noticed lost`, 'give at least 1m, e.g. 15m');
+    const boards = boardsOf(args.profiles, args['profiles-dir']);
     // Checks the kubeconfig and the context (exit 2) and that the API answers (exit 4), as twin import does.
     const initial = await readLiveCluster(args.kubeconfig, args.context);
     const config = kubeConfigFor(args.kubeconfig, args.context);
@@ -75,7 +98,12 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
             source,
             initial,
             stream: (handlers, streamSignal) => streamCluster(config, handlers, streamSignal),
-            analyse: lossAnalyser({ source, profileDirs: args['profiles-dir'], ...(args.horizon ? { horizon: args.horizon } : {}) }),
+            analyse: lossAnalyser({
+              source,
+              profileDirs: args['profiles-dir'],
+              boards,
+              ...(args.horizon ? { horizon: args.horizon } : {}),
+            }),
             onDocument: output.show,
             signal,
             ...(args.once ? { maxUpdates: 1 } : args['max-updates'] ? { maxUpdates: args['max-updates'] } : {}),
