@@ -13,6 +13,7 @@ import { checkCommand } from './commands/check.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
 import { exportCommand } from './commands/export.js';
+import { whatifCommand } from './commands/whatif.js';
 import { watchCommand } from './commands/watch.js';
 import { writeErr } from './output.js';
 
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(reportCommand)
     .command(bringupCommand)
     .command(importCommand)
+    .command(whatifCommand)
     .command(initCommand)
     .command(planCommand)
     .command(checkCommand)

@@ -8,6 +8,7 @@ import { chartLibrary, chartScript, chartSlot, type LineChart } from './html-cha
 import { colors, htmlPage, legend } from './html-page.js';
 import { bringUpHtml, comparisonHtml, eventsHtml, faultsHtml, findingsHtml, verdictsHtml } from './html-sections.js';
 import { svgTimeline, timelineWidth } from './html-timeline.js';
+import { liveHtml } from './live.js';
 import type { RunReport } from './types.js';
 import { escapeXml as esc } from './xml.js';
 
@@ -77,7 +78,7 @@ ${svgTimeline(report)}
 </figure>
 <h2>Resources per node</h2>
 ${charts.map((c) => chartSlot(c.id)).join('\n')}
-${bringUpHtml(report)}
+${report.live ? liveHtml(report.live) : bringUpHtml(report)}
 ${faultsHtml(report)}
 <h2>Events</h2>
 ${eventsHtml(report)}

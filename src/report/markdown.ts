@@ -4,6 +4,7 @@ import { notableEvents, when } from './format.js';
 import type { RunReport } from './types.js';
 import { renderComparison } from './compare.js';
 import { rangesMarkdown, verdictRangeText } from './ranges.js';
+import { liveMarkdown } from './live.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -38,32 +39,7 @@ export function renderMarkdown(report: RunReport): string {
     for (const f of report.findings)
       lines.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${cell(f.message)} | ${cell(f.source)} |`);
   }
-  const b = report.bringUp;
-  const at = (t: number | null) => (t === null ? 'not reached' : formatDuration(t));
-  lines.push('', '## Bring-up', '', '| milestone | after power-on |', '|---|---|');
-  lines.push(
-    `| Kubernetes API available | ${at(b.apiAvailable)} |`,
-    `| all nodes Ready (cluster ready) | ${at(b.clusterReady)} |`,
-    `| workloads ready | ${at(b.workloadsReady)} |`,
-  );
-  if (b.rancherImported !== null) lines.push(`| imported into Rancher | ${at(b.rancherImported)} |`);
-  lines.push('', '| node | board | role | storage | booted | k3s running | registered | Ready |', '|---|---|---|---|---|---|---|---|');
-  for (const n of report.cluster.nodes) {
-    const steps = b.analysis.nodes.find((s) => s.node === n.name);
-    if (!steps) {
-      lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | — | — | — | — |`);
-      continue;
-    }
-    const ready = steps.joinRejected ? `never: ${cell(steps.joinRejected)}` : at(steps.ready);
-    const times = [steps.booted, steps.k3sRunning, steps.registered].map(at);
-    lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | ${times.join(' | ')} | ${ready} |`);
-  }
-  if (b.analysis.criticalPath.length > 0) lines.push('', 'Critical path:', '', ...b.analysis.criticalPath.map((step) => `- ${cell(step)}`));
-  if (b.unfinished) {
-    lines.push('', '## Bring-up did not finish', '', '| waiting for | pods | reason | message | fix |', '|---|---|---|---|---|');
-    for (const u of b.unfinished)
-      lines.push(`| ${u.kind} ${cell(u.name)} | ${cell(u.pods.join(', ') || '—')} | ${u.reason} | ${cell(u.message)} | ${cell(u.fix)} |`);
-  }
+  lines.push(...(report.live ? liveMarkdown(report.live) : bringUpMarkdown(report)));
   lines.push('', '## Faults', '');
   if (report.faults.length === 0) lines.push('No faults: bring-up and steady state only.');
   else {
@@ -104,6 +80,38 @@ function flagsMarkdown(report: RunReport): string[] {
   if (unmodelled.length) {
     lines.push('', 'Not modelled (the real cluster uses them; the model does not):', '', '| flag | where | why |', '|---|---|---|');
     for (const f of unmodelled) lines.push(`| \`${cell(f.flag)}\` | ${f.field} | ${cell(f.reason)} |`);
+  }
+  return lines;
+}
+
+/** The bring-up section: milestones, each node's steps, the critical path, what did not finish. */
+function bringUpMarkdown(report: RunReport): string[] {
+  const lines: string[] = [];
+  const b = report.bringUp;
+  const at = (t: number | null) => (t === null ? 'not reached' : formatDuration(t));
+  lines.push('', '## Bring-up', '', '| milestone | after power-on |', '|---|---|');
+  lines.push(
+    `| Kubernetes API available | ${at(b.apiAvailable)} |`,
+    `| all nodes Ready (cluster ready) | ${at(b.clusterReady)} |`,
+    `| workloads ready | ${at(b.workloadsReady)} |`,
+  );
+  if (b.rancherImported !== null) lines.push(`| imported into Rancher | ${at(b.rancherImported)} |`);
+  lines.push('', '| node | board | role | storage | booted | k3s running | registered | Ready |', '|---|---|---|---|---|---|---|---|');
+  for (const n of report.cluster.nodes) {
+    const steps = b.analysis.nodes.find((s) => s.node === n.name);
+    if (!steps) {
+      lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | — | — | — | — |`);
+      continue;
+    }
+    const ready = steps.joinRejected ? `never: ${cell(steps.joinRejected)}` : at(steps.ready);
+    const times = [steps.booted, steps.k3sRunning, steps.registered].map(at);
+    lines.push(`| ${n.name} | ${n.board} | ${n.role} | ${n.storage} | ${times.join(' | ')} | ${ready} |`);
+  }
+  if (b.analysis.criticalPath.length > 0) lines.push('', 'Critical path:', '', ...b.analysis.criticalPath.map((step) => `- ${cell(step)}`));
+  if (b.unfinished) {
+    lines.push('', '## Bring-up did not finish', '', '| waiting for | pods | reason | message | fix |', '|---|---|---|---|---|');
+    for (const u of b.unfinished)
+      lines.push(`| ${u.kind} ${cell(u.name)} | ${cell(u.pods.join(', ') || '—')} | ${u.reason} | ${cell(u.message)} | ${cell(u.fix)} |`);
   }
   return lines;
 }

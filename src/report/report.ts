@@ -26,7 +26,10 @@ export function buildReport(
     scenario.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent').map((n) => n.name),
     result.phaseStart,
   );
-  const unfinished = unfinishedBringUp(result.timeline, result.phaseStart, scenario.cluster, scenario.workloads, analysis);
+  // A run from a live state had no bring-up to finish (its settling is in `live.differences`).
+  const unfinished = result.live
+    ? undefined
+    : unfinishedBringUp(result.timeline, result.phaseStart, scenario.cluster, scenario.workloads, analysis);
   const flags = scenario.cluster.k3sFlags;
   const eventTime = (kind: string, id: string) =>
     result.timeline.events.find((e) => e.kind === kind && e.subject === `fault/${id}`)?.t ?? null;

@@ -89,3 +89,14 @@ assertType<Equal<Of<ResolvedExpectation, 'node-condition'>['within'], number>>()
 assertType<Equal<Of<ResolvedExpectation, 'node-condition'>['notBefore'], number | undefined>>();
 assertType<Equal<Of<ResolvedExpectation, 'oom-killed'>['after'], ResolvedAnchor>>();
 assertType<Equal<Of<ResolvedExpectation, 'pods-ready'>['to'], ResolvedAnchor>>();
+
+// A live scenario (`twin whatif --scenario`): the cluster is read at run time, so any node name type-checks.
+export const live = defineScenario({
+  cluster: { live: true },
+  duration: '15m',
+  faults: [{ at: '0s', kind: 'power-off', node: 'node3' }],
+  expect: [{ kind: 'node-condition', node: 'node3', status: 'NotReady', within: '1m' }],
+});
+
+// @ts-expect-error live must be true: a cluster is either live or described
+export const notLive = defineScenario({ cluster: { live: false }, duration: '1m', expect: [{ kind: 'bring-up-within', within: '5m' }] });
