@@ -9,15 +9,26 @@ import { ExitCode, InterruptedError } from '../errors.js';
 import { removePartialOutputs } from '../report/write.js';
 import { writeErr } from './output.js';
 
-export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/** What the first Ctrl-C says, and the error the work ends with; a run's by default. */
+export interface InterruptWords {
+  readonly stopping: string;
+  readonly stopped: string;
+}
+
+const runWords: InterruptWords = {
+  stopping: 'stopping; the engine tears down what this run created (again to leave at once)',
+  stopped: 'run interrupted; what it created was torn down',
+};
+
+export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>, words: InterruptWords = runWords): Promise<T> {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       removePartialOutputs();
       process.exit(ExitCode.interrupted);
     }
-    writeErr(`\ntwin: ${name}: stopping; the engine tears down what this run created (again to leave at once)`);
-    controller.abort(new InterruptedError('run interrupted; what it created was torn down'));
+    writeErr(`\ntwin: ${name}: ${words.stopping}`);
+    controller.abort(new InterruptedError(words.stopped));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -15,6 +15,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
 import { exportCommand } from './commands/export.js';
 import { whatifCommand } from './commands/whatif.js';
+import { watchCommand } from './commands/watch.js';
 import { writeErr } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(planCommand)
     .command(checkCommand)
     .command(exportCommand)
+    .command(watchCommand)
     .command(doctorCommand)
     .command(downCommand)
     .command(profilesCommand)
