@@ -21,6 +21,7 @@ import { settingDefinitions, type SettingName } from '../src/model/setting-defin
 import { sweepRanges } from '../src/runner/ranges.js';
 import { loadScenarioFile, planOf } from '../src/scenario/load.js';
 import { scaleLines } from './scale.js';
+import { startupLines } from './startup.js';
 
 const hour = 3600;
 const profiles = ProfileRegistry.load();
@@ -211,3 +212,5 @@ async function rangeSweep(): Promise<Record<string, unknown>> {
 }
 
 if (!only || only === 'ranges') console.log(JSON.stringify(await rangeSweep()));
+
+if (!only || only === 'startup') for (const figures of startupLines()) console.log(JSON.stringify(figures));

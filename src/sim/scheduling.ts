@@ -108,7 +108,7 @@ export function nodeFilter(pod: SimPod, maxPods: number): NodeFilter {
     if (node.requestedCpu + requestCpu > node.allocatableCpu) return 'Insufficient cpu';
     if (node.requestedMemory + requestMemory > node.allocatableMemory) return 'Insufficient memory';
     // `antiAffinityPods` counts the node's pods with hostname anti-affinity, so a node without any is not scanned.
-    if (ownAnti || node.antiAffinityPods > 0) return antiAffinityConflict(pod, node);
+    if (ownAnti || (node.antiAffinityPods ?? 0) > 0) return antiAffinityConflict(pod, node);
     return null;
   };
 }
@@ -236,7 +236,7 @@ export function assignToNode(pod: SimPod, node: SimNode): void {
   node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 0) + 1);
   node.requestedCpu += pod.template.requestCpu;
   node.requestedMemory += pod.template.requestMemory;
-  if (pod.template.antiAffinityHostname.length > 0) node.antiAffinityPods++;
+  if (pod.template.antiAffinityHostname.length > 0) node.antiAffinityPods = (node.antiAffinityPods ?? 0) + 1;
 }
 
 /** Releases what `assignToNode` accounted; false if the pod was not on the node. */
@@ -245,6 +245,6 @@ export function releaseFromNode(pod: SimPod, node: SimNode): boolean {
   node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 1) - 1);
   node.requestedCpu -= pod.template.requestCpu;
   node.requestedMemory -= pod.template.requestMemory;
-  if (pod.template.antiAffinityHostname.length > 0) node.antiAffinityPods--;
+  if (pod.template.antiAffinityHostname.length > 0) node.antiAffinityPods = (node.antiAffinityPods ?? 1) - 1;
   return true;
 }

@@ -78,10 +78,8 @@ export interface SimNode {
   requestedCpu: number;
   requestedMemory: number;
   readonly pods: Set<SimPod>;
-  /** Bound pods per workload, for spreading without scanning every pod. */
-  readonly podsPerWorkload: Map<WorkloadState, number>;
-  /** Bound pods with required hostname anti-affinity, so the filter scans a node's pods only when one has it. */
-  antiAffinityPods: number;
+  readonly podsPerWorkload: Map<WorkloadState, number>; // bound pods per workload, for spreading without scanning every pod
+  antiAffinityPods?: number; // bound pods with required hostname anti-affinity (unset: none), so the filter scans only then
 
   // ---- node lifecycle controller's private view
   probeTimestamp: number;
@@ -249,7 +247,6 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     requestedMemory: 0,
     pods: new Set(),
     podsPerWorkload: new Map(),
-    antiAffinityPods: 0,
     probeTimestamp: 0,
     lastObservedRenew: -Infinity,
     noExecuteQueued: false,
