@@ -1,21 +1,23 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { ExitCode, isUserFacing } from '../errors.js';
-import { profilesCommand } from './commands/profiles.js';
-import { validateCommand } from './commands/validate.js';
-import { runCommand } from './commands/run.js';
-import { reportCommand } from './commands/report.js';
-import { bringupCommand } from './commands/bringup.js';
-import { importCommand } from './commands/import.js';
-import { calibrateCommand } from './commands/calibrate.js';
-import { initCommand } from './commands/init.js';
-import { planCommand } from './commands/plan.js';
-import { checkCommand } from './commands/check.js';
-import { doctorCommand } from './commands/doctor.js';
-import { downCommand } from './commands/down.js';
-import { exportCommand } from './commands/export.js';
-import { whatifCommand } from './commands/whatif.js';
-import { watchCommand } from './commands/watch.js';
+import {
+  bringupCommand,
+  calibrateCommand,
+  checkCommand,
+  doctorCommand,
+  downCommand,
+  exportCommand,
+  importCommand,
+  initCommand,
+  planCommand,
+  profilesCommand,
+  reportCommand,
+  runCommand,
+  validateCommand,
+  watchCommand,
+  whatifCommand,
+} from './registry.js';
 import { writeErr } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

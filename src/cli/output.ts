@@ -1,5 +1,10 @@
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableConstructor from 'cli-table3';
 import pc from 'picocolors';
+
+/** cli-table3 (CommonJS), loaded on the first table: `twin --help` and commands that print none never pay for it. */
+let table: typeof TableConstructor | undefined;
+const tableClass = () => (table ??= createRequire(import.meta.url)('cli-table3') as typeof TableConstructor);
 
 /**
  * Column widths that fit `columns` characters: the widest columns give way first (cells wrap),
@@ -27,6 +32,7 @@ export function fitColumns(
 export function renderTable(head: string[], rows: Array<Array<string | number>>): string {
   const plain = !process.stdout.isTTY;
   const colWidths = plain ? undefined : fitColumns(head, rows, process.stdout.columns);
+  const Table = tableClass();
   const table = new Table({
     head: plain ? head : head.map((h) => pc.bold(h)),
     ...(colWidths ? { colWidths, wordWrap: true } : {}),

@@ -7,7 +7,7 @@
 import type { NodeSeries, TimelineSeries } from '../model/timeline.js';
 import type { SamplerContext } from './context.js';
 import { Priority } from './priority.js';
-import { watts } from './state.js';
+import { podCpuUsage, podMemory, watts, type SimNode, type WorkloadState } from './state.js';
 
 /** Points per series at most (even, so halving keeps the samples at multiples of the doubled interval). */
 export const maxSamples = 2000;
@@ -26,6 +26,10 @@ export class Sampler {
   private readonly workloadsReady: Record<string, number[]> = {};
   private readonly serviceAvailability: Record<string, number[]> = {};
   private readonly totalWatts: number[] = [];
+  /** Each node's series, in node order (the record above keyed by name is what the report reads). */
+  private readonly nodeColumns: NodeSeries[] = [];
+  /** Each workload's ready column once it has one (halving keeps the arrays, so these stay valid). */
+  private readonly readyColumns = new Map<WorkloadState, number[]>();
 
   constructor(
     private readonly ctx: SamplerContext,
@@ -43,6 +47,7 @@ export class Sampler {
         allocatableCpu: node.allocatableCpu,
         allocatableMemory: node.allocatableMemory,
       };
+      this.nodeColumns.push(this.nodeSeries[node.name] as NodeSeries);
     }
   }
 
@@ -86,33 +91,58 @@ export class Sampler {
 
   private sample(): void {
     const ctx = this.ctx;
-    this.times.push(ctx.env.now);
+    const now = ctx.env.now;
+    this.times.push(now);
     let total = 0;
-    for (const node of ctx.world.nodes) {
-      const series = this.nodeSeries[node.name] as NodeSeries;
-      const cpu = ctx.pressure.nodeCpuUsed(node);
+    const nodes = ctx.world.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i] as SimNode;
+      const series = this.nodeColumns[i] as NodeSeries;
+      const { cpu, memory } = nodeUsage(node, now);
       const w = watts(node, cpu);
       total += w;
       series.cpu.push(Math.round(cpu));
-      series.memory.push(node.powered ? ctx.pressure.nodeMemoryUsed(node) : 0);
+      series.memory.push(memory);
       series.ready.push(node.apiReady === 'True' ? 1 : 0);
       series.powered.push(node.powered ? 1 : 0);
       series.watts.push(Math.round(w * 100) / 100);
     }
     this.totalWatts.push(Math.round(total * 100) / 100);
-    const counts: Record<string, number> = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, Terminating: 0 };
+    let pending = 0;
+    let running = 0;
+    let succeeded = 0;
+    let failed = 0;
+    let terminating = 0;
     for (const workload of ctx.world.workloads) {
       let ready = 0;
       for (const pod of workload.pods) {
-        const phase = pod.deletionRequestedAt !== null ? 'Terminating' : pod.apiPhase;
-        counts[phase] = (counts[phase] ?? 0) + 1;
-        if (pod.apiReady && pod.deletionRequestedAt === null) ready++;
+        if (pod.deletionRequestedAt !== null) {
+          terminating++;
+          continue;
+        }
+        const phase = pod.apiPhase;
+        if (phase === 'Running') running++;
+        else if (phase === 'Pending') pending++;
+        else if (phase === 'Succeeded') succeeded++;
+        else failed++;
+        if (pod.apiReady) ready++;
       }
       // A CronJob has no pods of its own, and a column per Job it creates would grow without end (one per run).
-      if (workload.spec.kind !== 'CronJob' && workload.spec.createdBy === null)
-        this.column(this.workloadsReady, workload.spec.key).push(ready);
+      if (workload.spec.kind !== 'CronJob' && workload.spec.createdBy === null) {
+        let column = this.readyColumns.get(workload);
+        if (!column) {
+          column = this.column(this.workloadsReady, workload.spec.key);
+          this.readyColumns.set(workload, column);
+        }
+        column.push(ready);
+      }
     }
-    for (const [phase, count] of Object.entries(counts)) (this.phases[phase] as number[]).push(count);
+    const phases = this.phases as Record<'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Terminating', number[]>;
+    phases.Pending.push(pending);
+    phases.Running.push(running);
+    phases.Succeeded.push(succeeded);
+    phases.Failed.push(failed);
+    phases.Terminating.push(terminating);
     for (const { key, value } of ctx.serviceMonitor.availability())
       this.column(this.serviceAvailability, key).push(Math.round(value * 1000) / 1000);
   }
@@ -128,4 +158,20 @@ export class Sampler {
       watts: this.totalWatts,
     };
   }
+}
+
+/**
+ * A node's CPU (millicores, capped at capacity) and memory in use, in one pass over its pods; the same
+ * sums, in the same order, as NodePressure's `nodeCpuUsed` and `nodeMemoryUsed`.
+ */
+function nodeUsage(node: SimNode, now: number): { cpu: number; memory: number } {
+  if (!node.powered) return { cpu: 0, memory: 0 };
+  let cpu = node.k3s === 'running' ? node.overheadCpu : 0;
+  let memory = node.overheadMemory + node.foreignMemory;
+  for (const pod of node.pods) {
+    if (!pod.running) continue;
+    cpu += podCpuUsage(pod);
+    memory += podMemory(pod, now);
+  }
+  return { cpu: Math.min(cpu, node.capacityCpu), memory };
 }

@@ -7,7 +7,7 @@
 import type { Rng } from './rng.js';
 import type { SchedulerContext, SchedulerPort } from './context.js';
 import { Priority } from './priority.js';
-import { assignToNode, chooseNode, filterNode, releaseFromNode } from './scheduling.js';
+import { assignToNode, chooseNode, filterNode, nodeFilter, releaseFromNode } from './scheduling.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 
 /**
@@ -102,11 +102,12 @@ export class Scheduler implements SchedulerPort {
     const reasons = new Map<string, number>();
     const feasible: SimNode[] = [];
     const count = nodes.length;
+    const filter = nodeFilter(pod, ctx.settings.maxPods);
     // percentageOfNodesToScore: adaptive, at least 100 nodes (calibration.md 1.6).
     const toFind = count < 100 ? count : Math.max(100, Math.floor((count * Math.max(5, 50 - count / 125)) / 100));
     for (let i = 0; i < count && feasible.length < toFind; i++) {
       const node = nodes[(this.nextStartIndex + i) % count] as SimNode;
-      const reason = this.filter(pod, node);
+      const reason = filter(node);
       if (reason === null) feasible.push(node);
       else reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     }

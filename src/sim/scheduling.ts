@@ -64,18 +64,8 @@ function podToleratesTaint(pod: SimPod, taint: Taint): boolean {
   return taint.effect === 'NoExecute' && (taint.key === taintKeys.notReady || taint.key === taintKeys.unreachable);
 }
 
-const entriesCache = new WeakMap<object, Array<[string, string]>>();
-function selectorEntries(selector: Readonly<Record<string, string>>): Array<[string, string]> {
-  let entries = entriesCache.get(selector);
-  if (!entries) {
-    entries = Object.entries(selector);
-    entriesCache.set(selector, entries);
-  }
-  return entries;
-}
-
-/** Why `node` cannot take `pod`, in the scheduler's words, or null if it can (the scheduler's Filter plugins). */
-export function filterNode(pod: SimPod, node: SimNode, maxPods: number): string | null {
+/** Why a node with taints cannot take the pod, or null (the TaintToleration filter). */
+function untoleratedTaint(pod: SimPod, node: SimNode): string | null {
   for (const taint of node.apiTaints) {
     if (taint.effect === 'PreferNoSchedule') continue;
     if (!podToleratesTaint(pod, taint)) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
@@ -84,31 +74,61 @@ export function filterNode(pod: SimPod, node: SimNode, maxPods: number): string 
     if (taint.effect !== 'PreferNoSchedule' && !podToleratesTaint(pod, taint))
       return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
   }
-  const template = pod.template;
-  for (const [key, value] of selectorEntries(template.nodeSelector)) {
-    if (node.spec.labels[key] !== value) return "node(s) didn't match Pod's node affinity/selector";
-  }
-  if (!nodeAffinityMatches(template.nodeAffinity, node)) return "node(s) didn't match Pod's node affinity/selector";
-  const pinned = pinnedNode(pod);
-  if (pinned && pinned.node !== node.name) return pinned.reason;
-  if (node.pods.size >= maxPods) return 'Too many pods';
-  if (node.requestedCpu + template.requestCpu > node.allocatableCpu) return 'Insufficient cpu';
-  if (node.requestedMemory + template.requestMemory > node.allocatableMemory) return 'Insufficient memory';
-  if (template.antiAffinityHostname.length > 0 || anyAntiAffinity(node)) {
-    for (const other of node.pods) {
-      if (other.namespace !== pod.namespace) continue;
-      if (template.antiAffinityHostname.some((s) => selectorMatches(s, other.template.labels)))
-        return "node(s) didn't match pod anti-affinity rules";
-      if (other.template.antiAffinityHostname.some((s) => selectorMatches(s, template.labels)))
-        return "node(s) didn't satisfy existing pods anti-affinity rules";
-    }
-  }
   return null;
 }
 
-function anyAntiAffinity(node: SimNode): boolean {
-  for (const other of node.pods) if (other.template.antiAffinityHostname.length > 0) return true;
-  return false;
+/** A pod's Filter plugins, with everything that depends only on the pod worked out once. */
+export type NodeFilter = (node: SimNode) => string | null;
+
+/**
+ * The scheduler's Filter plugins for one pod: `filter(node)` says why `node` cannot take the pod, or null
+ * if it can. The checks and their order are those of {@link filterNode}; what depends only on the pod
+ * (selector entries, pinned node, requests, anti-affinity terms) is read once, not once per node.
+ */
+export function nodeFilter(pod: SimPod, maxPods: number): NodeFilter {
+  const template = pod.template;
+  const selector = Object.entries(template.nodeSelector);
+  const affinity = template.nodeAffinity;
+  const pinned = pinnedNode(pod);
+  const requestCpu = template.requestCpu;
+  const requestMemory = template.requestMemory;
+  const ownAnti = template.antiAffinityHostname.length > 0;
+  return (node) => {
+    if (node.apiTaints.length > 0 || node.spec.taints.length > 0) {
+      const reason = untoleratedTaint(pod, node);
+      if (reason !== null) return reason;
+    }
+    for (let i = 0; i < selector.length; i++) {
+      const [key, value] = selector[i] as [string, string];
+      if (node.spec.labels[key] !== value) return "node(s) didn't match Pod's node affinity/selector";
+    }
+    if (affinity.length > 0 && !nodeAffinityMatches(affinity, node)) return "node(s) didn't match Pod's node affinity/selector";
+    if (pinned && pinned.node !== node.name) return pinned.reason;
+    if (node.pods.size >= maxPods) return 'Too many pods';
+    if (node.requestedCpu + requestCpu > node.allocatableCpu) return 'Insufficient cpu';
+    if (node.requestedMemory + requestMemory > node.allocatableMemory) return 'Insufficient memory';
+    // `antiAffinityPods` counts the node's pods with hostname anti-affinity, so a node without any is not scanned.
+    if (ownAnti || (node.antiAffinityPods ?? 0) > 0) return antiAffinityConflict(pod, node);
+    return null;
+  };
+}
+
+/** Why `node` cannot take `pod`, in the scheduler's words, or null if it can (the scheduler's Filter plugins). */
+export function filterNode(pod: SimPod, node: SimNode, maxPods: number): string | null {
+  return nodeFilter(pod, maxPods)(node);
+}
+
+/** The InterPodAffinity filter for hostname anti-affinity, either way round. */
+function antiAffinityConflict(pod: SimPod, node: SimNode): string | null {
+  const template = pod.template;
+  for (const other of node.pods) {
+    if (other.namespace !== pod.namespace) continue;
+    if (template.antiAffinityHostname.some((s) => selectorMatches(s, other.template.labels)))
+      return "node(s) didn't match pod anti-affinity rules";
+    if (other.template.antiAffinityHostname.some((s) => selectorMatches(s, template.labels)))
+      return "node(s) didn't satisfy existing pods anti-affinity rules";
+  }
+  return null;
 }
 
 /** Node a pod is bound to by a DaemonSet or a local volume already provisioned on one node. */
@@ -123,6 +143,9 @@ export function pinnedNode(pod: SimPod): { node: string; reason: string } | null
   return null;
 }
 
+/** Scoring's per-node columns, reused from pod to pod (grown when a pod has more feasible nodes). */
+let scratch = new Float64Array(3 * 128);
+
 /** The highest-scoring feasible node, ties broken by the seeded RNG (the scheduler's Score plugins). */
 export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode {
   if (feasible.length === 1) return feasible[0] as SimNode;
@@ -130,30 +153,36 @@ export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode 
   const cpu = template.requestCpu || nonZeroCpu;
   const memory = template.requestMemory || nonZeroMemory;
   const count = feasible.length;
-  const sameOwner = new Float64Array(count);
-  const preferNoSchedule = new Float64Array(count);
-  const preferredAnti = new Float64Array(count);
+  // One buffer, three columns: pods of the same owner, PreferNoSchedule taints, preferred anti-affinity matches.
+  const sameOwner = 0;
+  const preferNoSchedule = count;
+  const preferredAnti = 2 * count;
+  if (scratch.length < 3 * count) scratch = new Float64Array(3 * count);
+  const columns = scratch;
   let maxSame = 0;
   let maxPrefer = 0;
   let maxAnti = 0;
+  const workload = pod.workload;
   const checkAnti = template.preferredAntiAffinityHostname.length > 0;
   for (let i = 0; i < count; i++) {
     const node = feasible[i] as SimNode;
-    const same = node.podsPerWorkload.get(pod.workload) ?? 0;
-    sameOwner[i] = same;
+    const same = node.podsPerWorkload.get(workload) ?? 0;
+    columns[sameOwner + i] = same;
     if (same > maxSame) maxSame = same;
     let prefer = 0;
-    for (const t of node.apiTaints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
-    for (const t of node.spec.taints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
-    preferNoSchedule[i] = prefer;
+    if (node.apiTaints.length > 0 || node.spec.taints.length > 0) {
+      for (const t of node.apiTaints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
+      for (const t of node.spec.taints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
+    }
+    columns[preferNoSchedule + i] = prefer;
     if (prefer > maxPrefer) maxPrefer = prefer;
+    let matches = 0;
     if (checkAnti) {
-      let matches = 0;
       for (const other of node.pods)
         if (template.preferredAntiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) matches++;
-      preferredAnti[i] = matches;
       if (matches > maxAnti) maxAnti = matches;
     }
+    columns[preferredAnti + i] = matches;
   }
   const imageName = template.containers[0]?.image ?? '';
   const imageScore = Math.min(1, Math.max(0, (template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100;
@@ -166,9 +195,9 @@ export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode 
     // Weights of the default profile (KK pkg/scheduler/apis/config/v1/default_plugins.go; calibration.md 1.6).
     const leastAllocated = Math.max(0, ((cpuFree + memFree) / 2) * 100);
     const balanced = 100 - Math.abs(memFree - cpuFree) * 100;
-    const spread = maxSame === 0 ? 100 : (100 * (maxSame - (sameOwner[i] as number))) / maxSame;
-    const taintScore = maxPrefer === 0 ? 100 : (100 * (maxPrefer - (preferNoSchedule[i] as number))) / maxPrefer;
-    const antiScore = maxAnti === 0 ? 100 : (100 * (maxAnti - (preferredAnti[i] as number))) / maxAnti;
+    const spread = maxSame === 0 ? 100 : (100 * (maxSame - (columns[sameOwner + i] as number))) / maxSame;
+    const taintScore = maxPrefer === 0 ? 100 : (100 * (maxPrefer - (columns[preferNoSchedule + i] as number))) / maxPrefer;
+    const antiScore = maxAnti === 0 ? 100 : (100 * (maxAnti - (columns[preferredAnti + i] as number))) / maxAnti;
     const image = imageScore > 0 && node.images.has(imageName) ? imageScore : 0;
     const total = 3 * taintScore + 2 * spread + 2 * antiScore + leastAllocated + balanced + image;
     if (total > bestScore + 1e-9) {
@@ -207,6 +236,7 @@ export function assignToNode(pod: SimPod, node: SimNode): void {
   node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 0) + 1);
   node.requestedCpu += pod.template.requestCpu;
   node.requestedMemory += pod.template.requestMemory;
+  if (pod.template.antiAffinityHostname.length > 0) node.antiAffinityPods = (node.antiAffinityPods ?? 0) + 1;
 }
 
 /** Releases what `assignToNode` accounted; false if the pod was not on the node. */
@@ -215,5 +245,6 @@ export function releaseFromNode(pod: SimPod, node: SimNode): boolean {
   node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 1) - 1);
   node.requestedCpu -= pod.template.requestCpu;
   node.requestedMemory -= pod.template.requestMemory;
+  if (pod.template.antiAffinityHostname.length > 0) node.antiAffinityPods = (node.antiAffinityPods ?? 1) - 1;
   return true;
 }

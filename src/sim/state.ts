@@ -78,8 +78,8 @@ export interface SimNode {
   requestedCpu: number;
   requestedMemory: number;
   readonly pods: Set<SimPod>;
-  /** Bound pods per workload, for spreading without scanning every pod. */
-  readonly podsPerWorkload: Map<WorkloadState, number>;
+  readonly podsPerWorkload: Map<WorkloadState, number>; // bound pods per workload, for spreading without scanning every pod
+  antiAffinityPods?: number; // bound pods with required hostname anti-affinity (unset: none), so the filter scans only then
 
   // ---- node lifecycle controller's private view
   probeTimestamp: number;
