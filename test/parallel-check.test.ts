@@ -1,0 +1,57 @@
+/**
+ * A check on worker threads gives the result of one thread for the same seed: the same first
+ * failure, the same shrunk minimal schedule, the same fast-check path and the same counts.
+ */
+import { describe, expect, it } from 'vitest';
+import { cluster, deployment, service } from './helpers/sim.js';
+import { checkResilience } from '../src/testing/check.js';
+import { checkResilienceOnWorkers, type CheckJob } from '../src/testing/parallel.js';
+import { propertyFromSpec } from '../src/testing/properties.js';
+
+const nodes = [{ name: 's1', role: 'server' as const }, { name: 'w1' }, { name: 'w2' }, { name: 'w3' }];
+/** Two replicas forced onto w1: any fault on w1 breaks the Service. */
+const fragile: CheckJob = {
+  cluster: cluster(nodes),
+  objects: [
+    deployment('frontend', 2, { requests: { cpu: '50m', memory: '32Mi' }, spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } } }),
+    service('frontend'),
+  ],
+  property: { name: 'service-availability', service: 'default/frontend', atLeast: 0.99 },
+  runs: 40,
+};
+/** Spread replicas and a property about the API on a single server: nothing a worker fault breaks. */
+const sturdy: CheckJob = {
+  cluster: cluster(nodes),
+  objects: [deployment('api', 3, { requests: { cpu: '50m', memory: '32Mi' } })],
+  property: { name: 'deployments-recover', within: '10m' },
+  runs: 12,
+  bounds: { kinds: ['reboot', 'k3s-restart'], nodes: ['w1', 'w2', 'w3'] },
+};
+
+const single = (job: CheckJob, seed: number) =>
+  checkResilience(job.cluster, job.objects, propertyFromSpec(job.property), {
+    ...(job.runs !== undefined ? { runs: job.runs } : {}),
+    ...(job.bounds ? { bounds: job.bounds } : {}),
+    seed,
+  });
+
+describe('twin check on worker threads', () => {
+  it('finds and shrinks the same first failure with 1, 2 and 3 workers', async () => {
+    const reference = single(fragile, 7);
+    expect(reference.ok).toBe(false);
+    expect(reference.runs, 'a failure after some passing runs').toBeGreaterThan(2);
+    for (const workers of [1, 2, 3]) {
+      const result = await checkResilienceOnWorkers(fragile, { workers, seed: 7 });
+      expect(JSON.stringify(result), `${workers} worker(s)`).toBe(JSON.stringify(reference));
+    }
+  });
+
+  it('passes with the same counts with 1, 2 and 3 workers', async () => {
+    const reference = single(sturdy, 3);
+    expect(reference.ok).toBe(true);
+    for (const workers of [1, 2, 3]) {
+      const result = await checkResilienceOnWorkers(sturdy, { workers, seed: 3 });
+      expect(JSON.stringify(result), `${workers} worker(s)`).toBe(JSON.stringify(reference));
+    }
+  });
+});
