@@ -13,6 +13,7 @@ import { checkCommand } from './commands/check.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
 import { exportCommand } from './commands/export.js';
+import { mergeCommand } from './commands/merge.js';
 import { writeErr } from './output.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(planCommand)
     .command(checkCommand)
     .command(exportCommand)
+    .command(mergeCommand)
     .command(doctorCommand)
     .command(downCommand)
     .command(profilesCommand)
