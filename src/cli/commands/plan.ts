@@ -139,7 +139,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
         const outcomes = await interruptible((signal) => searchSliceOfMixes(job, { shard, workers, signal, ...progress }));
         const file = writeSearchShard(args.out, job, shard, { json: args.json }, outcomes);
         writeOut(
-          `shard ${shard.index}/${shard.count}: ${outcomes.length} mix(es) planned; wrote ${displayPath(file)} (twin merge joins the shards)`,
+          `shard ${shard.index}/${shard.count}: ${outcomes.length} mix(es) planned; wrote ${displayPath(file)} (twin merge joins them)`,
         );
         return;
       }
