@@ -3,6 +3,7 @@
  * failure, the same shrunk minimal schedule, the same fast-check path and the same counts.
  */
 import { describe, expect, it } from 'vitest';
+import { InterruptedError } from '../src/errors.js';
 import { cluster, deployment, service } from './helpers/sim.js';
 import { checkResilience } from '../src/testing/check.js';
 import { checkResilienceOnWorkers, type CheckJob } from '../src/testing/parallel.js';
@@ -54,5 +55,15 @@ describe('twin check on worker threads', () => {
       const result = await checkResilienceOnWorkers(sturdy, { workers, seed: 3 });
       expect(JSON.stringify(result), `${workers} worker(s)`).toBe(JSON.stringify(reference));
     }
+  });
+
+  it("stops its workers when the signal aborts (Ctrl-C), with the signal's reason", async () => {
+    const controller = new AbortController();
+    const reason = new InterruptedError('run interrupted');
+    const started = checkResilienceOnWorkers(
+      { ...sturdy, runs: 5000 },
+      { workers: 2, seed: 3, signal: controller.signal, onRun: () => controller.abort(reason) },
+    );
+    await expect(started).rejects.toBe(reason);
   });
 });
