@@ -109,7 +109,7 @@ export async function runWorkers<R>(run: WorkerRun<R>): Promise<R[]> {
   }
 }
 
-/** In a worker: runs `work`, posting its result or its error (a ConfigError keeps its problems). */
+/** The message a worker posts for an error it met (a ConfigError keeps its file and problems). */
 export function workerError(error: unknown): WorkerMessage<never> {
   if (error instanceof ConfigError)
     return { type: 'error', message: error.message, config: { file: error.file, problems: error.problems } };
