@@ -3,6 +3,7 @@
  * Targets are reported beside the figures; a benchmark never fails a test run.
  */
 import { readWorkloads } from '../src/model/workloads.js';
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { clusterFromDefinition, loadClusterFile } from '../src/load/cluster.js';
@@ -10,6 +11,8 @@ import { loadManifests } from '../src/load/manifests.js';
 import { ProfileRegistry } from '../src/load/profiles.js';
 import { createSimulation } from '../src/sim/index.js';
 import { searchMixes } from '../src/plan/search.js';
+import { searchMixesOnWorkers } from '../src/plan/search-parallel.js';
+import { searchSlice, type CheckJob } from '../src/testing/parallel.js';
 import fc from 'fast-check';
 import { deploymentsRecover, runSchedule, scheduleArbitrary } from '../src/testing/index.js';
 import type { Simulation } from '../src/sim/simulation.js';
@@ -215,5 +218,53 @@ async function rangeSweep(): Promise<Record<string, unknown>> {
 }
 
 if (!only || only === 'ranges') console.log(JSON.stringify(await rangeSweep()));
+
+/** Wall time of `work`, in seconds. */
+async function wall(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return (performance.now() - start) / 1000;
+}
+
+/**
+ * `--workers 2` against `--workers 1` for a 1,000-schedule check and the plan search above
+ * (worker start-up included, as a user sees it; from source, as here, that includes tsx compiling
+ * twin's modules in each worker). The target assumes two idle cores.
+ */
+async function workerSpeedUp(): Promise<Array<Record<string, unknown>>> {
+  const cores = availableParallelism();
+  const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi3.ts', { profiles });
+  const objects = loadManifests(['scenarios/workloads/edgestack']).map((m) => m.object);
+  const job: CheckJob = { cluster, objects, property: { name: 'deployments-recover', within: '10m' }, runs: 1000 };
+  const check = async (workers: number) => {
+    let ran = 0;
+    const seconds = await wall(async () => ({ ran } = await searchSlice(job, 99, { workers })));
+    return { seconds, ran };
+  };
+  const one = await check(1);
+  const two = await check(2);
+  const taskmaster = loadManifests(['scenarios/workloads/taskmaster']).map((m) => m.object);
+  const options = { profiles: ['pi4b-2gb', 'pi4b-4gb', 'pi5-4gb', 'pi5-8gb'], maxNodes: 10, tolerate: 1 };
+  const search = (workers: number) => wall(() => searchMixesOnWorkers(taskmaster, profiles, { ...options, workers }));
+  const searchOne = await search(1);
+  const searchTwo = await search(2);
+  const line = (benchmark: string, seconds1: number, seconds2: number, extra: Record<string, unknown>) => ({
+    benchmark,
+    cores,
+    // Other work on the machine takes cores from the workers: the figure means little when this is above the core count.
+    loadAverage1m: Number((loadavg()[0] ?? 0).toFixed(1)),
+    ...extra,
+    wallSeconds1: Number(seconds1.toFixed(3)),
+    wallSeconds2: Number(seconds2.toFixed(3)),
+    speedUp: Number((seconds1 / seconds2).toFixed(2)),
+    target: { speedUp: '>= 1.8 on 2 idle cores' },
+  });
+  return [
+    line('check-1000-schedules-workers-2-vs-1', one.seconds, two.seconds, { schedulesRun: { workers1: one.ran, workers2: two.ran } }),
+    line('plan-search-workers-2-vs-1', searchOne, searchTwo, {}),
+  ];
+}
+
+if (!only || only === 'workers') for (const line of await workerSpeedUp()) console.log(JSON.stringify(line));
 
 if (!only || only === 'startup') for (const figures of startupLines()) console.log(JSON.stringify(figures));

@@ -10,6 +10,7 @@ import {
   exportCommand,
   importCommand,
   initCommand,
+  mergeCommand,
   planCommand,
   profilesCommand,
   reportCommand,
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(checkCommand)
     .command(exportCommand)
     .command(watchCommand)
+    .command(mergeCommand)
     .command(doctorCommand)
     .command(downCommand)
     .command(profilesCommand)

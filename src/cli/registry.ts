@@ -45,6 +45,12 @@ export const watchCommand = lazyCommand(
   () => import('./commands/watch.js').then((m) => m.watchCommand),
 );
 
+export const mergeCommand = lazyCommand(
+  'merge <dirs..>',
+  'Join the shard files of a twin check or twin plan --search run with --shard I/N: the output of one unsharded run',
+  () => import('./commands/merge.js').then((m) => m.mergeCommand),
+);
+
 export const initCommand = lazyCommand(
   'init [dir]',
   'Start a repository: a cluster file, example workloads, failure scenarios, package.json and a GitHub Actions job',

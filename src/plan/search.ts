@@ -44,7 +44,7 @@ export interface SearchResult {
 }
 
 /** A rejection, and the family it is summarised in (no counts, no node names). */
-interface Rejection {
+export interface Rejection {
   readonly text: string;
   readonly family: string;
   readonly fix: string;
@@ -101,90 +101,124 @@ function multisets(count: number, size: number): number[][] {
   return out;
 }
 
-export function searchMixes(objects: readonly KubernetesObject[], registry: ProfileRegistry, options: SearchOptions): SearchResult {
-  checkSearchOptions(options);
-  const profiles = options.profiles.map((name) => registry.get(name)).filter((p): p is HardwareProfile => !!p);
-  const price = options.kwhPrice !== undefined ? { kwhPrice: options.kwhPrice } : {};
+/** A mix evaluated: the candidate, and why it was rejected (null: accepted). */
+export interface MixOutcome {
+  readonly candidate: Candidate;
+  readonly rejection: Rejection | null;
+}
+
+/** Every mix a search plans, in the order it plans them: index lists into `profiles`, by size. */
+export function searchedMixes(profileCount: number, maxNodes: number): number[][] {
   const mixes: number[][] = [];
-  for (let size = 1; size <= options.maxNodes; size++) mixes.push(...multisets(profiles.length, size));
-  const candidates: Candidate[] = [];
-  const rejections = new Map<Candidate, Rejection>();
+  for (let size = 1; size <= maxNodes; size++) mixes.push(...multisets(profileCount, size));
+  return mixes;
+}
+
+/** The profiles a search combines, in `options.profiles` order (unknown names were refused before). */
+export function searchedProfiles(registry: ProfileRegistry, options: SearchOptions): HardwareProfile[] {
+  checkSearchOptions(options);
+  return options.profiles.map((name) => registry.get(name)).filter((p): p is HardwareProfile => !!p);
+}
+
+export function searchMixes(objects: readonly KubernetesObject[], registry: ProfileRegistry, options: SearchOptions): SearchResult {
+  const profiles = searchedProfiles(registry, options);
+  const mixes = searchedMixes(profiles.length, options.maxNodes);
+  const outcomes: MixOutcome[] = [];
   for (const mix of mixes) {
-    const size = mix.length;
-    const chosen = mix
-      .map((i) => profiles[i] as HardwareProfile)
-      .sort(
-        (a, b) => b.spec.memory.value - a.spec.memory.value || b.spec.cpu.relativePerformance.value - a.spec.cpu.relativePerformance.value,
-      );
-    const counts = new Map<string, number>();
-    for (const p of chosen) counts.set(p.metadata.name, (counts.get(p.metadata.name) ?? 0) + 1);
-    const label = [...counts].map(([name, n]) => `${n} × ${name}`).join(' + ');
-    const cluster = clusterFromDefinition(
-      {
-        name: 'candidate',
-        ...(options.k3sVersion ? { k3s: { version: options.k3sVersion } } : {}),
-        nodes: chosen.map((p, i) => ({
-          name: i === 0 ? 'server' : `agent-${i}`,
-          profile: p.metadata.name,
-          role: i === 0 ? 'server' : 'agent',
-        })),
-      },
-      'search',
-      { profiles: registry },
-    );
-    const plan = planCluster(cluster, objects, { skipTolerance: true, ...price });
-    let survives = true;
-    let rejected: Rejection | null = null;
-    if (!plan.fits) rejected = doesNotFit(plan.pending);
-    else if (options.budget !== undefined && plan.power.purchaseUsd > options.budget)
-      rejected = {
-        text: `over budget: $${plan.power.purchaseUsd} > $${options.budget}`,
-        family: 'over budget',
-        fix: 'raise --budget, or add cheaper profiles to --profiles',
-      };
-    else if (options.maxWatts !== undefined && plan.power.expectedWatts > options.maxWatts)
-      rejected = {
-        text: `draws too much: ${plan.power.expectedWatts} W > ${options.maxWatts} W`,
-        family: 'draws too much',
-        fix: 'raise --max-watts, or add more frugal profiles to --profiles',
-      };
-    else if (options.tolerate > 0) {
-      const withFailures = planCluster(cluster, objects, { tolerate: 1, ...price });
-      const agentFailures = withFailures.tolerance.failures.filter((f) => f.failed.every((n) => n !== 'server'));
-      const broken = agentFailures.find((f) => f.pending.some((p) => p.kind === 'capacity' || p.kind === 'placement'));
-      if (size === 1) {
-        survives = false;
-        rejected = {
-          text: 'fails N-1: a single node has nothing to fail over to',
-          family: 'fails N-1: a single node has nothing to fail over to',
-          fix: 'allow 2 nodes or more (--max-nodes)',
-        };
-      } else if (broken) {
-        survives = false;
-        const stuck = broken.pending.find((p) => p.kind === 'capacity' || p.kind === 'placement') ?? broken.pending[0];
-        rejected = {
-          text:
-            `fails N-1: losing ${broken.failed.join(' + ')} leaves ${broken.pending.length} pod(s) pending ` +
-            `(${broken.pending[0]?.reason ?? ''})`,
-          family: `fails N-1: losing an agent leaves ${stuck?.workload ?? 'pods'} pending: ${reasonKinds(stuck?.reason ?? '')}`,
-          fix: `the other nodes must have room for any one agent's pods: ${stuck?.fix ?? 'add nodes'}`,
-        };
-      }
-    }
-    const candidate: Candidate = {
-      mix: label,
-      nodes: size,
-      purchaseUsd: plan.power.purchaseUsd,
-      expectedWatts: plan.power.expectedWatts,
-      costPerMonth: plan.power.costPerMonth,
-      fits: plan.fits,
-      survivesN1: survives,
-      rejected: rejected?.text ?? null,
-    };
-    candidates.push(candidate);
-    if (rejected) rejections.set(candidate, rejected);
-    options.onProgress?.(candidates.length, mixes.length);
+    outcomes.push(evaluateMix(objects, registry, profiles, options, mix));
+    options.onProgress?.(outcomes.length, mixes.length);
   }
+  return summariseSearch(outcomes);
+}
+
+/** Plans one mix: the biggest board as the server, fit, budget, watts and N-1. */
+export function evaluateMix(
+  objects: readonly KubernetesObject[],
+  registry: ProfileRegistry,
+  profiles: readonly HardwareProfile[],
+  options: SearchOptions,
+  mix: readonly number[],
+): MixOutcome {
+  const price = options.kwhPrice !== undefined ? { kwhPrice: options.kwhPrice } : {};
+  const size = mix.length;
+  const chosen = mix
+    .map((i) => profiles[i] as HardwareProfile)
+    .sort(
+      (a, b) => b.spec.memory.value - a.spec.memory.value || b.spec.cpu.relativePerformance.value - a.spec.cpu.relativePerformance.value,
+    );
+  const counts = new Map<string, number>();
+  for (const p of chosen) counts.set(p.metadata.name, (counts.get(p.metadata.name) ?? 0) + 1);
+  const label = [...counts].map(([name, n]) => `${n} × ${name}`).join(' + ');
+  const cluster = clusterFromDefinition(
+    {
+      name: 'candidate',
+      ...(options.k3sVersion ? { k3s: { version: options.k3sVersion } } : {}),
+      nodes: chosen.map((p, i) => ({
+        name: i === 0 ? 'server' : `agent-${i}`,
+        profile: p.metadata.name,
+        role: i === 0 ? 'server' : 'agent',
+      })),
+    },
+    'search',
+    { profiles: registry },
+  );
+  const plan = planCluster(cluster, objects, { skipTolerance: true, ...price });
+  let survives = true;
+  let rejected: Rejection | null = null;
+  if (!plan.fits) rejected = doesNotFit(plan.pending);
+  else if (options.budget !== undefined && plan.power.purchaseUsd > options.budget)
+    rejected = {
+      text: `over budget: $${plan.power.purchaseUsd} > $${options.budget}`,
+      family: 'over budget',
+      fix: 'raise --budget, or add cheaper profiles to --profiles',
+    };
+  else if (options.maxWatts !== undefined && plan.power.expectedWatts > options.maxWatts)
+    rejected = {
+      text: `draws too much: ${plan.power.expectedWatts} W > ${options.maxWatts} W`,
+      family: 'draws too much',
+      fix: 'raise --max-watts, or add more frugal profiles to --profiles',
+    };
+  else if (options.tolerate > 0) {
+    const withFailures = planCluster(cluster, objects, { tolerate: 1, ...price });
+    const agentFailures = withFailures.tolerance.failures.filter((f) => f.failed.every((n) => n !== 'server'));
+    const broken = agentFailures.find((f) => f.pending.some((p) => p.kind === 'capacity' || p.kind === 'placement'));
+    if (size === 1) {
+      survives = false;
+      rejected = {
+        text: 'fails N-1: a single node has nothing to fail over to',
+        family: 'fails N-1: a single node has nothing to fail over to',
+        fix: 'allow 2 nodes or more (--max-nodes)',
+      };
+    } else if (broken) {
+      survives = false;
+      const stuck = broken.pending.find((p) => p.kind === 'capacity' || p.kind === 'placement') ?? broken.pending[0];
+      rejected = {
+        text:
+          `fails N-1: losing ${broken.failed.join(' + ')} leaves ${broken.pending.length} pod(s) pending ` +
+          `(${broken.pending[0]?.reason ?? ''})`,
+        family: `fails N-1: losing an agent leaves ${stuck?.workload ?? 'pods'} pending: ${reasonKinds(stuck?.reason ?? '')}`,
+        fix: `the other nodes must have room for any one agent's pods: ${stuck?.fix ?? 'add nodes'}`,
+      };
+    }
+  }
+  const candidate: Candidate = {
+    mix: label,
+    nodes: size,
+    purchaseUsd: plan.power.purchaseUsd,
+    expectedWatts: plan.power.expectedWatts,
+    costPerMonth: plan.power.costPerMonth,
+    fits: plan.fits,
+    survivesN1: survives,
+    rejected: rejected?.text ?? null,
+  };
+  return { candidate, rejection: rejected };
+}
+
+/** The search's result from its mixes' outcomes, in the order the mixes are planned. */
+export function summariseSearch(outcomes: readonly MixOutcome[]): SearchResult {
+  const candidates = outcomes.map((o) => o.candidate);
+  const rejections = new Map<Candidate, Rejection>();
+  for (const { candidate, rejection } of outcomes) if (rejection) rejections.set(candidate, rejection);
   const accepted = candidates.filter((c) => c.rejected === null);
   const groups = new Map<string, { count: number; example: Candidate; fix: string }>();
   for (const [c, rejection] of rejections) {

@@ -70,14 +70,14 @@ export function runSchedule(
 }
 
 /** The cluster and workloads a check runs every schedule on, the objects read once. */
-interface CheckSetup {
+export interface CheckSetup {
   readonly cluster: Cluster;
   readonly objects: readonly KubernetesObject[];
   readonly workloads: WorkloadSet;
 }
 
 /** A schedule resolved as a scenario's faults and expectations are, run on the sim engine, judged. */
-function runPlanned(
+export function runPlanned(
   { cluster, objects, workloads }: CheckSetup,
   property: ResilienceProperty,
   faults: readonly Fault[],
@@ -156,6 +156,35 @@ function resolveCheck(
   return { runs, bounds };
 }
 
+/** A check made ready to run: inputs validated, the schedules' arbitrary built. */
+export interface PreparedCheck {
+  readonly setup: CheckSetup;
+  readonly property: ResilienceProperty;
+  readonly runs: number;
+  readonly schedules: CheckResult['schedules'];
+  /** A generated schedule and the sim seed it runs with. */
+  readonly arbitrary: fc.Arbitrary<[Fault[], number]>;
+}
+
+/** Validates a check's inputs and builds what every way of running it (one thread, workers, shards) draws from. */
+export function prepareCheck(
+  cluster: Cluster,
+  objects: readonly KubernetesObject[],
+  property: ResilienceProperty,
+  options: CheckOptions = {},
+): PreparedCheck {
+  const setup: CheckSetup = { cluster, objects, workloads: readWorkloads(objects) };
+  const { runs, bounds } = resolveCheck(setup, property, options);
+  const schedules = { kinds: bounds.kinds ?? defaultBounds.kinds, maxFaults: bounds.maxFaults ?? defaultBounds.maxFaults };
+  const arbitrary = fc.tuple(scheduleArbitrary(cluster, bounds), fc.integer({ min: 1, max: 2 ** 31 - 1 }));
+  return { setup, property, runs, schedules, arbitrary };
+}
+
+/** Whether the property holds for one generated schedule (what fast-check's predicate returns). */
+export function holds(check: PreparedCheck, faults: readonly Fault[], simSeed: number): boolean {
+  return runPlanned(check.setup, check.property, faults, simSeed).verdicts.every((v) => v.status === 'pass');
+}
+
 /** Checks a property over generated fault schedules; on failure, the minimal schedule. */
 export function checkResilience(
   cluster: Cluster,
@@ -163,16 +192,14 @@ export function checkResilience(
   property: ResilienceProperty,
   options: CheckOptions = {},
 ): CheckResult {
-  const setup: CheckSetup = { cluster, objects, workloads: readWorkloads(objects) };
-  const { runs, bounds } = resolveCheck(setup, property, options);
-  const schedules = { kinds: bounds.kinds ?? defaultBounds.kinds, maxFaults: bounds.maxFaults ?? defaultBounds.maxFaults };
-  const arbitrary = fc.tuple(scheduleArbitrary(cluster, bounds), fc.integer({ min: 1, max: 2 ** 31 - 1 }));
+  const check = prepareCheck(cluster, objects, property, options);
+  const { runs } = check;
   let run = 0;
   const details = fc.check(
-    fc.property(arbitrary, ([faults, simSeed]) => {
+    fc.property(check.arbitrary, ([faults, simSeed]) => {
       run++;
       options.onRun?.(Math.min(run, runs), runs);
-      return runPlanned(setup, property, faults, simSeed).verdicts.every((v) => v.status === 'pass');
+      return holds(check, faults, simSeed);
     }),
     {
       numRuns: runs,
@@ -181,10 +208,33 @@ export function checkResilience(
       endOnFailure: false,
     },
   );
+  return checkResultOf(check, details, details.numRuns);
+}
+
+/**
+ * Shrinks from the failing run `firstFailure` (0-based, in fast-check's run order) exactly as a
+ * run on one thread that met it first does: fast-check replays that run from its path and
+ * shrinks from there. `runs` in the result counts the runs up to and including it, as fast-check's does.
+ */
+export function shrinkFrom(check: PreparedCheck, seed: number, firstFailure: number): CheckResult {
+  const details = fc.check(
+    fc.property(check.arbitrary, ([faults, simSeed]) => holds(check, faults, simSeed)),
+    { numRuns: check.runs, seed, path: String(firstFailure), endOnFailure: false },
+  );
+  return checkResultOf(check, details, firstFailure + 1);
+}
+
+/** The result when every run held. */
+export function passedCheck(check: PreparedCheck, seed: number): CheckResult {
+  return { property: check.property.name, ok: true, runs: check.runs, seed, failure: null, schedules: check.schedules };
+}
+
+function checkResultOf(check: PreparedCheck, details: fc.RunDetails<[[Fault[], number]]>, runs: number): CheckResult {
+  const { property, schedules } = check;
   if (!details.failed || !details.counterexample)
-    return { property: property.name, ok: true, runs: details.numRuns, seed: details.seed, failure: null, schedules };
+    return { property: property.name, ok: true, runs, seed: details.seed, failure: null, schedules };
   const [faults, simSeed] = details.counterexample[0];
-  const replay = runPlanned(setup, property, faults, simSeed);
+  const replay = runPlanned(check.setup, property, faults, simSeed);
   const failed = replay.verdicts.filter((v) => v.status === 'fail');
   const broken = failed.map((v) => `${v.description} — observed ${v.observed} (${v.explanation})`);
   const explanation = `under ${faults.map(describeFault).join('; ')}: ${broken.join('; ')}`;
@@ -192,7 +242,7 @@ export function checkResilience(
     property: property.name,
     schedules,
     ok: false,
-    runs: details.numRuns,
+    runs,
     seed: details.seed,
     failure: { ...replay, seed: details.seed, path: details.counterexamplePath ?? '', shrinks: details.numShrinks, explanation },
   };

@@ -116,4 +116,35 @@ export const builtinProperties = {
 
 export type BuiltinPropertyName = keyof typeof builtinProperties;
 
+/**
+ * A built-in property as data: its name and options. Worker threads and shards rebuild the
+ * property from it (a property's functions cannot cross to a worker or into a shard file).
+ */
+export interface PropertySpec {
+  readonly name: BuiltinPropertyName;
+  /** Recovery time (deployments-recover, power-cut-recovery). */
+  readonly within?: string | number;
+  /** namespace/name (service-availability). */
+  readonly service?: string;
+  /** Availability share, 0 to 1 (service-availability). */
+  readonly atLeast?: number;
+}
+
+/** The property a {@link PropertySpec} names. */
+export function propertyFromSpec(spec: PropertySpec): ResilienceProperty {
+  const within = spec.within !== undefined ? { within: spec.within } : {};
+  switch (spec.name) {
+    case 'deployments-recover':
+      return deploymentsRecover(within);
+    case 'power-cut-recovery':
+      return recoversFromPowerCut(within);
+    case 'service-availability':
+      return serviceAvailability({ service: spec.service ?? '', ...(spec.atLeast !== undefined ? { atLeast: spec.atLeast } : {}) });
+    case 'api-available':
+      return apiStaysAvailable();
+    case 'no-oom-kills':
+      return noOomKills();
+  }
+}
+
 export { healedAt };

@@ -5,8 +5,14 @@ import { loadManifests } from '../../load/manifests.js';
 import { comparePlans, type ComparedPlan } from '../../plan/compare.js';
 import { planCluster } from '../../plan/plan.js';
 import { renderPlanHtml } from '../../plan/html.js';
-import { renderCompareText, renderPlanText, renderSearchText } from '../../plan/render.js';
+import { renderCompareText, renderPlanText } from '../../plan/render.js';
 import { searchMixes } from '../../plan/search.js';
+import { searchJob, searchMixesOnWorkers, searchSliceOfMixes, writeSearchShard } from '../../plan/search-parallel.js';
+import { displayPath } from '../../load/files.js';
+import { shardOption } from '../../load/shards.js';
+import { defaultWorkerCount, workerCountOption } from '../../load/worker-threads.js';
+import { interruptible } from '../interrupt.js';
+import { printSearch } from '../search-job.js';
 import { ProfileRegistry } from '../../load/profiles.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { renderTable, writeOut } from '../output.js';
@@ -25,6 +31,9 @@ interface PlanArgs {
   readonly budget?: string;
   readonly 'max-watts'?: string;
   readonly 'profiles-dir': string[];
+  readonly workers?: string;
+  readonly shard?: string;
+  readonly out?: string;
 }
 
 export const planCommand: CommandModule<object, PlanArgs> = {
@@ -45,6 +54,9 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       .option('max-nodes', { type: 'string', default: '6', describe: `largest cluster in --search (1 to ${maxSearchNodes})` })
       .option('budget', { type: 'string', describe: 'hardware budget in USD for --search' })
       .option('max-watts', { type: 'string', describe: 'power limit in W for --search' })
+      .option('workers', { type: 'string', describe: `worker threads for --search (default: every core, ${defaultWorkerCount()} here)` })
+      .option('shard', { type: 'string', describe: '--search only slice I of N (I/N, or auto/N from JOB_COMPLETION_INDEX); needs --out' })
+      .option('out', { type: 'string', describe: 'directory a --shard run writes its shard file to (twin merge joins them)' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example('$0 plan scenarios/clusters/edgestack-pi3.ts -w scenarios/workloads/edgestack', 'fit, N-1, power for seed 000')
       .example(
@@ -107,8 +119,12 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       for (const p of profiles)
         if (!registry.get(p))
           throw ConfigError.single('--profiles', '', `unknown hardware profile "${p}"`, `use one of: ${registry.names().join(', ')}`);
+      const workers = args.workers !== undefined ? workerCountOption('--workers', args.workers) : defaultWorkerCount();
+      const shard = args.shard !== undefined ? shardOption('--shard', args.shard) : undefined;
+      if (shard && args.out === undefined)
+        throw ConfigError.single('--shard', '', 'needs --out, the directory its shard file goes to', 'e.g. --shard 1/3 --out shards/1');
       const objects = loadManifests(args.workloads).map((m) => m.object);
-      const result = searchMixes(objects, registry, {
+      const options = {
         profiles,
         maxNodes,
         tolerate: 1,
@@ -116,10 +132,26 @@ export const planCommand: CommandModule<object, PlanArgs> = {
         ...(maxWatts !== undefined ? { maxWatts } : {}),
         ...price,
         ...searchProgress(),
-      });
-      writeOut(args.json ? JSON.stringify(result, null, 2) : renderSearchText(result, renderTable));
+      };
+      if (shard && args.out !== undefined) {
+        const job = searchJob(objects, registry, options);
+        const progress = options.onProgress ? { onProgress: options.onProgress } : {};
+        const outcomes = await interruptible((signal) => searchSliceOfMixes(job, { shard, workers, signal, ...progress }));
+        const file = writeSearchShard(args.out, job, shard, { json: args.json }, outcomes);
+        writeOut(
+          `shard ${shard.index}/${shard.count}: ${outcomes.length} mix(es) planned; wrote ${displayPath(file)} (twin merge joins them)`,
+        );
+        return;
+      }
+      const result =
+        workers === 1
+          ? searchMixes(objects, registry, options)
+          : await interruptible((signal) => searchMixesOnWorkers(objects, registry, { ...options, workers, signal }));
+      printSearch(result, args);
       return;
     }
+    if (args.workers !== undefined || args.shard !== undefined || args.out !== undefined)
+      throw ConfigError.single('--workers/--shard/--out', '', 'are for --search', 'add --search, or drop them');
     const registry = ProfileRegistry.load(args['profiles-dir']);
     const objects = loadManifests(args.workloads).map((m) => m.object);
     const files = args.compare.length ? args.compare : args.cluster ? [args.cluster] : [];
