@@ -6,12 +6,25 @@ import { parseWith, parseYamlDocuments } from '../model/validation.js';
 import { displayPath, readTextFile } from './files.js';
 import { importDefault, moduleExtensions } from './modules.js';
 import { ProfileRegistry } from './profiles.js';
+import { loadCalibrationFile } from './calibration.js';
+import type { CalibrationSource } from '../model/calibration-apply.js';
 
 export interface ClusterLoadOptions {
   /** Extra directories of hardware profiles (the CLI's `--profiles-dir`). */
   readonly profileDirs?: readonly string[];
   /** Use this registry instead of loading one. */
   readonly profiles?: ProfileRegistry;
+  /**
+   * A Calibration file (the CLI's `--calibration`) for every cluster loaded, over the cluster's
+   * own `spec.calibration`; relative to the working directory.
+   */
+  readonly calibration?: string;
+}
+
+/** The calibration a cluster uses: the option's file, else `spec.calibration` relative to the cluster file. */
+function calibrationFor(options: ClusterLoadOptions, specPath: string | undefined, baseDir: string): CalibrationSource | undefined {
+  if (options.calibration !== undefined) return loadCalibrationFile(resolve(options.calibration));
+  return specPath === undefined ? undefined : loadCalibrationFile(resolve(baseDir, specPath));
 }
 
 function registryFor(options: ClusterLoadOptions, specDirs: readonly string[], baseDir: string): ProfileRegistry {
@@ -27,7 +40,8 @@ function registryFor(options: ClusterLoadOptions, specDirs: readonly string[], b
 export function clusterFromDocument(data: unknown, file: string, options: ClusterLoadOptions = {}, baseDir = process.cwd()): Cluster {
   const doc = parseWith(clusterDocumentSchema, data, file);
   const registry = registryFor(options, doc.spec.profileDirs, baseDir);
-  return resolveCluster(doc.metadata.name, doc.metadata.description, doc.spec, registry, file, 'spec');
+  const calibration = calibrationFor(options, doc.spec.calibration, baseDir);
+  return resolveCluster(doc.metadata.name, doc.metadata.description, doc.spec, registry, file, 'spec', calibration);
 }
 
 /** A cluster from a `defineCluster()` value. */
@@ -40,7 +54,8 @@ export function clusterFromDefinition(
   const parsed = parseWith(clusterDefinitionSchema, input, file);
   const { name, description, ...spec } = parsed;
   const registry = registryFor(options, spec.profileDirs, baseDir);
-  return resolveCluster(name, description, spec, registry, file, '');
+  const calibration = calibrationFor(options, spec.calibration, baseDir);
+  return resolveCluster(name, description, spec, registry, file, '', calibration);
 }
 
 /** Loads a cluster file: YAML (`kind: Cluster`) or a TypeScript module whose default export is `defineCluster(...)`. */

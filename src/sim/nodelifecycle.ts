@@ -80,7 +80,8 @@ export class NodeLifecycle implements NodeLifecyclePort {
       `${node.name} registered (${node.spec.profile.metadata.displayName}, ${node.spec.role})`,
     );
     const epoch = node.epoch;
-    ctx.env.after(ctx.jitter(ctx.settings.nodeReadyAfterRegistration / node.cpuFactor), Priority.kubelet, () => {
+    const ready = node.measuredTimes.nodeReady ?? ctx.settings.nodeReadyAfterRegistration / node.cpuFactor;
+    ctx.env.after(ctx.jitter(ready), Priority.kubelet, () => {
       if (node.epoch === epoch && node.heartbeatHealthy) this.postReady(node);
     });
   }
