@@ -32,6 +32,13 @@ export interface NotMeasured {
   readonly reason: string;
 }
 
+export type SettingValue = number | boolean | null;
+export interface SettingChange {
+  readonly model: SettingValue;
+  readonly measured: SettingValue;
+}
+type ParsedSettings = Partial<Record<SettingName, SettingValue>>;
+
 /** A calibration file as read, before it is matched to a cluster. */
 export interface CalibrationSource {
   readonly document: Calibration;
@@ -46,8 +53,12 @@ export interface AppliedCalibration {
   readonly cluster: { readonly server: string; readonly context?: string };
   readonly measuredAt: string;
   readonly window: { readonly from: string; readonly to: string };
-  /** The settings the calibration sets (the kubelet's configz), below `spec.settings`. */
-  readonly settings: readonly SettingName[];
+  /**
+   * The settings the calibration changes (the kubelet's configz, below `spec.settings`): the
+   * model's value without it and the value used. A setting the file gives at the model's own
+   * value, or that `spec.settings` overrides, is not listed.
+   */
+  readonly settings: Readonly<Partial<Record<SettingName, SettingChange>>>;
   readonly nodes: ReadonlyArray<{
     readonly node: string;
     readonly profile: string;
@@ -123,9 +134,6 @@ export function matchCalibration(
     perNode.set(target.name, figures);
     nodes.push({ node: target.name, profile, figures, notMeasured });
   }
-  const settings = Object.entries(document.spec.settings)
-    .filter(([, value]) => value !== undefined)
-    .map(([name]) => name as SettingName);
   const { metadata } = document;
   const applied: AppliedCalibration = {
     file,
@@ -133,26 +141,36 @@ export function matchCalibration(
     cluster: { server: metadata.cluster.server, ...(metadata.cluster.context ? { context: metadata.cluster.context } : {}) },
     measuredAt: metadata.measuredAt,
     window: metadata.window,
-    settings,
+    settings: {},
     nodes,
     warnings,
   };
   return { perNode, applied };
 }
 
-/** A cluster's resolved nodes with their measured figures, the calibration's settings, and what was applied. */
-export function applyCalibration<N extends CalibrationTarget>(
+/**
+ * A cluster's resolved nodes with their measured figures, its settings with the calibration's
+ * (`resolve` fills every setting from the defaults, flags, the given measured values and
+ * `spec.settings`), and what was applied.
+ */
+export function applyCalibration<N extends CalibrationTarget, S extends Readonly<Record<SettingName, SettingValue>>>(
   source: CalibrationSource,
   nodes: readonly N[],
   canonical: (profile: string) => string | undefined,
-): { readonly nodes: N[]; readonly settings: Partial<Record<SettingName, number | boolean | null>>; readonly applied: AppliedCalibration } {
+  resolve: (measured?: ParsedSettings) => S,
+): { readonly nodes: N[]; readonly settings: S; readonly applied: AppliedCalibration } {
   const { perNode, applied } = matchCalibration(source, nodes, canonical);
+  const model = resolve();
+  const settings = resolve(source.document.spec.settings as ParsedSettings);
+  const changes: Partial<Record<SettingName, SettingChange>> = {};
+  for (const name of Object.keys(source.document.spec.settings) as SettingName[])
+    if (settings[name] !== model[name]) changes[name] = { model: model[name], measured: settings[name] };
   return {
     nodes: nodes.map((n) => {
       const measured = perNode.get(n.name);
       return measured ? { ...n, measured } : n;
     }),
-    settings: source.document.spec.settings as Partial<Record<SettingName, number | boolean | null>>,
-    applied,
+    settings,
+    applied: { ...applied, settings: changes },
   };
 }

@@ -2,7 +2,7 @@ import type { Architecture, HardwareProfile, NetworkInterface, StorageOption } f
 import type { InputProblem } from '../errors.js';
 import { ConfigError } from '../errors.js';
 import type { ClusterSpecParsed, Datastore, NodeRole, Taint } from './cluster-schema.js';
-import { resolveSettings, type ModelSettings, type SettingsInput } from './settings.js';
+import { resolveSettings, type ModelSettings, type ParsedSettings, type SettingsInput } from './settings.js';
 import { resolveK3sFlags, type K3sFlagOutcome } from './k3s-flags.js';
 import { resolveNodeSwap, type NodeSwap, type NodeSwapInput } from './node-swap.js';
 import { applyCalibration, type AppliedCalibration, type CalibrationSource, type NodeMeasurements } from './calibration-apply.js';
@@ -324,10 +324,9 @@ export function resolveCluster(
     explicit: new Set(Object.entries(spec.settings).flatMap(([key, value]) => (value === undefined ? [] : [key]))),
     fieldPrefix,
   });
-  problems.push(...flags.problems);
-  if (problems.length > 0) throw new ConfigError(file, problems);
-  const measured = calibration ? applyCalibration(calibration, nodes, (p) => profiles.get(p)?.metadata.name) : undefined;
-
+  if (problems.push(...flags.problems) > 0) throw new ConfigError(file, problems);
+  const settingsWith = (measured?: ParsedSettings) => resolveSettings(minor, spec.settings as ParsedSettings, flags.overrides, measured);
+  const measured = calibration ? applyCalibration(calibration, nodes, (p) => profiles.get(p)?.metadata.name, settingsWith) : undefined;
   return {
     name,
     ...(description ? { description } : {}),
@@ -342,7 +341,7 @@ export function resolveCluster(
     },
     nodes: measured?.nodes ?? nodes,
     ...(spec.rancher ? { rancher: spec.rancher } : {}),
-    settings: resolveSettings(minor, spec.settings as Record<string, number | boolean | null>, flags.overrides, measured?.settings),
+    settings: measured?.settings ?? settingsWith(),
     k3sFlags: { applied: flags.applied, notModelled: flags.notModelled },
     bringUp: spec.bringUp,
     ...(measured ? { calibration: measured.applied } : {}),

@@ -22,7 +22,8 @@ export function usableMemory(ramBytes: number, settings: Pick<ModelSettings, 'fi
 /** What a user may override: durations as `40s`, sizes as `100Mi`, `none` to disable a threshold. */
 export type SettingsInput = { [K in SettingName]?: ValueOf<(typeof settingDefinitions)[K]['kind']> | string };
 
-type ParsedSettings = Partial<Record<SettingName, number | boolean | null>>;
+/** Settings already parsed to base units, as `spec.settings`, K3s flags and calibrations give them. */
+export type ParsedSettings = Partial<Record<SettingName, number | boolean | null>>;
 
 /**
  * Fills every setting for a cluster of Kubernetes minor version `minor`. Precedence, lowest
