@@ -18,12 +18,13 @@ export interface ClusterLoadOptions {
    * A Calibration file (the CLI's `--calibration`) for every cluster loaded, over the cluster's
    * own `spec.calibration`; relative to the working directory.
    */
-  readonly calibration?: string;
+  readonly calibration?: string | CalibrationSource;
 }
 
 /** The calibration a cluster uses: the option's file, else `spec.calibration` relative to the cluster file. */
 function calibrationFor(options: ClusterLoadOptions, specPath: string | undefined, baseDir: string): CalibrationSource | undefined {
-  if (options.calibration !== undefined) return loadCalibrationFile(resolve(options.calibration));
+  if (typeof options.calibration === 'string') return loadCalibrationFile(resolve(options.calibration));
+  if (options.calibration !== undefined) return options.calibration;
   return specPath === undefined ? undefined : loadCalibrationFile(resolve(baseDir, specPath));
 }
 

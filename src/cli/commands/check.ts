@@ -17,6 +17,7 @@ import { checkLimits, durationOption, integerOption, kindsOption, pathOption, sh
 import { generatedFaultKinds } from '../../testing/schedules.js';
 import { Problems } from '../../scenario/fields.js';
 import { KnownNames } from '../../scenario/names.js';
+import { calibrationLoad, calibrationOption } from '../flags.js';
 import { writeOut } from '../output.js';
 
 interface CheckArgs {
@@ -34,6 +35,7 @@ interface CheckArgs {
   readonly junit?: string;
   readonly out: string;
   readonly 'profiles-dir': string[];
+  readonly calibration?: string;
 }
 
 /** The property a check judges, from `--property` and the flags it takes. */
@@ -76,6 +78,7 @@ function replayCommand(args: CheckArgs, seed: number, path: string): string {
   const words = ['twin', 'check', args.cluster];
   for (const w of args.workloads) words.push('-w', w);
   for (const d of args['profiles-dir']) words.push('--profiles-dir', d);
+  if (args.calibration !== undefined) words.push('--calibration', args.calibration);
   words.push('--property', args.property);
   const flags: Array<[string, string | undefined]> = [
     ['--service', args.service],
@@ -121,6 +124,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option('junit', { type: 'string', describe: 'write JUnit XML here' })
       .option('out', { type: 'string', default: 'reports/check', describe: 'where a failing schedule is written as a scenario file' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
+      .option('calibration', calibrationOption)
       .example(
         '$0 check scenarios/clusters/edgestack-pi4.yaml -w scenarios/workloads/edgestack --property deployments-recover --runs 200',
         'any fault schedule: do Deployments recover?',
@@ -133,7 +137,10 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       args['max-faults'] !== undefined ? integerOption('--max-faults', args['max-faults'], checkLimits.maxFaults) : undefined;
     const kinds = args.kinds !== undefined ? kindsOption('--kinds', args.kinds) : undefined;
     const chosen = property(args);
-    const cluster = await loadClusterFile(args.cluster, { profiles: ProfileRegistry.load(args['profiles-dir']) });
+    const cluster = await loadClusterFile(args.cluster, {
+      profiles: ProfileRegistry.load(args['profiles-dir']),
+      ...calibrationLoad(args.calibration),
+    });
     const objects = loadManifests(args.workloads).map((m) => m.object);
     if (args.service !== undefined) {
       const problems = new Problems();

@@ -8,7 +8,9 @@ import { renderPlanHtml } from '../../plan/html.js';
 import { renderCompareText, renderPlanText, renderSearchText } from '../../plan/render.js';
 import { searchMixes } from '../../plan/search.js';
 import { ProfileRegistry } from '../../load/profiles.js';
+import { loadCalibrationFile } from '../../load/calibration.js';
 import { writeFileAtomic } from '../../report/write.js';
+import { calibrationLoad, calibrationOption } from '../flags.js';
 import { renderTable, writeOut } from '../output.js';
 
 interface PlanArgs {
@@ -25,6 +27,7 @@ interface PlanArgs {
   readonly budget?: string;
   readonly 'max-watts'?: string;
   readonly 'profiles-dir': string[];
+  readonly calibration?: string;
 }
 
 export const planCommand: CommandModule<object, PlanArgs> = {
@@ -46,6 +49,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       .option('budget', { type: 'string', describe: 'hardware budget in USD for --search' })
       .option('max-watts', { type: 'string', describe: 'power limit in W for --search' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
+      .option('calibration', calibrationOption)
       .example('$0 plan scenarios/clusters/edgestack-pi3.ts -w scenarios/workloads/edgestack', 'fit, N-1, power for seed 000')
       .example(
         '$0 plan --compare scenarios/clusters/edgestack-pi3.ts scenarios/clusters/edgestack-pi4.yaml -w scenarios/workloads/edgestack',
@@ -114,6 +118,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
         tolerate: 1,
         ...(budget !== undefined ? { budget } : {}),
         ...(maxWatts !== undefined ? { maxWatts } : {}),
+        ...(args.calibration !== undefined ? { calibration: loadCalibrationFile(args.calibration) } : {}),
         ...price,
         ...searchProgress(),
       });
@@ -126,7 +131,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     if (files.length === 0)
       throw ConfigError.single('twin plan', 'CLUSTER', 'no cluster given', 'name a cluster file, or use --compare A B or --search');
     const clusters = [];
-    for (const file of files) clusters.push(await loadClusterFile(file, { profiles: registry }));
+    for (const file of files) clusters.push(await loadClusterFile(file, { profiles: registry, ...calibrationLoad(args.calibration) }));
     const options = { tolerate, ...price };
     const plans: ComparedPlan[] = args.compare.length
       ? comparePlans(clusters, objects, options)
