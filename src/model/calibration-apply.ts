@@ -54,9 +54,9 @@ export interface AppliedCalibration {
   readonly measuredAt: string;
   readonly window: { readonly from: string; readonly to: string };
   /**
-   * The settings the calibration changes (the kubelet's configz, below `spec.settings`): the
-   * model's value without it and the value used. A setting the file gives at the model's own
-   * value, or that `spec.settings` overrides, is not listed.
+   * The settings the calibration sets (the kubelet's configz, below `spec.settings`): the
+   * model's value without it and the measured value used. A setting `spec.settings` overrides is
+   * not listed.
    */
   readonly settings: Readonly<Partial<Record<SettingName, SettingChange>>>;
   readonly nodes: ReadonlyArray<{
@@ -163,8 +163,8 @@ export function applyCalibration<N extends CalibrationTarget, S extends Readonly
   const model = resolve();
   const settings = resolve(source.document.spec.settings as ParsedSettings);
   const changes: Partial<Record<SettingName, SettingChange>> = {};
-  for (const name of Object.keys(source.document.spec.settings) as SettingName[])
-    if (settings[name] !== model[name]) changes[name] = { model: model[name], measured: settings[name] };
+  for (const [name, value] of Object.entries(source.document.spec.settings) as Array<[SettingName, SettingValue | undefined]>)
+    if (value !== undefined && settings[name] === value) changes[name] = { model: model[name], measured: value };
   return {
     nodes: nodes.map((n) => {
       const measured = perNode.get(n.name);

@@ -6,7 +6,7 @@
  */
 import { chartLibrary, chartScript, chartSlot, type LineChart } from './html-charts.js';
 import { colors, htmlPage, legend } from './html-page.js';
-import { bringUpHtml, comparisonHtml, eventsHtml, faultsHtml, findingsHtml, verdictsHtml } from './html-sections.js';
+import { bringUpHtml, calibrationHtml, comparisonHtml, eventsHtml, faultsHtml, findingsHtml, verdictsHtml } from './html-sections.js';
 import { svgTimeline, timelineWidth } from './html-timeline.js';
 import type { RunReport } from './types.js';
 import { escapeXml as esc } from './xml.js';
@@ -78,7 +78,7 @@ ${svgTimeline(report)}
 <h2>Resources per node</h2>
 ${charts.map((c) => chartSlot(c.id)).join('\n')}
 ${bringUpHtml(report)}
-${faultsHtml(report)}
+${faultsHtml(report)}${calibrationHtml(report)}
 <h2>Events</h2>
 ${eventsHtml(report)}
 ${chartScript(charts, marks, timelineWidth - 20)}`;

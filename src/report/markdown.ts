@@ -4,6 +4,7 @@ import { notableEvents, when } from './format.js';
 import type { RunReport } from './types.js';
 import { renderComparison } from './compare.js';
 import { rangesMarkdown, verdictRangeText } from './ranges.js';
+import { calibrationHeadline, calibrationRows } from './calibration.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -75,7 +76,7 @@ export function renderMarkdown(report: RunReport): string {
     }
   }
   if (report.notModelled.length > 0) lines.push('', `Kept from the manifests but not simulated: ${report.notModelled.join(', ')}.`);
-  lines.push(...flagsMarkdown(report));
+  lines.push(...flagsMarkdown(report), ...calibrationMarkdown(report));
   const { events, omitted } = notableEvents(report);
   lines.push(
     '',
@@ -105,5 +106,20 @@ function flagsMarkdown(report: RunReport): string[] {
     lines.push('', 'Not modelled (the real cluster uses them; the model does not):', '', '| flag | where | why |', '|---|---|---|');
     for (const f of unmodelled) lines.push(`| \`${cell(f.flag)}\` | ${f.field} | ${cell(f.reason)} |`);
   }
+  return lines;
+}
+
+/** "Measured on <cluster> at <time>": the figures and settings a calibration gave the model. */
+function calibrationMarkdown(report: RunReport): string[] {
+  const c = report.calibration;
+  if (!c) return [];
+  const { figures, notMeasured, settings } = calibrationRows(c);
+  const lines = ['', '## Calibration', '', calibrationHeadline(c), ''];
+  lines.push('| node | figure | measured | from | replaces | source |', '|---|---|---|---|---|---|');
+  for (const f of figures)
+    lines.push(`| ${f.node} | ${f.figure} | ${cell(f.measured)} | ${cell(f.origin)} | ${cell(f.replaces)} | ${cell(f.source)} |`);
+  if (settings.length) lines.push('', 'Settings from the calibration (below spec.settings):', '', ...settings.map((s) => `- ${s}`));
+  if (notMeasured.length) lines.push('', ...notMeasured.map((s) => `- ${s}`));
+  if (c.warnings.length) lines.push('', ...c.warnings.map((w) => `- ⚠️ ${cell(w)}`));
   return lines;
 }

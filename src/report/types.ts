@@ -4,6 +4,7 @@
  * imports another for a type.
  */
 import type { BringUpSummary } from '../engines/engine.js';
+import type { AppliedCalibration } from '../model/calibration-apply.js';
 import type { Estimate } from '../model/estimates.js';
 import type { Timeline } from '../model/timeline.js';
 import type { Finding } from '../model/findings.js';
@@ -52,6 +53,8 @@ export interface RunReport {
   readonly kept?: string;
   /** Sim engine, when the model has estimates: how sure the prediction is (runner/ranges.ts). Absent with `--no-ranges`. */
   readonly ranges?: RangeSweep;
+  /** Sim engine, with a calibration (`spec.calibration`, `--calibration`): the measured figures and settings the model used. */
+  readonly calibration?: AppliedCalibration;
 }
 
 // --- How sure is it: the range sweep (runner/ranges.ts, report/ranges.ts) ---

@@ -26,6 +26,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
         const result = await validateFile(file, { profileDirs: args['profiles-dir'], ...calibrationLoad(args.calibration) });
         const extra = result.notModelled.length ? ` — not modelled, kept as is: ${result.notModelled.join(', ')}` : '';
         writeOut(`ok   ${result.file}: ${result.summary}${extra}`);
+        for (const line of result.calibration ?? []) writeOut(`     ${line}`);
         for (const warning of result.warnings) writeErr(`warning: ${result.file}: ${warning}`);
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
