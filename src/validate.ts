@@ -96,9 +96,10 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
   if (kinds.includes('Calibration')) {
     const { document } = loadCalibrationFile(absolute);
     const { nodes, profiles } = document.spec;
+    const what = `${count(nodes.length, 'node')}, ${count(profiles.length, 'profile')}, measured at ${document.metadata.measuredAt}`;
     return {
       file,
-      summary: `Calibration ${document.metadata.name} (${count(nodes.length, 'node')}, ${count(profiles.length, 'profile')}, measured at ${document.metadata.measuredAt})`,
+      summary: `Calibration ${document.metadata.name} (${what})`,
       notModelled: [],
       warnings: [],
     };
