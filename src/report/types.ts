@@ -112,6 +112,11 @@ export interface RangeSweep {
   /** Estimates (settings) this run never read: alone they cannot move it, so only the all-low and all-high runs set them. */
   readonly notRead: readonly string[];
   readonly moments: readonly MomentRange[];
+  /**
+   * With a calibration: the settings and profile figures measurement replaces, which are not swept
+   * (the measured figures are, over their measured low–high: estimates with ids `measured:…`).
+   */
+  readonly replacedByMeasurement?: readonly string[];
 }
 
 /** A moment after a fault or its healing, as a delay from that anchor in both runs. */
