@@ -203,6 +203,7 @@ export class Machines implements MachinesPort {
     ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} running on ${node.name}`, {
       state: 'running',
     });
+    node.kubeletFresh = true;
     ctx.kubelets.onKubeletStarted(node);
     ctx.controlPlane.refresh();
   }

@@ -58,8 +58,15 @@ export class NodeLifecycle implements NodeLifecyclePort {
       if (node.epoch !== epoch || !node.heartbeatHealthy) return;
       // A kubelet registers its Node once, at start-up; one whose Node was deleted does not try again
       // (KK pkg/kubelet/kubelet_node_status.go registerWithAPIServer, issue kubernetes/kubernetes#71398).
+      const fresh = node.kubeletFresh;
+      node.kubeletFresh = false;
       if (!node.registered) {
         if (node.nodeObjectDeletedEpoch !== node.epoch) this.register(node);
+      } else if (fresh && node.measuredTimes.nodeReady !== undefined && node.apiReady !== 'True') {
+        // Measured: a restarted kubelet's Node turns Ready as long after its start as the calibration saw (kubelet events).
+        ctx.env.after(ctx.jitter(node.measuredTimes.nodeReady), Priority.kubelet, () => {
+          if (node.epoch === epoch && node.heartbeatHealthy) this.postReady(node);
+        });
       } else this.postReady(node);
       ctx.kubelets.onApiReachable(node);
     });

@@ -63,6 +63,8 @@ export interface SimNode {
 
   // ---- kubelet heartbeats (analytic: renewals at anchor + k * interval while the path is healthy)
   heartbeatHealthy: boolean;
+  /** The kubelet has just started and not yet posted status: a measured nodeReady times its first Ready. */
+  kubeletFresh: boolean;
   renewAnchor: number;
   lastRenewFrozen: number;
 
@@ -235,6 +237,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     diskFreeAt: 0,
     epoch: 0,
     heartbeatHealthy: false,
+    kubeletFresh: false,
     renewAnchor: 0,
     lastRenewFrozen: -Infinity,
     registered: false,
