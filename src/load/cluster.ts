@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { clusterDefinitionSchema, clusterDocumentSchema } from '../model/cluster-schema.js';
@@ -22,10 +23,27 @@ export interface ClusterLoadOptions {
 }
 
 /** The calibration a cluster uses: the option's file, else `spec.calibration` relative to the cluster file. */
-function calibrationFor(options: ClusterLoadOptions, specPath: string | undefined, baseDir: string): CalibrationSource | undefined {
-  if (typeof options.calibration === 'string') return loadCalibrationFile(resolve(options.calibration));
-  if (options.calibration !== undefined) return options.calibration;
-  return specPath === undefined ? undefined : loadCalibrationFile(resolve(baseDir, specPath));
+function calibrationFor(
+  options: ClusterLoadOptions,
+  specPath: string | undefined,
+  baseDir: string,
+  file: string,
+  field: string,
+): CalibrationSource | undefined {
+  if (typeof options.calibration !== 'string') return options.calibration ?? (specPath === undefined ? undefined : load(specPath));
+  return loadCalibrationFile(resolve(options.calibration));
+
+  function load(path: string): CalibrationSource {
+    const absolute = resolve(baseDir, path);
+    if (!existsSync(absolute))
+      throw ConfigError.single(
+        file,
+        field,
+        `calibration file ${displayPath(absolute)} not found`,
+        'write it with twin calibrate, or fix the path (relative to the cluster file)',
+      );
+    return loadCalibrationFile(absolute);
+  }
 }
 
 function registryFor(options: ClusterLoadOptions, specDirs: readonly string[], baseDir: string): ProfileRegistry {
@@ -41,7 +59,7 @@ function registryFor(options: ClusterLoadOptions, specDirs: readonly string[], b
 export function clusterFromDocument(data: unknown, file: string, options: ClusterLoadOptions = {}, baseDir = process.cwd()): Cluster {
   const doc = parseWith(clusterDocumentSchema, data, file);
   const registry = registryFor(options, doc.spec.profileDirs, baseDir);
-  const calibration = calibrationFor(options, doc.spec.calibration, baseDir);
+  const calibration = calibrationFor(options, doc.spec.calibration, baseDir, file, 'spec.calibration');
   return resolveCluster(doc.metadata.name, doc.metadata.description, doc.spec, registry, file, 'spec', calibration);
 }
 
@@ -55,7 +73,7 @@ export function clusterFromDefinition(
   const parsed = parseWith(clusterDefinitionSchema, input, file);
   const { name, description, ...spec } = parsed;
   const registry = registryFor(options, spec.profileDirs, baseDir);
-  const calibration = calibrationFor(options, spec.calibration, baseDir);
+  const calibration = calibrationFor(options, spec.calibration, baseDir, file, 'calibration');
   return resolveCluster(name, description, spec, registry, file, '', calibration);
 }
 
