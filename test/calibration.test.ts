@@ -233,4 +233,12 @@ describe('twin with --calibration (built CLI)', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nowhere.yaml');
   });
+
+  it('profiles show --calibration puts the measured figures beside the model', () => {
+    const shown = twin(['profiles', 'show', 'pi4b-4gb', '--calibration', 'test/fixtures/calibration/measured.yaml']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('Measured on https://192.168.1.101:6443 (context lab) at 2026-11-30T16:00:00Z');
+    expect(shown.stdout).toMatch(/k3sStart\s+server\s+node pi-1\s+12s \(10s–15s, 4 samples\)\s+30s/);
+    expect(shown.stdout).toMatch(/bootTime\s+agent\s+pooled over pi-2, old-pi\s+25s/);
+  });
 });
