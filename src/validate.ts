@@ -7,6 +7,8 @@ import { importDefault, moduleExtensions } from './load/modules.js';
 import { parseYamlDocuments } from './model/validation.js';
 import { parseProfile } from './model/hardware-profile.js';
 import { displayPath, readTextFile } from './load/files.js';
+import { loadCalibrationFile } from './load/calibration.js';
+import { calibrationChangeLines } from './report/calibration.js';
 import { dirname } from 'node:path';
 import { resolveScenario } from './scenario/load.js';
 import type { ScenarioInput } from './scenario/scenario.js';
@@ -23,14 +25,21 @@ export interface ValidatedFile {
    * (`field: flag …`), one line each.
    */
   readonly warnings: readonly string[];
+  /** What the cluster's calibration changes in the model, one line each (clusters with a calibration only). */
+  readonly calibration?: readonly string[];
 }
 
 /** One warning per component flag the model does not follow or follows differently from the real cluster. */
 export function flagWarnings(cluster: Cluster): string[] {
   return [
+    ...(cluster.calibration?.warnings ?? []),
     ...cluster.k3sFlags.notModelled.map((f) => `${f.field}: ${f.flag} is not modelled: ${f.reason}`),
     ...cluster.k3sFlags.applied.flatMap((f) => (f.note ? [`${f.field}: ${f.flag} sets ${f.setting} = ${f.value}, but ${f.note}`] : [])),
   ];
+}
+
+function calibrationOf(cluster: Cluster): { calibration?: readonly string[] } {
+  return cluster.calibration ? { calibration: calibrationChangeLines(cluster.calibration) } : {};
 }
 
 /** `1 fault`, `2 faults`. */
@@ -63,6 +72,7 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
         summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'})`,
         notModelled: [],
         warnings: flagWarnings(cluster),
+        ...calibrationOf(cluster),
       };
     }
     throw ConfigError.single(
@@ -83,6 +93,17 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
     const profile = parseProfile(documents[0]?.data, file);
     return { file, summary: `HardwareProfile ${profile.metadata.name}`, notModelled: [], warnings: [] };
   }
+  if (kinds.includes('Calibration')) {
+    const { document } = loadCalibrationFile(absolute);
+    const { nodes, profiles } = document.spec;
+    const what = `${count(nodes.length, 'node')}, ${count(profiles.length, 'profile')}, measured at ${document.metadata.measuredAt}`;
+    return {
+      file,
+      summary: `Calibration ${document.metadata.name} (${what})`,
+      notModelled: [],
+      warnings: [],
+    };
+  }
   if (kinds.includes('Cluster')) {
     if (documents.length !== 1)
       throw ConfigError.single(file, '', 'a cluster file holds exactly one Cluster document', 'put manifests in their own files');
@@ -92,6 +113,7 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
       summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'})`,
       notModelled: [],
       warnings: flagWarnings(cluster),
+      ...calibrationOf(cluster),
     };
   }
   // The loader every command uses, so `validate` refuses exactly what `run` and `plan` would.

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, ExpectationsFailedError } from '../errors.js';
 import { loadClusterFile } from '../load/cluster.js';
+import { calibrationLoad } from './flags.js';
 import { displayPath } from '../load/files.js';
 import { loadManifests } from '../load/manifests.js';
 import { ProfileRegistry } from '../load/profiles.js';
@@ -35,11 +36,12 @@ export interface CheckInputArgs {
   readonly 'max-faults'?: string;
   readonly kinds?: string;
   readonly 'profiles-dir': readonly string[];
+  readonly calibration?: string;
 }
 
 /** Only the input flags of `args` (yargs adds aliases and `_`), as a shard file records them. */
 export function checkInputArgs(args: CheckInputArgs): CheckInputArgs {
-  const optional = ['service', 'at-least', 'within', 'seed', 'max-faults', 'kinds'] as const;
+  const optional = ['service', 'at-least', 'within', 'seed', 'max-faults', 'kinds', 'calibration'] as const;
   const picked: Record<string, string> = {};
   for (const key of optional) if (args[key] !== undefined) picked[key] = args[key];
   return {
@@ -104,7 +106,10 @@ export async function loadCheckJob(args: CheckInputArgs): Promise<{ job: CheckJo
   const kinds = args.kinds !== undefined ? kindsOption('--kinds', args.kinds) : undefined;
   const spec = propertySpec(args);
   const property = propertyFromSpec(spec);
-  const cluster = await loadClusterFile(args.cluster, { profiles: ProfileRegistry.load(args['profiles-dir']) });
+  const cluster = await loadClusterFile(args.cluster, {
+    profiles: ProfileRegistry.load(args['profiles-dir']),
+    ...calibrationLoad(args.calibration),
+  });
   const objects = loadManifests(args.workloads).map((m) => m.object);
   if (args.service !== undefined) {
     const problems = new Problems();
@@ -126,6 +131,7 @@ function replayCommand(args: CheckInputArgs, seed: number, path: string): string
   const words = ['twin', 'check', args.cluster];
   for (const w of args.workloads) words.push('-w', w);
   for (const d of args['profiles-dir']) words.push('--profiles-dir', d);
+  if (args.calibration !== undefined) words.push('--calibration', args.calibration);
   words.push('--property', args.property);
   const flags: Array<[string, string | undefined]> = [
     ['--service', args.service],

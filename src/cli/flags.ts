@@ -78,3 +78,15 @@ export function requireArgument(command: string, name: string, value: string | u
   if (value === undefined || value.trim() === '') throw ConfigError.single(command, '', `missing ${name}`, hint);
   return value;
 }
+
+/** `--calibration FILE` of run, plan, check, bringup and validate: a measured calibration for every cluster of the command. */
+export const calibrationOption = {
+  type: 'string',
+  coerce: (v: unknown) => nonEmpty('--calibration', v, 'a Calibration file (twin calibrate writes one)'),
+  describe: "measured figures (a twin calibrate file) over the model's defaults, for every cluster; overrides spec.calibration",
+} as const;
+
+/** The cluster-loading option `--calibration` sets, or nothing. */
+export function calibrationLoad(file: string | undefined): { readonly calibration?: string } {
+  return file === undefined ? {} : { calibration: file };
+}

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { clusterDefinitionSchema, clusterDocumentSchema } from '../model/cluster-schema.js';
@@ -6,12 +7,43 @@ import { parseWith, parseYamlDocuments } from '../model/validation.js';
 import { displayPath, readTextFile } from './files.js';
 import { importDefault, moduleExtensions } from './modules.js';
 import { ProfileRegistry } from './profiles.js';
+import { loadCalibrationFile } from './calibration.js';
+import type { CalibrationSource } from '../model/calibration-apply.js';
 
 export interface ClusterLoadOptions {
   /** Extra directories of hardware profiles (the CLI's `--profiles-dir`). */
   readonly profileDirs?: readonly string[];
   /** Use this registry instead of loading one. */
   readonly profiles?: ProfileRegistry;
+  /**
+   * A Calibration file (the CLI's `--calibration`) for every cluster loaded, over the cluster's
+   * own `spec.calibration`; relative to the working directory.
+   */
+  readonly calibration?: string | CalibrationSource;
+}
+
+/** The calibration a cluster uses: the option's file, else `spec.calibration` relative to the cluster file. */
+function calibrationFor(
+  options: ClusterLoadOptions,
+  specPath: string | undefined,
+  baseDir: string,
+  file: string,
+  field: string,
+): CalibrationSource | undefined {
+  if (typeof options.calibration !== 'string') return options.calibration ?? (specPath === undefined ? undefined : load(specPath));
+  return loadCalibrationFile(resolve(options.calibration));
+
+  function load(path: string): CalibrationSource {
+    const absolute = resolve(baseDir, path);
+    if (!existsSync(absolute))
+      throw ConfigError.single(
+        file,
+        field,
+        `calibration file ${displayPath(absolute)} not found`,
+        'write it with twin calibrate, or fix the path (relative to the cluster file)',
+      );
+    return loadCalibrationFile(absolute);
+  }
 }
 
 function registryFor(options: ClusterLoadOptions, specDirs: readonly string[], baseDir: string): ProfileRegistry {
@@ -27,7 +59,8 @@ function registryFor(options: ClusterLoadOptions, specDirs: readonly string[], b
 export function clusterFromDocument(data: unknown, file: string, options: ClusterLoadOptions = {}, baseDir = process.cwd()): Cluster {
   const doc = parseWith(clusterDocumentSchema, data, file);
   const registry = registryFor(options, doc.spec.profileDirs, baseDir);
-  return resolveCluster(doc.metadata.name, doc.metadata.description, doc.spec, registry, file, 'spec');
+  const calibration = calibrationFor(options, doc.spec.calibration, baseDir, file, 'spec.calibration');
+  return resolveCluster(doc.metadata.name, doc.metadata.description, doc.spec, registry, file, 'spec', calibration);
 }
 
 /** A cluster from a `defineCluster()` value. */
@@ -40,7 +73,8 @@ export function clusterFromDefinition(
   const parsed = parseWith(clusterDefinitionSchema, input, file);
   const { name, description, ...spec } = parsed;
   const registry = registryFor(options, spec.profileDirs, baseDir);
-  return resolveCluster(name, description, spec, registry, file, '');
+  const calibration = calibrationFor(options, spec.calibration, baseDir, file, 'calibration');
+  return resolveCluster(name, description, spec, registry, file, '', calibration);
 }
 
 /** Loads a cluster file: YAML (`kind: Cluster`) or a TypeScript module whose default export is `defineCluster(...)`. */

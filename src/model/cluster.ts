@@ -2,9 +2,10 @@ import type { Architecture, HardwareProfile, NetworkInterface, StorageOption } f
 import type { InputProblem } from '../errors.js';
 import { ConfigError } from '../errors.js';
 import type { ClusterSpecParsed, Datastore, NodeRole, Taint } from './cluster-schema.js';
-import { resolveSettings, type ModelSettings, type SettingsInput } from './settings.js';
+import { resolveSettings, type ModelSettings, type ParsedSettings, type SettingsInput } from './settings.js';
 import { resolveK3sFlags, type K3sFlagOutcome } from './k3s-flags.js';
 import { resolveNodeSwap, type NodeSwap, type NodeSwapInput } from './node-swap.js';
+import { applyCalibration, type AppliedCalibration, type CalibrationSource, type NodeMeasurements } from './calibration-apply.js';
 
 /** Names of the profiles twin ships, for editor completion; any other registered name works too. */
 export type BuiltinProfileName =
@@ -90,6 +91,8 @@ export interface ClusterNode {
   readonly token?: string;
   /** Swap devices and the kubelet's swap behaviour; absent when the node has no swap. */
   readonly swap?: NodeSwap;
+  /** Figures a calibration measured for this node (or pooled over its profile), over the model's own. */
+  readonly measured?: NodeMeasurements;
 }
 
 /** A validated cluster with every default filled in. */
@@ -112,6 +115,8 @@ export interface Cluster {
   /** The component flags of `k3s.serverArgs`/`agentArgs` the model follows and the ones it does not (k3s-flags.ts). */
   readonly k3sFlags: K3sFlagOutcome;
   readonly bringUp: { readonly prepareOs: boolean; readonly downloadK3s: boolean };
+  /** The calibration the cluster uses (`spec.calibration` or `--calibration`), and what it took from it. */
+  readonly calibration?: AppliedCalibration;
 }
 
 /** The K3s release twin assumes when a cluster does not name one. */
@@ -166,6 +171,7 @@ export function resolveCluster(
   profiles: ProfileLookup,
   file: string,
   fieldPrefix: string,
+  calibration?: CalibrationSource,
 ): Cluster {
   const problems: InputProblem[] = [];
   const at = (field: string) => (fieldPrefix ? `${fieldPrefix}.${field}` : field);
@@ -318,9 +324,9 @@ export function resolveCluster(
     explicit: new Set(Object.entries(spec.settings).flatMap(([key, value]) => (value === undefined ? [] : [key]))),
     fieldPrefix,
   });
-  problems.push(...flags.problems);
-  if (problems.length > 0) throw new ConfigError(file, problems);
-
+  if (problems.push(...flags.problems) > 0) throw new ConfigError(file, problems);
+  const settingsWith = (measured?: ParsedSettings) => resolveSettings(minor, spec.settings as ParsedSettings, flags.overrides, measured);
+  const measured = calibration ? applyCalibration(calibration, nodes, (p) => profiles.get(p)?.metadata.name, settingsWith) : undefined;
   return {
     name,
     ...(description ? { description } : {}),
@@ -333,10 +339,11 @@ export function resolveCluster(
       serverArgs: spec.k3s.serverArgs,
       agentArgs: spec.k3s.agentArgs,
     },
-    nodes,
+    nodes: measured?.nodes ?? nodes,
     ...(spec.rancher ? { rancher: spec.rancher } : {}),
-    settings: resolveSettings(minor, spec.settings as Record<string, number | boolean | null>, flags.overrides),
+    settings: measured?.settings ?? settingsWith(),
     k3sFlags: { applied: flags.applied, notModelled: flags.notModelled },
     bringUp: spec.bringUp,
+    ...(measured ? { calibration: measured.applied } : {}),
   };
 }

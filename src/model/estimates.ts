@@ -10,6 +10,8 @@ import type { HardwareProfile } from './hardware-profile.js';
 import { settingDefinitions, type SettingName } from './setting-definitions.js';
 import type { SettingDefinition } from './setting-table.js';
 import { formatBitRate, formatBytes, formatByteRate, formatDuration } from './units.js';
+import { calibrationFigureUnits, type CalibrationFigureName } from './calibration.js';
+import { measuredEstimates, replacedByMeasurement } from './measured-estimates.js';
 
 /** What an estimate's number measures, for its text. */
 export type EstimateUnit = 'seconds' | 'bytes' | 'bytes/s' | 'bits/s' | 'hertz' | 'number';
@@ -17,7 +19,9 @@ export type EstimateUnit = 'seconds' | 'bytes' | 'bytes/s' | 'bits/s' | 'hertz' 
 export type EstimateTarget =
   | { readonly kind: 'setting'; readonly setting: SettingName }
   /** A figure of a hardware profile: its path under `spec`, e.g. `['storage', 0, 'randomWriteIops']`. */
-  | { readonly kind: 'profile'; readonly profile: string; readonly path: ReadonlyArray<string | number> };
+  | { readonly kind: 'profile'; readonly profile: string; readonly path: ReadonlyArray<string | number> }
+  /** A figure a calibration measured, on the nodes that use it (its own node, or the nodes of a pooled profile). */
+  | { readonly kind: 'measured'; readonly figure: CalibrationFigureName; readonly nodes: readonly string[] };
 
 export interface Estimate {
   /** `k3sServerStartTime`, or `pi3bplus:bootTime` for a profile figure. */
@@ -36,6 +40,7 @@ export interface Estimate {
 /** Setting ranges to sweep, by setting name, in the setting's base unit. */
 export type SettingRanges = Partial<Record<SettingName, readonly [low: number, high: number]>>;
 
+const unitOfFigure = { duration: 'seconds', bytes: 'bytes', rate: 'bytes/s', millicores: 'number' } as const;
 const unitOfKind = { duration: 'seconds', bytes: 'bytes', 'bytes-or-none': 'bytes', rate: 'bytes/s', number: 'number' } as const;
 
 /** The `range` every setting of the table documents. */
@@ -133,8 +138,10 @@ function profileEstimates(profile: HardwareProfile, nodes: readonly ClusterNode[
  */
 export function clusterEstimates(cluster: Cluster, ranges: SettingRanges = tableRanges()): Estimate[] {
   const out: Estimate[] = [];
+  // What a calibration measured is swept over its measured low–high instead (measuredEstimates).
+  const replaced = replacedByMeasurement(cluster);
   for (const name of Object.keys(settingDefinitions) as SettingName[]) {
-    const range = ranges[name];
+    const range = replaced.has(name) ? undefined : ranges[name];
     const estimate = range ? settingEstimate(cluster, name, range) : null;
     if (estimate && (estimate.low !== estimate.value || estimate.high !== estimate.value)) out.push(estimate);
   }
@@ -146,9 +153,10 @@ export function clusterEstimates(cluster: Cluster, ranges: SettingRanges = table
       ...profileEstimates(
         node.profile,
         cluster.nodes.filter((n) => n.profile.metadata.name === node.profile.metadata.name),
-      ),
+      ).filter((e) => !replaced.has(e.id)),
     );
   }
+  out.push(...measuredEstimates(cluster, (figure) => unitOfFigure[calibrationFigureUnits[figure]]));
   return out;
 }
 
@@ -161,6 +169,13 @@ function setAt(object: unknown, path: ReadonlyArray<string | number>, value: num
 /** The cluster with one estimate at `value`: its setting, or its figure on every node of that profile. */
 export function withEstimate(cluster: Cluster, estimate: Estimate, value: number): Cluster {
   const target = estimate.target;
+  if (target.kind === 'measured') {
+    const nodes = cluster.nodes.map((n) => {
+      const measured = n.measured?.[target.figure];
+      return measured && target.nodes.includes(n.name) ? { ...n, measured: { ...n.measured, [target.figure]: { ...measured, value } } } : n;
+    });
+    return { ...cluster, nodes };
+  }
   if (target.kind === 'setting') return { ...cluster, settings: Object.freeze({ ...cluster.settings, [target.setting]: value }) };
   const original = cluster.nodes.find((n) => n.profile.metadata.name === target.profile)?.profile;
   if (!original) return cluster;

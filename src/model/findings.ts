@@ -26,7 +26,7 @@ function minor(version: string): number {
 }
 
 function capacity(cluster: Cluster, node: ClusterNode): number {
-  return usableMemory(node.profile.spec.memory.value, cluster.settings);
+  return node.measured?.memoryCapacity?.value ?? usableMemory(node.profile.spec.memory.value, cluster.settings);
 }
 
 function nodeFindings(cluster: Cluster, node: ClusterNode, out: Finding[]): void {
@@ -37,7 +37,7 @@ function nodeFindings(cluster: Cluster, node: ClusterNode, out: Finding[]): void
   if (node.role === 'server' || node.role === 'agent') {
     const etcd = cluster.k3s.datastore === 'embedded-etcd';
     const k3s = node.role === 'server' ? s.k3sServerMemory + (etcd ? s.k3sEtcdExtraMemory : 0) : s.k3sAgentMemory;
-    const needed = s.osMemoryUsage + k3s;
+    const needed = node.measured?.memoryOutsidePods?.value ?? s.osMemoryUsage + k3s;
     const available = capacity(cluster, node);
     if (needed >= available) {
       out.push({

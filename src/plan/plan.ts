@@ -72,6 +72,8 @@ export interface FailureResult {
 
 export interface PlanResult {
   readonly cluster: string;
+  /** With a calibration: where its figures (per-node memory, K3s overhead) were measured, and when. */
+  readonly measured?: string;
   readonly fits: boolean;
   readonly nodes: readonly NodePlan[];
   readonly pending: readonly PendingEntry[];
@@ -313,6 +315,7 @@ export function planCluster(cluster: Cluster, objects: readonly KubernetesObject
   }
   return {
     cluster: cluster.name,
+    ...(cluster.calibration ? { measured: `${cluster.calibration.cluster.server} at ${cluster.calibration.measuredAt}` } : {}),
     fits: base.pending.length === 0,
     nodes,
     pending: pendingEntries(base.pending, cluster.nodes),

@@ -39,6 +39,7 @@ export const nodeHead = [
 export function renderPlanText(plan: PlanResult, table: Table): string {
   const out: string[] = [];
   out.push(`Plan for ${plan.cluster}: ${plan.fits ? 'everything schedules ✔' : `${plan.pending.length} pod(s) do not fit ✘`}`);
+  if (plan.measured) out.push(`Measured on ${plan.measured}: memory and K3s overhead per node from the calibration`);
   out.push(table(nodeHead, nodeRows(plan)));
   for (const p of plan.pending) out.push(`  ✘ ${p.pod} (${p.workload}) does not fit: ${p.reason} — fix: ${p.fix}`);
   const { tolerate, survives, weakest } = plan.tolerance;

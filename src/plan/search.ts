@@ -3,6 +3,7 @@
  * biggest board as the K3s server, checked for fit and (optionally) N-1 agent failures,
  * then filtered by budget and watts and ranked by cost and by power.
  */
+import type { CalibrationSource } from '../model/calibration-apply.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { clusterFromDefinition } from '../load/cluster.js';
 import type { ProfileRegistry } from '../load/profiles.js';
@@ -19,6 +20,8 @@ export interface SearchOptions {
   readonly tolerate: number;
   readonly kwhPrice?: number;
   readonly k3sVersion?: string;
+  /** Measured figures: a candidate's boards of a measured profile use the profile's pooled figures. */
+  readonly calibration?: CalibrationSource;
   /** Called after each mix is evaluated (progress of a long search). */
   readonly onProgress?: (evaluated: number, total: number) => void;
 }
@@ -160,7 +163,7 @@ export function evaluateMix(
       })),
     },
     'search',
-    { profiles: registry },
+    { profiles: registry, ...(options.calibration ? { calibration: options.calibration } : {}) },
   );
   const plan = planCluster(cluster, objects, { skipTolerance: true, ...price });
   let survives = true;

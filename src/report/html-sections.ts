@@ -9,6 +9,7 @@ import { notableEvents, when } from './format.js';
 import { verdictRangeText, withFlips } from './ranges.js';
 import type { Comparison, RunReport } from './types.js';
 import { escapeXml as esc } from './xml.js';
+import { calibrationHeadline, calibrationRows } from './calibration.js';
 
 const row = (cells: readonly string[], cls = '') => `<tr${cls ? ` class="${cls}"` : ''}>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 const table = (head: readonly string[], rows: readonly string[]) =>
@@ -129,5 +130,20 @@ function flagsHtml(report: RunReport): string {
     (unmodelledRows.length
       ? `<p>Not modelled (the real cluster uses them; the model does not):</p>\n${table(['flag', 'where', 'why'], unmodelledRows)}`
       : '')
+  );
+}
+
+/** "Measured on <cluster> at <time>": the figures and settings a calibration gave the model. */
+export function calibrationHtml(report: RunReport): string {
+  const c = report.calibration;
+  if (!c) return '';
+  const { figures, notMeasured, settings } = calibrationRows(c);
+  const rows = figures.map((f) => row([f.node, f.figure, f.measured, f.origin, f.replaces, f.source].map(esc)));
+  const list = (items: readonly string[]) => (items.length ? `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : '');
+  return (
+    `\n<h2>Calibration</h2>\n<p class="note">${esc(calibrationHeadline(c))}</p>\n` +
+    table(['node', 'figure', 'measured', 'from', 'replaces', 'source'], rows) +
+    (settings.length ? `\n<p>Settings from the calibration (below spec.settings):</p>${list(settings)}` : '') +
+    list([...notMeasured, ...c.warnings])
   );
 }

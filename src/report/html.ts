@@ -6,7 +6,7 @@
  */
 import { chartLibrary, chartScript, chartSlot, type LineChart } from './html-charts.js';
 import { colors, htmlPage, legend } from './html-page.js';
-import { bringUpHtml, comparisonHtml, eventsHtml, faultsHtml, findingsHtml, verdictsHtml } from './html-sections.js';
+import { bringUpHtml, calibrationHtml, comparisonHtml, eventsHtml, faultsHtml, findingsHtml, verdictsHtml } from './html-sections.js';
 import { svgTimeline, timelineWidth } from './html-timeline.js';
 import { liveHtml } from './live.js';
 import type { RunReport } from './types.js';
@@ -79,7 +79,7 @@ ${svgTimeline(report)}
 <h2>Resources per node</h2>
 ${charts.map((c) => chartSlot(c.id)).join('\n')}
 ${report.live ? liveHtml(report.live) : bringUpHtml(report)}
-${faultsHtml(report)}
+${faultsHtml(report)}${calibrationHtml(report)}
 <h2>Events</h2>
 ${eventsHtml(report)}
 ${chartScript(charts, marks, timelineWidth - 20)}`;

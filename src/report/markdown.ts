@@ -5,6 +5,7 @@ import type { RunReport } from './types.js';
 import { renderComparison } from './compare.js';
 import { rangesMarkdown, verdictRangeText } from './ranges.js';
 import { liveMarkdown } from './live.js';
+import { calibrationHeadline, calibrationRows } from './calibration.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -51,7 +52,7 @@ export function renderMarkdown(report: RunReport): string {
     }
   }
   if (report.notModelled.length > 0) lines.push('', `Kept from the manifests but not simulated: ${report.notModelled.join(', ')}.`);
-  lines.push(...flagsMarkdown(report));
+  lines.push(...flagsMarkdown(report), ...calibrationMarkdown(report));
   const { events, omitted } = notableEvents(report);
   lines.push(
     '',
@@ -113,5 +114,20 @@ function bringUpMarkdown(report: RunReport): string[] {
     for (const u of b.unfinished)
       lines.push(`| ${u.kind} ${cell(u.name)} | ${cell(u.pods.join(', ') || '—')} | ${u.reason} | ${cell(u.message)} | ${cell(u.fix)} |`);
   }
+  return lines;
+}
+
+/** "Measured on <cluster> at <time>": the figures and settings a calibration gave the model. */
+function calibrationMarkdown(report: RunReport): string[] {
+  const c = report.calibration;
+  if (!c) return [];
+  const { figures, notMeasured, settings } = calibrationRows(c);
+  const lines = ['', '## Calibration', '', calibrationHeadline(c), ''];
+  lines.push('| node | figure | measured | from | replaces | source |', '|---|---|---|---|---|---|');
+  for (const f of figures)
+    lines.push(`| ${f.node} | ${f.figure} | ${cell(f.measured)} | ${cell(f.origin)} | ${cell(f.replaces)} | ${cell(f.source)} |`);
+  if (settings.length) lines.push('', 'Settings from the calibration (below spec.settings):', '', ...settings.map((s) => `- ${s}`));
+  if (notMeasured.length) lines.push('', ...notMeasured.map((s) => `- ${s}`));
+  if (c.warnings.length) lines.push('', ...c.warnings.map((w) => `- ⚠️ ${cell(w)}`));
   return lines;
 }

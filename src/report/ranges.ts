@@ -118,6 +118,16 @@ export function rangesMarkdown(report: RunReport): string[] {
       (sweep.notRead.length > 0 ? `; ${sweep.notRead.length} of them this run never reads, so alone they cannot move it.` : '.'),
     '',
   ];
+  const measured = sweep.estimates.filter((e) => e.id.startsWith('measured:')).length;
+  const replaced = sweep.replacedByMeasurement;
+  if (replaced) {
+    const which = replaced.length > 0 ? `${replaced.join(', ')}, which are` : 'no setting, which is';
+    lines.push(
+      `${measured} of the estimates are figures a calibration measured, swept over their measured low–high; ` +
+        `measurement replaces ${which} not swept as estimates.`,
+      '',
+    );
+  }
   const flips = report.expectations.flatMap((v) => (v.sensitivity ?? []).map((f) => `- ${cell(v.description)}: ${f.text}`));
   if (flips.length > 0) lines.push('Verdicts that one estimate turns around:', '', ...flips, '');
   else lines.push('No single estimate turns a verdict around within its range.', '');

@@ -71,6 +71,8 @@ export function buildReport(
     ...(flags.applied.length ? { appliedFlags: flags.applied } : {}),
     ...(flags.notModelled.length ? { notModelledFlags: flags.notModelled } : {}),
     timeline: result.timeline,
+    // The k3d engine runs real K3s without the calibration (engines/k3d/engine.ts): only the model's report names it.
+    ...(scenario.cluster.calibration && engine === 'sim' ? { calibration: scenario.cluster.calibration } : {}),
     ...(result.kept !== undefined ? { kept: result.kept } : {}),
     ...(result.live ? { live: result.live } : {}),
   };

@@ -4,6 +4,7 @@
  * imports another for a type.
  */
 import type { BringUpSummary, LiveStartOutcome } from '../engines/engine.js';
+import type { AppliedCalibration } from '../model/calibration-apply.js';
 import type { Estimate } from '../model/estimates.js';
 import type { Timeline } from '../model/timeline.js';
 import type { Finding } from '../model/findings.js';
@@ -57,6 +58,8 @@ export interface RunReport {
   readonly live?: LiveStartOutcome;
   /** Sim engine, when the model has estimates: how sure the prediction is (runner/ranges.ts). Absent with `--no-ranges`. */
   readonly ranges?: RangeSweep;
+  /** Sim engine, with a calibration (`spec.calibration`, `--calibration`): the measured figures and settings the model used. */
+  readonly calibration?: AppliedCalibration;
 }
 
 // --- How sure is it: the range sweep (runner/ranges.ts, report/ranges.ts) ---
@@ -114,6 +117,11 @@ export interface RangeSweep {
   /** Estimates (settings) this run never read: alone they cannot move it, so only the all-low and all-high runs set them. */
   readonly notRead: readonly string[];
   readonly moments: readonly MomentRange[];
+  /**
+   * With a calibration: the settings and profile figures measurement replaces, which are not swept
+   * (the measured figures are, over their measured low–high: estimates with ids `measured:…`).
+   */
+  readonly replacedByMeasurement?: readonly string[];
 }
 
 /** A moment after a fault or its healing, as a delay from that anchor in both runs. */

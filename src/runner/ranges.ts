@@ -10,6 +10,7 @@
 import type { Engine, EngineResult } from '../engines/engine.js';
 import type { Cluster } from '../model/cluster.js';
 import { clusterEstimates, withEstimate, type Estimate } from '../model/estimates.js';
+import { replacedByMeasurement } from '../model/measured-estimates.js';
 import { flip, runMoments, spread, type ExpectationRange } from '../report/ranges.js';
 import type { Flip, MomentRange, RangeSweep, ValueRange } from '../report/types.js';
 import type { Verdict } from '../scenario/expectations.js';
@@ -156,6 +157,7 @@ export async function sweepRanges(
     estimates: estimates.map(({ target: _target, ...e }) => e),
     notRead: notRead.map((e) => e.id),
     moments,
+    ...(plan.cluster.calibration ? { replacedByMeasurement: [...replacedByMeasurement(plan.cluster)] } : {}),
   };
   return { expectations, sweep };
 }

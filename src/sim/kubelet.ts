@@ -8,7 +8,8 @@
 import type { KubeletContext, KubeletPort } from './context.js';
 import { Priority } from './priority.js';
 import { gracefulNodeShutdown } from './shutdown.js';
-import { podSubject, pullDurations, type SimNode, type SimPod } from './state.js';
+import { pullDurations } from './pull.js';
+import { podSubject, type SimNode, type SimPod } from './state.js';
 
 export class Kubelets implements KubeletPort {
   /** Whether the site's Internet line is free (pulls from the registry share it). */
@@ -211,7 +212,8 @@ export class Kubelets implements KubeletPort {
   private createContainer(pod: SimPod, node: SimNode): void {
     const ctx = this.ctx;
     const epoch = pod.epoch;
-    ctx.env.after(ctx.jitter(ctx.settings.containerStartTime / node.cpuFactor), Priority.kubelet, () => {
+    const start = node.measuredTimes.containerStart ?? ctx.settings.containerStartTime / node.cpuFactor;
+    ctx.env.after(ctx.jitter(start), Priority.kubelet, () => {
       if (pod.epoch !== epoch || pod.deletionRequestedAt !== null) return;
       this.containerStarted(pod, node);
     });

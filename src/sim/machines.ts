@@ -30,7 +30,7 @@ export class Machines implements MachinesPort {
     node.epoch++;
     const epoch = node.epoch;
     ctx.emit('node.power', `node/${node.name}`, 'truth', `${node.name} powered on (${reason})`, { on: true });
-    const boot = ctx.jitter(node.spec.profile.spec.bootTime.value);
+    const boot = ctx.jitter(node.measuredTimes.bootTime ?? node.spec.profile.spec.bootTime.value);
     ctx.env.after(boot, Priority.truth, () => {
       if (node.epoch !== epoch) return;
       node.booted = true;
@@ -114,8 +114,9 @@ export class Machines implements MachinesPort {
     ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} starting on ${node.name}`, {
       state: 'starting',
     });
-    const base = node.isServer ? ctx.settings.k3sServerStartTime : ctx.settings.k3sAgentStartTime;
-    ctx.env.after(ctx.jitter(base / node.cpuFactor), Priority.truth, () => {
+    const start =
+      node.measuredTimes.k3sStart ?? (node.isServer ? ctx.settings.k3sServerStartTime : ctx.settings.k3sAgentStartTime) / node.cpuFactor;
+    ctx.env.after(ctx.jitter(start), Priority.truth, () => {
       if (node.epoch !== epoch || node.k3s !== 'starting') return;
       this.k3sStarted(node);
     });

@@ -58,6 +58,8 @@ export class NodeLifecycle implements NodeLifecyclePort {
       if (node.epoch !== epoch || !node.heartbeatHealthy) return;
       // A kubelet registers its Node once, at start-up; one whose Node was deleted does not try again
       // (KK pkg/kubelet/kubelet_node_status.go registerWithAPIServer, issue kubernetes/kubernetes#71398).
+      // A restarted kubelet whose Node exists posts Ready at once: a calibration's k3sStart (process start to
+      // that first Ready post, as twin calibrate measures restarts) already holds its whole start.
       if (!node.registered) {
         if (node.nodeObjectDeletedEpoch !== node.epoch) this.register(node);
       } else this.postReady(node);
@@ -80,7 +82,8 @@ export class NodeLifecycle implements NodeLifecyclePort {
       `${node.name} registered (${node.spec.profile.metadata.displayName}, ${node.spec.role})`,
     );
     const epoch = node.epoch;
-    ctx.env.after(ctx.jitter(ctx.settings.nodeReadyAfterRegistration / node.cpuFactor), Priority.kubelet, () => {
+    const ready = node.measuredTimes.nodeReady ?? ctx.settings.nodeReadyAfterRegistration / node.cpuFactor;
+    ctx.env.after(ctx.jitter(ready), Priority.kubelet, () => {
       if (node.epoch === epoch && node.heartbeatHealthy) this.postReady(node);
     });
   }

@@ -8,8 +8,8 @@ import type { Taint } from '../model/cluster-schema.js';
 import { usableMemory, type ModelSettings } from '../model/settings.js';
 import type { PodTemplate } from '../model/pod-template.js';
 import type { Workload } from '../model/workloads.js';
-import { layerExpansionRatio } from '../model/images.js';
 import type { JobStatus } from './job-status.js';
+import { measuredTimes, type MeasuredTimes } from './measured.js';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
@@ -36,6 +36,8 @@ export interface SimNode {
   /** OS plus K3s process memory: real use outside pods. */
   readonly overheadMemory: number;
   readonly overheadCpu: number;
+  /** What a calibration measured on this node or its profile, over the model's own figures. */
+  readonly measuredTimes: MeasuredTimes;
 
   // ---- ground truth
   powered: boolean;
@@ -196,17 +198,15 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
   const inCluster = spec.role === 'server' || spec.role === 'agent';
   const isServer = spec.role === 'server';
   const cpuFactor = profile.cpu.relativePerformance.value / pi4RelativePerformance;
-  const capacityMemory = usableMemory(profile.memory.value, settings);
+  const measured = spec.measured ?? {}; // a setting a measurement replaces is not read: the range sweep skips it
+  const capacityMemory = measured.memoryCapacity?.value ?? usableMemory(profile.memory.value, settings);
   const capacityCpu = profile.cpu.cores.value * 1000;
-  const k3sMemory = !inCluster
-    ? 0
-    : isServer
-      ? settings.k3sServerMemory + (datastoreIsEtcd ? settings.k3sEtcdExtraMemory : 0)
-      : settings.k3sAgentMemory;
-  const k3sCpu = !inCluster ? 0 : (isServer ? settings.k3sServerCpu : settings.k3sAgentCpu) / cpuFactor;
-  // K3s reserves nothing by default (no kube-reserved/system-reserved), so allocatable = capacity
-  // minus the hard eviction threshold, which K3s leaves unset for memory.
-  const evictionReserve = settings.evictionHardMemoryAvailable ?? 0;
+  const k3sMemory = (): number =>
+    !inCluster ? 0 : isServer ? settings.k3sServerMemory + (datastoreIsEtcd ? settings.k3sEtcdExtraMemory : 0) : settings.k3sAgentMemory;
+  const k3sCpu = measured.k3sCpu?.value ?? (!inCluster ? 0 : (isServer ? settings.k3sServerCpu : settings.k3sAgentCpu) / cpuFactor);
+  // K3s reserves nothing by default (no kube-reserved/system-reserved), so allocatable = capacity minus
+  // the hard eviction threshold (unset by K3s for memory), unless measured (capacity less allocatable).
+  const reserved = measured.memoryReserved?.value ?? settings.evictionHardMemoryAvailable ?? 0;
   return {
     name: spec.name,
     index,
@@ -217,9 +217,10 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     capacityCpu,
     capacityMemory,
     allocatableCpu: capacityCpu,
-    allocatableMemory: Math.max(0, capacityMemory - evictionReserve),
-    overheadMemory: settings.osMemoryUsage + k3sMemory,
+    allocatableMemory: Math.max(0, capacityMemory - reserved),
+    overheadMemory: measured.memoryOutsidePods?.value ?? settings.osMemoryUsage + k3sMemory(),
     overheadCpu: Math.round(k3sCpu),
+    measuredTimes: measuredTimes(spec),
     powered: false,
     booted: false,
     k3s: 'stopped',
@@ -251,16 +252,6 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     lastObservedRenew: -Infinity,
     noExecuteQueued: false,
   };
-}
-
-/** Seconds to pull and unpack `compressedBytes` on a node, given its network and storage. */
-export function pullDurations(node: SimNode, compressedBytes: number, settings: ModelSettings): { transfer: number; extract: number } {
-  const network = node.spec.network.throughput.value * node.bandwidthFactor;
-  const transfer = compressedBytes / Math.max(1, network);
-  const uncompressed = compressedBytes * layerExpansionRatio.value;
-  const writeBound = uncompressed / node.spec.storage.sequentialWrite.value;
-  const cpuBound = compressedBytes / (settings.decompressRate * node.cpuFactor);
-  return { transfer, extract: Math.max(writeBound, cpuBound) };
 }
 
 /** One synchronous write's latency on the node's storage (s): 1 / 4K random write IOPS, unless a fault overrides it. */

@@ -6,7 +6,7 @@ import { runDirectoryReporter } from '../../runner/reporters/directory.js';
 import { runScenarios } from '../../runner/runner.js';
 import { bringUpScenario } from '../../scenario/load.js';
 import { unfinishedLines } from '../../report/unfinished.js';
-import { nonEmpty, nonNegativeInt, oneOf } from '../flags.js';
+import { calibrationLoad, calibrationOption, nonEmpty, nonNegativeInt, oneOf } from '../flags.js';
 import { interruptible } from '../interrupt.js';
 import { engines } from '../../engines/registry.js';
 import { displayPath } from '../../load/files.js';
@@ -20,6 +20,7 @@ interface BringupArgs {
   readonly out: string;
   readonly json: boolean;
   readonly 'profiles-dir': string[];
+  readonly calibration?: string;
 }
 
 export const bringupCommand: CommandModule<object, BringupArgs> = {
@@ -50,9 +51,14 @@ export const bringupCommand: CommandModule<object, BringupArgs> = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'print the report JSON to stdout' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
+      .option('calibration', calibrationOption)
       .example('$0 bringup scenarios/clusters/edgestack-pi3.ts -w scenarios/workloads/edgestack', 'seed 000 with its workloads'),
   handler: async (args) => {
-    const scenario = await bringUpScenario(args.cluster, args.workloads, { profileDirs: args['profiles-dir'], seed: args.seed });
+    const scenario = await bringUpScenario(args.cluster, args.workloads, {
+      profileDirs: args['profiles-dir'],
+      seed: args.seed,
+      ...calibrationLoad(args.calibration),
+    });
     const directory = runDirectoryReporter(args.out);
     const [report] = await interruptible((signal) => runScenarios([scenario], { engines: [args.engine], reporters: [directory], signal }));
     if (!report) throw new BugError(`no report for the bring-up of ${scenario.name}`);

@@ -9,6 +9,7 @@ import { writeCheckShard } from '../../testing/shards.js';
 import { checkLimits, pathOption } from '../../testing/options.js';
 import { generatedFaultKinds } from '../../testing/schedules.js';
 import { checkInputArgs, checkProgress, loadCheckJob, reportCheck, type CheckInputArgs } from '../check-job.js';
+import { calibrationOption } from '../flags.js';
 import { interruptible } from '../interrupt.js';
 import { writeOut } from '../output.js';
 
@@ -59,6 +60,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         describe: 'run only slice I of N (I/N; auto/N takes I from JOB_COMPLETION_INDEX); twin merge joins them',
       })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
+      .option('calibration', calibrationOption)
       .example(
         '$0 check scenarios/clusters/edgestack-pi4.yaml -w scenarios/workloads/edgestack --property deployments-recover --runs 200',
         'any fault schedule: do Deployments recover?',

@@ -14,7 +14,9 @@ import { defaultWorkerCount, workerCountOption } from '../../load/worker-threads
 import { interruptible } from '../interrupt.js';
 import { printSearch } from '../search-job.js';
 import { ProfileRegistry } from '../../load/profiles.js';
+import { loadCalibrationFile } from '../../load/calibration.js';
 import { writeFileAtomic } from '../../report/write.js';
+import { calibrationLoad, calibrationOption } from '../flags.js';
 import { renderTable, writeOut } from '../output.js';
 
 interface PlanArgs {
@@ -34,6 +36,7 @@ interface PlanArgs {
   readonly workers?: string;
   readonly shard?: string;
   readonly out?: string;
+  readonly calibration?: string;
 }
 
 export const planCommand: CommandModule<object, PlanArgs> = {
@@ -58,6 +61,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       .option('shard', { type: 'string', describe: '--search only slice I of N (I/N, or auto/N from JOB_COMPLETION_INDEX); needs --out' })
       .option('out', { type: 'string', describe: 'directory a --shard run writes its shard file to (twin merge joins them)' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
+      .option('calibration', calibrationOption)
       .example('$0 plan scenarios/clusters/edgestack-pi3.ts -w scenarios/workloads/edgestack', 'fit, N-1, power for seed 000')
       .example(
         '$0 plan --compare scenarios/clusters/edgestack-pi3.ts scenarios/clusters/edgestack-pi4.yaml -w scenarios/workloads/edgestack',
@@ -130,6 +134,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
         tolerate: 1,
         ...(budget !== undefined ? { budget } : {}),
         ...(maxWatts !== undefined ? { maxWatts } : {}),
+        ...(args.calibration !== undefined ? { calibration: loadCalibrationFile(args.calibration) } : {}),
         ...price,
         ...searchProgress(),
       };
@@ -158,7 +163,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     if (files.length === 0)
       throw ConfigError.single('twin plan', 'CLUSTER', 'no cluster given', 'name a cluster file, or use --compare A B or --search');
     const clusters = [];
-    for (const file of files) clusters.push(await loadClusterFile(file, { profiles: registry }));
+    for (const file of files) clusters.push(await loadClusterFile(file, { profiles: registry, ...calibrationLoad(args.calibration) }));
     const options = { tolerate, ...price };
     const plans: ComparedPlan[] = args.compare.length
       ? comparePlans(clusters, objects, options)

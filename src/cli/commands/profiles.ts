@@ -3,7 +3,9 @@ import { ConfigError } from '../../errors.js';
 import { ProfileRegistry } from '../../load/profiles.js';
 import type { HardwareProfile } from '../../model/hardware-profile.js';
 import { formatBitRate, formatByteRate, formatBytes, formatDuration } from '../../model/units.js';
-import { oneOf } from '../flags.js';
+import { calibrationOption, oneOf } from '../flags.js';
+import { loadCalibrationFile } from '../../load/calibration.js';
+import { profileMeasuredRows } from '../../report/profile-calibration.js';
 import { renderTable, writeOut } from '../output.js';
 
 interface ProfilesArgs {
@@ -11,6 +13,7 @@ interface ProfilesArgs {
   readonly name?: string;
   readonly json: boolean;
   readonly 'profiles-dir': string[];
+  readonly calibration?: string;
 }
 
 function summaryRow(p: HardwareProfile): Array<string | number> {
@@ -85,6 +88,12 @@ function detail(p: HardwareProfile): string {
   return renderTable(['', p.metadata.name, 'source'], rows);
 }
 
+function measuredTable(m: ReturnType<typeof profileMeasuredRows>): string {
+  if (m.rows.length === 0) return `${m.headline}: nothing measured on boards of this profile`;
+  const rows = m.rows.map((r) => [r.figure, r.role, r.measuredOn, r.measured, r.model, r.source]);
+  return `${m.headline}\n${renderTable(['figure', 'role', 'measured on', 'measured', 'model', 'source'], rows)}`;
+}
+
 export const profilesCommand: CommandModule<object, ProfilesArgs> = {
   command: 'profiles [action] [name]',
   describe: 'List hardware profiles, or show one with the source of every number',
@@ -99,7 +108,9 @@ export const profilesCommand: CommandModule<object, ProfilesArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
       .example('$0 profiles', 'table of all profiles')
-      .example('$0 profiles show pi4b-4gb', 'one profile with sources'),
+      .option('calibration', { ...calibrationOption, describe: "show: what this calibration measured on the profile's boards" })
+      .example('$0 profiles show pi4b-4gb', 'one profile with sources')
+      .example('$0 profiles show pi4b-4gb --calibration lab.calibration.yaml', 'measured figures beside the model'),
   handler: (args) => {
     const registry = ProfileRegistry.load(args['profiles-dir']);
     if (args.action === 'show') {
@@ -113,7 +124,11 @@ export const profilesCommand: CommandModule<object, ProfilesArgs> = {
           `unknown hardware profile "${args.name}"`,
           `use one of: ${registry.names().join(', ')}`,
         );
-      writeOut(args.json ? JSON.stringify(profile, null, 2) : detail(profile));
+      const measured = args.calibration
+        ? profileMeasuredRows(profile, loadCalibrationFile(args.calibration), (n) => registry.get(n)?.metadata.name)
+        : undefined;
+      if (args.json) writeOut(JSON.stringify(measured ? { ...profile, calibration: measured } : profile, null, 2));
+      else writeOut(detail(profile) + (measured ? `\n\n${measuredTable(measured)}` : ''));
       return;
     }
     const profiles = registry.all();

@@ -9,7 +9,7 @@ import { junitReporter } from '../../runner/reporters/junit.js';
 import { progressReporter } from '../../runner/reporters/progress.js';
 import { summaryReporter } from '../../runner/reporters/summary.js';
 import { runScenarios } from '../../runner/runner.js';
-import { nonEmpty, nonNegativeInt } from '../flags.js';
+import { calibrationLoad, calibrationOption, nonEmpty, nonNegativeInt } from '../flags.js';
 import { interruptible } from '../interrupt.js';
 import { writeErr, writeOut } from '../output.js';
 import { liveViewReporter, liveViewWanted } from '../reporters/live.js';
@@ -27,6 +27,7 @@ interface RunArgs {
   readonly replay: boolean;
   readonly ranges: boolean;
   readonly 'profiles-dir': string[];
+  readonly calibration?: string;
 }
 
 /** `sim`, `k3d` or a pair such as `sim,k3d` (model first, real second). */
@@ -110,12 +111,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
           '(--no-ranges: off)',
       })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
+      .option('calibration', calibrationOption)
       .example('$0 run scenarios/control-plane-down.ts', 'run on the embedded sim engine')
       .example('$0 run scenarios/*.ts --junit reports/junit.xml --quiet', 'every scenario, JUnit for CI')
       .example('$0 run test/e2e/worker-power-loss.ts --engine sim,k3d', 'the model and real K3s side by side'),
   handler: async (args) => {
     const engines = engineList(args.engine);
-    const load = { profileDirs: args['profiles-dir'], seed: args.seed };
+    const load = { profileDirs: args['profiles-dir'], seed: args.seed, ...calibrationLoad(args.calibration) };
     if (args['dry-run']) {
       for await (const { scenario, engine, lines } of dryRuns(args.files, { ...load, engines })) {
         writeOut(`# ${scenario.name}: commands of a ${engine} run (dry run, nothing executed)`);

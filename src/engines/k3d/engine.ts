@@ -6,6 +6,7 @@
 import { cpus } from 'node:os';
 import { stringify } from 'yaml';
 import { EngineUnavailableError } from '../../errors.js';
+import { withoutCalibration } from '../../model/uncalibrated.js';
 import type { Engine, Refusal, RunPlan } from '../engine.js';
 import { removeLeftovers } from './cluster.js';
 import { renderK3dConfig } from './config.js';
@@ -17,6 +18,11 @@ import { twinRancherAgentImage, twinRancherImage } from './offline-build.js';
 import { liveRun } from './run.js';
 import { dryRunId, newRunId, runNames } from './run-names.js';
 import { refusals, unsupportedCluster, unsupportedFaults, unsupportedTriggers } from './supports.js';
+
+/** Real K3s emulates each board from its profile: a calibration's measured figures are the model's, not this engine's. */
+function uncalibrated(plan: RunPlan): RunPlan {
+  return plan.cluster.calibration ? { ...plan, cluster: withoutCalibration(plan.cluster) } : plan;
+}
 
 function refused(found: readonly { reason: string }[]): EngineUnavailableError {
   return new EngineUnavailableError(`engine k3d cannot run this scenario: ${found.map((r) => r.reason).join('; ')}`);
@@ -58,8 +64,8 @@ export const k3dEngine: Engine = {
   name: 'k3d',
   description: 'real K3s in Docker via k3d, each node throttled to its Pi profile (wall clock)',
   available: () => hostAvailability(),
-  supports: (plan: RunPlan) => planRefusals(plan),
-  dryRun: (plan: RunPlan) => k3dDryRun(plan, '.twin', cpus().length),
+  supports: (plan: RunPlan) => planRefusals(uncalibrated(plan)),
+  dryRun: (plan: RunPlan) => k3dDryRun(uncalibrated(plan), '.twin', cpus().length),
   down: async (options) => {
     const exec = createExec({ dryRun: options?.dryRun ?? false });
     const removed = await removeLeftovers(exec);
@@ -77,15 +83,16 @@ export const k3dEngine: Engine = {
   exportCluster: (cluster, options) => {
     // The file must not depend on this host: CPU speed is applied by twin at run time, not written here.
     const config = renderK3dConfig(
-      cluster,
+      withoutCalibration(cluster),
       { singleCoreEvents: null, cores: 4, source: 'export' },
       options?.image ? { image: options.image } : {},
     );
     const header = `# k3d config for twin cluster ${cluster.name}; twin applies per-node CPU, memory and network limits when it runs it.`;
     return `${header}\n${stringify(config, { lineWidth: 0 })}`;
   },
-  run: async (plan: RunPlan, observer, options) => {
+  run: async (calibrated: RunPlan, observer, options) => {
     options?.signal?.throwIfAborted();
+    const plan = uncalibrated(calibrated);
     // What available() and supports() found is reused: nothing here asks Docker again.
     const { available, reason } = await hostAvailability(plan.cluster.k3s.version);
     if (!available) throw new EngineUnavailableError(`engine k3d unavailable: ${reason ?? ''}`);
