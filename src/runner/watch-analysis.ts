@@ -9,7 +9,7 @@ import type { Analysis } from './watch.js';
 import { lossRunOf, nodeImpact, type NodeImpact } from './watch-impact.js';
 import { liveClusterFromObjects, whatIf } from './whatif.js';
 
-export interface LossAnalysisOptions extends Pick<ClusterLoadOptions, 'profileDirs'> {
+export interface LossAnalysisOptions extends Pick<ClusterLoadOptions, 'profileDirs' | 'calibration'> {
   /** Where the objects were read, for reports. */
   readonly source: string;
   /** Seconds after the loss to look at (default 15 minutes: past the 40 s grace and the 300 s eviction toleration). */
@@ -30,6 +30,7 @@ export function lossAnalyser(options: LossAnalysisOptions): (items: readonly Kub
       readAt: new Date().toISOString(),
       ...(options.profileDirs ? { profileDirs: options.profileDirs } : {}),
       ...(options.boards ? { boards: options.boards } : {}),
+      ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
     });
     const desired = Object.fromEntries(live.workloads.workloads.map((w) => [w.key, w.replicas]));
     const nodes = live.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent').map((n) => n.name);

@@ -64,7 +64,10 @@ export function liveClusterFromObjects(items: readonly KubernetesObject[], optio
   const spec = imported.cluster['spec'] as { nodes: Array<{ name: string; role: string }> };
   const first = (n: { name: string; role: string }) => (n.role === 'server' && readyNow.has(n.name) ? 0 : 1);
   const document = { ...imported.cluster, spec: { ...spec, nodes: [...spec.nodes].sort((a, b) => first(a) - first(b)) } };
-  const cluster = clusterFromDocument(document, options.source, { profiles: registry });
+  const cluster = clusterFromDocument(document, options.source, {
+    profiles: registry,
+    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
+  });
   return {
     cluster,
     objects: imported.manifests,

@@ -5,7 +5,7 @@ import { ProfileRegistry } from '../../load/profiles.js';
 import { defaultHorizon, lossAnalyser } from '../../runner/watch-analysis.js';
 import { kubeConfigFor, streamCluster } from '../../runner/watch-stream.js';
 import { watchCluster, type WatchDocument } from '../../runner/watch.js';
-import { duration, nonEmpty, positiveInt } from '../flags.js';
+import { calibrationLoad, calibrationOption, duration, nonEmpty, positiveInt } from '../flags.js';
 import { interruptible } from '../interrupt.js';
 import { writeOut } from '../output.js';
 
@@ -18,6 +18,7 @@ interface WatchArgs {
   readonly horizon?: number;
   readonly profiles?: string;
   readonly 'profiles-dir': string[];
+  readonly calibration?: string;
 }
 
 /** `--profiles node3=pi5-8gb,node4=pi4b-4gb` → each node's profile as twin names it; an unknown profile is refused. */
@@ -78,6 +79,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       })
       .option('profiles', { type: 'string', describe: 'node=profile,… (overrides the board inferred from each node)' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
+      .option('calibration', calibrationOption)
       .example('$0 watch --kubeconfig ~/.kube/config', 'the live view')
       .example('$0 watch --kubeconfig ~/.kube/config --json --once | jq .impacts[0].text', 'the worst single loss, once'),
   handler: async (args) => {
@@ -102,6 +104,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
               source,
               profileDirs: args['profiles-dir'],
               boards,
+              ...calibrationLoad(args.calibration),
               ...(args.horizon ? { horizon: args.horizon } : {}),
             }),
             onDocument: output.show,

@@ -16,7 +16,7 @@ import { summaryReporter } from '../../runner/reporters/summary.js';
 import { defaultWhatIfDuration, liveClusterFromObjects, runWhatIf, whatIfScenario } from '../../runner/whatif.js';
 import type { ScenarioInput } from '../../scenario/scenario.js';
 import { faultFlagSyntax, parseFaultFlag } from '../fault-flag.js';
-import { duration, nonEmpty, nonNegativeInt } from '../flags.js';
+import { calibrationLoad, calibrationOption, duration, nonEmpty, nonNegativeInt } from '../flags.js';
 import { writeErr, writeOut } from '../output.js';
 
 interface WhatIfArgs {
@@ -28,6 +28,7 @@ interface WhatIfArgs {
   readonly seed?: number;
   readonly profiles?: string;
   readonly 'profiles-dir': string[];
+  readonly calibration?: string;
   readonly out: string;
   readonly json: boolean;
   readonly junit?: string;
@@ -97,6 +98,7 @@ export const whatifCommand: CommandModule<object, WhatIfArgs> = {
       .option('seed', { type: 'string', coerce: (v: unknown) => nonNegativeInt('--seed', v), describe: 'model seed (default 1)' })
       .option('profiles', { type: 'string', describe: 'host=profile,… (as twin import; otherwise inferred from each node)' })
       .option('profiles-dir', { type: 'string', array: true, default: [] as string[], describe: 'extra directory of profile YAML files' })
+      .option('calibration', calibrationOption)
       .option('out', {
         type: 'string',
         default: 'reports',
@@ -126,6 +128,7 @@ export const whatifCommand: CommandModule<object, WhatIfArgs> = {
       readAt: new Date().toISOString(),
       profiles: registry,
       boards: Object.fromEntries(Object.entries(boards).map(([host, profile]) => [host, canonicalProfile(profile, registry)])),
+      ...calibrationLoad(args.calibration),
     });
     const servers = live.cluster.nodes.filter((n) => n.role === 'server').map((n) => n.name);
     const faults = args.fault.map((text) => parseFaultFlag(text, nodeNames, servers));
