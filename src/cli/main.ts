@@ -79,6 +79,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await cli.parseAsync();
   } catch (error) {
+    // A lazily loaded command's builder is async: yargs then rejects with a coerce function's YError
+    // (src/cli/flags.ts) without passing it to .fail(). Its message is already the one line for the user.
+    if (usageError === undefined && error instanceof Error && error.name === 'YError') usageError = error.message;
     if (usageError === undefined) return reportError(error);
   }
   if (usageError !== undefined) {

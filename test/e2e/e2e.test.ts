@@ -9,13 +9,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { k3dEngine } from '../../src/engines/k3d/engine.js';
+import { nodeFilter } from '../../src/engines/k3d/run-names.js';
 import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
 import { loadClusterFile } from '../../src/load/cluster.js';
+import { calibrationDocumentSchema } from '../../src/model/calibration.js';
 import type { RunReport } from '../../src/report/report.js';
-import { renderComparison } from '../../src/report/compare.js';
+import { compareRuns, renderComparison } from '../../src/report/compare.js';
 import { repoRoot } from '../helpers/cli.js';
+import { realPowerOff } from '../helpers/real-power-off.js';
 
 const availability = await k3dEngine.available();
 const required = process.env['TWIN_E2E'] === 'required';
@@ -26,6 +30,10 @@ if (skipped && !required) console.log(`e2e on real K3s skipped: ${skipped}`);
 const out = mkdtempSync(join(tmpdir(), 'twin-e2e-'));
 const cluster = await loadClusterFile(join(repoRoot, 'test/e2e/cluster.yaml'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
+/** What `twin calibrate` measured on the real cluster the calibration test drove; the next runs' model uses it. */
+const calibration = join(out, 'calibration.yaml');
+/** Scenarios whose model side runs calibrated: every key moment must then agree with the real run. */
+const calibrated = new Set(['worker-power-loss', 'control-plane-down']);
 
 function reportsOf(name: string): RunReport[] {
   const dir = join(out, name);
@@ -39,12 +47,109 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
     expect(skipped, `engine k3d: ${skipped}`).toBeNull();
   });
 
+  describe('a twin of this cluster: calibrated from it, predicting from its live state', () => {
+    let kept: { kubeconfig: string; k3dName: string } | null = null;
+    afterAll(async () => {
+      if (kept) await execa(process.execPath, ['bin/twin.js', 'down'], { cwd: repoRoot, reject: false });
+    });
+
+    it(
+      'twin calibrate measures a real cluster after a power cycle, a K3s restart and a rollout',
+      async () => {
+        const drive = await execa(
+          process.execPath,
+          ['bin/twin.js', 'run', 'test/e2e/calibrate-drive.ts', '--engine', 'k3d', '--keep', '--quiet', '--out', out],
+          { cwd: repoRoot, reject: false, env: { NO_COLOR: '1' } },
+        );
+        const note = reportsOf('calibrate-drive')[0]?.kept ?? '';
+        const match = /cluster (\S+) is still running; kubectl --kubeconfig (\S+) /.exec(note);
+        expect(match, `kept cluster note: ${note} ${drive.stderr}`).not.toBeNull();
+        kept = { k3dName: match?.[1] ?? '', kubeconfig: join(repoRoot, match?.[2] ?? '') };
+        expect(drive.exitCode, drive.stderr).toBe(0);
+        const run = await execa(process.execPath, ['bin/twin.js', 'calibrate', '--kubeconfig', kept.kubeconfig, '-o', calibration], {
+          cwd: repoRoot,
+          reject: false,
+          env: { NO_COLOR: '1' },
+        });
+        console.log(`\ntwin calibrate\n${run.stdout}\n${run.stderr}`);
+        expect(run.exitCode, run.stderr).toBe(0);
+        const measured = calibrationDocumentSchema.parse(parse(readFileSync(calibration, 'utf8')));
+        const node = (name: string) => measured.spec.nodes.find((n) => n.name === name);
+        expect(measured.spec.nodes.map((n) => n.name).sort()).toEqual(['dcn1', 'dcn2', 'dcn3']);
+        // The restarted server's start, the power-cycled worker's start and each node's first registration.
+        expect(node('dcn1')?.figures.k3sStart?.samples).toBeGreaterThanOrEqual(1);
+        expect(node('dcn3')?.figures.k3sStart?.samples).toBeGreaterThanOrEqual(1);
+        for (const name of ['dcn1', 'dcn2', 'dcn3']) expect(node(name)?.figures.nodeReady?.samples, name).toBeGreaterThanOrEqual(1);
+        // The kubelet reports the board's usable memory (906 MiB of a Pi 3B+'s 1 GiB).
+        expect(node('dcn2')?.figures.memoryCapacity?.value).toBe(906 * 1024 * 1024);
+      },
+      15 * 60_000,
+    );
+
+    it(
+      'twin whatif predicts, from the live state, the moments a real power-off then shows',
+      async () => {
+        expect(kept, 'the calibration test kept its cluster').not.toBeNull();
+        if (!kept) return;
+        const whatifOut = join(out, 'whatif');
+        const run = await execa(
+          process.execPath,
+          [
+            'bin/twin.js',
+            'whatif',
+            '--kubeconfig',
+            kept.kubeconfig,
+            '--calibration',
+            calibration,
+            '--fault',
+            'power-off:dcn2',
+            '--duration',
+            '7m',
+            '--quiet',
+            '--out',
+            whatifOut,
+          ],
+          { cwd: repoRoot, reject: false, env: { NO_COLOR: '1' } },
+        );
+        // Exit 1 is a verdict (a workload kept below its replicas: postgres is not rescheduled), not a failure to predict.
+        expect([0, 1], run.stderr).toContain(run.exitCode);
+        const [scenarioDir] = readdirSync(whatifOut);
+        const [runDir] = readdirSync(join(whatifOut, scenarioDir ?? ''));
+        const model = JSON.parse(readFileSync(join(whatifOut, scenarioDir ?? '', runDir ?? '', 'report.json'), 'utf8')) as RunReport;
+        expect(model.live?.reproduced, 'every live pod placed where it runs').toBe(model.live?.pods);
+        const injected = model.timeline.events.find((e) => e.kind === 'fault.injected');
+        expect(injected).toBeDefined();
+        if (!injected) return;
+        const dcn2 = cluster.nodes.find((n) => n.name === 'dcn2');
+        const [role, index] = nodeFilter(cluster, dcn2 ?? cluster.nodes[0]!).split(':');
+        const container = `k3d-${kept.k3dName}-${role}-${index}`;
+        // Until a pod on dcn2 is evicted and a replacement elsewhere is Ready after it.
+        const seen = (events: readonly { t: number; kind: string; details?: Record<string, unknown> }[]) => {
+          const evicted = events.find((e) => e.kind === 'pod.terminating' && e.details?.['node'] === 'dcn2');
+          return evicted !== undefined && events.some((e) => e.kind === 'pod.ready' && e.t > evicted.t);
+        };
+        const real = await realPowerOff(kept.kubeconfig, container, injected, seen, 7 * 60_000);
+        const comparison = compareRuns(model, {
+          ...model,
+          engine: 'k3d',
+          expectations: [],
+          timeline: { events: real.events, series: model.timeline.series, duration: real.events.at(-1)?.t ?? 0 },
+        });
+        console.log(`\nwhatif power-off:dcn2 from the live state, against the real power-off\n${renderComparison(comparison)}`);
+        expect(comparison.moments.length).toBeGreaterThan(2);
+        for (const moment of comparison.moments) expect(moment.agrees, `${moment.what}: ${moment.model} vs ${moment.real}`).toBe(true);
+      },
+      15 * 60_000,
+    );
+  });
+
   it.each(['worker-power-loss', 'control-plane-down', 'rancher-down', 'oom-pressure'])(
     '%s: both engines meet the expectations and the report compares them',
     async (name) => {
+      const measured = calibrated.has(name) ? ['--calibration', calibration] : [];
       const run = await execa(
         process.execPath,
-        ['bin/twin.js', 'run', `test/e2e/${name}.ts`, '--engine', 'sim,k3d', '--quiet', '--out', out],
+        ['bin/twin.js', 'run', `test/e2e/${name}.ts`, '--engine', 'sim,k3d', '--quiet', '--out', out, ...measured],
         { cwd: repoRoot, reject: false, env: { NO_COLOR: '1' } },
       );
       const reports = reportsOf(name);
@@ -63,6 +168,10 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
       expect(real?.comparison?.moments.length).toBeGreaterThan(0);
       for (const moment of real?.comparison?.moments ?? [])
         expect(moment.real === null, `${moment.what} after ${moment.anchor}`).toBe(moment.model === null);
+      // Calibrated from this cluster's own figures, the model predicts every key moment within 20 % or 5 s.
+      if (calibrated.has(name))
+        for (const moment of real?.comparison?.moments ?? [])
+          expect(moment.agrees, `calibrated ${name}: ${moment.what} after ${moment.anchor}: ${moment.model} vs ${moment.real}`).toBe(true);
       // Series are sampled on the real cluster as on the model.
       expect(real?.timeline.series.times.length).toBeGreaterThan(10);
       expect(Object.keys(real?.timeline.series.nodes ?? {}).sort()).toEqual(['dcn1', 'dcn2', 'dcn3']);

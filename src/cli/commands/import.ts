@@ -189,20 +189,24 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     }
     // The result must load: profiles known, names unique, roles consistent.
     const out = args.out ?? join('imported', args.name);
+    const label = `${source} → ${join(out, 'cluster.yaml')}`;
+    clusterFromDocument(cluster, label, { profiles: registry });
     if (args.calibrate && args.kubeconfig) {
       // The nodes' profiles as imported, so the calibration pools them as the cluster spec names them.
+      const calibration = join(out, 'calibration.yaml');
       await calibrateToFile({
         kubeconfig: args.kubeconfig,
         ...(args.context ? { context: args.context } : {}),
         since: 24 * 3600,
-        out: join(out, 'calibration.yaml'),
+        out: calibration,
         profiles: inferred,
         registry,
         outFlag: '--out',
       });
+      // spec.calibration is relative to the cluster file, which sits beside it; check that the two load together.
+      clusterFromDocument(cluster, label, { profiles: registry, calibration });
       cluster = { ...cluster, spec: { ...(cluster['spec'] as Record<string, unknown>), calibration: './calibration.yaml' } };
     }
-    clusterFromDocument(cluster, `${source} → ${join(out, 'cluster.yaml')}`, { profiles: registry });
     for (const warning of warnings) writeErr(`note: ${warning}`);
     writeFileAtomic(
       join(out, 'cluster.yaml'),
