@@ -128,6 +128,24 @@ describe('twin import', () => {
     expect(result.skipped.join('\n')).toMatch(/coredns \(K3s\/Rancher system component/);
   });
 
+  it("keeps a server's Kubernetes release when its kubelet is another build than K3s's (+twin1, +rke2r1)", () => {
+    const registry = ProfileRegistry.load();
+    const versionOf = (kubeletVersion: string) => {
+      const items = parseDump(read('dump.json'), 'dump.json').map((item) =>
+        item.kind === 'Node'
+          ? { ...item, status: { ...(item as any).status, nodeInfo: { ...(item as any).status.nodeInfo, kubeletVersion } } }
+          : item,
+      );
+      const spec = importApiObjects(items, 'dump.json', registry.all(), { firmwareReserve: 118 * 1024 * 1024 }).cluster['spec'] as any;
+      return spec.k3s.version;
+    };
+    // The version decides defaults such as the node-monitor grace period (40 s before v1.32, 50 s from it).
+    expect(versionOf('v1.31.4+twin1')).toBe('v1.31.4');
+    expect(versionOf('v1.30.2+rke2r1')).toBe('v1.30.2');
+    expect(versionOf('v1.31.4+k3s2')).toBe('v1.31.4+k3s2');
+    expect(versionOf('not-a-version')).toBeUndefined();
+  });
+
   it('twin import --from writes a cluster and manifests that twin bringup runs, with overrides', () => {
     const dir = out();
     const result = twin(['import', '--from', `${fixtures}/dump.json`, '--name', 'lab', '--profiles', 'pi3-worker=pi4b-1gb', '-o', dir]);

@@ -68,6 +68,17 @@ function clean(object: KubernetesObject & { spec?: Record<string, unknown> }): K
   } as KubernetesObject;
 }
 
+/**
+ * The K3s version a kubelet reports: `v1.31.4+k3s1` as it is; another build of the same Kubernetes
+ * release (`v1.31.4+twin1`, a vendor's `+rke2r1`) by its Kubernetes version, which is what the model's
+ * version-dependent defaults follow (the node-monitor grace period went from 40 s to 50 s in v1.32).
+ */
+function k3sVersionOf(version: string | undefined): string | undefined {
+  const match = /^(v1\.\d+\.\d+)(\+[0-9A-Za-z.-]+)?$/.exec(version ?? '');
+  if (!match) return undefined;
+  return /^\+k3s\d+$/.test(match[2] ?? '') ? version : match[1];
+}
+
 export function importApiObjects(
   items: readonly KubernetesObject[],
   source: string,
@@ -152,7 +163,7 @@ export function importApiObjects(
       metadata: { name: options.name ?? 'imported', description: `Imported from ${source}` },
       spec: {
         k3s: {
-          ...(version && /^v1\.\d+\.\d+(\+k3s\d+)?$/.test(version) ? { version } : {}),
+          ...(k3sVersionOf(version) ? { version: k3sVersionOf(version) } : {}),
           datastore: servers > 1 || etcd ? 'embedded-etcd' : 'sqlite',
         },
         nodes: clusterNodes,

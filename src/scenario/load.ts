@@ -88,7 +88,10 @@ export async function resolveScenario(
     ? live.cluster
     : typeof scenario.cluster === 'string'
       ? await loadClusterFile(resolve(baseDir, scenario.cluster), options).catch((error: unknown) => {
-          if (error instanceof ConfigError && error.problems.length === 1 && error.problems[0]?.message === 'file not found') {
+          const clusterPath = resolve(baseDir, scenario.cluster as string);
+          const missing = error instanceof ConfigError && error.problems.length === 1 && error.problems[0]?.message === 'file not found';
+          // Only the cluster file itself: a missing file it names (its calibration) keeps its own message.
+          if (missing && resolve(error.file) === clusterPath) {
             throw ConfigError.single(
               file,
               'cluster',
