@@ -93,6 +93,27 @@ describe('whatIf', () => {
     expect(report.bringUp.workloadsReady).toBeNull();
   });
 
+  it("starts each kubelet's heartbeats in their live phase: NotReady a grace period after the Lease's last renewal", async () => {
+    const items = await readLiveCluster(api.kubeconfig, 'lab');
+    const noticed = async (renewedAgo: number) => {
+      const renewTime = new Date(Date.parse('2026-12-01T11:00:00.000Z') - renewedAgo * 1000).toISOString();
+      const lease = { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', metadata: { name: 'node3', namespace: 'kube-node-lease' } };
+      const withLease = [...items, { ...lease, spec: { holderIdentity: 'node3', leaseDurationSeconds: 40, renewTime } }];
+      const leased = liveClusterFromObjects(withLease as KubernetesObject[], { source: 'lab', readAt: '2026-12-01T11:00:00.000Z', boards });
+      expect(leased.state.nodes.find((n) => n.name === 'node3')?.leaseRenewed).toBe(renewTime);
+      const report = await whatIf(leased, [{ kind: 'power-off', node: 'node3', at: '0s' }], { duration: '2m' });
+      const event = report.timeline.events.find((e) => e.kind === 'node.condition' && e.subject === 'node/node3');
+      return event?.t ?? Infinity;
+    };
+    // KK pkg/controller/nodelifecycle: Unknown once now − probeTimestamp > 40 s, looked at every 5 s.
+    const early = await noticed(9);
+    const late = await noticed(1);
+    expect(early).toBeGreaterThan(31);
+    expect(early).toBeLessThanOrEqual(31 + 5.1);
+    expect(late).toBeGreaterThan(39);
+    expect(late).toBeLessThanOrEqual(39 + 5.1);
+  });
+
   it('says what it could not reproduce: a pod on a NotReady node, a pod not Ready live', async () => {
     const { items } = JSON.parse(readFileSync('test/fixtures/whatif/live.json', 'utf8')) as { items: KubernetesObject[] };
     const changed = items.map((item) => {

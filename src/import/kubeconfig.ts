@@ -2,14 +2,22 @@
  * Reads a live cluster through @kubernetes/client-node: list calls only (nodes, pods,
  * Deployments, StatefulSets, DaemonSets, Services, PVCs, PVs). It never writes.
  */
-import { AppsV1Api, CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { clusterError, loadKubeConfig, withTimeout } from './kube-client.js';
 
 function withKind<T extends { items: object[] }>(list: T, kind: string, apiVersion: string): KubernetesObject[] {
   return list.items.map((item) => ({ ...item, kind, apiVersion }) as KubernetesObject);
 }
 
-export async function readLiveCluster(kubeconfig: string, context?: string): Promise<KubernetesObject[]> {
+/**
+ * The objects of a live cluster. With `nodeLeases`, also the kubelets' heartbeat Leases
+ * (`kube-node-lease`), when readable: `twin whatif` starts the model's heartbeats in their phase.
+ */
+export async function readLiveCluster(
+  kubeconfig: string,
+  context?: string,
+  options: { readonly nodeLeases?: boolean } = {},
+): Promise<KubernetesObject[]> {
   const cluster = loadKubeConfig(kubeconfig, context);
   const core = cluster.config.makeApiClient(CoreV1Api);
   const apps = cluster.config.makeApiClient(AppsV1Api);
@@ -26,7 +34,15 @@ export async function readLiveCluster(kubeconfig: string, context?: string): Pro
         apps.listDaemonSetForAllNamespaces(),
       ]),
     );
+    // Optional: a refusal (RBAC) or an old API server leaves the model's own heartbeat phase.
+    const leases = options.nodeLeases
+      ? await withTimeout(cluster.config.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: 'kube-node-lease' })).then(
+          (list) => withKind(list, 'Lease', 'coordination.k8s.io/v1'),
+          () => [],
+        )
+      : [];
     return [
+      ...leases,
       ...withKind(nodes, 'Node', 'v1'),
       ...withKind(pods, 'Pod', 'v1'),
       ...withKind(services, 'Service', 'v1'),

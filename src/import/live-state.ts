@@ -4,7 +4,7 @@
  * which node each local-path volume lives on. Pure: objects in, values out. `twin whatif` starts
  * the model from this instead of a fresh bring-up (src/engines/sim/live-start.ts).
  */
-import type { KubernetesObject, V1Node, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Lease, V1Node, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
 
 /** Namespaces of K3s's and Rancher's own components: the twin models its own (as `importApiObjects` skips them). */
 const systemNamespaces = /^(kube-system|kube-public|kube-node-lease|cattle-.*|fleet-.*|local)$/;
@@ -17,6 +17,8 @@ export interface LiveNode {
   readonly unschedulable: boolean;
   /** Every taint, `key[=value]:Effect`, health taints included. */
   readonly taints: readonly string[];
+  /** The kubelet's last heartbeat: its Lease's renewTime in `kube-node-lease` (ISO), when it was read. */
+  readonly leaseRenewed: string | null;
 }
 
 export interface LivePod {
@@ -93,11 +95,18 @@ function hostnameAffinity(volume: V1PersistentVolume): string | null {
 
 /** The live state from listed objects (nodes, pods, PVs; other kinds are ignored). */
 export function liveStateFromObjects(items: readonly KubernetesObject[]): LiveState {
+  // Each kubelet renews the Lease named after its node in kube-node-lease (KK pkg/kubelet/kubelet.go, nodeLeaseNamespace).
+  const renewed = new Map<string, string>();
+  for (const lease of items.filter((i) => i.kind === 'Lease' && i.metadata?.namespace === 'kube-node-lease') as V1Lease[]) {
+    const time = lease.spec?.renewTime;
+    if (lease.metadata?.name && time) renewed.set(lease.metadata.name, new Date(time).toISOString());
+  }
   const nodes = (items.filter((i) => i.kind === 'Node') as V1Node[]).map((node) => ({
     name: node.metadata?.name ?? '',
     ready: readyOf(node),
     unschedulable: node.spec?.unschedulable === true,
     taints: (node.spec?.taints ?? []).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
+    leaseRenewed: renewed.get(node.metadata?.name ?? '') ?? null,
   }));
   const pods: LivePod[] = [];
   for (const pod of items.filter((i) => i.kind === 'Pod') as V1Pod[]) {

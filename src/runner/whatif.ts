@@ -53,11 +53,16 @@ export interface LiveClusterOptions extends ClusterLoadOptions {
 /** Listed objects (Nodes, Pods, workloads, Services, PVCs, PVs) → the twin of the cluster as it is. */
 export function liveClusterFromObjects(items: readonly KubernetesObject[], options: LiveClusterOptions): LiveCluster {
   const registry = options.profiles ?? ProfileRegistry.load(options.profileDirs ?? []);
-  const imported = importApiObjects(items, options.source, registry.all(), {
-    name: options.name ?? 'live',
-    ...(options.boards ? { profiles: options.boards } : {}),
-    firmwareReserve: resolveSettings(33).firmwareMemoryReserve,
-  });
+  const imported = importApiObjects(
+    items.filter((i) => i.kind !== 'Lease'),
+    options.source,
+    registry.all(),
+    {
+      name: options.name ?? 'live',
+      ...(options.boards ? { profiles: options.boards } : {}),
+      firmwareReserve: resolveSettings(33).firmwareMemoryReserve,
+    },
+  );
   const state = liveStateFromObjects(items);
   // The bring-up starts with the first server: make it one that is Ready live.
   const readyNow = new Set(state.nodes.filter((n) => n.ready === 'True').map((n) => n.name));

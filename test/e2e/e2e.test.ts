@@ -92,6 +92,7 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
         expect(kept, 'the calibration test kept its cluster').not.toBeNull();
         if (!kept) return;
         const whatifOut = join(out, 'whatif');
+        const cutAfter = 60;
         const run = await execa(
           process.execPath,
           [
@@ -102,9 +103,10 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
             '--calibration',
             calibration,
             '--fault',
-            'power-off:dcn2',
+            // The power cut a minute after the read, when the test cuts the real one: the same heartbeat phase.
+            `power-off:dcn2,at=${cutAfter}s`,
             '--duration',
-            '7m',
+            '8m',
             '--quiet',
             '--out',
             whatifOut,
@@ -128,7 +130,9 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
           const evicted = events.find((e) => e.kind === 'pod.terminating' && e.details?.['node'] === 'dcn2');
           return evicted !== undefined && events.some((e) => e.kind === 'pod.ready' && e.t > evicted.t);
         };
-        const real = await realPowerOff(kept.kubeconfig, container, injected, seen, 7 * 60_000);
+        const killAt = Date.parse(model.live?.readAt ?? '') + cutAfter * 1000;
+        expect(killAt - Date.now(), 'the prediction took less than its minute').toBeGreaterThan(5000);
+        const real = await realPowerOff(kept.kubeconfig, container, killAt, injected, seen, 7 * 60_000);
         const comparison = compareRuns(model, {
           ...model,
           engine: 'k3d',

@@ -17,18 +17,19 @@ export interface RealPowerOff {
 }
 
 /**
- * Kills `container` and observes the cluster until `until(events)` holds or `limitMs` passes.
- * `injected` is the prediction's own fault event: the same id, kind and message, at t = 0.
+ * Kills `container` at wall-clock `killAt` (ms) and observes the cluster until `until(events)` holds
+ * or `limitMs` passes. `injected` is the prediction's own fault event: the same id, kind and message,
+ * at t = 0.
  */
 export async function realPowerOff(
   kubeconfig: string,
   container: string,
+  killAt: number,
   injected: TimelineEvent,
   until: (events: readonly TimelineEvent[]) => boolean,
   limitMs: number,
 ): Promise<RealPowerOff> {
   const config = loadKubeConfig(kubeconfig);
-  const killAt = Date.now() + 5000;
   const translator = new WatchTranslator(killAt, { serviceOutages: 'probe' });
   translator.replacementsAfter = killAt;
   let stopped = false;

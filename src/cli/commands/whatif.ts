@@ -119,7 +119,7 @@ export const whatifCommand: CommandModule<object, WhatIfArgs> = {
     const boards = boardPairs(args.profiles);
     checkFlagProfiles(boards, undefined, registry);
     // Read first: a bad --fault is checked against the live nodes.
-    const items = await readLiveCluster(args.kubeconfig, args.context);
+    const items = await readLiveCluster(args.kubeconfig, args.context, { nodeLeases: true });
     const source = describeSource(args.kubeconfig, args.context);
     const nodeNames = items.filter((i) => i.kind === 'Node').map((i) => i.metadata?.name ?? '');
     checkFlagHosts('--profiles', boards, nodeNames, source);

@@ -56,6 +56,28 @@ function livePods(pods: Iterable<SimPod>): SimPod[] {
   return [...pods].filter((p) => p.apiExists && p.deletionRequestedAt === null);
 }
 
+/**
+ * Each kubelet's heartbeats in their live phase: its Lease was renewed `ago` seconds before the read
+ * (now, in the model), and it renews every quarter of the lease duration (KK pkg/kubelet/kubelet.go,
+ * nodeLeaseRenewIntervalFraction 0.25), so its next renewals fall where the real ones will. The node
+ * lifecycle controller has seen that renewal (its probe time): a node lost now is noticed a grace
+ * period after its last real heartbeat, not after one the model happened to place.
+ */
+function alignHeartbeats(sim: Simulation, live: LiveStart): void {
+  const interval = sim.settings.nodeLeaseDuration * 0.25;
+  const readAt = Date.parse(live.readAt);
+  for (const node of live.state.nodes) {
+    const simNode = sim.nodeByName.get(node.name);
+    if (!simNode?.heartbeatHealthy || node.leaseRenewed === null || !Number.isFinite(readAt)) continue;
+    const ago = (readAt - Date.parse(node.leaseRenewed)) / 1000;
+    if (!Number.isFinite(ago) || ago < 0 || ago > interval * 3) continue;
+    const last = sim.now - (ago % interval);
+    simNode.renewAnchor = last;
+    simNode.lastObservedRenew = last;
+    simNode.probeTimestamp = last;
+  }
+}
+
 /** Once settled (the fault phase starts now): cordons, restarts, then the comparison, as one event plus one per difference. */
 export function settleLiveStart(sim: Simulation, live: LiveStart): LiveStartOutcome {
   sim.scheduler.preferPlacement(null);
@@ -74,6 +96,7 @@ export function settleLiveStart(sim: Simulation, live: LiveStart): LiveStartOutc
     if (node.unschedulable && simNode.registered) toCordon.push(simNode);
     else if (node.unschedulable) differences.push(`node ${node.name}: cordoned live; not registered in the twin, so not cordoned`);
   }
+  alignHeartbeats(sim, live);
   const placed = placedPods(live.state);
   const claimed = new Set<SimPod>();
   let reproduced = 0;
