@@ -143,6 +143,11 @@ describe('node readings', () => {
     });
     const upstream = { kubeletconfig: { evictionHard: { 'memory.available': '100Mi', 'nodefs.available': '10%' } } };
     expect(settingsFromConfigz(upstream)).toEqual({ evictionHardMemoryAvailable: 100 * 1024 ** 2 });
+    // A share of each node's memory has no one size for the cluster: the model keeps its own, rather than "none".
+    expect(settingsFromConfigz({ kubeletconfig: { evictionHard: { 'memory.available': '10%' } } })).toEqual({});
+    // Signals the model does not read, whatever their syntax, change nothing and stop nothing.
+    const other = { kubeletconfig: { evictionHard: { 'allocatableMemory.available': '5%', 'memory.available': '200Mi' } } };
+    expect(settingsFromConfigz(other)).toEqual({ evictionHardMemoryAvailable: 200 * 1024 ** 2 });
   });
 });
 

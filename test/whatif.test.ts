@@ -114,6 +114,18 @@ describe('whatIf', () => {
     expect(late).toBeLessThanOrEqual(39 + 5.1);
   });
 
+  it('puts a StatefulSet pod with no pod live where its local volume is, dashes in its name and all', async () => {
+    const text = readFileSync('test/fixtures/whatif/live.json', 'utf8').replace(/"db"/g, '"my-db"').replace(/db-0"/g, 'my-db-0"');
+    const { items } = JSON.parse(text) as { items: KubernetesObject[] };
+    const withoutPod = items.filter((i) => !(i.kind === 'Pod' && i.metadata?.name === 'my-db-0'));
+    expect(withoutPod.length).toBe(items.length - 1);
+    const other = liveClusterFromObjects(withoutPod, { source: 'dump', readAt: 'then', boards });
+    expect(other.state.volumes.map((v) => [v.claim, v.node])).toEqual([['default/data-my-db-0', 'node3']]);
+    const report = await whatIf(other, [], { duration: '1m' });
+    expect(report.live?.differences.join('\n')).not.toMatch(/volume default\/data-my-db-0/);
+    expect(report.live?.differences.join('\n')).toMatch(/pod default\/my-db-0: in the twin on node3, not live/);
+  });
+
   it('says what it could not reproduce: a pod on a NotReady node, a pod not Ready live', async () => {
     const { items } = JSON.parse(readFileSync('test/fixtures/whatif/live.json', 'utf8')) as { items: KubernetesObject[] };
     const changed = items.map((item) => {

@@ -120,11 +120,19 @@ export function settingsFromConfigz(configz: unknown): Partial<Record<SettingNam
     const flag = kubelet[kebab(field)];
     if (flag?.kind === 'eviction-hard') {
       // configz writes the map ({"memory.available": "100Mi"}); K3s sets no memory signal, which turns it off.
-      const map = Object.entries((raw ?? {}) as Record<string, string>)
-        .map(([signal, value]) => `${signal}<${value}`)
-        .join(',');
-      const memory = map ? parseEvictionHard(map).find((t) => t.signal === 'memory.available' && !t.percent) : undefined;
-      out[flag.setting] = memory ? memory.value : null;
+      // Only memory.available matters to the model; other signals (nodefs, allocatableMemory…) are not read.
+      const value = ((raw ?? {}) as Record<string, unknown>)['memory.available'];
+      if (value === undefined) {
+        out[flag.setting] = null;
+        continue;
+      }
+      try {
+        const memory = parseEvictionHard(`memory.available<${String(value)}`)[0];
+        // A percentage of each node's memory has no single size for the whole cluster: the model keeps its own.
+        if (memory && !memory.percent) out[flag.setting] = memory.value;
+      } catch {
+        // An unreadable threshold leaves the model's own value, as for the other fields below.
+      }
       continue;
     }
     const mapped = flag ?? configOnlyFields[field];

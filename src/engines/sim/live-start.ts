@@ -30,16 +30,13 @@ export function prepareLiveStart(sim: Simulation, live: LiveStart): void {
     else queues.set(pod.workload as string, [...(queues.get(pod.workload as string) ?? []), node]);
   }
   // A StatefulSet pod with no pod live but a local volume on a node goes where its volume is.
-  for (const volume of live.state.volumes) {
-    const match = /^([^/]+)\/.+-(.+)-(\d+)$/.exec(volume.claim);
-    if (!match) continue;
-    const key = `StatefulSet/${match[1]}/${match[2]}#${match[3]}`;
-    if (!byOrdinal.has(key)) byOrdinal.set(key, volume.node);
-  }
   sim.scheduler.preferPlacement((pod: SimPod, feasible: readonly SimNode[]) => {
     const key = pod.workload.spec.key;
     if (pod.workload.spec.kind === 'StatefulSet') {
-      const name = byOrdinal.get(`${key}#${pod.ordinal}`);
+      // With no pod live, its local volume's node: claims are `<template>-<statefulset>-<ordinal>`.
+      const { namespace, name: set, volumeClaimTemplates } = pod.workload.spec;
+      const claims = volumeClaimTemplates.map((t) => `${namespace}/${t.name}-${set}-${pod.ordinal}`);
+      const name = byOrdinal.get(`${key}#${pod.ordinal}`) ?? live.state.volumes.find((v) => claims.includes(v.claim))?.node;
       return feasible.find((n) => n.name === name) ?? null;
     }
     const queue = queues.get(key);
