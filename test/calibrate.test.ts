@@ -112,6 +112,16 @@ describe('figures from recorded events', () => {
     const boot = bootSamples([...events, rebooted], 'dcn3', start, 40, day, readAt);
     // NodeNotReady 10:49:56 − 40 s = last heartbeat 10:49:16 → k3s start 10:50:15.12.
     expect(boot.samples[0]?.value).toBeCloseTo(59.12, 2);
+    // The gap holds the time the power was off too: longer than the board can take to boot, it dates no boot.
+    const withReboot = readings({ events: [...events, rebooted] });
+    const figureOf = (longest: number | undefined) => {
+      const doc = calibrationDocumentSchema.parse(buildCalibration(withReboot, { ...options, longestBoot: () => longest }));
+      return doc.spec.nodes.find((n) => n.name === 'dcn3');
+    };
+    expect(figureOf(60)?.figures.bootTime?.value).toBeCloseTo(59.12, 2);
+    expect(figureOf(30)?.figures.bootTime).toBeUndefined();
+    expect(figureOf(30)?.notMeasured.find((m) => m.figure === 'bootTime')?.reason).toMatch(/more than a boot of its board takes \(30 s\)/);
+    expect(figureOf(undefined)?.notMeasured.find((m) => m.figure === 'bootTime')?.reason).toMatch(/longest boot is unknown/);
   });
 });
 

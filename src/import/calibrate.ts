@@ -66,6 +66,11 @@ export interface CalibrationOptions {
   readonly profileOf?: (node: V1Node) => string | undefined;
   /** The node controller's grace period, to date a power-off from its NodeNotReady (bootTime). */
   readonly nodeMonitorGracePeriod: number;
+  /**
+   * The longest a boot of this node's board can take (its profile's bootTime high end): a longer gap
+   * between the last heartbeat and K3s's start had the power off for part of it, so it dates no boot.
+   */
+  readonly longestBoot?: (node: V1Node, profile: string | undefined) => number | undefined;
   readonly twinVersion?: string;
 }
 
@@ -132,7 +137,18 @@ function measureNode(node: V1Node, readings: CalibrationReadings, options: Calib
     const after = `after the latest k3s start (${iso(started)})`;
     add('k3sStart', k3s, server ? `no RegisteredNode event ${after} in the window` : `no kubelet event ${after} in the window`);
     const boot = bootSamples(events, name, started, options.nodeMonitorGracePeriod, from, to);
-    add('bootTime', boot, boot.reason ?? 'no reboot in the window');
+    const profile = node.metadata?.labels?.['twin.dev/profile'] ?? options.profileOf?.(node);
+    const longest = options.longestBoot?.(node, profile);
+    const gap = boot.samples[0]?.value;
+    if (gap !== undefined && (longest === undefined || gap > longest))
+      add(
+        'bootTime',
+        { samples: [], source: boot.source },
+        longest === undefined
+          ? `down ${gap.toFixed(0)} s before K3s started, but its board's longest boot is unknown: no telling a boot from time switched off`
+          : `down ${gap.toFixed(0)} s before K3s started, more than a boot of its board takes (${longest} s): the power was off part of it`,
+      );
+    else add('bootTime', boot, boot.reason ?? 'no reboot in the window');
   }
   const nodeOfPod = new Map((readings.pods ?? []).map((p) => [p.metadata?.uid ?? '', p.spec?.nodeName ?? '']));
   add(

@@ -87,6 +87,10 @@ export async function calibrateToFile(request: CalibrateRequest): Promise<Calibr
     since: request.since,
     profileOf: profileOf(request, minor),
     nodeMonitorGracePeriod: resolveSettings(minor).nodeMonitorGracePeriod as number,
+    longestBoot: (_node, profile) => {
+      const boot = profile ? request.registry.get(profile)?.spec.bootTime : undefined;
+      return boot ? (boot.high ?? boot.value) : undefined;
+    },
     twinVersion: packageJson.version,
   });
   const checked = calibrationDocumentSchema.safeParse(document);
