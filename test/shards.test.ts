@@ -159,6 +159,13 @@ describe('bad shards', () => {
         [first!, three],
         /shard-2-of-3\.json: shard: is one of 3 shards, .* one of 2 \(rerun it with the same flags as the others \(--shard I\/2\)/,
       );
+      // Files that parse as JSON but are no shard's: one line each, never a crash.
+      const broken = join(dir, 'broken');
+      mkdirSync(broken);
+      writeFileSync(join(broken, 'shard-2-of-2.json'), 'null');
+      oneLine([first!, broken], /shard-2-of-2\.json: kind: is not a twin shard file/);
+      writeFileSync(join(broken, 'shard-2-of-2.json'), JSON.stringify({ ...file, result: 'none' }));
+      oneLine([first!, broken], /shard-2-of-2\.json: kind: is not a twin shard file/);
     },
     slow,
   );

@@ -99,7 +99,15 @@ function readShardFile(path: string): ShardFile {
   } catch (error) {
     throw ConfigError.single(file, '', `not JSON: ${(error as Error).message}`, 'rerun the shard that wrote it');
   }
-  if (parsed.kind !== 'twin-shard' || parsed.version !== 1 || !parsed.shard || parsed.args === undefined || parsed.result === undefined)
+  const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (
+    !isObject(parsed) ||
+    parsed.kind !== 'twin-shard' ||
+    parsed.version !== 1 ||
+    !isObject(parsed.shard) ||
+    parsed.args === undefined ||
+    !isObject(parsed.result)
+  )
     throw ConfigError.single(
       file,
       'kind',

@@ -138,7 +138,12 @@ export function writeSearchShard<A>(dir: string, job: SearchJob, shard: Shard, a
 
 /** The search's result from its shards' files (readShards checked they belong together). */
 export function mergeSearchShards(files: readonly ShardFile[]): SearchResult {
-  const outcomes = files.flatMap((f) => (f.result as SearchShardResult).outcomes).sort((a, b) => a.index - b.index);
+  const outcomes = files
+    .flatMap((f) => {
+      const held = (f.result as Partial<SearchShardResult>).outcomes;
+      return Array.isArray(held) && held.every((o) => typeof o?.index === 'number') ? held : [];
+    })
+    .sort((a, b) => a.index - b.index);
   const mixes = (files[0]?.result as SearchShardResult | undefined)?.mixes ?? 0;
   const gap = outcomes.findIndex((o, i) => o.index !== i);
   if (outcomes.length !== mixes || gap >= 0)

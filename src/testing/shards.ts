@@ -52,6 +52,8 @@ export function mergeCheckShards(files: readonly ShardFile[], job: CheckJob): Ch
       'the cluster, manifests or flags differ now from what the shards ran',
       'merge where the shards\u2019 inputs are, unchanged, or rerun the shards',
     );
-  const failures = files.map((f) => (f.result as CheckShardResult).firstFailure).filter((f): f is number => f !== null);
+  const failures = files
+    .map((f) => (f.result as Partial<CheckShardResult>).firstFailure)
+    .filter((f): f is number => typeof f === 'number' && Number.isInteger(f) && f >= 0);
   return finishCheck(job, seed, failures.length > 0 ? Math.min(...failures) : null);
 }
