@@ -103,5 +103,9 @@ describe('twin watch (CLI)', () => {
     const board = twin(['watch', '--kubeconfig', kubeconfig, '--profiles', 'node3=pi6']);
     expect(board.code).toBe(2);
     expect(board.stderr.trim()).toBe('twin: --profiles: node3: unknown hardware profile "pi6" (twin profiles lists them)');
+    // A missing calibration is refused before anything is read, not a failed prediction on every change.
+    const calibration = twin(['watch', '--kubeconfig', nowhere, '--calibration', join(dir, 'none.yaml'), '--once']);
+    expect(calibration.code).toBe(2);
+    expect(calibration.stderr.trim()).toMatch(/^twin: .*none\.yaml: file not found/);
   });
 });

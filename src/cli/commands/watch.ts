@@ -1,11 +1,13 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
+import { checkFlagHosts } from '../../import/hosts.js';
 import { readLiveCluster } from '../../import/kubeconfig.js';
+import { loadCalibrationFile } from '../../load/calibration.js';
 import { ProfileRegistry } from '../../load/profiles.js';
 import { defaultHorizon, lossAnalyser } from '../../runner/watch-analysis.js';
 import { kubeConfigFor, streamCluster } from '../../runner/watch-stream.js';
 import { watchCluster, type WatchDocument } from '../../runner/watch.js';
-import { calibrationLoad, calibrationOption, duration, nonEmpty, positiveInt } from '../flags.js';
+import { calibrationOption, duration, nonEmpty, positiveInt } from '../flags.js';
 import { interruptible } from '../interrupt.js';
 import { writeOut } from '../output.js';
 
@@ -88,10 +90,14 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
     if (args.horizon !== undefined && args.horizon < 60)
       throw ConfigError.single('--horizon', '', `${args.horizon}s is too short to see a node noticed lost`, 'give at least 1m, e.g. 15m');
     const boards = boardsOf(args.profiles, args['profiles-dir']);
+    // A bad calibration file is one line (exit 2) now, not a failed prediction on every change.
+    const calibration = args.calibration !== undefined ? loadCalibrationFile(args.calibration) : undefined;
     // Checks the kubeconfig and the context (exit 2) and that the API answers (exit 4), as twin import does.
     const initial = await readLiveCluster(args.kubeconfig, args.context);
     const config = kubeConfigFor(args.kubeconfig, args.context);
     const source = `${config.getCurrentCluster()?.server ?? 'the API server'} (context ${config.getCurrentContext()})`;
+    const nodes = initial.filter((i) => i.kind === 'Node').map((i) => i.metadata?.name ?? '');
+    checkFlagHosts('--profiles', boards, nodes, source);
     const output = await printer(args);
     try {
       await interruptible(
@@ -104,7 +110,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
               source,
               profileDirs: args['profiles-dir'],
               boards,
-              ...calibrationLoad(args.calibration),
+              ...(calibration ? { calibration } : {}),
               ...(args.horizon ? { horizon: args.horizon } : {}),
             }),
             onDocument: output.show,

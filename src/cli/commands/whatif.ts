@@ -4,7 +4,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { ConfigError, ExpectationsFailedError } from '../../errors.js';
 import { canonicalProfile, checkFlagHosts, checkFlagProfiles } from '../../import/hosts.js';
 import { readLiveCluster } from '../../import/kubeconfig.js';
-import { displayPath } from '../../load/files.js';
+import { loadCalibrationFile } from '../../load/calibration.js';
+import { displayPath, readTextFile } from '../../load/files.js';
 import { importDefault } from '../../load/modules.js';
 import { ProfileRegistry } from '../../load/profiles.js';
 import type { Reporter } from '../../runner/reporter.js';
@@ -16,7 +17,7 @@ import { summaryReporter } from '../../runner/reporters/summary.js';
 import { defaultWhatIfDuration, liveClusterFromObjects, runWhatIf, whatIfScenario } from '../../runner/whatif.js';
 import type { ScenarioInput } from '../../scenario/scenario.js';
 import { faultFlagSyntax, parseFaultFlag } from '../fault-flag.js';
-import { calibrationLoad, calibrationOption, duration, nonEmpty, nonNegativeInt } from '../flags.js';
+import { calibrationOption, duration, nonEmpty, nonNegativeInt } from '../flags.js';
 import { writeErr, writeOut } from '../output.js';
 
 interface WhatIfArgs {
@@ -118,7 +119,9 @@ export const whatifCommand: CommandModule<object, WhatIfArgs> = {
     const registry = ProfileRegistry.load(args['profiles-dir']);
     const boards = boardPairs(args.profiles);
     checkFlagProfiles(boards, undefined, registry);
-    // Read first: a bad --fault is checked against the live nodes.
+    // Files first (exit 2 at once, not after a cluster that does not answer); a bad --fault is checked against the live nodes.
+    const calibration = args.calibration !== undefined ? loadCalibrationFile(args.calibration) : undefined;
+    if (args.scenario) readTextFile(args.scenario);
     const items = await readLiveCluster(args.kubeconfig, args.context, { nodeLeases: true });
     const source = describeSource(args.kubeconfig, args.context);
     const nodeNames = items.filter((i) => i.kind === 'Node').map((i) => i.metadata?.name ?? '');
@@ -128,7 +131,7 @@ export const whatifCommand: CommandModule<object, WhatIfArgs> = {
       readAt: new Date().toISOString(),
       profiles: registry,
       boards: Object.fromEntries(Object.entries(boards).map(([host, profile]) => [host, canonicalProfile(profile, registry)])),
-      ...calibrationLoad(args.calibration),
+      ...(calibration ? { calibration } : {}),
     });
     const servers = live.cluster.nodes.filter((n) => n.role === 'server').map((n) => n.name);
     const faults = args.fault.map((text) => parseFaultFlag(text, nodeNames, servers));
