@@ -8,6 +8,7 @@ import {
   bootSamples,
   nodeReadySamples,
   parsePulledMessage,
+  serverStartSamples,
 } from '../src/import/calibrate-events.js';
 import { settingsFromConfigz, summaryFigures, type StatsSummary } from '../src/import/calibrate-node.js';
 import { eventTimes } from '../src/import/calibrate-samples.js';
@@ -169,6 +170,14 @@ describe('the Calibration document', () => {
     // API server process start 10:51:09.45 → RegisteredNode 10:51:15 (→ .5).
     expect(dcn1?.figures.k3sStart?.value).toBeCloseTo(6.05, 3);
     expect(doc.spec.nodes.find((n) => n.name === 'dcn3')?.figures.k3sStart?.value).toBeCloseTo(0.38, 3);
+    // At the bring-up every node is registered as it joins: those RegisteredNode events date no server start.
+    const created = new Map([
+      ['dcn1', at('2026-12-01T10:48:43Z')],
+      ['dcn2', at('2026-12-01T10:48:44Z')],
+      ['dcn3', at('2026-12-01T10:48:44Z')],
+    ]);
+    expect(serverStartSamples(events, at('2026-12-01T10:48:30Z'), readAt, created).samples).toEqual([]);
+    expect(serverStartSamples(events, 1796122269.45, readAt, created).samples[0]?.value).toBeCloseTo(6.05, 3);
     expect(dcn1?.notMeasured.map((m) => m.figure)).toEqual(['k3sMemory', 'k3sCpu', 'bootTime', 'imagePull']);
     expect(doc.spec.profiles.map((p) => [p.profile, p.role, p.nodes])).toEqual([
       ['pi3bplus', 'server', ['dcn1']],

@@ -109,10 +109,17 @@ export function agentStartSamples(
  * controller-manager starts once the API server answers, and registers every node on its start:
  * this is the API answering plus the controller-manager's start and leader election, an upper bound.
  */
-export function serverStartSamples(events: readonly CoreV1Event[], processStart: number, to: number): FigureSamples {
+export function serverStartSamples(
+  events: readonly CoreV1Event[],
+  processStart: number,
+  to: number,
+  created: ReadonlyMap<string, number> = new Map(),
+): FigureSamples {
+  // Only nodes that existed before this start: a node that joins later is registered when it joins.
+  const existed = (e: CoreV1Event) => (created.get(e.involvedObject?.name ?? '') ?? Infinity) < processStart;
   const registered = timed(
     events,
-    (e) => e.reason === 'RegisteredNode' && eventComponent(e) === 'node-controller',
+    (e) => e.reason === 'RegisteredNode' && eventComponent(e) === 'node-controller' && existed(e),
     Math.floor(processStart),
     to,
   )[0];

@@ -133,9 +133,18 @@ function measureNode(node: V1Node, readings: CalibrationReadings, options: Calib
     missing.k3sStart = sourceReason(readings.sources, sourceNames.metrics, name);
     missing.bootTime = missing.k3sStart;
   } else {
-    const k3s = server ? serverStartSamples(events, started, to) : agentStartSamples(events, name, created, started, to);
     const after = `after the latest k3s start (${iso(started)})`;
-    add('k3sStart', k3s, server ? `no RegisteredNode event ${after} in the window` : `no kubelet event ${after} in the window`);
+    if (started < from) missing.k3sStart = `the latest k3s start (${iso(started)}) is before the window (--since)`;
+    else if (server && servers > 1)
+      // Another server's controller-manager may hold the lead and register the nodes: its events date no start of this one.
+      missing.k3sStart = `${servers} servers: the RegisteredNode events may come from another server's controller-manager`;
+    else {
+      const existing = new Map(
+        readings.nodes.map((n) => [n.metadata?.name ?? '', epochSeconds(n.metadata?.creationTimestamp) ?? Infinity]),
+      );
+      const k3s = server ? serverStartSamples(events, started, to, existing) : agentStartSamples(events, name, created, started, to);
+      add('k3sStart', k3s, server ? `no RegisteredNode event ${after} in the window` : `no kubelet event ${after} in the window`);
+    }
     const boot = bootSamples(events, name, started, options.nodeMonitorGracePeriod, from, to);
     const profile = node.metadata?.labels?.['twin.dev/profile'] ?? options.profileOf?.(node);
     const longest = options.longestBoot?.(node, profile);
