@@ -164,7 +164,11 @@ if [ ! -f "$ROOTFS_TAR" ]; then
 fi
 
 # 5. the node image
-NODE_STAMP="$CACHE/node-$IMAGE_REV-$SRC_HASH-$(basename "$IMAGES_STAMP")"
+# What the image can run (node-image/capabilities.json): written into the image as a label, which
+# twin reads before a run to refuse what the image cannot reproduce, and as /etc/twin/capabilities.json.
+CAPABILITIES=$(tr -d ' \n' < node-image/capabilities.json)
+CAP_HASH=$(printf '%s' "$CAPABILITIES" | sha256sum | cut -c1-8)
+NODE_STAMP="$CACHE/node-$IMAGE_REV-$SRC_HASH-$CAP_HASH-$(basename "$IMAGES_STAMP")"
 if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
   log "assembling $NODE_IMAGE"
   d="$CACHE/node-build"; rm -rf "$d" && mkdir -p "$d" && tar -C "$d" -xf "$ROOTFS_TAR"
@@ -174,13 +178,14 @@ if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&
   ln -sf k3s "$d/bin/kubectl"
   # k3d's entrypoint script traps SIGTERM by name, which Debian's dash refuses: /bin/sh is busybox, as in K3s's image.
   cp /bin/busybox "$d/bin/busybox" && ln -sf busybox "$d/bin/sh"
-  mkdir -p "$d/var/lib/rancher/k3s/agent/images" "$d/etc/rancher/k3s" "$d/output"
+  mkdir -p "$d/var/lib/rancher/k3s/agent/images" "$d/etc/rancher/k3s" "$d/output" "$d/etc/twin"
+  printf '%s\n' "$CAPABILITIES" > "$d/etc/twin/capabilities.json"
   cp "$IMAGES_STAMP/twin-images.tar" "$d/var/lib/rancher/k3s/agent/images/"
   tar -C "$d" -c . | docker import \
     --change 'ENTRYPOINT ["/bin/k3s"]' --change 'CMD ["agent"]' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'VOLUME ["/var/lib/kubelet", "/var/lib/rancher/k3s", "/var/lib/cni", "/var/log"]' \
-    --change "LABEL twin.dev/node-image=$IMAGE_REV org.opencontainers.image.version=$K8S_VERSION" \
+    --change "LABEL twin.dev/node-image=$IMAGE_REV org.opencontainers.image.version=$K8S_VERSION twin.dev/capabilities='$CAPABILITIES'" \
     - "$NODE_IMAGE" >/dev/null
   rm -rf "$d"; rm -f "$CACHE"/node-"$IMAGE_REV"-*; touch "$NODE_STAMP"
 fi

@@ -12,6 +12,15 @@ import type { Cluster } from './cluster.js';
 export const packagedComponents = ['coredns', 'servicelb', 'traefik', 'local-storage', 'metrics-server'] as const;
 export type PackagedComponent = (typeof packagedComponents)[number];
 
+/** The workloads each packaged component runs (as systemObjects below names them), `namespace/name`. */
+export const componentWorkloads: Readonly<Record<PackagedComponent, readonly string[]>> = {
+  coredns: ['kube-system/coredns'],
+  servicelb: ['kube-system/svclb-traefik'],
+  traefik: ['kube-system/traefik'],
+  'local-storage': ['kube-system/local-path-provisioner'],
+  'metrics-server': ['kube-system/metrics-server'],
+};
+
 /** Components switched off with `--disable` (repeated or comma-separated, `=` or a separate word). */
 export function disabledComponents(serverArgs: readonly string[]): Set<string> {
   const disabled = new Set<string>();

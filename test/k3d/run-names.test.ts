@@ -25,7 +25,13 @@ const pi3 = await loadClusterFile('scenarios/clusters/edgestack-pi3.ts');
 
 /** Every name a run gives the host's objects. */
 function allNames(names: RunNames, cluster: Cluster): string[] {
-  return [names.cluster, names.network, names.rancher, names.probe, ...cluster.nodes.map((n) => names.container(n))];
+  return [
+    names.cluster,
+    names.network,
+    names.rancher,
+    names.probe,
+    ...cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent').map((n) => names.container(n)),
+  ];
 }
 
 /** An exec seam that records commands and answers from a table (by command prefix); nothing runs. */

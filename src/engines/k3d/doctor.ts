@@ -8,6 +8,8 @@ import type { Exec } from './exec.js';
 import { ensureStandInImage, pid, probeDocker, standInImage, type DockerState } from './docker.js';
 import { managedLabel } from './config.js';
 import { resolveNodeImage } from './node-image.js';
+import { describeCapabilities } from './capabilities.js';
+import { packagedComponents } from '../../model/k3s-components.js';
 import { nodeImageKubernetes } from './offline-build.js';
 import type { HostCalibration } from './throttle.js';
 import { defaultK3sVersion } from '../../model/cluster.js';
@@ -70,6 +72,19 @@ export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]
         : image.kind === 'k3s'
           ? `${image.image} (K3s)`
           : `${image.image} (upstream Kubernetes ${nodeImageKubernetes} components with K3s's defaults, built offline)`,
+  });
+  if (!('missing' in image)) {
+    // What the image declares it runs: a scenario needing more is refused before it starts (supports.ts).
+    const c = image.capabilities;
+    const all = c.maxServers === 0 && c.datastores.includes('embedded-etcd') && c.components.length === packagedComponents.length;
+    out.push({ name: 'node image runs', ok: all, detail: `${describeCapabilities(c)}; from ${c.source}` });
+  }
+  // Machines outside Kubernetes (role external: an NFS or database box, a gateway) have no container here yet.
+  out.push({
+    name: 'external hosts',
+    ok: false,
+    detail:
+      'not created: a scenario with a fault on a role-external machine, or a site power cut a workload depends on through one, is refused',
   });
   if (daemon) {
     // k3d runs every node privileged; a host whose capability set is short (sandboxes withhold

@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { EngineUnavailableError } from '../../errors.js';
 import { withoutCalibration } from '../../model/uncalibrated.js';
 import type { Engine, Refusal, RunPlan } from '../engine.js';
+import { minimalCapabilities, type NodeImageCapabilities } from './capabilities.js';
 import { removeLeftovers } from './cluster.js';
 import { renderK3dConfig } from './config.js';
 import { calibrateHost, diagnose } from './doctor.js';
@@ -17,7 +18,7 @@ import { hostAvailability, nodeImageFor, rancherImageFor } from './host.js';
 import { twinRancherAgentImage, twinRancherImage } from './offline-build.js';
 import { liveRun } from './run.js';
 import { dryRunId, newRunId, runNames } from './run-names.js';
-import { refusals, unsupportedCluster, unsupportedFaults, unsupportedTriggers } from './supports.js';
+import { refusals, unsupportedCluster, unsupportedFaults, unsupportedStack, unsupportedTriggers } from './supports.js';
 
 /** Real K3s emulates each board from its profile: a calibration's measured figures are the model's, not this engine's. */
 function uncalibrated(plan: RunPlan): RunPlan {
@@ -30,11 +31,18 @@ function refused(found: readonly { reason: string }[]): EngineUnavailableError {
 
 /** The commands a k3d run would execute, without running any (`twin run --engine k3d --dry-run`). */
 export async function k3dDryRun(plan: RunPlan, stateDir: string, hostCores: number): Promise<string[]> {
-  // Nothing is probed for a dry run: what depends on the host's images is refused by the run itself.
+  // Only the node image's labels are read (its capabilities): what else depends on the host's
+  // images is refused by the run itself. Without an image, twin's first image's set is assumed.
+  const image = await nodeImageFor(plan.cluster.k3s.version).catch(() => null);
+  const capabilities: NodeImageCapabilities =
+    image && !('missing' in image)
+      ? image.capabilities
+      : minimalCapabilities("no node image on this host: twin's first node image assumed");
   const found = [
     ...unsupportedFaults(plan.faults).map((reason) => ({ reason })),
     ...unsupportedTriggers(plan.faults),
     ...unsupportedCluster(plan.cluster),
+    ...unsupportedStack(plan, capabilities),
   ];
   if (found.length > 0) throw refused(found);
   const exec = createExec({ dryRun: true });
@@ -48,7 +56,8 @@ export async function k3dDryRun(plan: RunPlan, stateDir: string, hostCores: numb
 /** What of the plan cannot run here, from what the host was found to have (probed once per process). */
 async function planRefusals(plan: RunPlan): Promise<Refusal[]> {
   const image = await nodeImageFor(plan.cluster.k3s.version).catch(() => null);
-  const nodeImage = image && !('missing' in image) ? image.kind : undefined;
+  const found = image && !('missing' in image) ? image : undefined;
+  const nodeImage = found?.kind;
   const rancherImage = plan.cluster.rancher ? await rancherImageFor(plan.cluster.rancher.version).catch(() => undefined) : undefined;
   return [
     ...refusals(plan.faults, {
@@ -57,6 +66,8 @@ async function planRefusals(plan: RunPlan): Promise<Refusal[]> {
       gracefulNodeShutdown: plan.cluster.settings.shutdownGracePeriod > 0,
     }),
     ...unsupportedCluster(plan.cluster),
+    // Without an image the run is refused as unavailable, before this matters.
+    ...(found ? unsupportedStack(plan, found.capabilities) : []),
   ];
 }
 

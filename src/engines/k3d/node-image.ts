@@ -3,6 +3,7 @@
  * has one, and the node image `scripts/build-k3s-image.sh` builds offline otherwise (names in
  * offline-build.ts); `TWIN_K3S_IMAGE` overrides both.
  */
+import { capabilitiesFromLabels, k3sCapabilities, type NodeImageCapabilities } from './capabilities.js';
 import { k3sImage } from './config.js';
 import type { Exec } from './exec.js';
 import { twinNodeImage, twinRancherImage } from './offline-build.js';
@@ -11,6 +12,27 @@ export interface NodeImage {
   readonly image: string;
   /** `k3s`: a real K3s image; `twin`: upstream components built by scripts/build-k3s-image.sh. */
   readonly kind: 'k3s' | 'twin';
+  /** What the image can run: K3s's whole stack, or what twin's image declares in its label. */
+  readonly capabilities: NodeImageCapabilities;
+}
+
+/** An image's labels, or null when Docker does not have the image. */
+async function imageLabels(exec: Exec, image: string): Promise<Record<string, string> | null> {
+  const found = await exec('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', image], { allowFailure: true }).catch(
+    () => null,
+  );
+  if (found?.exitCode !== 0) return null;
+  try {
+    return (JSON.parse(found.stdout.trim() || 'null') as Record<string, string> | null) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function describe(image: string, labels: Record<string, string>): NodeImage {
+  return image.startsWith('twin.local/')
+    ? { image, kind: 'twin', capabilities: capabilitiesFromLabels(image, labels) }
+    : { image, kind: 'k3s', capabilities: k3sCapabilities(image) };
 }
 
 /** The image to run nodes from, or null with what was looked for. */
@@ -19,16 +41,16 @@ export async function resolveNodeImage(
   k3sVersion: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<NodeImage | { missing: string }> {
-  const present = async (image: string) =>
-    (await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true }).catch(() => null))?.exitCode === 0;
   const wanted = env['TWIN_K3S_IMAGE'];
-  if (wanted)
-    return (await present(wanted))
-      ? { image: wanted, kind: wanted.startsWith('twin.local/') ? 'twin' : 'k3s' }
-      : { missing: `TWIN_K3S_IMAGE=${wanted} is not present locally` };
+  if (wanted) {
+    const labels = await imageLabels(exec, wanted);
+    return labels ? describe(wanted, labels) : { missing: `TWIN_K3S_IMAGE=${wanted} is not present locally` };
+  }
   const real = k3sImage(k3sVersion);
-  if (await present(real)) return { image: real, kind: 'k3s' };
-  if (await present(twinNodeImage)) return { image: twinNodeImage, kind: 'twin' };
+  const realLabels = await imageLabels(exec, real);
+  if (realLabels) return describe(real, realLabels);
+  const twinLabels = await imageLabels(exec, twinNodeImage);
+  if (twinLabels) return describe(twinNodeImage, twinLabels);
   return { missing: `neither ${real} nor ${twinNodeImage} is present (build it offline: scripts/build-k3s-image.sh)` };
 }
 

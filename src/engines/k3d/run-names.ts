@@ -54,6 +54,10 @@ export function runLabelArgs(names: RunNames): string[] {
 
 /** `server:0`, `agent:2`: k3d's node filter for a twin node. */
 export function nodeFilter(cluster: Cluster, node: ClusterNode): string {
+  // Only servers and agents are k3d nodes: an external host or the Rancher box has no k3d name,
+  // and counting it among the agents would name another node's container (supports.ts refuses
+  // faults on them before a run).
+  if (node.role !== 'server' && node.role !== 'agent') throw new Error(`node ${node.name} (role ${node.role}) is not a k3d node`);
   const peers = cluster.nodes.filter((n) => n.role === node.role);
   return `${node.role === 'server' ? 'server' : 'agent'}:${peers.indexOf(node)}`;
 }

@@ -5,9 +5,12 @@
  * is built.
  */
 import type { Cluster } from '../../model/cluster.js';
+import { componentWorkloads, disabledComponents, packagedComponents } from '../../model/k3s-components.js';
 import type { TimelineEventKind } from '../../model/timeline.js';
+import { workloadMatches, type WorkloadSet } from '../../model/workloads.js';
 import type { ResolvedFault as Fault } from '../../scenario/faults.js';
 import type { PlannedFault, Refusal } from '../engine.js';
+import type { NodeImageCapabilities } from './capabilities.js';
 
 export interface SupportOptions {
   /** The node image the run would use: memory-fill needs twin's. */
@@ -174,4 +177,88 @@ export function refusals(faults: readonly PlannedFault[], options: SupportOption
     return reason ? [{ subject: `fault ${id} (${fault.kind})`, reason }] : [];
   });
   return [...byFault, ...unsupportedTriggers(faults, options)];
+}
+
+/** The nodes a fault names (its target, a partition's groups, a power order, a list of servers). */
+function faultNodes(fault: Fault): string[] {
+  const named: string[] = [];
+  if ('node' in fault) named.push(fault.node);
+  if ('groups' in fault) named.push(...fault.groups.flat());
+  if ('order' in fault && fault.order) named.push(...fault.order);
+  if ('servers' in fault && fault.servers) named.push(...fault.servers);
+  return named;
+}
+
+/**
+ * What of the cluster's stack the node image cannot run, from the capabilities it declares
+ * (capabilities.ts): a datastore it has not, more servers than it can join, faults on a packaged
+ * component it does not deploy, and machines outside Kubernetes (role external), which the k3d
+ * engine does not create: a fault on one, or a site-wide power cut while a workload's readiness
+ * needs one, would be done to nothing, or to another machine.
+ */
+export function unsupportedStack(
+  plan: { readonly cluster: Cluster; readonly workloads: WorkloadSet; readonly faults: readonly PlannedFault[] },
+  capabilities: NodeImageCapabilities,
+): Refusal[] {
+  const { cluster } = plan;
+  const out: Refusal[] = [];
+  const image = capabilities.source;
+  const datastore = cluster.k3s.datastore;
+  if (!capabilities.datastores.includes(datastore)) {
+    const consequence =
+      datastore === 'embedded-etcd'
+        ? 'its servers would not form an etcd quorum, so quorum loss and its recovery would not happen for real'
+        : 'the servers would not keep their state where the scenario says';
+    out.push({
+      subject: `k3s.datastore (${datastore})`,
+      reason:
+        `datastore ${datastore}: node image ${image} runs ${capabilities.datastores.join(', ')} only; ${consequence}; ` +
+        'use --engine sim, or a node image with it (scripts/build-k3s-image.sh; twin doctor shows what the image runs)',
+    });
+  }
+  const servers = cluster.nodes.filter((n) => n.role === 'server');
+  if (capabilities.maxServers > 0 && servers.length > capabilities.maxServers)
+    out.push({
+      subject: `servers (${servers.length})`,
+      reason:
+        `${servers.length} servers (${servers.map((n) => n.name).join(', ')}): node image ${image} joins at most ` +
+        `${capabilities.maxServers}; use --engine sim`,
+    });
+  const external = new Set(cluster.nodes.filter((n) => n.role === 'external').map((n) => n.name));
+  const needed = new Set(plan.workloads.workloads.flatMap((w) => w.template.dependsOn.filter((h) => external.has(h))));
+  const datastoreHost = cluster.k3s.externalDatastore?.node;
+  if (datastoreHost && external.has(datastoreHost)) needed.add(datastoreHost);
+  const disabled = disabledComponents(cluster.k3s.serverArgs);
+  const absent = packagedComponents.filter((c) => !disabled.has(c) && !capabilities.components.includes(c));
+  for (const { id, fault } of plan.faults) {
+    const subject = `fault ${id} (${fault.kind})`;
+    const hosts = [...new Set(faultNodes(fault).filter((n) => external.has(n)))];
+    if (hosts.length > 0 && fault.kind !== 'site-power-restore' && fault.kind !== 'site-power-cut')
+      out.push({
+        subject,
+        reason:
+          `${subject}: ${hosts.join(', ')} ${hosts.length === 1 ? 'is a machine' : 'are machines'} outside Kubernetes (role external), ` +
+          'which the k3d engine does not create; use --engine sim',
+      });
+    if (fault.kind === 'site-power-cut' && needed.size > 0)
+      out.push({
+        subject,
+        reason:
+          `${subject}: the power cut takes ${[...needed].join(', ')} (role external) down too, which workloads need, ` +
+          'and the k3d engine does not create machines outside Kubernetes; use --engine sim',
+      });
+    if ('workload' in fault) {
+      const wanted = fault.workload;
+      if (plan.workloads.workloads.some((w) => workloadMatches(w.key, wanted))) continue;
+      const component = absent.find((c) =>
+        componentWorkloads[c].some((key) => workloadMatches(`Deployment/${key}`, wanted) || workloadMatches(`DaemonSet/${key}`, wanted)),
+      );
+      if (component)
+        out.push({
+          subject,
+          reason: `${subject}: ${wanted} is K3s's ${component}, which node image ${image} does not deploy; use --engine sim`,
+        });
+    }
+  }
+  return out;
 }
