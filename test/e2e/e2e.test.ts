@@ -32,6 +32,12 @@ const cluster = await loadClusterFile(join(repoRoot, 'test/e2e/cluster.yaml'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 /** What `twin calibrate` measured on the real cluster the calibration test drove; the next runs' model uses it. */
 const calibration = join(out, 'calibration.yaml');
+/**
+ * CI's time budget (60 minutes with the node image cached) holds the most informative real runs;
+ * `npm run test:e2e:all` (TWIN_E2E_ALL=1) runs every one.
+ */
+const everyTest = process.env['TWIN_E2E_ALL'] === '1';
+const inCi = new Set(['worker-power-loss', 'control-plane-down']);
 /** Scenarios whose model side runs calibrated: every key moment must then agree with the real run. */
 const calibrated = new Set(['worker-power-loss', 'control-plane-down']);
 
@@ -150,6 +156,10 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
   it.each(['worker-power-loss', 'control-plane-down', 'rancher-down', 'oom-pressure'])(
     '%s: both engines meet the expectations and the report compares them',
     async (name) => {
+      if (!everyTest && !inCi.has(name)) {
+        console.log(`e2e ${name} skipped: it runs in npm run test:e2e:all, not in CI's time budget (README "Testing")`);
+        return;
+      }
       const measured = calibrated.has(name) ? ['--calibration', calibration] : [];
       const run = await execa(
         process.execPath,

@@ -4,12 +4,13 @@
  * the workloads applied, and everything torn down again — by the run, or by `twin down` for what
  * earlier runs left behind. twin only ever touches what it created.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { ClusterNode } from '../../model/cluster.js';
 import type { RunPlan } from '../engine.js';
+import { ApiFailover, type ApiTarget } from './api-failover.js';
 import { managedLabel, meminfoOverrides, renderK3dConfig } from './config.js';
 import { kubectl, type K3dRunContext } from './context.js';
 import { pid, removeManaged } from './docker.js';
@@ -19,11 +20,47 @@ import { runLabelArgs } from './run-names.js';
 import { fakeMeminfo, nodeThrottle, tbfArgs } from './throttle.js';
 
 /** The run's k3d config and kubeconfig in twin's state directory, named after its cluster. */
-export function stateFiles(ctx: Pick<K3dRunContext, 'stateDir' | 'names'>): { config: string; kubeconfig: string } {
+export function stateFiles(ctx: Pick<K3dRunContext, 'stateDir' | 'names'>): {
+  config: string;
+  kubeconfig: string;
+  failoverKubeconfig: string;
+} {
   return {
     config: join(ctx.stateDir, `${ctx.names.cluster}.k3d.yaml`),
     kubeconfig: join(ctx.stateDir, `${ctx.names.cluster}.kubeconfig`),
+    /** twin's own view through its API failover (several servers); lives only as long as the run. */
+    failoverKubeconfig: join(ctx.stateDir, `${ctx.names.cluster}.failover.kubeconfig`),
   };
+}
+
+/**
+ * With several servers, twin watches the cluster through a loopback relay to whichever server
+ * accepts (api-failover.ts) rather than through server-0 alone; returns the kubeconfig that uses it
+ * and the relay, or null with one server.
+ */
+export async function startApiFailover(
+  ctx: K3dRunContext,
+  plan: RunPlan,
+  kubeconfig: string,
+): Promise<{ kubeconfig: string; relay: ApiFailover } | null> {
+  const servers = plan.cluster.nodes.filter((n) => n.role === 'server');
+  if (servers.length < 2) return null;
+  const targets: ApiTarget[] = [];
+  for (const server of servers) {
+    const container = ctx.names.container(server);
+    const found = await ctx.exec('docker', ['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', container]);
+    const ip = found.stdout.trim().split(' ')[0] || (ctx.exec.dryRun ? `<ip of ${container}>` : '');
+    if (!ip) throw new Error(`${container} has no address on the cluster's network`);
+    targets.push({ host: ip, port: 6443 });
+  }
+  if (ctx.exec.dryRun) return null;
+  const relay = new ApiFailover(targets);
+  const port = await relay.listen();
+  const config = parse(readFileSync(kubeconfig, 'utf8')) as { clusters?: Array<{ cluster?: { server?: string } }> };
+  for (const entry of config.clusters ?? []) if (entry.cluster) entry.cluster.server = `https://127.0.0.1:${port}`;
+  const file = stateFiles(ctx).failoverKubeconfig;
+  writeFileSync(file, stringify(config), { mode: 0o600 });
+  return { kubeconfig: file, relay };
 }
 
 /** `k3d cluster create` from the rendered config, and twin's own kubeconfig for it. Returns the kubeconfig's path. */
@@ -32,7 +69,7 @@ export async function createCluster(ctx: K3dRunContext, plan: RunPlan): Promise<
   const name = ctx.names.cluster;
   mkdirSync(ctx.stateDir, { recursive: true });
   const configFile = stateFiles(ctx).config;
-  const options = { names: ctx.names, ...(ctx.image ? { image: ctx.image } : {}) };
+  const options = { names: ctx.names, serverLoadBalancer: false, ...(ctx.image ? { image: ctx.image } : {}) };
   writeFileSync(configFile, stringify(renderK3dConfig(cluster, ctx.calibration, options), { lineWidth: 0 }));
   await ctx.exec('k3d', ['cluster', 'create', '--config', configFile]);
   // k3d's memory option is per role: smaller boards of a role get their own fake meminfo, read by their kubelet on a restart of K3s.

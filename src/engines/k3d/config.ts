@@ -43,7 +43,16 @@ export function k3sImage(version: string): string {
 export function renderK3dConfig(
   cluster: Cluster,
   calibration: HostCalibration,
-  options: { image?: string; names?: RunNames } = {},
+  options: {
+    image?: string;
+    names?: RunNames;
+    /**
+     * k3d's server load balancer in front of several servers (its default). twin's own runs go
+     * without: its image (ghcr.io/k3d-io/k3d-proxy) cannot be had offline, agents balance over the
+     * servers themselves as K3s agents do, and twin watches through its own relay (api-failover.ts).
+     */
+    serverLoadBalancer?: boolean;
+  } = {},
 ): K3dConfig {
   const names = options.names ?? runNames(cluster, null);
   const members = cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
@@ -92,7 +101,7 @@ export function renderK3dConfig(
     network: names.network,
     ...(cluster.k3s.token ? { token: cluster.k3s.token } : {}),
     options: {
-      k3d: { wait: true, timeout: '600s', disableLoadbalancer: servers.length === 1 },
+      k3d: { wait: true, timeout: '600s', disableLoadbalancer: servers.length === 1 || options.serverLoadBalancer === false },
       k3s: { extraArgs, nodeLabels },
       kubeconfig: { updateDefaultKubeconfig: false, switchCurrentContext: false },
       runtime: { ...(serversMemory ? { serversMemory } : {}), ...(agentsMemory ? { agentsMemory } : {}), labels: runtimeLabels },

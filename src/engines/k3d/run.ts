@@ -7,11 +7,21 @@
  * run's signal ends its waits, tears down and rejects with the signal's reason.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { TimelineEvent } from '../../model/timeline.js';
 import type { EngineResult, RunObserver, RunPlan } from '../engine.js';
 import { interruptible, settledLater } from './clock.js';
-import { applyWorkloads, createCluster, importIntoRancher, startRancher, stateFiles, teardown, throttleNodes } from './cluster.js';
+import {
+  applyWorkloads,
+  createCluster,
+  importIntoRancher,
+  startApiFailover,
+  startRancher,
+  stateFiles,
+  teardown,
+  throttleNodes,
+} from './cluster.js';
 import type { K3dRunContext } from './context.js';
 import { bootsAfterPowerOn, DockerTimeline } from './docker-stream.js';
 import { NodeMemoryFaults, withModelMemory } from './memory.js';
@@ -88,12 +98,14 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
   docker.open();
   let rancher: string | null = null;
   let rancherPoll: RancherPoll | null = null;
+  let failover: Awaited<ReturnType<typeof startApiFailover>> = null;
   let polledLive = 0;
   try {
     live.watchDocker((line) => docker.add(line));
     const kubeconfig = await createCluster(context, plan);
     ctx.signal?.throwIfAborted();
-    await live.start(kubeconfig);
+    failover = await startApiFailover(context, plan, kubeconfig);
+    await live.start(failover?.kubeconfig ?? kubeconfig);
     await waitUntil(() => live.apiFirstAvailable !== null);
     const apiAvailable = live.apiFirstAvailable !== null ? mark('api', 'Kubernetes API available', live.apiFirstAvailable) : null;
     const nodesReady = await waitUntil(() => members.every((n) => translator.nodeReady(n.name) === 'True'));
@@ -212,6 +224,8 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     await rancherPoll?.stop().catch(() => undefined);
     await memory.stop().catch(() => undefined);
     await live.stop().catch(() => undefined);
+    await failover?.relay.close().catch(() => undefined);
+    if (failover) rmSync(failover.kubeconfig, { force: true });
     docker.close();
     stream.close();
     await teardown(ctx);
