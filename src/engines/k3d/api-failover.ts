@@ -77,8 +77,9 @@ export class ApiFailover {
     client.on('error', () => client.destroy());
     for (let i = 0; i < this.targets.length; i++) {
       const index = (this.preferred + i) % this.targets.length;
-      if (this.failures[index]! >= downAfter && i < this.targets.length - 1) continue;
-      const upstream = await tryConnect(this.targets[index]!, connectTimeoutMs);
+      const target = this.targets[index];
+      if (!target || ((this.failures[index] ?? 0) >= downAfter && i < this.targets.length - 1)) continue;
+      const upstream = await tryConnect(target, connectTimeoutMs);
       if (client.destroyed) {
         upstream?.destroy();
         return;
@@ -111,7 +112,7 @@ export class ApiFailover {
         this.targets.map(async (target, index) => {
           const socket = await tryConnect(target, connectTimeoutMs);
           socket?.destroy();
-          this.failures[index] = socket ? 0 : this.failures[index]! + 1;
+          this.failures[index] = socket ? 0 : (this.failures[index] ?? 0) + 1;
           if (this.failures[index] !== downAfter) return;
           for (const [upstream, session] of this.sessions)
             if (session.target === index) {
