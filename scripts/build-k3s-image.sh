@@ -20,6 +20,8 @@ NODE_IMAGE="twin.local/k3s:${K8S_VERSION}-${IMAGE_REV}"
 TOOLS_IMAGE="twin.local/k3d-tools:${K3D_VERSION}"
 RANCHER_IMAGE="twin.local/rancher-standin:${IMAGE_REV}"
 AGENT_IMAGE="twin.local/rancher-agent-standin:${IMAGE_REV}"
+COREDNS_VERSION=v1.14.3      # github.com/coredns/coredns in node-image/coredns/go.mod
+COREDNS_IMAGE="twin.local/coredns:${COREDNS_VERSION}"  # as node-image/k3s/coredns.go names it
 CACHE=${TWIN_CACHE:-/var/cache/twin}
 BIN="$CACHE/bin"
 
@@ -68,6 +70,15 @@ if [ ! -x "$K3S_BIN" ]; then
   find "$CACHE" -maxdepth 1 -name "k3s-$K8S_VERSION-*" ! -name "$(basename "$K3S_BIN")" -delete
 fi
 
+# 2b. CoreDNS with the plugins K3s's Corefile uses (node-image/coredns), from the Go module proxy
+COREDNS_BIN="$CACHE/coredns-$COREDNS_VERSION-$( (cat node-image/coredns/*.go node-image/coredns/go.mod node-image/coredns/go.sum) | sha256sum | cut -c1-16)"
+if [ ! -x "$COREDNS_BIN" ]; then
+  log "go build node-image/coredns (CoreDNS $COREDNS_VERSION)"
+  (cd node-image/coredns && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$COREDNS_BIN.tmp" .)
+  mv "$COREDNS_BIN.tmp" "$COREDNS_BIN"
+  find "$CACHE" -maxdepth 1 -name 'coredns-*' ! -name "$(basename "$COREDNS_BIN")" -delete
+fi
+
 # 3. small static programs and the images built from them
 build_c() { [ -x "$CACHE/$1" ] && [ "$CACHE/$1" -nt "node-image/images/$1.c" ] || gcc -static -O2 -Wall -o "$CACHE/$1" "node-image/images/$1.c"; }
 build_c pause
@@ -99,7 +110,7 @@ import_image() {
 }
 
 WORK="$CACHE/work-$IMAGE_REV"
-IMAGES_STAMP="$CACHE/images-$IMAGE_REV-$(cat node-image/images/* node-image/rancher/* scripts/build-k3s-image.sh | sha256sum | cut -c1-16)"
+IMAGES_STAMP="$CACHE/images-$IMAGE_REV-$( (cat node-image/images/* node-image/rancher/* scripts/build-k3s-image.sh; basename "$COREDNS_BIN") | sha256sum | cut -c1-16)"
 if [ ! -d "$IMAGES_STAMP" ]; then
   log "building the pause, workload stand-in, tools and Rancher stand-in images"
   rm -rf "$WORK" && mkdir -p "$WORK/tars"
@@ -146,8 +157,12 @@ AGENT
   chmod +x "$d/usr/bin/agent"
   import_image "$AGENT_IMAGE" "$d" 'ENTRYPOINT ["/usr/bin/agent"]'
 
+  # CoreDNS: the static binary alone (it needs no shell); K3s's manifest mounts its Corefile.
+  d="$WORK/coredns"; rm -rf "$d"; mkdir -p "$d/etc/coredns" "$d/tmp"; cp "$COREDNS_BIN" "$d/coredns"
+  import_image "$COREDNS_IMAGE" "$d" 'ENTRYPOINT ["/coredns"]'
+
   mkdir -p "$WORK/airgap"
-  docker save -o "$WORK/airgap/twin-images.tar" twin.local/pause:3.10 nginx:1.27-alpine ghcr.io/edgestack/api:1.4.2 postgres:16-alpine twin.local/memhog:1 "$AGENT_IMAGE"
+  docker save -o "$WORK/airgap/twin-images.tar" twin.local/pause:3.10 nginx:1.27-alpine ghcr.io/edgestack/api:1.4.2 postgres:16-alpine twin.local/memhog:1 "$AGENT_IMAGE" "$COREDNS_IMAGE"
   rm -rf "$CACHE"/images-"$IMAGE_REV"-* && mkdir -p "$IMAGES_STAMP" && mv "$WORK/airgap/twin-images.tar" "$IMAGES_STAMP/"
 fi
 

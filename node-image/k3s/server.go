@@ -187,7 +187,7 @@ func runServer(f Flags) int {
 		kids.stop()
 		return fatalf("kubeconfig: %v", err)
 	}
-	if err := writeCoreDNSManifest(); err != nil {
+	if err := writeCoreDNSManifest(f); err != nil {
 		logf("coredns manifest: %v", err)
 	}
 	go serveSupervisor(ca, token)
@@ -196,7 +196,7 @@ func runServer(f Flags) int {
 	if !f.bool("disable-agent") {
 		go labelServerNode(filepath.Join(credDir, "supervisor.kubeconfig"), name)
 	}
-	go syncDNSConfigMap(filepath.Join(credDir, "supervisor.kubeconfig"))
+	go runDeployController(filepath.Join(credDir, "supervisor.kubeconfig"))
 
 	if !f.bool("disable-agent") {
 		creds, err := issueNodeCerts(ca, name, ip)
@@ -233,19 +233,6 @@ func writeAdminKubeconfigs(f Flags, server string, ca *authority) error {
 		}
 	}
 	return nil
-}
-
-// writeCoreDNSManifest leaves the file k3d rewrites to inject host records. This image runs no
-// CoreDNS (no registry serves its image), so only the ConfigMap is there.
-func writeCoreDNSManifest() error {
-	path := filepath.Join(serverDir, "manifests", "coredns.yaml")
-	if _, err := os.Stat(path); err == nil {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\n  namespace: kube-system\ndata:\n  NodeHosts: \"\"\n"), 0o644)
 }
 
 // nodeCerts is what an agent receives from the supervisor.
