@@ -138,7 +138,8 @@ func (m etcdMember) client(endpoints []string) (*clientv3.Client, error) {
 
 // startEtcd starts (or restarts) the member. With no join endpoints and no data it founds a
 // new cluster (--cluster-init); with join endpoints (client URLs of existing members) it joins.
-// It returns once the member serves clients as a voting member.
+// A new or joining member is returned once it serves clients as a voter; a restarted one at
+// once (see below).
 func startEtcd(ctx context.Context, m etcdMember, join []string) (*embed.Etcd, error) {
 	name, err := m.memberName()
 	if err != nil {
@@ -149,9 +150,10 @@ func startEtcd(ctx context.Context, m etcdMember, join []string) (*embed.Etcd, e
 		cluster = self
 		state   = embed.ClusterStateFlagNew
 		learner uint64
+		restart = m.initialized()
 	)
 	switch {
-	case m.initialized():
+	case restart:
 		// Raft's own state names the peers; initial-cluster is ignored (etcd's isMemberInitialized).
 		state = embed.ClusterStateFlagExisting
 		logf("Starting etcd member %s from %s", name, m.DataDir)
@@ -169,14 +171,21 @@ func startEtcd(ctx context.Context, m etcdMember, join []string) (*embed.Etcd, e
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case <-e.Server.ReadyNotify():
-	case err := <-e.Err():
+	// A member is ready once the cluster has a quorum. A restarted member whose peers are down
+	// waits for them; meanwhile the server goes on to start kube-apiserver, as K3s does (k3d,
+	// starting a stopped HA cluster, waits for "Running kube-apiserver" from the first server
+	// before it starts the others), and the API answers once a quorum is back.
+	if restart {
+		go func() {
+			if err := awaitEtcd(ctx, e, name); err == nil {
+				logf("etcd member %s is ready (client %s)", name, m.ClientURL())
+			}
+		}()
+		return e, nil
+	}
+	if err := awaitEtcd(ctx, e, name); err != nil {
 		e.Close()
 		return nil, err
-	case <-ctx.Done():
-		e.Close()
-		return nil, ctx.Err()
 	}
 	if learner != 0 {
 		if err := promote(ctx, m, learner, join); err != nil {
@@ -186,6 +195,24 @@ func startEtcd(ctx context.Context, m etcdMember, join []string) (*embed.Etcd, e
 	}
 	logf("etcd member %s is ready (client %s)", name, m.ClientURL())
 	return e, nil
+}
+
+// awaitEtcd waits until the member serves, saying so now and then.
+func awaitEtcd(ctx context.Context, e *embed.Etcd, name string) error {
+	waiting := time.NewTicker(30 * time.Second)
+	defer waiting.Stop()
+	for {
+		select {
+		case <-e.Server.ReadyNotify():
+			return nil
+		case err := <-e.Err():
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-waiting.C:
+			logf("Waiting for etcd member %s to reach a quorum with its peers", name)
+		}
+	}
 }
 
 func (m etcdMember) embedConfig(name, cluster, state string) *embed.Config {

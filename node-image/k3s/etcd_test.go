@@ -140,6 +140,11 @@ func TestEtcdThreeMembersQuorum(t *testing.T) {
 	if running[1], err = startEtcd(ctx, ms[1], nil); err != nil {
 		t.Fatalf("restart %s: %v", ms[1].NodeName, err)
 	}
+	select {
+	case <-running[1].Server.ReadyNotify():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the restarted member did not become ready")
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		err := put(ctx, t, ms[0], "/registry/twin", "four")
