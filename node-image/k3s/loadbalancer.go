@@ -29,6 +29,10 @@ const (
 	agentLBAddress   = "127.0.0.1:6444" // K3s's agent load-balancer port (supervisor 6443 + 1)
 	lbDialTimeout    = 3 * time.Second
 	lbHealthInterval = 5 * time.Second
+	// A server that failed is tried last for a while: the Endpoints keep a stopped server's
+	// address until its kube-apiserver lease expires (15 s), and each dial to it costs up to
+	// lbDialTimeout.
+	lbFailedPenalty = 30 * time.Second
 )
 
 type loadBalancer struct {
@@ -40,6 +44,7 @@ type loadBalancer struct {
 	servers []string // learned servers, in order of preference
 	current string
 	conns   map[string]map[net.Conn]struct{} // open upstream connections, by server
+	failed  map[string]time.Time             // when a server last failed a dial or health check
 }
 
 func newLoadBalancer(listen, fallback string) (*loadBalancer, error) {
@@ -47,7 +52,7 @@ func newLoadBalancer(listen, fallback string) (*loadBalancer, error) {
 	if err != nil {
 		return nil, err
 	}
-	lb := &loadBalancer{listener: l, fallback: fallback, current: fallback, conns: map[string]map[net.Conn]struct{}{}}
+	lb := &loadBalancer{listener: l, fallback: fallback, current: fallback, conns: map[string]map[net.Conn]struct{}{}, failed: map[string]time.Time{}}
 	go lb.serve()
 	return lb, nil
 }
@@ -102,19 +107,34 @@ func (lb *loadBalancer) loadState() []string {
 	return servers
 }
 
-// candidates is the order to try: the current server, the other learned ones, then K3S_URL's.
+// candidates is the order to try: the current server, the other learned ones, then K3S_URL's;
+// servers that failed recently go after those that did not.
 func (lb *loadBalancer) candidates() []string {
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
-	var out []string
+	var healthy, failed []string
 	seen := map[string]bool{}
 	for _, s := range append(append([]string{lb.current}, lb.servers...), lb.fallback) {
-		if s != "" && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
+		if s == "" || seen[s] {
+			continue
+		}
+		seen[s] = true
+		if at, ok := lb.failed[s]; ok && time.Since(at) < lbFailedPenalty {
+			failed = append(failed, s)
+		} else {
+			healthy = append(healthy, s)
 		}
 	}
-	return out
+	return append(healthy, failed...)
+}
+
+func (lb *loadBalancer) markFailed(server string) {
+	lb.mu.Lock()
+	lb.failed[server] = time.Now()
+	if lb.current == server {
+		lb.current = ""
+	}
+	lb.mu.Unlock()
 }
 
 func (lb *loadBalancer) serve() {
@@ -134,6 +154,7 @@ func (lb *loadBalancer) dial() (net.Conn, string, error) {
 		up, err := net.DialTimeout("tcp", s, lbDialTimeout)
 		if err == nil {
 			lb.mu.Lock()
+			delete(lb.failed, s)
 			if lb.current != s {
 				logf("Agent load balancer: using server %s", s)
 				lb.current = s
@@ -141,6 +162,7 @@ func (lb *loadBalancer) dial() (net.Conn, string, error) {
 			lb.mu.Unlock()
 			return up, s, nil
 		}
+		lb.markFailed(s)
 		lastErr = err
 	}
 	return nil, "", lastErr
@@ -213,11 +235,7 @@ func (lb *loadBalancer) checkCurrent() {
 		return
 	}
 	logf("Agent load balancer: server %s failed its health check: %v", server, err)
-	lb.mu.Lock()
-	if lb.current == server {
-		lb.current = ""
-	}
-	lb.mu.Unlock()
+	lb.markFailed(server)
 	lb.closeConns(server)
 }
 

@@ -110,6 +110,9 @@ func TestLoadBalancerFailsOver(t *testing.T) {
 	next.stop(false)
 	lb.checkCurrent()
 	expectClosed(t, conn1)
+	if first := lb.candidates()[0]; first == a.addr() || first == next.addr() {
+		t.Fatalf("a server that just failed is tried first: %v", lb.candidates())
+	}
 	last, _ := greeting(t, lb)
 	if last == "server-0" || last == name {
 		t.Fatalf("after two failures: got %s, want the remaining server", last)
