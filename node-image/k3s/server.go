@@ -116,7 +116,14 @@ func runServer(f Flags) int {
 		if err != nil {
 			return fatalf("etcd: %v", err)
 		}
-		go func() { kids.done <- fmt.Sprintf("etcd exited: %v", <-e.Err()) }()
+		// Closed on the way out, so a stopping leader hands leadership over at once rather
+		// than leaving its peers to wait out the election timeout.
+		defer e.Close()
+		go func() {
+			if err, ok := <-e.Err(); ok {
+				kids.done <- fmt.Sprintf("etcd exited: %v", err)
+			}
+		}()
 		// kube-apiserver talks to the local member only, as in K3s.
 		etcdServers = []string{member.LocalClientURL()}
 		etcdArgs = []string{"--etcd-cafile=" + member.TLS.CAFile, "--etcd-certfile=" + member.TLS.CertFile, "--etcd-keyfile=" + member.TLS.KeyFile}
