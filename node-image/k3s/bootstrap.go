@@ -74,13 +74,9 @@ func supervisorURL(server, path string) (string, error) {
 	return fmt.Sprintf("https://%s%s", net.JoinHostPort(u.Hostname(), fmt.Sprint(supervisorPort)), path), nil
 }
 
-// fetchBootstrap asks the server at serverURL for the bootstrap data, retrying while it starts,
-// and writes the shared files into dir.
-func fetchBootstrap(ctx context.Context, serverURL, token, dir string) (*serverBootstrap, error) {
-	endpoint, err := supervisorURL(serverURL, bootstrapPath)
-	if err != nil {
-		return nil, err
-	}
+// fetchBootstrap asks endpoint (a server's supervisorURL(…, bootstrapPath)) for the bootstrap
+// data, retrying while the server starts, and writes the shared files into dir.
+func fetchBootstrap(ctx context.Context, endpoint, token, dir string) (*serverBootstrap, error) {
 	// As for agents (fetchNodeCerts), the token authenticates; the CA is not yet known to verify with.
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec
 	for attempt := 0; ; attempt++ {
@@ -92,7 +88,7 @@ func fetchBootstrap(ctx context.Context, serverURL, token, dir string) (*serverB
 			switch resp.StatusCode {
 			case http.StatusUnauthorized:
 				resp.Body.Close()
-				return nil, fmt.Errorf("the server at %s refused this server's token", serverURL)
+				return nil, fmt.Errorf("the server at %s refused this server's token", endpoint)
 			case http.StatusOK:
 				err = json.NewDecoder(resp.Body).Decode(&out)
 			default:
@@ -103,7 +99,7 @@ func fetchBootstrap(ctx context.Context, serverURL, token, dir string) (*serverB
 		if err == nil {
 			for _, name := range bootstrapFiles {
 				if out.Files[name] == "" {
-					return nil, fmt.Errorf("bootstrap data from %s lacks %s", serverURL, name)
+					return nil, fmt.Errorf("bootstrap data from %s lacks %s", endpoint, name)
 				}
 				mode := os.FileMode(0o600)
 				if strings.HasSuffix(name, ".crt") {

@@ -221,3 +221,67 @@ func TestBootstrapHandlerNeedsTheToken(t *testing.T) {
 		t.Errorf("etcd client URLs %v", got.EtcdClientURLs)
 	}
 }
+
+// A second server joins the way runServer does it: bootstrap data from the first server's
+// supervisor, certificates from the CA it brings, then the member add through the URLs it got.
+func TestEtcdJoinThroughBootstrap(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ip := net.ParseIP("127.0.0.1")
+	firstTLS, secondTLS := t.TempDir(), t.TempDir()
+	ca, err := loadOrCreateCA(firstTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ensureKey(filepath.Join(firstTLS, "service.key")); err != nil {
+		t.Fatal(err)
+	}
+	member := func(name string) etcdMember {
+		return etcdMember{NodeName: name, DataDir: filepath.Join(t.TempDir(), "etcd"), IP: ip,
+			ClientPort: freePort(t), PeerPort: freePort(t), HeartbeatMs: 50, ElectionMs: 500, LogLevel: "error"}
+	}
+	first := member("server-0")
+	if first.TLS, err = etcdCerts(ca, firstTLS, "server-0", ip); err != nil {
+		t.Fatal(err)
+	}
+	e0, err := startEtcd(ctx, first, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e0.Close()
+	supervisor := httptest.NewTLSServer(bootstrapHandler(firstTLS, "secret", first))
+	defer supervisor.Close()
+
+	if _, err := fetchBootstrap(ctx, supervisor.URL+bootstrapPath, "wrong", secondTLS); err == nil {
+		t.Fatal("bootstrap data given for a wrong token")
+	}
+	boot, err := fetchBootstrap(ctx, supervisor.URL+bootstrapPath, "secret", secondTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !haveBootstrap(secondTLS) {
+		t.Fatal("bootstrap files not written")
+	}
+	ca2, err := loadOrCreateCA(secondTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(ca2.certPEM) != string(ca.certPEM) {
+		t.Fatal("the joining server made its own CA instead of using the cluster's")
+	}
+	second := member("server-1")
+	if second.TLS, err = etcdCerts(ca2, secondTLS, "server-1", ip); err != nil {
+		t.Fatal(err)
+	}
+	e1, err := startEtcd(ctx, second, boot.EtcdClientURLs)
+	if err != nil {
+		t.Fatalf("join with bootstrap data: %v", err)
+	}
+	defer e1.Close()
+	if err := put(ctx, t, first, "/registry/joined", "yes"); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, second, "/registry/joined"); got != "yes" {
+		t.Fatalf("joined member reads %q", got)
+	}
+}

@@ -80,7 +80,11 @@ func runServer(f Flags) int {
 	useEtcd := f.bool("cluster-init") || join != "" || member.initialized()
 	var joinURLs []string
 	if useEtcd && join != "" && !member.initialized() {
-		boot, err := fetchBootstrap(ctx, join, token, tlsDir)
+		endpoint, err := supervisorURL(join, bootstrapPath)
+		if err != nil {
+			return fatalf("--server: %v", err)
+		}
+		boot, err := fetchBootstrap(ctx, endpoint, token, tlsDir)
 		if err != nil {
 			return fatalf("server bootstrap: %v", err)
 		}
