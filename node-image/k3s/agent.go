@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
@@ -41,30 +42,53 @@ func runAgentCommand(f Flags) int {
 		return fatalf("%v", err)
 	}
 	logf("Starting k3s agent %s on %s (%s)", Version, name, ip)
-	creds, err := fetchNodeCerts(server, token, name, ip)
+	u, err := url.Parse(server)
+	if err != nil || u.Hostname() == "" {
+		return fatalf("K3S_URL %q: not a URL", server)
+	}
+	fallback := u.Host
+	if u.Port() == "" {
+		fallback = net.JoinHostPort(u.Hostname(), "443")
+	}
+	lb, err := newLoadBalancer(agentLBAddress, fallback)
+	if err != nil {
+		return fatalf("agent load balancer: %v", err)
+	}
+	// The servers learned before a restart, so that the agent comes up while K3S_URL's is down
+	// (K3s keeps them in agent/etc/k3s-agent-load-balancer.json).
+	lb.statePath = filepath.Join(agentDir, "etc", "k3s-agent-load-balancer.json")
+	known := lb.loadState()
+	lb.SetServers(known)
+	supervisors := []string{server}
+	for _, s := range known {
+		supervisors = append(supervisors, "https://"+s)
+	}
+	creds, err := fetchNodeCerts(supervisors, token, name, ip)
 	if err != nil {
 		return fatalf("%v", err)
 	}
 	kids := newChildren()
-	if err := startAgent(kids, f, name, ip, server, creds); err != nil {
+	if err := startAgent(kids, f, name, ip, "https://"+lb.Addr(), creds); err != nil {
 		kids.stop()
 		return fatalf("%v", err)
 	}
+	go watchAPIServers(context.Background(), filepath.Join(agentDir, "kubeproxy.kubeconfig"), lb)
 	return kids.wait()
 }
 
-// fetchNodeCerts asks the server's supervisor for this node's certificates, retrying while it starts.
-func fetchNodeCerts(server, token, name string, ip net.IP) (*nodeCerts, error) {
-	u, err := url.Parse(server)
-	if err != nil {
-		return nil, fmt.Errorf("K3S_URL %q: %v", server, err)
-	}
-	endpoint := fmt.Sprintf("https://%s/v1-twin/node-certs", net.JoinHostPort(u.Hostname(), fmt.Sprint(supervisorPort)))
+// fetchNodeCerts asks a server's supervisor for this node's certificates, trying each known
+// server in turn and retrying while they start.
+func fetchNodeCerts(servers []string, token, name string, ip net.IP) (*nodeCerts, error) {
 	// The token authenticates the agent to the server; the CA it returns is then pinned for every
 	// other connection (K3s verifies the CA against a hash in its secure token format instead).
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec
 	body, _ := json.Marshal(certRequest{Node: name, IP: ip.String()})
 	for attempt := 0; ; attempt++ {
+		server := servers[attempt%len(servers)]
+		endpoint, err := supervisorURL(server, "/v1-twin/node-certs")
+		if err != nil {
+			return nil, fmt.Errorf("K3S_URL %q: %v", server, err)
+		}
 		req, _ := http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := client.Do(req)

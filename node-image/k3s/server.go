@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/subtle"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -61,9 +60,6 @@ func serverCerts(f Flags, name string, ip net.IP) (*authority, error) {
 }
 
 func runServer(f Flags) int {
-	if f.bool("cluster-init") || f.get("server", "", "") != "" {
-		return fatalf("--cluster-init and joining servers (embedded etcd HA) are not supported by this node image; use one server with SQLite or --datastore-endpoint")
-	}
 	token := f.get("token", "K3S_TOKEN", "")
 	if token == "" {
 		return fatalf("a token is required (--token or K3S_TOKEN)")
@@ -75,6 +71,26 @@ func runServer(f Flags) int {
 	}
 	port := f.get("https-listen-port", "", "6443")
 	logf("Starting k3s %s (server) on %s (%s)", Version, name, ip)
+	ctx := context.Background()
+
+	// Embedded etcd: --cluster-init founds the cluster, --server (K3S_URL) joins it, and a
+	// server that has run etcd before keeps using it, as K3s does.
+	join := f.get("server", "K3S_URL", "")
+	member := etcdMember{NodeName: name, DataDir: etcdDir, IP: ip, ClientPort: etcdClientPort, PeerPort: etcdPeerPort}
+	useEtcd := f.bool("cluster-init") || join != "" || member.initialized()
+	var joinURLs []string
+	if useEtcd && join != "" && !member.initialized() {
+		endpoint, err := supervisorURL(join, bootstrapPath)
+		if err != nil {
+			return fatalf("--server: %v", err)
+		}
+		boot, err := fetchBootstrap(ctx, endpoint, token, tlsDir)
+		if err != nil {
+			return fatalf("server bootstrap: %v", err)
+		}
+		joinURLs = boot.EtcdClientURLs
+	}
+
 	ca, err := serverCerts(f, name, ip)
 	if err != nil {
 		return fatalf("certificates: %v", err)
@@ -86,24 +102,53 @@ func runServer(f Flags) int {
 		}
 	}
 
-	ctx := context.Background()
 	if err := os.MkdirAll(filepath.Join(serverDir, "db"), 0o700); err != nil {
 		return fatalf("%v", err)
 	}
-	datastore := f.get("datastore-endpoint", "K3S_DATASTORE_ENDPOINT", "sqlite://"+filepath.Join(serverDir, "db", "state.db")+"?_journal=WAL&cache=shared&_busy_timeout=30000")
-	etcd, err := endpoint.Listen(ctx, endpoint.Config{
-		Endpoint: datastore,
-		Listener: "unix://" + filepath.Join(serverDir, "kine.sock"),
-		// K3s's defaults: watch progress notifications every 5 s, and the etcd version kine reports.
-		NotifyInterval:      5 * time.Second,
-		EmulatedETCDVersion: "3.5.13",
-	})
-	if err != nil {
-		return fatalf("datastore: %v", err)
-	}
-	leaderElect := strconv.FormatBool(etcd.LeaderElect) // K3s turns leader election off on SQLite
-
 	kids := newChildren()
+	var (
+		etcdServers []string
+		etcdArgs    []string
+		leaderElect string
+		supervised  *etcdMember
+	)
+	if useEtcd {
+		if member.TLS, err = etcdCerts(ca, tlsDir, name, ip); err != nil {
+			return fatalf("etcd certificates: %v", err)
+		}
+		e, err := startEtcd(ctx, member, joinURLs)
+		if err != nil {
+			return fatalf("etcd: %v", err)
+		}
+		// Closed on the way out, so a stopping leader hands leadership over at once rather
+		// than leaving its peers to wait out the election timeout.
+		defer e.Close()
+		go func() {
+			if err, ok := <-e.Err(); ok {
+				kids.done <- fmt.Sprintf("etcd exited: %v", err)
+			}
+		}()
+		// kube-apiserver talks to the local member only, as in K3s.
+		etcdServers = []string{member.LocalClientURL()}
+		etcdArgs = []string{"--etcd-cafile=" + member.TLS.CAFile, "--etcd-certfile=" + member.TLS.CertFile, "--etcd-keyfile=" + member.TLS.KeyFile}
+		leaderElect = "true" // K3s leaves leader election on with etcd: several servers run controllers
+		supervised = &member
+	} else {
+		datastore := f.get("datastore-endpoint", "K3S_DATASTORE_ENDPOINT", "sqlite://"+filepath.Join(serverDir, "db", "state.db")+"?_journal=WAL&cache=shared&_busy_timeout=30000")
+		etcd, err := endpoint.Listen(ctx, endpoint.Config{
+			Endpoint: datastore,
+			Listener: "unix://" + filepath.Join(serverDir, "kine.sock"),
+			// K3s's defaults: watch progress notifications every 5 s, and the etcd version kine reports.
+			NotifyInterval:      5 * time.Second,
+			EmulatedETCDVersion: "3.5.13",
+		})
+		if err != nil {
+			return fatalf("datastore: %v", err)
+		}
+		etcdServers = etcd.Endpoints
+		leaderElect = strconv.FormatBool(etcd.LeaderElect) // K3s turns leader election off on SQLite
+	}
+
 	apiserverArgs := []string{
 		"--advertise-address=" + ip.String(),
 		"--allow-privileged=true",
@@ -113,21 +158,24 @@ func runServer(f Flags) int {
 		"--bind-address=0.0.0.0",
 		"--client-ca-file=" + filepath.Join(tlsDir, "ca.crt"),
 		"--enable-admission-plugins=NodeRestriction",
-		"--etcd-servers=" + strings.Join(etcd.Endpoints, ","),
-		"--kubelet-client-certificate=" + filepath.Join(tlsDir, "client-kube-apiserver.crt"),
-		"--kubelet-client-key=" + filepath.Join(tlsDir, "client-kube-apiserver.key"),
+		"--etcd-servers=" + strings.Join(etcdServers, ","),
+	}
+	apiserverArgs = append(apiserverArgs, etcdArgs...)
+	apiserverArgs = append(apiserverArgs,
+		"--kubelet-client-certificate="+filepath.Join(tlsDir, "client-kube-apiserver.crt"),
+		"--kubelet-client-key="+filepath.Join(tlsDir, "client-kube-apiserver.key"),
 		"--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
 		"--profiling=false",
-		"--secure-port=" + port,
-		"--service-account-issuer=https://kubernetes.default.svc." + clusterDomain,
-		"--service-account-key-file=" + filepath.Join(tlsDir, "service.key"),
-		"--service-account-signing-key-file=" + filepath.Join(tlsDir, "service.key"),
-		"--service-cluster-ip-range=" + serviceCIDR,
+		"--secure-port="+port,
+		"--service-account-issuer=https://kubernetes.default.svc."+clusterDomain,
+		"--service-account-key-file="+filepath.Join(tlsDir, "service.key"),
+		"--service-account-signing-key-file="+filepath.Join(tlsDir, "service.key"),
+		"--service-cluster-ip-range="+serviceCIDR,
 		"--service-node-port-range=30000-32767",
 		"--storage-backend=etcd3",
-		"--tls-cert-file=" + filepath.Join(tlsDir, "serving-kube-apiserver.crt"),
-		"--tls-private-key-file=" + filepath.Join(tlsDir, "serving-kube-apiserver.key"),
-	}
+		"--tls-cert-file="+filepath.Join(tlsDir, "serving-kube-apiserver.crt"),
+		"--tls-private-key-file="+filepath.Join(tlsDir, "serving-kube-apiserver.key"),
+	)
 	logf("Running kube-apiserver")
 	if err := kids.self("kube-apiserver", append(apiserverArgs, f.extraArgs("kube-apiserver-arg")...)...); err != nil {
 		return fatalf("%v", err)
@@ -190,7 +238,7 @@ func runServer(f Flags) int {
 	if err := writeCoreDNSManifest(f); err != nil {
 		logf("coredns manifest: %v", err)
 	}
-	go serveSupervisor(ca, token)
+	go serveSupervisor(ca, token, supervised)
 	go runLocalPath(filepath.Join(credDir, "supervisor.kubeconfig"))
 	go applyDefaults(filepath.Join(credDir, "supervisor.kubeconfig"))
 	if !f.bool("disable-agent") {
@@ -268,7 +316,8 @@ func issueNodeCerts(ca *authority, name string, ip net.IP) (*nodeCerts, error) {
 }
 
 // serveSupervisor answers agents' certificate requests, authenticated by the cluster token.
-func serveSupervisor(ca *authority, token string) {
+// With embedded etcd it also answers joining servers (bootstrap.go).
+func serveSupervisor(ca *authority, token string, member *etcdMember) {
 	cert, err := tls.LoadX509KeyPair(filepath.Join(tlsDir, "serving-kube-apiserver.crt"), filepath.Join(tlsDir, "serving-kube-apiserver.key"))
 	if err != nil {
 		fatalf("supervisor: %v", err)
@@ -276,8 +325,7 @@ func serveSupervisor(ca *authority, token string) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1-twin/node-certs", func(w http.ResponseWriter, r *http.Request) {
-		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+		if !tokenMatches(r, token) {
 			http.Error(w, "token does not match the server's", http.StatusUnauthorized)
 			return
 		}
@@ -294,6 +342,9 @@ func serveSupervisor(ca *authority, token string) {
 		logf("Issued certificates for node %s (%s)", req.Node, req.IP)
 		_ = json.NewEncoder(w).Encode(certs)
 	})
+	if member != nil {
+		mux.HandleFunc(bootstrapPath, bootstrapHandler(tlsDir, token, *member))
+	}
 	srv := &http.Server{Addr: fmt.Sprintf(":%d", supervisorPort), Handler: mux, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}, ReadHeaderTimeout: 10 * time.Second}
 	if err := srv.ListenAndServeTLS("", ""); err != nil {
 		fatalf("supervisor: %v", err)
