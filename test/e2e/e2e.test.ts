@@ -29,6 +29,8 @@ if (skipped && !required) console.log(`e2e on real K3s skipped: ${skipped}`);
 
 const out = mkdtempSync(join(tmpdir(), 'twin-e2e-'));
 const cluster = await loadClusterFile(join(repoRoot, 'test/e2e/cluster.yaml'));
+/** Seed 004's cut: three servers on embedded etcd (test/e2e/ha-quorum-loss.ts). */
+const haCluster = await loadClusterFile(join(repoRoot, 'test/e2e/ha-cluster.yaml'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 /** What `twin calibrate` measured on the real cluster the calibration test drove; the next runs' model uses it. */
 const calibration = join(out, 'calibration.yaml');
@@ -37,7 +39,7 @@ const calibration = join(out, 'calibration.yaml');
  * `npm run test:e2e:all` (TWIN_E2E_ALL=1) runs every one.
  */
 const everyTest = process.env['TWIN_E2E_ALL'] === '1';
-const inCi = new Set(['worker-power-loss', 'control-plane-down']);
+const inCi = new Set(['worker-power-loss', 'control-plane-down', 'ha-quorum-loss']);
 /** Scenarios whose model side runs calibrated: every key moment must then agree with the real run. */
 const calibrated = new Set(['worker-power-loss', 'control-plane-down']);
 
@@ -153,7 +155,7 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
     );
   });
 
-  it.each(['worker-power-loss', 'control-plane-down', 'rancher-down', 'oom-pressure'])(
+  it.each(['worker-power-loss', 'control-plane-down', 'ha-quorum-loss', 'rancher-down', 'oom-pressure'])(
     '%s: both engines meet the expectations and the report compares them',
     async (name) => {
       if (!everyTest && !inCi.has(name)) {
@@ -196,11 +198,13 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
         }
       // Series are sampled on the real cluster as on the model.
       expect(real?.timeline.series.times.length).toBeGreaterThan(10);
-      expect(Object.keys(real?.timeline.series.nodes ?? {}).sort()).toEqual(['dcn1', 'dcn2', 'dcn3']);
+      const ran = name === 'ha-quorum-loss' ? haCluster : cluster;
+      const members = ran.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
+      expect(Object.keys(real?.timeline.series.nodes ?? {}).sort()).toEqual(members.map((n) => n.name).sort());
       // Each kubelet reports its board's usable memory, as on a Pi (and as the model's capacity).
-      for (const node of cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent')) {
+      for (const node of members) {
         const expected =
-          Math.floor(nodeThrottle(node, cluster, { singleCoreEvents: null, cores: 2, source: 'test' }).memoryBytes / 1024) * 1024;
+          Math.floor(nodeThrottle(node, ran, { singleCoreEvents: null, cores: 2, source: 'test' }).memoryBytes / 1024) * 1024;
         expect(real?.timeline.series.nodes[node.name]?.capacityMemory, `${node.name} memory capacity`).toBe(expected);
       }
     },
