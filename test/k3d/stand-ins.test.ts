@@ -192,6 +192,7 @@ describe('the objects as twin applies them', () => {
     const plan = planStandIns([withUrl], homelab);
     expect(env(container(plan.objects, 'a'))['TWIN_APP_DEPENDS_ON']).toBe('192.168.1.203:2049');
     expect(plan.notes).toContainEqual(expect.stringContaining('depends on node2, which is a Kubernetes node'));
+    expect(plan.notes).toContainEqual('Deployment/default/a: readiness needs node3 at 192.168.1.203:2049 (TCP)');
     const bare = { nodes: [{ name: 'box', role: 'external', ip: '10.0.0.9' }] } as unknown as Nodes;
     const none = planStandIns([deployment('b', { name: 'b', image: 'example/b:1' }, { 'twin.dev/depends-on': 'box' })], bare);
     expect(env(container(none.objects, 'b'))['TWIN_APP_DEPENDS_ON']).toBeUndefined();

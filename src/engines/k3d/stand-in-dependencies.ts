@@ -59,6 +59,7 @@ export function dependencyAddresses(
       continue;
     }
     out.push({ host, address: `${ip}:${port}` });
+    notes.push(`${where}: readiness needs ${host} at ${ip}:${port} (TCP)`);
   }
   return out;
 }
