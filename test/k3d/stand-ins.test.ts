@@ -148,6 +148,22 @@ describe('the objects as twin applies them', () => {
     expect(plan.notes).toContainEqual(expect.stringContaining('its command is replaced by the stand-in'));
   });
 
+  it('a stand-in runs as root: runAsNonRoot, runAsUser and a read-only root filesystem are dropped', () => {
+    const c: V1Container = {
+      name: 'controller',
+      image: 'example/controller:1',
+      ports: [{ containerPort: 80 }],
+      securityContext: { runAsNonRoot: true, runAsUser: 101, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+    };
+    const object = deployment('controller', c);
+    (podTemplateOf(object)?.spec as V1PodSpec).securityContext = { runAsNonRoot: true, fsGroup: 101 };
+    const plan = planStandIns([object], single);
+    const applied = podTemplateOf(plan.objects[0] as KubernetesObject)?.spec as V1PodSpec;
+    expect(applied.containers[0]?.securityContext).toEqual({ allowPrivilegeEscalation: false });
+    expect(applied.securityContext).toEqual({ fsGroup: 101 });
+    expect(plan.notes).toContainEqual(expect.stringContaining('runAsNonRoot, runAsUser, readOnlyRootFilesystem dropped'));
+  });
+
   it('imagePullPolicy Always, written or implied by the tag, is applied as IfNotPresent; Never is kept', () => {
     const objects = [
       deployment('a', { name: 'a', image: 'example/a:1', imagePullPolicy: 'Always' }),

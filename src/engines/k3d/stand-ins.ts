@@ -233,12 +233,29 @@ export function planStandIns(
       const names = new Set(env.map((e) => e.name));
       c.env = [...(c.env ?? []).filter((e) => !names.has(e.name)), ...env];
       standInProbes(c, where, notes, (dependencies?.length ?? 0) > 0);
+      asRoot(c.securityContext as Record<string, unknown> | undefined, where, notes);
     };
     (spec.initContainers ?? []).forEach((c) => rewrite(c, true, false));
     spec.containers.forEach((c, i) => rewrite(c, false, i === 0));
+    if ([...(spec.initContainers ?? []), ...spec.containers].some((c) => needed.has(c.image ?? '')))
+      asRoot(spec.securityContext as Record<string, unknown> | undefined, ref.where, notes);
   }
   notes.unshift(...[...needed].map(([image, why]) => `${image}: generic stand-in (${why})`));
   return { images: [...needed.keys()], objects: [...missingNamespaces(copies, notes), ...copies], notes };
+}
+
+/**
+ * The stand-in runs as root, as its image has no other user: a non-root user could not bind ports
+ * below 1024, `runAsNonRoot` would make the kubelet refuse the image (CreateContainerConfigError),
+ * and twin-app writes its state under /tmp. What would stop it is dropped from the security context.
+ */
+function asRoot(context: Record<string, unknown> | undefined, where: string, notes: string[]): void {
+  if (!context) return;
+  const dropped = ['runAsNonRoot', 'runAsUser', 'runAsGroup', 'readOnlyRootFilesystem'].filter(
+    (key) => context[key] !== undefined && context[key] !== false && context[key] !== 0,
+  );
+  for (const key of dropped) Reflect.deleteProperty(context, key);
+  if (dropped.length > 0) notes.push(`${where}: ${dropped.join(', ')} dropped: the stand-in runs as root`);
 }
 
 /** Namespaces every cluster has (Kubernetes docs, "Namespaces": initial namespaces). */
