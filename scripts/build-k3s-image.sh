@@ -22,6 +22,7 @@ RANCHER_IMAGE="twin.local/rancher-standin:${IMAGE_REV}"
 AGENT_IMAGE="twin.local/rancher-agent-standin:${IMAGE_REV}"
 COREDNS_VERSION=v1.14.3      # github.com/coredns/coredns in node-image/coredns/go.mod
 COREDNS_IMAGE="twin.local/coredns:${COREDNS_VERSION}"  # as node-image/k3s/coredns.go names it
+APP_STANDIN_IMAGE="twin.local/app-standin:${IMAGE_REV}"
 CACHE=${TWIN_CACHE:-/var/cache/twin}
 BIN="$CACHE/bin"
 
@@ -130,6 +131,11 @@ if [ ! -d "$IMAGES_STAMP" ]; then
   d="$WORK/postgres"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/www" "$d/usr/local/bin"; echo ok > "$d/www/ready"; cp "$CACHE/twin-app" "$d/bin/twin-app"
   printf '#!/bin/sh\nexec timeout 2 wget -q -O /dev/null http://127.0.0.1:5432/ready\n' > "$d/usr/local/bin/pg_isready"; chmod +x "$d/usr/local/bin/pg_isready"
   import_image postgres:16-alpine "$d" 'ENV PATH=/usr/local/bin:/bin' 'ENTRYPOINT ["/bin/twin-app"]' 'CMD ["/bin/httpd", "-f", "-p", "5432", "-h", "/www"]'
+  # The generic stand-in for every other workload image (src/engines/k3d/stand-ins.ts): twin-app's own
+  # server, told its ports, dependencies and run time by the environment twin sets; twin tags it in each
+  # node's containerd under the manifests' image names at run time, so it stays in the host's Docker only.
+  d="$WORK/app-standin"; rm -rf "$d"; busybox_rootfs "$d"; cp "$CACHE/twin-app" "$d/bin/twin-app"
+  import_image "$APP_STANDIN_IMAGE" "$d" 'ENV PATH=/bin' 'ENTRYPOINT ["/bin/twin-app"]' 'CMD ["/bin/twin-app", "serve"]'
   d="$WORK/memhog"; rm -rf "$d"; busybox_rootfs "$d"; cp "$CACHE/memhog" "$d/bin/memhog"
   import_image twin.local/memhog:1 "$d" 'ENTRYPOINT ["/bin/memhog"]' 'CMD ["64"]'
 
@@ -205,6 +211,6 @@ if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&
   rm -rf "$d"; rm -f "$CACHE"/node-"$IMAGE_REV"-*; touch "$NODE_STAMP"
 fi
 # The stand-in images live in the host's Docker too (k3d's tools container, the Rancher container).
-for img in "$TOOLS_IMAGE" "$RANCHER_IMAGE"; do docker image inspect "$img" >/dev/null 2>&1 || { rm -rf "$IMAGES_STAMP"; exec "$0" "$@"; }; done
+for img in "$TOOLS_IMAGE" "$RANCHER_IMAGE" "$APP_STANDIN_IMAGE"; do docker image inspect "$img" >/dev/null 2>&1 || { rm -rf "$IMAGES_STAMP"; exec "$0" "$@"; }; done
 log "ready: $NODE_IMAGE, k3d $K3D_VERSION at $BIN/k3d"
 echo "$NODE_IMAGE"

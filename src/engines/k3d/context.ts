@@ -24,6 +24,11 @@ export interface K3dRunContext {
   readonly rancherImage?: string;
   /** The agent image twin's Rancher stand-in puts in its import manifest (`CATTLE_AGENT_IMAGE`); a real Rancher uses its own. */
   readonly rancherAgentImage?: string;
+  /**
+   * The generic stand-in image (stand-ins.ts) given, in every node, to the workloads' images the
+   * node image does not hold; unset for a real K3s image, whose nodes pull their images.
+   */
+  readonly appStandInImage?: string;
   /** The node image runs K3s under twin's service manager (`k3s service stop|start|restart`). */
   readonly serviceManager?: boolean;
   /** Set by dry runs: no boot waits. */

@@ -11,6 +11,8 @@ import { NodeMemoryFaults } from './memory.js';
 import { dockerEventsArgs, probeRunArgs, probeShellArgs } from './probe.js';
 import { noteTransport } from './rancher.js';
 import { runFaults } from './schedule.js';
+import { loadStandIns } from './stand-in-images.js';
+import { planStandIns } from './stand-ins.js';
 
 /** Docker-side and API-side events of a dry run: none; the transcript is the result. */
 const emptySeries = (interval: number) => ({
@@ -41,7 +43,12 @@ export async function dryRun(ctx: K3dRunContext, plan: RunPlan): Promise<EngineR
   const rancher = await startRancher(context, plan, '<bootstrap password>');
   await ctx.exec('docker', probeRunArgs(plan.cluster, ctx.names));
   ctx.exec.spawn('docker', probeShellArgs(ctx.names), () => undefined);
-  await applyWorkloads(context, plan, plan.objects);
+  const standIns = ctx.appStandInImage ? planStandIns(plan.objects, plan.cluster) : null;
+  if (standIns && ctx.appStandInImage) {
+    for (const note of standIns.notes) ctx.exec.note(`stand-ins: ${note}`);
+    await loadStandIns(context, plan.cluster, standIns.images, ctx.appStandInImage);
+  }
+  await applyWorkloads(context, plan, standIns?.objects ?? plan.objects);
   if (rancher) await importIntoRancher(context, plan, '<rancher>', '<bootstrap password>', noteTransport(ctx.exec.note), clock.sleep);
   const faults = await runFaults(context, plan, 0);
   if (rancher) await ctx.exec('docker', ['logs', '--timestamps', rancher]);

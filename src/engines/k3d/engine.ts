@@ -18,6 +18,8 @@ import { hostAvailability, nodeImageFor, rancherImageFor } from './host.js';
 import { twinRancherAgentImage, twinRancherImage } from './offline-build.js';
 import { liveRun } from './run.js';
 import { dryRunId, newRunId, runNames } from './run-names.js';
+import { standInImageName } from './stand-in-images.js';
+import { planStandIns } from './stand-ins.js';
 import { refusals, unsupportedCluster, unsupportedFaults, unsupportedStack, unsupportedTriggers } from './supports.js';
 
 /** Real K3s emulates each board from its profile: a calibration's measured figures are the model's, not this engine's. */
@@ -49,7 +51,9 @@ export async function k3dDryRun(plan: RunPlan, stateDir: string, hostCores: numb
   // No sysbench in a dry run: the CPU quota shown is the board's core count.
   const names = runNames(plan.cluster, dryRunId);
   exec.note(`names carry the run's id, here "${dryRunId}"; a real run draws its own (k3d cluster ${names.cluster})`);
-  await dryRun({ exec, calibration: { singleCoreEvents: null, cores: hostCores, source: 'dry run' }, stateDir, names }, plan);
+  // Stand-ins for the workloads' images on twin's node image (assumed without one); a real K3s image pulls them.
+  const standIn = image && !('missing' in image) && image.kind === 'k3s' ? {} : { appStandInImage: standInImageName() };
+  await dryRun({ exec, calibration: { singleCoreEvents: null, cores: hostCores, source: 'dry run' }, stateDir, names, ...standIn }, plan);
   return exec.transcript;
 }
 
@@ -117,6 +121,20 @@ export const k3dEngine: Engine = {
       ? { rancherImage, ...(rancherImage === twinRancherImage ? { rancherAgentImage: twinRancherAgentImage } : {}) }
       : {};
     const exec = createExec();
+    // twin's node image holds only its seed stand-ins: the workloads' other images get the generic stand-in.
+    let standIn = {};
+    if (image.kind === 'twin') {
+      const appStandInImage = standInImageName();
+      const wanted = planStandIns(plan.objects, plan.cluster).images;
+      const present =
+        (await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', appStandInImage], { allowFailure: true })).exitCode === 0;
+      if (wanted.length > 0 && !present)
+        throw new EngineUnavailableError(
+          `engine k3d unavailable: the workloads use images no registry here serves (${wanted.join(', ')}) and their ` +
+            `stand-in image ${appStandInImage} is not present (build it offline: scripts/build-k3s-image.sh)`,
+        );
+      standIn = { appStandInImage };
+    }
     const context = {
       exec,
       calibration: await calibrateHost(exec),
@@ -127,6 +145,7 @@ export const k3dEngine: Engine = {
       image: image.image,
       serviceManager: image.kind === 'twin',
       ...rancher,
+      ...standIn,
     };
     return liveRun(options?.signal ? { ...context, signal: options.signal } : context, plan, observer);
   },

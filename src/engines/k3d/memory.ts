@@ -38,7 +38,7 @@ const fillPidFile = '/run/twin-memory-fill.pid';
 /** What twin-app (PID 1 of twin's stand-in images) holds from its start, in bytes. */
 export const appMemoryEnv = 'TWIN_APP_MEMORY';
 
-function podTemplateOf(o: KubernetesObject): V1PodTemplateSpec | undefined {
+export function podTemplateOf(o: KubernetesObject): V1PodTemplateSpec | undefined {
   const spec = (o as { spec?: Record<string, unknown> }).spec;
   if (!spec) return undefined;
   if (o.kind === 'Pod') return { metadata: o.metadata ?? {}, spec: spec as unknown as V1PodTemplateSpec['spec'] };

@@ -30,6 +30,8 @@ import { rancherAgentEvents, rancherStateEvents } from './rancher-events.js';
 import { httpsTransport, rancherClusterState } from './rancher.js';
 import { pollRancherState, rancherAnsweredAgent, type RancherPoll } from './rancher-poll.js';
 import { runFaults } from './schedule.js';
+import { loadStandIns } from './stand-in-images.js';
+import { planStandIns } from './stand-ins.js';
 import { TimelineStream } from './stream.js';
 
 /**
@@ -116,7 +118,14 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     rancher = await startRancher(context, plan, password);
     await live.startProbes(rancher);
     ctx.signal?.throwIfAborted();
-    await applyWorkloads(context, plan, ctx.serviceManager ? withModelMemory(plan.objects) : plan.objects);
+    // The workloads' images: a stand-in for each the node image does not hold (no registry is reachable).
+    const standIns = ctx.appStandInImage ? planStandIns(plan.objects, plan.cluster) : null;
+    if (standIns && ctx.appStandInImage) {
+      await loadStandIns(context, plan.cluster, standIns.images, ctx.appStandInImage);
+      if (standIns.notes.length > 0) mark('stand-ins', `workload images on twin's stand-ins: ${standIns.notes.join('; ')}`);
+    }
+    const objects = standIns?.objects ?? plan.objects;
+    await applyWorkloads(context, plan, ctx.serviceManager ? withModelMemory(objects) : objects);
     let rancherImported: number | null = null;
     if (rancher) {
       await waitUntil(() => live.rancherAvailable);
