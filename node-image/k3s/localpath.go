@@ -58,13 +58,18 @@ func applyDefaults(kubeconfig string) {
 
 // labelServerNode gives the server's own node the role labels K3s sets on servers, so kubectl,
 // k9s and Rancher show it as control-plane,master.
-func labelServerNode(kubeconfig, name string) {
+func labelServerNode(kubeconfig, name string, etcd bool) {
 	client, err := clientFor(kubeconfig)
 	if err != nil {
 		logf("node labels: %v", err)
 		return
 	}
-	patch := []byte(`{"metadata":{"labels":{"node-role.kubernetes.io/control-plane":"true","node-role.kubernetes.io/master":"true"}}}`)
+	// A server with an embedded etcd member also carries the etcd role, as K3s labels it.
+	roles := `"node-role.kubernetes.io/control-plane":"true","node-role.kubernetes.io/master":"true"`
+	if etcd {
+		roles += `,"node-role.kubernetes.io/etcd":"true"`
+	}
+	patch := []byte(`{"metadata":{"labels":{` + roles + `}}}`)
 	for ; ; time.Sleep(2 * time.Second) {
 		if _, err := client.CoreV1().Nodes().Patch(context.Background(), name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err == nil {
 			return

@@ -242,7 +242,7 @@ func runServer(f Flags) int {
 	go runLocalPath(filepath.Join(credDir, "supervisor.kubeconfig"))
 	go applyDefaults(filepath.Join(credDir, "supervisor.kubeconfig"))
 	if !f.bool("disable-agent") {
-		go labelServerNode(filepath.Join(credDir, "supervisor.kubeconfig"), name)
+		go labelServerNode(filepath.Join(credDir, "supervisor.kubeconfig"), name, useEtcd)
 	}
 	go runDeployController(filepath.Join(credDir, "supervisor.kubeconfig"))
 

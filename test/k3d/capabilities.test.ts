@@ -73,17 +73,22 @@ describe('node image capabilities', () => {
       { kind: 'scale', at: '1m', workload: 'local-path-provisioner', replicas: 0 },
     ]);
     expect(unsupportedStack(faults, minimal).map((r) => r.reason)).toEqual([
-      "fault f0 (rollout-restart): kube-system/coredns is K3s's coredns, which node image test image does not deploy; use --engine sim",
+      "fault f0 (rollout-restart): kube-system/coredns is K3s's coredns, which the node image does not deploy (test image); use --engine sim",
     ]);
     expect(unsupportedStack(faults, k3sCapabilities('rancher/k3s'))).toEqual([]);
   });
 
   it('the CLI refuses such a scenario before anything runs: exit 3, one line naming what the image lacks', () => {
-    const ha = twin(['run', 'scenarios/ha-quorum-loss.ts', '--engine', 'k3d', '--dry-run']);
+    // No such image here: the dry run assumes twin's first node image (one server on SQLite).
+    const ha = twin(['run', 'scenarios/ha-quorum-loss.ts', '--engine', 'k3d', '--dry-run'], {
+      env: { TWIN_K3S_IMAGE: 'twin.local/k3s:absent-in-this-test' },
+    });
     expect(ha.code).toBe(3);
     expect(ha.stdout).toBe('');
     expect(ha.stderr.trim().split('\n')).toHaveLength(1);
-    expect(ha.stderr).toMatch(/engine k3d cannot run this scenario: datastore embedded-etcd: node image .* runs sqlite only/);
+    expect(ha.stderr).toMatch(
+      /engine k3d cannot run this scenario: datastore embedded-etcd: the node image runs sqlite only \(no node image on this host/,
+    );
     const nfs = twin(['run', 'scenarios/nfs-node-down.ts', '--engine', 'k3d', '--dry-run']);
     expect(nfs.code).toBe(3);
     expect(nfs.stderr).toMatch(/fault nfs \(power-off\): node3 is a machine outside Kubernetes/);

@@ -212,7 +212,7 @@ export function unsupportedStack(
     out.push({
       subject: `k3s.datastore (${datastore})`,
       reason:
-        `datastore ${datastore}: node image ${image} runs ${capabilities.datastores.join(', ')} only; ${consequence}; ` +
+        `datastore ${datastore}: the node image runs ${capabilities.datastores.join(', ')} only (${image}); ${consequence}; ` +
         'use --engine sim, or a node image with it (scripts/build-k3s-image.sh; twin doctor shows what the image runs)',
     });
   }
@@ -221,8 +221,8 @@ export function unsupportedStack(
     out.push({
       subject: `servers (${servers.length})`,
       reason:
-        `${servers.length} servers (${servers.map((n) => n.name).join(', ')}): node image ${image} joins at most ` +
-        `${capabilities.maxServers}; use --engine sim`,
+        `${servers.length} servers (${servers.map((n) => n.name).join(', ')}): the node image joins at most ` +
+        `${capabilities.maxServers} (${image}); use --engine sim`,
     });
   const external = new Set(cluster.nodes.filter((n) => n.role === 'external').map((n) => n.name));
   const needed = new Set(plan.workloads.workloads.flatMap((w) => w.template.dependsOn.filter((h) => external.has(h))));
@@ -256,7 +256,7 @@ export function unsupportedStack(
       if (component)
         out.push({
           subject,
-          reason: `${subject}: ${wanted} is K3s's ${component}, which node image ${image} does not deploy; use --engine sim`,
+          reason: `${subject}: ${wanted} is K3s's ${component}, which the node image does not deploy (${image}); use --engine sim`,
         });
     }
   }
