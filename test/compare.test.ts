@@ -41,6 +41,17 @@ describe('model vs real comparison', () => {
     expect(compareRuns(model, later(model, 3)).moments[0]).toMatchObject({ agrees: true, difference: 3 });
   });
 
+  it('a node that was never shown NotReady has no "Ready again": a heartbeat after its return is not a moment', () => {
+    // As when etcd has no quorum: nothing can mark the powered-off server NotReady, so the API shows it Ready throughout.
+    const events = model.timeline.events.filter(
+      (e) => !(e.kind === 'node.condition' && e.subject === 'node/dcn2' && e.details?.['status'] !== 'True'),
+    );
+    const stale = { ...model, engine: 'k3d', timeline: { ...model.timeline, events } };
+    const again = compareRuns(stale, stale).moments.find((m) => m.what === 'dcn2 Ready again');
+    expect(again).toMatchObject({ model: null, real: null, agrees: true });
+    expect(compareRuns(model, stale).moments.find((m) => m.what === 'dcn2 Ready again')).toMatchObject({ real: null, agrees: false });
+  });
+
   it('report.md and report.html carry the comparison section', () => {
     const real = { ...later(model, 30), comparison: compareRuns(model, later(model, 30)) };
     const md = renderMarkdown(real);

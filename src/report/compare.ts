@@ -35,6 +35,18 @@ const ready =
   (node: string): Matcher =>
   (e) =>
     e.kind === 'node.condition' && e.subject === `node/${node}` && e.details?.['type'] === 'Ready' && e.details?.['status'] === 'True';
+/**
+ * Ready after having been shown NotReady since the fault: a node whose status nobody could
+ * change meanwhile (no control plane, no etcd quorum) stays Ready as the API shows it, and has
+ * no "Ready again".
+ */
+const readyAgain =
+  (node: string, faultId: string): Matcher =>
+  (e, anchorT, events) => {
+    if (!ready(node)(e, anchorT, events)) return false;
+    const injected = events.find((c) => c.kind === 'fault.injected' && c.subject === `fault/${faultId}`)?.t ?? Number.NEGATIVE_INFINITY;
+    return events.some((c) => c.t >= injected && c.t < e.t && notReady(node)(c, anchorT, events));
+  };
 const isUserPod = (subject: string) =>
   subject.startsWith('pod/') && !['kube-system', 'cattle-system'].includes(subject.split('/')[1] ?? '');
 
@@ -78,7 +90,7 @@ function momentsFor(events: readonly TimelineEvent[]): MomentSpec[] {
           match: (e) => e.kind === 'pod.terminating' && isUserPod(e.subject) && e.details?.['node'] === name,
         });
         specs.push({ what: 'first replacement pod Ready', anchor: at, match: replacementReady });
-        specs.push({ what: `${name} Ready again`, anchor: healed, match: ready(name) });
+        specs.push({ what: `${name} Ready again`, anchor: healed, match: readyAgain(name, id) });
       } else specs.push({ what: `${name} Ready again`, anchor: at, match: (e, t) => ready(name)(e, t, []) && e.t > t + 1 });
     }
     if (kind === 'control-plane-down') {
