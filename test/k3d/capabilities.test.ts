@@ -73,7 +73,8 @@ describe('node image capabilities', () => {
       { kind: 'scale', at: '1m', workload: 'local-path-provisioner', replicas: 0 },
     ]);
     expect(unsupportedStack(faults, minimal).map((r) => r.reason)).toEqual([
-      "fault f0 (rollout-restart): kube-system/coredns is K3s's coredns, which the node image does not deploy (test image); use --engine sim",
+      "fault f0 (rollout-restart): kube-system/coredns is K3s's coredns, which the node image does not deploy " +
+        '(test image); use --engine sim',
     ]);
     expect(unsupportedStack(faults, k3sCapabilities('rancher/k3s'))).toEqual([]);
   });
