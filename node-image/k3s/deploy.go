@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -47,9 +48,14 @@ func runDeployController(kubeconfig string) {
 	applied := map[string][]byte{}
 	dir := filepath.Join(serverDir, "manifests")
 	for ; ; time.Sleep(2 * time.Second) {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
-		more, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
-		files = append(files, more...)
+		// Subdirectories too: K3s keeps metrics-server's manifests in one of their own.
+		var files []string
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+				files = append(files, path)
+			}
+			return nil
+		})
 		sort.Strings(files)
 		for _, file := range files {
 			raw, err := os.ReadFile(file)

@@ -48,6 +48,8 @@ func serverCerts(f Flags, name string, ip net.IP) (*authority, error) {
 		"client-scheduler":       {commonName: "system:kube-scheduler", client: true},
 		"client-kube-apiserver":  {commonName: "system:apiserver", orgs: []string{"system:masters"}, client: true},
 		"client-supervisor":      {commonName: "system:k3s-supervisor", orgs: []string{"system:masters"}, client: true},
+		// The aggregator's client certificate towards extension API servers (metrics-server).
+		"client-auth-proxy": {commonName: "system:auth-proxy", client: true},
 	} {
 		if err := ca.issueFile(tlsDir, file, l); err != nil {
 			return nil, err
@@ -166,6 +168,15 @@ func runServer(f Flags) int {
 		"--kubelet-client-key="+filepath.Join(tlsDir, "client-kube-apiserver.key"),
 		"--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
 		"--profiling=false",
+		// The aggregation layer, for metrics-server's Metrics API (K3s gives it a request-header
+		// CA of its own; here the cluster CA signs the proxy's client certificate).
+		"--proxy-client-cert-file="+filepath.Join(tlsDir, "client-auth-proxy.crt"),
+		"--proxy-client-key-file="+filepath.Join(tlsDir, "client-auth-proxy.key"),
+		"--requestheader-allowed-names=system:auth-proxy",
+		"--requestheader-client-ca-file="+filepath.Join(tlsDir, "ca.crt"),
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-username-headers=X-Remote-User",
 		"--secure-port="+port,
 		"--service-account-issuer=https://kubernetes.default.svc."+clusterDomain,
 		"--service-account-key-file="+filepath.Join(tlsDir, "service.key"),
@@ -237,6 +248,9 @@ func runServer(f Flags) int {
 	}
 	if err := writeCoreDNSManifest(f); err != nil {
 		logf("coredns manifest: %v", err)
+	}
+	if err := writeMetricsServerManifest(f); err != nil {
+		logf("metrics-server manifest: %v", err)
 	}
 	go serveSupervisor(ca, token, supervised)
 	go runLocalPath(filepath.Join(credDir, "supervisor.kubeconfig"))
