@@ -24,6 +24,8 @@ export interface K3dRunContext {
   readonly rancherImage?: string;
   /** The agent image twin's Rancher stand-in puts in its import manifest (`CATTLE_AGENT_IMAGE`); a real Rancher uses its own. */
   readonly rancherAgentImage?: string;
+  /** The image of machines outside Kubernetes (role external); default twin's (node-image/external). */
+  readonly externalImage?: string;
   /** The node image runs K3s under twin's service manager (`k3s service stop|start|restart`). */
   readonly serviceManager?: boolean;
   /** Set by dry runs: no boot waits. */
