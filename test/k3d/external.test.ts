@@ -63,7 +63,7 @@ describe('external hosts: names and image', () => {
   });
 
   it("MariaDB's accounts come from the workloads' connection strings to the host's spec IP", () => {
-    const env = (value: string) => ({ spec: { containers: [{ env: [{ name: 'DATABASE_URL', value }] }] } });
+    const env = (value: string) => ({ kind: 'Pod', spec: { containers: [{ env: [{ name: 'DATABASE_URL', value }] }] } });
     const objects = [
       env('mysql://linko@192.168.1.203:3306/linko'),
       env('mysql://app:s3cret@192.168.1.203/appdb'),
