@@ -225,5 +225,6 @@ if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&
 fi
 # The stand-in images live in the host's Docker too (k3d's tools container, the Rancher container).
 for img in "$TOOLS_IMAGE" "$RANCHER_IMAGE" "$APP_STANDIN_IMAGE"; do docker image inspect "$img" >/dev/null 2>&1 || { rm -rf "$IMAGES_STAMP"; exec "$0" "$@"; }; done
+node-image/external/build.sh   # 6. machines outside Kubernetes (role external): node-image/external
 log "ready: $NODE_IMAGE, k3d $K3D_VERSION at $BIN/k3d"
 echo "$NODE_IMAGE"

@@ -5,7 +5,7 @@
 export { defineCluster, defaultK3sVersion } from './model/cluster.js';
 export type { Cluster, ClusterInput, ClusterNode, NodeInput, NodeNameOf, BuiltinProfileName } from './model/cluster.js';
 export type { NodeSwap, NodeSwapInput } from './model/node-swap.js';
-export type { NodeRole, Datastore, Taint } from './model/cluster-schema.js';
+export type { NodeRole, Datastore, Taint, ExternalService } from './model/cluster-schema.js';
 export { loadClusterFile, clusterFromDefinition, clusterFromDocument } from './load/cluster.js';
 export type { ClusterLoadOptions } from './load/cluster.js';
 export { loadManifests } from './load/manifests.js';

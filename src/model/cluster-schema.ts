@@ -17,6 +17,14 @@ const ipv4 = z
 export const nodeRoleSchema = z.enum(['server', 'agent', 'rancher', 'external']);
 export type NodeRole = z.infer<typeof nodeRoleSchema>;
 
+/**
+ * What a machine outside Kubernetes (role external) serves to the cluster. The k3d engine runs
+ * each as Debian's package in the host's container (node-image/external); the sim engine only
+ * needs to know the host is there.
+ */
+export const externalServiceSchema = z.enum(['mariadb', 'nfs', 'haproxy']);
+export type ExternalService = z.infer<typeof externalServiceSchema>;
+
 export const taintEffectSchema = z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
 
 const taintObject = z.strictObject({
@@ -93,6 +101,8 @@ export const nodeSchema = z.strictObject({
   description: z.string().optional(),
   /** Swap devices on this host (zram, a swap file) and the kubelet's swap behaviour. */
   swap: nodeSwapSchema.optional(),
+  /** Role external only: the services this machine runs for the cluster (none listed: a plain host). */
+  services: z.array(externalServiceSchema).optional(),
   /** Per-host install differences (k3s-ansible host vars): a different version or token. */
   k3s: z
     .strictObject({

@@ -1,7 +1,7 @@
 import type { Architecture, HardwareProfile, NetworkInterface, StorageOption } from './hardware-profile.js';
 import type { InputProblem } from '../errors.js';
 import { ConfigError } from '../errors.js';
-import type { ClusterSpecParsed, Datastore, NodeRole, Taint } from './cluster-schema.js';
+import type { ClusterSpecParsed, Datastore, ExternalService, NodeRole, Taint } from './cluster-schema.js';
 import { resolveSettings, type ModelSettings, type ParsedSettings, type SettingsInput } from './settings.js';
 import { resolveK3sFlags, type K3sFlagOutcome } from './k3s-flags.js';
 import { resolveNodeSwap, type NodeSwap, type NodeSwapInput } from './node-swap.js';
@@ -37,6 +37,8 @@ export interface NodeInput<N extends string = string> {
   readonly description?: string;
   /** zram and/or a swap file below Kubernetes, and the kubelet's swapBehavior (src/model/node-swap.ts). */
   readonly swap?: NodeSwapInput;
+  /** Role external only: what the machine serves (mariadb, nfs, haproxy). */
+  readonly services?: readonly ExternalService[];
   readonly k3s?: { readonly version?: string; readonly token?: string };
 }
 
@@ -91,6 +93,8 @@ export interface ClusterNode {
   readonly token?: string;
   /** Swap devices and the kubelet's swap behaviour; absent when the node has no swap. */
   readonly swap?: NodeSwap;
+  /** Role external: the services it runs; absent for a plain host and on every other role. */
+  readonly services?: readonly ExternalService[];
   /** Figures a calibration measured for this node (or pooled over its profile), over the model's own. */
   readonly measured?: NodeMeasurements;
 }
@@ -244,6 +248,12 @@ export function resolveCluster(
       });
     }
     const swap = resolveNodeSwap(node.swap, profile, storage, field, problems);
+    if (node.services && node.role !== 'external')
+      problems.push({
+        field: field('services'),
+        message: `services are for machines outside Kubernetes (role external), not role "${node.role}"`,
+        hint: 'run the service as a workload, or give it its own node with role: external',
+      });
     nodes.push({
       name: node.name,
       role: node.role,
@@ -258,6 +268,7 @@ export function resolveCluster(
       k3sVersion: node.k3s?.version ?? version,
       ...((node.k3s?.token ?? spec.k3s.token) !== undefined ? { token: node.k3s?.token ?? spec.k3s.token } : {}),
       ...(swap ? { swap } : {}),
+      ...(node.role === 'external' && node.services?.length ? { services: [...new Set(node.services)] } : {}),
     });
   }
 

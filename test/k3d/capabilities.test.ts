@@ -44,25 +44,34 @@ describe('node image capabilities', () => {
     expect(unsupportedStack(ha, k3sCapabilities('rancher/k3s:v1.32.3-k3s1'))).toEqual([]);
   });
 
-  it('a fault on a machine outside Kubernetes is refused, never done to another container', async () => {
+  it('power, link and partition faults on an external host are done to its own container; K3s faults on it are refused', async () => {
     const nfs = await plan('nfs-node-down');
-    const refused = unsupportedStack(nfs, k3sCapabilities('rancher/k3s'));
-    expect(refused).toHaveLength(1);
-    expect(refused[0]?.reason).toMatch(/^fault nfs \(power-off\): node3 is a machine outside Kubernetes \(role external\)/);
-    // A partition naming it, and a site power cut while lil-linko's readiness needs it, likewise.
+    // node3 is twin's external host container (external.ts): powering it off is not refused.
+    expect(unsupportedStack(nfs, k3sCapabilities('rancher/k3s'))).toEqual([]);
     const more = withFaults(nfs, [
       { kind: 'partition', at: '1m', groups: [['node1'], ['node2', 'node3']] },
       { kind: 'site-power-cut', at: '2m' },
+      { kind: 'reboot', at: '3m', node: 'node3' },
     ]);
-    expect(unsupportedStack(more, k3sCapabilities('rancher/k3s')).map((r) => r.subject)).toEqual([
-      'fault f0 (partition)',
-      'fault f1 (site-power-cut)',
+    expect(unsupportedStack(more, k3sCapabilities('rancher/k3s'))).toEqual([]);
+    // It has no K3s and no Kubernetes Node.
+    const k3s = withFaults(nfs, [
+      { kind: 'k3s-restart', at: '1m', node: 'node3' },
+      { kind: 'cordon', at: '1m', node: 'node3' },
+    ]);
+    const why = (kind: string) =>
+      `node3 is a machine outside Kubernetes (role external), with no K3s and no Kubernetes Node for ${kind} to act on; ` +
+      'only power, link and partition faults apply to it';
+    expect(unsupportedStack(k3s, k3sCapabilities('rancher/k3s')).map((r) => r.reason)).toEqual([
+      `fault f0 (k3s-restart): ${why('k3s-restart')}`,
+      `fault f1 (cordon): ${why('cordon')}`,
     ]);
     // Faults on the cluster's own nodes are not refused.
     expect(unsupportedStack(withFaults(nfs, [{ kind: 'power-off', at: '1m', node: 'node2' }]), minimal)).toEqual([]);
-    // The k3d name of an external host does not exist (it once fell into the agents' numbering).
+    // An external host has no k3d name (it once fell into the agents' numbering): its container is its own.
     const node3 = nfs.cluster.nodes.find((n) => n.name === 'node3');
     expect(() => runNames(nfs.cluster, 'abc').container(node3!)).toThrow(/role external\) is not a k3d node/);
+    expect(runNames(nfs.cluster, 'abc').external(node3!)).toBe('twin-homelab-nfs-abc-node3');
     expect(runNames(nfs.cluster, 'abc').container(nfs.cluster.nodes.find((n) => n.name === 'node2')!)).toMatch(/-agent-0$/);
   });
 
@@ -90,8 +99,9 @@ describe('node image capabilities', () => {
     expect(ha.stderr).toMatch(
       /engine k3d cannot run this scenario: datastore embedded-etcd: the node image runs sqlite only \(no node image on this host/,
     );
+    // Powering node3 off is done to its own container (external.ts): the dry run plans it.
     const nfs = twin(['run', 'scenarios/nfs-node-down.ts', '--engine', 'k3d', '--dry-run']);
-    expect(nfs.code).toBe(3);
-    expect(nfs.stderr).toMatch(/fault nfs \(power-off\): node3 is a machine outside Kubernetes/);
+    expect(nfs.code).toBe(0);
+    expect(nfs.stdout).toContain('docker kill --signal KILL twin-homelab-nfs-dryrun-node3');
   });
 });

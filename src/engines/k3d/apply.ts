@@ -11,6 +11,7 @@ import type { RunPlan } from '../engine.js';
 import { shape } from './cluster.js';
 import { kubectl, type K3dRunContext } from './context.js';
 import { containerFaults, pid } from './docker.js';
+import { routeExternalHosts } from './external.js';
 import type { NodeMemoryFaults } from './memory.js';
 import { tbfArgs } from './throttle.js';
 
@@ -43,7 +44,13 @@ export async function applyFault(
   const { cluster } = plan;
   const exec = ctx.exec;
   const node = (name: string) => cluster.nodes.find((n) => n.name === name) as ClusterNode;
-  const container = (name: string) => (node(name).role === 'rancher' ? ctx.names.rancher : ctx.names.container(node(name)));
+  const container = (name: string) => {
+    const n = node(name);
+    if (n.role === 'rancher') return ctx.names.rancher;
+    return n.role === 'external' ? ctx.names.external(n) : ctx.names.container(n);
+  };
+  /** A host container started or reconnected may have another Docker address: every node's rule again. */
+  const rerouteIfExternal = (name: string) => (node(name).role === 'external' ? routeExternalHosts(ctx, plan) : Promise.resolve());
   const network = ctx.names.network;
   const servers = (names?: readonly string[]) =>
     (names ?? cluster.nodes.filter((n) => n.role === 'server').map((n) => n.name)).map(container);
@@ -54,10 +61,12 @@ export async function applyFault(
     case 'power-on':
       await containerFaults.powerOn(exec, container(fault.node));
       await shape(ctx, plan, node(fault.node));
+      await rerouteIfExternal(fault.node);
       return;
     case 'reboot':
       await containerFaults.reboot(exec, container(fault.node));
       await shape(ctx, plan, node(fault.node));
+      await rerouteIfExternal(fault.node);
       return;
     case 'k3s-restart':
       if (ctx.serviceManager) {
@@ -92,8 +101,9 @@ export async function applyFault(
       return;
     case 'heal-partition':
       for (const n of cluster.nodes)
-        if (n.role === 'server' || n.role === 'agent')
+        if (n.role === 'server' || n.role === 'agent' || n.role === 'external')
           await containerFaults.connect(exec, network, container(n.name)).catch(() => undefined);
+      if (cluster.nodes.some((n) => n.role === 'external')) await routeExternalHosts(ctx, plan);
       return;
     case 'link-degrade': {
       const target = node(fault.node);
@@ -106,7 +116,8 @@ export async function applyFault(
       await shape(ctx, plan, node(fault.node));
       return;
     case 'site-power-cut':
-      for (const n of cluster.nodes) if (n.role !== 'external') await containerFaults.powerOff(exec, container(n.name));
+      // Every machine on the site's power, the external hosts (twin's containers for them) included.
+      for (const n of cluster.nodes) await containerFaults.powerOff(exec, container(n.name));
       return;
     case 'memory-leak':
       await memoryFaults(ctx).leak(fault.workload, fault.rate);

@@ -14,6 +14,7 @@ import { ApiFailover, type ApiTarget } from './api-failover.js';
 import { managedLabel, meminfoOverrides, renderK3dConfig } from './config.js';
 import { kubectl, type K3dRunContext } from './context.js';
 import { pid, removeManaged } from './docker.js';
+import { routeExternalHosts } from './external.js';
 import type { Exec } from './exec.js';
 import { registerWithRancher, type RancherTransport, type Registration } from './rancher.js';
 import { runLabelArgs } from './run-names.js';
@@ -108,6 +109,8 @@ export async function shape(ctx: K3dRunContext, plan: RunPlan, node: ClusterNode
     container,
   ]);
   await ctx.exec('nsenter', ['-t', await pid(ctx.exec, container), '-n', 'tc', ...tbfArgs('eth0', throttle.rateBits, 'replace')]);
+  // A started container has a new network namespace: the external hosts' spec IPs again (external.ts).
+  await routeExternalHosts(ctx, plan, [node]);
 }
 
 /** Memory, CPU and link shaping on every node container. */
@@ -172,7 +175,7 @@ export async function applyWorkloads(ctx: K3dRunContext, plan: RunPlan, objects:
 
 /**
  * Removes what this run created — its k3d cluster, the containers carrying its run id (the Rancher
- * host, the probe), its network and state files — and nothing of another run's, even of the same
+ * host, the external hosts, the probe), its network and state files — and nothing of another run's, even of the same
  * cluster on the same host.
  */
 export async function teardown(ctx: K3dRunContext): Promise<void> {

@@ -29,6 +29,8 @@ export interface K3dRunContext {
    * node image does not hold; unset for a real K3s image, whose nodes pull their images.
    */
   readonly appStandInImage?: string;
+  /** The image of machines outside Kubernetes (role external); default twin's (node-image/external). */
+  readonly externalImage?: string;
   /** The node image runs K3s under twin's service manager (`k3s service stop|start|restart`). */
   readonly serviceManager?: boolean;
   /** Set by dry runs: no boot waits. */

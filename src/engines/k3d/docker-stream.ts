@@ -18,10 +18,12 @@ export function bootsAfterPowerOn(
   members: readonly ClusterNode[],
 ): TimelineEvent[] {
   return events.map((e) => {
-    const boot = members.find((n) => `node/${n.name}` === e.subject)?.profile.spec.bootTime.value ?? 0;
+    const machine = members.find((n) => `node/${n.name}` === e.subject);
+    const boot = machine?.profile.spec.bootTime.value ?? 0;
     const powered = faults.find((f) => f.kind === 'node.power' && f.subject === e.subject && f.t <= e.t + 0.5 && e.t - f.t < boot + 60);
     if (e.kind !== 'node.power' || e.details?.['on'] !== true || !powered) return e;
-    return { ...e, kind: 'node.booted' as const, message: `${e.subject.slice(5)} booted: container started, K3s starting` };
+    const starting = machine?.role === 'external' ? 'its services starting' : 'K3s starting';
+    return { ...e, kind: 'node.booted' as const, message: `${e.subject.slice(5)} booted: container started, ${starting}` };
   });
 }
 

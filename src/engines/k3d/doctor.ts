@@ -2,12 +2,12 @@
  * What this host can and cannot emulate for the k3d engine, found by trying it on a
  * container of twin's own (tc qdiscs, block-IO files) rather than guessed.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Exec } from './exec.js';
 import { ensureStandInImage, pid, probeDocker, standInImage, type DockerState } from './docker.js';
 import { managedLabel } from './config.js';
-import { resolveNodeImage } from './node-image.js';
+import { resolveExternalImage, resolveNodeImage } from './node-image.js';
 import { describeCapabilities } from './capabilities.js';
 import { packagedComponents } from '../../model/k3s-components.js';
 import { nodeImageKubernetes } from './offline-build.js';
@@ -79,13 +79,17 @@ export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]
     const all = c.maxServers === 0 && c.datastores.includes('embedded-etcd') && c.components.length === packagedComponents.length;
     out.push({ name: 'node image runs', ok: all, detail: `${describeCapabilities(c)}; from ${c.source}` });
   }
-  // Machines outside Kubernetes (role external: an NFS or database box, a gateway) have no container here yet.
+  // Machines outside Kubernetes (role external: an NFS or database box, a gateway) run as containers of their own.
+  const external = daemon ? await resolveExternalImage(exec) : { missing: 'needs a running Docker daemon' };
   out.push({
     name: 'external hosts',
-    ok: false,
+    ok: typeof external === 'string',
     detail:
-      'not created: a scenario with a fault on a role-external machine, or a site power cut a workload depends on through one, is refused',
+      typeof external === 'string'
+        ? `${external} (Debian's mariadb-server, haproxy, nfs-ganesha): reached from the nodes at their spec IPs`
+        : `${external.missing}: a cluster with a role-external machine is refused`,
   });
+  out.push(nfsClientRow());
   if (daemon) {
     // k3d runs every node privileged; a host whose capability set is short (sandboxes withhold
     // CAP_SYS_RESOURCE) refuses that unless dockerd uses node-image/runtime's wrapper.
@@ -196,4 +200,28 @@ export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]
     }
   }
   return { capabilities: out, calibration };
+}
+
+/**
+ * Whether pods could mount an external host's NFS export: the mount is the host kernel's (node
+ * containers share it), and only a kernel with an NFS client lists `nfs`/`nfs4` in /proc/filesystems.
+ * twin does not fake the mount: a pod with an NFS volume stays in ContainerCreating here.
+ */
+export function nfsClientRow(filesystems: string | null = readFilesystems()): Capability {
+  const has = filesystems !== null && /\tnfs4?$/m.test(filesystems);
+  return {
+    name: 'NFS mounts in pods',
+    ok: has,
+    detail: has
+      ? "the host kernel has an NFS client: pods can mount an external host's export"
+      : 'the host kernel has no NFS client (no nfs in /proc/filesystems): an external host serves NFS, but pods cannot mount it',
+  };
+}
+
+function readFilesystems(): string | null {
+  try {
+    return readFileSync('/proc/filesystems', 'utf8');
+  } catch {
+    return null;
+  }
 }

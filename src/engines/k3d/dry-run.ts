@@ -7,6 +7,7 @@ import type { EngineResult, RunPlan } from '../engine.js';
 import { virtualClock } from './clock.js';
 import { applyWorkloads, createCluster, importIntoRancher, startApiFailover, startRancher, teardown, throttleNodes } from './cluster.js';
 import type { K3dRunContext } from './context.js';
+import { startExternalHosts } from './external.js';
 import { NodeMemoryFaults } from './memory.js';
 import { dockerEventsArgs, probeRunArgs, probeShellArgs } from './probe.js';
 import { noteTransport } from './rancher.js';
@@ -39,6 +40,7 @@ export async function dryRun(ctx: K3dRunContext, plan: RunPlan): Promise<EngineR
   ctx.exec.spawn('docker', dockerEventsArgs(ctx.names), () => undefined);
   const kubeconfig = await createCluster(context, plan);
   await startApiFailover(context, plan, kubeconfig);
+  await startExternalHosts(context, plan);
   await throttleNodes(context, plan);
   const rancher = await startRancher(context, plan, '<bootstrap password>');
   await ctx.exec('docker', probeRunArgs(plan.cluster, ctx.names));

@@ -14,7 +14,7 @@ import { renderK3dConfig } from './config.js';
 import { calibrateHost, diagnose } from './doctor.js';
 import { dryRun } from './dry-run.js';
 import { createExec } from './exec.js';
-import { hostAvailability, nodeImageFor, rancherImageFor } from './host.js';
+import { externalImageFor, hostAvailability, nodeImageFor, rancherImageFor } from './host.js';
 import { twinRancherAgentImage, twinRancherImage } from './offline-build.js';
 import { liveRun } from './run.js';
 import { dryRunId, newRunId, runNames } from './run-names.js';
@@ -72,6 +72,21 @@ async function planRefusals(plan: RunPlan): Promise<Refusal[]> {
     ...unsupportedCluster(plan.cluster),
     // Without an image the run is refused as unavailable, before this matters.
     ...(found ? unsupportedStack(plan, found.capabilities) : []),
+    ...(await externalHostRefusals(plan)),
+  ];
+}
+
+/** Machines outside Kubernetes run from twin's external host image: refused when the host has none. */
+async function externalHostRefusals(plan: RunPlan): Promise<Refusal[]> {
+  const hosts = plan.cluster.nodes.filter((n) => n.role === 'external').map((n) => n.name);
+  if (hosts.length === 0) return [];
+  const image = await externalImageFor().catch((error: unknown) => ({ missing: String(error) }));
+  if (typeof image === 'string') return [];
+  return [
+    {
+      subject: `external hosts (${hosts.join(', ')})`,
+      reason: `${hosts.join(', ')} (role external) would run as containers of ${image.missing}; use --engine sim`,
+    },
   ];
 }
 
@@ -116,6 +131,7 @@ export const k3dEngine: Engine = {
     const found = await planRefusals(plan);
     if (found.length > 0) throw refused(found);
     const rancherImage = plan.cluster.rancher ? await rancherImageFor(plan.cluster.rancher.version) : undefined;
+    const externalImage = plan.cluster.nodes.some((n) => n.role === 'external') ? await externalImageFor() : undefined;
     // A real Rancher deploys its own agent image; twin's stand-in is told to use the stand-in agent.
     const rancher = rancherImage
       ? { rancherImage, ...(rancherImage === twinRancherImage ? { rancherAgentImage: twinRancherAgentImage } : {}) }
@@ -144,6 +160,7 @@ export const k3dEngine: Engine = {
       keep: options?.keep ?? false,
       image: image.image,
       serviceManager: image.kind === 'twin',
+      ...(typeof externalImage === 'string' ? { externalImage } : {}),
       ...rancher,
       ...standIn,
     };

@@ -8,7 +8,7 @@ import { defaultK3sVersion } from '../../model/cluster.js';
 import type { EngineAvailability } from '../engine.js';
 import { dockerProblem, probeDocker } from './docker.js';
 import { createExec } from './exec.js';
-import { resolveNodeImage, resolveRancherImage, type NodeImage } from './node-image.js';
+import { resolveExternalImage, resolveNodeImage, resolveRancherImage, type NodeImage } from './node-image.js';
 
 const probes = new Map<string, Promise<unknown>>();
 
@@ -43,6 +43,11 @@ export function nodeImageFor(version: string): Promise<NodeImage | { missing: st
 /** The Rancher host's image: Rancher's own at that version when present, else twin's stand-in. */
 export function rancherImageFor(version: string): Promise<string> {
   return once(`rancher-image ${version}`, () => resolveRancherImage(createExec(), version));
+}
+
+/** The image twin runs machines outside Kubernetes (role external) from, or what was looked for. */
+export function externalImageFor(): Promise<string | { missing: string }> {
+  return once(`external-image ${process.env['TWIN_EXTERNAL_IMAGE'] ?? ''}`, () => resolveExternalImage(createExec()));
 }
 
 /** Whether a run with this K3s version can start here, and if not, what is missing. */

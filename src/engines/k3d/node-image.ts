@@ -6,7 +6,7 @@
 import { capabilitiesFromLabels, k3sCapabilities, type NodeImageCapabilities } from './capabilities.js';
 import { k3sImage } from './config.js';
 import type { Exec } from './exec.js';
-import { twinNodeImage, twinRancherImage } from './offline-build.js';
+import { twinExternalImage, twinNodeImage, twinRancherImage } from './offline-build.js';
 
 export interface NodeImage {
   readonly image: string;
@@ -60,4 +60,15 @@ export async function resolveRancherImage(exec: Exec, version: string): Promise<
   const ok =
     (await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', real], { allowFailure: true }).catch(() => null))?.exitCode === 0;
   return ok ? real : twinRancherImage;
+}
+
+/**
+ * The image for machines outside Kubernetes (role external): `TWIN_EXTERNAL_IMAGE`, else twin's
+ * (node-image/external/build.sh), or what was looked for.
+ */
+export async function resolveExternalImage(exec: Exec, env: NodeJS.ProcessEnv = process.env): Promise<string | { missing: string }> {
+  const image = env['TWIN_EXTERNAL_IMAGE'] || twinExternalImage;
+  const ok =
+    (await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true }).catch(() => null))?.exitCode === 0;
+  return ok ? image : { missing: `${image} is not present (build it offline: scripts/build-k3s-image.sh)` };
 }

@@ -11,6 +11,8 @@ export const twinNodeImage = `twin.local/k3s:${nodeImageKubernetes}-${buildRevis
 export const twinToolsImage = 'twin.local/k3d-tools:v5.8.3';
 export const twinRancherImage = `twin.local/rancher-standin:${buildRevision}`;
 export const twinRancherAgentImage = `twin.local/rancher-agent-standin:${buildRevision}`;
+/** The external host image (node-image/external/build.sh, called by the script). */
+export const twinExternalImage = `twin.local/external-host:${buildRevision}`;
 
 /** Where the build script caches its outputs; its bin/ holds k3d. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {

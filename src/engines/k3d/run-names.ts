@@ -45,6 +45,8 @@ export interface RunNames {
   readonly probe: string;
   /** The Docker container k3d creates for a node. */
   container(node: ClusterNode): string;
+  /** The Docker container twin starts for a machine outside Kubernetes (role external): `<cluster>-<node>`. */
+  external(node: ClusterNode): string;
 }
 
 /** `--label twin.dev/run=<id>` for a container `docker run` starts for this run (none without an id). */
@@ -86,6 +88,10 @@ export function runNames(cluster: Cluster, runId: string | null): RunNames {
     container: (node) => {
       const [role, index] = nodeFilter(cluster, node).split(':');
       return `k3d-${name}-${role}-${index}`;
+    },
+    external: (node) => {
+      if (node.role !== 'external') throw new Error(`node ${node.name} (role ${node.role}) is not an external host`);
+      return `${name}-${node.name}`;
     },
   };
 }

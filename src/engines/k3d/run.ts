@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ClusterNode } from '../../model/cluster.js';
 import type { TimelineEvent } from '../../model/timeline.js';
 import type { EngineResult, RunObserver, RunPlan } from '../engine.js';
 import { interruptible, settledLater } from './clock.js';
@@ -24,6 +25,7 @@ import {
 } from './cluster.js';
 import type { K3dRunContext } from './context.js';
 import { bootsAfterPowerOn, DockerTimeline } from './docker-stream.js';
+import { externalNodes, startExternalHosts } from './external.js';
 import { NodeMemoryFaults, withModelMemory } from './memory.js';
 import { dockerEventsToTimeline } from './docker-events.js';
 import { rancherAgentEvents, rancherStateEvents } from './rancher-events.js';
@@ -68,11 +70,14 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
   );
   const context: K3dRunContext = { ...ctx, clock, memory };
   const members = plan.cluster.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
-  const nodeOf = (container: string) => members.find((n) => ctx.names.container(n) === container)?.name;
+  // Machines outside Kubernetes are powered as the nodes are: Docker's events for their containers count too.
+  const machines = [...members, ...externalNodes(plan)];
+  const containerOf = (n: ClusterNode) => (n.role === 'external' ? ctx.names.external(n) : ctx.names.container(n));
+  const nodeOf = (container: string) => machines.find((n) => containerOf(n) === container)?.name;
   /** The schedule's events, on the run's time line, as they are recorded. */
   const faultsSoFar: TimelineEvent[] = [];
   const docker = new DockerTimeline(
-    members,
+    machines,
     nodeOf,
     origin,
     clock.now,
@@ -112,6 +117,7 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     const apiAvailable = live.apiFirstAvailable !== null ? mark('api', 'Kubernetes API available', live.apiFirstAvailable) : null;
     const nodesReady = await waitUntil(() => members.every((n) => translator.nodeReady(n.name) === 'True'));
     const clusterReady = nodesReady ? mark('cluster-ready', `all ${members.length} nodes Ready`) : null;
+    await startExternalHosts(context, plan);
     await throttleNodes(context, plan);
     const password = randomBytes(18).toString('base64url');
     ctx.signal?.throwIfAborted();
@@ -185,7 +191,7 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     const series = await live.stop();
     docker.close();
     const rancherLog = rancher ? await ctx.exec('docker', ['logs', '--timestamps', rancher], { allowFailure: true }) : null;
-    const dockerEvents = bootsAfterPowerOn(dockerEventsToTimeline(live.rawDockerEvents, nodeOf, origin), faults, members);
+    const dockerEvents = bootsAfterPowerOn(dockerEventsToTimeline(live.rawDockerEvents, nodeOf, origin), faults, machines);
     const rancherEvents = rancherPoll
       ? rancherStateEvents(await rancherPoll.stop(), origin)
       : rancherLog

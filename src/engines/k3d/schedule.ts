@@ -63,14 +63,16 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
   const booting: Array<Promise<void>> = [];
   const boot = (name: string, t: number, reason: string) => {
     const node = plan.cluster.nodes.find((n) => n.name === name);
-    if (!node || node.role === 'external') return Promise.resolve();
+    if (!node) return Promise.resolve();
     const seconds = node.profile.spec.bootTime.value;
+    // A machine outside Kubernetes (role external) boots too, then starts its services (external.ts).
+    const then = node.role === 'external' ? 'its services start' : 'K3s starts';
     record({
       t,
       kind: 'node.power',
       subject: `node/${name}`,
       view: 'truth',
-      message: `${name} powered on (${reason}); boots for ${seconds} s (board's boot time) before K3s starts`,
+      message: `${name} powered on (${reason}); boots for ${seconds} s (board's boot time) before ${then}`,
       details: { on: true },
     });
     return clock.sleep(ctx.dryRun ? 0 : seconds * 1000);
@@ -187,7 +189,7 @@ async function restoreSite(
   const starts: Array<Promise<void>> = [];
   for (const [i, name] of order.entries()) {
     const node = cluster.nodes.find((n) => n.name === name);
-    if (!node || node.role === 'external') continue;
+    if (!node) continue;
     if (i > 0 && interval > 0) await clock.sleep(interval * 1000);
     starts.push(
       settledLater(

@@ -190,11 +190,28 @@ function faultNodes(fault: Fault): string[] {
 }
 
 /**
+ * Faults that may name a machine outside Kubernetes (role external): it is a container of its own
+ * (external.ts), so its power, its link and its place on the network can be cut as any machine's.
+ * The rest act on K3s or on a Kubernetes Node, which such a machine has not.
+ */
+const externalHostFaults: ReadonlySet<Fault['kind']> = new Set<Fault['kind']>([
+  'power-off',
+  'power-on',
+  'reboot',
+  'shutdown',
+  'partition',
+  'heal-partition',
+  'link-degrade',
+  'link-restore',
+  'site-power-cut',
+  'site-power-restore',
+]);
+
+/**
  * What of the cluster's stack the node image cannot run, from the capabilities it declares
  * (capabilities.ts): a datastore it has not, more servers than it can join, faults on a packaged
- * component it does not deploy, and machines outside Kubernetes (role external), which the k3d
- * engine does not create: a fault on one, or a site-wide power cut while a workload's readiness
- * needs one, would be done to nothing, or to another machine.
+ * component it does not deploy; and faults that would act on K3s or a Kubernetes Node of a machine
+ * outside Kubernetes (role external), which runs as twin's external host container and has neither.
  */
 export function unsupportedStack(
   plan: { readonly cluster: Cluster; readonly workloads: WorkloadSet; readonly faults: readonly PlannedFault[] },
@@ -225,27 +242,17 @@ export function unsupportedStack(
         `${capabilities.maxServers} (${image}); use --engine sim`,
     });
   const external = new Set(cluster.nodes.filter((n) => n.role === 'external').map((n) => n.name));
-  const needed = new Set(plan.workloads.workloads.flatMap((w) => w.template.dependsOn.filter((h) => external.has(h))));
-  const datastoreHost = cluster.k3s.externalDatastore?.node;
-  if (datastoreHost && external.has(datastoreHost)) needed.add(datastoreHost);
   const disabled = disabledComponents(cluster.k3s.serverArgs);
   const absent = packagedComponents.filter((c) => !disabled.has(c) && !capabilities.components.includes(c));
   for (const { id, fault } of plan.faults) {
     const subject = `fault ${id} (${fault.kind})`;
     const hosts = [...new Set(faultNodes(fault).filter((n) => external.has(n)))];
-    if (hosts.length > 0 && fault.kind !== 'site-power-restore' && fault.kind !== 'site-power-cut')
+    if (hosts.length > 0 && !externalHostFaults.has(fault.kind))
       out.push({
         subject,
         reason:
           `${subject}: ${hosts.join(', ')} ${hosts.length === 1 ? 'is a machine' : 'are machines'} outside Kubernetes (role external), ` +
-          'which the k3d engine does not create; use --engine sim',
-      });
-    if (fault.kind === 'site-power-cut' && needed.size > 0)
-      out.push({
-        subject,
-        reason:
-          `${subject}: the power cut takes ${[...needed].join(', ')} (role external) down too, which workloads need, ` +
-          'and the k3d engine does not create machines outside Kubernetes; use --engine sim',
+          `with no K3s and no Kubernetes Node for ${fault.kind} to act on; only power, link and partition faults apply to it`,
       });
     if ('workload' in fault) {
       const wanted = fault.workload;

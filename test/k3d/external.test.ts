@@ -1,0 +1,127 @@
+/**
+ * Machines outside Kubernetes (role external) on the k3d engine: the spec's `services`, the names
+ * and labels of their containers, the commands that start them and route their spec IPs inside the
+ * node containers, power faults on them, and what `twin doctor` says of NFS.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { nfsClientRow } from '../../src/engines/k3d/doctor.js';
+import { k3dDryRun } from '../../src/engines/k3d/engine.js';
+import { mariadbAccounts } from '../../src/engines/k3d/external.js';
+import { twinExternalImage } from '../../src/engines/k3d/offline-build.js';
+import { runNames } from '../../src/engines/k3d/run-names.js';
+import { clusterFromDocument, loadClusterFile } from '../../src/load/cluster.js';
+import { ProfileRegistry } from '../../src/load/profiles.js';
+import { loadScenarioFile, planOf } from '../../src/scenario/load.js';
+
+const profiles = ProfileRegistry.load();
+const doc = (nodes: unknown[]) => ({ apiVersion: 'twin/v1alpha1', kind: 'Cluster', metadata: { name: 'c' }, spec: { nodes } });
+const load = (nodes: unknown[]) => clusterFromDocument(doc(nodes), 'c.yaml', { profiles });
+const server = { name: 'a', profile: 'pi4b', role: 'server' };
+
+describe('external hosts: the spec', () => {
+  it('an external node lists its services; none listed is a plain host', () => {
+    const cluster = load([
+      server,
+      { name: 'nas', profile: 'pi2b', role: 'external', services: ['mariadb', 'nfs'] },
+      { name: 'box', profile: 'pi2b', role: 'external' },
+    ]);
+    expect(cluster.nodes.find((n) => n.name === 'nas')?.services).toEqual(['mariadb', 'nfs']);
+    expect(cluster.nodes.find((n) => n.name === 'box')?.services).toBeUndefined();
+  });
+
+  it('services on another role, or an unknown service, is a one-line field error', () => {
+    expect(() => load([{ ...server, services: ['mariadb'] }])).toThrow(
+      /spec\.nodes\[0\]\.services: services are for machines outside Kubernetes \(role external\), not role "server"/,
+    );
+    expect(() => load([server, { name: 'nas', profile: 'pi2b', role: 'external', services: ['postgres'] }])).toThrow(
+      /spec\.nodes\[1\]\.services/,
+    );
+  });
+
+  it('the seeds name what their external hosts serve', async () => {
+    const homelab = await loadClusterFile('scenarios/clusters/homelab-nfs.yaml', { profiles });
+    expect(homelab.nodes.find((n) => n.name === 'node3')?.services).toEqual(['mariadb', 'nfs']);
+    const gallade = await loadClusterFile('scenarios/clusters/ha-gallade.yaml', { profiles });
+    expect(gallade.nodes.find((n) => n.name === 'gallade')?.services).toEqual(['haproxy']);
+  });
+});
+
+describe('external hosts: names and image', () => {
+  it('a host is `<cluster>-<node>`, with the run id; a cluster node is not an external host', async () => {
+    const homelab = await loadClusterFile('scenarios/clusters/homelab-nfs.yaml', { profiles });
+    const node = (name: string) => homelab.nodes.find((n) => n.name === name)!;
+    expect(runNames(homelab, 'abc123').external(node('node3'))).toBe('twin-homelab-nfs-abc123-node3');
+    expect(() => runNames(homelab, 'abc123').external(node('node2'))).toThrow(/not an external host/);
+  });
+
+  it('the image name is the one node-image/external/build.sh imports', () => {
+    const script = readFileSync('node-image/external/build.sh', 'utf8');
+    const rev = /^EXTERNAL_REV=(\S+)/m.exec(script)?.[1];
+    expect(twinExternalImage).toBe(`twin.local/external-host:${rev}`);
+    expect(readFileSync('scripts/build-k3s-image.sh', 'utf8')).toMatch(/^node-image\/external\/build\.sh/m);
+  });
+
+  it("MariaDB's accounts come from the workloads' connection strings to the host's spec IP", () => {
+    const env = (value: string) => ({ kind: 'Pod', spec: { containers: [{ env: [{ name: 'DATABASE_URL', value }] }] } });
+    const objects = [
+      env('mysql://linko@192.168.1.203:3306/linko'),
+      env('mysql://app:s3cret@192.168.1.203/appdb'),
+      env('mysql://other@192.168.1.99:3306/elsewhere'),
+    ];
+    expect(mariadbAccounts(objects, '192.168.1.203')).toEqual(['app:s3cret@appdb', 'linko:@linko']);
+    expect(mariadbAccounts(objects, undefined)).toEqual([]);
+  });
+});
+
+describe('external hosts: the k3d run (dry run of nfs-node-down)', async () => {
+  const lines = await k3dDryRun(planOf(await loadScenarioFile('scenarios/nfs-node-down.ts')), '.twin', 4);
+  const host = 'twin-homelab-nfs-dryrun-node3';
+
+  it('node3 runs from the external host image on the run network, with the run labels and its services', () => {
+    const run = lines.find((l) => l.startsWith(`docker run -d --init --name ${host} `));
+    expect(run).toBeDefined();
+    expect(run).toContain('--network twin-homelab-nfs-dryrun-net');
+    expect(run).toContain("-e 'TWIN_SERVICES=mariadb nfs'");
+    expect(run).toContain('-e TWIN_MARIADB_ACCOUNTS=linko:@linko');
+    for (const label of ['twin.dev/managed=true', 'twin.dev/cluster=homelab-nfs', 'twin.dev/run=dryrun', 'twin.dev/node=node3'])
+      expect(run).toContain(`--label ${label}`);
+    expect(run?.endsWith(` ${twinExternalImage}`)).toBe(true);
+    // Started after the cluster exists (its network is k3d's) and before the workloads are applied.
+    const index = lines.indexOf(run!);
+    expect(index).toBeGreaterThan(lines.findIndex((l) => l.startsWith('k3d cluster create')));
+    expect(index).toBeLessThan(lines.findIndex((l) => l.includes('kubectl apply')));
+  });
+
+  it('each node reaches 192.168.1.203 by a DNAT rule in its own namespace; no Docker network takes the LAN subnet', () => {
+    for (const node of ['server-0', 'agent-0'])
+      expect(lines).toContain(
+        `nsenter -t '<pid of k3d-twin-homelab-nfs-dryrun-${node}>' -n iptables -w -t nat -A TWIN-EXTERNAL -d 192.168.1.203/32 ` +
+          `-j DNAT --to-destination '<address of ${host}>'`,
+      );
+    expect(lines.some((l) => l.startsWith('docker network create'))).toBe(false);
+    expect(lines.join('\n')).not.toMatch(/--subnet|192\.168\.1\.0/);
+  });
+
+  it('power-off kills node3; power-on starts it and routes its (possibly new) address again on every node', () => {
+    const kill = lines.indexOf(`docker kill --signal KILL ${host}`);
+    const start = lines.indexOf(`docker start ${host}`);
+    expect(kill).toBeGreaterThan(lines.findIndex((l) => l.includes('kubectl apply')));
+    expect(start).toBeGreaterThan(kill);
+    const after = lines.slice(start);
+    expect(after.filter((l) => l.includes('-A TWIN-EXTERNAL -d 192.168.1.203/32'))).toHaveLength(2);
+    // Its container is the run's: the teardown's label filter removes it.
+    expect(lines.slice(-4)).toContain('docker ps -aq --filter label=twin.dev/managed=true --filter label=twin.dev/run=dryrun');
+  });
+});
+
+describe('twin doctor: NFS mounts in pods', () => {
+  it('needs an NFS client in the host kernel, which twin does not fake', () => {
+    expect(nfsClientRow('nodev\tsysfs\nnodev\ttmpfs\n\text4\n')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/no NFS client/),
+    });
+    expect(nfsClientRow('nodev\tsysfs\nnodev\tnfs\nnodev\tnfs4\n').ok).toBe(true);
+    expect(nfsClientRow(null).ok).toBe(false);
+  });
+});
