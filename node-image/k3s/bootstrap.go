@@ -25,7 +25,7 @@ import (
 const bootstrapPath = "/v1-k3s/server-bootstrap"
 
 // bootstrapFiles are the tls/ files every server shares.
-var bootstrapFiles = []string{"ca.crt", "ca.key", "service.key"}
+var bootstrapFiles = []string{"ca.crt", "ca.key", "service.key", "etcd/ca.crt", "etcd/ca.key"}
 
 type serverBootstrap struct {
 	Files          map[string]string `json:"files"`

@@ -188,7 +188,12 @@ func startEtcd(ctx context.Context, m etcdMember, join []string) (*embed.Etcd, e
 		return nil, err
 	}
 	if learner != 0 {
-		if err := promote(ctx, m, learner, join); err != nil {
+		// Bounded: a learner that never catches up (quorum lost mid-join) ends the start with an
+		// error, and the service manager starts K3s again, instead of hanging before the API server.
+		pctx, cancel := context.WithTimeout(ctx, etcdJoinTimeout)
+		err := promote(pctx, m, learner, join)
+		cancel()
+		if err != nil {
 			e.Close()
 			return nil, err
 		}
@@ -372,11 +377,18 @@ func etcdClientURLs(ctx context.Context, m etcdMember) ([]string, error) {
 	return urls, nil
 }
 
-// etcdCerts issues this node's etcd certificate from the cluster CA; reissued at every start,
-// so a changed node IP takes effect.
-func etcdCerts(ca *authority, dir, name string, ip net.IP) (etcdTLS, error) {
-	t := etcdTLS{CAFile: filepath.Join(dir, "ca.crt"), CertFile: filepath.Join(dir, "etcd", "member.crt"), KeyFile: filepath.Join(dir, "etcd", "member.key")}
-	if err := os.MkdirAll(filepath.Dir(t.CertFile), 0o700); err != nil {
+// etcdCerts issues this node's etcd certificate from the etcd CA (tls/etcd/, created by the
+// first server and shared with joining servers through the bootstrap data); reissued at every
+// start, so a changed node IP takes effect. A CA of etcd's own, as K3s keeps one: the cluster CA
+// also signs every kubelet's and kube-proxy's client certificate, which must not open etcd.
+func etcdCerts(dir, name string, ip net.IP) (etcdTLS, error) {
+	etcdDir := filepath.Join(dir, "etcd")
+	t := etcdTLS{CAFile: filepath.Join(etcdDir, "ca.crt"), CertFile: filepath.Join(etcdDir, "member.crt"), KeyFile: filepath.Join(etcdDir, "member.key")}
+	if err := os.MkdirAll(etcdDir, 0o700); err != nil {
+		return t, err
+	}
+	ca, err := loadOrCreateCA(etcdDir)
+	if err != nil {
 		return t, err
 	}
 	_ = os.Remove(t.CertFile)
@@ -384,6 +396,6 @@ func etcdCerts(ca *authority, dir, name string, ip net.IP) (etcdTLS, error) {
 	if !ip.Equal(ips[0]) {
 		ips = append(ips, ip)
 	}
-	err := ca.issueFile(filepath.Dir(t.CertFile), "member", leaf{commonName: "etcd-" + name, dnsNames: []string{"localhost", name}, ips: ips, server: true, client: true})
+	err = ca.issueFile(etcdDir, "member", leaf{commonName: "etcd-" + name, dnsNames: []string{"localhost", name}, ips: ips, server: true, client: true})
 	return t, err
 }

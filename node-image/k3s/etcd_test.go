@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -28,12 +29,8 @@ func freePort(t *testing.T) int {
 func testMembers(t *testing.T) []etcdMember {
 	t.Helper()
 	dir := t.TempDir()
-	ca, err := loadOrCreateCA(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ip := net.ParseIP("127.0.0.1")
-	tlsFiles, err := etcdCerts(ca, dir, "test", ip)
+	tlsFiles, err := etcdCerts(dir, "test", ip)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,6 +189,9 @@ func TestBootstrapHandlerNeedsTheToken(t *testing.T) {
 	if _, err := ensureKey(filepath.Join(dir, "service.key")); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := etcdCerts(dir, "test", net.ParseIP("127.0.0.1")); err != nil { // the etcd CA
+		t.Fatal(err)
+	}
 	// No member is running: the handler falls back to the member's own client URL.
 	member := etcdMember{IP: net.ParseIP("127.0.0.1"), ClientPort: freePort(t), PeerPort: freePort(t)}
 	h := bootstrapHandler(dir, "secret", member)
@@ -241,7 +241,7 @@ func TestEtcdJoinThroughBootstrap(t *testing.T) {
 			ClientPort: freePort(t), PeerPort: freePort(t), HeartbeatMs: 50, ElectionMs: 500, LogLevel: "error"}
 	}
 	first := member("server-0")
-	if first.TLS, err = etcdCerts(ca, firstTLS, "server-0", ip); err != nil {
+	if first.TLS, err = etcdCerts(firstTLS, "server-0", ip); err != nil {
 		t.Fatal(err)
 	}
 	e0, err := startEtcd(ctx, first, nil)
@@ -269,8 +269,13 @@ func TestEtcdJoinThroughBootstrap(t *testing.T) {
 	if string(ca2.certPEM) != string(ca.certPEM) {
 		t.Fatal("the joining server made its own CA instead of using the cluster's")
 	}
+	etcdCA0, err0 := os.ReadFile(filepath.Join(firstTLS, "etcd", "ca.crt"))
+	etcdCA1, err1 := os.ReadFile(filepath.Join(secondTLS, "etcd", "ca.crt"))
+	if err0 != nil || err1 != nil || string(etcdCA0) != string(etcdCA1) || string(etcdCA0) == string(ca.certPEM) {
+		t.Fatal("the joining server must share the first server's etcd CA, which is not the cluster CA")
+	}
 	second := member("server-1")
-	if second.TLS, err = etcdCerts(ca2, secondTLS, "server-1", ip); err != nil {
+	if second.TLS, err = etcdCerts(secondTLS, "server-1", ip); err != nil {
 		t.Fatal(err)
 	}
 	e1, err := startEtcd(ctx, second, boot.EtcdClientURLs)

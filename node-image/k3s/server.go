@@ -115,7 +115,7 @@ func runServer(f Flags) int {
 		supervised  *etcdMember
 	)
 	if useEtcd {
-		if member.TLS, err = etcdCerts(ca, tlsDir, name, ip); err != nil {
+		if member.TLS, err = etcdCerts(tlsDir, name, ip); err != nil {
 			return fatalf("etcd certificates: %v", err)
 		}
 		e, err := startEtcd(ctx, member, joinURLs)

@@ -60,6 +60,10 @@ export function renderK3dConfig(
   const agents = members.filter((n) => n.role === 'agent');
   const extraArgs: K3dConfig['options']['k3s']['extraArgs'] = [];
   for (const arg of cluster.k3s.serverArgs) extraArgs.push({ arg, nodeFilters: ['server:*'] });
+  // k3d passes --cluster-init to server-0 only when there are several servers (its config
+  // transform); one server on embedded etcd needs it too, or K3s would run it on SQLite.
+  if (cluster.k3s.datastore === 'embedded-etcd' && servers.length === 1 && !cluster.k3s.serverArgs.includes('--cluster-init'))
+    extraArgs.push({ arg: '--cluster-init', nodeFilters: ['server:0'] });
   for (const arg of cluster.k3s.agentArgs) if (agents.length) extraArgs.push({ arg, nodeFilters: ['agent:*'] });
   const nodeLabels: K3dConfig['options']['k3s']['nodeLabels'] = [];
   const runtimeLabels: K3dConfig['options']['runtime']['labels'] = [
