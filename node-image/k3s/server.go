@@ -168,8 +168,8 @@ func runServer(f Flags) int {
 		"--kubelet-client-key="+filepath.Join(tlsDir, "client-kube-apiserver.key"),
 		"--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
 		"--profiling=false",
-		// The aggregation layer, for metrics-server's Metrics API (K3s gives it a request-header
-		// CA of its own; here the cluster CA signs the proxy's client certificate).
+		// The aggregation layer for extension API servers, as K3s configures it (K3s gives it a
+		// request-header CA of its own; here the cluster CA signs the proxy's client certificate).
 		"--proxy-client-cert-file="+filepath.Join(tlsDir, "client-auth-proxy.crt"),
 		"--proxy-client-key-file="+filepath.Join(tlsDir, "client-auth-proxy.key"),
 		"--requestheader-allowed-names=system:auth-proxy",
@@ -248,9 +248,6 @@ func runServer(f Flags) int {
 	}
 	if err := writeCoreDNSManifest(f); err != nil {
 		logf("coredns manifest: %v", err)
-	}
-	if err := writeMetricsServerManifest(f); err != nil {
-		logf("metrics-server manifest: %v", err)
 	}
 	go serveSupervisor(ca, token, supervised)
 	go runLocalPath(filepath.Join(credDir, "supervisor.kubeconfig"))

@@ -53,6 +53,24 @@ describe('k3d config', () => {
     },
   );
 
+  it('one server on embedded etcd gets --cluster-init (k3d adds it only with several); several servers are left to k3d', () => {
+    const calibrated = { singleCoreEvents: null, cores: 4, source: 'test' };
+    const one = cluster([{ name: 'a', role: 'server' }, { name: 'b' }], { k3s: { datastore: 'embedded-etcd' } });
+    const args = renderK3dConfig(one, calibrated).options.k3s.extraArgs;
+    expect(args).toContainEqual({ arg: '--cluster-init', nodeFilters: ['server:0'] });
+    const three = cluster(
+      [
+        { name: 'a', role: 'server' },
+        { name: 'b', role: 'server' },
+        { name: 'c', role: 'server' },
+      ],
+      { k3s: { datastore: 'embedded-etcd' } },
+    );
+    expect(renderK3dConfig(three, calibrated).options.k3s.extraArgs.some((a) => a.arg === '--cluster-init')).toBe(false);
+    const sqlite = cluster([{ name: 'a', role: 'server' }], { k3s: { datastore: 'sqlite' } });
+    expect(renderK3dConfig(sqlite, calibrated).options.k3s.extraArgs.some((a) => a.arg === '--cluster-init')).toBe(false);
+  });
+
   it("matches the golden file for seed 000's Pi 4 form", async () => {
     const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi4.yaml');
     const golden = parse(readFileSync('test/fixtures/k3d/edgestack-pi4.k3d.yaml', 'utf8'));

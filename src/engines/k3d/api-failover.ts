@@ -48,6 +48,9 @@ export class ApiFailover {
   private preferred = 0;
   private checker: NodeJS.Timeout | null = null;
   private checking = false;
+  private closed = false;
+  /** Clients still waiting for a server to accept (not yet in `sessions`). */
+  private readonly pending = new Set<Socket>();
 
   constructor(private readonly targets: readonly ApiTarget[]) {
     if (targets.length === 0) throw new Error('API failover without servers');
@@ -75,13 +78,23 @@ export class ApiFailover {
 
   private async relay(client: Socket): Promise<void> {
     client.on('error', () => client.destroy());
+    this.pending.add(client);
+    try {
+      await this.connectClient(client);
+    } finally {
+      this.pending.delete(client);
+    }
+  }
+
+  private async connectClient(client: Socket): Promise<void> {
     for (let i = 0; i < this.targets.length; i++) {
       const index = (this.preferred + i) % this.targets.length;
       const target = this.targets[index];
       if (!target || ((this.failures[index] ?? 0) >= downAfter && i < this.targets.length - 1)) continue;
       const upstream = await tryConnect(target, connectTimeoutMs);
-      if (client.destroyed) {
+      if (client.destroyed || this.closed) {
         upstream?.destroy();
+        client.destroy();
         return;
       }
       if (!upstream) continue;
@@ -127,8 +140,10 @@ export class ApiFailover {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.checker) clearInterval(this.checker);
     this.checker = null;
+    for (const client of this.pending) client.destroy();
     for (const [upstream, session] of this.sessions) {
       upstream.destroy();
       session.client.destroy();
