@@ -5,6 +5,7 @@ import type { ClusterSpecParsed, Datastore, ExternalService, NodeRole, Taint } f
 import { resolveSettings, type ModelSettings, type ParsedSettings, type SettingsInput } from './settings.js';
 import { resolveK3sFlags, type K3sFlagOutcome } from './k3s-flags.js';
 import { resolveNodeSwap, type NodeSwap, type NodeSwapInput } from './node-swap.js';
+import { wellKnownLabels } from './node-labels.js';
 import { applyCalibration, type AppliedCalibration, type CalibrationSource, type NodeMeasurements } from './calibration-apply.js';
 
 /** Names of the profiles twin ships, for editor completion; any other registered name works too. */
@@ -144,23 +145,6 @@ export interface ProfileLookup {
 function kubernetesMinor(version: string): number {
   const match = /^v1\.(\d+)\./.exec(version);
   return match ? Number(match[1]) : 33;
-}
-
-/** Labels the kubelet and K3s put on every node (K3s pkg/agent; kubelet well-known labels). */
-function wellKnownLabels(name: string, role: NodeRole, architecture: Architecture, datastore: Datastore, profile: HardwareProfile) {
-  const labels: Record<string, string> = {
-    'kubernetes.io/hostname': name,
-    'kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': architecture === 'armv7' ? 'arm' : architecture,
-    'node.kubernetes.io/instance-type': 'k3s',
-    'twin.dev/profile': profile.metadata.name,
-  };
-  if (role === 'server') {
-    labels['node-role.kubernetes.io/control-plane'] = 'true';
-    labels['node-role.kubernetes.io/master'] = 'true';
-    if (datastore === 'embedded-etcd') labels['node-role.kubernetes.io/etcd'] = 'true';
-  }
-  return labels;
 }
 
 /**
