@@ -186,14 +186,24 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
       for (const moment of real?.comparison?.moments ?? [])
         expect(moment.real === null, `${moment.what} after ${moment.anchor}`).toBe(moment.model === null);
       // Calibrated from this cluster's own figures, the model predicts every key moment within 20 % or 5 s, or
-      // inside its own stated range: a fresh run's heartbeat phase is not the real one (the kubelet's last renewal
-      // falls anywhere in the 10 s before a power cut), and the range the model reports holds that spread.
+      // inside its own stated range. A moment set by the kubelet's last heartbeat before a power cut (NotReady, the
+      // taint, the evictions after it) moves with that heartbeat's phase, which a fresh run cannot know: the kubelet
+      // renews its Lease every nodeLeaseDuration × 0.25 = 10 s (kubelet nodeLeaseRenewIntervalFraction; K3s's 40 s
+      // lease), so the last renewal falls anywhere in the 10 s before the cut, and two real cuts differ by as much
+      // (CI runs saw 35 s and 39 s for the same NotReady). Those moments agree within that interval.
+      const powerCuts: Record<string, string> = { 'worker-power-loss': 'fault:power', 'control-plane-down': 'fault:worker' };
+      const leaseRenewal = 10;
       if (calibrated.has(name))
         for (const moment of real?.comparison?.moments ?? []) {
           const range = moment.modelRange;
           const inRange = range !== undefined && moment.real !== null && moment.real >= range.low - 1 && moment.real <= range.high + 1;
+          const inPhase =
+            moment.anchor === powerCuts[name] &&
+            moment.real !== null &&
+            moment.model !== null &&
+            Math.abs(moment.real - moment.model) <= leaseRenewal + 1;
           expect(
-            moment.agrees || inRange,
+            moment.agrees || inRange || inPhase,
             `calibrated ${name}: ${moment.what} after ${moment.anchor}: ${moment.model} (${range?.low}–${range?.high}) vs ${moment.real}`,
           ).toBe(true);
         }
