@@ -114,6 +114,22 @@ describe('whatIf', () => {
     expect(late).toBeLessThanOrEqual(39 + 5.1);
   });
 
+  it('a fault a minute after the read: the heartbeat phase is an estimate, and the sweep states its whole span', async () => {
+    const items = await readLiveCluster(api.kubeconfig, 'lab');
+    const live = liveClusterFromObjects(items, { source: 'lab', readAt: '2026-12-01T11:00:00.000Z', boards });
+    const report = await whatIf(live, [{ kind: 'power-off', node: 'node3', at: '60s' }], { duration: '2m' });
+    const notReady = report.ranges?.moments.find((m) => m.what === 'node3 NotReady');
+    // 40 s grace (v1.31) − a whole 10 s renewal interval … + a whole 5 s monitor period; the mean phase in the run.
+    expect(notReady?.value).toBeCloseTo(37.5, 3);
+    expect(notReady?.range).toEqual({ low: 30, high: 45, unit: 'seconds' });
+    expect(report.ranges?.estimates.map((e) => e.id)).toEqual(expect.arrayContaining(['heartbeatDueAfterFirstFault', 'nodeMonitorLag']));
+    // Anchored on the report's clock: the power cut at t = 60 s.
+    expect(notReady?.anchorAt).toBeCloseTo(60, 3);
+    const quick = await whatIf(live, [{ kind: 'power-off', node: 'node3', at: '60s' }], { duration: '2m', ranges: false });
+    expect(quick.ranges).toBeUndefined();
+    expect(quick.timeline.events).toEqual(report.timeline.events);
+  });
+
   it('puts a StatefulSet pod with no pod live where its local volume is, dashes in its name and all', async () => {
     const text = readFileSync('test/fixtures/whatif/live.json', 'utf8').replace(/"db"/g, '"my-db"').replace(/db-0"/g, 'my-db-0"');
     const { items } = JSON.parse(text) as { items: KubernetesObject[] };

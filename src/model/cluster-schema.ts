@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { twinApiVersion, architectureSchema } from './hardware-profile.js';
 import { settingDefinitions, type SettingName } from './setting-definitions.js';
+import type { SettingDefinition } from './setting-table.js';
 import { unitSchema } from './validation.js';
 import { parseBytes, parseDuration, parseRate } from './units.js';
 
@@ -142,12 +143,12 @@ export const rancherSchema = z.strictObject({
   version: z.string().default('v2.9.3'),
 });
 
-function settingSchema(kind: (typeof settingDefinitions)[SettingName]['kind']): z.ZodType {
-  switch (kind) {
+function settingSchema(definition: SettingDefinition): z.ZodType {
+  switch (definition.kind) {
     case 'duration':
       return unitSchema(parseDuration, '40s');
     case 'number':
-      return z.number().nonnegative();
+      return definition.maximum === undefined ? z.number().nonnegative() : z.number().nonnegative().max(definition.maximum);
     case 'boolean':
       return z.boolean();
     case 'bytes':
@@ -160,7 +161,7 @@ function settingSchema(kind: (typeof settingDefinitions)[SettingName]['kind']): 
 }
 
 const settingsShape = Object.fromEntries(
-  Object.entries(settingDefinitions).map(([name, definition]) => [name, settingSchema(definition.kind).optional()]),
+  Object.entries(settingDefinitions).map(([name, definition]) => [name, settingSchema(definition).optional()]),
 ) as Record<SettingName, z.ZodOptional<z.ZodType>>;
 
 /** Per-cluster overrides of the model's Kubernetes/K3s constants. */

@@ -17,6 +17,8 @@ export interface SettingDefinition {
    * sweep runs the scenario at these ends to say how sure a prediction is.
    */
   readonly range?: readonly [low: number, high: number];
+  /** The largest value a `number` setting may take (a share: 1). */
+  readonly maximum?: number;
 }
 
 export const MiB = 1024 * 1024;

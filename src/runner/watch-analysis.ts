@@ -40,6 +40,8 @@ export function lossAnalyser(options: LossAnalysisOptions): (items: readonly Kub
       if (signal.aborted) break;
       const report = await whatIf(live, [{ id: 'loss', at: '0s', kind: 'power-off', node }], {
         duration: options.horizon ?? defaultHorizon,
+        // A watch redoes this on every change: the loss moments, not how sure they are.
+        ranges: false,
       });
       impacts.push(nodeImpact({ ...lossRunOf(node, report), desired }));
     }

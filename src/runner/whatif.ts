@@ -9,7 +9,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { simEngine } from '../engines/sim/engine.js';
-import type { EngineResult } from '../engines/engine.js';
+import type { Engine, EngineResult } from '../engines/engine.js';
 import { importApiObjects } from '../import/api-objects.js';
 import { liveStateFromObjects, type LiveState } from '../import/live-state.js';
 import { clusterFromDocument, type ClusterLoadOptions } from '../load/cluster.js';
@@ -17,14 +17,22 @@ import { ProfileRegistry } from '../load/profiles.js';
 import type { Cluster } from '../model/cluster.js';
 import { resolveSettings } from '../model/settings.js';
 import { readWorkloads, type WorkloadSet } from '../model/workloads.js';
-import type { RunReport } from '../report/types.js';
+import { withRanges } from '../report/ranges.js';
+import type { RangeSweep, RunReport } from '../report/types.js';
 import type { Expectation } from '../scenario/expectations.js';
 import type { Fault } from '../scenario/faults.js';
 import { planOf, resolveScenario, type LoadedScenario } from '../scenario/load.js';
 import type { ScenarioInput } from '../scenario/scenario.js';
 import { judgeRun } from './judge.js';
 import { allOf, type Reporter } from './reporter.js';
+import { sweepRanges, type RangeOptions } from './ranges.js';
 import { rebaseAtPhaseStart } from './whatif-timeline.js';
+
+/** The sweep's moments anchored on the report's clock (t = 0 when the live state was read). */
+function rebaseSweep(sweep: RangeSweep, start: number): RangeSweep {
+  const ms = (t: number) => Math.round(t * 1000) / 1000;
+  return { ...sweep, moments: sweep.moments.map((m) => ({ ...m, anchorAt: m.anchorAt === null ? null : ms(m.anchorAt - start) })) };
+}
 
 /** A live cluster as the twin sees it. */
 export interface LiveCluster {
@@ -99,6 +107,8 @@ export interface WhatIfOptions {
   readonly reporters?: readonly Reporter[];
   /** Settle limit: give up reproducing the live state after this many seconds (default 3600); faults start then anyway. */
   readonly settleTimeout?: number;
+  /** The range sweep over the model's estimates, as `twin run` does it (on unless `false`). */
+  readonly ranges?: false | RangeOptions;
 }
 
 export const defaultWhatIfDuration = '15m';
@@ -134,22 +144,32 @@ export async function whatIfScenario(live: LiveCluster, faults: readonly Fault[]
  */
 export async function whatIf(live: LiveCluster, faults: readonly Fault[], options: WhatIfOptions = {}): Promise<RunReport> {
   const scenario = await whatIfScenario(live, faults, options);
-  return runWhatIf(live, scenario, options.reporters ?? []);
+  return runWhatIf(live, scenario, options.reporters ?? [], options.ranges === undefined ? {} : { ranges: options.ranges });
 }
 
-/** Runs an already resolved what-if scenario (see {@link whatIfScenario}). */
-export async function runWhatIf(live: LiveCluster, scenario: LoadedScenario, reporters: readonly Reporter[] = []): Promise<RunReport> {
+/**
+ * Runs an already resolved what-if scenario (see {@link whatIfScenario}), then, unless `ranges`
+ * is `false`, the same range sweep as `twin run` from the same live state: how sure each
+ * moment is over the model's estimates, the heartbeat phase the faults land in among them.
+ */
+export async function runWhatIf(
+  live: LiveCluster,
+  scenario: LoadedScenario,
+  reporters: readonly Reporter[] = [],
+  options: { readonly ranges?: false | RangeOptions } = {},
+): Promise<RunReport> {
   const all = allOf(reporters);
   await all.onRunStart({ scenarios: [scenario], engines: [simEngine] });
   try {
     await all.onScenarioStart(scenario, simEngine);
-    const raw: EngineResult = await simEngine.run({
-      ...planOf(scenario),
-      live: { state: live.state, source: live.source, readAt: live.readAt },
-    });
+    const liveStart = { state: live.state, source: live.source, readAt: live.readAt };
+    const fromLive: Engine = { ...simEngine, run: (plan, observer, run) => simEngine.run({ ...plan, live: liveStart }, observer, run) };
+    const raw: EngineResult = await fromLive.run(planOf(scenario));
     const result = rebaseAtPhaseStart(raw);
     for (const event of result.timeline.events) all.onEvent(event);
-    const report = judgeRun(scenario, simEngine.name, result);
+    const judged = judgeRun(scenario, simEngine.name, result);
+    const swept = options.ranges === false ? null : await sweepRanges(scenario, fromLive, raw, options.ranges);
+    const report = swept ? withRanges(judged, swept.expectations, rebaseSweep(swept.sweep, raw.phaseStart)) : judged;
     await all.onScenarioEnd(report);
     await all.onRunEnd([report], {});
     return report;

@@ -97,8 +97,9 @@ export class Kubelets implements KubeletPort {
   onNodeDown(node: SimNode): void {
     const ctx = this.ctx;
     this.shuttingDown.delete(node);
-    node.heartbeatHealthy = false;
+    // The Lease as the kubelet left it (read while the heartbeat still counts as healthy).
     node.lastRenewFrozen = ctx.lifecycle.lastRenew(node, ctx.env.now);
+    node.heartbeatHealthy = false;
     for (const pod of node.pods) {
       pod.epoch++;
       const wasRunning = pod.running;

@@ -9,14 +9,14 @@
  */
 import type { Taint } from '../model/cluster-schema.js';
 import type { NodeLifecycleContext, NodeLifecyclePort } from './context.js';
+import { heartbeatGridAtFault } from './heartbeat-phase.js';
 import { Priority } from './priority.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 import { taintKeys, tolerationSeconds } from './taints.js';
+import { evictionRate, zoneEffect, zoneState, type ZoneState } from './zone.js';
 
 /** Lease renew interval = 0.25 × lease duration (KK pkg/kubelet/kubelet.go nodeLeaseRenewIntervalFraction). */
 const renewFraction = 0.25;
-
-type ZoneState = 'Normal' | 'PartialDisruption' | 'FullDisruption';
 
 export class NodeLifecycle implements NodeLifecyclePort {
   private nextNoExecuteAt = -Infinity;
@@ -26,6 +26,10 @@ export class NodeLifecycle implements NodeLifecyclePort {
   private readonly taintAdded = new WeakMap<Taint, number>();
   private taintPassPending = false;
   private zone: ZoneState = 'Normal';
+  /** Bumped to end the running chain of monitor passes (a new leader, or the phase set at the first fault). */
+  private monitorChain = 0;
+  private controllersStartedAt = -Infinity; // the current leader's (its first pass stamps every probe time)
+  private phaseSet = false; // alignHeartbeatsAtFault, once
 
   constructor(private readonly ctx: NodeLifecycleContext) {}
 
@@ -111,7 +115,6 @@ export class NodeLifecycle implements NodeLifecyclePort {
 
   onControllersStarted(fresh: boolean): void {
     const ctx = this.ctx;
-    const generation = ctx.controlPlane.generation;
     // A new leader's controller starts with an empty nodeHealthMap: its first look at a node records
     // probeTimestamp = now ("Missing timestamp for Node. Assuming now as a timestamp", tryUpdateNodeHealth
     // in KK pkg/controller/nodelifecycle/node_lifecycle_controller.go), so every node gets a full grace
@@ -126,12 +129,46 @@ export class NodeLifecycle implements NodeLifecyclePort {
       for (const taint of node.apiTaints)
         if (taint.effect === 'NoExecute') for (const pod of node.pods) this.scheduleTaintEviction(pod, node, taint);
     }
+    if (fresh) this.controllersStartedAt = ctx.env.now;
+    this.startMonitor(0);
+  }
+
+  /** Monitor passes every nodeMonitorPeriod from `delay` on, for as long as this leader and this chain last. */
+  private startMonitor(delay: number): void {
+    const ctx = this.ctx;
+    const generation = ctx.controlPlane.generation;
+    const chain = ++this.monitorChain;
     const tick = () => {
-      if (generation !== ctx.controlPlane.generation) return;
+      if (generation !== ctx.controlPlane.generation || chain !== this.monitorChain) return;
       this.monitor();
       ctx.env.after(ctx.settings.nodeMonitorPeriod, Priority.controller, tick);
     };
-    ctx.env.after(0, Priority.controller, tick);
+    ctx.env.after(delay, Priority.controller, tick);
+  }
+
+  /**
+   * Puts the first fault in the heartbeat phase the settings say (heartbeat-phase.ts) for every kubelet whose phase
+   * a live Lease read just before does not give; the controller's memory and passes are as they would be on that grid.
+   */
+  alignHeartbeatsAtFault(): void {
+    if (this.phaseSet) return;
+    this.phaseSet = true;
+    const ctx = this.ctx;
+    const now = ctx.env.now;
+    const interval = this.interval();
+    const grid = heartbeatGridAtFault(now, interval, ctx.settings);
+    const monitoring = ctx.controlPlane.controllersUp;
+    for (const node of ctx.world.clusterNodes) {
+      if (!node.registered || !node.heartbeatHealthy || now < node.renewAnchor) continue;
+      if (!(now <= node.leasePhaseKnownUntil)) node.renewAnchor = grid.renewed;
+      if (!monitoring) continue;
+      // The last renewal a pass had seen by now.
+      let seen = this.lastRenew(node, now);
+      if (grid.passAtOrAfter(seen) > now) seen -= interval;
+      node.lastObservedRenew = seen;
+      node.probeTimestamp = Math.max(grid.passAtOrAfter(seen), this.controllersStartedAt);
+    }
+    if (monitoring) this.startMonitor(grid.passAfter(now) - now);
   }
 
   private monitor(): void {
@@ -149,7 +186,9 @@ export class NodeLifecycle implements NodeLifecyclePort {
         node.lastObservedRenew = renew;
         node.probeTimestamp = ctx.env.now;
       }
-      if (node.apiReady !== 'Unknown' && ctx.env.now - node.probeTimestamp > grace) {
+      // The passes are nodeMonitorPeriod apart after each pass ends (wait.UntilWithContext is sliding), so a probe stamped
+      // by one pass is more than the grace old at the pass a whole number of periods later when that number covers it.
+      if (node.apiReady !== 'Unknown' && ctx.env.now - node.probeTimestamp > grace - 1e-6) {
         this.markUnknown(node);
       } else if (node.apiReady === 'True') {
         this.removeHealthTaints(node);
@@ -223,25 +262,16 @@ export class NodeLifecycle implements NodeLifecyclePort {
     }
   }
 
-  /** Zone state from the share of not-Ready nodes (ComputeZoneState; calibration.md 1.1). */
+  /** Zone state from the share of not-Ready nodes (zone.ts). */
   private updateZone(): void {
     const ctx = this.ctx;
     const registered = ctx.world.clusterNodes.filter((n) => n.registered);
     const notReady = registered.filter((n) => n.apiReady !== 'True').length;
     const total = registered.length;
-    let state: ZoneState = 'Normal';
-    if (total > 0 && notReady === total) state = 'FullDisruption';
-    else if (notReady > 2 && notReady / total >= ctx.settings.unhealthyZoneThreshold) state = 'PartialDisruption';
+    const state = zoneState(notReady, total, ctx.settings);
     if (state === this.zone) return;
     this.zone = state;
-    const effect =
-      state === 'Normal'
-        ? 'evictions proceed at the normal rate'
-        : state === 'FullDisruption'
-          ? 'all nodes NotReady: evictions stop and NoExecute taints are lifted (assumed control-plane connectivity problem)'
-          : total > ctx.settings.largeClusterSizeThreshold
-            ? 'evictions slow to the secondary rate'
-            : `evictions stop (cluster of ${total} ≤ ${ctx.settings.largeClusterSizeThreshold} nodes)`;
+    const effect = zoneEffect(state, total, ctx.settings);
     ctx.emit('zone.state', 'zone/default', 'api', `zone ${state}: ${notReady}/${total} nodes NotReady; ${effect}`, {
       state,
       notReady,
@@ -256,11 +286,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
   }
 
   private evictionRate(): number {
-    const ctx = this.ctx;
-    if (this.zone === 'Normal') return ctx.settings.nodeEvictionRate;
-    if (this.zone === 'FullDisruption') return 0;
-    const total = ctx.world.clusterNodes.filter((n) => n.registered).length;
-    return total > ctx.settings.largeClusterSizeThreshold ? ctx.settings.secondaryNodeEvictionRate : 0;
+    return evictionRate(this.zone, this.ctx.world.clusterNodes.filter((n) => n.registered).length, this.ctx.settings);
   }
 
   /** NoExecute tainting goes through a rate-limited queue: one node at once, then one per 1/rate seconds. */

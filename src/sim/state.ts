@@ -65,6 +65,8 @@ export interface SimNode {
   heartbeatHealthy: boolean;
   renewAnchor: number;
   lastRenewFrozen: number;
+  /** Until when the Lease's phase is known (read live just before): the first fault then keeps it. */
+  leasePhaseKnownUntil: number;
 
   // ---- API view
   registered: boolean;
@@ -237,6 +239,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     heartbeatHealthy: false,
     renewAnchor: 0,
     lastRenewFrozen: -Infinity,
+    leasePhaseKnownUntil: -Infinity,
     registered: false,
     nodeObjectDeletedEpoch: null,
     apiReady: 'Unknown',

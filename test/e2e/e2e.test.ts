@@ -17,6 +17,7 @@ import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
 import { loadClusterFile } from '../../src/load/cluster.js';
 import { calibrationDocumentSchema } from '../../src/model/calibration.js';
 import type { RunReport } from '../../src/report/report.js';
+import type { ComparisonMoment } from '../../src/report/types.js';
 import { compareRuns, renderComparison } from '../../src/report/compare.js';
 import { repoRoot } from '../helpers/cli.js';
 import { realPowerOff } from '../helpers/real-power-off.js';
@@ -42,6 +43,21 @@ const everyTest = process.env['TWIN_E2E_ALL'] === '1';
 const inCi = new Set(['worker-power-loss', 'control-plane-down', 'ha-quorum-loss']);
 /** Scenarios whose model side runs calibrated: every key moment must then agree with the real run. */
 const calibrated = new Set(['worker-power-loss', 'control-plane-down']);
+
+/**
+ * A key moment the model got right: within 20 % or 5 s of the real one, or inside the model's stated range
+ * (its sweep over its estimates), give or take the 1 s resolution of the times the API reports.
+ */
+function withinModel(moment: ComparisonMoment): boolean {
+  const range = moment.modelRange;
+  const inRange = range !== undefined && moment.real !== null && moment.real >= range.low - 1 && moment.real <= range.high + 1;
+  return moment.agrees || inRange;
+}
+
+function describeMoment(moment: ComparisonMoment): string {
+  const range = moment.modelRange ? ` (${moment.modelRange.low}–${moment.modelRange.high})` : ' (no range)';
+  return `${moment.what} after ${moment.anchor}: model ${moment.model}${range} vs real ${moment.real}`;
+}
 
 function reportsOf(name: string): RunReport[] {
   const dir = join(out, name);
@@ -149,7 +165,11 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
         });
         console.log(`\nwhatif power-off:dcn2 from the live state, against the real power-off\n${renderComparison(comparison)}`);
         expect(comparison.moments.length).toBeGreaterThan(2);
-        for (const moment of comparison.moments) expect(moment.agrees, `${moment.what}: ${moment.model} vs ${moment.real}`).toBe(true);
+        // Every moment agrees within 20 % or 5 s, or falls inside the model's stated range: a moment set by the last
+        // heartbeat before the cut is as sure as the heartbeat's phase, which drifts in the minute before it (the
+        // kubelet renews with 4 % jitter) and which the controller's own pass adds to.
+        expect(model.ranges?.moments.length, 'the what-if says how sure each moment is').toBeGreaterThan(2);
+        for (const moment of comparison.moments) expect(withinModel(moment), describeMoment(moment)).toBe(true);
       },
       15 * 60_000,
     );
@@ -186,27 +206,11 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
       for (const moment of real?.comparison?.moments ?? [])
         expect(moment.real === null, `${moment.what} after ${moment.anchor}`).toBe(moment.model === null);
       // Calibrated from this cluster's own figures, the model predicts every key moment within 20 % or 5 s, or
-      // inside its own stated range. A moment set by the kubelet's last heartbeat before a power cut (NotReady, the
-      // taint, the evictions after it) moves with that heartbeat's phase, which a fresh run cannot know: the kubelet
-      // renews its Lease every nodeLeaseDuration × 0.25 = 10 s (kubelet nodeLeaseRenewIntervalFraction; K3s's 40 s
-      // lease), so the last renewal falls anywhere in the 10 s before the cut, and two real cuts differ by as much
-      // (CI runs saw 35 s and 39 s for the same NotReady). Those moments agree within that interval.
-      const powerCuts: Record<string, string> = { 'worker-power-loss': 'fault:power', 'control-plane-down': 'fault:worker' };
-      const leaseRenewal = 10;
+      // inside its own stated range (a moment set by the last heartbeat before a power cut moves with that
+      // heartbeat's phase, which the range sweeps: heartbeatDueAfterFirstFault, nodeMonitorLag).
       if (calibrated.has(name))
-        for (const moment of real?.comparison?.moments ?? []) {
-          const range = moment.modelRange;
-          const inRange = range !== undefined && moment.real !== null && moment.real >= range.low - 1 && moment.real <= range.high + 1;
-          const inPhase =
-            moment.anchor === powerCuts[name] &&
-            moment.real !== null &&
-            moment.model !== null &&
-            Math.abs(moment.real - moment.model) <= leaseRenewal + 1;
-          expect(
-            moment.agrees || inRange || inPhase,
-            `calibrated ${name}: ${moment.what} after ${moment.anchor}: ${moment.model} (${range?.low}–${range?.high}) vs ${moment.real}`,
-          ).toBe(true);
-        }
+        for (const moment of real?.comparison?.moments ?? [])
+          expect(withinModel(moment), `calibrated ${name}: ${describeMoment(moment)}`).toBe(true);
       // Series are sampled on the real cluster as on the model.
       expect(real?.timeline.series.times.length).toBeGreaterThan(10);
       const ran = name === 'ha-quorum-loss' ? haCluster : cluster;

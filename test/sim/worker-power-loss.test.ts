@@ -57,6 +57,36 @@ describe('worker power loss (derived timeline, calibration.md 1.3)', () => {
     expect(eventsAfter(sim, t0, 'pod.deleted', /pod\/default\/web-/)).toHaveLength(0);
   });
 
+  // The heartbeat phase at the fault (sim/heartbeat-phase.ts): NotReady = grace − interval × (1 − due) + period × lag
+  // after the cut, so 30 s to 45 s on v1.31 (40 s grace, 10 s renewals, 5 s passes), 37.5 s at the mean phase.
+  it.for([
+    [0, 0, 30],
+    [0, 1, 35],
+    [1, 0, 40],
+    [1, 1, 45],
+    [0.5, 0.5, 37.5],
+    [0.2, 0.7, 35.5],
+  ] as const)(
+    'the first fault %s of a renewal before the next, the pass %s of a period after it: NotReady %s s after the cut',
+    ([due, lag, at]) => {
+      const settings = { heartbeatDueAfterFirstFault: due, nodeMonitorLag: lag };
+      const sim = broughtUp(cluster(workers, { k3s: { version: 'v1.31.4+k3s1' }, settings }), app);
+      const t0 = sim.now;
+      sim.lifecycle.alignHeartbeatsAtFault();
+      sim.powerOff(sim.node('w2'), 'test');
+      sim.runUntil(t0 + 120);
+      const notReady = first(sim, t0, 'node.condition', /node\/w2$/);
+      expect(notReady.details?.['status']).toBe('Unknown');
+      expect(notReady.t - t0).toBeCloseTo(at, 3);
+      // Nodes that kept their power stay Ready whatever the phase.
+      expect(eventsAfter(sim, t0, 'node.condition', /node\/w[13]$/)).toHaveLength(0);
+    },
+  );
+
+  it('a share outside 0–1 is refused with the setting named', () => {
+    expect(() => cluster(workers, { settings: { nodeMonitorLag: 1.5 } })).toThrow(/nodeMonitorLag/);
+  });
+
   it('≥1.32: the grace period is 50 s', () => {
     const { sim, victim, t0 } = lossOfNodeWithWeb('v1.32.3+k3s1');
     const notReady = first(sim, t0, 'node.condition', new RegExp(`node/${victim}$`));

@@ -34,6 +34,7 @@ interface WhatIfArgs {
   readonly json: boolean;
   readonly junit?: string;
   readonly quiet: boolean;
+  readonly ranges: boolean;
 }
 
 /** `host=profile,…` as `twin import --profiles` takes it. */
@@ -109,6 +110,11 @@ export const whatifCommand: CommandModule<object, WhatIfArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the report JSON to stdout' })
       .option('junit', { type: 'string', coerce: (v: unknown) => nonEmpty('--junit', v, 'a file path'), describe: 'also write JUnit XML' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
+      .option('ranges', {
+        type: 'boolean',
+        default: true,
+        describe: "run again with each of the model's estimates at its low and high, as twin run does (--no-ranges: off)",
+      })
       .example('$0 whatif --kubeconfig ~/.kube/config --fault power-off:node3', 'losing node3 now')
       .example('$0 whatif --kubeconfig k.yaml --fault control-plane-down,for=5m', 'the API down for 5 minutes')
       .example('$0 whatif --kubeconfig k.yaml --scenario whatif/node3.ts', 'judge a live scenario'),
@@ -144,7 +150,7 @@ export const whatifCommand: CommandModule<object, WhatIfArgs> = {
       ...(args.duration !== undefined ? { duration: args.duration } : {}),
       ...(scenario ? { scenario } : {}),
     });
-    const report = await runWhatIf(live, resolved, reportersFor(args));
+    const report = await runWhatIf(live, resolved, reportersFor(args), args.ranges ? {} : { ranges: false });
     if (report.status === 'fail')
       throw new ExpectationsFailedError(
         `${report.scenario.name}: ${report.summary.failed} of ${report.summary.total} expectation(s) failed`,

@@ -58,7 +58,8 @@ function livePods(pods: Iterable<SimPod>): SimPod[] {
  * (now, in the model), and it renews every quarter of the lease duration (KK pkg/kubelet/kubelet.go,
  * nodeLeaseRenewIntervalFraction 0.25), so its next renewals fall where the real ones will. The node
  * lifecycle controller has seen that renewal (its probe time): a node lost now is noticed a grace
- * period after its last real heartbeat, not after one the model happened to place.
+ * period after its last real heartbeat, not after one the model happened to place; when the
+ * controller's next pass comes is estimated (setting nodeMonitorLag).
  */
 function alignHeartbeats(sim: Simulation, live: LiveStart): void {
   const interval = sim.settings.nodeLeaseDuration * 0.25;
@@ -72,6 +73,9 @@ function alignHeartbeats(sim: Simulation, live: LiveStart): void {
     simNode.renewAnchor = last;
     simNode.lastObservedRenew = last;
     simNode.probeTimestamp = last;
+    // A fault within one renewal of the read finds the Lease in that phase (it drifts by 4 % jitter a renewal
+    // after that); a later one is put in the estimated phase, as in any run (sim/heartbeat-phase.ts).
+    simNode.leasePhaseKnownUntil = sim.now + interval;
   }
 }
 
