@@ -22,9 +22,9 @@ export const controlPlaneSettings = define({
       'KK CHANGELOG/CHANGELOG-1.32.md (PR kubernetes/kubernetes#126287: 40s up to 1.31, 50s from 1.32); ' +
       'K3s does not override it (K3s pkg/daemons/control/server.go)',
   },
-  heartbeatDueAfterFirstFault: {
+  heartbeatDueAtFault: {
     kind: 'number',
-    description: "share of each kubelet's Lease renew interval left when the first fault lands (0: renewal due at once; 1: just renewed)",
+    description: "share of each kubelet's Lease renew interval left when a fault lands (0: renewal due at once; 1: just renewed)",
     default: () => 0.5,
     source:
       'KK staging/src/k8s.io/component-helpers/apimachinery/lease/controller.go: the kubelet renews every ' +

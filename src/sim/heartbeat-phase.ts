@@ -1,13 +1,14 @@
 /**
- * The heartbeat phase the first fault lands in. On a real cluster it cannot be known ahead: each
+ * The heartbeat phase a fault lands in. On a real cluster it cannot be known ahead: each
  * kubelet renews its node Lease every quarter of the lease duration with 4 % jitter, counted from
  * the end of the previous renewal (KK staging/src/k8s.io/component-helpers/apimachinery/lease/
  * controller.go, wait.JitterUntil 0.04 sliding), so its phase drifts; and the node lifecycle
  * controller's passes every nodeMonitorPeriod keep a phase of their own (KK pkg/controller/
  * nodelifecycle/node_lifecycle_controller.go). A node cut off is marked NotReady anywhere from
  * grace − interval to grace + period after the cut. Two estimates place it (settings
- * `heartbeatDueAfterFirstFault`, `nodeMonitorLag`, shares of the interval and the period); their
- * ends are the early and the late extremes, so the range sweep states the whole span.
+ * `heartbeatDueAtFault`, `nodeMonitorLag`, shares of the interval and the period) at every
+ * fault, as minutes of drift leave each fault's phase unknown anew; their ends are the early and
+ * the late extremes, so the range sweep states the whole span.
  * Pure module: no I/O, no clock.
  */
 import type { ModelSettings } from '../model/settings.js';
@@ -24,16 +25,21 @@ export interface HeartbeatGrid {
 /** Keeps an end of a share off the exact tie a periodic grid cannot break (a pass at the very instant of a renewal). */
 const tie = 1e-6;
 
-/** The grid at a fault at `now`, for kubelets renewing every `interval` seconds. */
+/**
+ * The grid at a fault at `now`, for kubelets renewing every `interval` seconds. `passes`: a time
+ * the controller's passes already keep to (while a node lost earlier is still waiting for one,
+ * they are not moved), else they are put `nodeMonitorLag` after the renewals.
+ */
 export function heartbeatGridAtFault(
   now: number,
   interval: number,
-  settings: Pick<ModelSettings, 'nodeMonitorPeriod' | 'heartbeatDueAfterFirstFault' | 'nodeMonitorLag'>,
+  settings: Pick<ModelSettings, 'nodeMonitorPeriod' | 'heartbeatDueAtFault' | 'nodeMonitorLag'>,
+  passes?: number,
 ): HeartbeatGrid {
   const period = settings.nodeMonitorPeriod;
   // Due at the very moment of the fault (0) is just after it: the fault comes first.
-  const renewed = now - (1 - Math.max(settings.heartbeatDueAfterFirstFault, tie)) * interval;
-  const first = renewed + Math.min(Math.max(settings.nodeMonitorLag, tie), 1 - tie) * period;
+  const renewed = now - (1 - Math.max(settings.heartbeatDueAtFault, tie)) * interval;
+  const first = passes ?? renewed + Math.min(Math.max(settings.nodeMonitorLag, tie), 1 - tie) * period;
   return {
     renewed,
     passAtOrAfter: (t) => first + Math.ceil((t - first) / period) * period,

@@ -26,10 +26,10 @@ export class NodeLifecycle implements NodeLifecyclePort {
   private readonly taintAdded = new WeakMap<Taint, number>();
   private taintPassPending = false;
   private zone: ZoneState = 'Normal';
-  /** Bumped to end the running chain of monitor passes (a new leader, or the phase set at the first fault). */
+  /** Bumped to end the running chain of monitor passes (a new leader, or the phase set at a fault). */
   private monitorChain = 0;
+  private passesFrom = 0; // the current chain's first pass
   private controllersStartedAt = -Infinity; // the current leader's (its first pass stamps every probe time)
-  private phaseSet = false; // alignHeartbeatsAtFault, once
 
   constructor(private readonly ctx: NodeLifecycleContext) {}
 
@@ -138,6 +138,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
     const ctx = this.ctx;
     const generation = ctx.controlPlane.generation;
     const chain = ++this.monitorChain;
+    this.passesFrom = ctx.env.now + delay;
     const tick = () => {
       if (generation !== ctx.controlPlane.generation || chain !== this.monitorChain) return;
       this.monitor();
@@ -147,28 +148,27 @@ export class NodeLifecycle implements NodeLifecyclePort {
   }
 
   /**
-   * Puts the first fault in the heartbeat phase the settings say (heartbeat-phase.ts) for every kubelet whose phase
+   * Puts a fault in the heartbeat phase the settings say (heartbeat-phase.ts) for every kubelet whose phase
    * a live Lease read just before does not give; the controller's memory and passes are as they would be on that grid.
    */
   alignHeartbeatsAtFault(): void {
-    if (this.phaseSet) return;
-    this.phaseSet = true;
     const ctx = this.ctx;
     const now = ctx.env.now;
     const interval = this.interval();
-    const grid = heartbeatGridAtFault(now, interval, ctx.settings);
     const monitoring = ctx.controlPlane.controllersUp;
+    // A node lost before and not yet marked keeps the passes where they are.
+    const waiting = ctx.world.clusterNodes.some((n) => n.registered && !n.heartbeatHealthy && n.apiReady !== 'Unknown');
+    const grid = heartbeatGridAtFault(now, interval, ctx.settings, monitoring && waiting ? this.passesFrom : undefined);
     for (const node of ctx.world.clusterNodes) {
       if (!node.registered || !node.heartbeatHealthy || now < node.renewAnchor) continue;
       if (!(now <= node.leasePhaseKnownUntil)) node.renewAnchor = grid.renewed;
       if (!monitoring) continue;
-      // The last renewal a pass had seen by now.
-      let seen = this.lastRenew(node, now);
+      let seen = this.lastRenew(node, now); // then the last renewal a pass had seen by now
       if (grid.passAtOrAfter(seen) > now) seen -= interval;
       node.lastObservedRenew = seen;
       node.probeTimestamp = Math.max(grid.passAtOrAfter(seen), this.controllersStartedAt);
     }
-    if (monitoring) this.startMonitor(grid.passAfter(now) - now);
+    if (monitoring && !waiting) this.startMonitor(grid.passAfter(now) - now);
   }
 
   private monitor(): void {

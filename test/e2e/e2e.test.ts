@@ -207,7 +207,7 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
         expect(moment.real === null, `${moment.what} after ${moment.anchor}`).toBe(moment.model === null);
       // Calibrated from this cluster's own figures, the model predicts every key moment within 20 % or 5 s, or
       // inside its own stated range (a moment set by the last heartbeat before a power cut moves with that
-      // heartbeat's phase, which the range sweeps: heartbeatDueAfterFirstFault, nodeMonitorLag).
+      // heartbeat's phase, which the range sweeps: heartbeatDueAtFault, nodeMonitorLag).
       if (calibrated.has(name))
         for (const moment of real?.comparison?.moments ?? [])
           expect(withinModel(moment), `calibrated ${name}: ${describeMoment(moment)}`).toBe(true);

@@ -67,9 +67,9 @@ describe('worker power loss (derived timeline, calibration.md 1.3)', () => {
     [0.5, 0.5, 37.5],
     [0.2, 0.7, 35.5],
   ] as const)(
-    'the first fault %s of a renewal before the next, the pass %s of a period after it: NotReady %s s after the cut',
+    'a fault %s of a renewal before the next, the pass %s of a period after it: NotReady %s s after the cut',
     ([due, lag, at]) => {
-      const settings = { heartbeatDueAfterFirstFault: due, nodeMonitorLag: lag };
+      const settings = { heartbeatDueAtFault: due, nodeMonitorLag: lag };
       const sim = broughtUp(cluster(workers, { k3s: { version: 'v1.31.4+k3s1' }, settings }), app);
       const t0 = sim.now;
       sim.lifecycle.alignHeartbeatsAtFault();
@@ -82,6 +82,28 @@ describe('worker power loss (derived timeline, calibration.md 1.3)', () => {
       expect(eventsAfter(sim, t0, 'node.condition', /node\/w[13]$/)).toHaveLength(0);
     },
   );
+
+  it('each fault lands in the estimated phase; one while a lost node awaits its NotReady leaves the passes where they are', () => {
+    const sim = broughtUp(cluster(workers, { k3s: { version: 'v1.31.4+k3s1' } }), app);
+    const cut = (node: string) => {
+      sim.lifecycle.alignHeartbeatsAtFault();
+      sim.powerOff(sim.node(node), 'test');
+      return sim.now;
+    };
+    const notReadyAfter = (node: string, t: number) => first(sim, t, 'node.condition', new RegExp(`node/${node}$`)).t - t;
+    const t1 = cut('w1');
+    sim.runUntil(t1 + 100);
+    const t2 = cut('w2');
+    sim.runUntil(t2 + 20);
+    const t3 = cut('w3');
+    sim.runUntil(t3 + 120);
+    expect(notReadyAfter('w1', t1)).toBeCloseTo(37.5, 3);
+    // w1 was marked before the second cut: that one gets the mean phase too.
+    expect(notReadyAfter('w2', t2)).toBeCloseTo(37.5, 3);
+    // The third cut comes while w2 waits: w2 keeps its moment, w3 is noticed on the same passes, within the span.
+    expect(notReadyAfter('w3', t3)).toBeGreaterThanOrEqual(30);
+    expect(notReadyAfter('w3', t3)).toBeLessThanOrEqual(45);
+  });
 
   it('a share outside 0–1 is refused with the setting named', () => {
     expect(() => cluster(workers, { settings: { nodeMonitorLag: 1.5 } })).toThrow(/nodeMonitorLag/);

@@ -18,7 +18,7 @@ const sliceSeconds = 10;
 const turnMilliseconds = 50;
 
 function inject(sim: Simulation, planned: PlannedFault): void {
-  // The heartbeat phase the first fault lands in is an estimate of the model's (settings heartbeatDueAfterFirstFault, nodeMonitorLag).
+  // The heartbeat phase each fault lands in is an estimate of the model's (settings heartbeatDueAtFault, nodeMonitorLag).
   sim.lifecycle.alignHeartbeatsAtFault();
   for (const step of faultSteps(planned)) {
     const apply = () => {
