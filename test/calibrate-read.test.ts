@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -131,6 +131,16 @@ describe('twin calibrate (CLI)', () => {
       './calibration.yaml',
     );
     calibrationDocumentSchema.parse(parse(readFileSync(join(dir, 'lab/calibration.yaml'), 'utf8')));
+    // A failure after the calibration is written (cluster.yaml cannot be: a folder is there) leaves no calibration behind.
+    mkdirSync(join(dir, 'half/cluster.yaml'), { recursive: true });
+    const half = await twin(['import', '--kubeconfig', api.kubeconfig, '--calibrate', '-o', 'half'], dir);
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/half\/cluster\.yaml/);
+    expect(existsSync(join(dir, 'half/calibration.yaml'))).toBe(false);
+    // Over an earlier import, the earlier calibration is put back as it was.
+    writeFileSync(join(dir, 'half/calibration.yaml'), '# an earlier calibration\n');
+    expect((await twin(['import', '--kubeconfig', api.kubeconfig, '--calibrate', '-o', 'half'], dir)).code).toBe(2);
+    expect(readFileSync(join(dir, 'half/calibration.yaml'), 'utf8')).toBe('# an earlier calibration\n');
     const alone = await twin(['import', '--from', 'x.json', '--calibrate'], dir);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toBe('twin: --calibrate: only applies with --kubeconfig (add --kubeconfig, or drop --calibrate)\n');

@@ -13,7 +13,18 @@
  * Devices and pipes (`/dev/null`, `/dev/stdout`, a FIFO, anything under /dev or /proc) are
  * written straight, not renamed over: a rename would replace the device node itself.
  */
-import { lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { displayPath } from '../load/files.js';
@@ -296,4 +307,33 @@ export function writeFileAtomic(path: string, content: string, options: WriteOpt
     writeFileSync(temporary, content);
     renameSync(temporary, target);
   });
+}
+
+/**
+ * Several files written as one: `work` writes them (each atomically); if it throws, every file
+ * it had written is put back as it was (restored, or removed when it did not exist), so a failure
+ * half-way leaves no file of the set behind. Only regular files are snapshotted.
+ */
+export async function writeAllOrNothing<T>(paths: readonly string[], work: () => Promise<T> | T): Promise<T> {
+  const isFile = (path: string): boolean => {
+    try {
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const before = paths.map((path) => ({ path, content: isFile(path) ? readFileSync(path) : null }));
+  try {
+    return await work();
+  } catch (error) {
+    for (const { path, content } of before) {
+      try {
+        if (content !== null) writeFileSync(path, content);
+        else if (isFile(path)) rmSync(path);
+      } catch {
+        // Putting a file back is best effort: the error that stopped the writing is the one to report.
+      }
+    }
+    throw error;
+  }
 }

@@ -15,7 +15,7 @@ import { resolveSettings } from '../../model/settings.js';
 import { parseYamlDocuments } from '../../model/validation.js';
 import { displayPath, readTextFile } from '../../load/files.js';
 import { ProfileRegistry } from '../../load/profiles.js';
-import { writeFileAtomic } from '../../report/write.js';
+import { writeAllOrNothing, writeFileAtomic } from '../../report/write.js';
 import { nonEmpty } from '../flags.js';
 import { pairs } from '../pairs.js';
 import { renderTable, writeErr, writeOut } from '../output.js';
@@ -191,35 +191,37 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     const out = args.out ?? join('imported', args.name);
     const label = `${source} → ${join(out, 'cluster.yaml')}`;
     clusterFromDocument(cluster, label, { profiles: registry });
-    if (args.calibrate && args.kubeconfig) {
-      // The nodes' profiles as imported, so the calibration pools them as the cluster spec names them.
-      const calibration = join(out, 'calibration.yaml');
-      await calibrateToFile({
-        kubeconfig: args.kubeconfig,
-        ...(args.context ? { context: args.context } : {}),
-        since: 24 * 3600,
-        out: calibration,
-        profiles: inferred,
-        registry,
-        outFlag: '--out',
-      });
-      // spec.calibration is relative to the cluster file, which sits beside it; check that the two load together.
-      clusterFromDocument(cluster, label, { profiles: registry, calibration });
-      cluster = { ...cluster, spec: { ...(cluster['spec'] as Record<string, unknown>), calibration: './calibration.yaml' } };
-    }
-    for (const warning of warnings) writeErr(`note: ${warning}`);
-    writeFileAtomic(
-      join(out, 'cluster.yaml'),
-      `# Imported by twin from ${source}. Check each node's profile.\n${stringify(cluster, { lineWidth: 0 })}`,
-      { flag: '--out' },
-    );
-    writeOut(`wrote ${join(out, 'cluster.yaml')} (${(cluster['spec'] as { nodes: unknown[] }).nodes.length} nodes)`);
-    if (manifests.length) {
-      writeFileAtomic(join(out, 'manifests', 'workloads.yaml'), manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n'), {
-        flag: '--out',
-      });
-      writeOut(`wrote ${join(out, 'manifests', 'workloads.yaml')} (${manifests.length} objects)`);
-    }
+    const calibration = join(out, 'calibration.yaml');
+    const clusterFile = join(out, 'cluster.yaml');
+    const manifestsFile = join(out, 'manifests', 'workloads.yaml');
+    // One import, one set of files: a failure half-way puts back whatever of them it had written.
+    await writeAllOrNothing([calibration, clusterFile, manifestsFile], async () => {
+      if (args.calibrate && args.kubeconfig) {
+        // The nodes' profiles as imported, so the calibration pools them as the cluster spec names them.
+        await calibrateToFile({
+          kubeconfig: args.kubeconfig,
+          ...(args.context ? { context: args.context } : {}),
+          since: 24 * 3600,
+          out: calibration,
+          profiles: inferred,
+          registry,
+          outFlag: '--out',
+        });
+        // spec.calibration is relative to the cluster file, which sits beside it; check that the two load together.
+        clusterFromDocument(cluster, label, { profiles: registry, calibration });
+        cluster = { ...cluster, spec: { ...(cluster['spec'] as Record<string, unknown>), calibration: './calibration.yaml' } };
+      }
+      for (const warning of warnings) writeErr(`note: ${warning}`);
+      writeFileAtomic(
+        clusterFile,
+        `# Imported by twin from ${source}. Check each node's profile.\n${stringify(cluster, { lineWidth: 0 })}`,
+        { flag: '--out' },
+      );
+      if (manifests.length)
+        writeFileAtomic(manifestsFile, manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n'), { flag: '--out' });
+    });
+    writeOut(`wrote ${clusterFile} (${(cluster['spec'] as { nodes: unknown[] }).nodes.length} nodes)`);
+    if (manifests.length) writeOut(`wrote ${manifestsFile} (${manifests.length} objects)`);
     for (const note of notes) writeOut(`note: ${note}`);
     writeOut(`next: twin bringup ${join(out, 'cluster.yaml')}${manifests.length ? ` -w ${join(out, 'manifests')}` : ''}`);
   },
