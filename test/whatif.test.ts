@@ -122,9 +122,10 @@ describe('whatIf', () => {
     // 40 s grace (v1.31) − a whole 10 s renewal interval … + a whole 5 s monitor period; the mean phase in the run.
     expect(notReady?.value).toBeCloseTo(37.5, 3);
     expect(notReady?.range).toEqual({ low: 30, high: 45, unit: 'seconds' });
-    expect(report.ranges?.estimates.map((e) => e.id)).toEqual(expect.arrayContaining(['heartbeatDueAtFault', 'nodeMonitorLag']));
-    // Anchored on the report's clock: the power cut at t = 60 s.
+    expect(report.ranges?.estimates.map((e) => e.id)).toEqual(expect.arrayContaining(['heartbeatDueAtLoss', 'nodeMonitorLag']));
+    // Anchored on the report's clock: the power cut at t = 60 s; the settling's moments are no prediction.
     expect(notReady?.anchorAt).toBeCloseTo(60, 3);
+    expect(report.ranges?.moments.map((m) => m.anchor)).not.toContain('power-on');
     const quick = await whatIf(live, [{ kind: 'power-off', node: 'node3', at: '60s' }], { duration: '2m', ranges: false });
     expect(quick.ranges).toBeUndefined();
     expect(quick.timeline.events).toEqual(report.timeline.events);

@@ -22,14 +22,14 @@ export const controlPlaneSettings = define({
       'KK CHANGELOG/CHANGELOG-1.32.md (PR kubernetes/kubernetes#126287: 40s up to 1.31, 50s from 1.32); ' +
       'K3s does not override it (K3s pkg/daemons/control/server.go)',
   },
-  heartbeatDueAtFault: {
+  heartbeatDueAtLoss: {
     kind: 'number',
-    description: "share of each kubelet's Lease renew interval left when a fault lands (0: renewal due at once; 1: just renewed)",
+    description: "share of a kubelet's Lease renew interval left when it loses the API (0: renewal due at once; 1: just renewed)",
     default: () => 0.5,
     source:
       'KK staging/src/k8s.io/component-helpers/apimachinery/lease/controller.go: the kubelet renews every ' +
       'nodeLeaseDuration × 0.25 (KK pkg/kubelet/kubelet.go nodeLeaseRenewIntervalFraction) with 4 % jitter after each ' +
-      'renewal ends (wait.JitterUntil 0.04, sliding), so its phase drifts and a fault lands anywhere in the interval: ' +
+      'renewal ends (wait.JitterUntil 0.04, sliding), so its phase drifts and a loss comes anywhere in the interval: ' +
       '0.5 is the mean; range 0-1 is every phase',
     range: [0, 1],
     maximum: 1,

@@ -28,10 +28,15 @@ import { allOf, type Reporter } from './reporter.js';
 import { sweepRanges, type RangeOptions } from './ranges.js';
 import { rebaseAtPhaseStart } from './whatif-timeline.js';
 
-/** The sweep's moments anchored on the report's clock (t = 0 when the live state was read). */
+/**
+ * The sweep's moments anchored on the report's clock (t = 0 when the live state was read). The
+ * settling's own moments (API available, bring-up done: anchored on power-on) are no prediction
+ * and are left out, as the report leaves out the settling.
+ */
 function rebaseSweep(sweep: RangeSweep, start: number): RangeSweep {
   const ms = (t: number) => Math.round(t * 1000) / 1000;
-  return { ...sweep, moments: sweep.moments.map((m) => ({ ...m, anchorAt: m.anchorAt === null ? null : ms(m.anchorAt - start) })) };
+  const predicted = sweep.moments.filter((m) => m.anchor !== 'power-on');
+  return { ...sweep, moments: predicted.map((m) => ({ ...m, anchorAt: m.anchorAt === null ? null : ms(m.anchorAt - start) })) };
 }
 
 /** A live cluster as the twin sees it. */

@@ -130,6 +130,8 @@ export interface LeaderElectionPort {
 
 export interface NodeLifecyclePort {
   updateHeartbeat(node: SimNode): void;
+  /** The kubelet stops reaching the API now: its last Lease renewal and what the controller had seen of it. */
+  heartbeatStopped(node: SimNode): void;
   /** The Lease's renewTime as the API holds it at time t. */
   lastRenew(node: SimNode, t: number): number;
   addTaint(node: SimNode, taint: Taint): void;
@@ -256,7 +258,7 @@ export interface SchedulerContext extends SimContext {
 }
 
 export interface KubeletContext extends SimContext {
-  readonly lifecycle: Pick<NodeLifecyclePort, 'updateHeartbeat' | 'lastRenew' | 'addTaint'>;
+  readonly lifecycle: Pick<NodeLifecyclePort, 'updateHeartbeat' | 'heartbeatStopped' | 'addTaint'>;
   readonly probes: Pick<ProbesPort, 'scheduleReadiness' | 'refreshDependencies'>;
   readonly pressure: Pick<NodePressurePort, 'scheduleMemoryCheck' | 'onNodeDown'>;
   readonly controllers: Pick<ControllersPort, 'markDirty' | 'onPodFailed' | 'removePod'>;

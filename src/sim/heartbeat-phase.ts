@@ -1,48 +1,83 @@
 /**
- * The heartbeat phase a fault lands in. On a real cluster it cannot be known ahead: each
- * kubelet renews its node Lease every quarter of the lease duration with 4 % jitter, counted from
- * the end of the previous renewal (KK staging/src/k8s.io/component-helpers/apimachinery/lease/
- * controller.go, wait.JitterUntil 0.04 sliding), so its phase drifts; and the node lifecycle
- * controller's passes every nodeMonitorPeriod keep a phase of their own (KK pkg/controller/
- * nodelifecycle/node_lifecycle_controller.go). A node cut off is marked NotReady anywhere from
- * grace − interval to grace + period after the cut. Two estimates place it (settings
- * `heartbeatDueAtFault`, `nodeMonitorLag`, shares of the interval and the period) at every
- * fault, as minutes of drift leave each fault's phase unknown anew; their ends are the early and
- * the late extremes, so the range sweep states the whole span.
- * Pure module: no I/O, no clock.
+ * The heartbeat phase a kubelet is in when it loses the API. On a real cluster it cannot be known
+ * ahead: each kubelet renews its node Lease every quarter of the lease duration with 4 % jitter,
+ * counted from the end of the previous renewal (KK staging/src/k8s.io/component-helpers/
+ * apimachinery/lease/controller.go, wait.JitterUntil 0.04 sliding), so its phase drifts; and the
+ * node lifecycle controller's passes every nodeMonitorPeriod keep a phase of their own, stamping
+ * the probe time when a pass sees a newer renewal (KK pkg/controller/nodelifecycle/
+ * node_lifecycle_controller.go). A node cut off is marked NotReady anywhere from grace − interval
+ * to grace + period after the cut. Two estimates place it (settings `heartbeatDueAtLoss`,
+ * `nodeMonitorLag`: shares of the interval and of the period); their ends are the early and the
+ * late extremes, so the range sweep states the whole span. Pure module: no I/O, no clock.
  */
 import type { ModelSettings } from '../model/settings.js';
-
-export interface HeartbeatGrid {
-  /** When each kubelet whose phase is not known last renewed its Lease before the fault. */
-  readonly renewed: number;
-  /** The controller's first pass at or after time t. */
-  passAtOrAfter(t: number): number;
-  /** The controller's first pass strictly after time t. */
-  passAfter(t: number): number;
-}
 
 /** Keeps an end of a share off the exact tie a periodic grid cannot break (a pass at the very instant of a renewal). */
 const tie = 1e-6;
 
-/**
- * The grid at a fault at `now`, for kubelets renewing every `interval` seconds. `passes`: a time
- * the controller's passes already keep to (while a node lost earlier is still waiting for one,
- * they are not moved), else they are put `nodeMonitorLag` after the renewals.
- */
-export function heartbeatGridAtFault(
+const share = (value: number) => Math.min(Math.max(value, tie), 1 - tie);
+
+/** The last renewal of a kubelet that loses the API at `now` with its phase unknown (never before its first, `since`). */
+export function lastRenewalAtLoss(
   now: number,
   interval: number,
-  settings: Pick<ModelSettings, 'nodeMonitorPeriod' | 'heartbeatDueAtFault' | 'nodeMonitorLag'>,
-  passes?: number,
-): HeartbeatGrid {
-  const period = settings.nodeMonitorPeriod;
-  // Due at the very moment of the fault (0) is just after it: the fault comes first.
-  const renewed = now - (1 - Math.max(settings.heartbeatDueAtFault, tie)) * interval;
-  const first = passes ?? renewed + Math.min(Math.max(settings.nodeMonitorLag, tie), 1 - tie) * period;
-  return {
-    renewed,
-    passAtOrAfter: (t) => first + Math.ceil((t - first) / period) * period,
-    passAfter: (t) => first + (Math.floor((t - first) / period) + 1) * period,
-  };
+  since: number,
+  settings: Pick<ModelSettings, 'heartbeatDueAtLoss'>,
+): number {
+  // Due at the very moment of the loss (0) is just after it: the loss comes first.
+  return Math.max(now - (1 - Math.max(settings.heartbeatDueAtLoss, tie)) * interval, since);
+}
+
+/** The controller's passes: every `period` seconds through `anchor`. */
+export class PassGrid {
+  constructor(
+    readonly anchor: number,
+    readonly period: number,
+  ) {}
+
+  /** Passes put `nodeMonitorLag` of a period after a renewal at `renewed`. */
+  static after(renewed: number, settings: Pick<ModelSettings, 'nodeMonitorPeriod' | 'nodeMonitorLag'>): PassGrid {
+    return new PassGrid(renewed + share(settings.nodeMonitorLag) * settings.nodeMonitorPeriod, settings.nodeMonitorPeriod);
+  }
+
+  atOrAfter(t: number): number {
+    return this.anchor + Math.ceil((t - this.anchor) / this.period) * this.period;
+  }
+
+  atOrBefore(t: number): number {
+    return this.anchor + Math.floor((t - this.anchor) / this.period) * this.period;
+  }
+
+  after(t: number): number {
+    return this.atOrBefore(t) + this.period;
+  }
+}
+
+export interface LossPhase {
+  /** The kubelet's last Lease renewal. */
+  readonly renewed: number;
+  /** The controller's passes from now on. */
+  readonly grid: PassGrid;
+  /** The last renewal the controller had seen by now and the pass that saw it; null when it had seen none since the first. */
+  readonly seen: { readonly renewal: number; readonly at: number } | null;
+}
+
+/**
+ * Where a kubelet that loses the API at `now` stands: its last renewal (`known`, from a live Lease,
+ * or the estimate), the controller's passes (`passes`: kept where they are, or put `nodeMonitorLag`
+ * after that renewal) and what those passes had seen of its renewals, one every `interval` since `since`.
+ */
+export function phaseAtLoss(
+  now: number,
+  interval: number,
+  since: number,
+  known: number | null,
+  passes: PassGrid | null,
+  settings: Pick<ModelSettings, 'heartbeatDueAtLoss' | 'nodeMonitorPeriod' | 'nodeMonitorLag'>,
+): LossPhase {
+  const renewed = known ?? lastRenewalAtLoss(now, interval, since, settings);
+  const grid = passes ?? PassGrid.after(renewed, settings);
+  const lastPass = grid.atOrBefore(now);
+  const renewal = renewed <= lastPass ? renewed : renewed - Math.ceil((renewed - lastPass) / interval) * interval;
+  return { renewed, grid, seen: renewal >= since ? { renewal, at: grid.atOrAfter(renewal) } : null };
 }

@@ -97,9 +97,7 @@ export class Kubelets implements KubeletPort {
   onNodeDown(node: SimNode): void {
     const ctx = this.ctx;
     this.shuttingDown.delete(node);
-    // The Lease as the kubelet left it (read while the heartbeat still counts as healthy).
-    node.lastRenewFrozen = ctx.lifecycle.lastRenew(node, ctx.env.now);
-    node.heartbeatHealthy = false;
+    ctx.lifecycle.heartbeatStopped(node);
     for (const pod of node.pods) {
       pod.epoch++;
       const wasRunning = pod.running;

@@ -9,7 +9,7 @@
  */
 import type { Taint } from '../model/cluster-schema.js';
 import type { NodeLifecycleContext, NodeLifecyclePort } from './context.js';
-import { heartbeatGridAtFault } from './heartbeat-phase.js';
+import { PassGrid, phaseAtLoss } from './heartbeat-phase.js';
 import { Priority } from './priority.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 import { taintKeys, tolerationSeconds } from './taints.js';
@@ -26,7 +26,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
   private readonly taintAdded = new WeakMap<Taint, number>();
   private taintPassPending = false;
   private zone: ZoneState = 'Normal';
-  /** Bumped to end the running chain of monitor passes (a new leader, or the phase set at a fault). */
+  /** Bumped to end the running chain of monitor passes (a new leader, or a lost kubelet's phase). */
   private monitorChain = 0;
   private passesFrom = 0; // the current chain's first pass
   private controllersStartedAt = -Infinity; // the current leader's (its first pass stamps every probe time)
@@ -50,8 +50,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
     const healthy = node.powered && node.k3s === 'running' && ctx.controlPlane.nodeReachesApi(node);
     if (healthy === node.heartbeatHealthy) return;
     if (!healthy) {
-      node.lastRenewFrozen = this.lastRenew(node, ctx.env.now);
-      node.heartbeatHealthy = false;
+      this.heartbeatStopped(node);
       return;
     }
     node.heartbeatHealthy = true;
@@ -148,27 +147,27 @@ export class NodeLifecycle implements NodeLifecyclePort {
   }
 
   /**
-   * Puts a fault in the heartbeat phase the settings say (heartbeat-phase.ts) for every kubelet whose phase
-   * a live Lease read just before does not give; the controller's memory and passes are as they would be on that grid.
+   * The kubelet stops reaching the API now: its last renewal and the controller's memory of it (heartbeat-phase.ts). The
+   * passes move to the estimated phase unless another node waits on them (for its NotReady or its NoExecute taint).
    */
-  alignHeartbeatsAtFault(): void {
+  heartbeatStopped(node: SimNode): void {
     const ctx = this.ctx;
     const now = ctx.env.now;
-    const interval = this.interval();
-    const monitoring = ctx.controlPlane.controllersUp;
-    // A node lost before and not yet marked keeps the passes where they are.
-    const waiting = ctx.world.clusterNodes.some((n) => n.registered && !n.heartbeatHealthy && n.apiReady !== 'Unknown');
-    const grid = heartbeatGridAtFault(now, interval, ctx.settings, monitoring && waiting ? this.passesFrom : undefined);
-    for (const node of ctx.world.clusterNodes) {
-      if (!node.registered || !node.heartbeatHealthy || now < node.renewAnchor) continue;
-      if (!(now <= node.leasePhaseKnownUntil)) node.renewAnchor = grid.renewed;
-      if (!monitoring) continue;
-      let seen = this.lastRenew(node, now); // then the last renewal a pass had seen by now
-      if (grid.passAtOrAfter(seen) > now) seen -= interval;
-      node.lastObservedRenew = seen;
-      node.probeTimestamp = Math.max(grid.passAtOrAfter(seen), this.controllersStartedAt);
-    }
-    if (monitoring && !waiting) this.startMonitor(grid.passAfter(now) - now);
+    const current = this.lastRenew(node, now);
+    node.heartbeatHealthy = false;
+    node.lastRenewFrozen = current;
+    if (!node.registered || now < node.renewAnchor) return;
+    const waiting = ctx.world.clusterNodes.some(
+      (n) => n !== node && n.registered && (!n.heartbeatHealthy || n.apiReady !== 'True') && !this.hasNoExecuteHealthTaint(n),
+    );
+    const passes = waiting ? new PassGrid(this.passesFrom, ctx.settings.nodeMonitorPeriod) : null;
+    const known = now <= node.leasePhaseKnownUntil ? current : null;
+    const phase = phaseAtLoss(now, this.interval(), node.renewAnchor, known, passes, ctx.settings);
+    node.lastRenewFrozen = phase.renewed;
+    if (!ctx.controlPlane.controllersUp) return;
+    if (phase.seen)
+      [node.lastObservedRenew, node.probeTimestamp] = [phase.seen.renewal, Math.max(phase.seen.at, this.controllersStartedAt)];
+    if (!waiting) this.startMonitor(phase.grid.after(now) - now);
   }
 
   private monitor(): void {

@@ -65,7 +65,7 @@ export interface SimNode {
   heartbeatHealthy: boolean;
   renewAnchor: number;
   lastRenewFrozen: number;
-  /** Until when the Lease's phase is known (read live just before): a fault until then keeps it. */
+  /** Until when the Lease's phase is known (read live just before): a loss of the API until then keeps it. */
   leasePhaseKnownUntil: number;
 
   // ---- API view

@@ -57,22 +57,25 @@ describe('worker power loss (derived timeline, calibration.md 1.3)', () => {
     expect(eventsAfter(sim, t0, 'pod.deleted', /pod\/default\/web-/)).toHaveLength(0);
   });
 
-  // The heartbeat phase at the fault (sim/heartbeat-phase.ts): NotReady = grace − interval × (1 − due) + period × lag
-  // after the cut, so 30 s to 45 s on v1.31 (40 s grace, 10 s renewals, 5 s passes), 37.5 s at the mean phase.
+  // The heartbeat phase at the loss (sim/heartbeat-phase.ts): NotReady = grace − interval × (1 − due) + period × lag
+  // after the cut, so 30 s to 45 s on v1.31 (40 s grace, 10 s renewals, 5 s passes), 37.5 s at the mean phase,
+  // whenever the cut comes.
   it.for([
-    [0, 0, 30],
-    [0, 1, 35],
-    [1, 0, 40],
-    [1, 1, 45],
-    [0.5, 0.5, 37.5],
-    [0.2, 0.7, 35.5],
+    [0, 0, 0, 30],
+    [0, 1, 0, 35],
+    [1, 0, 0, 40],
+    [1, 1, 0, 45],
+    [0.5, 0.5, 0, 37.5],
+    [0.2, 0.7, 0, 35.5],
+    [0.5, 0.5, 3.7, 37.5],
+    [0, 1, 7.3, 35],
   ] as const)(
-    'a fault %s of a renewal before the next, the pass %s of a period after it: NotReady %s s after the cut',
-    ([due, lag, at]) => {
-      const settings = { heartbeatDueAtFault: due, nodeMonitorLag: lag };
+    'a loss %s of a renewal before the next, the pass %s of a period after it, %s s on: NotReady %s s after the cut',
+    ([due, lag, later, at]) => {
+      const settings = { heartbeatDueAtLoss: due, nodeMonitorLag: lag };
       const sim = broughtUp(cluster(workers, { k3s: { version: 'v1.31.4+k3s1' }, settings }), app);
+      sim.runUntil(sim.now + later);
       const t0 = sim.now;
-      sim.lifecycle.alignHeartbeatsAtFault();
       sim.powerOff(sim.node('w2'), 'test');
       sim.runUntil(t0 + 120);
       const notReady = first(sim, t0, 'node.condition', /node\/w2$/);
@@ -83,26 +86,29 @@ describe('worker power loss (derived timeline, calibration.md 1.3)', () => {
     },
   );
 
-  it('each fault lands in the estimated phase; one while a lost node awaits its NotReady leaves the passes where they are', () => {
+  it("each loss is in the estimated phase; one while a lost node awaits its NotReady or its taint leaves the controller's passes alone", () => {
     const sim = broughtUp(cluster(workers, { k3s: { version: 'v1.31.4+k3s1' } }), app);
     const cut = (node: string) => {
-      sim.lifecycle.alignHeartbeatsAtFault();
       sim.powerOff(sim.node(node), 'test');
       return sim.now;
     };
-    const notReadyAfter = (node: string, t: number) => first(sim, t, 'node.condition', new RegExp(`node/${node}$`)).t - t;
+    const after = (kind: string, node: string, t: number) =>
+      eventsAfter(sim, t, kind, new RegExp(`node/${node}$`)).find((e) => kind !== 'node.taint' || e.details?.['effect'] === 'NoExecute')!
+        .t - t;
     const t1 = cut('w1');
-    sim.runUntil(t1 + 100);
+    // w1 is NotReady at 37.5 s and gets its NoExecute taint at the next pass, 42.5 s: a cut in between moves neither.
+    sim.runUntil(t1 + 40);
     const t2 = cut('w2');
-    sim.runUntil(t2 + 20);
+    sim.runUntil(t2 + 100);
     const t3 = cut('w3');
     sim.runUntil(t3 + 120);
-    expect(notReadyAfter('w1', t1)).toBeCloseTo(37.5, 3);
-    // w1 was marked before the second cut: that one gets the mean phase too.
-    expect(notReadyAfter('w2', t2)).toBeCloseTo(37.5, 3);
-    // The third cut comes while w2 waits: w2 keeps its moment, w3 is noticed on the same passes, within the span.
-    expect(notReadyAfter('w3', t3)).toBeGreaterThanOrEqual(30);
-    expect(notReadyAfter('w3', t3)).toBeLessThanOrEqual(45);
+    expect(after('node.condition', 'w1', t1)).toBeCloseTo(37.5, 3);
+    expect(after('node.taint', 'w1', t1)).toBeCloseTo(42.5, 3);
+    // w2 lost while w1 waited: noticed on w1's passes, within the span.
+    expect(after('node.condition', 'w2', t2)).toBeGreaterThanOrEqual(30);
+    expect(after('node.condition', 'w2', t2)).toBeLessThanOrEqual(45);
+    // Nothing waited when w3 was lost: the mean phase again.
+    expect(after('node.condition', 'w3', t3)).toBeCloseTo(37.5, 3);
   });
 
   it('a share outside 0–1 is refused with the setting named', () => {

@@ -18,8 +18,6 @@ const sliceSeconds = 10;
 const turnMilliseconds = 50;
 
 function inject(sim: Simulation, planned: PlannedFault): void {
-  // The heartbeat phase each fault lands in is an estimate of the model's (settings heartbeatDueAtFault, nodeMonitorLag).
-  sim.lifecycle.alignHeartbeatsAtFault();
   for (const step of faultSteps(planned)) {
     const apply = () => {
       sim.emit(step.event.kind, step.event.subject, 'truth', step.event.message, step.event.details);

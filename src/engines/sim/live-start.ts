@@ -73,7 +73,7 @@ function alignHeartbeats(sim: Simulation, live: LiveStart): void {
     simNode.renewAnchor = last;
     simNode.lastObservedRenew = last;
     simNode.probeTimestamp = last;
-    // A fault within one renewal of the read finds the Lease in that phase (it drifts by 4 % jitter a renewal
+    // A loss within one renewal of the read finds the Lease in that phase (it drifts by 4 % jitter a renewal
     // after that); a later one is put in the estimated phase, as in any run (sim/heartbeat-phase.ts).
     simNode.leasePhaseKnownUntil = sim.now + interval;
   }
