@@ -86,7 +86,7 @@ describe('worker power loss (derived timeline, calibration.md 1.3)', () => {
     },
   );
 
-  it("each loss is in the estimated phase; one while a lost node awaits its NotReady or its taint leaves the controller's passes alone", () => {
+  it("each loss is in the estimated phase; a node still waiting on the controller's passes keeps them where they are", () => {
     const sim = broughtUp(cluster(workers, { k3s: { version: 'v1.31.4+k3s1' } }), app);
     const cut = (node: string) => {
       sim.powerOff(sim.node(node), 'test');
