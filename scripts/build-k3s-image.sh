@@ -23,6 +23,9 @@ AGENT_IMAGE="twin.local/rancher-agent-standin:${IMAGE_REV}"
 COREDNS_VERSION=v1.14.3      # github.com/coredns/coredns in node-image/coredns/go.mod
 COREDNS_IMAGE="twin.local/coredns:${COREDNS_VERSION}"  # as node-image/k3s/coredns.go names it
 APP_STANDIN_IMAGE="twin.local/app-standin:${IMAGE_REV}"
+METRICS_SERVER_VERSION=v0.7.2  # sigs.k8s.io/metrics-server in node-image/metrics-server/go.mod
+METRICS_SERVER_IMAGE="twin.local/metrics-server:${METRICS_SERVER_VERSION}"  # as node-image/k3s/metrics_server.go names it
+SVCLB_IMAGE="twin.local/klipper-lb:v0.4.9-twin1"  # ServiceLB's pods, as node-image/k3s/servicelb.go names it
 CACHE=${TWIN_CACHE:-/var/cache/twin}
 BIN="$CACHE/bin"
 
@@ -80,6 +83,15 @@ if [ ! -x "$COREDNS_BIN" ]; then
   find "$CACHE" -maxdepth 1 -name 'coredns-*' ! -name "$(basename "$COREDNS_BIN")" -delete
 fi
 
+# 2c. metrics-server (node-image/metrics-server), from the Go module proxy
+METRICS_SERVER_BIN="$CACHE/metrics-server-$METRICS_SERVER_VERSION-$( (cat node-image/metrics-server/*.go node-image/metrics-server/go.mod node-image/metrics-server/go.sum) | sha256sum | cut -c1-16)"
+if [ ! -x "$METRICS_SERVER_BIN" ]; then
+  log "go build node-image/metrics-server (metrics-server $METRICS_SERVER_VERSION)"
+  (cd node-image/metrics-server && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$METRICS_SERVER_BIN.tmp" .)
+  mv "$METRICS_SERVER_BIN.tmp" "$METRICS_SERVER_BIN"
+  find "$CACHE" -maxdepth 1 -name 'metrics-server-*' ! -name "$(basename "$METRICS_SERVER_BIN")" -delete
+fi
+
 # 3. small static programs and the images built from them
 build_c() { [ -x "$CACHE/$1" ] && [ "$CACHE/$1" -nt "node-image/images/$1.c" ] || gcc -static -O2 -Wall -o "$CACHE/$1" "node-image/images/$1.c"; }
 build_c pause
@@ -110,8 +122,20 @@ import_image() {
   tar -C "$dir" -c . | docker import "${changes[@]}" - "$name" >/dev/null
 }
 
+# 3a. the Debian rootfs (debootstrap from Debian's archive), cached per suite
+ROOTFS_TAR="$CACHE/rootfs-$DEBIAN_SUITE.tar"
+if [ ! -f "$ROOTFS_TAR" ]; then
+  log "debootstrap $DEBIAN_SUITE with containerd, runc and the CNI plugins"
+  rm -rf "$CACHE/rootfs-build"
+  debootstrap --variant=minbase --include=containerd,runc,containernetworking-plugins,iptables,conntrack,iproute2,ca-certificates,libsqlite3-0,mount,procps \
+    "$DEBIAN_SUITE" "$CACHE/rootfs-build" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$CACHE/debootstrap.log" 2>&1 \
+    || { tail -20 "$CACHE/debootstrap.log" >&2; exit 1; }
+  rm -rf "$CACHE/rootfs-build/var/cache/apt/archives/"*.deb "$CACHE/rootfs-build/var/lib/apt/lists/"*
+  tar -C "$CACHE/rootfs-build" -cf "$ROOTFS_TAR.tmp" . && mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR" && rm -rf "$CACHE/rootfs-build"
+fi
+
 WORK="$CACHE/work-$IMAGE_REV"
-IMAGES_STAMP="$CACHE/images-$IMAGE_REV-$( (cat node-image/images/* node-image/rancher/* scripts/build-k3s-image.sh; basename "$COREDNS_BIN") | sha256sum | cut -c1-16)"
+IMAGES_STAMP="$CACHE/images-$IMAGE_REV-$( (cat node-image/images/* node-image/rancher/* scripts/build-k3s-image.sh; basename "$COREDNS_BIN"; basename "$METRICS_SERVER_BIN") | sha256sum | cut -c1-16)"
 if [ ! -d "$IMAGES_STAMP" ]; then
   log "building the pause, workload stand-in, tools and Rancher stand-in images"
   rm -rf "$WORK" && mkdir -p "$WORK/tars"
@@ -166,22 +190,23 @@ AGENT
   # CoreDNS: the static binary alone (it needs no shell); K3s's manifest mounts its Corefile.
   d="$WORK/coredns"; rm -rf "$d"; mkdir -p "$d/etc/coredns" "$d/tmp"; cp "$COREDNS_BIN" "$d/coredns"
   import_image "$COREDNS_IMAGE" "$d" 'ENTRYPOINT ["/coredns"]'
+  d="$WORK/metrics-server"; rm -rf "$d"; mkdir -p "$d/tmp"; cp "$METRICS_SERVER_BIN" "$d/metrics-server"
+  import_image "$METRICS_SERVER_IMAGE" "$d" 'ENTRYPOINT ["/metrics-server"]'
+  # ServiceLB's forwarder (node-image/k3s/servicelb.go names it): busybox, Debian's iptables (nft
+  # backend, as on the nodes) with the libraries and extensions it loads, and the entry script.
+  d="$WORK/klipper-lb"; rm -rf "$d"; busybox_rootfs "$d"; mkdir -p "$d/run"
+  triplet=$(gcc -print-multiarch)
+  tar -C "$d" --wildcards -xf "$ROOTFS_TAR" ./lib ./lib64 ./usr/sbin/xtables-nft-multi "./usr/lib/$triplet/xtables" \
+    "./usr/lib/$triplet/libxtables.so.*" "./usr/lib/$triplet/libmnl.so.*" "./usr/lib/$triplet/libnftnl.so.*" \
+    "./usr/lib/$triplet/libc.so.*" "./usr/lib/$triplet/ld-linux-*" "./usr/lib64/ld-linux-*"
+  for tool in iptables ip6tables iptables-save ip6tables-save; do ln -sf xtables-nft-multi "$d/usr/sbin/$tool"; done
+  chroot "$d" /usr/sbin/iptables -V >/dev/null || { log "klipper-lb image: iptables does not run in its rootfs"; exit 1; }
+  install -m 0755 node-image/images/svclb-entry "$d/bin/svclb-entry"
+  import_image "$SVCLB_IMAGE" "$d" 'ENV PATH=/usr/sbin:/bin' 'ENTRYPOINT ["/bin/svclb-entry"]'
 
   mkdir -p "$WORK/airgap"
-  docker save -o "$WORK/airgap/twin-images.tar" twin.local/pause:3.10 nginx:1.27-alpine ghcr.io/edgestack/api:1.4.2 postgres:16-alpine twin.local/memhog:1 "$AGENT_IMAGE" "$COREDNS_IMAGE"
+  docker save -o "$WORK/airgap/twin-images.tar" twin.local/pause:3.10 nginx:1.27-alpine ghcr.io/edgestack/api:1.4.2 postgres:16-alpine twin.local/memhog:1 "$AGENT_IMAGE" "$COREDNS_IMAGE" "$METRICS_SERVER_IMAGE" "$SVCLB_IMAGE"
   rm -rf "$CACHE"/images-"$IMAGE_REV"-* && mkdir -p "$IMAGES_STAMP" && mv "$WORK/airgap/twin-images.tar" "$IMAGES_STAMP/"
-fi
-
-# 4. the Debian rootfs (debootstrap from Debian's archive), cached per suite
-ROOTFS_TAR="$CACHE/rootfs-$DEBIAN_SUITE.tar"
-if [ ! -f "$ROOTFS_TAR" ]; then
-  log "debootstrap $DEBIAN_SUITE with containerd, runc and the CNI plugins"
-  rm -rf "$CACHE/rootfs-build"
-  debootstrap --variant=minbase --include=containerd,runc,containernetworking-plugins,iptables,conntrack,iproute2,ca-certificates,libsqlite3-0,mount,procps \
-    "$DEBIAN_SUITE" "$CACHE/rootfs-build" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$CACHE/debootstrap.log" 2>&1 \
-    || { tail -20 "$CACHE/debootstrap.log" >&2; exit 1; }
-  rm -rf "$CACHE/rootfs-build/var/cache/apt/archives/"*.deb "$CACHE/rootfs-build/var/lib/apt/lists/"*
-  tar -C "$CACHE/rootfs-build" -cf "$ROOTFS_TAR.tmp" . && mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR" && rm -rf "$CACHE/rootfs-build"
 fi
 
 # 5. the node image

@@ -149,6 +149,9 @@ func startAgent(kids *children, f Flags, name string, ip net.IP, server string, 
 	labels := f.list("node-label")
 	kubeletArgs := []string{
 		"--address=0.0.0.0",
+		// ServiceLB's pods set these sysctls (K3s pkg/daemons/agent/agent_linux.go allows them
+		// unless the server runs with --disable=servicelb, which an agent here does not learn).
+		"--allowed-unsafe-sysctls=net.ipv4.ip_forward,net.ipv6.conf.all.forwarding",
 		"--anonymous-auth=false",
 		"--authentication-token-webhook=true",
 		"--authorization-mode=Webhook",

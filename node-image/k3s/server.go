@@ -168,8 +168,13 @@ func runServer(f Flags) int {
 		"--kubelet-client-key="+filepath.Join(tlsDir, "client-kube-apiserver.key"),
 		"--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
 		"--profiling=false",
-		// The aggregation layer for extension API servers, as K3s configures it (K3s gives it a
-		// request-header CA of its own; here the cluster CA signs the proxy's client certificate).
+		// The aggregation layer, for metrics-server's Metrics API (K3s gives it a request-header
+		// CA of its own; here the cluster CA signs the proxy's client certificate). K3s has the
+		// aggregator dial an extension API server's endpoints, not its Service's cluster IP
+		// (pkg/daemons/control/server.go: enable-aggregator-routing whenever the egress selector
+		// is on, its default): a cluster IP is only reachable once kube-proxy has written its
+		// rules, and a connection dialled before that is kept by the aggregator's transport.
+		"--enable-aggregator-routing=true",
 		"--proxy-client-cert-file="+filepath.Join(tlsDir, "client-auth-proxy.crt"),
 		"--proxy-client-key-file="+filepath.Join(tlsDir, "client-auth-proxy.key"),
 		"--requestheader-allowed-names=system:auth-proxy",
@@ -249,6 +254,9 @@ func runServer(f Flags) int {
 	if err := writeCoreDNSManifest(f); err != nil {
 		logf("coredns manifest: %v", err)
 	}
+	if err := writeMetricsServerManifest(f); err != nil {
+		logf("metrics-server manifest: %v", err)
+	}
 	go serveSupervisor(ca, token, supervised)
 	go runLocalPath(filepath.Join(credDir, "supervisor.kubeconfig"))
 	go applyDefaults(filepath.Join(credDir, "supervisor.kubeconfig"))
@@ -256,6 +264,9 @@ func runServer(f Flags) int {
 		go labelServerNode(filepath.Join(credDir, "supervisor.kubeconfig"), name, useEtcd)
 	}
 	go runDeployController(filepath.Join(credDir, "supervisor.kubeconfig"))
+	if !disabled(f, "servicelb") {
+		go runServiceLB(filepath.Join(credDir, "supervisor.kubeconfig"))
+	}
 
 	if !f.bool("disable-agent") {
 		creds, err := issueNodeCerts(ca, name, ip)

@@ -173,6 +173,56 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
       },
       15 * 60_000,
     );
+    it(
+      "K3s's packaged components on real nodes: kubectl top answers, and ServiceLB serves a LoadBalancer Service on each Ready node",
+      async () => {
+        expect(kept, 'the calibration test kept its cluster').not.toBeNull();
+        if (!kept) return;
+        const server = `k3d-${kept.k3dName}-server-0`;
+        const kubectl = (...args: string[]) => execa('docker', ['exec', '-i', server, 'kubectl', ...args], { reject: false });
+        const nodes = JSON.parse((await kubectl('get', 'nodes', '-o', 'json')).stdout) as {
+          items: {
+            metadata: { name: string };
+            status: { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[] };
+          }[];
+        };
+        const ready = nodes.items.filter((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'));
+        expect(ready.length, 'Ready nodes').toBeGreaterThanOrEqual(2);
+        // metrics-server: the Metrics API lists every Ready node once it has scraped the kubelets (15 s resolution).
+        let top = '';
+        for (let i = 0; i < 30 && !ready.every((n) => top.includes(`${n.metadata.name} `)); i++) {
+          if (i > 0) await new Promise((r) => setTimeout(r, 3000));
+          top = (await kubectl('top', 'nodes', '--no-headers')).stdout;
+        }
+        console.log(`\nkubectl top nodes\n${top}`);
+        for (const n of ready) expect(top, `kubectl top nodes lists ${n.metadata.name}`).toContain(`${n.metadata.name} `);
+        // ServiceLB: a LoadBalancer Service gets a svclb DaemonSet; its EXTERNAL-IP lists the Ready nodes, each serving the port.
+        const service = [
+          'apiVersion: v1',
+          'kind: Service',
+          'metadata: { name: web-lb, namespace: default }',
+          'spec: { type: LoadBalancer, selector: { app: web }, ports: [{ name: http, port: 8080, targetPort: 80 }] }',
+        ].join('\n');
+        const applied = await execa('docker', ['exec', '-i', server, 'kubectl', 'apply', '-f', '-'], { input: service, reject: false });
+        expect(applied.exitCode, applied.stderr).toBe(0);
+        const internalIps = ready.map((n) => n.status.addresses.find((a) => a.type === 'InternalIP')?.address ?? '').sort();
+        let ingress: string[] = [];
+        for (let i = 0; i < 40 && ingress.join() !== internalIps.join(); i++) {
+          await new Promise((r) => setTimeout(r, 3000));
+          const out = await kubectl('get', 'service', 'web-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}');
+          ingress = out.stdout.split(' ').filter(Boolean).sort();
+        }
+        expect(ingress, 'the Service lists the Ready nodes').toEqual(internalIps);
+        for (const ip of ingress) {
+          const got = await execa('docker', ['exec', `${kept.k3dName}-probe`, 'timeout', '5', 'wget', '-qO-', `http://${ip}:8080/`], {
+            reject: false,
+          });
+          expect(got.stdout, `http://${ip}:8080/ through ServiceLB`).toContain('twin stand-in');
+        }
+        await kubectl('delete', 'service', 'web-lb', '--wait=true');
+      },
+      5 * 60_000,
+    );
   });
 
   it.for(['worker-power-loss', 'control-plane-down', 'ha-quorum-loss', 'rancher-down', 'oom-pressure'])(
