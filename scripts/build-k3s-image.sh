@@ -25,6 +25,8 @@ COREDNS_IMAGE="twin.local/coredns:${COREDNS_VERSION}"  # as node-image/k3s/cored
 APP_STANDIN_IMAGE="twin.local/app-standin:${IMAGE_REV}"
 METRICS_SERVER_VERSION=v0.7.2  # sigs.k8s.io/metrics-server in node-image/metrics-server/go.mod
 METRICS_SERVER_IMAGE="twin.local/metrics-server:${METRICS_SERVER_VERSION}"  # as node-image/k3s/metrics_server.go names it
+TRAEFIK_VERSION=v2.11.8  # github.com/traefik/traefik/v2 in node-image/traefik/go.mod
+TRAEFIK_IMAGE="twin.local/traefik:${TRAEFIK_VERSION}"  # as node-image/k3s/traefik.go names it
 SVCLB_IMAGE="twin.local/klipper-lb:v0.4.9-twin1"  # ServiceLB's pods, as node-image/k3s/servicelb.go names it
 CACHE=${TWIN_CACHE:-/var/cache/twin}
 BIN="$CACHE/bin"
@@ -92,6 +94,19 @@ if [ ! -x "$METRICS_SERVER_BIN" ]; then
   find "$CACHE" -maxdepth 1 -name 'metrics-server-*' ! -name "$(basename "$METRICS_SERVER_BIN")" -delete
 fi
 
+# 2d. Traefik (node-image/traefik pins it), from the Go module proxy, with the CRDs of the same
+# module version beside it (the server installs them as K3s's traefik-crd chart does)
+TRAEFIK_BIN="$CACHE/traefik-$TRAEFIK_VERSION-$( (cat node-image/traefik/*.go node-image/traefik/go.mod node-image/traefik/go.sum) | sha256sum | cut -c1-16)"
+if [ ! -x "$TRAEFIK_BIN" ] || [ ! -f "$TRAEFIK_BIN.crds.yaml" ]; then
+  log "go build github.com/traefik/traefik/v2/cmd/traefik (Traefik $TRAEFIK_VERSION)"
+  (cd node-image/traefik && CGO_ENABLED=0 go build -mod=readonly -trimpath \
+    -ldflags "-s -w -X github.com/traefik/traefik/v2/pkg/version.Version=$TRAEFIK_VERSION" -o "$TRAEFIK_BIN.tmp" github.com/traefik/traefik/v2/cmd/traefik)
+  module_dir=$(cd node-image/traefik && go list -m -f '{{.Dir}}' github.com/traefik/traefik/v2)
+  cp "$module_dir/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml" "$TRAEFIK_BIN.crds.yaml"
+  mv "$TRAEFIK_BIN.tmp" "$TRAEFIK_BIN"
+  find "$CACHE" -maxdepth 1 -name 'traefik-*' ! -name "$(basename "$TRAEFIK_BIN")*" -delete
+fi
+
 # 3. small static programs and the images built from them
 build_c() { [ -x "$CACHE/$1" ] && [ "$CACHE/$1" -nt "node-image/images/$1.c" ] || gcc -static -O2 -Wall -o "$CACHE/$1" "node-image/images/$1.c"; }
 build_c pause
@@ -135,7 +150,7 @@ if [ ! -f "$ROOTFS_TAR" ]; then
 fi
 
 WORK="$CACHE/work-$IMAGE_REV"
-IMAGES_STAMP="$CACHE/images-$IMAGE_REV-$( (cat node-image/images/* node-image/rancher/* scripts/build-k3s-image.sh; basename "$COREDNS_BIN"; basename "$METRICS_SERVER_BIN") | sha256sum | cut -c1-16)"
+IMAGES_STAMP="$CACHE/images-$IMAGE_REV-$( (cat node-image/images/* node-image/rancher/* scripts/build-k3s-image.sh; basename "$COREDNS_BIN"; basename "$METRICS_SERVER_BIN"; basename "$TRAEFIK_BIN") | sha256sum | cut -c1-16)"
 if [ ! -d "$IMAGES_STAMP" ]; then
   log "building the pause, workload stand-in, tools and Rancher stand-in images"
   rm -rf "$WORK" && mkdir -p "$WORK/tars"
@@ -203,9 +218,12 @@ AGENT
   chroot "$d" /usr/sbin/iptables -V >/dev/null || { log "klipper-lb image: iptables does not run in its rootfs"; exit 1; }
   install -m 0755 node-image/images/svclb-entry "$d/bin/svclb-entry"
   import_image "$SVCLB_IMAGE" "$d" 'ENV PATH=/usr/sbin:/bin' 'ENTRYPOINT ["/bin/svclb-entry"]'
+  # Traefik: the static binary alone, run as the chart runs it (its args in node-image/k3s/traefik.go).
+  d="$WORK/traefik"; rm -rf "$d"; mkdir -p "$d/data" "$d/tmp"; cp "$TRAEFIK_BIN" "$d/traefik"
+  import_image "$TRAEFIK_IMAGE" "$d" 'ENTRYPOINT ["/traefik"]'
 
   mkdir -p "$WORK/airgap"
-  docker save -o "$WORK/airgap/twin-images.tar" twin.local/pause:3.10 nginx:1.27-alpine ghcr.io/edgestack/api:1.4.2 postgres:16-alpine twin.local/memhog:1 "$AGENT_IMAGE" "$COREDNS_IMAGE" "$METRICS_SERVER_IMAGE" "$SVCLB_IMAGE"
+  docker save -o "$WORK/airgap/twin-images.tar" twin.local/pause:3.10 nginx:1.27-alpine ghcr.io/edgestack/api:1.4.2 postgres:16-alpine twin.local/memhog:1 "$AGENT_IMAGE" "$COREDNS_IMAGE" "$METRICS_SERVER_IMAGE" "$SVCLB_IMAGE" "$TRAEFIK_IMAGE"
   rm -rf "$CACHE"/images-"$IMAGE_REV"-* && mkdir -p "$IMAGES_STAMP" && mv "$WORK/airgap/twin-images.tar" "$IMAGES_STAMP/"
 fi
 
@@ -219,6 +237,7 @@ if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&
   log "assembling $NODE_IMAGE"
   d="$CACHE/node-build"; rm -rf "$d" && mkdir -p "$d" && tar -C "$d" -xf "$ROOTFS_TAR"
   install -m 0755 "$K3S_BIN" "$d/bin/k3s"
+  install -D -m 0644 "$TRAEFIK_BIN.crds.yaml" "$d/usr/share/twin/traefik-crds.yaml"
   # memory taken on the node outside Kubernetes (twin's memory-fill fault)
   install -m 0755 "$CACHE/memhog" "$d/usr/local/bin/memhog"
   ln -sf k3s "$d/bin/kubectl"

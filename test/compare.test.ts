@@ -52,6 +52,18 @@ describe('model vs real comparison', () => {
     expect(compareRuns(model, stale).moments.find((m) => m.what === 'dcn2 Ready again')).toMatchObject({ real: null, agrees: false });
   });
 
+  it('a machine outside Kubernetes has no Node: its moments are the outage of the Services that need it', async () => {
+    const nfs = await runScenarioFile('test/e2e/nfs-node-down.ts');
+    const c = compareRuns(nfs, { ...nfs, engine: 'k3d' });
+    expect(c.moments.map((m) => `${m.what} after ${m.anchor}`)).toEqual([
+      'first Service outage (node3 is outside Kubernetes) after fault:nfs',
+      'a Service serving again after heal:nfs',
+    ]);
+    // Three failed readiness probes 10 s apart; back at the first probe after node3 has booted.
+    expect(c.moments[0]?.model).toBeCloseTo(30, 0);
+    expect(c.moments[1]?.model).toBeGreaterThan(20);
+  });
+
   it('report.md and report.html carry the comparison section', () => {
     const real = { ...later(model, 30), comparison: compareRuns(model, later(model, 30)) };
     const md = renderMarkdown(real);

@@ -257,6 +257,9 @@ func runServer(f Flags) int {
 	if err := writeMetricsServerManifest(f); err != nil {
 		logf("metrics-server manifest: %v", err)
 	}
+	if err := writeTraefikManifest(f); err != nil {
+		logf("traefik manifest: %v", err)
+	}
 	go serveSupervisor(ca, token, supervised)
 	go runLocalPath(filepath.Join(credDir, "supervisor.kubeconfig"))
 	go applyDefaults(filepath.Join(credDir, "supervisor.kubeconfig"))

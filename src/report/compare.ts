@@ -72,7 +72,20 @@ function momentsFor(events: readonly TimelineEvent[]): MomentSpec[] {
     const name = node?.[1] ?? node?.[2];
     const at = { kind: 'fault.injected' as const, id };
     const healed = { kind: 'fault.healed' as const, id };
-    if (name && (kind === 'power-off' || kind === 'reboot')) {
+    // A machine outside Kubernetes (a database or NFS host) has no Node: what it takes down is the Services that need it.
+    const outsideKubernetes = name !== undefined && !events.some((e) => e.kind === 'node.condition' && e.subject === `node/${name}`);
+    if (name && outsideKubernetes && (kind === 'power-off' || kind === 'reboot')) {
+      specs.push({
+        what: `first Service outage (${name} is outside Kubernetes)`,
+        anchor: at,
+        match: (e) => e.kind === 'service.outageStarted',
+      });
+      specs.push({
+        what: 'a Service serving again',
+        anchor: kind === 'power-off' ? healed : at,
+        match: (e) => e.kind === 'service.outageEnded',
+      });
+    } else if (name && (kind === 'power-off' || kind === 'reboot')) {
       specs.push({ what: `${name} NotReady`, anchor: at, match: notReady(name) });
       if (kind === 'power-off') {
         specs.push({

@@ -233,6 +233,8 @@ export class Machines implements MachinesPort {
     ctx.kubelets.onNodeDown(node);
     if (node.spec.role === 'rancher') ctx.rancher.stopServer('host powered off');
     ctx.controlPlane.refresh();
+    // Pods whose readiness needs this machine (twin.dev/depends-on: a database, an NFS server) fail their probes.
+    if (!node.inCluster) ctx.probes.refreshDependencies();
   }
 
   /** Orderly reboot: shutdown, then power cycle and boot. */
