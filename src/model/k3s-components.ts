@@ -3,8 +3,11 @@
  * cattle-cluster-agent once the cluster is imported. They compete with the user's pods
  * for a Pi's memory, so the model runs them like any other workload.
  *
- * Requests are K3s's own (calibration.md 2.6); real memory use (`twin.dev/memory-usage`)
- * is an estimate, marked as such.
+ * Requests are K3s's own (calibration.md 2.6). Real memory use (`twin.dev/memory-usage`) is the
+ * working set `kubectl top pods -n kube-system` showed for the same upstream builds on twin's node
+ * image (docs/model-vs-real.md, "K3s's packaged components"), idle with seed 003's workloads,
+ * rounded up to the next MiB; the local-path provisioner's is an estimate (it runs inside the
+ * node binary there, not as a pod).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from './cluster.js';
@@ -81,7 +84,7 @@ export function systemObjects(cluster: Cluster): KubernetesObject[] {
             },
           ],
         },
-        { 'twin.dev/memory-usage': '25Mi', 'twin.dev/cpu-usage': '5m' },
+        { 'twin.dev/memory-usage': '8Mi', 'twin.dev/cpu-usage': '3m' },
         { 'k8s-app': 'kube-dns' },
       ),
       {
@@ -133,7 +136,7 @@ export function systemObjects(cluster: Cluster): KubernetesObject[] {
           // `kubectl drain` refuses the node it runs on without --delete-emptydir-data.
           volumes: [{ name: 'tmp-dir', emptyDir: {} }],
         },
-        { 'twin.dev/memory-usage': '30Mi', 'twin.dev/cpu-usage': '5m' },
+        { 'twin.dev/memory-usage': '16Mi', 'twin.dev/cpu-usage': '4m' },
         { 'k8s-app': 'metrics-server' },
       ),
     );
@@ -160,7 +163,7 @@ export function systemObjects(cluster: Cluster): KubernetesObject[] {
             { name: 'tmp', emptyDir: {} },
           ],
         },
-        { 'twin.dev/memory-usage': '60Mi', 'twin.dev/cpu-usage': '5m' },
+        { 'twin.dev/memory-usage': '29Mi', 'twin.dev/cpu-usage': '1m' },
         { 'app.kubernetes.io/name': 'traefik' },
       ),
       {
@@ -179,7 +182,7 @@ export function systemObjects(cluster: Cluster): KubernetesObject[] {
         spec: {
           selector: { matchLabels: { app: 'svclb-traefik' } },
           template: {
-            metadata: { labels: { app: 'svclb-traefik' }, annotations: { 'twin.dev/memory-usage': '4Mi', 'twin.dev/cpu-usage': '1m' } },
+            metadata: { labels: { app: 'svclb-traefik' }, annotations: { 'twin.dev/memory-usage': '1Mi', 'twin.dev/cpu-usage': '1m' } },
             spec: {
               priorityClassName: 'system-node-critical',
               tolerations: [

@@ -225,7 +225,7 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
     );
   });
 
-  it.for(['worker-power-loss', 'control-plane-down', 'ha-quorum-loss', 'rancher-down', 'oom-pressure', 'nfs-node-down'])(
+  it.for(['worker-power-loss', 'control-plane-down', 'ha-quorum-loss', 'rancher-down', 'oom-pressure', 'nfs-node-down', 'taskmaster-oom'])(
     '%s: both engines meet the expectations and the report compares them',
     { timeout: 40 * 60_000 },
     async (name, context) => {
