@@ -158,7 +158,7 @@ func svclbDaemonSet(svc *corev1.Service, nodes []corev1.Node) *appsv1.DaemonSet 
 			// Only to this node's own endpoints: through the node's node port.
 			env = append(env,
 				corev1.EnvVar{Name: "DEST_PORT", Value: strconv.Itoa(int(port.NodePort))},
-				corev1.EnvVar{Name: "DEST_IPS", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.hostIPs"}}})
+				corev1.EnvVar{Name: "DEST_IPS", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "status.hostIPs"}}})
 		} else {
 			env = append(env,
 				corev1.EnvVar{Name: "DEST_PORT", Value: strconv.Itoa(int(port.Port))},
@@ -246,7 +246,7 @@ func applyDaemonSet(ctx context.Context, client *kubernetes.Clientset, want *app
 
 // sameTemplate compares what this controller sets (the API server fills in defaults around it).
 func sameTemplate(have, want *corev1.PodSpec) bool {
-	if len(have.Containers) != len(want.Containers) || have.PriorityClassName != want.PriorityClassName ||
+	if have.SecurityContext == nil || len(have.Containers) != len(want.Containers) || have.PriorityClassName != want.PriorityClassName ||
 		!reflect.DeepEqual(have.NodeSelector, want.NodeSelector) || !reflect.DeepEqual(have.SecurityContext.Sysctls, want.SecurityContext.Sysctls) {
 		return false
 	}
