@@ -87,10 +87,10 @@ describe('twin plan', () => {
     const c = cluster([{ name: 's', role: 'server', profile: 'pi4b-4gb' }]);
     const plan = planCluster(c, [], { kwhPrice: 0.3 });
     const node = plan.nodes[0]!;
-    // k3s server 250m + CoreDNS 5m + local-path 2m + metrics-server 5m + Traefik 5m + svclb 1m = 268m of 4 cores.
-    expect(node.usedCpu).toBe(268);
+    // k3s server 250m + CoreDNS 3m + local-path 2m + metrics-server 4m + Traefik 1m + svclb 1m = 261m of 4 cores.
+    expect(node.usedCpu).toBe(261);
     // Pi 4 at the wall: idle 1.6 W, stress-ng 5.0 W (geerlingguy/sbc-reviews issue #4; calibration.md 7).
-    const expected = 1.6 + (5.0 - 1.6) * (268 / 4000);
+    const expected = 1.6 + (5.0 - 1.6) * (261 / 4000);
     expect(node.expectedWatts).toBeCloseTo(expected, 2);
     expect(plan.power.kwhPerMonth).toBeCloseTo((node.expectedWatts * hoursPerMonth) / 1000, 2);
     expect(plan.power.costPerMonth).toBeCloseTo(plan.power.kwhPerMonth * 0.3, 2);
