@@ -379,10 +379,20 @@ func removeStaleDaemonSets(ctx context.Context, client *kubernetes.Clientset, wa
 		return
 	}
 	for _, ds := range list.Items {
-		if !wanted[ds.Name] && strings.HasPrefix(ds.Name, "svclb-") {
-			if err := client.AppsV1().DaemonSets(svclbNamespace).Delete(ctx, ds.Name, metav1.DeleteOptions{}); err == nil {
-				logf("servicelb: deleted DaemonSet %s/%s", svclbNamespace, ds.Name)
-			}
+		if wanted[ds.Name] || !strings.HasPrefix(ds.Name, "svclb-") {
+			continue
+		}
+		// Every server runs this loop: another one may have created this DaemonSet after this
+		// one listed the Services, so the Service is read again before its DaemonSet goes.
+		svc, err := client.CoreV1().Services(ds.Labels[svclbNSLabel]).Get(ctx, ds.Labels[svclbNameLabel], metav1.GetOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			continue
+		}
+		if err == nil && isServiceLB(svc) && svclbName(svc) == ds.Name {
+			continue
+		}
+		if err := client.AppsV1().DaemonSets(svclbNamespace).Delete(ctx, ds.Name, metav1.DeleteOptions{}); err == nil {
+			logf("servicelb: deleted DaemonSet %s/%s", svclbNamespace, ds.Name)
 		}
 	}
 }

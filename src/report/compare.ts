@@ -50,6 +50,10 @@ const readyAgain =
 const isUserPod = (subject: string) =>
   subject.startsWith('pod/') && !['kube-system', 'cattle-system'].includes(subject.split('/')[1] ?? '');
 
+/** A Service of the user's workloads, not one of K3s's or Rancher's (their outages differ by what each side deploys). */
+const isUserService = (subject: string) =>
+  subject.startsWith('service/') && !['kube-system', 'cattle-system'].includes(subject.split('/')[1] ?? '');
+
 /** The first user pod created as a replacement after the anchor becomes Ready. */
 const replacementReady: Matcher = (e, anchorT, events) =>
   e.kind === 'pod.ready' &&
@@ -78,12 +82,12 @@ function momentsFor(events: readonly TimelineEvent[]): MomentSpec[] {
       specs.push({
         what: `first Service outage (${name} is outside Kubernetes)`,
         anchor: at,
-        match: (e) => e.kind === 'service.outageStarted',
+        match: (e) => e.kind === 'service.outageStarted' && isUserService(e.subject),
       });
       specs.push({
         what: 'a Service serving again',
         anchor: kind === 'power-off' ? healed : at,
-        match: (e) => e.kind === 'service.outageEnded',
+        match: (e) => e.kind === 'service.outageEnded' && isUserService(e.subject),
       });
     } else if (name && (kind === 'power-off' || kind === 'reboot')) {
       specs.push({ what: `${name} NotReady`, anchor: at, match: notReady(name) });

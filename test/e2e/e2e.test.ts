@@ -189,8 +189,11 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
         const ready = nodes.items.filter((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'));
         expect(ready.length, 'Ready nodes').toBeGreaterThanOrEqual(2);
         // metrics-server: the Metrics API lists every Ready node once it has scraped the kubelets (15 s resolution).
+        // The what-if test cut dcn2: metrics-server may just have been rescheduled, so wait for its APIService first.
+        const available = await kubectl('wait', '--for=condition=Available', '--timeout=180s', 'apiservice/v1beta1.metrics.k8s.io');
+        expect(available.exitCode, `metrics-server's APIService Available: ${available.stderr}`).toBe(0);
         let top = '';
-        for (let i = 0; i < 30 && !ready.every((n) => top.includes(`${n.metadata.name} `)); i++) {
+        for (let i = 0; i < 40 && !ready.every((n) => top.includes(`${n.metadata.name} `)); i++) {
           if (i > 0) await new Promise((r) => setTimeout(r, 3000));
           top = (await kubectl('top', 'nodes', '--no-headers')).stdout;
         }
@@ -221,7 +224,7 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
         }
         await kubectl('delete', 'service', 'web-lb', '--wait=true');
       },
-      5 * 60_000,
+      10 * 60_000,
     );
   });
 
