@@ -162,11 +162,11 @@ export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode 
   let maxSame = 0;
   let maxPrefer = 0;
   let maxAnti = 0;
-  const workload = pod.workload;
+  const podsPerNode = pod.workload.podsPerNode;
   const checkAnti = template.preferredAntiAffinityHostname.length > 0;
   for (let i = 0; i < count; i++) {
     const node = feasible[i] as SimNode;
-    const same = node.podsPerWorkload.get(workload) ?? 0;
+    const same = podsPerNode.get(node) ?? 0;
     columns[sameOwner + i] = same;
     if (same > maxSame) maxSame = same;
     let prefer = 0;
@@ -233,7 +233,7 @@ export function daemonEligibleOn(template: PodTemplate, node: SimNode): boolean 
 export function assignToNode(pod: SimPod, node: SimNode): void {
   pod.nodeName = node.name;
   node.pods.add(pod);
-  node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 0) + 1);
+  pod.workload.podsPerNode.set(node, (pod.workload.podsPerNode.get(node) ?? 0) + 1);
   node.requestedCpu += pod.template.requestCpu;
   node.requestedMemory += pod.template.requestMemory;
   if (pod.template.antiAffinityHostname.length > 0) node.antiAffinityPods = (node.antiAffinityPods ?? 0) + 1;
@@ -242,7 +242,7 @@ export function assignToNode(pod: SimPod, node: SimNode): void {
 /** Releases what `assignToNode` accounted; false if the pod was not on the node. */
 export function releaseFromNode(pod: SimPod, node: SimNode): boolean {
   if (!node.pods.delete(pod)) return false;
-  node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 1) - 1);
+  pod.workload.podsPerNode.set(node, (pod.workload.podsPerNode.get(node) ?? 1) - 1);
   node.requestedCpu -= pod.template.requestCpu;
   node.requestedMemory -= pod.template.requestMemory;
   if (pod.template.antiAffinityHostname.length > 0) node.antiAffinityPods = (node.antiAffinityPods ?? 1) - 1;
