@@ -130,7 +130,9 @@ export class ControlPlane implements ControlPlanePort {
       }
     }
     this.election.refresh();
-    for (const node of ctx.world.clusterNodes) ctx.lifecycle.updateHeartbeat(node);
+    // updateHeartbeat acts only on a kubelet whose path to the API changed (healthy is exactly nodeReachesApi); testing
+    // that here first keeps a fleet's bring-up, one refresh per node, from calling into every other node.
+    for (const node of ctx.world.clusterNodes) if (this.nodeReachesApi(node) !== node.heartbeatHealthy) ctx.lifecycle.updateHeartbeat(node);
     ctx.rancher.refresh();
     ctx.serviceMonitor.markAllDirty();
     ctx.requestFlush();
