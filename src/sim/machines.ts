@@ -204,7 +204,7 @@ export class Machines implements MachinesPort {
       state: 'running',
     });
     ctx.kubelets.onKubeletStarted(node);
-    ctx.controlPlane.refresh();
+    ctx.controlPlane.refresh(node);
   }
 
   /**
@@ -216,7 +216,7 @@ export class Machines implements MachinesPort {
     node.k3s = 'stopped';
     node.epoch++;
     this.ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s stopped on ${node.name} (${reason})`, { state: 'stopped' });
-    this.ctx.controlPlane.refresh();
+    this.ctx.controlPlane.refresh(node);
   }
 
   powerOff(node: SimNode, reason: string): void {
@@ -232,7 +232,7 @@ export class Machines implements MachinesPort {
     ctx.emit('node.power', `node/${node.name}`, 'truth', `${node.name} ${how} (${reason})`, { on: false });
     ctx.kubelets.onNodeDown(node);
     if (node.spec.role === 'rancher') ctx.rancher.stopServer('host powered off');
-    ctx.controlPlane.refresh();
+    ctx.controlPlane.refresh(node);
   }
 
   /** Orderly reboot: shutdown, then power cycle and boot. */
