@@ -12,6 +12,15 @@ import { podCpuUsage, podMemory, watts, type SimNode, type WorkloadState } from 
 /** Points per series at most (even, so halving keeps the samples at multiples of the doubled interval). */
 export const maxSamples = 2000;
 
+interface PodCounts {
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  terminating: number;
+  ready: number;
+}
+
 /** Keeps the samples at even indices: the series at twice the interval. */
 function halve(values: number[]): void {
   let kept = 0;
@@ -30,6 +39,8 @@ export class Sampler {
   private readonly nodeColumns: NodeSeries[] = [];
   /** Each workload's ready column once it has one (halving keeps the arrays, so these stay valid). */
   private readonly readyColumns = new Map<WorkloadState, number[]>();
+  /** Each workload's pod counts at the last sample that counted them (see `podCounts`). */
+  private readonly counts = new Map<WorkloadState, PodCounts>();
 
   constructor(
     private readonly ctx: SamplerContext,
@@ -114,19 +125,13 @@ export class Sampler {
     let failed = 0;
     let terminating = 0;
     for (const workload of ctx.world.workloads) {
-      let ready = 0;
-      for (const pod of workload.pods) {
-        if (pod.deletionRequestedAt !== null) {
-          terminating++;
-          continue;
-        }
-        const phase = pod.apiPhase;
-        if (phase === 'Running') running++;
-        else if (phase === 'Pending') pending++;
-        else if (phase === 'Succeeded') succeeded++;
-        else failed++;
-        if (pod.apiReady) ready++;
-      }
+      const counts = this.podCounts(workload);
+      pending += counts.pending;
+      running += counts.running;
+      succeeded += counts.succeeded;
+      failed += counts.failed;
+      terminating += counts.terminating;
+      const ready = counts.ready;
       // A CronJob has no pods of its own, and a column per Job it creates would grow without end (one per run).
       if (workload.spec.kind !== 'CronJob' && workload.spec.createdBy === null) {
         let column = this.readyColumns.get(workload);
@@ -145,6 +150,31 @@ export class Sampler {
     phases.Terminating.push(terminating);
     for (const { key, value } of ctx.serviceMonitor.availability())
       this.column(this.serviceAvailability, key).push(Math.round(value * 1000) / 1000);
+  }
+
+  /**
+   * A workload's pods by API phase (terminating apart) and how many are ready: counted again only when the
+   * workload has changed since the last sample (`changedSinceSample`), as most have not on a long run.
+   */
+  private podCounts(workload: WorkloadState): PodCounts {
+    let counts = this.counts.get(workload);
+    if (counts && !workload.changedSinceSample) return counts;
+    counts = { pending: 0, running: 0, succeeded: 0, failed: 0, terminating: 0, ready: 0 };
+    for (const pod of workload.pods) {
+      if (pod.deletionRequestedAt !== null) {
+        counts.terminating++;
+        continue;
+      }
+      const phase = pod.apiPhase;
+      if (phase === 'Running') counts.running++;
+      else if (phase === 'Pending') counts.pending++;
+      else if (phase === 'Succeeded') counts.succeeded++;
+      else counts.failed++;
+      if (pod.apiReady) counts.ready++;
+    }
+    this.counts.set(workload, counts);
+    workload.changedSinceSample = false;
+    return counts;
   }
 
   series(): TimelineSeries {

@@ -166,6 +166,12 @@ export interface WorkloadState {
   readonly volumeNodes: Map<number, string>;
   lastReadyCount: number;
   wasFullyReady: boolean;
+  /**
+   * Set whenever its pods, or a pod's API phase, readiness or deletion, may have changed: every such change
+   * marks the workload dirty for its controller (WorkloadControllers.markDirty sets this) or creates a pod.
+   * The sampler clears it and reuses its counts of the workload's pods until it is set again.
+   */
+  changedSinceSample: boolean;
 }
 
 /** Memory a pod really uses at `now`. */
@@ -347,6 +353,7 @@ export function newWorkloadState(spec: Workload): WorkloadState {
     volumeNodes: new Map(),
     lastReadyCount: 0,
     wasFullyReady: false,
+    changedSinceSample: true,
   };
 }
 
