@@ -27,6 +27,7 @@ export class Machines implements MachinesPort {
     const ctx = this.ctx;
     if (node.powered) return;
     node.powered = true;
+    node.usageChanged = true;
     node.epoch++;
     const epoch = node.epoch;
     ctx.emit('node.power', `node/${node.name}`, 'truth', `${node.name} powered on (${reason})`, { on: true });
@@ -110,6 +111,7 @@ export class Machines implements MachinesPort {
     const ctx = this.ctx;
     if (!node.powered || !node.booted || node.k3s !== 'stopped') return;
     node.k3s = 'starting';
+    node.usageChanged = true;
     const epoch = node.epoch;
     ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} starting on ${node.name}`, {
       state: 'starting',
@@ -200,6 +202,7 @@ export class Machines implements MachinesPort {
       return;
     }
     node.k3s = 'running';
+    node.usageChanged = true;
     ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} running on ${node.name}`, {
       state: 'running',
     });
@@ -214,6 +217,7 @@ export class Machines implements MachinesPort {
   stopK3s(node: SimNode, reason: string): void {
     if (node.k3s === 'stopped') return;
     node.k3s = 'stopped';
+    node.usageChanged = true;
     node.epoch++;
     this.ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s stopped on ${node.name} (${reason})`, { state: 'stopped' });
     this.ctx.controlPlane.refresh(node);
@@ -223,6 +227,7 @@ export class Machines implements MachinesPort {
     const ctx = this.ctx;
     if (!node.powered) return;
     node.powered = false;
+    node.usageChanged = true;
     node.booted = false;
     this.shutdowns.delete(node);
     node.k3s = 'stopped';

@@ -118,6 +118,7 @@ export class NodePressure implements NodePressurePort {
           },
         );
         node.foreignMemory = 0;
+        node.usageChanged = true;
         continue;
       }
       const adj = oomScoreAdj(victim, node.capacityMemory);
@@ -272,6 +273,7 @@ export class NodePressure implements NodePressurePort {
   evict(pod: SimPod, node: SimNode, reason: string): void {
     const ctx = this.ctx;
     pod.running = false;
+    node.usageChanged = true;
     pod.ready = false;
     pod.evicted = true;
     pod.epoch++;

@@ -39,6 +39,8 @@ export class Sampler {
   private readonly nodeColumns: NodeSeries[] = [];
   /** Each workload's ready column once it has one (halving keeps the arrays, so these stay valid). */
   private readonly readyColumns = new Map<WorkloadState, number[]>();
+  /** Each node's usage at the last sample that summed it, in node order (see `SimNode.usageChanged`). */
+  private readonly usage: NodeUsage[] = [];
   /** Each workload's pod counts at the last sample that counted them (see `podCounts`). */
   private readonly counts = new Map<WorkloadState, PodCounts>();
 
@@ -109,7 +111,11 @@ export class Sampler {
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i] as SimNode;
       const series = this.nodeColumns[i] as NodeSeries;
-      const { cpu, memory } = nodeUsage(node, now);
+      if (node.usageChanged || this.usage[i]?.growing !== false) {
+        this.usage[i] = nodeUsage(node, now);
+        node.usageChanged = false;
+      }
+      const { cpu, memory } = this.usage[i] as NodeUsage;
       const w = watts(node, cpu);
       total += w;
       series.cpu.push(Math.round(cpu));
@@ -190,18 +196,27 @@ export class Sampler {
   }
 }
 
+/** A node's CPU and memory in use; `growing` when a running pod's memory grows, so the figure holds only now. */
+interface NodeUsage {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly growing: boolean;
+}
+
 /**
  * A node's CPU (millicores, capped at capacity) and memory in use, in one pass over its pods; the same
  * sums, in the same order, as NodePressure's `nodeCpuUsed` and `nodeMemoryUsed`.
  */
-function nodeUsage(node: SimNode, now: number): { cpu: number; memory: number } {
-  if (!node.powered) return { cpu: 0, memory: 0 };
+function nodeUsage(node: SimNode, now: number): NodeUsage {
+  if (!node.powered) return { cpu: 0, memory: 0, growing: false };
   let cpu = node.k3s === 'running' ? node.overheadCpu : 0;
   let memory = node.overheadMemory + node.foreignMemory;
+  let growing = false;
   for (const pod of node.pods) {
     if (!pod.running) continue;
     cpu += podCpuUsage(pod);
     memory += podMemory(pod, now);
+    if (pod.memoryGrowthRate > 0) growing = true;
   }
-  return { cpu: Math.min(cpu, node.capacityCpu), memory };
+  return { cpu: Math.min(cpu, node.capacityCpu), memory, growing };
 }

@@ -266,6 +266,7 @@ export function assignToNode(pod: SimPod, node: SimNode): void {
   pod.nodeName = node.name;
   node.pods.add(pod);
   node.podCount = node.pods.size;
+  node.usageChanged = true;
   pod.workload.podsPerNode.set(node, (pod.workload.podsPerNode.get(node) ?? 0) + 1);
   node.requestedCpu += pod.template.requestCpu;
   node.requestedMemory += pod.template.requestMemory;
@@ -276,6 +277,7 @@ export function assignToNode(pod: SimPod, node: SimNode): void {
 export function releaseFromNode(pod: SimPod, node: SimNode): boolean {
   if (!node.pods.delete(pod)) return false;
   node.podCount = node.pods.size;
+  node.usageChanged = true;
   pod.workload.podsPerNode.set(node, (pod.workload.podsPerNode.get(node) ?? 1) - 1);
   node.requestedCpu -= pod.template.requestCpu;
   node.requestedMemory -= pod.template.requestMemory;

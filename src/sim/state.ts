@@ -86,6 +86,12 @@ export interface SimNode {
   podCount: number;
   /** Whether `spec.taints` (fixed with the spec) has any, so the filter and scoring need not read the spec. */
   readonly hasSpecTaints: boolean;
+  /**
+   * Set whenever what the sampler sums for the node may have changed: its power or k3s state, its pods, a pod's
+   * running state or memory, memory held outside Kubernetes. The sampler clears it and reuses the node's usage
+   * until it is set again (a node with a pod whose memory grows is summed at every sample).
+   */
+  usageChanged: boolean;
   antiAffinityPods?: number; // bound pods with required hostname anti-affinity (unset: none), so the filter scans only then
 
   // ---- node lifecycle controller's private view
@@ -231,6 +237,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     pods: new Set(),
     podCount: 0,
     hasSpecTaints: spec.taints.length > 0,
+    usageChanged: true,
     requestedCpu: 0,
     requestedMemory: 0,
     allocatableCpu: capacityCpu,
