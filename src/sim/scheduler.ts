@@ -105,8 +105,11 @@ export class Scheduler implements SchedulerPort {
     const filter = nodeFilter(pod, ctx.settings.maxPods);
     // percentageOfNodesToScore: adaptive, at least 100 nodes (calibration.md 1.6).
     const toFind = count < 100 ? count : Math.max(100, Math.floor((count * Math.max(5, 50 - count / 125)) / 100));
+    // From nextStartIndex round the list; the index wraps by a compare, not a `%` (an integer division per node).
+    let at = count > 0 ? this.nextStartIndex % count : 0;
     for (let i = 0; i < count && feasible.length < toFind; i++) {
-      const node = nodes[(this.nextStartIndex + i) % count] as SimNode;
+      const node = nodes[at] as SimNode;
+      if (++at === count) at = 0;
       const reason = filter(node);
       if (reason === null) feasible.push(node);
       else reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
