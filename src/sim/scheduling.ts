@@ -146,33 +146,17 @@ export function pinnedNode(pod: SimPod): { node: string; reason: string } | null
 /** Scoring's per-node columns, reused from pod to pod (grown when a pod has more feasible nodes). */
 let scratch = new Float64Array(3 * 128);
 
-/** A workload's pods per node, laid out by node index for one scoring (`ownerNodes` says whose count a slot holds). */
-const ownerNodes: Array<SimNode | null> = [];
-const ownerCounts: number[] = [];
-
 /**
- * Lays a workload's per-node pod counts out by node index, so scoring reads an array slot per feasible node
- * instead of probing the map (most feasible nodes have none of the workload's pods: a miss costs the most).
- * False, with nothing laid out, when two nodes share an index (nodes built by hand); scoring then reads the map.
+ * Copies a workload's per-node pod counts onto the nodes (`sameOwnerPods`), so scoring reads a field of each
+ * feasible node, already in cache from filtering, instead of probing the map (most feasible nodes have none of
+ * the workload's pods, and a miss costs the most). `clearOwnerCounts` puts the zeros back.
  */
-function layOutOwnerCounts(podsPerNode: ReadonlyMap<SimNode, number>): boolean {
-  for (const [node, count] of podsPerNode) {
-    while (ownerNodes.length <= node.index) {
-      ownerNodes.push(null);
-      ownerCounts.push(0);
-    }
-    if (ownerNodes[node.index] !== null) {
-      clearOwnerCounts(podsPerNode);
-      return false;
-    }
-    ownerNodes[node.index] = node;
-    ownerCounts[node.index] = count;
-  }
-  return true;
+function layOutOwnerCounts(podsPerNode: ReadonlyMap<SimNode, number>): void {
+  for (const [node, count] of podsPerNode) node.sameOwnerPods = count;
 }
 
 function clearOwnerCounts(podsPerNode: ReadonlyMap<SimNode, number>): void {
-  for (const node of podsPerNode.keys()) if (node.index < ownerNodes.length) ownerNodes[node.index] = null;
+  for (const node of podsPerNode.keys()) node.sameOwnerPods = 0;
 }
 
 /** The highest-scoring feasible node, ties broken by the seeded RNG (the scheduler's Score plugins). */
@@ -193,11 +177,12 @@ export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode 
   let maxAnti = 0;
   const podsPerNode = pod.workload.podsPerNode;
   // Laid out only when that costs less than probing the map for every feasible node.
-  const laidOut = podsPerNode.size <= count && layOutOwnerCounts(podsPerNode);
+  const laidOut = podsPerNode.size <= count;
+  if (laidOut) layOutOwnerCounts(podsPerNode);
   const checkAnti = template.preferredAntiAffinityHostname.length > 0;
   for (let i = 0; i < count; i++) {
     const node = feasible[i] as SimNode;
-    const same = laidOut ? (ownerNodes[node.index] === node ? (ownerCounts[node.index] as number) : 0) : (podsPerNode.get(node) ?? 0);
+    const same = laidOut ? node.sameOwnerPods : (podsPerNode.get(node) ?? 0);
     columns[sameOwner + i] = same;
     if (same > maxSame) maxSame = same;
     let prefer = 0;

@@ -86,6 +86,8 @@ export interface SimNode {
   podCount: number;
   /** Whether `spec.taints` (fixed with the spec) has any, so the filter and scoring need not read the spec. */
   readonly hasSpecTaints: boolean;
+  /** Scoring's scratch: while one pod is scored, its workload's pods on this node (0 otherwise); see `chooseNode`. */
+  sameOwnerPods: number;
   /**
    * Set whenever what the sampler sums for the node may have changed: its power or k3s state, its pods, a pod's
    * running state or memory, memory held outside Kubernetes. The sampler clears it and reuses the node's usage
@@ -237,6 +239,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     pods: new Set(),
     podCount: 0,
     hasSpecTaints: spec.taints.length > 0,
+    sameOwnerPods: 0,
     usageChanged: true,
     requestedCpu: 0,
     requestedMemory: 0,
