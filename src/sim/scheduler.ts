@@ -99,7 +99,8 @@ export class Scheduler implements SchedulerPort {
 
   private tryPod(pod: SimPod, nodes: SimNode[]): void {
     const ctx = this.ctx;
-    const reasons = new Map<string, number>();
+    // Made on the first node filtered out: most pods pass every node they look at.
+    let reasons: Map<string, number> | null = null;
     const feasible: SimNode[] = [];
     const count = nodes.length;
     const filter = nodeFilter(pod, ctx.settings.maxPods);
@@ -112,14 +113,14 @@ export class Scheduler implements SchedulerPort {
       if (++at === count) at = 0;
       const reason = filter(node);
       if (reason === null) feasible.push(node);
-      else reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      else (reasons ??= new Map()).set(reason, (reasons.get(reason) ?? 0) + 1);
     }
     if (count > 0) this.nextStartIndex = (this.nextStartIndex + feasible.length) % count;
     if (feasible.length === 0) {
       pod.schedulingAttempts++;
       const backoff = Math.min(ctx.settings.podInitialBackoff * 2 ** (pod.schedulingAttempts - 1), ctx.settings.podMaxBackoff);
       pod.backoffUntil = ctx.env.now + backoff;
-      const detail = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
+      const detail = [...(reasons ?? [])].map(([reason, n]) => `${n} ${reason}`).join(', ');
       const message = `0/${count} nodes are available${detail ? `: ${detail}` : ''}`;
       if (message !== pod.lastUnschedulableReason) {
         pod.lastUnschedulableReason = message;
