@@ -264,14 +264,9 @@ export class NodeLifecycle implements NodeLifecyclePort {
   /** Zone state from the share of not-Ready nodes (zone.ts). */
   private updateZone(): void {
     const ctx = this.ctx;
-    // Counted without a list of the registered nodes: this runs on every monitor pass, and the state seldom changes.
-    let total = 0;
-    let notReady = 0;
-    for (const n of ctx.world.clusterNodes) {
-      if (!n.registered) continue;
-      total++;
-      if (n.apiReady !== 'True') notReady++;
-    }
+    const registered = ctx.world.clusterNodes.filter((n) => n.registered);
+    const notReady = registered.filter((n) => n.apiReady !== 'True').length;
+    const total = registered.length;
     const state = zoneState(notReady, total, ctx.settings);
     if (state === this.zone) return;
     this.zone = state;
@@ -282,7 +277,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
       total,
     });
     if (state === 'FullDisruption') {
-      for (const node of ctx.world.clusterNodes.filter((n) => n.registered)) {
+      for (const node of registered) {
         this.removeTaint(node, taintKeys.unreachable, 'NoExecute');
         this.removeTaint(node, taintKeys.notReady, 'NoExecute');
       }

@@ -82,17 +82,10 @@ export interface SimNode {
   requestedCpu: number;
   requestedMemory: number;
   readonly pods: Set<SimPod>;
-  /** `pods.size`, kept beside the requests: the filter reads it on hundreds of nodes per pod, without reaching into the set. */
-  podCount: number;
-  /** Whether `spec.taints` (fixed with the spec) has any, so the filter and scoring need not read the spec. */
-  readonly hasSpecTaints: boolean;
-  /** Scoring's scratch: while one pod is scored, its workload's pods on this node (0 otherwise); see `chooseNode`. */
-  sameOwnerPods: number;
-  /**
-   * Set whenever what the sampler sums for the node may have changed: its power or k3s state, its pods, a pod's
-   * running state or memory, memory held outside Kubernetes. The sampler clears it and reuses the node's usage
-   * until it is set again (a node with a pod whose memory grows is summed at every sample).
-   */
+  podCount: number; // pods.size, beside the requests: the filter reads it on hundreds of nodes per pod
+  readonly hasSpecTaints: boolean; // spec.taints (fixed) has any: the filter and scoring need not read the spec
+  sameOwnerPods: number; // scoring's scratch: the scored pod's workload's pods here (0 otherwise; see chooseNode)
+  /** Set when what the sampler sums here may have changed (power, k3s, pods, a pod's running or memory, foreign memory). */
   usageChanged: boolean;
   antiAffinityPods?: number; // bound pods with required hostname anti-affinity (unset: none), so the filter scans only then
 
@@ -159,10 +152,7 @@ export interface WorkloadState {
   revision: number;
   template: PodTemplate;
   readonly pods: Set<SimPod>;
-  /**
-   * Bound pods per node, for the scheduler's spreading score without scanning every pod. Kept on the
-   * workload, not the node: scoring one pod reads it for hundreds of nodes, and one small map stays in cache.
-   */
+  /** Bound pods per node, for spreading without scanning every pod (one small map per workload stays in cache). */
   readonly podsPerNode: Map<SimNode, number>;
   nextOrdinal: number;
   succeeded: number;
@@ -174,11 +164,7 @@ export interface WorkloadState {
   readonly volumeNodes: Map<number, string>;
   lastReadyCount: number;
   wasFullyReady: boolean;
-  /**
-   * Set whenever its pods, or a pod's API phase, readiness or deletion, may have changed: every such change
-   * marks the workload dirty for its controller (WorkloadControllers.markDirty sets this) or creates a pod.
-   * The sampler clears it and reuses its counts of the workload's pods until it is set again.
-   */
+  /** Set by WorkloadControllers.markDirty and createPod, which follow any change to its pods' phase, readiness or deletion. */
   changedSinceSample: boolean;
 }
 
@@ -188,32 +174,11 @@ export function podMemory(pod: SimPod, now: number): number {
   return pod.baseMemory + (pod.memoryGrowthRate > 0 ? pod.memoryGrowthRate * Math.max(0, now - pod.growthSince) : 0);
 }
 
-export function podMemoryLimit(pod: SimPod): number {
-  let total = 0;
-  for (const c of pod.template.containers) {
-    if (c.limitMemory <= 0) return 0;
-    total += c.limitMemory;
-  }
-  return total;
-}
-
 export function podCpuUsage(pod: SimPod): number {
   if (!pod.running) return 0;
   let total = 0;
   for (const c of pod.template.containers) total += c.cpuUsage;
   return total;
-}
-
-/** `oom_score_adj` by QoS class (KK pkg/kubelet/qos/policy.go; calibration.md 1.5). */
-export function oomScoreAdj(pod: SimPod, capacityMemory: number): number {
-  switch (pod.template.qos) {
-    case 'Guaranteed':
-      return -997;
-    case 'BestEffort':
-      return 1000;
-    case 'Burstable':
-      return Math.min(Math.max(2, Math.round(1000 - (1000 * pod.template.requestMemory) / capacityMemory)), 999);
-  }
 }
 
 /** Builds a node with its capacity and real overhead derived from its hardware profile and role. */
@@ -231,8 +196,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
   // K3s reserves nothing by default (no kube-reserved/system-reserved), so allocatable = capacity minus
   // the hard eviction threshold (unset by K3s for memory), unless measured (capacity less allocatable).
   const reserved = measured.memoryReserved?.value ?? settings.evictionHardMemoryAvailable ?? 0;
-  // The scheduler's fields first: filtering and scoring read them on hundreds of nodes per pod, and
-  // V8 lays an object literal's fields out in order, so they share the object's first cache lines.
+  // The scheduler's fields first: V8 lays a literal's fields out in order, so filtering touches fewer cache lines.
   return {
     spec,
     apiTaints: [],
