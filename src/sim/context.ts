@@ -105,7 +105,8 @@ export interface ControlPlanePort {
   /** Bumped whenever the controller-manager stops acting, so its periodic loops end. */
   readonly generation: number;
   nodeReachesApi(node: SimNode, starting?: boolean): boolean;
-  refresh(): void;
+  /** Re-evaluates the control plane; `changed`: the one node whose power or k3s changed, when that is all that changed. */
+  refresh(changed?: SimNode): void;
   /** Whether this server's controller-manager and scheduler reach a working API server (their Lease requests land). */
   leaseRenewable(server: SimNode): boolean;
   /** A component starts acting (`fresh`: a new leader; else the same one back on the API) or stops. */

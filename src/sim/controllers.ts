@@ -58,12 +58,16 @@ export class WorkloadControllers implements ControllersPort, PodControls {
   ) {}
 
   markDirty(workload: WorkloadState): void {
+    workload.changedSinceSample = true;
     this.dirty.add(workload);
     this.ctx.requestFlush();
   }
 
   markAllDirty(): void {
-    for (const w of this.ctx.world.workloads) this.dirty.add(w);
+    for (const w of this.ctx.world.workloads) {
+      w.changedSinceSample = true;
+      this.dirty.add(w);
+    }
     this.ctx.requestFlush();
   }
 
@@ -171,6 +175,7 @@ export class WorkloadControllers implements ControllersPort, PodControls {
     const pod = newPod(ctx.world.newPodId(), this.podName(workload, ordinal), workload, ordinal, ctx.env.now, pinnedNode);
     pod.pinnedNode = pinnedNode ?? this.volumeNode(pod);
     workload.pods.add(pod);
+    workload.changedSinceSample = true;
     workload.nextOrdinal = Math.max(workload.nextOrdinal, ordinal + 1);
     ctx.emit(
       'pod.created',

@@ -18,6 +18,12 @@ export class ControlPlane implements ControlPlanePort {
   controllersStartedAt: number | null = null;
   /** etcd members: a server joins the etcd cluster the first time its k3s runs (`--cluster-init`, then `--server`). */
   private readonly members = new Set<SimNode>();
+  /**
+   * Nodes whose power or k3s changed since the last heartbeat pass, and the API's state that pass saw: while
+   * the API stays as it was, only these kubelets' paths to it can have changed (see `updateHeartbeats`).
+   */
+  private readonly changedNodes = new Set<SimNode>();
+  private heartbeatsSeen: { up: boolean; group: number } | null = null;
 
   constructor(private readonly ctx: ControlPlaneContext) {}
 
@@ -92,9 +98,15 @@ export class ControlPlane implements ControlPlanePort {
     return { up: false, group: -1, quorum: true };
   }
 
-  /** Re-evaluates the control plane after any change to servers, storage or the network. */
-  refresh(): void {
+  /**
+   * Re-evaluates the control plane after any change to servers, storage or the network. `changed` names the
+   * one node whose power or k3s state changed, when nothing else did (the machines' calls); without it every
+   * node's heartbeat is checked.
+   */
+  refresh(changed?: SimNode): void {
     const ctx = this.ctx;
+    if (changed) this.changedNodes.add(changed);
+    else this.heartbeatsSeen = null;
     const next = this.computeApi();
     if (ctx.world.cluster.k3s.datastore === 'embedded-etcd' && next.quorum !== this.quorum) {
       this.quorum = next.quorum;
@@ -130,10 +142,30 @@ export class ControlPlane implements ControlPlanePort {
       }
     }
     this.election.refresh();
-    for (const node of ctx.world.clusterNodes) ctx.lifecycle.updateHeartbeat(node);
+    this.updateHeartbeats();
     ctx.rancher.refresh();
     ctx.serviceMonitor.markAllDirty();
     ctx.requestFlush();
+  }
+
+  /**
+   * Every kubelet whose path to the API changed updates its heartbeat, in node order. updateHeartbeat acts only
+   * when its health (exactly nodeReachesApi) differs from the heartbeat's; that changes only with the API's
+   * state or the node's power, k3s state or partition, and the last two come here as `changed` nodes (a
+   * partition is a refresh without one). So while the API's state is the one the last pass saw, the changed
+   * nodes are all there is to check: a fleet's bring-up, one refresh per node, does not scan every node each time.
+   */
+  private updateHeartbeats(): void {
+    const ctx = this.ctx;
+    const seen = this.heartbeatsSeen;
+    const nodes =
+      seen && seen.up === this.apiUp && seen.group === this.apiGroup
+        ? [...this.changedNodes].sort((a, b) => a.index - b.index)
+        : ctx.world.clusterNodes;
+    this.heartbeatsSeen = { up: this.apiUp, group: this.apiGroup };
+    this.changedNodes.clear();
+    for (const node of nodes)
+      if (node.inCluster && this.nodeReachesApi(node) !== node.heartbeatHealthy) ctx.lifecycle.updateHeartbeat(node);
   }
 
   /** Both components follow their Lease: the controller-manager's loops restart on every start and end on every stop. */

@@ -102,6 +102,7 @@ export class Kubelets implements KubeletPort {
       pod.epoch++;
       const wasRunning = pod.running;
       pod.running = false;
+      node.usageChanged = true;
       pod.ready = false;
       pod.waitingReason = '';
       if (wasRunning) {
@@ -221,6 +222,7 @@ export class Kubelets implements KubeletPort {
   private containerStarted(pod: SimPod, node: SimNode): void {
     const ctx = this.ctx;
     pod.running = true;
+    node.usageChanged = true;
     pod.waitingReason = '';
     pod.startedAt = ctx.env.now;
     pod.imageBackoff = 0;
@@ -251,6 +253,7 @@ export class Kubelets implements KubeletPort {
           return;
         }
         pod.running = false;
+        node.usageChanged = true;
         pod.ready = false;
         pod.succeeded = true;
         this.report(pod);
@@ -267,6 +270,7 @@ export class Kubelets implements KubeletPort {
     const ctx = this.ctx;
     const ranFor = ctx.env.now - pod.startedAt;
     pod.running = false;
+    node.usageChanged = true;
     pod.ready = false;
     pod.epoch++;
     pod.restarts++;
@@ -331,6 +335,7 @@ export class Kubelets implements KubeletPort {
       if (pod.epoch !== epoch) return;
       if (pod.running && pod.template.labels['twin.dev/rancher-agent'] === 'true') ctx.rancher.onAgentStopped();
       pod.running = false;
+      node.usageChanged = true;
       pod.ready = false;
       ctx.serviceMonitor.markDirty(pod);
       ctx.controllers.removePod(pod);

@@ -27,6 +27,7 @@ export class Machines implements MachinesPort {
     const ctx = this.ctx;
     if (node.powered) return;
     node.powered = true;
+    node.usageChanged = true;
     node.epoch++;
     const epoch = node.epoch;
     ctx.emit('node.power', `node/${node.name}`, 'truth', `${node.name} powered on (${reason})`, { on: true });
@@ -110,6 +111,7 @@ export class Machines implements MachinesPort {
     const ctx = this.ctx;
     if (!node.powered || !node.booted || node.k3s !== 'stopped') return;
     node.k3s = 'starting';
+    node.usageChanged = true;
     const epoch = node.epoch;
     ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} starting on ${node.name}`, {
       state: 'starting',
@@ -200,11 +202,12 @@ export class Machines implements MachinesPort {
       return;
     }
     node.k3s = 'running';
+    node.usageChanged = true;
     ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} running on ${node.name}`, {
       state: 'running',
     });
     ctx.kubelets.onKubeletStarted(node);
-    ctx.controlPlane.refresh();
+    ctx.controlPlane.refresh(node);
   }
 
   /**
@@ -214,15 +217,17 @@ export class Machines implements MachinesPort {
   stopK3s(node: SimNode, reason: string): void {
     if (node.k3s === 'stopped') return;
     node.k3s = 'stopped';
+    node.usageChanged = true;
     node.epoch++;
     this.ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s stopped on ${node.name} (${reason})`, { state: 'stopped' });
-    this.ctx.controlPlane.refresh();
+    this.ctx.controlPlane.refresh(node);
   }
 
   powerOff(node: SimNode, reason: string): void {
     const ctx = this.ctx;
     if (!node.powered) return;
     node.powered = false;
+    node.usageChanged = true;
     node.booted = false;
     this.shutdowns.delete(node);
     node.k3s = 'stopped';
@@ -232,7 +237,7 @@ export class Machines implements MachinesPort {
     ctx.emit('node.power', `node/${node.name}`, 'truth', `${node.name} ${how} (${reason})`, { on: false });
     ctx.kubelets.onNodeDown(node);
     if (node.spec.role === 'rancher') ctx.rancher.stopServer('host powered off');
-    ctx.controlPlane.refresh();
+    ctx.controlPlane.refresh(node);
     // Pods whose readiness needs this machine (twin.dev/depends-on: a database, an NFS server) fail their probes.
     if (!node.inCluster) ctx.probes.refreshDependencies();
   }

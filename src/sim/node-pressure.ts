@@ -6,7 +6,7 @@
 import type { NodePressureContext, NodePressurePort } from './context.js';
 import { outsideKubernetesVictim } from '../model/timeline.js';
 import { Priority } from './priority.js';
-import { oomScoreAdj, podCpuUsage, podMemory, podSubject, type SimNode, type SimPod } from './state.js';
+import { podCpuUsage, podMemory, podSubject, type SimNode, type SimPod } from './state.js';
 import { podOomPoint, podSwapLimit, probeLatencyOn, swapCapacity, swapState, SwapTraffic, type SwapState } from './swap.js';
 import { taintKeys } from './taints.js';
 
@@ -118,6 +118,7 @@ export class NodePressure implements NodePressurePort {
           },
         );
         node.foreignMemory = 0;
+        node.usageChanged = true;
         continue;
       }
       const adj = oomScoreAdj(victim, node.capacityMemory);
@@ -272,6 +273,7 @@ export class NodePressure implements NodePressurePort {
   evict(pod: SimPod, node: SimNode, reason: string): void {
     const ctx = this.ctx;
     pod.running = false;
+    node.usageChanged = true;
     pod.ready = false;
     pod.evicted = true;
     pod.epoch++;
@@ -311,5 +313,17 @@ export class NodePressure implements NodePressurePort {
       });
       ctx.lifecycle.removeTaint(node, taintKeys.diskPressure, 'NoSchedule');
     }
+  }
+}
+
+/** `oom_score_adj` by QoS class (KK pkg/kubelet/qos/policy.go; calibration.md 1.5). */
+function oomScoreAdj(pod: SimPod, capacityMemory: number): number {
+  switch (pod.template.qos) {
+    case 'Guaranteed':
+      return -997;
+    case 'BestEffort':
+      return 1000;
+    case 'Burstable':
+      return Math.min(Math.max(2, Math.round(1000 - (1000 * pod.template.requestMemory) / capacityMemory)), 999);
   }
 }

@@ -43,12 +43,14 @@ export function updateRollout(ctx: Ctx, markDirty: MarkDirty, rollouts: Rollouts
     const soon = active.filter((p) => p.apiReady && !isAvailable(p, now, spec.minReadySeconds));
     for (const pod of soon) wake(ctx, markDirty, rollouts, workload, pod.apiReadySince + spec.minReadySeconds);
   }
-  const counts = {
-    updated: active.filter((p) => p.revision === workload.revision).length,
-    ready: active.filter((p) => p.apiReady).length,
-    available: active.filter((p) => isAvailable(p, now, spec.minReadySeconds)).length,
-    old: active.filter((p) => p.revision !== workload.revision).length,
-  };
+  const counts = { updated: 0, ready: 0, available: 0, old: 0 };
+  // One pass, not a filter per count: a Deployment is synced after each of its pods' changes.
+  for (const p of active) {
+    if (p.revision === workload.revision) counts.updated++;
+    else counts.old++;
+    if (p.apiReady) counts.ready++;
+    if (isAvailable(p, now, spec.minReadySeconds)) counts.available++;
+  }
   let state = rollouts.get(workload);
   if (!state || state.revision !== workload.revision) {
     // A new ReplicaSet: Progressing True (NewReplicaSetCreated / FoundNewReplicaSet), its clock restarts.

@@ -12,6 +12,15 @@ import { podCpuUsage, podMemory, watts, type SimNode, type WorkloadState } from 
 /** Points per series at most (even, so halving keeps the samples at multiples of the doubled interval). */
 export const maxSamples = 2000;
 
+interface PodCounts {
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  terminating: number;
+  ready: number;
+}
+
 /** Keeps the samples at even indices: the series at twice the interval. */
 function halve(values: number[]): void {
   let kept = 0;
@@ -30,6 +39,10 @@ export class Sampler {
   private readonly nodeColumns: NodeSeries[] = [];
   /** Each workload's ready column once it has one (halving keeps the arrays, so these stay valid). */
   private readonly readyColumns = new Map<WorkloadState, number[]>();
+  /** Each node's usage at the last sample that summed it, in node order (see `SimNode.usageChanged`). */
+  private readonly usage: NodeUsage[] = [];
+  /** Each workload's pod counts at the last sample that counted them (see `podCounts`). */
+  private readonly counts = new Map<WorkloadState, PodCounts>();
 
   constructor(
     private readonly ctx: SamplerContext,
@@ -98,7 +111,11 @@ export class Sampler {
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i] as SimNode;
       const series = this.nodeColumns[i] as NodeSeries;
-      const { cpu, memory } = nodeUsage(node, now);
+      if (node.usageChanged || this.usage[i]?.growing !== false) {
+        this.usage[i] = nodeUsage(node, now);
+        node.usageChanged = false;
+      }
+      const { cpu, memory } = this.usage[i] as NodeUsage;
       const w = watts(node, cpu);
       total += w;
       series.cpu.push(Math.round(cpu));
@@ -114,19 +131,13 @@ export class Sampler {
     let failed = 0;
     let terminating = 0;
     for (const workload of ctx.world.workloads) {
-      let ready = 0;
-      for (const pod of workload.pods) {
-        if (pod.deletionRequestedAt !== null) {
-          terminating++;
-          continue;
-        }
-        const phase = pod.apiPhase;
-        if (phase === 'Running') running++;
-        else if (phase === 'Pending') pending++;
-        else if (phase === 'Succeeded') succeeded++;
-        else failed++;
-        if (pod.apiReady) ready++;
-      }
+      const counts = this.podCounts(workload);
+      pending += counts.pending;
+      running += counts.running;
+      succeeded += counts.succeeded;
+      failed += counts.failed;
+      terminating += counts.terminating;
+      const ready = counts.ready;
       // A CronJob has no pods of its own, and a column per Job it creates would grow without end (one per run).
       if (workload.spec.kind !== 'CronJob' && workload.spec.createdBy === null) {
         let column = this.readyColumns.get(workload);
@@ -147,6 +158,31 @@ export class Sampler {
       this.column(this.serviceAvailability, key).push(Math.round(value * 1000) / 1000);
   }
 
+  /**
+   * A workload's pods by API phase (terminating apart) and how many are ready: counted again only when the
+   * workload has changed since the last sample (`changedSinceSample`), as most have not on a long run.
+   */
+  private podCounts(workload: WorkloadState): PodCounts {
+    let counts = this.counts.get(workload);
+    if (counts && !workload.changedSinceSample) return counts;
+    counts = { pending: 0, running: 0, succeeded: 0, failed: 0, terminating: 0, ready: 0 };
+    for (const pod of workload.pods) {
+      if (pod.deletionRequestedAt !== null) {
+        counts.terminating++;
+        continue;
+      }
+      const phase = pod.apiPhase;
+      if (phase === 'Running') counts.running++;
+      else if (phase === 'Pending') counts.pending++;
+      else if (phase === 'Succeeded') counts.succeeded++;
+      else counts.failed++;
+      if (pod.apiReady) counts.ready++;
+    }
+    this.counts.set(workload, counts);
+    workload.changedSinceSample = false;
+    return counts;
+  }
+
   series(): TimelineSeries {
     return {
       interval: this.interval,
@@ -160,18 +196,27 @@ export class Sampler {
   }
 }
 
+/** A node's CPU and memory in use; `growing` when a running pod's memory grows, so the figure holds only now. */
+interface NodeUsage {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly growing: boolean;
+}
+
 /**
  * A node's CPU (millicores, capped at capacity) and memory in use, in one pass over its pods; the same
  * sums, in the same order, as NodePressure's `nodeCpuUsed` and `nodeMemoryUsed`.
  */
-function nodeUsage(node: SimNode, now: number): { cpu: number; memory: number } {
-  if (!node.powered) return { cpu: 0, memory: 0 };
+function nodeUsage(node: SimNode, now: number): NodeUsage {
+  if (!node.powered) return { cpu: 0, memory: 0, growing: false };
   let cpu = node.k3s === 'running' ? node.overheadCpu : 0;
   let memory = node.overheadMemory + node.foreignMemory;
+  let growing = false;
   for (const pod of node.pods) {
     if (!pod.running) continue;
     cpu += podCpuUsage(pod);
     memory += podMemory(pod, now);
+    if (pod.memoryGrowthRate > 0) growing = true;
   }
-  return { cpu: Math.min(cpu, node.capacityCpu), memory };
+  return { cpu: Math.min(cpu, node.capacityCpu), memory, growing };
 }

@@ -99,24 +99,28 @@ export class Scheduler implements SchedulerPort {
 
   private tryPod(pod: SimPod, nodes: SimNode[]): void {
     const ctx = this.ctx;
-    const reasons = new Map<string, number>();
+    // Made on the first node filtered out: most pods pass every node they look at.
+    let reasons: Map<string, number> | null = null;
     const feasible: SimNode[] = [];
     const count = nodes.length;
     const filter = nodeFilter(pod, ctx.settings.maxPods);
     // percentageOfNodesToScore: adaptive, at least 100 nodes (calibration.md 1.6).
     const toFind = count < 100 ? count : Math.max(100, Math.floor((count * Math.max(5, 50 - count / 125)) / 100));
+    // From nextStartIndex round the list; the index wraps by a compare, not a `%` (an integer division per node).
+    let at = count > 0 ? this.nextStartIndex % count : 0;
     for (let i = 0; i < count && feasible.length < toFind; i++) {
-      const node = nodes[(this.nextStartIndex + i) % count] as SimNode;
+      const node = nodes[at] as SimNode;
+      if (++at === count) at = 0;
       const reason = filter(node);
       if (reason === null) feasible.push(node);
-      else reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      else (reasons ??= new Map()).set(reason, (reasons.get(reason) ?? 0) + 1);
     }
     if (count > 0) this.nextStartIndex = (this.nextStartIndex + feasible.length) % count;
     if (feasible.length === 0) {
       pod.schedulingAttempts++;
       const backoff = Math.min(ctx.settings.podInitialBackoff * 2 ** (pod.schedulingAttempts - 1), ctx.settings.podMaxBackoff);
       pod.backoffUntil = ctx.env.now + backoff;
-      const detail = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
+      const detail = [...(reasons ?? [])].map(([reason, n]) => `${n} ${reason}`).join(', ');
       const message = `0/${count} nodes are available${detail ? `: ${detail}` : ''}`;
       if (message !== pod.lastUnschedulableReason) {
         pod.lastUnschedulableReason = message;

@@ -94,7 +94,7 @@ export function nodeFilter(pod: SimPod, maxPods: number): NodeFilter {
   const requestMemory = template.requestMemory;
   const ownAnti = template.antiAffinityHostname.length > 0;
   return (node) => {
-    if (node.apiTaints.length > 0 || node.spec.taints.length > 0) {
+    if (node.apiTaints.length > 0 || node.hasSpecTaints) {
       const reason = untoleratedTaint(pod, node);
       if (reason !== null) return reason;
     }
@@ -104,7 +104,7 @@ export function nodeFilter(pod: SimPod, maxPods: number): NodeFilter {
     }
     if (affinity.length > 0 && !nodeAffinityMatches(affinity, node)) return "node(s) didn't match Pod's node affinity/selector";
     if (pinned && pinned.node !== node.name) return pinned.reason;
-    if (node.pods.size >= maxPods) return 'Too many pods';
+    if (node.podCount >= maxPods) return 'Too many pods';
     if (node.requestedCpu + requestCpu > node.allocatableCpu) return 'Insufficient cpu';
     if (node.requestedMemory + requestMemory > node.allocatableMemory) return 'Insufficient memory';
     // `antiAffinityPods` counts the node's pods with hostname anti-affinity, so a node without any is not scanned.
@@ -146,6 +146,19 @@ export function pinnedNode(pod: SimPod): { node: string; reason: string } | null
 /** Scoring's per-node columns, reused from pod to pod (grown when a pod has more feasible nodes). */
 let scratch = new Float64Array(3 * 128);
 
+/**
+ * Copies a workload's per-node pod counts onto the nodes (`sameOwnerPods`), so scoring reads a field of each
+ * feasible node, already in cache from filtering, instead of probing the map (most feasible nodes have none of
+ * the workload's pods, and a miss costs the most). `clearOwnerCounts` puts the zeros back.
+ */
+function layOutOwnerCounts(podsPerNode: ReadonlyMap<SimNode, number>): void {
+  for (const [node, count] of podsPerNode) node.sameOwnerPods = count;
+}
+
+function clearOwnerCounts(podsPerNode: ReadonlyMap<SimNode, number>): void {
+  for (const node of podsPerNode.keys()) node.sameOwnerPods = 0;
+}
+
 /** The highest-scoring feasible node, ties broken by the seeded RNG (the scheduler's Score plugins). */
 export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode {
   if (feasible.length === 1) return feasible[0] as SimNode;
@@ -162,15 +175,18 @@ export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode 
   let maxSame = 0;
   let maxPrefer = 0;
   let maxAnti = 0;
-  const workload = pod.workload;
+  const podsPerNode = pod.workload.podsPerNode;
+  // Laid out only when that costs less than probing the map for every feasible node.
+  const laidOut = podsPerNode.size <= count;
+  if (laidOut) layOutOwnerCounts(podsPerNode);
   const checkAnti = template.preferredAntiAffinityHostname.length > 0;
   for (let i = 0; i < count; i++) {
     const node = feasible[i] as SimNode;
-    const same = node.podsPerWorkload.get(workload) ?? 0;
+    const same = laidOut ? node.sameOwnerPods : (podsPerNode.get(node) ?? 0);
     columns[sameOwner + i] = same;
     if (same > maxSame) maxSame = same;
     let prefer = 0;
-    if (node.apiTaints.length > 0 || node.spec.taints.length > 0) {
+    if (node.apiTaints.length > 0 || node.hasSpecTaints) {
       for (const t of node.apiTaints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
       for (const t of node.spec.taints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
     }
@@ -184,6 +200,7 @@ export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode 
     }
     columns[preferredAnti + i] = matches;
   }
+  if (laidOut) clearOwnerCounts(podsPerNode);
   const imageName = template.containers[0]?.image ?? '';
   const imageScore = Math.min(1, Math.max(0, (template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100;
   let best: SimNode[] = [];
@@ -233,7 +250,9 @@ export function daemonEligibleOn(template: PodTemplate, node: SimNode): boolean 
 export function assignToNode(pod: SimPod, node: SimNode): void {
   pod.nodeName = node.name;
   node.pods.add(pod);
-  node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 0) + 1);
+  node.podCount = node.pods.size;
+  node.usageChanged = true;
+  pod.workload.podsPerNode.set(node, (pod.workload.podsPerNode.get(node) ?? 0) + 1);
   node.requestedCpu += pod.template.requestCpu;
   node.requestedMemory += pod.template.requestMemory;
   if (pod.template.antiAffinityHostname.length > 0) node.antiAffinityPods = (node.antiAffinityPods ?? 0) + 1;
@@ -242,7 +261,9 @@ export function assignToNode(pod: SimPod, node: SimNode): void {
 /** Releases what `assignToNode` accounted; false if the pod was not on the node. */
 export function releaseFromNode(pod: SimPod, node: SimNode): boolean {
   if (!node.pods.delete(pod)) return false;
-  node.podsPerWorkload.set(pod.workload, (node.podsPerWorkload.get(pod.workload) ?? 1) - 1);
+  node.podCount = node.pods.size;
+  node.usageChanged = true;
+  pod.workload.podsPerNode.set(node, (pod.workload.podsPerNode.get(node) ?? 1) - 1);
   node.requestedCpu -= pod.template.requestCpu;
   node.requestedMemory -= pod.template.requestMemory;
   if (pod.template.antiAffinityHostname.length > 0) node.antiAffinityPods = (node.antiAffinityPods ?? 1) - 1;

@@ -99,6 +99,7 @@ function terminateForShutdown(ctx: ShutdownContext, report: Report, node: SimNod
     if (pod.epoch !== epoch || !pod.apiExists) return;
     if (pod.running && pod.template.labels['twin.dev/rancher-agent'] === 'true') ctx.rancher.onAgentStopped();
     pod.running = false;
+    node.usageChanged = true;
     pod.evicted = true;
     if (wasRunning)
       ctx.emit('pod.stopped', podSubject(pod), 'truth', `${pod.name} terminated on ${node.name}: ${nodeShutdownMessage}`, {

@@ -19,7 +19,7 @@
  * Pure module: no I/O, usable from the simulation core.
  */
 import type { ModelSettings } from '../model/settings.js';
-import { podMemory, podMemoryLimit, type SimNode, type SimPod } from './state.js';
+import { podMemory, type SimNode, type SimPod } from './state.js';
 
 /** The unit the kernel swaps and the storage figures are measured in (4K random write IOPS). */
 export const swapPageSize = 4096;
@@ -198,4 +198,14 @@ export function probeLatencyOn(
   const utilisation = traffic.utilisation(node, now);
   if (utilisation <= 0) return 0;
   return swapProbeLatency(settings.swapPagesPerProbe, swapPageLatency(node), utilisation);
+}
+
+/** A pod's memory limit: the sum of its containers' limits, 0 when one has none. */
+function podMemoryLimit(pod: SimPod): number {
+  let total = 0;
+  for (const c of pod.template.containers) {
+    if (c.limitMemory <= 0) return 0;
+    total += c.limitMemory;
+  }
+  return total;
 }

@@ -21,7 +21,9 @@ export interface PodControls {
 
 /** Pods the controller counts: not being deleted, not finished. */
 export function activePods(workload: WorkloadState): SimPod[] {
-  return [...workload.pods].filter((p) => p.deletionRequestedAt === null && !p.succeeded && !p.evicted);
+  const active: SimPod[] = [];
+  for (const p of workload.pods) if (p.deletionRequestedAt === null && !p.succeeded && !p.evicted) active.push(p);
+  return active;
 }
 
 /**

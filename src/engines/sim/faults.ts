@@ -71,12 +71,16 @@ export function growMemory(sim: Simulation, workloadKey: string, rate: number): 
     const node = pod.nodeName ? sim.nodeByName.get(pod.nodeName) : undefined;
     if (node) nodes.add(node);
   }
-  for (const node of nodes) sim.pressure.scheduleMemoryCheck(node);
+  for (const node of nodes) {
+    node.usageChanged = true;
+    sim.pressure.scheduleMemoryCheck(node);
+  }
 }
 
 /** Something outside Kubernetes takes `bytes` of a node's memory (0 releases it). */
 export function fillMemory(sim: Simulation, node: SimNode, bytes: number): void {
   node.foreignMemory = bytes;
+  node.usageChanged = true;
   sim.emit(
     'node.storage',
     `node/${node.name}`,
