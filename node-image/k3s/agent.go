@@ -290,14 +290,34 @@ func startContainerd(kids *children) error {
 		time.Sleep(500 * time.Millisecond)
 	}
 	logf("Containerd is now running")
-	// Airgap images, as K3s imports them from agent/images at start (no registry is needed).
+	// Airgap images, as K3s imports them from agent/images at start (no registry is needed). An
+	// archive already imported unchanged (same size and modification time) into this node's
+	// containerd is not imported again: its images are still there after a restart or a power
+	// cycle, and re-reading the 290 MB archive would hold the kubelet's start for seconds.
 	tars, _ := filepath.Glob(filepath.Join(imagesDir, "*.tar"))
+	imported := 0
 	for _, tar := range tars {
+		stamp := importStamp(tar)
+		done := filepath.Join(agentDir, "imported-"+filepath.Base(tar))
+		if previous, err := os.ReadFile(done); err == nil && string(previous) == stamp {
+			continue
+		}
 		out, err := exec.Command("ctr", "--address", containerdSock, "-n", "k8s.io", "images", "import", tar).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("importing %s: %v: %s", tar, err, out)
 		}
+		_ = os.WriteFile(done, []byte(stamp), 0o644)
+		imported++
 	}
-	logf("Imported %d image archive(s) from %s", len(tars), imagesDir)
+	logf("Imported %d image archive(s) from %s (%d unchanged since their import)", imported, imagesDir, len(tars)-imported)
 	return nil
+}
+
+// importStamp identifies an archive's content well enough to tell a new one from the one imported.
+func importStamp(path string) string {
+	info, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d %d", info.Size(), info.ModTime().UnixNano())
 }
