@@ -114,6 +114,7 @@ export function serverStartSamples(
   processStart: number,
   to: number,
   created: ReadonlyMap<string, number> = new Map(),
+  node?: string,
 ): FigureSamples {
   // Only nodes that existed before this start: a node that joins later is registered when it joins.
   const existed = (e: CoreV1Event) => (created.get(e.involvedObject?.name ?? '') ?? Infinity) < processStart;
@@ -123,13 +124,20 @@ export function serverStartSamples(
     Math.floor(processStart),
     to,
   )[0];
-  return {
-    samples: registered === undefined ? [] : [{ value: Math.max(0, registered.times.moment - processStart), at: registered.times.first }],
-    source:
-      'process_start_time_seconds of the server (earliest of its kubelet and API server /metrics) → the first node-controller ' +
-      'RegisteredNode Event after it (API answering + controller-manager start and leader election: an upper bound); latest start only',
-  };
+  if (registered === undefined) return { samples: [], source: serverStartSource };
+  const samples = [{ value: Math.max(0, registered.times.moment - processStart), at: registered.times.first }];
+  // The API answered somewhere between the server's own kubelet starting (a lower bound) and the controller-manager
+  // registering the nodes (an upper bound): both ends are kept, so the figure is their middle and its range is the two.
+  const kubelet = node === undefined ? undefined : kubeletStarts(events, node, Math.floor(processStart), to)[0];
+  if (kubelet && kubelet.times.moment < registered.times.moment)
+    samples.push({ value: Math.max(0, kubelet.times.moment - processStart), at: kubelet.times.first });
+  return { samples, source: serverStartSource };
 }
+
+const serverStartSource =
+  'process_start_time_seconds of the server (earliest of its kubelet and API server /metrics) → the API answering, ' +
+  "bounded by its own kubelet's Starting Event (lower) and the first node-controller RegisteredNode Event after it " +
+  '(controller-manager start and leader election: upper); latest start only';
 
 /**
  * Boot after a reboot, as an upper bound: the node controller marks the node NotReady

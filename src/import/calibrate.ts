@@ -142,7 +142,7 @@ function measureNode(node: V1Node, readings: CalibrationReadings, options: Calib
       const existing = new Map(
         readings.nodes.map((n) => [n.metadata?.name ?? '', epochSeconds(n.metadata?.creationTimestamp) ?? Infinity]),
       );
-      const k3s = server ? serverStartSamples(events, started, to, existing) : agentStartSamples(events, name, created, started, to);
+      const k3s = server ? serverStartSamples(events, started, to, existing, name) : agentStartSamples(events, name, created, started, to);
       add('k3sStart', k3s, server ? `no RegisteredNode event ${after} in the window` : `no kubelet event ${after} in the window`);
     }
     const boot = bootSamples(events, name, started, options.nodeMonitorGracePeriod, from, to);
