@@ -178,7 +178,7 @@ describe('the Calibration document', () => {
     ]);
     expect(serverStartSamples(events, at('2026-12-01T10:48:30Z'), readAt, created).samples).toEqual([]);
     expect(serverStartSamples(events, 1796122269.45, readAt, created).samples[0]?.value).toBeCloseTo(6.05, 3);
-    // The server's own kubelet starting after that process start bounds the API's return from below: both ends are kept.
+    // The server's own kubelet starting after that process start, close to the API's return, is kept beside the RegisteredNode.
     const template = events.find((e) => e.reason === 'Starting' && e.message === 'Starting kubelet.') as CoreV1Event;
     const restarted: CoreV1Event = {
       ...template,

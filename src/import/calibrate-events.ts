@@ -126,8 +126,9 @@ export function serverStartSamples(
   )[0];
   if (registered === undefined) return { samples: [], source: serverStartSource };
   const samples = [{ value: Math.max(0, registered.times.moment - processStart), at: registered.times.first }];
-  // The API answered somewhere between the server's own kubelet starting (a lower bound) and the controller-manager
-  // registering the nodes (an upper bound): both ends are kept, so the figure is their middle and its range is the two.
+  // The server's own kubelet starts close to the API's return (K3s starts it beside the API server; twin's node image
+  // just after it), the controller-manager registers the nodes later (an upper bound): both are kept, so the figure
+  // is their middle and its range the two.
   const kubelet = node === undefined ? undefined : kubeletStarts(events, node, Math.floor(processStart), to)[0];
   if (kubelet && kubelet.times.moment < registered.times.moment)
     samples.push({ value: Math.max(0, kubelet.times.moment - processStart), at: kubelet.times.first });
@@ -136,7 +137,7 @@ export function serverStartSamples(
 
 const serverStartSource =
   'process_start_time_seconds of the server (earliest of its kubelet and API server /metrics) → the API answering, ' +
-  "bounded by its own kubelet's Starting Event (lower) and the first node-controller RegisteredNode Event after it " +
+  "read between its own kubelet's Starting Event (close to it) and the first node-controller RegisteredNode Event after it " +
   '(controller-manager start and leader election: upper); latest start only';
 
 /**
