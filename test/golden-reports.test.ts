@@ -22,8 +22,8 @@ const files = [
 ].sort();
 
 describe('golden sim reports', () => {
-  it('covers the twelve shipped scenarios and the e2e ones', () => {
-    expect(files.filter((f) => f.startsWith('scenarios/'))).toHaveLength(12);
+  it('covers the thirteen shipped scenarios and the e2e ones', () => {
+    expect(files.filter((f) => f.startsWith('scenarios/'))).toHaveLength(13);
     expect(files.filter((f) => f.startsWith('test/e2e/')).length).toBeGreaterThanOrEqual(4);
   });
 

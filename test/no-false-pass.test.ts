@@ -82,6 +82,17 @@ describe('expectations naming what does not exist are load errors', () => {
       { kind: 'shown-running', node: 'DCN2x', forAtLeast: '1m' },
       'edge.ts: expect[0].node: shown-running: no node named "DCN2x"',
     ],
+    [
+      'a gateway the API is reached through, in a cluster without one',
+      { kind: 'api-unavailable', via: 'dcn1', within: '1s' },
+      'edge.ts: expect[0].via: api-unavailable: node "dcn1" is no gateway to the API ' +
+        '(a gateway is a node with role: external and services: [haproxy]',
+    ],
+    [
+      'a gateway that is no node',
+      { kind: 'api-stays-available', via: 'gallade' },
+      'edge.ts: expect[0].via: api-stays-available: no node named "gallade"',
+    ],
   ])('%s', async (_, expectation, message) => {
     expect(await rejection({ expect: [expectation] as ScenarioInput['expect'] })).toContain(message);
   });

@@ -33,10 +33,15 @@ start_mariadb() {
 
 start_haproxy() {
   cfg=/run/haproxy-twin.cfg
+  # The servers are named by their containers on the run's network and resolved through Docker's DNS
+  # as they come and go (init-addr none: HAProxy starts before the servers exist, when the agents join
+  # through it). TCP health checks at HAProxy's defaults (inter 2s, fall 3, rise 2), as seed 004's.
   {
-    printf 'global\n  maxconn 2000\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n'
+    printf 'global\n  maxconn 2000\nresolvers docker\n  nameserver dns 127.0.0.11:53\n  hold valid 1s\n  hold nx 1s\n'
+    printf 'defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n'
+    printf '  default-server init-addr last,libc,none resolvers docker check\n'
     printf 'frontend k3s-api\n  bind :6443\n  default_backend k3s-servers\nbackend k3s-servers\n  balance roundrobin\n'
-    for server in ${TWIN_HAPROXY_SERVERS:-}; do printf '  server %s %s check\n' "${server%%=*}" "${server#*=}"; done
+    for server in ${TWIN_HAPROXY_SERVERS:-}; do printf '  server %s %s\n' "${server%%=*}" "${server#*=}"; done
   } > "$cfg"
   haproxy -W -db -f "$cfg" &
   pids="$pids $!"

@@ -133,6 +133,12 @@ export const k3sSchema = z.strictObject({
     })
     .optional(),
   token: z.string().optional(),
+  /**
+   * The address agents are given as `--server` / K3S_URL (K3s's fixed registration address): a
+   * server, or a machine with role external running haproxy in front of the servers, by node name,
+   * IP or `https://<ip or name>:6443`. Omitted: the first server.
+   */
+  registrationAddress: z.string().min(1).optional(),
   serverArgs: z.array(z.string()).default([]),
   agentArgs: z.array(z.string()).default([]),
 });

@@ -52,6 +52,8 @@ export interface ClusterInput<N extends string = string> {
     readonly datastore?: Datastore;
     readonly externalDatastore?: { readonly node?: N; readonly endpoint?: string };
     readonly token?: string;
+    /** What agents are given as `--server` / K3S_URL: a server or a gateway (role external, haproxy), by name, IP or URL. */
+    readonly registrationAddress?: N | (string & {});
     readonly serverArgs?: readonly string[];
     readonly agentArgs?: readonly string[];
   };
@@ -111,6 +113,11 @@ export interface Cluster {
     readonly datastore: Datastore;
     readonly externalDatastore?: { readonly node?: string; readonly endpoint?: string };
     readonly token?: string;
+    /**
+     * The node agents join through (`k3s.registrationAddress`, else the first server). Once joined, an agent
+     * talks to the servers it learned and keeps them across restarts; only a first join needs this node.
+     */
+    readonly registrationNode: string;
     readonly serverArgs: readonly string[];
     readonly agentArgs: readonly string[];
   };
@@ -140,6 +147,43 @@ export interface ProfileLookup {
   names(): string[];
   /** The known profile closest to an unknown name, for "did you mean". */
   suggest?(unknown: string): string | undefined;
+}
+
+/**
+ * The node `k3s.registrationAddress` names (a node name, its IP, or `https://<name or IP>[:port]`), which must be a
+ * server or a gateway (role external with haproxy in front of the servers); without one, the first server, as
+ * agents given that server's URL join (K3s docs: "Cluster Load Balancer", fixed registration address).
+ */
+function resolveRegistrationAddress(
+  written: string | undefined,
+  nodes: ClusterSpecParsed['nodes'],
+  field: string,
+  problems: InputProblem[],
+): string {
+  const firstServer = nodes.find((n) => n.role === 'server')?.name ?? '';
+  if (written === undefined) return firstServer;
+  const host = /^https?:\/\/([^/:]+|\[[^\]]+\])(?::\d+)?\/?$/.exec(written)?.[1] ?? written;
+  const node = nodes.find((n) => n.name === host || (n.ip !== undefined && n.ip === host));
+  const gateways = nodes
+    .filter((n) => n.role === 'server' || (n.role === 'external' && n.services?.includes('haproxy')))
+    .map((n) => n.name);
+  if (!node) {
+    problems.push({
+      field,
+      message: `"${written}" is no node's name or IP`,
+      hint: `name a server or a role: external node with services: [haproxy] (${gateways.join(', ')}), by name, IP or https://<ip>:6443`,
+    });
+    return firstServer;
+  }
+  if (node.role !== 'server' && !(node.role === 'external' && node.services?.includes('haproxy'))) {
+    problems.push({
+      field,
+      message: `"${written}" is node ${node.name} (role ${node.role}), which serves no Kubernetes API`,
+      hint: `agents join through a server or a gateway (role: external with services: [haproxy]): ${gateways.join(', ')}`,
+    });
+    return firstServer;
+  }
+  return node.name;
 }
 
 function kubernetesMinor(version: string): number {
@@ -309,6 +353,7 @@ export function resolveCluster(
       hint: `add rancher: { node: ${rancherNodes[0]?.name} }`,
     });
   }
+  const registrationNode = resolveRegistrationAddress(spec.k3s.registrationAddress, spec.nodes, at('k3s.registrationAddress'), problems);
   const minor = kubernetesMinor(version);
   const flags = resolveK3sFlags({
     serverArgs: spec.k3s.serverArgs,
@@ -331,6 +376,7 @@ export function resolveCluster(
       datastore,
       ...(spec.k3s.externalDatastore ? { externalDatastore: spec.k3s.externalDatastore } : {}),
       ...(spec.k3s.token ? { token: spec.k3s.token } : {}),
+      registrationNode,
       serverArgs: spec.k3s.serverArgs,
       agentArgs: spec.k3s.agentArgs,
     },

@@ -74,6 +74,12 @@ export const timelineEventKinds = [
   // control plane
   'api.available',
   'api.unavailable',
+  /**
+   * The API as reached through a gateway (a role: external machine running haproxy in front of the servers,
+   * subject `node/<name>`): what kubectl and anyone else given that address see.
+   */
+  'gateway.available',
+  'gateway.unavailable',
   'datastore.quorumLost',
   'datastore.quorumRegained',
   'datastore.slow',

@@ -78,7 +78,20 @@ function momentsFor(events: readonly TimelineEvent[]): MomentSpec[] {
     const healed = { kind: 'fault.healed' as const, id };
     // A machine outside Kubernetes (a database or NFS host) has no Node: what it takes down is the Services that need it.
     const outsideKubernetes = name !== undefined && !events.some((e) => e.kind === 'node.condition' && e.subject === `node/${name}`);
-    if (name && outsideKubernetes && (kind === 'power-off' || kind === 'reboot')) {
+    const gateway = name !== undefined && events.some((e) => e.kind.startsWith('gateway.') && e.subject === `node/${name}`);
+    if (name && gateway && (kind === 'power-off' || kind === 'reboot')) {
+      // A gateway in front of the servers: what it takes down is the API as reached through it.
+      specs.push({
+        what: `Kubernetes API unreachable through ${name}`,
+        anchor: at,
+        match: (e) => e.kind === 'gateway.unavailable' && e.subject === `node/${name}`,
+      });
+      specs.push({
+        what: `Kubernetes API through ${name} again`,
+        anchor: kind === 'power-off' ? healed : at,
+        match: (e) => e.kind === 'gateway.available' && e.subject === `node/${name}`,
+      });
+    } else if (name && outsideKubernetes && (kind === 'power-off' || kind === 'reboot')) {
       specs.push({
         what: `first Service outage (${name} is outside Kubernetes)`,
         anchor: at,

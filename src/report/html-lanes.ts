@@ -66,9 +66,9 @@ function seriesSegments(times: readonly number[], values: readonly number[], end
 
 const apiStates = { up: [colors.ready, 'available'], down: [colors.down, 'unavailable'] } as const;
 
-function eventLane(report: RunReport, label: string, up: string, down: string): Lane {
+function eventLane(report: RunReport, label: string, up: string, down: string, subject?: string): Lane {
   const changes = report.timeline.events
-    .filter((e) => e.kind === up || e.kind === down)
+    .filter((e) => (e.kind === up || e.kind === down) && (subject === undefined || e.subject === subject))
     .map((e) => [e.t, e.kind === up ? apiStates.up : apiStates.down] as const);
   return { label, segments: stateSegments(changes, [colors.off, 'not up yet'], report.phase.end) };
 }
@@ -162,7 +162,17 @@ function expectationLanes(report: RunReport): Lane[] {
 export function laneGroups(report: RunReport): LaneGroup[] {
   const series = report.timeline.series;
   const end = report.phase.end;
-  const groups: LaneGroup[] = [{ lanes: [eventLane(report, 'Kubernetes API', 'api.available', 'api.unavailable')] }];
+  const gateways = [...new Set(report.timeline.events.filter((e) => e.kind.startsWith('gateway.')).map((e) => e.subject))];
+  const groups: LaneGroup[] = [
+    {
+      lanes: [
+        eventLane(report, 'Kubernetes API', 'api.available', 'api.unavailable'),
+        ...gateways.map((subject) =>
+          eventLane(report, `API through ${subject.replace(/^node\//, '')}`, 'gateway.available', 'gateway.unavailable', subject),
+        ),
+      ],
+    },
+  ];
   for (const node of report.cluster.nodes)
     groups.push({
       heading: `${node.name} (${node.role})`,

@@ -40,9 +40,10 @@ export const expectationSchema = z.discriminatedUnion('kind', [
   x('oom-killed', { workload: name, after: anchor.optional(), within: duration.optional(), backoff: z.boolean().optional() }),
   x('no-oom-kills', window),
   x('workloads-unaffected', { ...window, workloads: z.array(name).optional() }),
-  x('api-unavailable', { after: anchor.optional(), within: duration }),
-  x('api-available', { after: anchor.optional(), within: duration }),
-  x('api-stays-available', window),
+  /** `via`: the API as reached through that gateway (role external, haproxy), as kubectl given its address sees it. */
+  x('api-unavailable', { after: anchor.optional(), within: duration, via: name.optional() }),
+  x('api-available', { after: anchor.optional(), within: duration, via: name.optional() }),
+  x('api-stays-available', { ...window, via: name.optional() }),
   x('bring-up-within', { within: duration }),
   x('replacement-ready', { workload: name, after: anchor.optional(), within: duration }),
   x('not-replaced', { workload: name, ...window }),

@@ -16,6 +16,7 @@ export const name = z.string().min(1);
 /** Fields that name cluster nodes; a typed `defineCluster()` cluster narrows them to its node names. */
 interface NodeFields<N extends string> {
   node: N;
+  via: N;
   servers: readonly N[];
   groups: ReadonlyArray<readonly N[]>;
   order: readonly N[];

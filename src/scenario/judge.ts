@@ -3,7 +3,7 @@
  * means the same on every engine, and gets a verdict: expected, observed, pass or fail, and a
  * one-line explanation.
  */
-import type { Timeline } from '../model/timeline.js';
+import type { Timeline, TimelineEvent } from '../model/timeline.js';
 import type { ResolvedExpectation, Verdict } from './expectations.js';
 import { judgeJob } from './judge-jobs.js';
 import { TimelineIndex, type JudgeContext } from './timeline-index.js';
@@ -184,25 +184,40 @@ function judge(e: ResolvedExpectation, index: TimelineIndex): Verdict {
     case 'api-unavailable':
     case 'api-available': {
       const anchor = index.at(e.after);
-      const kind = e.kind === 'api-unavailable' ? 'api.unavailable' : 'api.available';
+      const down = e.kind === 'api-unavailable';
+      const through = e.via ? ` through ${e.via}` : '';
+      const match = e.via
+        ? (ev: TimelineEvent) => ev.kind === (down ? 'gateway.unavailable' : 'gateway.available') && ev.subject === `node/${e.via}`
+        : (ev: TimelineEvent) => ev.kind === (down ? 'api.unavailable' : 'api.available');
       return within(
         e,
         anchor,
         e.within,
-        index.firstAfter(anchor, (ev) => ev.kind === kind),
-        e.kind === 'api-unavailable' ? 'Kubernetes API unavailable' : 'Kubernetes API available again',
+        index.firstAfter(anchor, match),
+        down ? `Kubernetes API unavailable${through}` : `Kubernetes API available again${through}`,
       );
     }
     case 'api-stays-available': {
       const from = index.at(e.from);
       const to = index.at(e.to);
-      const outages = index.between(from, to, (ev) => ev.kind === 'api.unavailable');
+      const gateway = (ev: TimelineEvent) => ev.subject === `node/${e.via}` && ev.kind.startsWith('gateway.');
+      // Through a gateway, the window must also start with the API reachable there: a gateway that never
+      // forwarded records no outage, and that is no pass.
+      const atStart = e.via ? index.events.filter((ev) => ev.t < from + 0.0005 && gateway(ev)).at(-1) : undefined;
+      const downAtStart =
+        e.via && atStart?.kind !== 'gateway.available'
+          ? [{ t: from, message: atStart?.message ?? `the API was not reachable through ${e.via} when the window began` }]
+          : [];
+      const outages = [
+        ...downAtStart,
+        ...index.between(from, to, (ev) => (e.via ? ev.kind === 'gateway.unavailable' && gateway(ev) : ev.kind === 'api.unavailable')),
+      ];
       return verdict(
         e,
         outages.length === 0,
-        `Kubernetes API available ${windowText(index, from, to)}`,
+        `Kubernetes API available${e.via ? ` through ${e.via}` : ''} ${windowText(index, from, to)}`,
         outages.length ? `unavailable at ${fmt((outages[0]?.t ?? 0) - context.phaseStart)}` : 'always available',
-        outages.length ? (outages[0]?.message ?? '') : 'quorum held throughout',
+        outages.length ? (outages[0]?.message ?? '') : e.via ? `${e.via} forwarded to a serving API throughout` : 'quorum held throughout',
         count(outages.length),
       );
     }

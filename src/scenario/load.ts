@@ -163,6 +163,7 @@ export async function resolveScenario(
     const field = `expect[${i}]`;
     const what = `${e.kind}: `;
     if ('node' in e) known.node(problems, `${field}.node`, e.node, what);
+    if ('via' in e && e.via !== undefined) known.gateway(problems, `${field}.via`, e.via, what);
     if ('workload' in e) known.workload(problems, `${field}.workload`, e.workload, what);
     if ('workloads' in e && e.workloads) e.workloads.forEach((w, j) => known.workload(problems, `${field}.workloads[${j}]`, w, what));
     // Checks that no run could fail are refused: a PASS must mean something was observed.

@@ -60,6 +60,20 @@ export class KnownNames {
     return false;
   }
 
+  /** A gateway: a machine with role external running haproxy in front of the servers. */
+  gateway(problems: Problems, field: string, wanted: string, what = ''): void {
+    if (!this.node(problems, field, wanted, what)) return;
+    const gateways = this.cluster.nodes.filter((n) => n.role === 'external' && n.services?.includes('haproxy')).map((n) => n.name);
+    if (!gateways.includes(wanted))
+      problems.add(
+        field,
+        `${what}node "${wanted}" is no gateway to the API`,
+        gateways.length > 0
+          ? `gateways: ${list(gateways, 20)}`
+          : 'a gateway is a node with role: external and services: [haproxy]; leave via out for the API itself',
+      );
+  }
+
   server(problems: Problems, field: string, wanted: string): void {
     if (!this.node(problems, field, wanted)) return;
     if (!this.servers.includes(wanted)) problems.add(field, `node "${wanted}" is not a server`, `servers: ${list(this.servers, 20)}`);

@@ -24,6 +24,8 @@ export class ControlPlane implements ControlPlanePort {
    */
   private readonly changedNodes = new Set<SimNode>();
   private heartbeatsSeen: { up: boolean; group: number } | null = null;
+  /** Gateways (role external, haproxy in front of the servers) and whether the API answered through each at the last refresh. */
+  private gatewayState: Map<SimNode, boolean> | null = null;
 
   constructor(private readonly ctx: ControlPlaneContext) {}
 
@@ -141,11 +143,43 @@ export class ControlPlane implements ControlPlanePort {
         );
       }
     }
+    this.refreshGateways();
     this.election.refresh();
     this.updateHeartbeats();
     ctx.rancher.refresh();
     ctx.serviceMonitor.markAllDirty();
     ctx.requestFlush();
+  }
+
+  /**
+   * The API through each gateway: HAProxy runs from the machine's boot and forwards TCP :6443 to a server whose
+   * API answers, so it serves while the machine is up and the API is up on its side of any partition. Its health
+   * checks (inter 2s, fall 3: HAProxy's defaults) let a few connections reach a server that has just died; the
+   * model leaves those out.
+   */
+  private refreshGateways(): void {
+    const ctx = this.ctx;
+    if (!this.gatewayState) {
+      this.gatewayState = new Map();
+      for (const node of ctx.world.nodes)
+        if (node.spec.role === 'external' && node.spec.services?.includes('haproxy')) this.gatewayState.set(node, false);
+    }
+    for (const [gateway, was] of this.gatewayState) {
+      const up = gateway.booted && this.apiUp && gateway.partition === this.apiGroup;
+      if (up === was) continue;
+      this.gatewayState.set(gateway, up);
+      const subject = `node/${gateway.name}`;
+      if (up) ctx.emit('gateway.available', subject, 'api', `Kubernetes API available through ${gateway.name}`);
+      else {
+        const why = !gateway.booted ? `${gateway.name} is down` : 'no server answers behind it';
+        ctx.emit(
+          'gateway.unavailable',
+          subject,
+          'api',
+          `Kubernetes API unreachable through ${gateway.name} (${why}): kubectl and clients given its address fail`,
+        );
+      }
+    }
   }
 
   /**

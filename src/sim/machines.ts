@@ -192,9 +192,10 @@ export class Machines implements MachinesPort {
       });
       return;
     }
-    if (!node.isServer && !ctx.controlPlane.nodeReachesApi(node, true)) {
+    if (!node.isServer && (!ctx.controlPlane.nodeReachesApi(node, true) || !this.registrationReachable(node))) {
       // An agent cannot start without a server to join; systemd restarts it (Restart=always,
-      // RestartSec=5s in the K3s install script's unit; issue k3s-io/k3s#10036).
+      // RestartSec=5s in the K3s install script's unit; issue k3s-io/k3s#10036). A first join goes
+      // through the registration address; later starts use the servers the agent learned.
       const epoch = node.epoch;
       ctx.env.after(5, Priority.truth, () => {
         if (node.epoch === epoch && node.k3s === 'starting') this.k3sStarted(node);
@@ -202,12 +203,25 @@ export class Machines implements MachinesPort {
       return;
     }
     node.k3s = 'running';
+    node.learnedServers = true;
     node.usageChanged = true;
     ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s ${node.isServer ? 'server' : 'agent'} running on ${node.name}`, {
       state: 'running',
     });
     ctx.kubelets.onKubeletStarted(node);
     ctx.controlPlane.refresh(node);
+  }
+
+  /**
+   * Whether an agent's k3s can reach what it must to start: after its first join, the servers it learned
+   * (nodeReachesApi); before it, the registration address as well — a server running K3s, or a gateway
+   * machine that is up (K3s pkg/agent/loadbalancer keeps the address as the default server and persists the rest).
+   */
+  private registrationReachable(node: SimNode): boolean {
+    if (node.learnedServers) return true;
+    const target = this.ctx.world.nodeByName.get(this.ctx.world.cluster.k3s.registrationNode);
+    if (!target || target.partition !== node.partition) return false;
+    return target.spec.role === 'server' ? target.powered && target.k3s === 'running' : target.booted;
   }
 
   /**

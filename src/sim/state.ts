@@ -68,6 +68,12 @@ export interface SimNode {
   /** Until when the Lease's phase is known (read live just before): a loss of the API until then keeps it. */
   leasePhaseKnownUntil: number;
 
+  /**
+   * The k3s agent has joined once and keeps the servers it learned (K3s writes them to
+   * agent/etc/k3s-agent-load-balancer.json): later starts need none of the registration address.
+   */
+  learnedServers: boolean;
+
   // ---- API view
   registered: boolean;
   /** Epoch whose kubelet saw its Node deleted: it never registers again, the next one does (KK #71398). */
@@ -236,6 +242,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     renewAnchor: 0,
     lastRenewFrozen: -Infinity,
     leasePhaseKnownUntil: -Infinity,
+    learnedServers: false,
     registered: false,
     nodeObjectDeletedEpoch: null,
     apiReady: 'Unknown',

@@ -32,6 +32,13 @@ const out = mkdtempSync(join(tmpdir(), 'twin-e2e-'));
 const cluster = await loadClusterFile(join(repoRoot, 'test/e2e/cluster.yaml'));
 /** Seed 004's cut: three servers on embedded etcd (test/e2e/ha-quorum-loss.ts). */
 const haCluster = await loadClusterFile(join(repoRoot, 'test/e2e/ha-cluster.yaml'));
+/** The clusters of the e2e scenarios that do not run on test/e2e/cluster.yaml. */
+const clusterOf: Record<string, string> = {
+  'ha-quorum-loss': 'test/e2e/ha-cluster.yaml',
+  'gateway-down': 'test/e2e/gateway-cluster.yaml',
+  'nfs-node-down': 'scenarios/clusters/homelab-nfs.yaml',
+  'taskmaster-oom': 'scenarios/clusters/taskmaster-workshop.yaml',
+};
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 /** What `twin calibrate` measured on the real cluster the calibration test drove; the next runs' model uses it. */
 const calibration = join(out, 'calibration.yaml');
@@ -228,53 +235,58 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
     );
   });
 
-  it.for(['worker-power-loss', 'control-plane-down', 'ha-quorum-loss', 'rancher-down', 'oom-pressure', 'nfs-node-down', 'taskmaster-oom'])(
-    '%s: both engines meet the expectations and the report compares them',
-    { timeout: 40 * 60_000 },
-    async (name, context) => {
-      if (!everyTest && !inCi.has(name)) {
-        console.log(`e2e ${name} skipped: it runs in npm run test:e2e:all, not in CI's time budget (README "Development")`);
-        context.skip();
-      }
-      const measured = calibrated.has(name) ? ['--calibration', calibration] : [];
-      const run = await execa(
-        process.execPath,
-        ['bin/twin.js', 'run', `test/e2e/${name}.ts`, '--engine', 'sim,k3d', '--quiet', '--out', out, ...measured],
-        { cwd: repoRoot, reject: false, env: { NO_COLOR: '1' } },
-      );
-      const reports = reportsOf(name);
-      const real = reports.find((r) => r.engine === 'k3d');
-      if (real?.comparison) console.log(`\n${name}\n${renderComparison(real.comparison)}`);
-      expect(run.stderr).not.toMatch(/Error|internal/);
-      expect(reports.map((r) => r.engine).sort()).toEqual(['k3d', 'sim']);
-      for (const report of reports) {
-        const failed = report.expectations
-          .filter((v) => v.status === 'fail')
-          .map((v) => `${report.engine}: ${v.description}: ${v.observed} (${v.explanation})`);
-        expect(failed).toEqual([]);
-      }
-      expect(run.exitCode).toBe(0);
-      // The comparison names every fault's key moments; what the model predicts happened on the real cluster too.
-      expect(real?.comparison?.moments.length).toBeGreaterThan(0);
+  it.for([
+    'worker-power-loss',
+    'control-plane-down',
+    'ha-quorum-loss',
+    'rancher-down',
+    'oom-pressure',
+    'nfs-node-down',
+    'taskmaster-oom',
+    'gateway-down',
+  ])('%s: both engines meet the expectations and the report compares them', { timeout: 40 * 60_000 }, async (name, context) => {
+    if (!everyTest && !inCi.has(name)) {
+      console.log(`e2e ${name} skipped: it runs in npm run test:e2e:all, not in CI's time budget (README "Development")`);
+      context.skip();
+    }
+    const measured = calibrated.has(name) ? ['--calibration', calibration] : [];
+    const run = await execa(
+      process.execPath,
+      ['bin/twin.js', 'run', `test/e2e/${name}.ts`, '--engine', 'sim,k3d', '--quiet', '--out', out, ...measured],
+      { cwd: repoRoot, reject: false, env: { NO_COLOR: '1' } },
+    );
+    const reports = reportsOf(name);
+    const real = reports.find((r) => r.engine === 'k3d');
+    if (real?.comparison) console.log(`\n${name}\n${renderComparison(real.comparison)}`);
+    expect(run.stderr).not.toMatch(/Error|internal/);
+    expect(reports.map((r) => r.engine).sort()).toEqual(['k3d', 'sim']);
+    for (const report of reports) {
+      const failed = report.expectations
+        .filter((v) => v.status === 'fail')
+        .map((v) => `${report.engine}: ${v.description}: ${v.observed} (${v.explanation})`);
+      expect(failed).toEqual([]);
+    }
+    expect(run.exitCode).toBe(0);
+    // The comparison names every fault's key moments; what the model predicts happened on the real cluster too.
+    expect(real?.comparison?.moments.length).toBeGreaterThan(0);
+    for (const moment of real?.comparison?.moments ?? [])
+      expect(moment.real === null, `${moment.what} after ${moment.anchor}`).toBe(moment.model === null);
+    // Calibrated from this cluster's own figures, the model predicts every key moment within 20 % or 5 s, or
+    // inside its own stated range (a moment set by the last heartbeat before a power cut moves with that
+    // heartbeat's phase, which the range sweeps: heartbeatDueAtLoss, nodeMonitorLag).
+    if (calibrated.has(name))
       for (const moment of real?.comparison?.moments ?? [])
-        expect(moment.real === null, `${moment.what} after ${moment.anchor}`).toBe(moment.model === null);
-      // Calibrated from this cluster's own figures, the model predicts every key moment within 20 % or 5 s, or
-      // inside its own stated range (a moment set by the last heartbeat before a power cut moves with that
-      // heartbeat's phase, which the range sweeps: heartbeatDueAtLoss, nodeMonitorLag).
-      if (calibrated.has(name))
-        for (const moment of real?.comparison?.moments ?? [])
-          expect(withinModel(moment), `calibrated ${name}: ${describeMoment(moment)}`).toBe(true);
-      // Series are sampled on the real cluster as on the model.
-      expect(real?.timeline.series.times.length).toBeGreaterThan(10);
-      const ran = name === 'ha-quorum-loss' ? haCluster : cluster;
-      const members = ran.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
-      expect(Object.keys(real?.timeline.series.nodes ?? {}).sort()).toEqual(members.map((n) => n.name).sort());
-      // Each kubelet reports its board's usable memory, as on a Pi (and as the model's capacity).
-      for (const node of members) {
-        const expected =
-          Math.floor(nodeThrottle(node, ran, { singleCoreEvents: null, cores: 2, source: 'test' }).memoryBytes / 1024) * 1024;
-        expect(real?.timeline.series.nodes[node.name]?.capacityMemory, `${node.name} memory capacity`).toBe(expected);
-      }
-    },
-  );
+        expect(withinModel(moment), `calibrated ${name}: ${describeMoment(moment)}`).toBe(true);
+    // Series are sampled on the real cluster as on the model.
+    expect(real?.timeline.series.times.length).toBeGreaterThan(10);
+    const file = clusterOf[name];
+    const ran = file === undefined ? cluster : name === 'ha-quorum-loss' ? haCluster : await loadClusterFile(join(repoRoot, file));
+    const members = ran.nodes.filter((n) => n.role === 'server' || n.role === 'agent');
+    expect(Object.keys(real?.timeline.series.nodes ?? {}).sort()).toEqual(members.map((n) => n.name).sort());
+    // Each kubelet reports its board's usable memory, as on a Pi (and as the model's capacity).
+    for (const node of members) {
+      const expected = Math.floor(nodeThrottle(node, ran, { singleCoreEvents: null, cores: 2, source: 'test' }).memoryBytes / 1024) * 1024;
+      expect(real?.timeline.series.nodes[node.name]?.capacityMemory, `${node.name} memory capacity`).toBe(expected);
+    }
+  });
 });

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { nfsClientRow } from '../../src/engines/k3d/doctor.js';
+import { renderK3dConfig } from '../../src/engines/k3d/config.js';
 import { k3dDryRun } from '../../src/engines/k3d/engine.js';
 import { mariadbAccounts } from '../../src/engines/k3d/external.js';
 import { twinExternalImage } from '../../src/engines/k3d/offline-build.js';
@@ -112,6 +113,62 @@ describe('external hosts: the k3d run (dry run of nfs-node-down)', async () => {
     expect(after.filter((l) => l.includes('-A TWIN-EXTERNAL -d 192.168.1.203/32'))).toHaveLength(2);
     // Its container is the run's: the teardown's label filter removes it.
     expect(lines.slice(-4)).toContain('docker ps -aq --filter label=twin.dev/managed=true --filter label=twin.dev/run=dryrun');
+  });
+});
+
+describe('a gateway the agents join through (dry run of the gateway-down e2e)', async () => {
+  // One server (a dry run without a node image assumes twin's first one, which has no embedded etcd).
+  const cluster = clusterFromDocument(
+    {
+      apiVersion: 'twin/v1alpha1',
+      kind: 'Cluster',
+      metadata: { name: 'ha-gateway' },
+      spec: {
+        k3s: { registrationAddress: 'https://192.168.4.1:6443' },
+        nodes: [
+          { name: 'gallade', profile: 'x86-minipc', role: 'external', ip: '192.168.4.1', services: ['haproxy'] },
+          { name: 'arkveld', profile: 'pi5-8gb', role: 'server' },
+          { name: 'rathalos', profile: 'pi4b-4gb', role: 'agent', labels: { storage: 'ssd' } },
+          { name: 'rathian', profile: 'pi4b-4gb', role: 'agent' },
+        ],
+      },
+    },
+    'gateway.yaml',
+    { profiles },
+  );
+  const plan = { ...planOf(await loadScenarioFile('test/e2e/gateway-down.ts')), cluster };
+  const lines = await k3dDryRun(plan, '.twin', 4);
+  const host = 'twin-ha-gateway-dryrun-gallade';
+
+  it('its network and container exist before k3d creates the nodes, so the agents can join through it', () => {
+    const network = lines.indexOf(
+      'docker network create --label twin.dev/managed=true --label twin.dev/cluster=ha-gateway --label twin.dev/run=dryrun ' +
+        'twin-ha-gateway-dryrun-net',
+    );
+    const run = lines.findIndex((l) => l.startsWith(`docker run -d --init --name ${host} `));
+    const create = lines.findIndex((l) => l.startsWith('k3d cluster create'));
+    expect(network).toBeGreaterThanOrEqual(0);
+    expect(run).toBeGreaterThan(network);
+    expect(create).toBeGreaterThan(run);
+    expect(lines[run]).toContain('-e TWIN_HAPROXY_SERVERS=arkveld=k3d-twin-ha-gateway-dryrun-server-0:6443');
+    // Started once: not again with the other external hosts after the cluster exists.
+    expect(lines.filter((l) => l.startsWith(`docker run -d --init --name ${host} `))).toHaveLength(1);
+  });
+
+  it("the agents' --server is the gateway, and its name is in the servers' certificates", () => {
+    const config = renderK3dConfig(
+      plan.cluster,
+      { singleCoreEvents: null, cores: 2, source: 'test' },
+      { names: runNames(plan.cluster, 'dryrun') },
+    );
+    expect(config.options.k3s.extraArgs).toContainEqual({ arg: `--server=https://${host}:6443`, nodeFilters: ['agent:*'] });
+    expect(config.options.k3s.extraArgs).toContainEqual({ arg: `--tls-san=${host}`, nodeFilters: ['server:*'] });
+  });
+
+  it("without a registration address the agents keep k3d's K3S_URL (server-0)", async () => {
+    const ha = await loadClusterFile('test/e2e/ha-cluster.yaml');
+    const config = renderK3dConfig(ha, { singleCoreEvents: null, cores: 2, source: 'test' }, { names: runNames(ha, 'dryrun') });
+    expect(config.options.k3s.extraArgs.some((a) => a.arg.startsWith('--server='))).toBe(false);
   });
 });
 

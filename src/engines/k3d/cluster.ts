@@ -14,7 +14,7 @@ import { ApiFailover, type ApiTarget } from './api-failover.js';
 import { managedLabel, meminfoOverrides, renderK3dConfig } from './config.js';
 import { kubectl, type K3dRunContext } from './context.js';
 import { pid, removeManaged } from './docker.js';
-import { routeExternalHosts } from './external.js';
+import { routeExternalHosts, startRegistrationGateway } from './external.js';
 import type { Exec } from './exec.js';
 import { registerWithRancher, type RancherTransport, type Registration } from './rancher.js';
 import { runLabelArgs } from './run-names.js';
@@ -72,6 +72,7 @@ export async function createCluster(ctx: K3dRunContext, plan: RunPlan): Promise<
   const configFile = stateFiles(ctx).config;
   const options = { names: ctx.names, serverLoadBalancer: false, ...(ctx.image ? { image: ctx.image } : {}) };
   writeFileSync(configFile, stringify(renderK3dConfig(cluster, ctx.calibration, options), { lineWidth: 0 }));
+  await startRegistrationGateway(ctx, plan);
   await ctx.exec('k3d', ['cluster', 'create', '--config', configFile]);
   // k3d's memory option is per role: smaller boards of a role get their own fake meminfo, read by their kubelet on a restart of K3s.
   for (const { node, memoryBytes } of meminfoOverrides(cluster, ctx.calibration)) {

@@ -65,6 +65,15 @@ export function renderK3dConfig(
   if (cluster.k3s.datastore === 'embedded-etcd' && servers.length === 1 && !cluster.k3s.serverArgs.includes('--cluster-init'))
     extraArgs.push({ arg: '--cluster-init', nodeFilters: ['server:0'] });
   for (const arg of cluster.k3s.agentArgs) if (agents.length) extraArgs.push({ arg, nodeFilters: ['agent:*'] });
+  // k3d gives agents server-0 as K3S_URL; another registration address is their --server (which wins over
+  // K3S_URL, as in K3s), and a gateway's name goes into the servers' certificates (--tls-san), as K3s's docs say.
+  for (const gateway of cluster.nodes.filter((n) => n.role === 'external' && n.services?.includes('haproxy')))
+    extraArgs.push({ arg: `--tls-san=${names.external(gateway)}`, nodeFilters: ['server:*'] });
+  const registration = cluster.nodes.find((n) => n.name === cluster.k3s.registrationNode);
+  if (agents.length && registration && registration !== servers[0]) {
+    const address = registration.role === 'external' ? names.external(registration) : names.container(registration);
+    extraArgs.push({ arg: `--server=https://${address}:6443`, nodeFilters: ['agent:*'] });
+  }
   const nodeLabels: K3dConfig['options']['k3s']['nodeLabels'] = [];
   const runtimeLabels: K3dConfig['options']['runtime']['labels'] = [
     { label: `${managedLabel}=true`, nodeFilters: ['all'] },

@@ -77,9 +77,39 @@ export function externalRunArgs(ctx: Pick<K3dRunContext, 'names' | 'externalImag
   ];
 }
 
-/** Starts every external host of the cluster (before the nodes are shaped, which routes their spec IPs). */
+/**
+ * The gateway the agents join through (`k3s.registrationAddress` naming a role external machine), which must
+ * be up before `k3d cluster create` starts them; null when they join through a server.
+ */
+export function registrationGateway(plan: Pick<RunPlan, 'cluster'>): ClusterNode | null {
+  const node = plan.cluster.nodes.find((n) => n.name === plan.cluster.k3s.registrationNode);
+  return node?.role === 'external' && plan.cluster.nodes.some((n) => n.role === 'agent') ? node : null;
+}
+
+/**
+ * Before `k3d cluster create`: the run's network (k3d joins an existing one and leaves it in place; `down`
+ * removes it) and the registration gateway on it, whose HAProxy resolves the servers' containers as they come.
+ */
+export async function startRegistrationGateway(ctx: K3dRunContext, plan: RunPlan): Promise<void> {
+  const gateway = registrationGateway(plan);
+  if (!gateway) return;
+  await ctx.exec('docker', [
+    'network',
+    'create',
+    '--label',
+    `${managedLabel}=true`,
+    '--label',
+    `twin.dev/cluster=${plan.cluster.name}`,
+    ...runLabelArgs(ctx.names),
+    ctx.names.network,
+  ]);
+  await ctx.exec('docker', externalRunArgs(ctx, plan, gateway));
+}
+
+/** Starts every external host of the cluster not started yet (before the nodes are shaped, which routes their spec IPs). */
 export async function startExternalHosts(ctx: K3dRunContext, plan: RunPlan): Promise<void> {
-  for (const node of externalNodes(plan)) await ctx.exec('docker', externalRunArgs(ctx, plan, node));
+  const gateway = registrationGateway(plan);
+  for (const node of externalNodes(plan)) if (node !== gateway) await ctx.exec('docker', externalRunArgs(ctx, plan, node));
 }
 
 /** A host container's address on the run's network, or null while it is down or cut off. */

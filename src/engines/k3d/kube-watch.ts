@@ -21,12 +21,16 @@ import {
 import type { LiveClock } from './clock.js';
 import type { WatchTranslator } from './observe.js';
 
-/** The Kubernetes API answers `/readyz` within two seconds. */
-export async function apiReady(config: KubeConfig): Promise<boolean> {
-  const server = config.getCurrentCluster()?.server;
+/**
+ * The Kubernetes API answers `/readyz` within two seconds: at the kubeconfig's server, or `via` a gateway's
+ * address (its certificate checked against the name the servers were given with --tls-san).
+ */
+export async function apiReady(config: KubeConfig, via?: { readonly address: string; readonly name: string }): Promise<boolean> {
+  const server = via ? `https://${via.address}:6443` : config.getCurrentCluster()?.server;
   if (!server) return false;
   const options: Parameters<typeof request>[1] = { method: 'GET', timeout: 2000 };
   await config.applyToHTTPSOptions(options);
+  if (via) options.servername = via.name;
   return new Promise((resolve) => {
     const req = request(new URL('/readyz', server.replace('://0.0.0.0:', '://127.0.0.1:')), options, (res) => {
       res.resume();

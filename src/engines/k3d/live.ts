@@ -37,6 +37,9 @@ export class LiveObserver {
   private dockerEvents: Spawned | null = null;
   private readonly dockerLines: string[] = [];
   private apiUp: boolean | null = null;
+  private readonly gatewayUp = new Map<string, boolean>();
+  private readonly gatewayAddress = new Map<string, string>();
+  private readonly gatewayProbing = new Set<string>();
   /** Wall-clock ms when the API first answered, and when every node was Ready. */
   apiFirstAvailable: number | null = null;
   private stopped = false;
@@ -111,6 +114,10 @@ export class LiveObserver {
     });
     this.timers.push(setInterval(() => void this.probeApi(config), 1000));
     await this.probeApi(config);
+    for (const gateway of this.gateways()) {
+      this.timers.push(setInterval(() => void this.probeGateway(config, gateway), 1000));
+      await this.probeGateway(config, gateway);
+    }
     this.timers.push(setInterval(() => this.sample(), this.sampleInterval * 1000));
     const ids = await this.exec(
       'docker',
@@ -132,6 +139,51 @@ export class LiveObserver {
 
   get rancherAddress(): string | null {
     return this.prober.rancherAddress;
+  }
+
+  /** Gateways in front of the servers (role external with haproxy): kubectl given their address goes through them. */
+  private gateways(): ClusterNode[] {
+    return this.cluster.nodes.filter((n) => n.role === 'external' && n.services?.includes('haproxy'));
+  }
+
+  /**
+   * The API through a gateway, as kubectl given its address sees it: `/readyz` at the gateway container's
+   * address, looked up again after every failure (a container started again may get another address).
+   */
+  private async probeGateway(config: KubeConfig, gateway: ClusterNode): Promise<void> {
+    if (this.stopped || this.gatewayProbing.has(gateway.name)) return;
+    this.gatewayProbing.add(gateway.name);
+    try {
+      const at = this.clock.now();
+      const name = this.names.external(gateway);
+      let address = this.gatewayAddress.get(gateway.name) ?? null;
+      if (address === null) {
+        const found = await this.exec(
+          'docker',
+          ['inspect', '--format', `{{with index .NetworkSettings.Networks "${this.names.network}"}}{{.IPAddress}}{{end}}`, name],
+          { allowFailure: true },
+        );
+        address = found.exitCode === 0 ? found.stdout.trim() || null : null;
+      }
+      const up = address !== null && (await apiReady(config, { address, name }));
+      if (up && address) this.gatewayAddress.set(gateway.name, address);
+      else this.gatewayAddress.delete(gateway.name);
+      const was = this.gatewayUp.get(gateway.name);
+      if (this.stopped || up === was) return;
+      this.gatewayUp.set(gateway.name, up);
+      if (was === undefined && !up) return;
+      this.translator.emit(
+        at,
+        up ? 'gateway.available' : 'gateway.unavailable',
+        `node/${gateway.name}`,
+        'api',
+        up
+          ? `the Kubernetes API answers through ${gateway.name} (/readyz)`
+          : `the Kubernetes API does not answer through ${gateway.name} (/readyz)`,
+      );
+    } finally {
+      this.gatewayProbing.delete(gateway.name);
+    }
   }
 
   private async probeApi(config: KubeConfig): Promise<void> {

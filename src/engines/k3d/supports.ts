@@ -123,6 +123,8 @@ const observedLive: ReadonlySet<TimelineEventKind> = new Set<TimelineEventKind>(
   'service.outageEnded',
   'api.available',
   'api.unavailable',
+  'gateway.available',
+  'gateway.unavailable',
   'leader.acquired',
   'rancher.available',
   'rancher.unavailable',
