@@ -107,6 +107,16 @@ if [ ! -x "$TRAEFIK_BIN" ] || [ ! -f "$TRAEFIK_BIN.crds.yaml" ]; then
   find "$CACHE" -maxdepth 1 -name 'traefik-*' ! -name "$(basename "$TRAEFIK_BIN")*" -delete
 fi
 
+# 2e. mount.nfs (node-image/nfs-mount): twin's userspace NFSv3 client over FUSE, for kernels
+# without an NFS client (the kubelet's NFS volume plugin runs `mount -t nfs`, which runs it)
+NFS_MOUNT_BIN="$CACHE/nfs-mount-$( (cat node-image/nfs-mount/*.go node-image/nfs-mount/go.mod node-image/nfs-mount/go.sum) | sha256sum | cut -c1-16)"
+if [ ! -x "$NFS_MOUNT_BIN" ]; then
+  log "go build node-image/nfs-mount (mount.nfs over FUSE)"
+  (cd node-image/nfs-mount && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$NFS_MOUNT_BIN.tmp" .)
+  mv "$NFS_MOUNT_BIN.tmp" "$NFS_MOUNT_BIN"
+  find "$CACHE" -maxdepth 1 -name 'nfs-mount-*' ! -name "$(basename "$NFS_MOUNT_BIN")" -delete
+fi
+
 # 3. small static programs and the images built from them
 build_c() { [ -x "$CACHE/$1" ] && [ "$CACHE/$1" -nt "node-image/images/$1.c" ] || gcc -static -O2 -Wall -o "$CACHE/$1" "node-image/images/$1.c"; }
 build_c pause
@@ -232,7 +242,7 @@ fi
 # twin reads before a run to refuse what the image cannot reproduce, and as /etc/twin/capabilities.json.
 CAPABILITIES=$(tr -d ' \n' < node-image/capabilities.json)
 CAP_HASH=$(printf '%s' "$CAPABILITIES" | sha256sum | cut -c1-8)
-NODE_STAMP="$CACHE/node-$IMAGE_REV-$SRC_HASH-$CAP_HASH-$(basename "$IMAGES_STAMP")"
+NODE_STAMP="$CACHE/node-$IMAGE_REV-$SRC_HASH-$CAP_HASH-$(basename "$IMAGES_STAMP")-$(basename "$NFS_MOUNT_BIN")"
 if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
   log "assembling $NODE_IMAGE"
   d="$CACHE/node-build"; rm -rf "$d" && mkdir -p "$d" && tar -C "$d" -xf "$ROOTFS_TAR"
@@ -241,6 +251,8 @@ if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&
   # memory taken on the node outside Kubernetes (twin's memory-fill fault)
   install -m 0755 "$CACHE/memhog" "$d/usr/local/bin/memhog"
   ln -sf k3s "$d/bin/kubectl"
+  # NFS volumes where the kernel has no NFS client: util-linux mount(8) runs /sbin/mount.<type>
+  install -m 0755 "$NFS_MOUNT_BIN" "$d/sbin/mount.nfs" && ln -sf mount.nfs "$d/sbin/mount.nfs4"
   # k3d's entrypoint script traps SIGTERM by name, which Debian's dash refuses: /bin/sh is busybox, as in K3s's image.
   cp /bin/busybox "$d/bin/busybox" && ln -sf busybox "$d/bin/sh"
   mkdir -p "$d/var/lib/rancher/k3s/agent/images" "$d/etc/rancher/k3s" "$d/output" "$d/etc/twin"

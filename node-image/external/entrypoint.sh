@@ -53,18 +53,21 @@ start_nfs() {
   mkdir -p "$export_dir" /run/ganesha /var/lib/nfs/ganesha /run/rpcbind
   # ganesha registers its programs with the portmapper and exits when it cannot (measured here).
   rpcbind -w
+  # NFSv3 (with MOUNT, registered with rpcbind at a fixed port) for twin's userspace client on
+  # nodes whose kernel has no NFS client (node-image/nfs-mount), and NFSv4. No NLM (it needs
+  # rpc.statd): v3 clients mount with nolock semantics, as twin's client does.
   cat > /run/ganesha-twin.conf <<CONF
-NFS_CORE_PARAM { Protocols = 4; NFS_Port = 2049; }
+NFS_CORE_PARAM { Protocols = 3, 4; NFS_Port = 2049; MNT_Port = 20048; Enable_NLM = false; Enable_RQUOTA = false; }
 NFSV4 { Graceless = true; }
 EXPORT {
   Export_Id = 1; Path = "$export_dir"; Pseudo = "$export_dir";
-  Access_Type = RW; Squash = No_Root_Squash; Protocols = 4; Transports = TCP;
+  Access_Type = RW; Squash = No_Root_Squash; Protocols = 3, 4; Transports = TCP;
   FSAL { Name = VFS; }
 }
 CONF
   ganesha.nfsd -F -L /dev/stdout -f /run/ganesha-twin.conf -p /run/ganesha/ganesha.pid &
   pids="$pids $!"
-  log "nfs-ganesha started: $export_dir exported over NFSv4 on :2049"
+  log "nfs-ganesha started: $export_dir exported over NFSv3 (MOUNT on :20048) and NFSv4 on :2049"
 }
 
 for service in $services; do

@@ -173,12 +173,18 @@ describe('a gateway the agents join through (dry run of the gateway-down e2e)', 
 });
 
 describe('twin doctor: NFS mounts in pods', () => {
-  it('needs an NFS client in the host kernel, which twin does not fake', () => {
-    expect(nfsClientRow('nodev\tsysfs\nnodev\ttmpfs\n\text4\n')).toMatchObject({
-      ok: false,
-      detail: expect.stringMatching(/no NFS client/),
+  it("uses the kernel's NFS client, else twin's userspace one over FUSE, else says pods cannot mount", () => {
+    expect(nfsClientRow('nodev\tsysfs\nnodev\tnfs\nnodev\tnfs4\n', false).ok).toBe(true);
+    expect(nfsClientRow('nodev\tsysfs\nnodev\ttmpfs\n\text4\nnodev\tfuse\n', true)).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/no NFS client.*userspace NFSv3 client over FUSE/),
     });
-    expect(nfsClientRow('nodev\tsysfs\nnodev\tnfs\nnodev\tnfs4\n').ok).toBe(true);
-    expect(nfsClientRow(null).ok).toBe(false);
+    for (const [filesystems, fuse] of [
+      ['nodev\tsysfs\nnodev\ttmpfs\n\text4\n', true],
+      ['nodev\tsysfs\nnodev\tfuse\n', false],
+    ] as const) {
+      expect(nfsClientRow(filesystems, fuse)).toMatchObject({ ok: false, detail: expect.stringMatching(/no FUSE.*ContainerCreating/) });
+    }
+    expect(nfsClientRow(null, true).ok).toBe(false);
   });
 });
