@@ -42,10 +42,16 @@ start_haproxy() {
     printf '  default-server init-addr last,libc,none resolvers docker check\n'
     printf 'frontend k3s-api\n  bind :6443\n  default_backend k3s-servers\nbackend k3s-servers\n  balance roundrobin\n'
     for server in ${TWIN_HAPROXY_SERVERS:-}; do printf '  server %s %s\n' "${server%%=*}" "${server#*=}"; done
+    # twin's node binary serves its supervisor (an agent's first join) on 6442; K3s serves it on 6443 with the API.
+    printf 'frontend k3s-supervisor\n  bind :6442\n  default_backend k3s-supervisors\nbackend k3s-supervisors\n  balance roundrobin\n'
+    for server in ${TWIN_HAPROXY_SERVERS:-}; do
+      address=${server#*=}
+      printf '  server %s %s:6442\n' "${server%%=*}" "${address%:*}"
+    done
   } > "$cfg"
   haproxy -W -db -f "$cfg" &
   pids="$pids $!"
-  log "haproxy started on :6443 -> ${TWIN_HAPROXY_SERVERS:-no servers}"
+  log "haproxy started on :6443 (and :6442, the node binary's supervisor) -> ${TWIN_HAPROXY_SERVERS:-no servers}"
 }
 
 start_nfs() {

@@ -20,6 +20,12 @@ const runWords: InterruptWords = {
   stopped: 'run interrupted; what it created was torn down',
 };
 
+/** A run with --keep: what it created stays, for `twin down` to remove. */
+export const keptRunWords: InterruptWords = {
+  stopping: 'stopping; what this run created is kept (--keep; again to leave at once)',
+  stopped: 'run interrupted; what it created is kept (--keep): twin down removes it',
+};
+
 export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>, words: InterruptWords = runWords): Promise<T> {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {

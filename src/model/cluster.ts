@@ -1,9 +1,9 @@
 import type { Architecture, HardwareProfile, NetworkInterface, StorageOption } from './hardware-profile.js';
-import type { InputProblem } from '../errors.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, type InputProblem } from '../errors.js';
 import type { ClusterSpecParsed, Datastore, ExternalService, NodeRole, Taint } from './cluster-schema.js';
 import { resolveSettings, type ModelSettings, type ParsedSettings, type SettingsInput } from './settings.js';
 import { resolveK3sFlags, type K3sFlagOutcome } from './k3s-flags.js';
+import { resolveRegistrationAddress } from './registration.js';
 import { resolveNodeSwap, type NodeSwap, type NodeSwapInput } from './node-swap.js';
 import { wellKnownLabels } from './node-labels.js';
 import { applyCalibration, type AppliedCalibration, type CalibrationSource, type NodeMeasurements } from './calibration-apply.js';
@@ -113,10 +113,7 @@ export interface Cluster {
     readonly datastore: Datastore;
     readonly externalDatastore?: { readonly node?: string; readonly endpoint?: string };
     readonly token?: string;
-    /**
-     * The node agents join through (`k3s.registrationAddress`, else the first server). Once joined, an agent
-     * talks to the servers it learned and keeps them across restarts; only a first join needs this node.
-     */
+    /** The node agents join through first (`k3s.registrationAddress`, else the first server; registration.ts). */
     readonly registrationNode: string;
     readonly serverArgs: readonly string[];
     readonly agentArgs: readonly string[];
@@ -149,52 +146,14 @@ export interface ProfileLookup {
   suggest?(unknown: string): string | undefined;
 }
 
-/**
- * The node `k3s.registrationAddress` names (a node name, its IP, or `https://<name or IP>[:port]`), which must be a
- * server or a gateway (role external with haproxy in front of the servers); without one, the first server, as
- * agents given that server's URL join (K3s docs: "Cluster Load Balancer", fixed registration address).
- */
-function resolveRegistrationAddress(
-  written: string | undefined,
-  nodes: ClusterSpecParsed['nodes'],
-  field: string,
-  problems: InputProblem[],
-): string {
-  const firstServer = nodes.find((n) => n.role === 'server')?.name ?? '';
-  if (written === undefined) return firstServer;
-  const host = /^https?:\/\/([^/:]+|\[[^\]]+\])(?::\d+)?\/?$/.exec(written)?.[1] ?? written;
-  const node = nodes.find((n) => n.name === host || (n.ip !== undefined && n.ip === host));
-  const gateways = nodes
-    .filter((n) => n.role === 'server' || (n.role === 'external' && n.services?.includes('haproxy')))
-    .map((n) => n.name);
-  if (!node) {
-    problems.push({
-      field,
-      message: `"${written}" is no node's name or IP`,
-      hint: `name a server or a role: external node with services: [haproxy] (${gateways.join(', ')}), by name, IP or https://<ip>:6443`,
-    });
-    return firstServer;
-  }
-  if (node.role !== 'server' && !(node.role === 'external' && node.services?.includes('haproxy'))) {
-    problems.push({
-      field,
-      message: `"${written}" is node ${node.name} (role ${node.role}), which serves no Kubernetes API`,
-      hint: `agents join through a server or a gateway (role: external with services: [haproxy]): ${gateways.join(', ')}`,
-    });
-    return firstServer;
-  }
-  return node.name;
-}
-
 function kubernetesMinor(version: string): number {
   const match = /^v1\.(\d+)\./.exec(version);
   return match ? Number(match[1]) : 33;
 }
 
 /**
- * Checks everything that needs more than one field (names unique, profiles known,
- * storage and network options exist, roles consistent) and fills every default.
- * Collects all problems before throwing one {@link ConfigError}.
+ * Checks everything that needs more than one field (names unique, profiles known, storage and network options
+ * exist, roles consistent) and fills every default. Collects all problems before throwing one {@link ConfigError}.
  */
 export function resolveCluster(
   name: string,

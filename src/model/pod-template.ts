@@ -57,6 +57,8 @@ export interface PodTemplate {
   readonly claims: readonly string[];
   /** Names of its emptyDir volumes: `kubectl drain` refuses such pods without --delete-emptydir-data. */
   readonly emptyDirVolumes: readonly string[];
+  /** Its `nfs` volumes' servers (as written: an IP or a host name); the kubelet mounts them before any container starts. */
+  readonly nfsServers: readonly string[];
   readonly terminationGracePeriod: number;
   readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
   /** Extra time after the container starts until the application answers. */
@@ -218,6 +220,7 @@ export function podTemplate(
     ...(priorityClassName ? { priorityClassName } : {}),
     claims: (spec.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : [])),
     emptyDirVolumes: (spec.volumes ?? []).flatMap((v) => (v.emptyDir ? [v.name] : [])),
+    nfsServers: [...new Set((spec.volumes ?? []).flatMap((v) => (v.nfs?.server ? [v.nfs.server] : [])))],
     terminationGracePeriod: spec.terminationGracePeriodSeconds ?? workloadDefaults.terminationGracePeriod.value,
     restartPolicy: (spec.restartPolicy as PodTemplate['restartPolicy'] | undefined) ?? 'Always',
     startupTime: annotations[`${annotation}startup-time`] ? parseDuration(annotations[`${annotation}startup-time`] as string) : 0,

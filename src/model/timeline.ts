@@ -45,6 +45,11 @@ export const timelineEventKinds = [
   'pod.created',
   'pod.scheduled',
   'pod.unschedulable',
+  /**
+   * The kubelet could not mount a volume (FailedMount, as `kubectl describe pod` shows it): the pod stays
+   * ContainerCreating and the kubelet tries again (details.server: an NFS server that does not answer).
+   */
+  'pod.mountFailed',
   'pod.pulling',
   'pod.pulled',
   'pod.started',

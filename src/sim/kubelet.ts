@@ -8,6 +8,7 @@
 import type { KubeletContext, KubeletPort } from './context.js';
 import { Priority } from './priority.js';
 import { gracefulNodeShutdown } from './shutdown.js';
+import { NfsMounts } from './nfs-mount.js';
 import { pullDurations } from './pull.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 
@@ -16,6 +17,7 @@ export class Kubelets implements KubeletPort {
   private internetFreeAt = 0;
   /** Nodes whose kubelet runs its graceful node shutdown: it admits no new pod (KK nodeshutdown_manager_linux.go Admit). */
   private readonly shuttingDown = new Set<SimNode>();
+  private readonly nfs = new NfsMounts();
 
   constructor(private readonly ctx: KubeletContext) {}
 
@@ -128,6 +130,8 @@ export class Kubelets implements KubeletPort {
     if (pod.running || pod.succeeded || pod.evicted) return;
     pod.waitingReason = 'ContainerCreating';
     const epoch = pod.epoch;
+    // Volumes are mounted before any image is pulled or container created (KK pkg/kubelet: WaitForAttachAndMount).
+    if (!this.nfs.mounted(pod, node)) return this.nfs.mount(ctx, pod, node, () => this.startPod(pod, node));
     const arch = node.spec.architecture;
     if (!pod.template.architectures.includes(arch)) {
       this.imageBackOff(pod, node, `no matching manifest for linux/${arch === 'armv7' ? 'arm/v7' : arch} in the image's manifest list`);

@@ -10,7 +10,7 @@ import { progressReporter } from '../../runner/reporters/progress.js';
 import { summaryReporter } from '../../runner/reporters/summary.js';
 import { runScenarios } from '../../runner/runner.js';
 import { calibrationLoad, calibrationOption, nonEmpty, nonNegativeInt } from '../flags.js';
-import { interruptible } from '../interrupt.js';
+import { interruptible, keptRunWords } from '../interrupt.js';
 import { writeErr, writeOut } from '../output.js';
 import { liveViewReporter, liveViewWanted } from '../reporters/live.js';
 
@@ -136,6 +136,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         keep: args.keep,
         ...(args.ranges ? {} : { ranges: false as const }),
       }),
+      args.keep ? keptRunWords : undefined,
     );
     const failed = reports.filter((r) => r.status === 'fail');
     if (failed.length > 0)

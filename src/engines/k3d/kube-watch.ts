@@ -4,6 +4,7 @@
  * Leases, Jobs and Deployments, and a probe of the API itself.
  */
 import { request } from 'node:https';
+import { checkServerIdentity } from 'node:tls';
 import {
   AppsV1Api,
   BatchV1Api,
@@ -30,7 +31,8 @@ export async function apiReady(config: KubeConfig, via?: { readonly address: str
   if (!server) return false;
   const options: Parameters<typeof request>[1] = { method: 'GET', timeout: 2000 };
   await config.applyToHTTPSOptions(options);
-  if (via) options.servername = via.name;
+  // Connecting by address, the certificate is checked against the gateway's name (its --tls-san), not the address.
+  if (via) options.checkServerIdentity = (_host, cert) => checkServerIdentity(via.name, cert);
   return new Promise((resolve) => {
     const req = request(new URL('/readyz', server.replace('://0.0.0.0:', '://127.0.0.1:')), options, (res) => {
       res.resume();
