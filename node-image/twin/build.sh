@@ -45,7 +45,7 @@ if [ ! -f "$STAMP" ] || ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
   (cd "$app" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
   ln -s ../lib/twin/bin/twin.js "$d/rootfs/usr/local/bin/twin"
   mkdir -p "$d/rootfs/work"
-  env -i PATH=/usr/local/bin:/usr/bin:/bin chroot "$d/rootfs" /usr/local/bin/twin --version >/dev/null || { log "twin does not start in its rootfs"; exit 1; }
+  chroot "$d/rootfs" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin twin --version >/dev/null || { log "twin does not start in its rootfs"; exit 1; }
   tar -C "$d/rootfs" -c . | docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'WORKDIR /work' \
