@@ -37,7 +37,11 @@ if [ ! -f "$STAMP" ] || ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
   d="$CACHE/twin-build"; rm -rf "$d" && mkdir -p "$d/rootfs" "$d/pack"
   tar -C "$d/rootfs" -xf "$ROOTFS_TAR"
   install -m 0755 "$NODE_BIN" "$d/rootfs/usr/local/bin/node"
-  npm pack --silent --pack-destination "$d/pack" >/dev/null   # runs `prepare`: the build
+  # npm pack of a copy of the sources, built with their own dev dependencies: this script runs before
+  # the repository's `npm ci` in CI (.ci/run), and leaves the repository's node_modules and dist alone.
+  mkdir -p "$d/src" && cp -r package.json package-lock.json tsconfig.json tsconfig.build.json src bin hardware-profiles schemas "$d/src/"
+  (cd "$d/src" && npm ci --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null \
+    && npm pack --silent --pack-destination "$d/pack" >/dev/null)   # `prepare`: the build
   app="$d/rootfs/usr/local/lib/twin"; mkdir -p "$app"
   tar -xzf "$d/pack"/twin-*.tgz --strip-components=1 -C "$app"
   cp package-lock.json "$app/"
