@@ -16,7 +16,7 @@ const layers = [
   ['scenario'],
   ['engines'],
   ['report'],
-  ['runner', 'plan', 'testing', 'validate', 'init'],
+  ['runner', 'plan', 'testing', 'validate', 'init', 'export'],
   ['cli', 'index'],
 ];
 const isFile = (name) => ['errors', 'validate', 'index'].includes(name);

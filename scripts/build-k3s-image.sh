@@ -5,7 +5,8 @@
 #     module itself is not served by the module proxy this project can reach; see node-image/README.md);
 #   - a node image from a Debian rootfs (debootstrap) with Debian's containerd, runc and CNI plugins,
 #     a locally built pause image and the test workload images pre-imported;
-#   - stand-in images for k3d's tools container and for the Rancher host.
+#   - stand-in images for k3d's tools container and for the Rancher host;
+#   - twin's own image (node-image/twin/build.sh), which `twin export job`'s pods run.
 # Everything is cached by version under $TWIN_CACHE (default /var/cache/twin): a second run is a no-op.
 # Usage: scripts/build-k3s-image.sh [--print-image]
 set -euo pipefail
@@ -269,5 +270,6 @@ fi
 # The stand-in images live in the host's Docker too (k3d's tools container, the Rancher container).
 for img in "$TOOLS_IMAGE" "$RANCHER_IMAGE" "$APP_STANDIN_IMAGE"; do docker image inspect "$img" >/dev/null 2>&1 || { rm -rf "$IMAGES_STAMP"; exec "$0" "$@"; }; done
 node-image/external/build.sh   # 6. machines outside Kubernetes (role external): node-image/external
+node-image/twin/build.sh       # 7. twin's own image, for `twin export job` (the Dockerfile's, offline): node-image/twin
 log "ready: $NODE_IMAGE, k3d $K3D_VERSION at $BIN/k3d"
 echo "$NODE_IMAGE"

@@ -20,7 +20,7 @@ const layers: readonly (readonly string[])[] = [
   ['scenario'],
   ['engines'],
   ['report'],
-  ['runner', 'plan', 'testing', 'validate.ts', 'init'],
+  ['runner', 'plan', 'testing', 'validate.ts', 'init', 'export'],
   ['cli', 'index.ts'],
 ];
 

@@ -126,9 +126,12 @@ function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `twin check …` with every flag that chooses the property, the manifests and the schedules: it replays the same failure. */
-function replayCommand(args: CheckInputArgs, seed: number, path: string): string {
-  const words = ['twin', 'check', args.cluster];
+/**
+ * `check …` with every flag that chooses the property, the manifests and the schedules, as words:
+ * the same check wherever it runs (a replay, a shard's pod).
+ */
+export function checkArgv(args: CheckInputArgs): string[] {
+  const words = ['check', args.cluster];
   for (const w of args.workloads) words.push('-w', w);
   for (const d of args['profiles-dir']) words.push('--profiles-dir', d);
   if (args.calibration !== undefined) words.push('--calibration', args.calibration);
@@ -140,11 +143,15 @@ function replayCommand(args: CheckInputArgs, seed: number, path: string): string
     ['--max-faults', args['max-faults']],
     ['--kinds', args.kinds],
     ['--runs', args.runs],
-    ['--seed', String(seed)],
-    ['--path', path],
+    ['--seed', args.seed],
   ];
   for (const [flag, value] of flags) if (value !== undefined) words.push(flag, value);
-  return words.map(shellWord).join(' ');
+  return words;
+}
+
+/** `twin check …` that replays the same failure. */
+function replayCommand(args: CheckInputArgs, seed: number, path: string): string {
+  return ['twin', ...checkArgv({ ...args, seed: String(seed) }), '--path', path].map(shellWord).join(' ');
 }
 
 /** A progress bar on stderr, on a terminal outside CI only. */

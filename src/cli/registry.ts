@@ -46,7 +46,7 @@ export const watchCommand = lazyCommand(
 );
 
 export const mergeCommand = lazyCommand(
-  'merge <dirs..>',
+  'merge [dirs..]',
   'Join the shard files of a twin check or twin plan --search run with --shard I/N: the output of one unsharded run',
   () => import('./commands/merge.js').then((m) => m.mergeCommand),
 );

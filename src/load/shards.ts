@@ -173,3 +173,22 @@ export function readShards(paths: readonly string[]): ShardFile[] {
       );
   return files.map((f) => f.shard).sort((a, b) => a.shard.index - b.shard.index);
 }
+
+/**
+ * The lines a shard's pod prints around its shard file (`twin export job`): the pods' logs carry
+ * the results, and `twin merge --from-job` cuts each file out of its pod's log.
+ */
+export const shardLogMarkers = Object.freeze({
+  begin: '----- begin twin shard file -----',
+  end: '----- end twin shard file -----',
+});
+
+/** The shard file a pod's log holds between {@link shardLogMarkers}, or null when it holds none (the last one, if several). */
+export function shardFromLog(log: string): string | null {
+  const lines = log.split('\n');
+  const begin = lines.lastIndexOf(shardLogMarkers.begin);
+  if (begin < 0) return null;
+  const end = lines.indexOf(shardLogMarkers.end, begin + 1);
+  if (end < 0) return null;
+  return `${lines.slice(begin + 1, end).join('\n')}\n`;
+}

@@ -21,6 +21,7 @@ import type { ComparisonMoment } from '../../src/report/types.js';
 import { compareRuns, renderComparison } from '../../src/report/compare.js';
 import { repoRoot } from '../helpers/cli.js';
 import { realPowerOff } from '../helpers/real-power-off.js';
+import { runCheckAsJob, twinImage } from './shard-job.js';
 
 const availability = await k3dEngine.available();
 const required = process.env['TWIN_E2E'] === 'required';
@@ -230,6 +231,32 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
           expect(got.stdout, `http://${ip}:8080/ through ServiceLB`).toContain('twin stand-in');
         }
         await kubectl('delete', 'service', 'web-lb', '--wait=true');
+      },
+      10 * 60_000,
+    );
+    it(
+      'twin check as an Indexed Job on these nodes (twin export job, twin merge --from-job): the local run, byte for byte',
+      async (context) => {
+        expect(kept, 'the calibration test kept its cluster').not.toBeNull();
+        if (!kept) return;
+        const { image, missing } = await twinImage();
+        if (missing !== null) {
+          expect(required, `TWIN_E2E=required: ${missing}`).toBe(false);
+          console.log(`e2e shard job skipped: ${missing}`);
+          context.skip();
+        }
+        // A failing check (test/fixtures/fragile): the merge must find the same first failure over the shards and shrink it alike.
+        const flags = ['test/fixtures/fragile/cluster.yaml', '-w', 'test/fixtures/fragile', '--property', 'service-availability'];
+        flags.push('--service', 'default/frontend', '--runs', '300', '--seed', '42');
+        const run = await runCheckAsJob({ ...kept, image, out: join(out, 'shard-job'), flags, completions: 3, name: 'twin-e2e-check' });
+        console.log(`\ntwin check as an Indexed Job of 3 pods, seconds: ${JSON.stringify(run.seconds)}`);
+        expect(run.jobDone, run.diagnosis).toBe(true);
+        expect(run.merged.stderr).not.toMatch(/Error|internal/);
+        expect(run.local.code).toBe(1);
+        expect(run.merged.code).toBe(run.local.code);
+        expect(run.merged.stdout).toBe(run.local.stdout);
+        expect(run.local.reproduction).not.toBeNull();
+        expect(run.merged.reproduction).toBe(run.local.reproduction);
       },
       10 * 60_000,
     );

@@ -6,6 +6,7 @@ import { ProfileRegistry } from '../../load/profiles.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { nonEmpty, requireArgument } from '../flags.js';
 import { writeOut } from '../output.js';
+import { exportJobCommand } from './export-job.js';
 
 interface ExportArgs {
   readonly format?: string;
@@ -20,6 +21,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   describe: "Write a cluster in an engine's own configuration format (k3d: a k3d.io/v1alpha5 config file to create it by hand)",
   builder: (yargs: Argv) =>
     yargs
+      .command(exportJobCommand)
       .positional('format', { type: 'string', describe: 'an engine: k3d, or sim (the resolved cluster)' })
       .positional('cluster', { type: 'string', describe: 'cluster file' })
       .option('output', {
@@ -33,6 +35,10 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .example(
         '$0 export k3d scenarios/clusters/edgestack-pi4.yaml -o k3d.yaml && k3d cluster create --config k3d.yaml',
         'run the twin by hand',
+      )
+      .example(
+        '$0 export job check c.yaml -w k8s/ --seed 7 --completions 10 --image registry.lan/twin:0.1.0',
+        'see twin export job --help',
       ),
   handler: async (args) => {
     const names = [...engines.keys()].join(', ');

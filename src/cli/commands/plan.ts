@@ -12,9 +12,8 @@ import { displayPath } from '../../load/files.js';
 import { shardOption } from '../../load/shards.js';
 import { defaultWorkerCount, workerCountOption } from '../../load/worker-threads.js';
 import { interruptible } from '../interrupt.js';
-import { printSearch } from '../search-job.js';
+import { loadSearchInputs, maxSearchNodes, numberFlag, optionalNumber, printSearch } from '../search-job.js';
 import { ProfileRegistry } from '../../load/profiles.js';
-import { loadCalibrationFile } from '../../load/calibration.js';
 import { writeFileAtomic } from '../../report/write.js';
 import { calibrationLoad, calibrationOption } from '../flags.js';
 import { renderTable, writeOut } from '../output.js';
@@ -90,54 +89,12 @@ export const planCommand: CommandModule<object, PlanArgs> = {
           'builds its own clusters from --profiles',
           'drop CLUSTER, --compare and --html with --search',
         );
-      const maxNodes = numberFlag('--max-nodes', args['max-nodes'], {
-        integer: true,
-        min: 1,
-        max: maxSearchNodes,
-        what: `a whole number from 1 to ${maxSearchNodes}`,
-        hint: 'the search plans every mix up to that size',
-      });
-      const budget = optionalNumber('--budget', args.budget, {
-        min: 0,
-        exclusive: true,
-        what: 'an amount above 0 USD',
-        hint: 'e.g. --budget 300',
-      });
-      const maxWatts = optionalNumber('--max-watts', args['max-watts'], {
-        min: 0,
-        exclusive: true,
-        what: 'a power above 0 W',
-        hint: 'e.g. --max-watts 25',
-      });
-      const registry = ProfileRegistry.load(args['profiles-dir']);
-      const profiles = [
-        ...new Set(
-          args.profiles
-            .split(',')
-            .map((p) => p.trim())
-            .filter(Boolean),
-        ),
-      ];
-      if (profiles.length === 0)
-        throw ConfigError.single('--profiles', '', `"${args.profiles}" names no profile`, `use some of: ${registry.names().join(', ')}`);
-      for (const p of profiles)
-        if (!registry.get(p))
-          throw ConfigError.single('--profiles', '', `unknown hardware profile "${p}"`, `use one of: ${registry.names().join(', ')}`);
+      const { objects, registry, options: search } = loadSearchInputs(args);
+      const options = { ...search, ...searchProgress() };
       const workers = args.workers !== undefined ? workerCountOption('--workers', args.workers) : defaultWorkerCount();
       const shard = args.shard !== undefined ? shardOption('--shard', args.shard) : undefined;
       if (shard && args.out === undefined)
         throw ConfigError.single('--shard', '', 'needs --out, the directory its shard file goes to', 'e.g. --shard 1/3 --out shards/1');
-      const objects = loadManifests(args.workloads).map((m) => m.object);
-      const options = {
-        profiles,
-        maxNodes,
-        tolerate: 1,
-        ...(budget !== undefined ? { budget } : {}),
-        ...(maxWatts !== undefined ? { maxWatts } : {}),
-        ...(args.calibration !== undefined ? { calibration: loadCalibrationFile(args.calibration) } : {}),
-        ...price,
-        ...searchProgress(),
-      };
       if (shard && args.out !== undefined) {
         const job = searchJob(objects, registry, options);
         const progress = options.onProgress ? { onProgress: options.onProgress } : {};
@@ -183,36 +140,6 @@ export const planCommand: CommandModule<object, PlanArgs> = {
     if (problems.length) throw new ExpectationsFailedError(`plan: ${problems.join('; ')}`);
   },
 };
-
-/** The largest cluster `--search` builds: every mix up to it is planned, so the count grows fast. */
-const maxSearchNodes = 12;
-
-interface NumberRule {
-  readonly min: number;
-  readonly max?: number;
-  readonly integer?: boolean;
-  /** `min` itself is refused. */
-  readonly exclusive?: boolean;
-  /** What the flag takes, completing `"-1" is not …`. */
-  readonly what: string;
-  readonly hint: string;
-}
-
-/** A numeric flag, checked against its rule; the error names the flag and the value as typed. */
-function numberFlag(flag: string, raw: string, rule: NumberRule): number {
-  const value = raw.trim() === '' ? NaN : Number(raw);
-  const ok =
-    Number.isFinite(value) &&
-    (rule.exclusive ? value > rule.min : value >= rule.min) &&
-    (rule.max === undefined || value <= rule.max) &&
-    (!rule.integer || Number.isInteger(value));
-  if (!ok) throw ConfigError.single(flag, '', `"${raw}" is not ${rule.what}`, rule.hint);
-  return value;
-}
-
-function optionalNumber(flag: string, raw: string | undefined, rule: NumberRule): number | undefined {
-  return raw === undefined ? undefined : numberFlag(flag, raw, rule);
-}
 
 /** Progress of a long search on stderr, on a terminal only (a line rewritten in place, about every 2 %). */
 function searchProgress(): { onProgress?: (done: number, total: number) => void } {
