@@ -127,15 +127,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     if (args.keep && !engines.includes('k3d'))
       throw ConfigError.single('--keep', '', `the ${args.engine} engine creates nothing to keep`, 'use --keep with --engine k3d');
-    const reports = await interruptible((signal) =>
-      runScenarios(args.files, {
-        ...load,
-        engines,
-        reporters: reportersFor(args),
-        signal,
-        keep: args.keep,
-        ...(args.ranges ? {} : { ranges: false as const }),
-      }),
+    const reports = await interruptible(
+      (signal) =>
+        runScenarios(args.files, {
+          ...load,
+          engines,
+          reporters: reportersFor(args),
+          signal,
+          keep: args.keep,
+          ...(args.ranges ? {} : { ranges: false as const }),
+        }),
       args.keep ? keptRunWords : undefined,
     );
     const failed = reports.filter((r) => r.status === 'fail');
