@@ -21,7 +21,7 @@ import type { ComparisonMoment } from '../../src/report/types.js';
 import { compareRuns, renderComparison } from '../../src/report/compare.js';
 import { repoRoot } from '../helpers/cli.js';
 import { realPowerOff } from '../helpers/real-power-off.js';
-import { runCheckAsJob, twinImage } from './shard-job.js';
+import { runCheckAsJob, twinImage } from '../helpers/shard-job.js';
 
 const availability = await k3dEngine.available();
 const required = process.env['TWIN_E2E'] === 'required';

@@ -8,13 +8,19 @@ import { defineScenario } from 'twin';
 export default defineScenario({
   description: 'The NFS/MariaDB box (node3) is powered off for 4 minutes',
   cluster: '../../scenarios/clusters/homelab-nfs.yaml',
-  workloads: ['../../scenarios/workloads/homelab'],
+  // nfs-share mounts node3's export; a hard mount leaves it running while node3 is gone.
+  workloads: ['../../scenarios/workloads/homelab', './workloads/nfs-share'],
   duration: '9m',
   seed: 4,
   faults: [{ id: 'nfs', at: '1m', kind: 'power-off', node: 'node3', for: '4m' }],
   expect: [
     { kind: 'api-stays-available', description: 'The cluster itself is healthy: node3 is not a Kubernetes node' },
     { kind: 'workloads-unaffected', workloads: ['portfolio'], description: 'Portfolio needs nothing from node3 and keeps serving' },
+    {
+      kind: 'workloads-unaffected',
+      workloads: ['nfs-share'],
+      description: "A pod with node3's export mounted keeps running: the mount is hard, its I/O waits",
+    },
     {
       kind: 'service-availability',
       service: 'default/lil-linko',

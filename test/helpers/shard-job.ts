@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { containerdSocket } from '../../src/engines/k3d/memory.js';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot } from './cli.js';
 
 /** twin's image as node-image/twin/build.sh names it, or why it is not there. */
 export async function twinImage(): Promise<{ image: string; missing: string | null }> {
