@@ -78,8 +78,17 @@ export class ExternalCommandError extends Error {
     readonly code: number | undefined,
     readonly stderrTail: string,
   ) {
-    super(`command failed (exit ${code ?? 'signal'}): ${command}${stderrTail ? ` — ${stderrTail.trim().split('\n').slice(-1)[0]}` : ''}`);
+    super(`command failed (exit ${code ?? 'signal'}): ${command}${stderrTail ? ` — ${reasonOf(stderrTail)}` : ''}`);
   }
+}
+
+/**
+ * The line of a command's stderr that says why: Docker's own reason (`Error response from daemon: …`, which its
+ * CLI follows with a summary such as `Error: failed to start containers: x`) when there is one, else the last line.
+ */
+function reasonOf(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  return lines.filter((l) => l.includes('Error response from daemon')).at(-1) ?? lines.at(-1) ?? '';
 }
 
 /** A service twin started answered wrongly (the Rancher host's API during the import). */

@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 HERE=$PWD
 EXTERNAL_REV=twin1            # bump when the package list changes
 DEBIAN_SUITE=bookworm
-PACKAGES=(mariadb-server mariadb-client haproxy nfs-ganesha nfs-ganesha-vfs rpcbind iproute2 procps)
+PACKAGES=(mariadb-server mariadb-client haproxy nfs-ganesha nfs-ganesha-vfs rpcbind netbase iproute2 procps)
 IMAGE="twin.local/external-host:$EXTERNAL_REV"
 CACHE=${TWIN_CACHE:-/var/cache/twin}
 if [ "${1:-}" = "--print-image" ]; then echo "$IMAGE"; exit 0; fi
