@@ -8,6 +8,14 @@ import { nonEmpty, requireArgument } from '../flags.js';
 import { writeOut } from '../output.js';
 import { exportJobCommand } from './export-job.js';
 
+/**
+ * yargs would answer `export k3d` with "Did you mean job?" (its recommendCommands, on for the whole CLI). Its
+ * `recommendCommands(recommend = true)` takes the switch, which @types/yargs does not declare.
+ */
+function withoutRecommendations(yargs: Argv): Argv {
+  return (yargs as unknown as { recommendCommands(recommend: boolean): Argv }).recommendCommands(false);
+}
+
 interface ExportArgs {
   readonly format?: string;
   readonly cluster?: string;
@@ -20,8 +28,9 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   command: 'export [format] [cluster]',
   describe: "Write a cluster in an engine's own configuration format (k3d: a k3d.io/v1alpha5 config file to create it by hand)",
   builder: (yargs: Argv) =>
-    yargs
-      .command(exportJobCommand)
+    withoutRecommendations(yargs.command(exportJobCommand))
+      // `export k3d …` is this command's own form, not an unknown subcommand beside `export job`.
+      .strictCommands(false)
       .positional('format', { type: 'string', describe: 'an engine: k3d, or sim (the resolved cluster)' })
       .positional('cluster', { type: 'string', describe: 'cluster file' })
       .option('output', {
