@@ -376,5 +376,14 @@ describe('the Job, run by hand: twin merge --from-job gives the unsharded output
     const both = twin(['merge', 'shards', '--from-job', 'twin-check'], { cwd: dir });
     expect(both.stderr).toMatch(/^twin: twin merge: takes shard directories or --from-job, not both/);
     expect(both.code).toBe(2);
+    // A --save directory holding files already would mix another run's shards in.
+    mkdirSync(join(dir, 'old'));
+    writeFileSync(join(dir, 'old', 'shard-1-of-3.json'), '{}');
+    const used = twin(['merge', '--from-job', 'twin-check', '--kubeconfig', api.kubeconfig, '--save', 'old'], { cwd: dir });
+    expect(used.stderr).toBe(
+      'twin: --save: "old" is not empty: shard files of another run there would be merged with this Job\'s ' +
+        '(name a new or empty directory)\n',
+    );
+    expect(used.code).toBe(2);
   });
 });

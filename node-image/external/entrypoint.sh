@@ -38,7 +38,9 @@ start_haproxy() {
   # through it). TCP health checks at HAProxy's defaults (inter 2s, fall 3, rise 2), as seed 004's.
   {
     printf 'global\n  maxconn 2000\nresolvers docker\n  nameserver dns 127.0.0.11:53\n  hold valid 1s\n  hold nx 1s\n'
-    printf 'defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n'
+    # A connection refused by a server whose K3s has stopped (its container still up) goes to another
+    # one (redispatch) instead of failing the client until the health checks mark it down.
+    printf 'defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 1h\n  timeout server 1h\n  retries 3\n  option redispatch\n'
     printf '  default-server init-addr last,libc,none resolvers docker check\n'
     printf 'frontend k3s-api\n  bind :6443\n  default_backend k3s-servers\nbackend k3s-servers\n  balance roundrobin\n'
     for server in ${TWIN_HAPROXY_SERVERS:-}; do printf '  server %s %s\n' "${server%%=*}" "${server#*=}"; done

@@ -50,7 +50,7 @@ export type InputFiles = ReadonlyMap<string, string>;
 /** A path relative to `cwd`, refused when it leaves it: the pod sees only what is under its working directory. */
 export function relativeInput(input: InputPath, cwd = process.cwd()): string {
   const rel = relative(cwd, resolve(cwd, input.path));
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
     throw ConfigError.single(
       input.flag,
       '',

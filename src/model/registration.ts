@@ -5,7 +5,7 @@ import type { InputProblem } from '../errors.js';
 import type { ClusterSpecParsed } from './cluster-schema.js';
 
 /**
- * The node `k3s.registrationAddress` names (a node name, its IP, or `https://<name or IP>[:port]`), which must be a
+ * The node `k3s.registrationAddress` names (a node name, its IP, or `https://<name or IP>[:6443]`), which must be a
  * server or a gateway (role external with haproxy in front of the servers); without one, the first server, as
  * agents given that server's URL join (K3s docs: "Cluster Load Balancer", fixed registration address).
  */
@@ -17,7 +17,16 @@ export function resolveRegistrationAddress(
 ): string {
   const firstServer = nodes.find((n) => n.role === 'server')?.name ?? '';
   if (written === undefined) return firstServer;
-  const host = /^https?:\/\/([^/:]+|\[[^\]]+\])(?::\d+)?\/?$/.exec(written)?.[1] ?? written;
+  const url = /^([a-z]+):\/\/([^/:[\]]+|\[[^\]]+\])(?::(\d+))?\/?$/i.exec(written);
+  if (url && (url[1]?.toLowerCase() !== 'https' || (url[3] !== undefined && url[3] !== '6443'))) {
+    problems.push({
+      field,
+      message: `"${written}": K3s serves agents' registration over https on port 6443`,
+      hint: `write https://${url[2] ?? '<ip>'}:6443, or the node's name or IP`,
+    });
+    return firstServer;
+  }
+  const host = url ? (url[2] ?? '').replace(/^\[(.*)\]$/, '$1') : written;
   const node = nodes.find((n) => n.name === host || (n.ip !== undefined && n.ip === host));
   const gateways = nodes
     .filter((n) => n.role === 'server' || (n.role === 'external' && n.services?.includes('haproxy')))

@@ -50,7 +50,12 @@ export class NfsMounts {
     const nodeEpoch = node.epoch;
     const again = (delay: number, then: () => void) =>
       ctx.env.after(delay, Priority.kubelet, () => {
-        if (pod.epoch !== epoch || node.epoch !== nodeEpoch || pod.deletionRequestedAt !== null || pod.running) return;
+        if (pod.epoch !== epoch || pod.deletionRequestedAt !== null || pod.running) return;
+        // K3s stopped on the node meanwhile: the mount went with the kubelet, which starts the pod again when it is back.
+        if (node.epoch !== nodeEpoch) {
+          pod.waitingReason = '';
+          return;
+        }
         then();
       });
     const silent = pod.template.nfsServers.find((server) => !this.answers(ctx, server, node));

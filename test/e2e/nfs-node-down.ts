@@ -8,7 +8,7 @@ import { defineScenario } from 'twin';
 export default defineScenario({
   description: 'The NFS/MariaDB box (node3) is powered off for 4 minutes',
   cluster: '../../scenarios/clusters/homelab-nfs.yaml',
-  // nfs-share mounts node3's export; a hard mount leaves it running while node3 is gone.
+  // nfs-share mounts node3's export; its server going away unmounts nothing (the mount is hard, nginx never reads it).
   workloads: ['../../scenarios/workloads/homelab', './workloads/nfs-share'],
   duration: '9m',
   seed: 4,
@@ -19,7 +19,7 @@ export default defineScenario({
     {
       kind: 'workloads-unaffected',
       workloads: ['nfs-share'],
-      description: "A pod with node3's export mounted keeps running: the mount is hard, its I/O waits",
+      description: "A pod with node3's export mounted (before the fault) keeps running: nothing unmounts it",
     },
     {
       kind: 'service-availability',

@@ -165,6 +165,11 @@ describe('a gateway the agents join through (dry run of the gateway-down e2e)', 
     expect(config.options.k3s.extraArgs).toContainEqual({ arg: `--tls-san=${host}`, nodeFilters: ['server:*'] });
   });
 
+  it("a config for use by hand (twin export k3d: no gateway container) keeps k3d's K3S_URL for the agents", () => {
+    const config = renderK3dConfig(plan.cluster, { singleCoreEvents: null, cores: 2, source: 'test' });
+    expect(config.options.k3s.extraArgs.some((a) => a.arg.startsWith('--server='))).toBe(false);
+  });
+
   it("without a registration address the agents keep k3d's K3S_URL (server-0)", async () => {
     const ha = await loadClusterFile('test/e2e/ha-cluster.yaml');
     const config = renderK3dConfig(ha, { singleCoreEvents: null, cores: 2, source: 'test' }, { names: runNames(ha, 'dryrun') });
@@ -173,8 +178,13 @@ describe('a gateway the agents join through (dry run of the gateway-down e2e)', 
 });
 
 describe('twin doctor: NFS mounts in pods', () => {
-  it("uses the kernel's NFS client, else twin's userspace one over FUSE, else says pods cannot mount", () => {
-    expect(nfsClientRow('nodev\tsysfs\nnodev\tnfs\nnodev\tnfs4\n', false).ok).toBe(true);
+  it("needs FUSE for the node image's mount.nfs (twin's userspace client), else says pods cannot mount", () => {
+    // The node image's mount.nfs is twin's FUSE client whatever the kernel has: a kernel NFS client is not enough.
+    expect(nfsClientRow('nodev\tsysfs\nnodev\tnfs\nnodev\tnfs4\n', false)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/has an NFS client, but no FUSE/),
+    });
+    expect(nfsClientRow('nodev\tnfs\nnodev\tfuse\n', true)).toMatchObject({ ok: true, detail: expect.stringMatching(/over FUSE/) });
     expect(nfsClientRow('nodev\tsysfs\nnodev\ttmpfs\n\text4\nnodev\tfuse\n', true)).toMatchObject({
       ok: true,
       detail: expect.stringMatching(/no NFS client.*userspace NFSv3 client over FUSE/),

@@ -76,6 +76,7 @@ describe('k3s.registrationAddress', () => {
     ['10.0.0.9', 'gw'],
     ['https://10.0.0.9:6443', 'gw'],
     ['https://s1:6443', 's1'],
+    ['https://10.0.0.9', 'gw'],
   ])('%s names %s', (written, node) => {
     expect(cluster(base, { k3s: { registrationAddress: written } }).k3s.registrationNode).toBe(node);
   });
@@ -86,6 +87,11 @@ describe('k3s.registrationAddress', () => {
       'https://10.0.0.7:6443',
       `"https://10.0.0.7:6443" is no node's name or IP (name a server or a role: external node with services: [haproxy] (s1, gw)`,
     ],
+    [
+      'http://10.0.0.9:6443',
+      `"http://10.0.0.9:6443": K3s serves agents' registration over https on port 6443 (write https://10.0.0.9:6443`,
+    ],
+    ['https://gw:9345', `"https://gw:9345": K3s serves agents' registration over https on port 6443 (write https://gw:6443`],
   ])('%s is refused with the fix', (written, message) => {
     expect(() => cluster(base, { k3s: { registrationAddress: written } })).toThrow(message);
   });

@@ -57,6 +57,22 @@ describe('an NFS volume from a machine outside Kubernetes', () => {
     expect(started.t - booted.t).toBeLessThan(122 + 10);
   });
 
+  it('K3s restarted on the node while a mount waits: the restarted kubelet mounts again and starts the pod', () => {
+    const sim = createSimulation({ cluster: cluster(nodes), workloads: readWorkloads(app()), seed: 1 });
+    sim.holdPoweredOff(sim.node('nas'));
+    sim.runUntil(300);
+    const pods = podsOf(sim, 'Deployment/default/app');
+    expect(pods.every((p) => !p.running)).toBe(true);
+    for (const name of ['s1', 'w1']) {
+      sim.stopK3s(sim.node(name), 'test');
+      sim.startK3s(sim.node(name));
+    }
+    sim.runUntil(400);
+    sim.powerOn(sim.node('nas'), 'test');
+    sim.runUntil(800);
+    expect(pods.every((p) => p.running)).toBe(true);
+  });
+
   it('a server that is no machine of the spec is taken to answer', () => {
     const other = [
       deployment('app', 1, {

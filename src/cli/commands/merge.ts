@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
-import { readJobShards } from '../../import/job-shards.js';
-import { loadKubeConfig } from '../../import/kube-client.js';
 import { displayPath } from '../../load/files.js';
 import { readShards, shardFileName, type ShardFile } from '../../load/shards.js';
 import { mergeSearchShards } from '../../plan/search-parallel.js';
@@ -33,6 +31,11 @@ function defaultKubeconfig(): string {
 
 /** The shard files of an Indexed Job's pods, written into `dir` as `twin merge DIR` reads them. */
 async function saveJobShards(args: MergeArgs, name: string, dir: string): Promise<void> {
+  // The Kubernetes client is loaded only here: `twin merge DIR…` needs none of it.
+  const [{ readJobShards }, { loadKubeConfig }] = await Promise.all([
+    import('../../import/job-shards.js'),
+    import('../../import/kube-client.js'),
+  ]);
   const cluster = loadKubeConfig(args.kubeconfig ?? defaultKubeconfig(), args.context);
   const shards = await readJobShards(cluster, name, args.namespace);
   for (const { index, pod, text } of shards) {
@@ -80,6 +83,14 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
         '',
         job === undefined ? 'no shards given' : 'takes shard directories or --from-job, not both',
         job === undefined ? 'name the --out directories of the shards, or --from-job JOB' : 'drop the directories or --from-job',
+      );
+    // Shard files already in --save would be merged with this Job's (or refused as not belonging together).
+    if (job !== undefined && args.save !== undefined && existsSync(args.save) && readdirSync(args.save).length > 0)
+      throw ConfigError.single(
+        '--save',
+        '',
+        `"${args.save}" is not empty: shard files of another run there would be merged with this Job's`,
+        'name a new or empty directory',
       );
     const temporary = job !== undefined && args.save === undefined ? mkdtempSync(join(tmpdir(), 'twin-merge-')) : undefined;
     try {

@@ -70,7 +70,8 @@ export function renderK3dConfig(
   for (const gateway of cluster.nodes.filter((n) => n.role === 'external' && n.services?.includes('haproxy')))
     extraArgs.push({ arg: `--tls-san=${names.external(gateway)}`, nodeFilters: ['server:*'] });
   const registration = cluster.nodes.find((n) => n.name === cluster.k3s.registrationNode);
-  if (agents.length && registration && registration !== servers[0]) {
+  // A config for use by hand (no run id) has no gateway container to join through: its agents keep server-0.
+  if (agents.length && registration && registration !== servers[0] && (registration.role !== 'external' || names.runId !== null)) {
     const address = registration.role === 'external' ? names.external(registration) : names.container(registration);
     extraArgs.push({ arg: `--server=https://${address}:6443`, nodeFilters: ['agent:*'] });
   }

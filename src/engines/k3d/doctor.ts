@@ -203,24 +203,21 @@ export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]
 }
 
 /**
- * Whether pods could mount an external host's NFS export: the mount is the host kernel's (node
- * containers share it), and only a kernel with an NFS client lists `nfs`/`nfs4` in /proc/filesystems.
- * twin does not fake the mount: a pod with an NFS volume stays in ContainerCreating here.
+ * Whether pods can mount an external host's NFS export. The node image's `/sbin/mount.nfs` is twin's
+ * userspace NFSv3 client over FUSE (node-image/nfs-mount), which util-linux `mount -t nfs` runs whatever
+ * the kernel has, so what a pod's mount needs is FUSE: `/dev/fuse` and `fuse` in /proc/filesystems.
  */
 export function nfsClientRow(filesystems: string | null = readFilesystems(), fuseDevice: boolean = existsSync('/dev/fuse')): Capability {
-  const has = filesystems !== null && /\tnfs4?$/m.test(filesystems);
-  if (has) {
-    return { name: 'NFS mounts in pods', ok: true, detail: "the host kernel has an NFS client: pods can mount an external host's export" };
-  }
-  // node-image/nfs-mount: /sbin/mount.nfs in twin's node image, run by the kubelet's NFS volume plugin
+  const kernel = filesystems !== null && /\tnfs4?$/m.test(filesystems);
   const fuse = fuseDevice && filesystems !== null && /\tfuse$/m.test(filesystems);
+  const kernelText = kernel ? 'the host kernel has an NFS client, but' : 'the host kernel has no NFS client (no nfs in /proc/filesystems);';
   return {
     name: 'NFS mounts in pods',
     ok: fuse,
     detail: fuse
-      ? "the host kernel has no NFS client (no nfs in /proc/filesystems): pods mount external hosts' exports through twin's " +
-        'userspace NFSv3 client over FUSE (mount.nfs in the node image; hard/soft, timeo, retrans as nfs(5); no NFSv4, no NLM locks)'
-      : "the host kernel has no NFS client (no nfs in /proc/filesystems) and no FUSE (/dev/fuse) for twin's userspace one: " +
+      ? `${kernelText} pods mount external hosts' exports through twin's userspace NFSv3 client over FUSE ` +
+        '(mount.nfs in the node image; hard/soft, timeo, retrans as nfs(5); no NFSv4, no NLM locks)'
+      : `${kernelText} no FUSE (/dev/fuse) for twin's userspace NFS client, which the node image's mount.nfs is: ` +
         'an external host serves NFS, but a pod with an nfs volume stays ContainerCreating',
   };
 }
