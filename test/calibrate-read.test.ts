@@ -42,7 +42,8 @@ describe('reading a live cluster for calibrate', () => {
     expect(read.events?.length).toBeGreaterThan(100);
     expect(read.perNode['dcn2']?.metrics).toMatch(/process_start_time_seconds/);
     expect(read.sources.every((s) => s.status === 'read')).toBe(true);
-    expect(api.requests.length).toBe(4 + 3 * 3);
+    expect(read.apiEndpointsWritten).toBe(Date.parse('2026-12-01T10:51:14Z') / 1000);
+    expect(api.requests.length).toBe(5 + 3 * 3);
     expect(api.requests.every((r) => r.startsWith('GET '))).toBe(true);
     expect(api.requests).toContain('GET /api/v1/nodes/dcn1/proxy/stats/summary');
   });

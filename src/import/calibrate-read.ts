@@ -1,14 +1,16 @@
 /**
  * `twin calibrate`'s reading of a live cluster, GET requests only: Nodes (required), Pods and
  * core/v1 Events of all namespaces, and per node through the API server's proxy the kubelet's
- * summary API, its configuration (configz) and its /metrics, and the API server's own /metrics.
+ * summary API, its configuration (configz) and its /metrics, the API server's own /metrics and the
+ * `kubernetes` Service's EndpointSlice (when the API server last wrote it).
  * A refused or absent optional source is recorded in `sources`; the figures that need it are
  * then not measured. Nothing is ever written to the cluster.
  */
-import { CoreV1Api, type CoreV1Event, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, type CoreV1Event, type V1EndpointSlice, type V1Node } from '@kubernetes/client-node';
 import type { CalibrationReadings, NodeReadings, SourceRecord, SourceStatus } from './calibrate.js';
 import { sourceNames } from './calibrate.js';
 import type { StatsSummary } from './calibrate-node.js';
+import { epochSeconds } from './calibrate-samples.js';
 import { clusterError, httpStatus, loadKubeConfig, rawGet, withTimeout, type LiveCluster } from './kube-client.js';
 
 /** RBAC each source needs, named when it is refused. */
@@ -18,6 +20,7 @@ const permissions: Readonly<Record<string, string>> = {
   [sourceNames.configz]: 'get nodes/proxy',
   [sourceNames.metrics]: 'get nodes/proxy',
   [sourceNames.apiserverMetrics]: 'get the non-resource URL /metrics',
+  [sourceNames.apiEndpoints]: 'get endpointslices in namespace default',
 };
 
 function statusOf(status: number | undefined): SourceStatus {
@@ -64,6 +67,12 @@ function json(text: string | undefined): unknown {
   }
 }
 
+/** The newest managedFields time of an object: when it was last written (whole seconds). */
+function lastWritten(slice: V1EndpointSlice): number | undefined {
+  const times = (slice.metadata?.managedFields ?? []).map((f) => epochSeconds(f.time)).filter((t): t is number => t !== undefined);
+  return times.length ? Math.max(...times) : undefined;
+}
+
 /** Reads everything `twin calibrate` measures from; throws the one-line errors of kube-client.ts when the Nodes cannot be read. */
 export async function readCalibration(kubeconfig: string, context?: string): Promise<CalibrationReadings> {
   const cluster = loadKubeConfig(kubeconfig, context);
@@ -87,10 +96,12 @@ export async function readCalibration(kubeconfig: string, context?: string): Pro
       return { status: httpStatus(error), error };
     }
   };
-  const [pods, events, apiserverMetrics] = await Promise.all([
+  const discovery = cluster.config.makeApiClient(DiscoveryV1Api);
+  const [pods, events, apiserverMetrics, apiEndpoints] = await Promise.all([
     optional(() => core.listPodForAllNamespaces()),
     optional(() => core.listEventForAllNamespaces()),
     proxyGet(cluster, '/metrics'),
+    optional(() => discovery.readNamespacedEndpointSlice({ name: 'kubernetes', namespace: 'default' })),
   ]);
   const names = nodes.map((n) => n.metadata?.name ?? '');
   const proxied = await Promise.all(
@@ -131,7 +142,9 @@ export async function readCalibration(kubeconfig: string, context?: string): Pro
       proxied.map((p) => [p.name, p.metrics]),
     ),
     record(sourceNames.apiserverMetrics, [[undefined, apiserverMetrics]]),
+    record(sourceNames.apiEndpoints, [[undefined, apiEndpoints]]),
   ];
+  const endpointsWritten = apiEndpoints.value ? lastWritten(apiEndpoints.value) : undefined;
   const eventItems: CoreV1Event[] | undefined = events.value?.items;
   return {
     server: cluster.server,
@@ -142,6 +155,7 @@ export async function readCalibration(kubeconfig: string, context?: string): Pro
     ...(eventItems ? { events: eventItems } : {}),
     perNode,
     ...(apiserverMetrics.value !== undefined ? { apiserverMetrics: apiserverMetrics.value } : {}),
+    ...(endpointsWritten !== undefined ? { apiEndpointsWritten: endpointsWritten } : {}),
     sources,
   };
 }

@@ -34,6 +34,7 @@ export const sourceNames = {
   configz: 'nodes/proxy configz',
   metrics: 'nodes/proxy metrics',
   apiserverMetrics: 'API server /metrics',
+  apiEndpoints: 'EndpointSlice default/kubernetes',
 } as const;
 
 /** What was read of one node through the API server's proxy; undefined: not readable (see `sources`). */
@@ -55,6 +56,11 @@ export interface CalibrationReadings {
   readonly pods?: readonly V1Pod[];
   readonly perNode: Readonly<Record<string, NodeReadings>>;
   readonly apiserverMetrics?: string;
+  /**
+   * When the API server last wrote the `kubernetes` Service's EndpointSlice (its newest managedFields
+   * time, epoch seconds): a restarted API server adds its address back as soon as it serves.
+   */
+  readonly apiEndpointsWritten?: number;
   readonly sources: readonly SourceRecord[];
 }
 
@@ -142,7 +148,9 @@ function measureNode(node: V1Node, readings: CalibrationReadings, options: Calib
       const existing = new Map(
         readings.nodes.map((n) => [n.metadata?.name ?? '', epochSeconds(n.metadata?.creationTimestamp) ?? Infinity]),
       );
-      const k3s = server ? serverStartSamples(events, started, to, existing, name) : agentStartSamples(events, name, created, started, to);
+      const k3s = server
+        ? serverStartSamples(events, started, to, existing, name, readings.apiEndpointsWritten)
+        : agentStartSamples(events, name, created, started, to);
       add('k3sStart', k3s, server ? `no RegisteredNode event ${after} in the window` : `no kubelet event ${after} in the window`);
     }
     const boot = bootSamples(events, name, started, options.nodeMonitorGracePeriod, from, to);

@@ -34,6 +34,8 @@ function answer(path: string): [string, string] | undefined {
   const empty = /^\/(api\/v1|apis\/apps\/v1)\/(services|persistentvolumeclaims|persistentvolumes|deployments|statefulsets|daemonsets)$/;
   if (empty.test(path)) return ['application/json', JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: {}, items: [] })];
   if (path === '/metrics') return ['text/plain; version=0.0.4; charset=utf-8', text('apiserver-metrics.txt')];
+  if (path === '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes')
+    return ['application/json', text('endpointslice-kubernetes.json')];
   const proxy = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/(stats\/summary|configz|metrics)$/.exec(path);
   if (!proxy) return undefined;
   const [, node, what] = proxy;
