@@ -233,6 +233,19 @@ export class Machines implements MachinesPort {
     node.k3s = 'stopped';
     node.usageChanged = true;
     node.epoch++;
+    // The kubelet's work in hand goes with it: image pulls, container creations and the back-offs live in its
+    // process (KK pkg/kubelet/kubelet.go NewMainKubelet: backOff; images/image_manager.go: its own backOff).
+    // Running containers stay; the next kubelet starts every pod it finds not running (onApiReachable) and, with
+    // no back-off remembered, restarts the next exit at once, as the first sync of a new kubelet does.
+    node.pulling.clear();
+    for (const pod of node.pods) {
+      pod.restartBackoff = 0;
+      pod.imageBackoff = 0;
+      if (!pod.running && !pod.succeeded && !pod.evicted && pod.deletionRequestedAt === null) {
+        pod.epoch++;
+        pod.waitingReason = '';
+      }
+    }
     this.ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s stopped on ${node.name} (${reason})`, { state: 'stopped' });
     this.ctx.controlPlane.refresh(node);
   }
