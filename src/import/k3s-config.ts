@@ -138,11 +138,17 @@ export function clusterFromK3sConfigs(
     : servers.length > 1 || (first && hasFlag(first.args, 'cluster-init'))
       ? 'embedded-etcd'
       : 'sqlite';
+  const registration = registrationOf(
+    hosts.filter((h) => h.role === 'agent').map((h) => flagValues(h.args, 'server')[0] ?? h.input.env?.['K3S_URL']),
+    nodes,
+    first?.input.name,
+  );
   if (hosts.some((h) => hasFlag(h.args, 'agent-token'))) redaction.dropped.add('--agent-token');
   const redacted = redactionNote(redaction, 'cluster.yaml');
   const warnings = [
     ...(clusterVersion ? [] : [defaultedVersionNote('the K3s configuration', 'pass --env NODE=install.env with INSTALL_K3S_VERSION')]),
     ...(redacted ? [redacted] : []),
+    ...(registration.note ? [registration.note] : []),
     ...perHost,
   ];
   return {
@@ -156,6 +162,7 @@ export function clusterFromK3sConfigs(
           datastore,
           ...(external ? { externalDatastore: { endpoint: external } } : {}),
           ...(tokens.cluster ? { token: tokens.cluster } : {}),
+          ...(registration.address ? { registrationAddress: registration.address } : {}),
           serverArgs,
           agentArgs,
         },
@@ -163,5 +170,33 @@ export function clusterFromK3sConfigs(
       },
     },
     warnings,
+  };
+}
+
+/**
+ * `k3s.registrationAddress` from the agents' `server:` / K3S_URL: the server they join through, when it
+ * is a machine of the import other than the first server (the default). A URL naming no machine of the
+ * import when every server's IP is known (a load balancer, a virtual IP) is a note: twin cannot place
+ * what it does not know.
+ */
+function registrationOf(
+  urls: readonly (string | undefined)[],
+  nodes: readonly { name: string; role: string; ip?: string }[],
+  firstServer: string | undefined,
+): { address?: string; note?: string } {
+  const given = [...new Set(urls.filter((u): u is string => Boolean(u)))];
+  if (given.length === 0) return {};
+  if (given.length > 1) return { note: `the agents join through different servers (${given.join(', ')}): twin gives every agent one` };
+  const url = given[0] as string;
+  const host = (/^[a-z]+:\/\/(\[[^\]]+\]|[^/:]+)/i.exec(url)?.[1] ?? url).replace(/^\[(.*)\]$/, '$1');
+  const node = nodes.find((n) => n.name === host || n.ip === host);
+  if (node?.role === 'server') return node.name === firstServer ? {} : { address: node.name };
+  // A server whose IP the configurations do not give may be the one it names: nothing to say then.
+  if (!node && nodes.some((n) => n.role === 'server' && n.ip === undefined)) return {};
+  return {
+    note:
+      `the agents join through ${url}, which is no server of this import: twin has them join the first server; ` +
+      'to model a load balancer in front of the servers, add it as a node with role: external and services: [haproxy] ' +
+      'and set k3s.registrationAddress to it',
   };
 }

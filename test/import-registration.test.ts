@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { clusterFromK3sConfigs, type K3sHostInput } from '../src/import/k3s-config.js';
+import { clusterFromDocument } from '../src/load/cluster.js';
+import { ProfileRegistry } from '../src/load/profiles.js';
+
+/** The agents' `server:` / K3S_URL says which server they register through: k3s.registrationAddress. */
+describe('importing where the agents join', () => {
+  const servers: K3sHostInput[] = [
+    { name: 'pi-a', config: { 'cluster-init': true, 'node-ip': '10.0.0.1' } },
+    { name: 'pi-b', config: { server: 'https://10.0.0.1:6443', 'node-ip': '10.0.0.2', 'tls-san': ['10.0.0.2'] }, role: 'server' },
+  ];
+  const agent = (url: string): K3sHostInput => ({ name: 'pi-w', env: { K3S_URL: url, INSTALL_K3S_EXEC: 'agent' } });
+  const spec = (inputs: K3sHostInput[]) => {
+    const { cluster, warnings } = clusterFromK3sConfigs(inputs, 'test', { defaultProfile: 'pi4b-4gb' });
+    return { k3s: (cluster['spec'] as { k3s: Record<string, unknown> }).k3s, warnings };
+  };
+
+  it('agents given the second server: registrationAddress names it', () => {
+    const { k3s, warnings } = spec([...servers, agent('https://10.0.0.2:6443')]);
+    expect(k3s['registrationAddress']).toBe('pi-b');
+    expect(warnings.join('\n')).not.toMatch(/join through/);
+    // And the model has the agent join through it.
+    const { cluster } = clusterFromK3sConfigs([...servers, agent('https://10.0.0.2:6443')], 'test', { defaultProfile: 'pi4b-4gb' });
+    expect(clusterFromDocument(cluster, 'cluster.yaml', { profiles: ProfileRegistry.load() }).k3s.registrationNode).toBe('pi-b');
+  });
+
+  it('agents given the first server (by IP or name): the default, nothing written', () => {
+    for (const url of ['https://10.0.0.1:6443', 'https://pi-a:6443']) {
+      const { k3s, warnings } = spec([...servers, agent(url)]);
+      expect(k3s['registrationAddress']).toBeUndefined();
+      expect(warnings.join('\n')).not.toMatch(/join through/);
+    }
+  });
+
+  it('agents given an address that is no server of the import (a virtual IP): a note, and the first server', () => {
+    const { k3s, warnings } = spec([...servers, agent('https://10.0.0.100:6443')]);
+    expect(k3s['registrationAddress']).toBeUndefined();
+    expect(warnings.join('\n')).toMatch(
+      /the agents join through https:\/\/10\.0\.0\.100:6443, which is no server of this import: .*role: external and services: \[haproxy\]/,
+    );
+  });
+
+  it('says nothing when a server IP is unknown: the address may be that server', () => {
+    const { k3s, warnings } = spec([{ name: 'pi-a', config: { 'cluster-init': true } }, agent('https://192.168.4.11:6443')]);
+    expect(k3s['registrationAddress']).toBeUndefined();
+    expect(warnings.join('\n')).not.toMatch(/join through/);
+  });
+});
