@@ -178,7 +178,7 @@ describe('the Calibration document', () => {
     ]);
     expect(serverStartSamples(events, at('2026-12-01T10:48:30Z'), readAt, created).samples).toEqual([]);
     expect(serverStartSamples(events, 1796122269.45, readAt, created).samples[0]?.value).toBeCloseTo(6.05, 3);
-    // The server's own kubelet starts once the API serves (K3s hands it its certificate only then): the nearer bound, and the figure.
+    // Without the EndpointSlice's write: between the server's own kubelet starting and the RegisteredNode, their middle.
     const template = events.find((e) => e.reason === 'Starting' && e.message === 'Starting kubelet.') as CoreV1Event;
     const restarted: CoreV1Event = {
       ...template,
@@ -191,24 +191,27 @@ describe('the Calibration document', () => {
       serverStartSamples([...events, restarted], 1796122269.45, readAt, created, 'dcn1', written ? at(written) : undefined).samples.map(
         (x) => x.value,
       );
-    expect(samples()).toHaveLength(1);
-    expect(samples()[0]).toBeCloseTo(2.05, 3);
-    // Below it, the API server's write of the kubernetes EndpointSlice after that start (whole seconds: + 0.5 s).
-    const between = samples('2026-12-01T10:51:10Z');
-    expect(between).toHaveLength(2);
-    expect(between[0]).toBeCloseTo(1.05, 3);
-    expect(median(between)).toBeCloseTo(1.55, 3);
-    // A write before this start (the bring-up's, or one a power cut left standing) or after the upper bound dates nothing.
-    expect(samples('2026-12-01T10:48:35Z')).toHaveLength(1);
-    expect(samples('2026-12-01T10:51:14Z')).toHaveLength(1);
-    // Read by calibrate (the recorded slice, written 10:51:14Z): between it and the RegisteredNode, 5.05–6.05 s.
+    const bounded = samples();
+    expect(bounded[0]).toBeCloseTo(6.05, 3);
+    expect(bounded[1]).toBeCloseTo(2.05, 3);
+    expect(median(bounded)).toBeCloseTo(4.05, 3);
+    // The API server's write of the kubernetes EndpointSlice after that start, once its /readyz answers (whole seconds: + 0.5 s),
+    // is the moment itself, whichever side of the kubelet's start it falls.
+    for (const [written, value] of [
+      ['2026-12-01T10:51:10Z', 1.05],
+      ['2026-12-01T10:51:14Z', 5.05],
+    ] as const) {
+      expect(samples(written)).toHaveLength(1);
+      expect(samples(written)[0]).toBeCloseTo(value, 3);
+    }
+    // A write before this start (the bring-up's) dates nothing.
+    expect(samples('2026-12-01T10:48:35Z')).toEqual(bounded);
+    // Read by calibrate (the recorded slice, written 10:51:14Z).
     const read = calibrationDocumentSchema
       .parse(buildCalibration(readings({ apiEndpointsWritten: at('2026-12-01T10:51:14Z') }), options))
       .spec.nodes.find((n) => n.name === 'dcn1')?.figures.k3sStart;
-    expect(read).toMatchObject({ samples: 2 });
-    expect(read?.value).toBeCloseTo(5.55, 3);
-    expect(read?.low).toBeCloseTo(5.05, 3);
-    expect(read?.high).toBeCloseTo(6.05, 3);
+    expect(read).toMatchObject({ samples: 1 });
+    expect(read?.value).toBeCloseTo(5.05, 3);
     expect(dcn1?.notMeasured.map((m) => m.figure)).toEqual(['k3sMemory', 'k3sCpu', 'bootTime', 'imagePull']);
     expect(doc.spec.profiles.map((p) => [p.profile, p.role, p.nodes])).toEqual([
       ['pi3bplus', 'server', ['dcn1']],

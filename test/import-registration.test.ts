@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clusterFromInventory, parseYamlInventory } from '../src/import/ansible.js';
 import { clusterFromK3sConfigs, type K3sHostInput } from '../src/import/k3s-config.js';
 import { clusterFromDocument } from '../src/load/cluster.js';
 import { ProfileRegistry } from '../src/load/profiles.js';
@@ -44,5 +45,35 @@ describe('importing where the agents join', () => {
     const { k3s, warnings } = spec([{ name: 'pi-a', config: { 'cluster-init': true } }, agent('https://192.168.4.11:6443')]);
     expect(k3s['registrationAddress']).toBeUndefined();
     expect(warnings.join('\n')).not.toMatch(/join through/);
+  });
+
+  it("k3s-ansible's api_endpoint: the server agents are given, or a note for an address of no server", () => {
+    const inventory = (endpoint: string) =>
+      parseYamlInventory(
+        [
+          'k3s_cluster:',
+          '  children:',
+          '    server:',
+          '      hosts:',
+          '        pi-a: { ansible_host: 10.0.0.1, twin_profile: pi4b-4gb }',
+          '        pi-b: { ansible_host: 10.0.0.2, twin_profile: pi4b-4gb }',
+          '    agent:',
+          '      hosts:',
+          '        pi-w: { ansible_host: 10.0.0.3, twin_profile: pi4b-4gb }',
+          '  vars:',
+          '    k3s_version: v1.31.4+k3s1',
+          `    api_endpoint: ${endpoint}`,
+        ].join('\n'),
+        'inventory.yml',
+      );
+    const imported = (endpoint: string) => clusterFromInventory(inventory(endpoint), 'inventory.yml');
+    const k3s = (endpoint: string) => (imported(endpoint).cluster['spec'] as { k3s: Record<string, unknown> }).k3s;
+    expect(k3s('10.0.0.2')['registrationAddress']).toBe('pi-b');
+    expect(k3s('10.0.0.1')['registrationAddress']).toBeUndefined();
+    expect(imported('10.0.0.1').notes.join('\n')).not.toMatch(/api_endpoint/);
+    expect(k3s('10.0.0.100')['registrationAddress']).toBeUndefined();
+    expect(imported('10.0.0.100').notes.join('\n')).toMatch(
+      /^api_endpoint: the agents join through https:\/\/10\.0\.0\.100:6443, which is no server/m,
+    );
   });
 });

@@ -7,7 +7,7 @@ import { ConfigError, type InputProblem } from '../errors.js';
 import { unknownProfileHint, type ProfileLookup } from '../model/cluster.js';
 import { parseYamlDocuments } from '../model/validation.js';
 import { configToArgs, flagValues, hasFlag, nodeSpecific, perHostComponentArgNotes, splitArgs } from './args.js';
-import { canonicalProfile, defaultedVersionNote, missingProfiles } from './hosts.js';
+import { canonicalProfile, defaultedVersionNote, missingProfiles, registrationOf } from './hosts.js';
 import { newRedaction, redactArgs, redactionNote, tokenPlaceholders } from './secrets.js';
 
 type Vars = Record<string, unknown>;
@@ -272,10 +272,14 @@ export function clusterFromInventory(inventory: Inventory, file: string, options
   const external = flagValues(sharedServer.rest, 'datastore-endpoint')[0];
   const datastore = external ? 'external' : servers.length > 1 || hasFlag(sharedServer.rest, 'cluster-init') ? 'embedded-etcd' : 'sqlite';
   const manifests = (inventory.vars['extra_manifests'] as string[] | undefined) ?? [];
+  // k3s-ansible gives agents --server https://{{ api_endpoint }}:6443 (the first server's address by default).
+  const endpoint = get(inventory.vars, 'api_endpoint');
+  const registration =
+    endpoint && !endpoint.includes('{{')
+      ? registrationOf([`https://${endpoint}:6443`], nodes, nodes.find((n) => n.role === 'server')?.name)
+      : {};
   const notes = [
-    ...(get(inventory.vars, 'api_endpoint') && !String(inventory.vars['api_endpoint']).includes('{{')
-      ? [`api_endpoint ${String(inventory.vars['api_endpoint'])}: twin models the servers behind it`]
-      : []),
+    ...(registration.note ? [`api_endpoint: ${registration.note}`] : []),
     ...(manifests.length ? [`extra_manifests: run with --workloads ${manifests.join(' ')}`] : []),
   ];
   const redacted = redactionNote(redaction, 'cluster.yaml');
@@ -295,6 +299,7 @@ export function clusterFromInventory(inventory: Inventory, file: string, options
           datastore,
           ...(external ? { externalDatastore: { endpoint: external } } : {}),
           ...(tokens.cluster ? { token: tokens.cluster } : {}),
+          ...(registration.address ? { registrationAddress: registration.address } : {}),
           serverArgs: sharedServer.rest,
           agentArgs: sharedAgent.rest,
         },

@@ -1,7 +1,7 @@
 /**
  * The timing figures `twin calibrate` reads from a cluster's core/v1 Events: kubelet start →
- * node Ready, K3s process start → kubelet start (agent) or → the API answering (server: between
- * the API server's EndpointSlice write and its own kubelet's start), boot after a reboot, pod
+ * node Ready, K3s process start → kubelet start (agent) or → the API answering (server: the API
+ * server's write of the kubernetes EndpointSlice once it is ready), boot after a reboot, pod
  * scheduled → container started, and image pull throughput. Pure functions of recorded objects; no I/O, no clock.
  *
  * Event messages, as the Kubernetes v1.31 sources write them (KK = kubernetes/kubernetes):
@@ -105,17 +105,16 @@ export function agentStartSamples(
 }
 
 /**
- * Server: K3s process start → the API answering, read between two stamps after that start:
- * - below it, the kube-apiserver's own write of the `kubernetes` Service's EndpointSlice (its
- *   endpoint reconciler removes the server's address on a clean stop and adds it back as soon as
- *   the new API server serves, before its readiness checks all pass; KK
- *   pkg/controlplane/reconcilers/lease.go), when that write came after the start;
- * - above it, the server's own kubelet's Starting Event: K3s starts that kubelet only once its
- *   supervisor hands the agent its kubelet certificate (`/v1-k3s/serving-kubelet.crt`), which it
- *   refuses ("runtime core not ready", k3s pkg/server/router.go) until the API server is up. Without
- *   it (an agentless server), the node controller's first RegisteredNode Event after the start: the
- *   controller-manager starts once the API answers, a looser bound.
- * Both are kept as samples, so the figure is their middle and its range the two.
+ * Server: K3s process start → the API answering. The API server's own "kubernetes" Service
+ * controller takes the server's address out of that Service's endpoints when it starts and puts
+ * it back once its own /readyz answers 200 (KK pkg/controlplane/controller/kubernetesservice
+ * controller.go, Start and Run, a 100 ms poll): the EndpointSlice's newest managedFields time,
+ * when it comes after this start, is that moment, to the second. Without it (the slice not
+ * readable), between two Events after the start: the server's own kubelet starting (near the
+ * API's readiness, on either side: K3s lets a server's own node fetch its kubelet certificate
+ * before the API is up, k3s pkg/server/router.go passwordBootstrap) and the node controller's
+ * first RegisteredNode (the controller-manager starts once the API answers: later), the figure
+ * their middle and its range the two.
  */
 export function serverStartSamples(
   events: readonly CoreV1Event[],
@@ -125,6 +124,9 @@ export function serverStartSamples(
   node?: string,
   endpointWritten?: number,
 ): FigureSamples {
+  // managedFields times are whole seconds, truncated, as the Events' are: the write is at + 0.5 s.
+  if (endpointWritten !== undefined && endpointWritten >= Math.floor(processStart) && endpointWritten <= to)
+    return { samples: [{ value: Math.max(0, endpointWritten + 0.5 - processStart), at: endpointWritten }], source: serverStartSource };
   // Only nodes that existed before this start: a node that joins later is registered when it joins.
   const existed = (e: CoreV1Event) => (created.get(e.involvedObject?.name ?? '') ?? Infinity) < processStart;
   const registered = timed(
@@ -134,22 +136,18 @@ export function serverStartSamples(
     to,
   )[0];
   if (registered === undefined) return { samples: [], source: serverStartSource };
+  const samples = [{ value: Math.max(0, registered.times.moment - processStart), at: registered.times.first }];
   const kubelet = node === undefined ? undefined : kubeletStarts(events, node, Math.floor(processStart), to)[0];
-  const upper = kubelet && kubelet.times.moment < registered.times.moment ? kubelet : registered;
-  const samples: Sample[] = [];
-  // managedFields times are whole seconds, truncated, as the Events' are: the write is at + 0.5 s.
-  const serving = (endpointWritten ?? -Infinity) + 0.5;
-  if (endpointWritten !== undefined && endpointWritten >= Math.floor(processStart) && serving <= upper.times.moment)
-    samples.push({ value: Math.max(0, serving - processStart), at: endpointWritten });
-  samples.push({ value: Math.max(0, upper.times.moment - processStart), at: upper.times.first });
+  if (kubelet && kubelet.times.moment < registered.times.moment)
+    samples.push({ value: Math.max(0, kubelet.times.moment - processStart), at: kubelet.times.first });
   return { samples, source: serverStartSource };
 }
 
 const serverStartSource =
-  'process_start_time_seconds of the server (earliest of its kubelet and API server /metrics) → the API answering, ' +
-  "read between the API server's write of the kubernetes EndpointSlice after that start (its address added back: " +
-  "serving, just before ready) and its own kubelet's Starting Event (K3s starts that kubelet once the API serves; " +
-  'else the first node-controller RegisteredNode Event: later); latest start only';
+  'process_start_time_seconds of the server (earliest of its kubelet and API server /metrics) → the API answering: ' +
+  "the API server's write of the kubernetes EndpointSlice after that start (its address put back once its /readyz " +
+  "answers); without it, between its own kubelet's Starting Event and the first node-controller RegisteredNode Event " +
+  '(later); latest start only';
 
 /**
  * Boot after a reboot, as an upper bound: the node controller marks the node NotReady

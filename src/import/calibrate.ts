@@ -58,7 +58,7 @@ export interface CalibrationReadings {
   readonly apiserverMetrics?: string;
   /**
    * When the API server last wrote the `kubernetes` Service's EndpointSlice (its newest managedFields
-   * time, epoch seconds): a restarted API server adds its address back as soon as it serves.
+   * time, epoch seconds): a starting API server puts its address back once its /readyz answers.
    */
   readonly apiEndpointsWritten?: number;
   readonly sources: readonly SourceRecord[];
@@ -151,7 +151,13 @@ function measureNode(node: V1Node, readings: CalibrationReadings, options: Calib
       const k3s = server
         ? serverStartSamples(events, started, to, existing, name, readings.apiEndpointsWritten)
         : agentStartSamples(events, name, created, started, to);
-      add('k3sStart', k3s, server ? `no RegisteredNode event ${after} in the window` : `no kubelet event ${after} in the window`);
+      add(
+        'k3sStart',
+        k3s,
+        server
+          ? `no write of the kubernetes EndpointSlice and no RegisteredNode event ${after} in the window`
+          : `no kubelet event ${after} in the window`,
+      );
     }
     const boot = bootSamples(events, name, started, options.nodeMonitorGracePeriod, from, to);
     const profile = node.metadata?.labels?.['twin.dev/profile'] ?? options.profileOf?.(node);

@@ -82,3 +82,32 @@ export function missingProfiles(
 export function defaultedVersionNote(source: string, howToSet: string): string {
   return `no K3s version in ${source}: the twin assumes ${defaultK3sVersion} (${howToSet}, or edit spec.k3s.version in cluster.yaml)`;
 }
+
+/**
+ * `k3s.registrationAddress` from the URL agents are given (`server:` / K3S_URL, k3s-ansible's
+ * api_endpoint): the server they join through, when it is a machine of the import other than the
+ * first server (the default). A URL naming no machine of the
+ * import when every server's IP is known (a load balancer, a virtual IP) is a note: twin cannot place
+ * what it does not know.
+ */
+export function registrationOf(
+  urls: readonly (string | undefined)[],
+  nodes: readonly { name: string; role: string; ip?: string }[],
+  firstServer: string | undefined,
+): { address?: string; note?: string } {
+  const given = [...new Set(urls.filter((u): u is string => Boolean(u)))];
+  if (given.length === 0) return {};
+  if (given.length > 1) return { note: `the agents join through different servers (${given.join(', ')}): twin gives every agent one` };
+  const url = given[0] as string;
+  const host = (/^[a-z]+:\/\/(\[[^\]]+\]|[^/:]+)/i.exec(url)?.[1] ?? url).replace(/^\[(.*)\]$/, '$1');
+  const node = nodes.find((n) => n.name === host || n.ip === host);
+  if (node?.role === 'server') return node.name === firstServer ? {} : { address: node.name };
+  // A server whose IP the configurations do not give may be the one it names: nothing to say then.
+  if (!node && nodes.some((n) => n.role === 'server' && n.ip === undefined)) return {};
+  return {
+    note:
+      `the agents join through ${url}, which is no server of this import: twin has them join the first server; ` +
+      'to model a load balancer in front of the servers, add it as a node with role: external and services: [haproxy] ' +
+      'and set k3s.registrationAddress to it',
+  };
+}

@@ -6,7 +6,7 @@
 import { ConfigError, type InputProblem } from '../errors.js';
 import type { ProfileLookup } from '../model/cluster.js';
 import { configToArgs, flagValues, hasFlag, nodeSpecific, perHostComponentArgNotes, splitArgs } from './args.js';
-import { canonicalProfile, defaultedVersionNote, missingProfiles } from './hosts.js';
+import { canonicalProfile, defaultedVersionNote, missingProfiles, registrationOf } from './hosts.js';
 import { newRedaction, redactArgs, redactionNote, tokenPlaceholders } from './secrets.js';
 
 export interface K3sHostInput {
@@ -170,33 +170,5 @@ export function clusterFromK3sConfigs(
       },
     },
     warnings,
-  };
-}
-
-/**
- * `k3s.registrationAddress` from the agents' `server:` / K3S_URL: the server they join through, when it
- * is a machine of the import other than the first server (the default). A URL naming no machine of the
- * import when every server's IP is known (a load balancer, a virtual IP) is a note: twin cannot place
- * what it does not know.
- */
-function registrationOf(
-  urls: readonly (string | undefined)[],
-  nodes: readonly { name: string; role: string; ip?: string }[],
-  firstServer: string | undefined,
-): { address?: string; note?: string } {
-  const given = [...new Set(urls.filter((u): u is string => Boolean(u)))];
-  if (given.length === 0) return {};
-  if (given.length > 1) return { note: `the agents join through different servers (${given.join(', ')}): twin gives every agent one` };
-  const url = given[0] as string;
-  const host = (/^[a-z]+:\/\/(\[[^\]]+\]|[^/:]+)/i.exec(url)?.[1] ?? url).replace(/^\[(.*)\]$/, '$1');
-  const node = nodes.find((n) => n.name === host || n.ip === host);
-  if (node?.role === 'server') return node.name === firstServer ? {} : { address: node.name };
-  // A server whose IP the configurations do not give may be the one it names: nothing to say then.
-  if (!node && nodes.some((n) => n.role === 'server' && n.ip === undefined)) return {};
-  return {
-    note:
-      `the agents join through ${url}, which is no server of this import: twin has them join the first server; ` +
-      'to model a load balancer in front of the servers, add it as a node with role: external and services: [haproxy] ' +
-      'and set k3s.registrationAddress to it',
   };
 }

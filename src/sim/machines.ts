@@ -233,21 +233,29 @@ export class Machines implements MachinesPort {
     node.k3s = 'stopped';
     node.usageChanged = true;
     node.epoch++;
-    // The kubelet's work in hand goes with it: image pulls, container creations and the back-offs live in its
-    // process (KK pkg/kubelet/kubelet.go NewMainKubelet: backOff; images/image_manager.go: its own backOff).
-    // Running containers stay; the next kubelet starts every pod it finds not running (onApiReachable) and, with
-    // no back-off remembered, restarts the next exit at once, as the first sync of a new kubelet does.
+    this.kubeletGone(node);
+    this.ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s stopped on ${node.name} (${reason})`, { state: 'stopped' });
+    this.ctx.controlPlane.refresh(node);
+  }
+
+  /**
+   * The kubelet's process is gone (K3s stopped, or the power): what it had in hand goes with it. Image
+   * pulls (their link and disk released), container creations, terminations and the back-offs live in
+   * its process (KK pkg/kubelet/kubelet.go NewMainKubelet: backOff; images/image_manager.go its own).
+   * Running containers stay. The next kubelet starts every pod it finds not running, finishes the
+   * deletions (onApiReachable) and, remembering no back-off, restarts the next exit at once.
+   */
+  private kubeletGone(node: SimNode): void {
     node.pulling.clear();
+    node.networkFreeAt = Math.min(node.networkFreeAt, this.ctx.env.now);
+    node.diskFreeAt = Math.min(node.diskFreeAt, this.ctx.env.now);
     for (const pod of node.pods) {
       pod.restartBackoff = 0;
       pod.imageBackoff = 0;
-      if (!pod.running && !pod.succeeded && !pod.evicted && pod.deletionRequestedAt === null) {
-        pod.epoch++;
-        pod.waitingReason = '';
-      }
+      if (pod.succeeded || pod.evicted || (pod.running && pod.deletionRequestedAt === null)) continue;
+      pod.epoch++;
+      if (pod.deletionRequestedAt === null) pod.waitingReason = '';
     }
-    this.ctx.emit('node.k3s', `node/${node.name}`, 'truth', `k3s stopped on ${node.name} (${reason})`, { state: 'stopped' });
-    this.ctx.controlPlane.refresh(node);
   }
 
   powerOff(node: SimNode, reason: string): void {
@@ -259,7 +267,7 @@ export class Machines implements MachinesPort {
     this.shutdowns.delete(node);
     node.k3s = 'stopped';
     node.epoch++;
-    node.pulling.clear();
+    this.kubeletGone(node);
     const how = /^(reboot|shutdown)/.test(reason) ? 'shut down' : 'lost power';
     ctx.emit('node.power', `node/${node.name}`, 'truth', `${node.name} ${how} (${reason})`, { on: false });
     ctx.kubelets.onNodeDown(node);

@@ -46,16 +46,12 @@ export class NfsMounts {
    * cluster spec is taken to answer.
    */
   private attempt(ctx: KubeletContext, pod: SimPod, node: SimNode, attemptStart: number, backoff: number, then: () => void): void {
+    // K3s stopping on the node (or its power) moves the pod's epoch on: the mount goes with the kubelet, and the
+    // next kubelet starts the pod again (machines.ts kubeletGone).
     const epoch = pod.epoch;
-    const nodeEpoch = node.epoch;
     const again = (delay: number, then: () => void) =>
       ctx.env.after(delay, Priority.kubelet, () => {
         if (pod.epoch !== epoch || pod.deletionRequestedAt !== null || pod.running) return;
-        // K3s stopped on the node meanwhile: the mount went with the kubelet, which starts the pod again when it is back.
-        if (node.epoch !== nodeEpoch) {
-          pod.waitingReason = '';
-          return;
-        }
         then();
       });
     const silent = pod.template.nfsServers.find((server) => !this.answers(ctx, server, node));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readWorkloads } from '../../src/model/workloads.js';
 import { createSimulation } from '../../src/sim/index.js';
 import { broughtUp, cluster, deployment, eventsAfter, podsOf } from '../helpers/sim.js';
-import { growMemory } from '../../src/engines/sim/faults.js';
+import { growMemory, scale } from '../../src/engines/sim/faults.js';
 
 /**
  * K3s stopped on a node while the kubelet has work in hand. An image pull, a container being
@@ -20,22 +20,29 @@ describe('K3s restarted on a node while a pod is being started there', () => {
   ];
 
   it('an image pull cut off by the stop: the restarted kubelet pulls again and the pods run', () => {
-    const sim = createSimulation({ cluster: cluster(nodes), workloads: readWorkloads(big()), seed: 1 });
+    // A fast Internet line, so the node's own link and storage set how long a pull takes.
+    const fast = cluster(nodes, { settings: { internetBandwidth: '939Mbit/s' } });
+    const sim = createSimulation({ cluster: fast, workloads: readWorkloads(big()), seed: 1 });
     let t = 0;
     while (t < 1800 && eventsAfter(sim, 0, 'pod.pulling', /\/big-/).length === 0) sim.runUntil((t += 1));
     expect(t, 'a pull started on w1').toBeLessThan(1800);
     const pods = podsOf(sim, 'Deployment/default/big');
     expect(pods.every((p) => !p.running)).toBe(true);
+    sim.runUntil(t + 5);
     sim.stopK3s(sim.node('w1'), 'test');
-    sim.runUntil(t + 20);
     sim.startK3s(sim.node('w1'));
     sim.runUntil(t + 1800);
     expect(pods.map((p) => [p.nodeName, p.running])).toEqual([
       ['w1', true],
       ['w1', true],
     ]);
-    // Pulled once more after the restart, by the new kubelet.
-    expect(eventsAfter(sim, t + 20, 'pod.pulled').length).toBeGreaterThan(0);
+    // Pulled once more after the restart, by the new kubelet, over a link the cut-off pull no longer holds.
+    const pulls = eventsAfter(sim, 0, 'pod.pulling', /\/big-/);
+    const again = pulls.find((e) => e.t > t + 5);
+    expect(again, 'a pull started by the new kubelet').toBeDefined();
+    const took = (e: (typeof pulls)[number] | undefined) => Number(e?.details?.['until']) - (e?.t ?? 0);
+    expect(took(again)).toBeLessThan(1.5 * took(pulls[0]));
+    expect(eventsAfter(sim, t + 5, 'pod.pulled', /\/big-/).length).toBeGreaterThan(0);
   });
 
   it('a container start cut off by the stop does not complete while K3s is down', () => {
@@ -77,5 +84,41 @@ describe('K3s restarted on a node while a pod is being started there', () => {
     sim.startK3s(sim.node('w1'));
     sim.runUntil(t + 400);
     expect(backOffs(t).slice(0, 3)).toEqual([10, 20, 40]);
+  });
+
+  it('a power cycle too: the kubelet that boots remembers no back-off', () => {
+    const leak = deployment('leak', 1, {
+      requests: { cpu: '50m', memory: '64Mi' },
+      limits: { memory: '128Mi' },
+      annotations: { 'twin.dev/memory-usage': '64Mi' },
+      spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } },
+    });
+    const sim = broughtUp(cluster(nodes), [leak]);
+    const t0 = sim.now;
+    growMemory(sim, 'Deployment/default/leak', 1024 * 1024);
+    const backOffs = (from: number) => eventsAfter(sim, from, 'pod.backOff').map((e) => e.details?.['backoff']);
+    sim.runUntil(t0 + 600);
+    expect(backOffs(t0)).toContain(80);
+    const t = sim.now;
+    sim.powerOff(sim.node('w1'), 'test');
+    sim.powerOn(sim.node('w1'), 'test');
+    sim.runUntil(t + 600);
+    expect(backOffs(t).slice(0, 3)).toEqual([10, 20, 40]);
+  });
+
+  it('a pod being deleted stays Terminating while K3s is stopped, and goes once its kubelet is back', () => {
+    const sim = broughtUp(cluster(nodes), [deployment('web', 1, { spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } } })]);
+    const [pod] = podsOf(sim, 'Deployment/default/web');
+    expect(pod?.running).toBe(true);
+    const t = sim.now;
+    scale(sim, 'Deployment/default/web', 0);
+    sim.runUntil(t + 0.1);
+    expect(pod?.deletionRequestedAt).not.toBeNull();
+    sim.stopK3s(sim.node('w1'), 'test');
+    sim.runUntil(t + 120);
+    expect(podsOf(sim, 'Deployment/default/web')).toContain(pod);
+    sim.startK3s(sim.node('w1'));
+    sim.runUntil(t + 300);
+    expect(podsOf(sim, 'Deployment/default/web')).toEqual([]);
   });
 });
