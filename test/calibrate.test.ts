@@ -204,8 +204,10 @@ describe('the Calibration document', () => {
       expect(samples(written)).toHaveLength(1);
       expect(samples(written)[0]).toBeCloseTo(value, 3);
     }
-    // A write before this start (the bring-up's) dates nothing.
-    expect(samples('2026-12-01T10:48:35Z')).toEqual(bounded);
+    // A write before this start (the bring-up's), in its first second (the old process's), or after the controller-manager
+    // registered the nodes (which needs the API: someone else's) dates nothing.
+    for (const written of ['2026-12-01T10:48:35Z', '2026-12-01T10:51:09Z', '2026-12-01T10:51:16Z'])
+      expect(samples(written)).toEqual(bounded);
     // Read by calibrate (the recorded slice, written 10:51:14Z).
     const read = calibrationDocumentSchema
       .parse(buildCalibration(readings({ apiEndpointsWritten: at('2026-12-01T10:51:14Z') }), options))

@@ -33,6 +33,34 @@ describe('importing where the agents join', () => {
     }
   });
 
+  it('the first server in the list is the default, whichever has cluster-init', () => {
+    const [a, b] = servers as [K3sHostInput, K3sHostInput];
+    expect(spec([{ ...b, role: 'server' }, a, agent('https://10.0.0.1:6443')]).k3s['registrationAddress']).toBe('pi-a');
+    expect(spec([{ ...b, role: 'server' }, a, agent('https://10.0.0.2:6443')]).k3s['registrationAddress']).toBeUndefined();
+  });
+
+  it('one server named several ways (name, IP, a name under it, a trailing slash) is one server', () => {
+    const other = { name: 'pi-x', env: { K3S_URL: 'https://pi-b.lan:6443/', INSTALL_K3S_EXEC: 'agent' } };
+    const { k3s, warnings } = spec([...servers, agent('https://10.0.0.2:6443'), other]);
+    expect(k3s['registrationAddress']).toBe('pi-b');
+    expect(warnings.join('\n')).not.toMatch(/join through/);
+  });
+
+  it('agents given an agent, or different servers: a note, and the first server', () => {
+    const w2 = { name: 'pi-w2', env: { K3S_URL: 'https://10.0.0.1:6443', INSTALL_K3S_EXEC: 'agent' } };
+    const toAgent = spec([...servers, agent('https://pi-w2:6443'), w2]);
+    expect(toAgent.warnings.join('\n')).toMatch(/different addresses \(pi-w2, pi-a\)/);
+    const differ = spec([...servers, agent('https://10.0.0.2:6443'), w2]);
+    expect(differ.k3s['registrationAddress']).toBeUndefined();
+    expect(differ.warnings.join('\n')).toMatch(/different addresses \(pi-b, pi-a\)/);
+    const { warnings } = spec([
+      ...servers,
+      { name: 'pi-w2', env: { K3S_URL: 'https://pi-w:6443', INSTALL_K3S_EXEC: 'agent' } },
+      agent('https://pi-w:6443'),
+    ]);
+    expect(warnings.join('\n')).toMatch(/which is pi-w \(role agent, no server\)/);
+  });
+
   it('agents given an address that is no server of the import (a virtual IP): a note, and the first server', () => {
     const { k3s, warnings } = spec([...servers, agent('https://10.0.0.100:6443')]);
     expect(k3s['registrationAddress']).toBeUndefined();
@@ -72,6 +100,8 @@ describe('importing where the agents join', () => {
     expect(k3s('10.0.0.1')['registrationAddress']).toBeUndefined();
     expect(imported('10.0.0.1').notes.join('\n')).not.toMatch(/api_endpoint/);
     expect(k3s('10.0.0.100')['registrationAddress']).toBeUndefined();
+    // An IPv6 api_endpoint is one address, not a host and a port.
+    expect(imported('fd00::100').notes.join('\n')).toMatch(/https:\/\/\[fd00::100\]:6443, which is no server/);
     expect(imported('10.0.0.100').notes.join('\n')).toMatch(
       /^api_endpoint: the agents join through https:\/\/10\.0\.0\.100:6443, which is no server/m,
     );

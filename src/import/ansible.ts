@@ -274,10 +274,8 @@ export function clusterFromInventory(inventory: Inventory, file: string, options
   const manifests = (inventory.vars['extra_manifests'] as string[] | undefined) ?? [];
   // k3s-ansible gives agents --server https://{{ api_endpoint }}:6443 (the first server's address by default).
   const endpoint = get(inventory.vars, 'api_endpoint');
-  const registration =
-    endpoint && !endpoint.includes('{{')
-      ? registrationOf([`https://${endpoint}:6443`], nodes, nodes.find((n) => n.role === 'server')?.name)
-      : {};
+  const bracketed = endpoint?.includes(':') && !endpoint.startsWith('[') ? `[${endpoint}]` : endpoint;
+  const registration = endpoint && !endpoint.includes('{{') ? registrationOf([`https://${bracketed}:6443`], nodes) : {};
   const notes = [
     ...(registration.note ? [`api_endpoint: ${registration.note}`] : []),
     ...(manifests.length ? [`extra_manifests: run with --workloads ${manifests.join(' ')}`] : []),

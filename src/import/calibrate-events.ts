@@ -124,9 +124,6 @@ export function serverStartSamples(
   node?: string,
   endpointWritten?: number,
 ): FigureSamples {
-  // managedFields times are whole seconds, truncated, as the Events' are: the write is at + 0.5 s.
-  if (endpointWritten !== undefined && endpointWritten >= Math.floor(processStart) && endpointWritten <= to)
-    return { samples: [{ value: Math.max(0, endpointWritten + 0.5 - processStart), at: endpointWritten }], source: serverStartSource };
   // Only nodes that existed before this start: a node that joins later is registered when it joins.
   const existed = (e: CoreV1Event) => (created.get(e.involvedObject?.name ?? '') ?? Infinity) < processStart;
   const registered = timed(
@@ -135,6 +132,16 @@ export function serverStartSamples(
     Math.floor(processStart),
     to,
   )[0];
+  // managedFields times are whole seconds, truncated, as the Events' are: the write is at + 0.5 s. It counts when its
+  // second began after the start (the API cannot answer within the second it starts; a write before is the old
+  // process's) and, when the controller-manager has registered the nodes since, not after that (which needs the API).
+  if (
+    endpointWritten !== undefined &&
+    endpointWritten > processStart &&
+    endpointWritten <= to &&
+    (registered === undefined || endpointWritten <= registered.times.first)
+  )
+    return { samples: [{ value: endpointWritten + 0.5 - processStart, at: endpointWritten }], source: serverStartSource };
   if (registered === undefined) return { samples: [], source: serverStartSource };
   const samples = [{ value: Math.max(0, registered.times.moment - processStart), at: registered.times.first }];
   const kubelet = node === undefined ? undefined : kubeletStarts(events, node, Math.floor(processStart), to)[0];

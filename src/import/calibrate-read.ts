@@ -67,9 +67,16 @@ function json(text: string | undefined): unknown {
   }
 }
 
-/** The newest managedFields time of an object: when it was last written (whole seconds). */
+/**
+ * When the slice's endpoints were last written (whole seconds): the newest managedFields entry that owns
+ * them, the API server's own; a label or annotation someone else set later does not count.
+ */
 function lastWritten(slice: V1EndpointSlice): number | undefined {
-  const times = (slice.metadata?.managedFields ?? []).map((f) => epochSeconds(f.time)).filter((t): t is number => t !== undefined);
+  const owns = (f: { fieldsV1?: object }) => f.fieldsV1 !== undefined && 'f:endpoints' in f.fieldsV1;
+  const times = (slice.metadata?.managedFields ?? [])
+    .filter(owns)
+    .map((f) => epochSeconds(f.time))
+    .filter((t): t is number => t !== undefined);
   return times.length ? Math.max(...times) : undefined;
 }
 

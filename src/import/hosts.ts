@@ -86,24 +86,39 @@ export function defaultedVersionNote(source: string, howToSet: string): string {
 /**
  * `k3s.registrationAddress` from the URL agents are given (`server:` / K3S_URL, k3s-ansible's
  * api_endpoint): the server they join through, when it is a machine of the import other than the
- * first server (the default). A URL naming no machine of the
- * import when every server's IP is known (a load balancer, a virtual IP) is a note: twin cannot place
- * what it does not know.
+ * first server (the model's default). A URL naming no machine of the import when every server's IP
+ * is known (a load balancer, a virtual IP) is a note: twin cannot place what it does not know.
  */
 export function registrationOf(
   urls: readonly (string | undefined)[],
   nodes: readonly { name: string; role: string; ip?: string }[],
-  firstServer: string | undefined,
 ): { address?: string; note?: string } {
   const given = [...new Set(urls.filter((u): u is string => Boolean(u)))];
   if (given.length === 0) return {};
-  if (given.length > 1) return { note: `the agents join through different servers (${given.join(', ')}): twin gives every agent one` };
+  // The host of https://host[:port][/…], IPv6 in brackets; a machine by its name (or a name under it: pi-b.local) or any of its IPs.
+  const hostOf = (url: string) => (/^[a-z]+:\/\/(\[[^\]]+\]|[^/:]+)/i.exec(url)?.[1] ?? url).replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const machine = (host: string) =>
+    nodes.find(
+      (n) =>
+        n.name.toLowerCase() === host ||
+        host.startsWith(`${n.name.toLowerCase()}.`) ||
+        (n.ip ?? '').split(',').some((ip) => ip.trim().toLowerCase() === host),
+    );
+  const named = [...new Set(given.map((url) => machine(hostOf(url)) ?? url))];
+  if (named.length > 1) {
+    const list = named.map((n) => (typeof n === 'string' ? n : n.name)).join(', ');
+    return { note: `the agents join through different addresses (${list}): twin has every agent join one, the first server` };
+  }
+  const [node] = named;
   const url = given[0] as string;
-  const host = (/^[a-z]+:\/\/(\[[^\]]+\]|[^/:]+)/i.exec(url)?.[1] ?? url).replace(/^\[(.*)\]$/, '$1');
-  const node = nodes.find((n) => n.name === host || n.ip === host);
-  if (node?.role === 'server') return node.name === firstServer ? {} : { address: node.name };
+  const firstServer = nodes.find((n) => n.role === 'server')?.name;
+  if (typeof node === 'object' && node.role === 'server') return node.name === firstServer ? {} : { address: node.name };
+  if (typeof node === 'object')
+    return {
+      note: `the agents join through ${url}, which is ${node.name} (role ${node.role}, no server): twin has them join the first server`,
+    };
   // A server whose IP the configurations do not give may be the one it names: nothing to say then.
-  if (!node && nodes.some((n) => n.role === 'server' && n.ip === undefined)) return {};
+  if (nodes.some((n) => n.role === 'server' && n.ip === undefined)) return {};
   return {
     note:
       `the agents join through ${url}, which is no server of this import: twin has them join the first server; ` +

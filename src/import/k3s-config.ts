@@ -141,7 +141,6 @@ export function clusterFromK3sConfigs(
   const registration = registrationOf(
     hosts.filter((h) => h.role === 'agent').map((h) => flagValues(h.args, 'server')[0] ?? h.input.env?.['K3S_URL']),
     nodes,
-    first?.input.name,
   );
   if (hosts.some((h) => hasFlag(h.args, 'agent-token'))) redaction.dropped.add('--agent-token');
   const redacted = redactionNote(redaction, 'cluster.yaml');

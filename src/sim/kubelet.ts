@@ -322,7 +322,7 @@ export class Kubelets implements KubeletPort {
     const epoch = pod.epoch;
     ctx.env.after(wait, Priority.kubelet, () => {
       if (pod.epoch !== epoch || pod.deletionRequestedAt !== null || !node.powered || node.k3s !== 'running') return;
-      pod.waitingReason = '';
+      pod.waitingReason = 'ContainerCreating';
       this.createContainer(pod, node);
     });
     ctx.pressure.scheduleMemoryCheck(node);
