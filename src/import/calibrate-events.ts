@@ -105,16 +105,18 @@ export function agentStartSamples(
 }
 
 /**
- * Server: K3s process start → the API answering. The API server's own "kubernetes" Service
- * controller takes the server's address out of that Service's endpoints when it starts and puts
- * it back once its own /readyz answers 200 (KK pkg/controlplane/controller/kubernetesservice
- * controller.go, Start and Run, a 100 ms poll): the EndpointSlice's newest managedFields time,
- * when it comes after this start, is that moment, to the second. Without it (the slice not
- * readable), between two Events after the start: the server's own kubelet starting (near the
- * API's readiness, on either side: K3s lets a server's own node fetch its kubelet certificate
- * before the API is up, k3s pkg/server/router.go passwordBootstrap) and the node controller's
- * first RegisteredNode (the controller-manager starts once the API answers: later), the figure
- * their middle and its range the two.
+ * Server: K3s process start → the API answering. The API server's "kubernetes" Service controller
+ * takes the server's address out of that Service's endpoints when it stops cleanly (the last API
+ * server too: KK pkg/controlplane/reconcilers/lease.go, stopReconcilingCalled) and puts it back
+ * once its own /readyz answers 200 after the next start (pkg/controlplane/controller/
+ * kubernetesservice, Run, a 100 ms poll): the newest managedFields time of the EndpointSlice's
+ * endpoints, when it comes after this start, is that moment, to the second. After a power cut the
+ * address was never taken out and there is no such write; then (or when the slice is not
+ * readable) between two Events after the start: the server's own kubelet starting (near the API's
+ * readiness, on either side: K3s lets a server's own node fetch its kubelet certificate before the
+ * API is up, k3s pkg/server/router.go passwordBootstrap) and the node controller's first
+ * RegisteredNode (the controller-manager starts once the API answers: later), the figure their
+ * middle and its range the two.
  */
 export function serverStartSamples(
   events: readonly CoreV1Event[],
@@ -152,8 +154,8 @@ export function serverStartSamples(
 
 const serverStartSource =
   'process_start_time_seconds of the server (earliest of its kubelet and API server /metrics) → the API answering: ' +
-  "the API server's write of the kubernetes EndpointSlice after that start (its address put back once its /readyz " +
-  "answers); without it, between its own kubelet's Starting Event and the first node-controller RegisteredNode Event " +
+  "the API server's write of the kubernetes EndpointSlice after that start (after a clean stop, its address put back " +
+  "once its /readyz answers); without it, between its own kubelet's Starting Event and the first node-controller RegisteredNode Event " +
   '(later); latest start only';
 
 /**
