@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readWorkloads } from '../../src/model/workloads.js';
-import { createSimulation } from '../../src/sim/index.js';
+import { createSimulation, type Simulation } from '../../src/sim/index.js';
 import { broughtUp, cluster, deployment, eventsAfter, podsOf } from '../helpers/sim.js';
 import { growMemory, scale } from '../../src/engines/sim/faults.js';
 
@@ -66,7 +66,26 @@ describe('K3s restarted on a node while a pod is being started there', () => {
     expect(pods().every((p) => p.running)).toBe(true);
   });
 
-  it('a crash loop: the new kubelet remembers no back-off, so the next exit restarts at once, then 10 s, 20 s', () => {
+  // A K3s restart and a power cycle alike: the kubelet that starts remembers no back-off.
+  const restarts: [string, (sim: Simulation) => void, number][] = [
+    [
+      'a K3s restart',
+      (sim) => {
+        sim.stopK3s(sim.node('w1'), 'test');
+        sim.startK3s(sim.node('w1'));
+      },
+      400,
+    ],
+    [
+      'a power cycle',
+      (sim) => {
+        sim.powerOff(sim.node('w1'), 'test');
+        sim.powerOn(sim.node('w1'), 'test');
+      },
+      600,
+    ],
+  ];
+  it.for(restarts)('a crash loop across %s: the next exit restarts at once, then 10 s, 20 s, 40 s', ([, restart, after]) => {
     const leak = deployment('leak', 1, {
       requests: { cpu: '50m', memory: '64Mi' },
       limits: { memory: '128Mi' },
@@ -80,29 +99,8 @@ describe('K3s restarted on a node while a pod is being started there', () => {
     sim.runUntil(t0 + 600);
     expect(backOffs(t0)).toContain(80);
     const t = sim.now;
-    sim.stopK3s(sim.node('w1'), 'test');
-    sim.startK3s(sim.node('w1'));
-    sim.runUntil(t + 400);
-    expect(backOffs(t).slice(0, 3)).toEqual([10, 20, 40]);
-  });
-
-  it('a power cycle too: the kubelet that boots remembers no back-off', () => {
-    const leak = deployment('leak', 1, {
-      requests: { cpu: '50m', memory: '64Mi' },
-      limits: { memory: '128Mi' },
-      annotations: { 'twin.dev/memory-usage': '64Mi' },
-      spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } },
-    });
-    const sim = broughtUp(cluster(nodes), [leak]);
-    const t0 = sim.now;
-    growMemory(sim, 'Deployment/default/leak', 1024 * 1024);
-    const backOffs = (from: number) => eventsAfter(sim, from, 'pod.backOff').map((e) => e.details?.['backoff']);
-    sim.runUntil(t0 + 600);
-    expect(backOffs(t0)).toContain(80);
-    const t = sim.now;
-    sim.powerOff(sim.node('w1'), 'test');
-    sim.powerOn(sim.node('w1'), 'test');
-    sim.runUntil(t + 600);
+    restart(sim);
+    sim.runUntil(t + after);
     expect(backOffs(t).slice(0, 3)).toEqual([10, 20, 40]);
   });
 
