@@ -58,7 +58,7 @@ export interface CalibrationReadings {
   readonly apiserverMetrics?: string;
   /**
    * When the API server last wrote the `kubernetes` Service's EndpointSlice (its newest managedFields
-   * time, epoch seconds): a starting API server puts its address back once its /readyz answers.
+   * time, epoch seconds): after a clean stop, the API server puts its address back once its /readyz answers.
    */
   readonly apiEndpointsWritten?: number;
   readonly sources: readonly SourceRecord[];

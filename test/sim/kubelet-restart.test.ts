@@ -104,6 +104,22 @@ describe('K3s restarted on a node while a pod is being started there', () => {
     expect(backOffs(t).slice(0, 3)).toEqual([10, 20, 40]);
   });
 
+  it('a container restarted after its back-off is ContainerCreating until it runs, so a kubelet reaching the API then leaves it be', () => {
+    const leak = deployment('leak', 1, {
+      requests: { cpu: '50m', memory: '64Mi' },
+      limits: { memory: '128Mi' },
+      annotations: { 'twin.dev/memory-usage': '64Mi' },
+      spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } },
+    });
+    const sim = broughtUp(cluster(nodes), [leak]);
+    growMemory(sim, 'Deployment/default/leak', 1024 * 1024);
+    const backOffAt = sim.runUntilCondition(() => eventsAfter(sim, 0, 'pod.backOff').length > 0, sim.now + 300);
+    expect(eventsAfter(sim, 0, 'pod.backOff')[0]?.details?.['backoff']).toBe(10);
+    sim.runUntil((backOffAt ?? 0) + 10 + 0.001);
+    const [pod] = podsOf(sim, 'Deployment/default/leak');
+    expect([pod?.running, pod?.waitingReason]).toEqual([false, 'ContainerCreating']);
+  });
+
   it('a pod being deleted stays Terminating while K3s is stopped, and goes once its kubelet is back', () => {
     const sim = broughtUp(cluster(nodes), [deployment('web', 1, { spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } } })]);
     const [pod] = podsOf(sim, 'Deployment/default/web');
