@@ -118,6 +118,16 @@ if [ ! -x "$NFS_MOUNT_BIN" ]; then
   find "$CACHE" -maxdepth 1 -name 'nfs-mount-*' ! -name "$(basename "$NFS_MOUNT_BIN")" -delete
 fi
 
+# 2f. twin-slowfs (node-image/slowfs): the node's datastore and local-path volumes at its board's
+# storage latency, over FUSE (node-image/entrypoint mounts it)
+SLOWFS_BIN="$CACHE/slowfs-$( (cat node-image/slowfs/*.go node-image/slowfs/go.mod node-image/slowfs/go.sum) | sha256sum | cut -c1-16)"
+if [ ! -x "$SLOWFS_BIN" ]; then
+  log "go build node-image/slowfs (storage latency over FUSE)"
+  (cd node-image/slowfs && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$SLOWFS_BIN.tmp" .)
+  mv "$SLOWFS_BIN.tmp" "$SLOWFS_BIN"
+  find "$CACHE" -maxdepth 1 -name 'slowfs-*' ! -name "$(basename "$SLOWFS_BIN")" -delete
+fi
+
 # 3. small static programs and the images built from them
 build_c() { [ -x "$CACHE/$1" ] && [ "$CACHE/$1" -nt "node-image/images/$1.c" ] || gcc -static -O2 -Wall -o "$CACHE/$1" "node-image/images/$1.c"; }
 build_c pause
@@ -243,7 +253,7 @@ fi
 # twin reads before a run to refuse what the image cannot reproduce, and as /etc/twin/capabilities.json.
 CAPABILITIES=$(tr -d ' \n' < node-image/capabilities.json)
 CAP_HASH=$(printf '%s' "$CAPABILITIES" | sha256sum | cut -c1-8)
-NODE_STAMP="$CACHE/node-$IMAGE_REV-$SRC_HASH-$CAP_HASH-$(basename "$IMAGES_STAMP")-$(basename "$NFS_MOUNT_BIN")"
+NODE_STAMP="$CACHE/node-$IMAGE_REV-$SRC_HASH-$CAP_HASH-$(basename "$IMAGES_STAMP")-$(basename "$NFS_MOUNT_BIN")-$(basename "$SLOWFS_BIN")-$(cat node-image/entrypoint/* | sha256sum | cut -c1-8)"
 if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
   log "assembling $NODE_IMAGE"
   d="$CACHE/node-build"; rm -rf "$d" && mkdir -p "$d" && tar -C "$d" -xf "$ROOTFS_TAR"
@@ -254,6 +264,10 @@ if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&
   ln -sf k3s "$d/bin/kubectl"
   # NFS volumes where the kernel has no NFS client: util-linux mount(8) runs /sbin/mount.<type>
   install -m 0755 "$NFS_MOUNT_BIN" "$d/sbin/mount.nfs" && ln -sf mount.nfs "$d/sbin/mount.nfs4"
+  # the board's CPU speed and storage latency from the container's first start: k3d's entrypoint runs
+  # every /bin/k3d-entrypoint-*.sh before K3s (node-image/entrypoint)
+  install -m 0755 "$SLOWFS_BIN" "$d/usr/local/bin/twin-slowfs"
+  for script in node-image/entrypoint/k3d-entrypoint-*.sh; do install -m 0755 "$script" "$d/bin/$(basename "$script")"; done
   # k3d's entrypoint script traps SIGTERM by name, which Debian's dash refuses: /bin/sh is busybox, as in K3s's image.
   cp /bin/busybox "$d/bin/busybox" && ln -sf busybox "$d/bin/sh"
   mkdir -p "$d/var/lib/rancher/k3s/agent/images" "$d/etc/rancher/k3s" "$d/output" "$d/etc/twin"

@@ -123,9 +123,17 @@ function momentsFor(events: readonly TimelineEvent[]): MomentSpec[] {
         specs.push({ what: `${name} Ready again`, anchor: healed, match: readyAgain(name, id) });
       } else specs.push({ what: `${name} Ready again`, anchor: at, match: (e, t) => ready(name)(e, t, []) && e.t > t + 1 });
     }
-    if (kind === 'control-plane-down') {
+    if (kind === 'control-plane-down' || kind === 'slow-storage') {
       specs.push({ what: 'Kubernetes API unavailable', anchor: at, match: (e) => e.kind === 'api.unavailable' });
       specs.push({ what: 'Kubernetes API available again', anchor: healed, match: (e) => e.kind === 'api.available' });
+    }
+    if (kind === 'slow-storage') {
+      // A card that stalls every write loses the controller-manager its Lease; after the heal the next K3s takes it again.
+      specs.push({
+        what: 'kube-controller-manager Lease held again',
+        anchor: healed,
+        match: (e) => e.kind === 'leader.acquired' && e.subject === 'lease/kube-system/kube-controller-manager',
+      });
     }
     if (kind === 'memory-leak') {
       const workload = /memory-leak (\S+) at/.exec(fault.message)?.[1];

@@ -39,6 +39,7 @@ const clusterOf: Record<string, string> = {
   'gateway-down': 'test/e2e/gateway-cluster.yaml',
   'nfs-node-down': 'scenarios/clusters/homelab-nfs.yaml',
   'taskmaster-oom': 'scenarios/clusters/taskmaster-workshop.yaml',
+  'sd-card-latency': 'test/e2e/etcd-cluster.yaml',
 };
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 /** What `twin calibrate` measured on the real cluster the calibration test drove; the next runs' model uses it. */
@@ -271,6 +272,7 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
     'nfs-node-down',
     'taskmaster-oom',
     'gateway-down',
+    'sd-card-latency',
   ])('%s: both engines meet the expectations and the report compares them', { timeout: 40 * 60_000 }, async (name, context) => {
     if (!everyTest && !inCi.has(name)) {
       console.log(`e2e ${name} skipped: it runs in npm run test:e2e:all, not in CI's time budget (README "Development")`);

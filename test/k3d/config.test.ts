@@ -22,6 +22,7 @@ const k3dSimple = z.strictObject({
   image: z.string(),
   network: z.string(),
   token: z.string().optional(),
+  env: z.array(z.strictObject({ envVar: z.string().regex(/^[A-Z_][A-Z0-9_]*=/), nodeFilters })),
   options: z.strictObject({
     k3d: z.strictObject({ wait: z.boolean(), timeout: z.string(), disableLoadbalancer: z.boolean() }),
     k3s: z.strictObject({
@@ -76,6 +77,20 @@ describe('k3d config', () => {
     const golden = parse(readFileSync('test/fixtures/k3d/edgestack-pi4.k3d.yaml', 'utf8'));
     expect(renderK3dConfig(cluster, calibration)).toEqual(golden);
     expect(runNames(cluster, null).container(cluster.nodes[2]!)).toBe('k3d-twin-edgestack-pi4-agent-0');
+  });
+
+  it("each node gets its board's CPU quota and storage latency from its container's first start", async () => {
+    const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi3.ts');
+    const config = k3dSimple.parse(renderK3dConfig(cluster, calibration));
+    const pi3 = cluster.nodes.find((n) => n.name === 'dcn1')!;
+    const ssd = cluster.nodes.find((n) => n.name === 'dcn2')!;
+    const filterOf = (node: typeof pi3) => config.options.k3s.extraArgs.find((a) => a.arg === `--node-name=${node.name}`)!.nodeFilters;
+    const envOf = (node: typeof pi3) => config.env.filter((e) => e.nodeFilters.join() === filterOf(node).join()).map((e) => e.envVar);
+    // Pi 3B+: 2459.22 sysbench events/s on 4 threads ÷ 3000 per host core = 0.82 cores = 82,000 µs per 100 ms.
+    expect(envOf(pi3)).toEqual(['TWIN_CPU_QUOTA_US=82000', 'TWIN_STORAGE_LATENCY=1000us']);
+    // The database node's USB SSD: 2,500 random 4K writes per second.
+    expect(ssd.storage.type).toBe('usb-ssd');
+    expect(envOf(ssd)).toEqual(['TWIN_CPU_QUOTA_US=82000', 'TWIN_STORAGE_LATENCY=400us']);
   });
 
   it('twin export k3d writes the same config', () => {

@@ -9,6 +9,7 @@ import { workloadMatches } from '../../model/workloads.js';
 import type { ResolvedFault } from '../../scenario/faults.js';
 import type { RunPlan } from '../engine.js';
 import { shape } from './cluster.js';
+import { goDuration, storageLatencyFile } from './config.js';
 import { kubectl, type K3dRunContext } from './context.js';
 import { containerFaults, pid } from './docker.js';
 import { routeExternalHosts } from './external.js';
@@ -152,9 +153,22 @@ export async function applyFault(
       return throughApi(ctx, plan, [fault.kind, fault.node]);
     case 'drain':
       return throughApi(ctx, plan, drainArgs(fault));
-    case 'k3s-upgrade':
     case 'slow-storage':
+      // twin-slowfs re-reads its latency file on SIGHUP (node-image/slowfs): every synchronous write
+      // on the node's datastore and volumes takes this long from now on, one at a time.
+      await exec('docker', [
+        'exec',
+        container(fault.node),
+        'sh',
+        '-c',
+        `printf '%s\\n' ${goDuration(fault.latency)} > ${storageLatencyFile} && pkill -HUP -x twin-slowfs`,
+      ]);
+      return;
     case 'storage-restore':
+      // Without the file twin-slowfs goes back to the board's latency, which the container was created with.
+      await exec('docker', ['exec', container(fault.node), 'sh', '-c', `rm -f ${storageLatencyFile} && pkill -HUP -x twin-slowfs`]);
+      return;
+    case 'k3s-upgrade':
     case 'disk-full':
     case 'disk-free':
       // Refused by supports() before anything runs (supports.ts says why).

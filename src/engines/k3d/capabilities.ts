@@ -16,6 +16,11 @@ const capabilitiesSchema = z.object({
   maxServers: z.number().int().nonnegative(),
   /** K3s's packaged components the server deploys (K3s `manifests/`), `--disable` honoured. */
   components: z.array(z.enum(packagedComponents)),
+  /**
+   * The datastore and local-path volumes sit on twin-slowfs at the board's write latency, which a
+   * slow-storage fault changes (node-image/slowfs). Images built before it say nothing: false.
+   */
+  storageLatency: z.boolean().default(false),
 });
 
 export interface NodeImageCapabilities extends z.infer<typeof capabilitiesSchema> {
@@ -33,6 +38,7 @@ export function k3sCapabilities(image: string): NodeImageCapabilities {
     datastores: ['sqlite', 'embedded-etcd', 'external'],
     maxServers: 0,
     components: [...packagedComponents],
+    storageLatency: false,
   };
 }
 
@@ -41,7 +47,7 @@ export function k3sCapabilities(image: string): NodeImageCapabilities {
  * SQLite and the local-path provisioner. Also what a dry run assumes when no node image is here.
  */
 export function minimalCapabilities(source: string): NodeImageCapabilities {
-  return { source, datastores: ['sqlite'], maxServers: 1, components: ['local-storage'] };
+  return { source, datastores: ['sqlite'], maxServers: 1, components: ['local-storage'], storageLatency: false };
 }
 
 /**
@@ -69,6 +75,7 @@ export function describeCapabilities(c: NodeImageCapabilities): string {
   const missing = packagedComponents.filter((p: PackagedComponent) => !c.components.includes(p));
   return (
     `datastores ${c.datastores.join(', ')}; ${servers}; packaged components ${c.components.join(', ') || 'none'}` +
-    (missing.length ? ` (not: ${missing.join(', ')})` : '')
+    (missing.length ? ` (not: ${missing.join(', ')})` : '') +
+    `; storage latency ${c.storageLatency ? 'emulated (twin-slowfs)' : 'not emulated'}`
   );
 }

@@ -10,6 +10,18 @@ import { k3dMemoryOption, nodeThrottle, type HostCalibration } from './throttle.
 
 export const managedLabel = 'twin.dev/managed';
 
+/** The node container's CPU quota in µs per 100 ms, `docker update --cpus` from its first start (node-image/entrypoint). */
+export const cpuQuotaEnv = 'TWIN_CPU_QUOTA_US';
+/** The node container's variable that turns on the board's storage latency (node-image/slowfs). */
+export const storageLatencyEnv = 'TWIN_STORAGE_LATENCY';
+/** The file in the node container whose latency, while it exists, replaces the board's (a slow-storage fault). */
+export const storageLatencyFile = '/etc/twin/storage-latency';
+
+/** Seconds as a Go duration (`time.ParseDuration`), to the microsecond: 0.001 → "1000us". */
+export function goDuration(seconds: number): string {
+  return `${Math.round(seconds * 1e6)}us`;
+}
+
 export interface K3dNodeFilterValue {
   readonly nodeFilters: string[];
 }
@@ -23,6 +35,7 @@ export interface K3dConfig {
   image: string;
   network: string;
   token?: string;
+  env: Array<{ envVar: string } & K3dNodeFilterValue>;
   options: {
     k3d: { wait: boolean; timeout: string; disableLoadbalancer: boolean };
     k3s: { extraArgs: Array<{ arg: string } & K3dNodeFilterValue>; nodeLabels: Array<{ label: string } & K3dNodeFilterValue> };
@@ -76,6 +89,7 @@ export function renderK3dConfig(
     extraArgs.push({ arg: `--server=https://${address}:6443`, nodeFilters: ['agent:*'] });
   }
   const nodeLabels: K3dConfig['options']['k3s']['nodeLabels'] = [];
+  const env: K3dConfig['env'] = [];
   const runtimeLabels: K3dConfig['options']['runtime']['labels'] = [
     { label: `${managedLabel}=true`, nodeFilters: ['all'] },
     { label: `twin.dev/cluster=${cluster.name}`, nodeFilters: ['all'] },
@@ -98,6 +112,11 @@ export function renderK3dConfig(
       nodeLabels.push({ label: `${key}=${value}`, nodeFilters: [filter] });
     }
     runtimeLabels.push({ label: `twin.dev/node=${node.name}`, nodeFilters: [filter] });
+    // twin's node image runs at the board's CPU speed and puts the datastore and local-path volumes on
+    // twin-slowfs at the board's write latency from the container's first start, before K3s
+    // (node-image/entrypoint); another image ignores both.
+    env.push({ envVar: `${cpuQuotaEnv}=${Math.round(throttle.cpus * 100000)}`, nodeFilters: [filter] });
+    env.push({ envVar: `${storageLatencyEnv}=${goDuration(throttle.writeLatency)}`, nodeFilters: [filter] });
   }
   // k3d's memory option is per role: the largest board of the role; twin rewrites the fake
   // meminfo of smaller boards after creation (meminfoOverrides).
@@ -114,6 +133,7 @@ export function renderK3dConfig(
     image: options.image ?? k3sImage(cluster.k3s.version),
     network: names.network,
     ...(cluster.k3s.token ? { token: cluster.k3s.token } : {}),
+    env,
     options: {
       k3d: { wait: true, timeout: '600s', disableLoadbalancer: servers.length === 1 || options.serverLoadBalancer === false },
       k3s: { extraArgs, nodeLabels },

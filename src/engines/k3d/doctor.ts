@@ -90,6 +90,7 @@ export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]
         : `${external.missing}: a cluster with a role-external machine is refused`,
   });
   out.push(nfsClientRow());
+  out.push(storageLatencyRow('missing' in image ? false : image.capabilities.storageLatency));
   if (daemon) {
     // k3d runs every node privileged; a host whose capability set is short (sandboxes withhold
     // CAP_SYS_RESOURCE) refuses that unless dockerd uses node-image/runtime's wrapper.
@@ -170,13 +171,23 @@ export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]
         ['-t', containerPid, '-n', 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', 'delay', '10ms'],
         { allowFailure: true },
       );
+      // Without netem, an eBPF program could still delay packets by their departure time, but only the fq qdisc honours that.
+      const fq =
+        netem.exitCode === 0
+          ? null
+          : await exec('nsenter', ['-t', containerPid, '-n', 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'fq'], {
+              allowFailure: true,
+            });
       out.push({
         name: 'delay and loss (tc netem)',
         ok: netem.exitCode === 0,
         detail:
           netem.exitCode === 0
             ? 'latency and packet loss can be emulated'
-            : `not emulated: ${netem.stderr.trim() || 'sch_netem missing in this kernel'}`,
+            : `not emulated: ${netem.stderr.trim() || 'sch_netem missing in this kernel'}` +
+              (fq?.exitCode === 0
+                ? ' (the fq qdisc is here: an eBPF departure-time delay could be, twin does not do it yet)'
+                : '; no fq qdisc either, which an eBPF departure-time delay needs'),
       });
       const memory = await exec('docker', ['exec', probe, 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes'], { allowFailure: true });
       const memoryV2 =
@@ -220,6 +231,25 @@ export function nfsClientRow(filesystems: string | null = readFilesystems(), fus
       : `${kernelText} no FUSE (/dev/fuse) for twin's userspace NFS client, which the node image's mount.nfs is: ` +
         'an external host serves NFS, but a pod with an nfs volume stays ContainerCreating',
   };
+}
+
+/**
+ * Whether nodes get their board's write latency: twin's node image mounts its datastore and local-path
+ * volumes through twin-slowfs (node-image/slowfs), which needs FUSE on the host.
+ */
+export function storageLatencyRow(
+  image: boolean,
+  filesystems: string | null = readFilesystems(),
+  fuseDevice: boolean = existsSync('/dev/fuse'),
+): Capability {
+  const fuse = fuseDevice && filesystems !== null && /\tfuse$/m.test(filesystems);
+  const detail = !image
+    ? 'the node image has no twin-slowfs (rebuild it with scripts/build-k3s-image.sh): storage as fast as the host, slow-storage refused'
+    : fuse
+      ? "each synchronous write on a node's datastore and local-path volumes takes its storage's latency (1 / 4K write IOPS), " +
+        'one at a time, through twin-slowfs over FUSE; slow-storage changes it live'
+      : "no FUSE (/dev/fuse) on this host: nodes write at the host's speed, and a slow-storage fault fails";
+  return { name: 'storage latency (twin-slowfs)', ok: image && fuse, detail };
 }
 
 function readFilesystems(): string | null {

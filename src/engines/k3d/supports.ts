@@ -24,9 +24,6 @@ export interface SupportOptions {
 /** Why one fault cannot be done to real containers, or null when it can. */
 function faultRefusal(id: string, fault: Fault, options: SupportOptions): string | null {
   switch (fault.kind) {
-    case 'slow-storage':
-    case 'storage-restore':
-      return `fault ${id} (${fault.kind}): Docker can cap throughput but cannot add per-write latency to a container's storage`;
     case 'disk-full':
     case 'disk-free':
       return `fault ${id} (${fault.kind}): filling a node container's disk would fill the host's; not done`;
@@ -73,6 +70,8 @@ function faultRefusal(id: string, fault: Fault, options: SupportOptions): string
     case 'site-power-restore':
     case 'scale':
     case 'rollout-restart':
+    case 'slow-storage': // twin's node image serves the datastore through twin-slowfs (unsupportedStack checks the image)
+    case 'storage-restore':
       return null;
     default: {
       const unknown: never = fault;
@@ -248,6 +247,13 @@ export function unsupportedStack(
   const absent = packagedComponents.filter((c) => !disabled.has(c) && !capabilities.components.includes(c));
   for (const { id, fault } of plan.faults) {
     const subject = `fault ${id} (${fault.kind})`;
+    if (fault.kind === 'slow-storage' && !capabilities.storageLatency)
+      out.push({
+        subject,
+        reason:
+          `${subject}: the node image cannot add a write latency to a node's storage (${image}): Docker caps throughput only; ` +
+          "twin's node image serves the datastore through twin-slowfs (scripts/build-k3s-image.sh), or use --engine sim",
+      });
     const hosts = [...new Set(faultNodes(fault).filter((n) => external.has(n)))];
     if (hosts.length > 0 && !externalHostFaults.has(fault.kind))
       out.push({

@@ -33,6 +33,8 @@ export interface NodeThrottle {
   readonly writeBps: number;
   readonly readBps: number;
   readonly writeIops: number;
+  /** Seconds one synchronous 4 KiB write takes at the storage's random-write IOPS (the model's fsync latency). */
+  readonly writeLatency: number;
   /** What could not be made faithful, in words. */
   readonly notes: string[];
 }
@@ -60,6 +62,7 @@ export function nodeThrottle(node: ClusterNode, cluster: Cluster, host: HostCali
     writeBps: Math.round(node.storage.sequentialWrite.value),
     readBps: Math.round(node.storage.sequentialRead.value),
     writeIops: Math.round(node.storage.randomWriteIops.value),
+    writeLatency: 1 / node.storage.randomWriteIops.value,
     notes,
   };
 }

@@ -1,0 +1,64 @@
+/**
+ * twin-slowfs (node-image/slowfs) and the node image's entrypoint scripts (node-image/entrypoint):
+ * the Go tests — a synchronous write takes the latency, writes queue one at a time, the latency
+ * file overrides and is re-read, and on a FUSE mount where the machine allows one fsync and O_DSYNC
+ * writes wait while buffered writes do not — run here, where Go is installed.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { storageLatencyRow } from '../../src/engines/k3d/doctor.js';
+
+const PATH = [process.env['PATH'] ?? '', '/usr/local/go/bin'].join(delimiter);
+const go = spawnSync('go', ['version'], { encoding: 'utf8', env: { ...process.env, PATH } });
+if (go.status !== 0) console.log('node-image/slowfs Go tests skipped: no Go toolchain (go version failed)');
+const script = readFileSync('scripts/build-k3s-image.sh', 'utf8');
+
+describe('node-image/slowfs and the entrypoint scripts', () => {
+  it('are built into the node image, and their sources are part of its hash', () => {
+    expect(script).toContain('SLOWFS_BIN="$CACHE/slowfs-$( (cat node-image/slowfs/*.go node-image/slowfs/go.mod node-image/slowfs/go.sum)');
+    expect(script).toMatch(/NODE_STAMP=.*\$\(basename "\$SLOWFS_BIN"\)-\$\(cat node-image\/entrypoint\/\* \| sha256sum/);
+    expect(script).toContain('install -m 0755 "$SLOWFS_BIN" "$d/usr/local/bin/twin-slowfs"');
+    expect(script).toContain('for script in node-image/entrypoint/k3d-entrypoint-*.sh; do install -m 0755');
+  });
+
+  it('mount the datastore and the local-path volumes, and throttle the CPU, only when asked', () => {
+    const storage = readFileSync('node-image/entrypoint/k3d-entrypoint-twin-storage.sh', 'utf8');
+    expect(storage).toContain('/var/lib/rancher/k3s/server/db /var/lib/rancher/k3s/storage');
+    expect(storage).toContain('-latency-file /etc/twin/storage-latency');
+    const run = (file: string, env: Record<string, string>) =>
+      spawnSync('sh', [file], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ...env } });
+    const plain = run('node-image/entrypoint/k3d-entrypoint-twin-storage.sh', {});
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toContain('TWIN_STORAGE_LATENCY not set');
+    const cpu = run('node-image/entrypoint/k3d-entrypoint-twin-cpu.sh', {});
+    expect(cpu.status).toBe(0);
+    expect(cpu.stdout).toContain('TWIN_CPU_QUOTA_US not set');
+  });
+
+  it("twin doctor says whether nodes get their storage's latency: the image's twin-slowfs and the host's FUSE", () => {
+    const fuse = 'nodev\tsysfs\nnodev\tfuse\n';
+    expect(storageLatencyRow(true, fuse, true)).toMatchObject({ ok: true, detail: expect.stringMatching(/1 \/ 4K write IOPS/) });
+    expect(storageLatencyRow(false, fuse, true)).toMatchObject({ ok: false, detail: expect.stringMatching(/no twin-slowfs.*refused/) });
+    expect(storageLatencyRow(true, fuse, false)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/no FUSE.*slow-storage fault fails/),
+    });
+    expect(storageLatencyRow(true, 'nodev\tsysfs\n', true).ok).toBe(false);
+  });
+
+  it.skipIf(go.status !== 0)(
+    'passes its Go tests',
+    () => {
+      const run = spawnSync('go', ['test', '-count=1', './...'], {
+        cwd: 'node-image/slowfs',
+        encoding: 'utf8',
+        env: { ...process.env, PATH },
+        timeout: 240_000,
+      });
+      expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    },
+    300_000,
+  );
+});
