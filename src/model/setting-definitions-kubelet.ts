@@ -14,6 +14,19 @@ export const kubeletSettings = define({
     source:
       'KK pkg/kubelet/apis/config/v1beta1/defaults.go (SetDefaults_KubeletConfiguration); K3s does not change it (calibration.md 2.3)',
   },
+  statusDueAtReconnect: {
+    kind: 'number',
+    description: "share of the kubelet's status interval until it posts node status after reaching the API again",
+    default: () => 0.5,
+    source:
+      'KK pkg/kubelet/kubelet.go Run: the kubelet posts node status from wait.JitterUntil(syncNodeStatus, ' +
+      'nodeStatusUpdateFrequency, 0.04, sliding), so a kubelet that kept running while cut off sets its Ready ' +
+      'condition again at the next tick of that loop, whose phase drifts with the jitter; its Lease renewal, retried ' +
+      'from 200 ms, changes no condition. 0.5 is the mean; range 0-1 is every phase (a 10 s wait seen on a real ' +
+      'partition heal, docs/model-vs-real.md)',
+    range: [0, 1],
+    maximum: 1,
+  },
   nodeLeaseDuration: {
     kind: 'duration',
     description: 'kubelet node Lease duration; renewed every quarter of it',

@@ -123,6 +123,15 @@ function momentsFor(events: readonly TimelineEvent[]): MomentSpec[] {
         specs.push({ what: `${name} Ready again`, anchor: healed, match: readyAgain(name, id) });
       } else specs.push({ what: `${name} Ready again`, anchor: at, match: (e, t) => ready(name)(e, t, []) && e.t > t + 1 });
     }
+    if (kind === 'partition') {
+      // The Kubernetes nodes the partition names ("partition [dcn3] | [dcn4 dcn5]"): those cut off from the
+      // servers go NotReady and come back with the network; those on the servers' side show neither, on both engines.
+      const named = [...fault.message.matchAll(/\[([^\]]*)\]/g)].flatMap((m) => (m[1] ?? '').split(' ')).filter(Boolean);
+      for (const cut of named.filter((n) => events.some((e) => e.kind === 'node.condition' && e.subject === `node/${n}`))) {
+        specs.push({ what: `${cut} NotReady`, anchor: at, match: notReady(cut) });
+        specs.push({ what: `${cut} Ready again`, anchor: healed, match: readyAgain(cut, id) });
+      }
+    }
     if (kind === 'control-plane-down' || kind === 'slow-storage') {
       specs.push({ what: 'Kubernetes API unavailable', anchor: at, match: (e) => e.kind === 'api.unavailable' });
       specs.push({ what: 'Kubernetes API available again', anchor: healed, match: (e) => e.kind === 'api.available' });

@@ -12,6 +12,9 @@
  */
 import type { ModelSettings } from '../model/settings.js';
 
+/** Lease renew interval = 0.25 × lease duration (KK pkg/kubelet/kubelet.go nodeLeaseRenewIntervalFraction). */
+export const renewFraction = 0.25;
+
 /** Keeps an end of a share off the exact tie a periodic grid cannot break (a pass at the very instant of a renewal). */
 const tie = 1e-6;
 
@@ -80,4 +83,14 @@ export function phaseAtLoss(
   const lastPass = grid.atOrBefore(now);
   const renewal = renewed <= lastPass ? renewed : renewed - Math.ceil((renewed - lastPass) / interval) * interval;
   return { renewed, grid, seen: renewal >= since ? { renewal, at: grid.atOrAfter(renewal) } : null };
+}
+
+/**
+ * When a kubelet that kept running while cut off from the API posts its node status again, Ready condition and
+ * all: at the next tick of its status loop (KK pkg/kubelet/kubelet.go Run: wait.JitterUntil(syncNodeStatus,
+ * nodeStatusUpdateFrequency, 0.04, sliding)), `statusDueAtReconnect` of an interval after `now`; the Lease
+ * renewal that comes first changes no condition.
+ */
+export function nextStatusPost(now: number, settings: Pick<ModelSettings, 'statusDueAtReconnect' | 'nodeStatusUpdateFrequency'>): number {
+  return now + settings.statusDueAtReconnect * settings.nodeStatusUpdateFrequency;
 }

@@ -9,14 +9,11 @@
  */
 import type { Taint } from '../model/cluster-schema.js';
 import type { NodeLifecycleContext, NodeLifecyclePort } from './context.js';
-import { PassGrid, phaseAtLoss } from './heartbeat-phase.js';
+import { nextStatusPost, PassGrid, phaseAtLoss, renewFraction } from './heartbeat-phase.js';
 import { Priority } from './priority.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 import { taintKeys, tolerationSeconds } from './taints.js';
 import { evictionRate, zoneEffect, zoneState, type ZoneState } from './zone.js';
-
-/** Lease renew interval = 0.25 × lease duration (KK pkg/kubelet/kubelet.go nodeLeaseRenewIntervalFraction). */
-const renewFraction = 0.25;
 
 export class NodeLifecycle implements NodeLifecyclePort {
   private nextNoExecuteAt = -Infinity;
@@ -57,15 +54,17 @@ export class NodeLifecycle implements NodeLifecyclePort {
     // The lease client retries with back-off from 200 ms (K8sDocs nodes#node-heartbeats): the first renewal lands within a second or so.
     node.renewAnchor = ctx.env.now + ctx.jitter(1);
     const epoch = node.epoch;
+    const statusAt = node.apiLostEpoch === epoch ? nextStatusPost(ctx.env.now, ctx.settings) : 0;
+    node.apiLostEpoch = -1;
     ctx.env.at(node.renewAnchor, Priority.kubelet, () => {
       if (node.epoch !== epoch || !node.heartbeatHealthy) return;
-      // A kubelet registers its Node once, at start-up; one whose Node was deleted does not try again
-      // (KK pkg/kubelet/kubelet_node_status.go registerWithAPIServer, issue kubernetes/kubernetes#71398).
-      // A restarted kubelet whose Node exists posts Ready at once: a calibration's k3sStart (process start to
-      // that first Ready post, as twin calibrate measures restarts) already holds its whole start.
+      // A kubelet registers its Node once, at start-up, and not again once it is deleted (KK pkg/kubelet/kubelet_node_status.go
+      // registerWithAPIServer, kubernetes/kubernetes#71398). A restarted one posts Ready at once (a calibration's k3sStart,
+      // to that first post, holds its whole start); one that kept running posts at its status loop's next tick.
       if (!node.registered) {
         if (node.nodeObjectDeletedEpoch !== node.epoch) this.register(node);
-      } else this.postReady(node);
+      } else if (statusAt <= ctx.env.now) this.postReady(node);
+      else ctx.env.at(statusAt, Priority.kubelet, () => node.epoch === epoch && node.heartbeatHealthy && this.postReady(node));
       ctx.kubelets.onApiReachable(node);
     });
   }
@@ -156,6 +155,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
     const current = this.lastRenew(node, now);
     node.heartbeatHealthy = false;
     node.lastRenewFrozen = current;
+    if (node.powered && node.k3s === 'running') node.apiLostEpoch = node.epoch;
     if (!node.registered || now < node.renewAnchor) return;
     const waiting = ctx.world.clusterNodes.some(
       (n) => n !== node && n.registered && (!n.heartbeatHealthy || n.apiReady !== 'True') && !this.hasNoExecuteHealthTaint(n),

@@ -67,6 +67,8 @@ export interface SimNode {
   lastRenewFrozen: number;
   /** Until when the Lease's phase is known (read live just before): a loss of the API until then keeps it. */
   leasePhaseKnownUntil: number;
+  /** The kubelet epoch that lost the API while it kept running (-1: none): it posts status again at its next tick. */
+  apiLostEpoch: number;
 
   /**
    * The k3s agent has joined once and keeps the servers it learned (K3s writes them to
@@ -242,6 +244,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     renewAnchor: 0,
     lastRenewFrozen: -Infinity,
     leasePhaseKnownUntil: -Infinity,
+    apiLostEpoch: -1,
     learnedServers: false,
     registered: false,
     nodeObjectDeletedEpoch: null,

@@ -6,6 +6,9 @@
  */
 import type { KubernetesObject, V1Deployment, V1Job, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
 import type { TimelineEvent, TimelineEventKind, TimelineView, DetailValue } from '../../model/timeline.js';
+import { backOffSeconds, workloadOf } from './pod-facts.js';
+
+export { backOffSeconds, workloadOf };
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -34,29 +37,10 @@ export interface TranslatorOptions {
   readonly serviceOutages?: 'endpoints' | 'probe';
 }
 
-/** The workload a pod belongs to: a ReplicaSet that a Deployment made counts as that Deployment. */
-export function workloadOf(pod: V1Pod): string {
-  const namespace = pod.metadata?.namespace ?? 'default';
-  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
-  if (!owner) return `Pod/${namespace}/${pod.metadata?.name ?? ''}`;
-  const hash = pod.metadata?.labels?.['pod-template-hash'];
-  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`))
-    return `Deployment/${namespace}/${owner.name.slice(0, -hash.length - 1)}`;
-  return `${owner.kind}/${namespace}/${owner.name}`;
-}
-
-/**
- * The kubelet's back-off from a waiting container's message
- * (`back-off 40s restarting failed container=api pod=…`, a Go duration), in seconds.
- */
-export function backOffSeconds(message: string): number | null {
-  const match = /back-off (?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?/.exec(message);
-  if (!match || (!match[1] && !match[2] && !match[3])) return null;
-  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
-}
-
 export class WatchTranslator {
-  private readonly nodes = new Map<string, { ready: string; taints: string[] }>();
+  private readonly nodes = new Map<string, { ready: string; taints: string[]; heartbeat: string }>();
+  /** Nodes whose status the API has had no fresh post of since it last went away (their kubelets post again on its return). */
+  private readonly silenced = new Set<string>();
   private readonly pods = new Map<string, PodState>();
   private readonly services = new Map<string, Map<string, number>>();
   private readonly leaders = new Map<string, string>();
@@ -88,6 +72,7 @@ export class WatchTranslator {
   ): void {
     const t = Math.round(Math.max(0, at - this.origin)) / 1000;
     const event: TimelineEvent = details ? { t, kind, subject, view, message, details } : { t, kind, subject, view, message };
+    if (kind === 'api.unavailable') for (const name of this.nodes.keys()) this.silenced.add(name);
     this.events.push(event);
     this.onEvent?.(event);
   }
@@ -122,12 +107,23 @@ export class WatchTranslator {
       if (previous) this.emit(at, 'node.deleted', subject, 'api', `Node ${name} deleted`);
       return;
     }
-    const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
+    const condition = node.status?.conditions?.find((c) => c.type === 'Ready');
+    const ready = condition?.status ?? 'Unknown';
+    const heartbeat = String(condition?.lastHeartbeatTime ?? '');
     const taints = (node.spec?.taints ?? []).map((t: V1Taint) => `${t.key}:${t.effect}`);
     if (!previous) this.emit(at, 'node.registered', subject, 'api', `${name} registered`);
     if (!previous || previous.ready !== ready) {
       const text = ready === 'True' ? `${name} is Ready` : `${name} is NotReady (${ready})`;
       this.emit(at, 'node.condition', subject, 'api', text, { type: 'Ready', status: ready });
+      this.silenced.delete(name);
+    } else if (ready === 'True' && heartbeat !== previous.heartbeat && this.silenced.delete(name)) {
+      // The API came back before anyone marked the node: its kubelet's first status post since (a new
+      // heartbeat on an unchanged Ready condition), the moment the sim engine records the same way.
+      this.emit(at, 'node.condition', subject, 'api', `${name} kubelet posting status again (condition stayed Ready)`, {
+        type: 'Ready',
+        status: 'True',
+        transition: false,
+      });
     }
     for (const taint of taints) {
       if (!previous?.taints.includes(taint)) {
@@ -149,7 +145,7 @@ export class WatchTranslator {
         });
       }
     }
-    this.nodes.set(name, { ready, taints });
+    this.nodes.set(name, { ready, taints, heartbeat });
   }
 
   private pod(type: WatchType, pod: V1Pod, at: number): void {
