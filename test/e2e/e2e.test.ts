@@ -8,10 +8,13 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { k3dEngine } from '../../src/engines/k3d/engine.js';
+import { storageLatencyFile } from '../../src/engines/k3d/config.js';
+import { twinNodeImage } from '../../src/engines/k3d/offline-build.js';
 import { nodeFilter } from '../../src/engines/k3d/run-names.js';
 import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
 import { loadClusterFile } from '../../src/load/cluster.js';
@@ -79,6 +82,69 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
   it('the engine is available', () => {
     expect(skipped, `engine k3d: ${skipped}`).toBeNull();
   });
+
+  it(
+    "a node container's datastore takes its storage's write latency from its first start, a fault changes it live, nothing stays mounted",
+    async () => {
+      const image = twinNodeImage;
+      const name = `twin-e2e-slowfs-${process.pid}`;
+      const docker = (args: string[]) => execa('docker', args, { reject: false });
+      // As k3d starts a node: its entrypoint scripts, then (here) a process in place of K3s.
+      const started = await docker([
+        'run', '-d', '--name', name, '--privileged', '--label', 'twin.dev/managed=true',
+        '-e', 'TWIN_STORAGE_LATENCY=50ms', '-e', 'TWIN_CPU_QUOTA_US=50000', '--entrypoint', '/bin/sh', image,
+        '-c', 'for s in /bin/k3d-entrypoint-twin-*.sh; do "$s" || exit 1; done; exec sleep 600',
+      ]); // prettier-ignore
+      try {
+        expect(started.exitCode, started.stderr).toBe(0);
+        let mounts = '';
+        for (let i = 0; i < 50 && (mounts.match(/fuse\.twin-slowfs/g) ?? []).length < 2; i++) {
+          mounts = (await docker(['exec', name, 'cat', '/proc/mounts'])).stdout;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(mounts).toMatch(/ \/var\/lib\/rancher\/k3s\/server\/db fuse\.twin-slowfs /);
+        expect(mounts).toMatch(/ \/var\/lib\/rancher\/k3s\/storage fuse\.twin-slowfs /);
+        const quota = await docker(['exec', name, 'cat', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us']);
+        if (quota.exitCode === 0) expect(quota.stdout.trim()).toBe('50000');
+        else console.log('CPU quota from the first start not checked: no cgroup v1 cpu controller in the container');
+        const syncWrites = async (count: number) => {
+          const start = performance.now();
+          const dd = await docker([
+            'exec',
+            name,
+            'dd',
+            'if=/dev/zero',
+            'of=/var/lib/rancher/k3s/server/db/probe',
+            'bs=4k',
+            `count=${count}`,
+            'oflag=dsync',
+          ]);
+          expect(dd.exitCode, dd.stderr).toBe(0);
+          return (performance.now() - start) / 1000;
+        };
+        // 10 O_DSYNC writes at 50 ms each, one at a time.
+        expect(await syncWrites(10)).toBeGreaterThanOrEqual(0.5);
+        // The slow-storage fault's command (src/engines/k3d/apply.ts): 400 ms a write from now on.
+        const fault = await docker([
+          'exec',
+          name,
+          'sh',
+          '-c',
+          `printf '%s\\n' 400000us > ${storageLatencyFile} && pkill -HUP -x twin-slowfs`,
+        ]);
+        expect(fault.exitCode, fault.stderr).toBe(0);
+        expect(await syncWrites(3)).toBeGreaterThanOrEqual(1.2);
+        await docker(['exec', name, 'sh', '-c', `rm -f ${storageLatencyFile} && pkill -HUP -x twin-slowfs`]);
+        expect(await syncWrites(4)).toBeLessThan(1.2);
+      } finally {
+        await docker(['rm', '-f', name]);
+      }
+      // The mounts lived in the container's mount namespace: none is left on the host.
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toMatch(/twin-slowfs/);
+      expect((await docker(['ps', '-aq', '--filter', `name=${name}`])).stdout.trim()).toBe('');
+    },
+    3 * 60_000,
+  );
 
   describe('a twin of this cluster: calibrated from it, predicting from its live state', () => {
     let kept: { kubeconfig: string; k3dName: string } | null = null;
