@@ -44,12 +44,43 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 	return inode, n.wrap(fh), fuseFlags, errno
 }
 
-// Fsync without an open file (fsync on a directory reaches the node): a synchronous write too.
+// Fsync without a file handle of ours: a synchronous write too.
 func (n *node) Fsync(ctx context.Context, f fs.FileHandle, flags uint32) syscall.Errno {
 	if fsyncer, ok := f.(fs.FileFsyncer); ok {
 		return fsyncer.Fsync(ctx, flags)
 	}
 	return errno(n.dev.Sync(ctx, func() error { return nil }))
+}
+
+// dirStream is what the loopback's directory handle does for the bridge (go-fuse v2 fs/dirstream.go).
+type dirStream interface {
+	fs.FileReaddirenter
+	fs.FileReleasedirer
+	fs.FileSeekdirer
+	fs.FileFsyncdirer
+}
+
+// dir is a directory handle whose fsync goes through the device: etcd and SQLite fsync a directory
+// after creating a WAL segment or journal in it, and the bridge asks the handle before the node.
+type dir struct {
+	dirStream
+	dev *Device
+}
+
+func (n *node) OpendirHandle(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	fh, fuseFlags, errno := n.LoopbackNode.OpendirHandle(ctx, flags)
+	if ds, ok := fh.(dirStream); ok {
+		return &dir{dirStream: ds, dev: n.dev}, fuseFlags, errno
+	}
+	return fh, fuseFlags, errno
+}
+
+func (d *dir) Fsyncdir(ctx context.Context, flags uint32) syscall.Errno {
+	var result syscall.Errno
+	if err := d.dev.Sync(ctx, func() error { result = d.dirStream.Fsyncdir(ctx, flags); return nil }); err != nil {
+		return errno(err)
+	}
+	return result
 }
 
 func (n *node) wrap(fh fs.FileHandle) fs.FileHandle {

@@ -34,6 +34,10 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	// Signals first: a slow-storage fault's SIGHUP can come as soon as the mounts appear, and would
+	// otherwise end the process.
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	dev := NewDevice(*latency, *latencyFile)
 	if err := dev.Reload(); err != nil {
 		log.Fatalf("twin-slowfs: %v", err)
@@ -52,8 +56,6 @@ func main() {
 	}
 	log.Printf("twin-slowfs: %v per synchronous write", dev.Latency())
 
-	signals := make(chan os.Signal, 4)
-	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
 		for sig := range signals {
 			if sig == syscall.SIGHUP {
@@ -89,7 +91,9 @@ func Mount(source, target string, dev *Device) (*fuse.Server, error) {
 	}
 	return fs.Mount(target, root, &fs.Options{
 		MountOptions: fuse.MountOptions{
-			AllowOther:  true, // pods (local-path volumes) run as other users than the mounting root
+			AllowOther: true, // pods (local-path volumes) run as other users than the mounting root
+			// ...and the kernel checks their permissions against the files' modes, as on the card itself.
+			Options:     []string{"default_permissions"},
 			FsName:      source,
 			Name:        "twin-slowfs", // the mount's type reads fuse.twin-slowfs
 			DirectMount: true,          // mount(2) as root: the node image has no fusermount

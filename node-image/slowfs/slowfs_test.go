@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -141,6 +142,35 @@ func TestMountedDirectory(t *testing.T) {
 		t.Fatalf("3 O_DSYNC writes took %v, want at least 3 × %v", took, latency)
 	}
 	_ = d.Close()
+
+	// A directory's fsync (etcd and SQLite sync a directory after creating a file in it) waits too.
+	dirFile, err := os.Open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	if err := dirFile.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < latency {
+		t.Fatalf("a directory fsync took %v, want at least %v", took, latency)
+	}
+	_ = dirFile.Close()
+
+	// The kernel checks permissions against the files' modes (default_permissions), as on a real disk.
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, line := range strings.Split(string(mounts), "\n") {
+		if fields := strings.Fields(line); len(fields) > 3 && fields[1] == target {
+			found = strings.Contains(fields[3], "default_permissions")
+		}
+	}
+	if !found {
+		t.Fatalf("%s is not mounted with default_permissions:\n%s", target, mounts)
+	}
 
 	st, err := os.Stat(filepath.Join(source, "wal"))
 	if err != nil || st.Size() != 5*4096 {

@@ -16,14 +16,15 @@ export const kubeletSettings = define({
   },
   statusDueAtReconnect: {
     kind: 'number',
-    description: "share of the kubelet's status interval until it posts node status after reaching the API again",
+    description: "share of the kubelet's status interval until a node marked NotReady while cut off is Ready again",
     default: () => 0.5,
     source:
-      'KK pkg/kubelet/kubelet.go Run: the kubelet posts node status from wait.JitterUntil(syncNodeStatus, ' +
-      'nodeStatusUpdateFrequency, 0.04, sliding), so a kubelet that kept running while cut off sets its Ready ' +
-      'condition again at the next tick of that loop, whose phase drifts with the jitter; its Lease renewal, retried ' +
-      'from 200 ms, changes no condition. 0.5 is the mean; range 0-1 is every phase (a 10 s wait seen on a real ' +
-      'partition heal, docs/model-vs-real.md)',
+      'KK pkg/kubelet/kubelet.go Run: the kubelet computes node status from wait.JitterUntil(syncNodeStatus, ' +
+      "nodeStatusUpdateFrequency, 0.04, sliding) and patches it when it differs from the API's (kubelet_node_status.go " +
+      'tryUpdateNodeStatus), so a kubelet that kept running while cut off and was marked NotReady sets Ready again at ' +
+      'the next tick of that loop, whose phase drifts with the jitter; its Lease renewal, retried from 200 ms, changes ' +
+      'no condition. 0.5 is the mean; range 0-1 is every phase (a 10 s wait seen on a real partition heal, ' +
+      'docs/model-vs-real.md)',
     range: [0, 1],
     maximum: 1,
   },

@@ -86,10 +86,10 @@ export function phaseAtLoss(
 }
 
 /**
- * When a kubelet that kept running while cut off from the API posts its node status again, Ready condition and
- * all: at the next tick of its status loop (KK pkg/kubelet/kubelet.go Run: wait.JitterUntil(syncNodeStatus,
- * nodeStatusUpdateFrequency, 0.04, sliding)), `statusDueAtReconnect` of an interval after `now`; the Lease
- * renewal that comes first changes no condition.
+ * When a kubelet that kept running while cut off from the API, and was marked NotReady meanwhile, posts its Ready
+ * condition again: at the next tick of its status loop (KK pkg/kubelet/kubelet.go Run: wait.JitterUntil(syncNodeStatus,
+ * nodeStatusUpdateFrequency, 0.04, sliding)), where tryUpdateNodeStatus finds its status changed from the API's and
+ * patches it; `statusDueAtReconnect` of an interval after `now`. The Lease renewal that comes first changes no condition.
  */
 export function nextStatusPost(now: number, settings: Pick<ModelSettings, 'statusDueAtReconnect' | 'nodeStatusUpdateFrequency'>): number {
   return now + settings.statusDueAtReconnect * settings.nodeStatusUpdateFrequency;

@@ -52,19 +52,19 @@ export class NodeLifecycle implements NodeLifecyclePort {
     }
     node.heartbeatHealthy = true;
     // The lease client retries with back-off from 200 ms (K8sDocs nodes#node-heartbeats): the first renewal lands within a second or so.
-    node.renewAnchor = ctx.env.now + ctx.jitter(1);
+    const anchor = (node.renewAnchor = ctx.env.now + ctx.jitter(1)); // this reconnection's: a later one sets its own
     const epoch = node.epoch;
-    const statusAt = node.apiLostEpoch === epoch ? nextStatusPost(ctx.env.now, ctx.settings) : 0;
+    const statusAt = node.apiLostEpoch === epoch && node.apiReady !== 'True' ? nextStatusPost(ctx.env.now, ctx.settings) : 0;
     node.apiLostEpoch = -1;
-    ctx.env.at(node.renewAnchor, Priority.kubelet, () => {
+    ctx.env.at(anchor, Priority.kubelet, () => {
       if (node.epoch !== epoch || !node.heartbeatHealthy) return;
       // A kubelet registers its Node once, at start-up, and not again once it is deleted (KK pkg/kubelet/kubelet_node_status.go
       // registerWithAPIServer, kubernetes/kubernetes#71398). A restarted one posts Ready at once (a calibration's k3sStart,
-      // to that first post, holds its whole start); one that kept running posts at its status loop's next tick.
+      // to that first post, holds its whole start); one that kept running, marked NotReady, at its status loop's next tick.
       if (!node.registered) {
         if (node.nodeObjectDeletedEpoch !== node.epoch) this.register(node);
       } else if (statusAt <= ctx.env.now) this.postReady(node);
-      else ctx.env.at(statusAt, Priority.kubelet, () => node.epoch === epoch && node.heartbeatHealthy && this.postReady(node));
+      else ctx.env.at(statusAt, Priority.kubelet, () => node.renewAnchor === anchor && node.heartbeatHealthy && this.postReady(node));
       ctx.kubelets.onApiReachable(node);
     });
   }
@@ -94,8 +94,9 @@ export class NodeLifecycle implements NodeLifecyclePort {
   private postReady(node: SimNode): void {
     const ctx = this.ctx;
     if (node.apiReady === 'True') {
-      // Reconnected before anyone noticed: the condition never changed, but kubectl now sees fresh status.
-      ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} kubelet posting status again (condition stayed Ready)`, {
+      // Reconnected before anyone noticed: nothing in its status changed, so the kubelet patches none (until
+      // nodeStatusReportFrequency, KK kubelet_node_status.go tryUpdateNodeStatus); its renewed Lease shows it back.
+      ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} kubelet renews its Lease again (condition stayed Ready)`, {
         type: 'Ready',
         status: 'True',
         transition: false,

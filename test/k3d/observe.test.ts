@@ -56,27 +56,33 @@ describe('k3d observation: watch events → timeline events', () => {
     expect(events.find((e) => e.kind === 'leader.acquired')?.details).toEqual({ holder: 'dcn1' });
   });
 
-  it("a kubelet's first status post after the API was away is recorded when its Ready condition never changed", () => {
+  it("a kubelet's first Lease renewal after the API was away is recorded when its Ready condition never changed", () => {
     const t = new WatchTranslator(0);
-    const node = (heartbeat: string): KubernetesObject =>
-      ({
-        kind: 'Node',
-        metadata: { name: 'dcn2' },
-        status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: heartbeat }] },
-      }) as KubernetesObject;
-    t.translate('ADDED', node('2026-12-02T10:00:00Z'), 1000);
-    // A routine post with the API up: nothing to record.
-    t.translate('MODIFIED', node('2026-12-02T10:05:00Z'), 301_000);
-    t.emit(302_000, 'api.unavailable', 'api', 'api', 'the Kubernetes API does not answer (/readyz)');
-    t.emit(400_000, 'api.available', 'api', 'api', 'the Kubernetes API answers (/readyz)');
-    // The same object again (a re-list after the API returned): still nothing.
-    t.translate('MODIFIED', node('2026-12-02T10:05:00Z'), 401_000);
-    t.translate('MODIFIED', node('2026-12-02T10:06:47Z'), 407_000);
-    t.translate('MODIFIED', node('2026-12-02T10:07:00Z'), 420_000);
+    const node = (ready: string): KubernetesObject =>
+      ({ kind: 'Node', metadata: { name: 'dcn2' }, status: { conditions: [{ type: 'Ready', status: ready }] } }) as KubernetesObject;
+    const lease = (renewTime: string): KubernetesObject =>
+      ({ kind: 'Lease', metadata: { name: 'dcn2', namespace: 'kube-node-lease' }, spec: { renewTime } }) as KubernetesObject;
+    t.translate('ADDED', node('True'), 1000);
+    t.translate('ADDED', lease('2026-12-02T10:00:00Z'), 1000);
+    // Renewals with the API up: nothing to record.
+    t.translate('MODIFIED', lease('2026-12-02T10:00:10Z'), 11_000);
+    t.emit(12_000, 'api.unavailable', 'api', 'api', 'the Kubernetes API does not answer (/readyz)');
+    t.emit(100_000, 'api.available', 'api', 'api', 'the Kubernetes API answers (/readyz)');
+    // The re-list after the API returned shows the last renewal before it went: still nothing.
+    t.translate('MODIFIED', lease('2026-12-02T10:00:10Z'), 101_000);
+    t.translate('MODIFIED', lease('2026-12-02T10:01:42Z'), 102_000);
+    t.translate('MODIFIED', lease('2026-12-02T10:01:52Z'), 112_000);
+    // A second outage during which the node was marked NotReady: its Ready transition says it, not the Lease.
+    t.emit(200_000, 'api.unavailable', 'api', 'api', 'the Kubernetes API does not answer (/readyz)');
+    t.translate('MODIFIED', node('Unknown'), 250_000);
+    t.translate('MODIFIED', lease('2026-12-02T10:04:20Z'), 260_000);
+    t.translate('MODIFIED', node('True'), 265_000);
     const conditions = t.events.filter((e) => e.kind === 'node.condition');
     expect(conditions.map((e) => [e.t, e.message, e.details?.['transition']])).toEqual([
       [1, 'dcn2 is Ready', undefined],
-      [407, 'dcn2 kubelet posting status again (condition stayed Ready)', false],
+      [102, 'dcn2 kubelet renews its Lease again (condition stayed Ready)', false],
+      [250, 'dcn2 is NotReady (Unknown)', undefined],
+      [265, 'dcn2 is Ready', undefined],
     ]);
   });
 

@@ -97,6 +97,13 @@ export async function startInformers(config: KubeConfig, host: InformerHost): Pr
       () => coordination.listNamespacedLease({ namespace: 'kube-system' }),
       null,
     ],
+    // Each kubelet's Lease: a node whose condition stayed Ready through an outage shows its return here.
+    [
+      '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
+      'Lease',
+      () => coordination.listNamespacedLease({ namespace: 'kube-node-lease' }),
+      null,
+    ],
     ['/apis/batch/v1/jobs', 'Job', () => batch.listJobForAllNamespaces(), null],
     ['/apis/apps/v1/deployments', 'Deployment', () => apps.listDeploymentForAllNamespaces(), null],
   ];

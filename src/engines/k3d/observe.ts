@@ -26,7 +26,7 @@ interface EndpointSliceLike extends KubernetesObject {
 }
 
 interface LeaseLike extends KubernetesObject {
-  spec?: { holderIdentity?: string };
+  spec?: { holderIdentity?: string; renewTime?: string | Date };
 }
 
 export interface TranslatorOptions {
@@ -38,9 +38,11 @@ export interface TranslatorOptions {
 }
 
 export class WatchTranslator {
-  private readonly nodes = new Map<string, { ready: string; taints: string[]; heartbeat: string }>();
-  /** Nodes whose status the API has had no fresh post of since it last went away (their kubelets post again on its return). */
+  private readonly nodes = new Map<string, { ready: string; taints: string[] }>();
+  /** Nodes whose kubelet has not renewed its Lease since the API last went away. */
   private readonly silenced = new Set<string>();
+  /** Each node's Lease renewTime as last seen. */
+  private readonly renewals = new Map<string, string>();
   private readonly pods = new Map<string, PodState>();
   private readonly services = new Map<string, Map<string, number>>();
   private readonly leaders = new Map<string, string>();
@@ -107,23 +109,13 @@ export class WatchTranslator {
       if (previous) this.emit(at, 'node.deleted', subject, 'api', `Node ${name} deleted`);
       return;
     }
-    const condition = node.status?.conditions?.find((c) => c.type === 'Ready');
-    const ready = condition?.status ?? 'Unknown';
-    const heartbeat = String(condition?.lastHeartbeatTime ?? '');
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
     const taints = (node.spec?.taints ?? []).map((t: V1Taint) => `${t.key}:${t.effect}`);
     if (!previous) this.emit(at, 'node.registered', subject, 'api', `${name} registered`);
     if (!previous || previous.ready !== ready) {
       const text = ready === 'True' ? `${name} is Ready` : `${name} is NotReady (${ready})`;
       this.emit(at, 'node.condition', subject, 'api', text, { type: 'Ready', status: ready });
       this.silenced.delete(name);
-    } else if (ready === 'True' && heartbeat !== previous.heartbeat && this.silenced.delete(name)) {
-      // The API came back before anyone marked the node: its kubelet's first status post since (a new
-      // heartbeat on an unchanged Ready condition), the moment the sim engine records the same way.
-      this.emit(at, 'node.condition', subject, 'api', `${name} kubelet posting status again (condition stayed Ready)`, {
-        type: 'Ready',
-        status: 'True',
-        transition: false,
-      });
     }
     for (const taint of taints) {
       if (!previous?.taints.includes(taint)) {
@@ -145,7 +137,7 @@ export class WatchTranslator {
         });
       }
     }
-    this.nodes.set(name, { ready, taints, heartbeat });
+    this.nodes.set(name, { ready, taints });
   }
 
   private pod(type: WatchType, pod: V1Pod, at: number): void {
@@ -328,6 +320,7 @@ export class WatchTranslator {
 
   private lease(lease: LeaseLike, at: number): void {
     const name = lease.metadata?.name ?? '';
+    if (lease.metadata?.namespace === 'kube-node-lease') return this.nodeLease(name, String(lease.spec?.renewTime ?? ''), at);
     if (lease.metadata?.namespace !== 'kube-system' || !['kube-controller-manager', 'kube-scheduler'].includes(name)) return;
     const holder = lease.spec?.holderIdentity ?? '';
     // holderIdentity is hostname_UUID, new for every process (KK cmd/kube-controller-manager/app/controllermanager.go),
@@ -336,5 +329,21 @@ export class WatchTranslator {
     if (holder && this.leaders.get(name) !== holder)
       this.emit(at, 'leader.acquired', `lease/kube-system/${name}`, 'api', `${server} acquired the ${name} Lease`, { holder: server });
     this.leaders.set(name, holder);
+  }
+
+  /**
+   * A kubelet's Lease renewed for the first time since the API went away, on a node whose Ready condition nobody
+   * changed meanwhile: the kubelet is back (it patches no unchanged status until nodeStatusReportFrequency, KK
+   * kubelet_node_status.go tryUpdateNodeStatus), the moment the sim engine records the same way.
+   */
+  private nodeLease(node: string, renewTime: string, at: number): void {
+    const previous = this.renewals.get(node);
+    this.renewals.set(node, renewTime);
+    if (previous === undefined || previous === renewTime || this.nodes.get(node)?.ready !== 'True' || !this.silenced.delete(node)) return;
+    this.emit(at, 'node.condition', `node/${node}`, 'api', `${node} kubelet renews its Lease again (condition stayed Ready)`, {
+      type: 'Ready',
+      status: 'True',
+      transition: false,
+    });
   }
 }
