@@ -132,7 +132,7 @@ function momentsFor(events: readonly TimelineEvent[]): MomentSpec[] {
         specs.push({ what: `${cut} Ready again`, anchor: healed, match: readyAgain(cut, id) });
       }
     }
-    if (kind === 'control-plane-down' || kind === 'slow-storage') {
+    if (kind === 'control-plane-down' || kind === 'slow-storage' || kind === 'site-power-cut') {
       specs.push({ what: 'Kubernetes API unavailable', anchor: at, match: (e) => e.kind === 'api.unavailable' });
       specs.push({ what: 'Kubernetes API available again', anchor: healed, match: (e) => e.kind === 'api.available' });
     }
