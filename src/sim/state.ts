@@ -90,7 +90,6 @@ export interface SimNode {
   readonly pods: Set<SimPod>;
   podCount: number; // pods.size, beside the requests: the filter reads it on hundreds of nodes per pod
   readonly hasSpecTaints: boolean; // spec.taints (fixed) has any: the filter and scoring need not read the spec
-  sameOwnerPods: number; // scoring's scratch: the scored pod's workload's pods here (0 otherwise; see chooseNode)
   /** Set when what the sampler sums here may have changed (power, k3s, pods, a pod's running or memory, foreign memory). */
   usageChanged: boolean;
   antiAffinityPods?: number; // bound pods with required hostname anti-affinity (unset: none), so the filter scans only then
@@ -209,7 +208,6 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     pods: new Set(),
     podCount: 0,
     hasSpecTaints: spec.taints.length > 0,
-    sameOwnerPods: 0,
     usageChanged: true,
     requestedCpu: 0,
     requestedMemory: 0,

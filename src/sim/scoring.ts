@@ -1,0 +1,156 @@
+/**
+ * The scheduler's Score plugins of the default profile. A pod's score on a node is worked out as the node is
+ * found feasible (`add`), so the scheduler reads each node once, in the walk that filters it; the pick among
+ * the feasible nodes (`choose`) needs the whole set, as the spreading, taint and anti-affinity scores are
+ * normalised by their largest value among them (KK pkg/scheduler/framework/plugins/helper/normalize_score.go).
+ */
+import { selectorMatches } from '../model/pod-template.js';
+import type { Rng } from './rng.js';
+import type { SimNode, SimPod } from './state.js';
+import { podToleratesTaint } from './taints.js';
+
+/** Scheduler's stand-in request for pods that set none, used only in scoring (KK pkg/scheduler/util/pod_resources.go). */
+const nonZeroCpu = 100;
+const nonZeroMemory = 200 * 1024 * 1024;
+/** ImageLocality thresholds (KK pkg/scheduler/framework/plugins/imagelocality: 23 MB to 1000 MB). */
+const imageMin = 23 * 1024 * 1024;
+const imageMax = 1000 * 1024 * 1024;
+
+/**
+ * One pod's scores on its feasible nodes, in columns reused from pod to pod (typed arrays, grown when a pod
+ * has more feasible nodes): `begin` for the pod, `add` for each feasible node in order, then `choose`.
+ */
+export class NodeScorer {
+  /** Feasible nodes added since `begin`. */
+  count = 0;
+  private readonly nodes: SimNode[] = [];
+  private capacity = 0;
+  private sameOwner = new Float64Array(0);
+  private preferNoSchedule = new Float64Array(0);
+  private preferredAnti = new Float64Array(0);
+  private leastAllocated = new Float64Array(0);
+  private balanced = new Float64Array(0);
+  private image = new Float64Array(0);
+  private best = new Int32Array(0);
+  private maxSame = 0;
+  private maxPrefer = 0;
+  private maxAnti = 0;
+  // What depends only on the pod, read once in `begin`.
+  private pod: SimPod | null = null;
+  private cpu = 0;
+  private memory = 0;
+  private imageName = '';
+  private imageScore = 0;
+  private checkAnti = false;
+
+  constructor() {
+    this.grow(128);
+  }
+
+  /** Starts scoring `pod`. */
+  begin(pod: SimPod): void {
+    const template = pod.template;
+    this.pod = pod;
+    this.count = 0;
+    this.maxSame = 0;
+    this.maxPrefer = 0;
+    this.maxAnti = 0;
+    this.cpu = template.requestCpu || nonZeroCpu;
+    this.memory = template.requestMemory || nonZeroMemory;
+    this.imageName = template.containers[0]?.image ?? '';
+    this.imageScore = Math.min(1, Math.max(0, (template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100;
+    this.checkAnti = template.preferredAntiAffinityHostname.length > 0;
+  }
+
+  /**
+   * Scores the next feasible node from its figures (the caller's copy of them, see `node-columns.ts`): `same`
+   * of the pod's workload's pods on it, its requests and allocatable; `tainted` if it has any taint.
+   */
+  add(
+    node: SimNode,
+    same: number,
+    requestedCpu: number,
+    allocatableCpu: number,
+    requestedMemory: number,
+    allocatableMemory: number,
+    tainted: boolean,
+  ): void {
+    const i = this.count;
+    if (i === this.capacity) this.grow(2 * i);
+    this.nodes[i] = node;
+    this.sameOwner[i] = same;
+    if (same > this.maxSame) this.maxSame = same;
+    let prefer = 0;
+    if (tainted) {
+      const pod = this.pod as SimPod;
+      for (const t of node.apiTaints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
+      for (const t of node.spec.taints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
+      if (prefer > this.maxPrefer) this.maxPrefer = prefer;
+    }
+    this.preferNoSchedule[i] = prefer;
+    this.preferredAnti[i] = this.checkAnti ? this.antiMatches(node) : 0;
+    // LeastAllocated and BalancedAllocation over the pod's requests as if bound (KK noderesources).
+    const cpuFree = (allocatableCpu - requestedCpu - this.cpu) / allocatableCpu;
+    const memFree = (allocatableMemory - requestedMemory - this.memory) / allocatableMemory;
+    this.leastAllocated[i] = Math.max(0, ((cpuFree + memFree) / 2) * 100);
+    this.balanced[i] = 100 - Math.abs(memFree - cpuFree) * 100;
+    this.image[i] = this.imageScore > 0 && node.images.has(this.imageName) ? this.imageScore : 0;
+    this.count = i + 1;
+  }
+
+  /** The node's pods matching the pod's preferred hostname anti-affinity terms. */
+  private antiMatches(node: SimNode): number {
+    const terms = (this.pod as SimPod).template.preferredAntiAffinityHostname;
+    let matches = 0;
+    for (const other of node.pods) if (terms.some((s) => selectorMatches(s, other.template.labels))) matches++;
+    if (matches > this.maxAnti) this.maxAnti = matches;
+    return matches;
+  }
+
+  /** The nodes added, in order. */
+  feasible(): SimNode[] {
+    return this.nodes.slice(0, this.count);
+  }
+
+  /** The highest-scoring node added, ties broken by the seeded RNG (drawn only when there is a tie). */
+  choose(rng: Rng): SimNode {
+    const count = this.count;
+    const nodes = this.nodes;
+    if (count === 1) return nodes[0] as SimNode;
+    const { maxSame, maxPrefer, maxAnti, sameOwner, preferNoSchedule, preferredAnti, leastAllocated, balanced, image, best } = this;
+    let ties = 0;
+    let bestScore = -Infinity;
+    for (let i = 0; i < count; i++) {
+      const spread = maxSame === 0 ? 100 : (100 * (maxSame - (sameOwner[i] as number))) / maxSame;
+      const taintScore = maxPrefer === 0 ? 100 : (100 * (maxPrefer - (preferNoSchedule[i] as number))) / maxPrefer;
+      const antiScore = maxAnti === 0 ? 100 : (100 * (maxAnti - (preferredAnti[i] as number))) / maxAnti;
+      // Weights of the default profile (KK pkg/scheduler/apis/config/v1/default_plugins.go; calibration.md 1.6).
+      const total =
+        3 * taintScore + 2 * spread + 2 * antiScore + (leastAllocated[i] as number) + (balanced[i] as number) + (image[i] as number);
+      if (total > bestScore + 1e-9) {
+        bestScore = total;
+        best[0] = i;
+        ties = 1;
+      } else if (Math.abs(total - bestScore) <= 1e-9) {
+        best[ties++] = i;
+      }
+    }
+    return nodes[best[ties === 1 ? 0 : rng.int(ties)] as number] as SimNode;
+  }
+
+  private grow(capacity: number): void {
+    const grown = (column: Float64Array) => {
+      const next = new Float64Array(capacity);
+      next.set(column);
+      return next;
+    };
+    this.sameOwner = grown(this.sameOwner);
+    this.preferNoSchedule = grown(this.preferNoSchedule);
+    this.preferredAnti = grown(this.preferredAnti);
+    this.leastAllocated = grown(this.leastAllocated);
+    this.balanced = grown(this.balanced);
+    this.image = grown(this.image);
+    this.best = new Int32Array(capacity);
+    this.capacity = capacity;
+  }
+}
