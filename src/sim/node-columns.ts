@@ -9,6 +9,7 @@
  */
 import type { SimNode } from './state.js';
 import { filtersOnlyResources } from './scheduling.js';
+import { resourceScores } from './scoring.js';
 
 export class NodeColumns {
   /** The nodes of the pass, in the scheduler's order; the columns are indexed by position in it. */
@@ -22,6 +23,14 @@ export class NodeColumns {
   onlyResources = new Uint8Array(0);
   /** Scoring's scratch: the scored pod's workload's pods on the node (0 otherwise; see `layOut`). */
   sameOwner = new Float64Array(0);
+  /**
+   * The node's resource scores (`resourceScores`) for a pod requesting `scoredCpu` and `scoredMemory` (NaN: none yet):
+   * a node's requests change only when it is bound a pod, while hundreds of pods, most of them alike, look at it between.
+   */
+  leastAllocated = new Float64Array(0);
+  balanced = new Float64Array(0);
+  private scoredCpu = new Float64Array(0);
+  private scoredMemory = new Float64Array(0);
   /** Position of each node (by `SimNode.index`) in `nodes`, -1 when not in it. */
   private position = new Int32Array(0);
 
@@ -36,6 +45,10 @@ export class NodeColumns {
       this.allocatableMemory = new Float64Array(count);
       this.onlyResources = new Uint8Array(count);
       this.sameOwner = new Float64Array(count);
+      this.leastAllocated = new Float64Array(count);
+      this.balanced = new Float64Array(count);
+      this.scoredCpu = new Float64Array(count);
+      this.scoredMemory = new Float64Array(count);
     }
     if (this.position.length < indexBound) this.position = new Int32Array(indexBound);
     this.position.fill(-1);
@@ -60,6 +73,24 @@ export class NodeColumns {
     this.requestedCpu[p] = node.requestedCpu;
     this.requestedMemory[p] = node.requestedMemory;
     this.onlyResources[p] = filtersOnlyResources(node) ? 1 : 0;
+    this.scoredCpu[p] = NaN;
+  }
+
+  /** Makes `leastAllocated[p]` and `balanced[p]` those for a pod counted as requesting `cpu` and `memory`. */
+  score(p: number, cpu: number, memory: number): void {
+    if (this.scoredCpu[p] === cpu && this.scoredMemory[p] === memory) return;
+    resourceScores(
+      this.requestedCpu[p] as number,
+      this.allocatableCpu[p] as number,
+      this.requestedMemory[p] as number,
+      this.allocatableMemory[p] as number,
+      cpu,
+      memory,
+      this,
+      p,
+    );
+    this.scoredCpu[p] = cpu;
+    this.scoredMemory[p] = memory;
   }
 
   /** Lays a workload's per-node pod counts out in `sameOwner`; `clear` with the same map puts the zeros back. */

@@ -9,7 +9,7 @@ import type { SchedulerContext, SchedulerPort } from './context.js';
 import { Priority } from './priority.js';
 import { assignToNode, filterNode, lacking, needsOnlyResources, nodeFilter, releaseFromNode, type NodeFilter } from './scheduling.js';
 import { NodeColumns } from './node-columns.js';
-import { NodeScorer } from './scoring.js';
+import { NodeScorer, scoredCpu, scoredMemory } from './scoring.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 
 /**
@@ -104,7 +104,17 @@ export class Scheduler implements SchedulerPort {
     const ctx = this.ctx;
     const maxPods = ctx.settings.maxPods;
     const { scorer, columns } = this;
-    const { podCount, requestedCpu, allocatableCpu, requestedMemory, allocatableMemory, onlyResources, sameOwner } = columns;
+    const {
+      podCount,
+      requestedCpu,
+      allocatableCpu,
+      requestedMemory,
+      allocatableMemory,
+      onlyResources,
+      sameOwner,
+      leastAllocated,
+      balanced,
+    } = columns;
     // Made on the first node filtered out: most pods pass every node they look at.
     let reasons: Map<string, number> | null = null;
     const count = nodes.length;
@@ -114,6 +124,8 @@ export class Scheduler implements SchedulerPort {
     const simplePod = needsOnlyResources(pod);
     const cpu = pod.template.requestCpu;
     const memory = pod.template.requestMemory;
+    const scoreCpu = scoredCpu(pod);
+    const scoreMemory = scoredMemory(pod);
     let filter: NodeFilter | null = null;
     // The workload's pods per node are laid out in a column when that costs less than a map probe per node.
     const podsPerNode = pod.workload.podsPerNode;
@@ -142,7 +154,8 @@ export class Scheduler implements SchedulerPort {
         const node = nodes[p] as SimNode;
         const same = laidOut ? (sameOwner[p] as number) : (podsPerNode.get(node) ?? 0);
         const tainted = !simple && (node.apiTaints.length > 0 || node.hasSpecTaints);
-        scorer.add(node, same, reqCpu, allocatableCpu[p] as number, reqMemory, allocatableMemory[p] as number, tainted);
+        columns.score(p, scoreCpu, scoreMemory);
+        scorer.add(node, same, leastAllocated[p] as number, balanced[p] as number, tainted);
       } else (reasons ??= new Map()).set(reason, (reasons.get(reason) ?? 0) + 1);
     }
     if (laidOut) columns.clear(podsPerNode);

@@ -8,7 +8,7 @@ import type { V1NodeSelectorTerm } from '@kubernetes/client-node';
 import { selectorMatches, type PodTemplate } from '../model/pod-template.js';
 import type { Rng } from './rng.js';
 import type { SimNode, SimPod } from './state.js';
-import { NodeScorer } from './scoring.js';
+import { NodeScorer, resourceScores, scoredCpu, scoredMemory } from './scoring.js';
 import { podToleratesTaint } from './taints.js';
 
 function expressionMatches(labels: Readonly<Record<string, string>>, e: { key: string; operator: string; values?: string[] }): boolean {
@@ -163,16 +163,19 @@ export function pinnedNode(pod: SimPod): { node: string; reason: string } | null
 }
 
 const scorer = new NodeScorer();
+const resources = { leastAllocated: new Float64Array(1), balanced: new Float64Array(1) };
 
 /** The highest-scoring feasible node, ties broken by the seeded RNG (the scheduler's Score plugins). */
 export function chooseNode(pod: SimPod, feasible: readonly SimNode[], rng: Rng): SimNode {
   if (feasible.length === 1) return feasible[0] as SimNode;
   const podsPerNode = pod.workload.podsPerNode;
+  const cpu = scoredCpu(pod);
+  const memory = scoredMemory(pod);
   scorer.begin(pod);
   for (const node of feasible) {
+    resourceScores(node.requestedCpu, node.allocatableCpu, node.requestedMemory, node.allocatableMemory, cpu, memory, resources, 0);
     const tainted = node.apiTaints.length > 0 || node.hasSpecTaints;
-    const same = podsPerNode.get(node) ?? 0;
-    scorer.add(node, same, node.requestedCpu, node.allocatableCpu, node.requestedMemory, node.allocatableMemory, tainted);
+    scorer.add(node, podsPerNode.get(node) ?? 0, resources.leastAllocated[0] as number, resources.balanced[0] as number, tainted);
   }
   return scorer.choose(rng);
 }

@@ -16,6 +16,31 @@ const nonZeroMemory = 200 * 1024 * 1024;
 const imageMin = 23 * 1024 * 1024;
 const imageMax = 1000 * 1024 * 1024;
 
+/** The CPU (millicores) a pod counts as requesting when scoring. */
+export const scoredCpu = (pod: SimPod): number => pod.template.requestCpu || nonZeroCpu;
+/** The memory (bytes) a pod counts as requesting when scoring. */
+export const scoredMemory = (pod: SimPod): number => pod.template.requestMemory || nonZeroMemory;
+
+/**
+ * LeastAllocated and BalancedAllocation (KK pkg/scheduler/framework/plugins/noderesources) of a node with these
+ * requests and allocatable, were it to take a pod requesting `cpu` and `memory`: written to `into[at]`.
+ */
+export function resourceScores(
+  requestedCpu: number,
+  allocatableCpu: number,
+  requestedMemory: number,
+  allocatableMemory: number,
+  cpu: number,
+  memory: number,
+  into: { leastAllocated: Float64Array; balanced: Float64Array },
+  at: number,
+): void {
+  const cpuFree = (allocatableCpu - requestedCpu - cpu) / allocatableCpu;
+  const memFree = (allocatableMemory - requestedMemory - memory) / allocatableMemory;
+  into.leastAllocated[at] = Math.max(0, ((cpuFree + memFree) / 2) * 100);
+  into.balanced[at] = 100 - Math.abs(memFree - cpuFree) * 100;
+}
+
 /**
  * One pod's scores on its feasible nodes, in columns reused from pod to pod (typed arrays, grown when a pod
  * has more feasible nodes): `begin` for the pod, `add` for each feasible node in order, then `choose`.
@@ -37,8 +62,6 @@ export class NodeScorer {
   private maxAnti = 0;
   // What depends only on the pod, read once in `begin`.
   private pod: SimPod | null = null;
-  private cpu = 0;
-  private memory = 0;
   private imageName = '';
   private imageScore = 0;
   private checkAnti = false;
@@ -55,26 +78,16 @@ export class NodeScorer {
     this.maxSame = 0;
     this.maxPrefer = 0;
     this.maxAnti = 0;
-    this.cpu = template.requestCpu || nonZeroCpu;
-    this.memory = template.requestMemory || nonZeroMemory;
     this.imageName = template.containers[0]?.image ?? '';
     this.imageScore = Math.min(1, Math.max(0, (template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100;
     this.checkAnti = template.preferredAntiAffinityHostname.length > 0;
   }
 
   /**
-   * Scores the next feasible node from its figures (the caller's copy of them, see `node-columns.ts`): `same`
-   * of the pod's workload's pods on it, its requests and allocatable; `tainted` if it has any taint.
+   * Scores the next feasible node: `same` of the pod's workload's pods are on it, `leastAllocated` and `balanced` are
+   * its {@link resourceScores} for the pod, and `tainted` if it has any taint.
    */
-  add(
-    node: SimNode,
-    same: number,
-    requestedCpu: number,
-    allocatableCpu: number,
-    requestedMemory: number,
-    allocatableMemory: number,
-    tainted: boolean,
-  ): void {
+  add(node: SimNode, same: number, leastAllocated: number, balanced: number, tainted: boolean): void {
     const i = this.count;
     if (i === this.capacity) this.grow(2 * i);
     this.nodes[i] = node;
@@ -89,11 +102,8 @@ export class NodeScorer {
     }
     this.preferNoSchedule[i] = prefer;
     this.preferredAnti[i] = this.checkAnti ? this.antiMatches(node) : 0;
-    // LeastAllocated and BalancedAllocation over the pod's requests as if bound (KK noderesources).
-    const cpuFree = (allocatableCpu - requestedCpu - this.cpu) / allocatableCpu;
-    const memFree = (allocatableMemory - requestedMemory - this.memory) / allocatableMemory;
-    this.leastAllocated[i] = Math.max(0, ((cpuFree + memFree) / 2) * 100);
-    this.balanced[i] = 100 - Math.abs(memFree - cpuFree) * 100;
+    this.leastAllocated[i] = leastAllocated;
+    this.balanced[i] = balanced;
     this.image[i] = this.imageScore > 0 && node.images.has(this.imageName) ? this.imageScore : 0;
     this.count = i + 1;
   }
