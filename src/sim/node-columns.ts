@@ -9,7 +9,7 @@
  */
 import type { SimNode } from './state.js';
 import { filtersOnlyResources } from './scheduling.js';
-import { resourceScores } from './scoring.js';
+import { resourceScores, totalScore } from './scoring.js';
 
 export class NodeColumns {
   /** The nodes of the pass, in the scheduler's order; the columns are indexed by position in it. */
@@ -29,6 +29,12 @@ export class NodeColumns {
    */
   leastAllocated = new Float64Array(0);
   balanced = new Float64Array(0);
+  /** The total of a node without the workload's pods, for a pod that `scoresPlainly` (see `choosePlain`). */
+  plainTotal = new Float64Array(0);
+  /** The scan's scratch: the positions of one pod's feasible nodes, the workload's pods on each, and the ties. */
+  feasible = new Int32Array(0);
+  same = new Float64Array(0);
+  ties = new Int32Array(0);
   private scoredCpu = new Float64Array(0);
   private scoredMemory = new Float64Array(0);
   /** Position of each node (by `SimNode.index`) in `nodes`, -1 when not in it. */
@@ -47,6 +53,10 @@ export class NodeColumns {
       this.sameOwner = new Float64Array(count);
       this.leastAllocated = new Float64Array(count);
       this.balanced = new Float64Array(count);
+      this.plainTotal = new Float64Array(count);
+      this.feasible = new Int32Array(count);
+      this.same = new Float64Array(count);
+      this.ties = new Int32Array(count);
       this.scoredCpu = new Float64Array(count);
       this.scoredMemory = new Float64Array(count);
     }
@@ -89,6 +99,7 @@ export class NodeColumns {
       this,
       p,
     );
+    this.plainTotal[p] = totalScore(100, 100, 100, this.leastAllocated[p] as number, this.balanced[p] as number, 0);
     this.scoredCpu[p] = cpu;
     this.scoredMemory[p] = memory;
   }

@@ -9,7 +9,7 @@ import type { SchedulerContext, SchedulerPort } from './context.js';
 import { Priority } from './priority.js';
 import { assignToNode, filterNode, lacking, needsOnlyResources, nodeFilter, releaseFromNode, type NodeFilter } from './scheduling.js';
 import { NodeColumns } from './node-columns.js';
-import { NodeScorer, scoredCpu, scoredMemory } from './scoring.js';
+import { choosePlain, NodeScorer, scoredCpu, scoredMemory, scoresPlainly } from './scoring.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 
 /**
@@ -17,6 +17,8 @@ import { podSubject, type SimNode, type SimPod } from './state.js';
  * from a live cluster's state sets one (`twin whatif`): each pod goes back where it runs live.
  */
 export type PlacementPreference = (pod: SimPod, feasible: readonly SimNode[]) => SimNode | null;
+
+const isTainted = (node: SimNode): boolean => node.apiTaints.length > 0 || node.hasSpecTaints;
 
 export class Scheduler implements SchedulerPort {
   private readonly active = new Set<SimPod>();
@@ -103,18 +105,8 @@ export class Scheduler implements SchedulerPort {
   private tryPod(pod: SimPod, nodes: readonly SimNode[]): void {
     const ctx = this.ctx;
     const maxPods = ctx.settings.maxPods;
-    const { scorer, columns } = this;
-    const {
-      podCount,
-      requestedCpu,
-      allocatableCpu,
-      requestedMemory,
-      allocatableMemory,
-      onlyResources,
-      sameOwner,
-      leastAllocated,
-      balanced,
-    } = columns;
+    const columns = this.columns;
+    const { podCount, requestedCpu, allocatableCpu, requestedMemory, allocatableMemory, onlyResources, sameOwner } = columns;
     // Made on the first node filtered out: most pods pass every node they look at.
     let reasons: Map<string, number> | null = null;
     const count = nodes.length;
@@ -131,35 +123,37 @@ export class Scheduler implements SchedulerPort {
     const podsPerNode = pod.workload.podsPerNode;
     const laidOut = podsPerNode.size <= toFind;
     if (laidOut) columns.layOut(podsPerNode);
-    scorer.begin(pod);
+    // One walk filters and gathers the feasible nodes' positions, their workload's pods and whether any is tainted.
+    const { feasible, same } = columns;
+    let found = 0;
+    let maxSame = 0;
+    let tainted = false;
     // From nextStartIndex round the list; the index wraps by a compare, not a `%` (an integer division per node).
     let at = count > 0 ? this.nextStartIndex % count : 0;
-    for (let i = 0; i < count && scorer.count < toFind; i++) {
+    for (let i = 0; i < count && found < toFind; i++) {
       const p = at;
       if (++at === count) at = 0;
       const simple = simplePod && onlyResources[p] === 1;
-      const reqCpu = requestedCpu[p] as number;
-      const reqMemory = requestedMemory[p] as number;
       const reason = simple
         ? lacking(
             podCount[p] as number,
-            reqCpu + cpu,
+            (requestedCpu[p] as number) + cpu,
             allocatableCpu[p] as number,
-            reqMemory + memory,
+            (requestedMemory[p] as number) + memory,
             allocatableMemory[p] as number,
             maxPods,
           )
         : (filter ??= nodeFilter(pod, maxPods))(nodes[p] as SimNode);
       if (reason === null) {
-        const node = nodes[p] as SimNode;
-        const same = laidOut ? (sameOwner[p] as number) : (podsPerNode.get(node) ?? 0);
-        const tainted = !simple && (node.apiTaints.length > 0 || node.hasSpecTaints);
+        const owned = laidOut ? (sameOwner[p] as number) : (podsPerNode.get(nodes[p] as SimNode) ?? 0);
+        feasible[found] = p;
+        same[found++] = owned;
+        if (owned > maxSame) maxSame = owned;
+        if (!simple && isTainted(nodes[p] as SimNode)) tainted = true;
         columns.score(p, scoreCpu, scoreMemory);
-        scorer.add(node, same, leastAllocated[p] as number, balanced[p] as number, tainted);
       } else (reasons ??= new Map()).set(reason, (reasons.get(reason) ?? 0) + 1);
     }
     if (laidOut) columns.clear(podsPerNode);
-    const found = scorer.count;
     if (count > 0) this.nextStartIndex = (this.nextStartIndex + found) % count;
     if (found === 0) {
       pod.schedulingAttempts++;
@@ -176,8 +170,28 @@ export class Scheduler implements SchedulerPort {
       this.wakeAtFlush(ctx.env.now + ctx.settings.podMaxInUnschedulablePodsDuration);
       return;
     }
-    const preferred = this.preference?.(pod, scorer.feasible()) ?? null;
-    this.bind(pod, preferred ?? scorer.choose(this.rng));
+    const preferred =
+      this.preference?.(
+        pod,
+        Array.from(feasible.subarray(0, found), (p) => nodes[p] as SimNode),
+      ) ?? null;
+    this.bind(pod, preferred ?? this.choose(pod, nodes, found, maxSame, tainted));
+  }
+
+  /** The best of the `found` feasible nodes (positions in `columns.feasible`), by the default profile's scores. */
+  private choose(pod: SimPod, nodes: readonly SimNode[], found: number, maxSame: number, tainted: boolean): SimNode {
+    const { columns, scorer } = this;
+    const { feasible, same } = columns;
+    if (found === 1) return nodes[feasible[0] as number] as SimNode;
+    if (!tainted && scoresPlainly(pod))
+      return nodes[choosePlain(feasible, same, found, maxSame, columns, columns.ties, this.rng)] as SimNode;
+    scorer.begin(pod);
+    for (let i = 0; i < found; i++) {
+      const p = feasible[i] as number;
+      const node = nodes[p] as SimNode;
+      scorer.add(node, same[i] as number, columns.leastAllocated[p] as number, columns.balanced[p] as number, isTainted(node));
+    }
+    return scorer.choose(this.rng);
   }
 
   private wakeAtFlush(time: number): void {

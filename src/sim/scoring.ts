@@ -41,6 +41,59 @@ export function resourceScores(
   into.balanced[at] = 100 - Math.abs(memFree - cpuFree) * 100;
 }
 
+/** A normalised score: 100 where `value` is 0, 0 where it is `most`, the largest among the feasible nodes. */
+const inverseScore = (most: number, value: number): number => (most === 0 ? 100 : (100 * (most - value)) / most);
+
+/** A node's total: weights of the default profile (KK pkg/scheduler/apis/config/v1/default_plugins.go; calibration.md 1.6). */
+export const totalScore = (taint: number, spread: number, anti: number, leastAllocated: number, balanced: number, image: number): number =>
+  3 * taint + 2 * spread + 2 * anti + leastAllocated + balanced + image;
+
+/** The ImageLocality score of a node holding the pod's image. */
+const imageScoreOf = (pod: SimPod): number =>
+  Math.min(1, Math.max(0, (pod.template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100;
+
+/**
+ * Whether the pod's scores on untainted nodes depend only on its workload's pods there and the node's resource
+ * scores: it has no preferred anti-affinity and no image large enough to score (see {@link choosePlain}).
+ */
+export const scoresPlainly = (pod: SimPod): boolean => pod.template.preferredAntiAffinityHostname.length === 0 && imageScoreOf(pod) === 0;
+
+/**
+ * What {@link NodeScorer.choose} picks, for a pod that {@link scoresPlainly} among untainted nodes, read from the
+ * scheduler's columns by position: the taint and anti-affinity scores are then 100 and the image score 0 on every
+ * node, so a node without the workload's pods (spread 100) totals its `plainTotal`, worked out once per node state.
+ * `feasible` holds the positions, `same` the workload's pods on each; returns the chosen position.
+ */
+export function choosePlain(
+  feasible: Int32Array,
+  same: Float64Array,
+  count: number,
+  maxSame: number,
+  columns: { readonly leastAllocated: Float64Array; readonly balanced: Float64Array; readonly plainTotal: Float64Array },
+  ties: Int32Array,
+  rng: Rng,
+): number {
+  const { leastAllocated, balanced, plainTotal } = columns;
+  let tied = 0;
+  let bestScore = -Infinity;
+  for (let i = 0; i < count; i++) {
+    const p = feasible[i] as number;
+    const owned = same[i] as number;
+    const total =
+      owned === 0
+        ? (plainTotal[p] as number)
+        : totalScore(100, inverseScore(maxSame, owned), 100, leastAllocated[p] as number, balanced[p] as number, 0);
+    if (total > bestScore + 1e-9) {
+      bestScore = total;
+      ties[0] = p;
+      tied = 1;
+    } else if (Math.abs(total - bestScore) <= 1e-9) {
+      ties[tied++] = p;
+    }
+  }
+  return ties[tied === 1 ? 0 : rng.int(tied)] as number;
+}
+
 /**
  * One pod's scores on its feasible nodes, in columns reused from pod to pod (typed arrays, grown when a pod
  * has more feasible nodes): `begin` for the pod, `add` for each feasible node in order, then `choose`.
@@ -79,7 +132,7 @@ export class NodeScorer {
     this.maxPrefer = 0;
     this.maxAnti = 0;
     this.imageName = template.containers[0]?.image ?? '';
-    this.imageScore = Math.min(1, Math.max(0, (template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100;
+    this.imageScore = imageScoreOf(pod);
     this.checkAnti = template.preferredAntiAffinityHostname.length > 0;
   }
 
@@ -117,11 +170,6 @@ export class NodeScorer {
     return matches;
   }
 
-  /** The nodes added, in order. */
-  feasible(): SimNode[] {
-    return this.nodes.slice(0, this.count);
-  }
-
   /** The highest-scoring node added, ties broken by the seeded RNG (drawn only when there is a tie). */
   choose(rng: Rng): SimNode {
     const count = this.count;
@@ -131,12 +179,10 @@ export class NodeScorer {
     let ties = 0;
     let bestScore = -Infinity;
     for (let i = 0; i < count; i++) {
-      const spread = maxSame === 0 ? 100 : (100 * (maxSame - (sameOwner[i] as number))) / maxSame;
-      const taintScore = maxPrefer === 0 ? 100 : (100 * (maxPrefer - (preferNoSchedule[i] as number))) / maxPrefer;
-      const antiScore = maxAnti === 0 ? 100 : (100 * (maxAnti - (preferredAnti[i] as number))) / maxAnti;
-      // Weights of the default profile (KK pkg/scheduler/apis/config/v1/default_plugins.go; calibration.md 1.6).
-      const total =
-        3 * taintScore + 2 * spread + 2 * antiScore + (leastAllocated[i] as number) + (balanced[i] as number) + (image[i] as number);
+      const spread = inverseScore(maxSame, sameOwner[i] as number);
+      const taintScore = inverseScore(maxPrefer, preferNoSchedule[i] as number);
+      const antiScore = inverseScore(maxAnti, preferredAnti[i] as number);
+      const total = totalScore(taintScore, spread, antiScore, leastAllocated[i] as number, balanced[i] as number, image[i] as number);
       if (total > bestScore + 1e-9) {
         bestScore = total;
         best[0] = i;
