@@ -37,11 +37,15 @@ export class NodeColumns {
   ties = new Int32Array(0);
   private scoredCpu = new Float64Array(0);
   private scoredMemory = new Float64Array(0);
+  /** The per-node pod counts `sameOwner` holds, or null (see `layOut`). */
+  private laidOut: ReadonlyMap<SimNode, number> | null = null;
   /** Position of each node (by `SimNode.index`) in `nodes`, -1 when not in it. */
   private position = new Int32Array(0);
 
   /** Copies the figures of `nodes` (every SimNode index is below `indexBound`). */
   refresh(nodes: readonly SimNode[], indexBound: number): void {
+    // Pods may have come and gone since the last pass: no layout is kept from it.
+    this.clear();
     const count = nodes.length;
     if (this.requestedCpu.length < count) {
       this.podCount = new Int32Array(count);
@@ -75,7 +79,9 @@ export class NodeColumns {
   /** The node was bound a pod: its entry is copied again. */
   bound(node: SimNode): void {
     const p = this.position[node.index] ?? -1;
-    if (p >= 0) this.update(p, node);
+    if (p < 0) return;
+    this.update(p, node);
+    if (this.laidOut !== null) this.sameOwner[p] = this.laidOut.get(node) ?? 0;
   }
 
   private update(p: number, node: SimNode): void {
@@ -104,18 +110,32 @@ export class NodeColumns {
     this.scoredMemory[p] = memory;
   }
 
-  /** Lays a workload's per-node pod counts out in `sameOwner`; `clear` with the same map puts the zeros back. */
+  /**
+   * Makes `sameOwner` hold a workload's pods per node. Pods are tried in id order, so a Deployment's replicas come
+   * one after another: the counts are laid out once for them all and kept up by `bound`, and put back to zeros only
+   * for the next workload's (or at the next pass).
+   */
   layOut(podsPerNode: ReadonlyMap<SimNode, number>): void {
+    if (this.laidOut === podsPerNode) return;
+    this.clear();
     for (const [node, count] of podsPerNode) {
       const p = this.position[node.index] ?? -1;
       if (p >= 0) this.sameOwner[p] = count;
     }
+    this.laidOut = podsPerNode;
   }
 
-  clear(podsPerNode: ReadonlyMap<SimNode, number>): void {
-    for (const node of podsPerNode.keys()) {
+  /** Whether `sameOwner` holds these counts. */
+  holds(podsPerNode: ReadonlyMap<SimNode, number>): boolean {
+    return this.laidOut === podsPerNode;
+  }
+
+  private clear(): void {
+    if (this.laidOut === null) return;
+    for (const node of this.laidOut.keys()) {
       const p = this.position[node.index] ?? -1;
       if (p >= 0) this.sameOwner[p] = 0;
     }
+    this.laidOut = null;
   }
 }

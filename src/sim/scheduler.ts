@@ -121,7 +121,7 @@ export class Scheduler implements SchedulerPort {
     let filter: NodeFilter | null = null;
     // The workload's pods per node are laid out in a column when that costs less than a map probe per node.
     const podsPerNode = pod.workload.podsPerNode;
-    const laidOut = podsPerNode.size <= toFind;
+    const laidOut = columns.holds(podsPerNode) || podsPerNode.size <= toFind;
     if (laidOut) columns.layOut(podsPerNode);
     // One walk filters and gathers the feasible nodes' positions, their workload's pods and whether any is tainted.
     const { feasible, same } = columns;
@@ -153,7 +153,6 @@ export class Scheduler implements SchedulerPort {
         columns.score(p, scoreCpu, scoreMemory);
       } else (reasons ??= new Map()).set(reason, (reasons.get(reason) ?? 0) + 1);
     }
-    if (laidOut) columns.clear(podsPerNode);
     if (count > 0) this.nextStartIndex = (this.nextStartIndex + found) % count;
     if (found === 0) {
       pod.schedulingAttempts++;
