@@ -4,8 +4,7 @@ import { ConfigError } from '../errors.js';
 import { clusterDefinitionSchema, clusterDocumentSchema } from '../model/cluster-schema.js';
 import { resolveCluster, type Cluster, type ClusterInput } from '../model/cluster.js';
 import { parseWith, parseYamlDocuments } from '../model/validation.js';
-import { displayPath, readTextFile } from './files.js';
-import { importDefault, moduleExtensions } from './modules.js';
+import { displayPath, moduleExtensions, readTextFile } from './files.js';
 import { ProfileRegistry } from './profiles.js';
 import { loadCalibrationFile } from './calibration.js';
 import type { CalibrationSource } from '../model/calibration-apply.js';
@@ -83,6 +82,8 @@ export async function loadClusterFile(path: string, options: ClusterLoadOptions 
   const file = displayPath(absolute);
   const baseDir = dirname(absolute);
   if (moduleExtensions.test(absolute)) {
+    // tsx and esbuild are loaded only for a module: a YAML cluster starts faster without them.
+    const { importDefault } = await import('./modules.js');
     const value = await importDefault(absolute);
     return clusterFromDefinition(value as ClusterInput, file, options, baseDir);
   }

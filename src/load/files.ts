@@ -6,6 +6,9 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConfigError } from '../errors.js';
 
+/** File extensions twin loads as TypeScript/JavaScript modules (through tsx, `modules.ts`, imported only for them). */
+export const moduleExtensions = /\.(ts|mts|cts|js|mjs)$/;
+
 /** Shows paths relative to the working directory, as users typed them. */
 export function displayPath(path: string): string {
   if (path.trim() === '') return `"${path}" (an empty path)`;

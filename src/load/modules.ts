@@ -9,8 +9,7 @@ import { ConfigError } from '../errors.js';
 import { displayPath } from './files.js';
 import { registerUserModuleHooks, routeTwinRequires } from './module-hooks.js';
 
-/** File extensions twin loads as TypeScript/JavaScript modules. */
-export const moduleExtensions = /\.(ts|mts|cts|js|mjs)$/;
+export { moduleExtensions } from './files.js';
 
 /**
  * Imports a user's TypeScript or JavaScript file without a build step and returns its

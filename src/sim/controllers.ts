@@ -50,6 +50,7 @@ export class WorkloadControllers implements ControllersPort, PodControls {
   /** The CronJob controller's and the Deployment controller's memory between syncs. */
   private readonly cronJobs = newCronJobsState();
   private readonly rollouts: Rollouts = new Map();
+  private readonly replicaSetNames = new Map<WorkloadState, { revision: number; name: string }>();
 
   constructor(
     private readonly ctx: ControllersContext,
@@ -157,17 +158,32 @@ export class WorkloadControllers implements ControllersPort, PodControls {
 
   private podName(workload: WorkloadState, ordinal: number): string {
     const spec = workload.spec;
-    const suffix = () => Array.from({ length: 5 }, () => suffixAlphabet[this.rng.int(suffixAlphabet.length)]).join('');
     switch (spec.kind) {
       case 'StatefulSet':
         return `${spec.name}-${ordinal}`;
       case 'Pod':
         return spec.name;
       case 'Deployment':
-        return `${spec.name}-${templateHash(`${spec.key}#${workload.revision}`)}-${suffix()}`;
+        return this.replicaSetName(workload) + this.suffix();
       default:
-        return `${spec.name}-${suffix()}`;
+        return `${spec.name}-${this.suffix()}`;
     }
+  }
+
+  /** A Deployment's current ReplicaSet name and dash, hashed once per revision (not once per pod). */
+  private replicaSetName(workload: WorkloadState): string {
+    const known = this.replicaSetNames.get(workload);
+    if (known && known.revision === workload.revision) return known.name;
+    const name = `${workload.spec.name}-${templateHash(`${workload.spec.key}#${workload.revision}`)}-`;
+    this.replicaSetNames.set(workload, { revision: workload.revision, name });
+    return name;
+  }
+
+  /** Five random characters of the suffix alphabet. */
+  private suffix(): string {
+    let suffix = '';
+    for (let i = 0; i < 5; i++) suffix += suffixAlphabet[this.rng.int(suffixAlphabet.length)];
+    return suffix;
   }
 
   createPod(workload: WorkloadState, ordinal: number, pinnedNode: string | null = null, replacement = false): SimPod {

@@ -190,7 +190,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
       // by one pass is more than the grace old at the pass a whole number of periods later when that number covers it.
       if (node.apiReady !== 'Unknown' && ctx.env.now - node.probeTimestamp > grace - 1e-6) {
         this.markUnknown(node);
-      } else if (node.apiReady === 'True') {
+      } else if (node.apiReady === 'True' && node.apiTaints.length > 0) {
         this.removeHealthTaints(node);
       }
     }

@@ -138,15 +138,13 @@ export class Sampler {
       failed += counts.failed;
       terminating += counts.terminating;
       const ready = counts.ready;
+      let column = this.readyColumns.get(workload);
       // A CronJob has no pods of its own, and a column per Job it creates would grow without end (one per run).
-      if (workload.spec.kind !== 'CronJob' && workload.spec.createdBy === null) {
-        let column = this.readyColumns.get(workload);
-        if (!column) {
-          column = this.column(this.workloadsReady, workload.spec.key);
-          this.readyColumns.set(workload, column);
-        }
-        column.push(ready);
+      if (!column && workload.spec.kind !== 'CronJob' && workload.spec.createdBy === null) {
+        column = this.column(this.workloadsReady, workload.spec.key);
+        this.readyColumns.set(workload, column);
       }
+      column?.push(ready);
     }
     const phases = this.phases as Record<'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Terminating', number[]>;
     phases.Pending.push(pending);

@@ -7,7 +7,9 @@
 import type { Rng } from './rng.js';
 import type { SchedulerContext, SchedulerPort } from './context.js';
 import { Priority } from './priority.js';
-import { assignToNode, chooseNode, filterNode, nodeFilter, releaseFromNode } from './scheduling.js';
+import { assignToNode, filterNode, lacking, needsOnlyResources, nodeFilter, releaseFromNode, type NodeFilter } from './scheduling.js';
+import { NodeColumns } from './node-columns.js';
+import { choosePlain, NodeScorer, scoredCpu, scoredMemory, scoresPlainly } from './scoring.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 
 /**
@@ -16,12 +18,18 @@ import { podSubject, type SimNode, type SimPod } from './state.js';
  */
 export type PlacementPreference = (pod: SimPod, feasible: readonly SimNode[]) => SimNode | null;
 
+const isTainted = (node: SimNode): boolean => node.apiTaints.length > 0 || node.hasSpecTaints;
+
 export class Scheduler implements SchedulerPort {
   private readonly active = new Set<SimPod>();
   private readonly unschedulable = new Set<SimPod>();
   private nextStartIndex = 0;
   private retryAt = Infinity;
   private preference: PlacementPreference | null = null;
+  /** Scores each pod's feasible nodes as the filter finds them (columns reused from pod to pod). */
+  private readonly scorer = new NodeScorer();
+  /** The figures of the nodes the filter reads, copied at the start of a pass (see `node-columns.ts`). */
+  private readonly columns = new NodeColumns();
 
   constructor(
     private readonly ctx: SchedulerContext,
@@ -59,6 +67,7 @@ export class Scheduler implements SchedulerPort {
     const ordered = [...this.active].sort((a, b) => b.template.priority - a.template.priority || a.id - b.id);
     let earliestBackoff = Infinity;
     const nodes = ctx.world.clusterNodes.filter((n) => n.registered);
+    this.columns.refresh(nodes, ctx.world.nodes.length);
     for (const pod of ordered) {
       if (!pod.apiExists || pod.deletionRequestedAt !== null || pod.nodeName !== null) {
         this.remove(pod);
@@ -93,30 +102,59 @@ export class Scheduler implements SchedulerPort {
     return filterNode(pod, node, this.ctx.settings.maxPods);
   }
 
-  private score(pod: SimPod, feasible: SimNode[]): SimNode {
-    return chooseNode(pod, feasible, this.rng);
-  }
-
-  private tryPod(pod: SimPod, nodes: SimNode[]): void {
+  private tryPod(pod: SimPod, nodes: readonly SimNode[]): void {
     const ctx = this.ctx;
+    const maxPods = ctx.settings.maxPods;
+    const columns = this.columns;
+    const { podCount, requestedCpu, allocatableCpu, requestedMemory, allocatableMemory, onlyResources, sameOwner } = columns;
     // Made on the first node filtered out: most pods pass every node they look at.
     let reasons: Map<string, number> | null = null;
-    const feasible: SimNode[] = [];
     const count = nodes.length;
-    const filter = nodeFilter(pod, ctx.settings.maxPods);
     // percentageOfNodesToScore: adaptive, at least 100 nodes (calibration.md 1.6).
     const toFind = count < 100 ? count : Math.max(100, Math.floor((count * Math.max(5, 50 - count / 125)) / 100));
+    // Most pods and nodes need only the resource check, done here on the columns; the full filter is made when one needs more.
+    const simplePod = needsOnlyResources(pod);
+    const cpu = pod.template.requestCpu;
+    const memory = pod.template.requestMemory;
+    const scoreCpu = scoredCpu(pod);
+    const scoreMemory = scoredMemory(pod);
+    let filter: NodeFilter | null = null;
+    // The workload's pods per node are laid out in a column when that costs less than a map probe per node.
+    const podsPerNode = pod.workload.podsPerNode;
+    const laidOut = columns.holds(podsPerNode) || podsPerNode.size <= toFind;
+    if (laidOut) columns.layOut(podsPerNode);
+    // One walk filters and gathers the feasible nodes' positions, their workload's pods and whether any is tainted.
+    const { feasible, same } = columns;
+    let found = 0;
+    let maxSame = 0;
+    let tainted = false;
     // From nextStartIndex round the list; the index wraps by a compare, not a `%` (an integer division per node).
     let at = count > 0 ? this.nextStartIndex % count : 0;
-    for (let i = 0; i < count && feasible.length < toFind; i++) {
-      const node = nodes[at] as SimNode;
+    for (let i = 0; i < count && found < toFind; i++) {
+      const p = at;
       if (++at === count) at = 0;
-      const reason = filter(node);
-      if (reason === null) feasible.push(node);
-      else (reasons ??= new Map()).set(reason, (reasons.get(reason) ?? 0) + 1);
+      const simple = simplePod && onlyResources[p] === 1;
+      const reason = simple
+        ? lacking(
+            podCount[p] as number,
+            (requestedCpu[p] as number) + cpu,
+            allocatableCpu[p] as number,
+            (requestedMemory[p] as number) + memory,
+            allocatableMemory[p] as number,
+            maxPods,
+          )
+        : (filter ??= nodeFilter(pod, maxPods))(nodes[p] as SimNode);
+      if (reason === null) {
+        const owned = laidOut ? (sameOwner[p] as number) : (podsPerNode.get(nodes[p] as SimNode) ?? 0);
+        feasible[found] = p;
+        same[found++] = owned;
+        if (owned > maxSame) maxSame = owned;
+        if (!simple && isTainted(nodes[p] as SimNode)) tainted = true;
+        columns.score(p, scoreCpu, scoreMemory);
+      } else (reasons ??= new Map()).set(reason, (reasons.get(reason) ?? 0) + 1);
     }
-    if (count > 0) this.nextStartIndex = (this.nextStartIndex + feasible.length) % count;
-    if (feasible.length === 0) {
+    if (count > 0) this.nextStartIndex = (this.nextStartIndex + found) % count;
+    if (found === 0) {
       pod.schedulingAttempts++;
       const backoff = Math.min(ctx.settings.podInitialBackoff * 2 ** (pod.schedulingAttempts - 1), ctx.settings.podMaxBackoff);
       pod.backoffUntil = ctx.env.now + backoff;
@@ -131,7 +169,28 @@ export class Scheduler implements SchedulerPort {
       this.wakeAtFlush(ctx.env.now + ctx.settings.podMaxInUnschedulablePodsDuration);
       return;
     }
-    this.bind(pod, this.preference?.(pod, feasible) ?? this.score(pod, feasible));
+    const preferred =
+      this.preference?.(
+        pod,
+        Array.from(feasible.subarray(0, found), (p) => nodes[p] as SimNode),
+      ) ?? null;
+    this.bind(pod, preferred ?? this.choose(pod, nodes, found, maxSame, tainted));
+  }
+
+  /** The best of the `found` feasible nodes (positions in `columns.feasible`), by the default profile's scores. */
+  private choose(pod: SimPod, nodes: readonly SimNode[], found: number, maxSame: number, tainted: boolean): SimNode {
+    const { columns, scorer } = this;
+    const { feasible, same } = columns;
+    if (found === 1) return nodes[feasible[0] as number] as SimNode;
+    if (!tainted && scoresPlainly(pod))
+      return nodes[choosePlain(feasible, same, found, maxSame, columns, columns.ties, this.rng)] as SimNode;
+    scorer.begin(pod);
+    for (let i = 0; i < found; i++) {
+      const p = feasible[i] as number;
+      const node = nodes[p] as SimNode;
+      scorer.add(node, same[i] as number, columns.leastAllocated[p] as number, columns.balanced[p] as number, isTainted(node));
+    }
+    return scorer.choose(this.rng);
   }
 
   private wakeAtFlush(time: number): void {
@@ -144,6 +203,7 @@ export class Scheduler implements SchedulerPort {
     pod.inQueue = false;
     pod.lastUnschedulableReason = '';
     assignToNode(pod, node);
+    this.columns.bound(node);
     ctx.controllers.onPodBound(pod, node);
     ctx.emit('pod.scheduled', podSubject(pod), 'api', `${pod.name} assigned to ${node.name}`, { node: node.name });
     ctx.kubelets.onPodBound(pod, node);

@@ -1,21 +1,15 @@
 /**
  * The scheduler's pure parts, shared with the capacity planner (`src/plan/placement.ts`) so
- * `twin plan` and `twin run` never disagree about what fits where: the Filter and Score
- * plugins of the default profile, the bookkeeping of a bind, and which nodes a DaemonSet wants.
+ * `twin plan` and `twin run` never disagree about what fits where: the Filter plugins of the
+ * default profile and the pick among the feasible nodes (its Score plugins are in `scoring.ts`),
+ * the bookkeeping of a bind, and which nodes a DaemonSet wants.
  */
 import type { V1NodeSelectorTerm } from '@kubernetes/client-node';
-import type { Taint } from '../model/cluster-schema.js';
 import { selectorMatches, type PodTemplate } from '../model/pod-template.js';
 import type { Rng } from './rng.js';
 import type { SimNode, SimPod } from './state.js';
-import { taintKeys, tolerates } from './taints.js';
-
-/** Scheduler's stand-in request for pods that set none, used only in scoring (KK pkg/scheduler/util/pod_resources.go). */
-const nonZeroCpu = 100;
-const nonZeroMemory = 200 * 1024 * 1024;
-/** ImageLocality thresholds (KK pkg/scheduler/framework/plugins/imagelocality: 23 MB to 1000 MB). */
-const imageMin = 23 * 1024 * 1024;
-const imageMax = 1000 * 1024 * 1024;
+import { NodeScorer, resourceScores, scoredCpu, scoredMemory } from './scoring.js';
+import { podToleratesTaint } from './taints.js';
 
 function expressionMatches(labels: Readonly<Record<string, string>>, e: { key: string; operator: string; values?: string[] }): boolean {
   const value = labels[e.key];
@@ -45,23 +39,6 @@ function nodeAffinityMatches(terms: readonly V1NodeSelectorTerm[], node: SimNode
       (term.matchExpressions ?? []).every((e) => expressionMatches(node.spec.labels, e)) &&
       (term.matchFields ?? []).every((e) => expressionMatches({ 'metadata.name': node.name }, e)),
   );
-}
-
-/** Tolerations a pod effectively has: its own plus those DaemonSets get automatically. */
-function podToleratesTaint(pod: SimPod, taint: Taint): boolean {
-  if (pod.template.tolerations.some((t) => tolerates(t, taint))) return true;
-  if (pod.workload.spec.kind === 'DaemonSet') {
-    // DaemonSet pods tolerate node-health and pressure taints (K8sDocs daemonset#taints-and-tolerations).
-    return [
-      taintKeys.notReady,
-      taintKeys.unreachable,
-      taintKeys.memoryPressure,
-      taintKeys.diskPressure,
-      'node.kubernetes.io/unschedulable',
-    ].includes(taint.key as never);
-  }
-  // DefaultTolerationSeconds adds not-ready/unreachable:NoExecute tolerations, which also count for scheduling.
-  return taint.effect === 'NoExecute' && (taint.key === taintKeys.notReady || taint.key === taintKeys.unreachable);
 }
 
 /** Why a node with taints cannot take the pod, or null (the TaintToleration filter). */
@@ -104,13 +81,55 @@ export function nodeFilter(pod: SimPod, maxPods: number): NodeFilter {
     }
     if (affinity.length > 0 && !nodeAffinityMatches(affinity, node)) return "node(s) didn't match Pod's node affinity/selector";
     if (pinned && pinned.node !== node.name) return pinned.reason;
-    if (node.podCount >= maxPods) return 'Too many pods';
-    if (node.requestedCpu + requestCpu > node.allocatableCpu) return 'Insufficient cpu';
-    if (node.requestedMemory + requestMemory > node.allocatableMemory) return 'Insufficient memory';
+    const lacking = lackingResource(node, requestCpu, requestMemory, maxPods);
+    if (lacking !== null) return lacking;
     // `antiAffinityPods` counts the node's pods with hostname anti-affinity, so a node without any is not scanned.
     if (ownAnti || (node.antiAffinityPods ?? 0) > 0) return antiAffinityConflict(pod, node);
     return null;
   };
+}
+
+/** The NodeResourcesFit filter (with the kubelet's pod limit): what the node lacks for these requests, or null. */
+export function lackingResource(node: SimNode, requestCpu: number, requestMemory: number, maxPods: number): string | null {
+  return lacking(
+    node.podCount,
+    node.requestedCpu + requestCpu,
+    node.allocatableCpu,
+    node.requestedMemory + requestMemory,
+    node.allocatableMemory,
+    maxPods,
+  );
+}
+
+/** {@link lackingResource} from a node's figures: its pods, and its requests with the pod's against allocatable. */
+export function lacking(
+  pods: number,
+  cpu: number,
+  allocatableCpu: number,
+  memory: number,
+  allocatableMemory: number,
+  maxPods: number,
+): string | null {
+  if (pods >= maxPods) return 'Too many pods';
+  if (cpu > allocatableCpu) return 'Insufficient cpu';
+  if (memory > allocatableMemory) return 'Insufficient memory';
+  return null;
+}
+
+/**
+ * Whether only {@link lackingResource} of the Filter plugins can fail for this pod: it sets no node selector,
+ * node affinity, pinned node or hostname anti-affinity of its own (the nodes' taints and anti-affinity pods
+ * are checked node by node, see {@link filtersOnlyResources}).
+ */
+export function needsOnlyResources(pod: SimPod): boolean {
+  const template = pod.template;
+  for (const key in template.nodeSelector) if (Object.hasOwn(template.nodeSelector, key)) return false;
+  return template.nodeAffinity.length === 0 && pinnedNode(pod) === null && template.antiAffinityHostname.length === 0;
+}
+
+/** For a pod that {@link needsOnlyResources}: whether the node has nothing else to filter (no taint, no anti-affinity pod). */
+export function filtersOnlyResources(node: SimNode): boolean {
+  return node.apiTaints.length === 0 && !node.hasSpecTaints && !((node.antiAffinityPods ?? 0) > 0);
 }
 
 /** Why `node` cannot take `pod`, in the scheduler's words, or null if it can (the scheduler's Filter plugins). */
@@ -143,88 +162,22 @@ export function pinnedNode(pod: SimPod): { node: string; reason: string } | null
   return null;
 }
 
-/** Scoring's per-node columns, reused from pod to pod (grown when a pod has more feasible nodes). */
-let scratch = new Float64Array(3 * 128);
-
-/**
- * Copies a workload's per-node pod counts onto the nodes (`sameOwnerPods`), so scoring reads a field of each
- * feasible node, already in cache from filtering, instead of probing the map (most feasible nodes have none of
- * the workload's pods, and a miss costs the most). `clearOwnerCounts` puts the zeros back.
- */
-function layOutOwnerCounts(podsPerNode: ReadonlyMap<SimNode, number>): void {
-  for (const [node, count] of podsPerNode) node.sameOwnerPods = count;
-}
-
-function clearOwnerCounts(podsPerNode: ReadonlyMap<SimNode, number>): void {
-  for (const node of podsPerNode.keys()) node.sameOwnerPods = 0;
-}
+const scorer = new NodeScorer();
+const resources = { leastAllocated: new Float64Array(1), balanced: new Float64Array(1) };
 
 /** The highest-scoring feasible node, ties broken by the seeded RNG (the scheduler's Score plugins). */
-export function chooseNode(pod: SimPod, feasible: SimNode[], rng: Rng): SimNode {
+export function chooseNode(pod: SimPod, feasible: readonly SimNode[], rng: Rng): SimNode {
   if (feasible.length === 1) return feasible[0] as SimNode;
-  const template = pod.template;
-  const cpu = template.requestCpu || nonZeroCpu;
-  const memory = template.requestMemory || nonZeroMemory;
-  const count = feasible.length;
-  // One buffer, three columns: pods of the same owner, PreferNoSchedule taints, preferred anti-affinity matches.
-  const sameOwner = 0;
-  const preferNoSchedule = count;
-  const preferredAnti = 2 * count;
-  if (scratch.length < 3 * count) scratch = new Float64Array(3 * count);
-  const columns = scratch;
-  let maxSame = 0;
-  let maxPrefer = 0;
-  let maxAnti = 0;
   const podsPerNode = pod.workload.podsPerNode;
-  // Laid out only when that costs less than probing the map for every feasible node.
-  const laidOut = podsPerNode.size <= count;
-  if (laidOut) layOutOwnerCounts(podsPerNode);
-  const checkAnti = template.preferredAntiAffinityHostname.length > 0;
-  for (let i = 0; i < count; i++) {
-    const node = feasible[i] as SimNode;
-    const same = laidOut ? node.sameOwnerPods : (podsPerNode.get(node) ?? 0);
-    columns[sameOwner + i] = same;
-    if (same > maxSame) maxSame = same;
-    let prefer = 0;
-    if (node.apiTaints.length > 0 || node.hasSpecTaints) {
-      for (const t of node.apiTaints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
-      for (const t of node.spec.taints) if (t.effect === 'PreferNoSchedule' && !podToleratesTaint(pod, t)) prefer++;
-    }
-    columns[preferNoSchedule + i] = prefer;
-    if (prefer > maxPrefer) maxPrefer = prefer;
-    let matches = 0;
-    if (checkAnti) {
-      for (const other of node.pods)
-        if (template.preferredAntiAffinityHostname.some((s) => selectorMatches(s, other.template.labels))) matches++;
-      if (matches > maxAnti) maxAnti = matches;
-    }
-    columns[preferredAnti + i] = matches;
+  const cpu = scoredCpu(pod);
+  const memory = scoredMemory(pod);
+  scorer.begin(pod);
+  for (const node of feasible) {
+    resourceScores(node.requestedCpu, node.allocatableCpu, node.requestedMemory, node.allocatableMemory, cpu, memory, resources, 0);
+    const tainted = node.apiTaints.length > 0 || node.hasSpecTaints;
+    scorer.add(node, podsPerNode.get(node) ?? 0, resources.leastAllocated[0] as number, resources.balanced[0] as number, tainted);
   }
-  if (laidOut) clearOwnerCounts(podsPerNode);
-  const imageName = template.containers[0]?.image ?? '';
-  const imageScore = Math.min(1, Math.max(0, (template.compressedImageBytes - imageMin) / (imageMax - imageMin))) * 100;
-  let best: SimNode[] = [];
-  let bestScore = -Infinity;
-  for (let i = 0; i < count; i++) {
-    const node = feasible[i] as SimNode;
-    const cpuFree = (node.allocatableCpu - node.requestedCpu - cpu) / node.allocatableCpu;
-    const memFree = (node.allocatableMemory - node.requestedMemory - memory) / node.allocatableMemory;
-    // Weights of the default profile (KK pkg/scheduler/apis/config/v1/default_plugins.go; calibration.md 1.6).
-    const leastAllocated = Math.max(0, ((cpuFree + memFree) / 2) * 100);
-    const balanced = 100 - Math.abs(memFree - cpuFree) * 100;
-    const spread = maxSame === 0 ? 100 : (100 * (maxSame - (columns[sameOwner + i] as number))) / maxSame;
-    const taintScore = maxPrefer === 0 ? 100 : (100 * (maxPrefer - (columns[preferNoSchedule + i] as number))) / maxPrefer;
-    const antiScore = maxAnti === 0 ? 100 : (100 * (maxAnti - (columns[preferredAnti + i] as number))) / maxAnti;
-    const image = imageScore > 0 && node.images.has(imageName) ? imageScore : 0;
-    const total = 3 * taintScore + 2 * spread + 2 * antiScore + leastAllocated + balanced + image;
-    if (total > bestScore + 1e-9) {
-      bestScore = total;
-      best = [node];
-    } else if (Math.abs(total - bestScore) <= 1e-9) {
-      best.push(node);
-    }
-  }
-  return best.length === 1 ? (best[0] as SimNode) : (best[rng.int(best.length)] as SimNode);
+  return scorer.choose(rng);
 }
 
 /**

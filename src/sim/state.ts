@@ -92,7 +92,6 @@ export interface SimNode {
   readonly pods: Set<SimPod>;
   podCount: number; // pods.size, beside the requests: the filter reads it on hundreds of nodes per pod
   readonly hasSpecTaints: boolean; // spec.taints (fixed) has any: the filter and scoring need not read the spec
-  sameOwnerPods: number; // scoring's scratch: the scored pod's workload's pods here (0 otherwise; see chooseNode)
   /** Set when what the sampler sums here may have changed (power, k3s, pods, a pod's running or memory, foreign memory). */
   usageChanged: boolean;
   antiAffinityPods?: number; // bound pods with required hostname anti-affinity (unset: none), so the filter scans only then
@@ -211,7 +210,6 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     pods: new Set(),
     podCount: 0,
     hasSpecTaints: spec.taints.length > 0,
-    sameOwnerPods: 0,
     usageChanged: true,
     requestedCpu: 0,
     requestedMemory: 0,
@@ -280,12 +278,16 @@ export function newPod(
   createdAt: number,
   pinnedNode: string | null,
 ): SimPod {
-  // What every sample reads first: V8 lays an object literal's fields out in order, so these share a cache line.
+  // What every sample and every controller pass reads first: V8 lays an object literal's fields out in order, so
+  // these share cache lines (a workload's sync reads all its pods, scattered over the heap, several times a minute).
   return {
     running: false,
     deletionRequestedAt: null,
+    succeeded: false,
+    evicted: false,
     apiPhase: 'Pending',
     apiReady: false,
+    revision: workload.revision,
     template: workload.template,
     baseMemory: 0,
     memoryGrowthRate: 0,
@@ -295,7 +297,6 @@ export function newPod(
     namespace: workload.spec.namespace,
     workload,
     ordinal,
-    revision: workload.revision,
     createdAt,
     pinnedNode,
     apiExists: true,
@@ -303,7 +304,6 @@ export function newPod(
     apiReadySince: 0,
     apiReason: '',
     apiRestarts: 0,
-    evicted: false,
     schedulingAttempts: 0,
     backoffUntil: 0,
     inQueue: false,
@@ -314,7 +314,6 @@ export function newPod(
     restartBackoff: 0,
     waitingReason: '',
     imageBackoff: 0,
-    succeeded: false,
     epoch: 0,
     evictionAt: null,
   };

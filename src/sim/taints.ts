@@ -41,3 +41,20 @@ export function tolerationSeconds(pod: SimPod, taint: Taint, defaultSeconds: num
   if (best !== undefined) return best;
   return isNodeHealthTaint ? defaultSeconds : 0;
 }
+
+/** Tolerations a pod effectively has: its own plus those DaemonSets get automatically. */
+export function podToleratesTaint(pod: SimPod, taint: Taint): boolean {
+  if (pod.template.tolerations.some((t) => tolerates(t, taint))) return true;
+  if (pod.workload.spec.kind === 'DaemonSet') {
+    // DaemonSet pods tolerate node-health and pressure taints (K8sDocs daemonset#taints-and-tolerations).
+    return [
+      taintKeys.notReady,
+      taintKeys.unreachable,
+      taintKeys.memoryPressure,
+      taintKeys.diskPressure,
+      'node.kubernetes.io/unschedulable',
+    ].includes(taint.key as never);
+  }
+  // DefaultTolerationSeconds adds not-ready/unreachable:NoExecute tolerations, which also count for scheduling.
+  return taint.effect === 'NoExecute' && (taint.key === taintKeys.notReady || taint.key === taintKeys.unreachable);
+}
