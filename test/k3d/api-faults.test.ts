@@ -52,4 +52,23 @@ describe('k3d faults through the API', () => {
     expect(failed).toMatch(/^kubectl rollout restart failed: The connection to the server .* was refused; nothing was changed$/);
     expect(none.calls).toHaveLength(servers.length);
   });
+
+  it("slow-storage tells the node's twin-slowfs its latency, and is recorded as failed where the node cannot take it", async () => {
+    const server = servers[0]!;
+    const ok = recording(() => ({ stdout: '', stderr: '', exitCode: 0 }));
+    expect(await applyFault(context(ok.exec), plan, { kind: 'slow-storage', node: server.name, latency: 4 })).toBeUndefined();
+    expect(await applyFault(context(ok.exec), plan, { kind: 'storage-restore', node: server.name })).toBeUndefined();
+    expect(ok.calls).toEqual([
+      ['exec', names.container(server), 'sh', '-c', "printf '%s\\n' 4000000us > /etc/twin/storage-latency && pkill -HUP -x twin-slowfs"],
+      ['exec', names.container(server), 'sh', '-c', 'rm -f /etc/twin/storage-latency && pkill -HUP -x twin-slowfs'],
+    ]);
+    const off = recording(() => ({ stdout: '', stderr: 'Error response from daemon: container abc is not running', exitCode: 1 }));
+    expect(await applyFault(context(off.exec), plan, { kind: 'slow-storage', node: server.name, latency: 4 })).toBe(
+      `slow-storage on ${server.name} failed: Error response from daemon: container abc is not running; the node's storage is unchanged`,
+    );
+    const noFuse = recording(() => ({ stdout: '', stderr: '', exitCode: 1 }));
+    expect(await applyFault(context(noFuse.exec), plan, { kind: 'storage-restore', node: server.name })).toMatch(
+      /^storage-restore on \S+ failed: no twin-slowfs process on the node \(no FUSE there\?\); the node's storage is unchanged$/,
+    );
+  });
 });

@@ -154,20 +154,21 @@ export async function applyFault(
     case 'drain':
       return throughApi(ctx, plan, drainArgs(fault));
     case 'slow-storage':
-      // twin-slowfs re-reads its latency file on SIGHUP (node-image/slowfs): every synchronous write
-      // on the node's datastore and volumes takes this long from now on, one at a time.
-      await exec('docker', [
-        'exec',
-        container(fault.node),
-        'sh',
-        '-c',
-        `printf '%s\\n' ${goDuration(fault.latency)} > ${storageLatencyFile} && pkill -HUP -x twin-slowfs`,
-      ]);
-      return;
-    case 'storage-restore':
-      // Without the file twin-slowfs goes back to the board's latency, which the container was created with.
-      await exec('docker', ['exec', container(fault.node), 'sh', '-c', `rm -f ${storageLatencyFile} && pkill -HUP -x twin-slowfs`]);
-      return;
+    case 'storage-restore': {
+      // twin-slowfs re-reads its latency file on SIGHUP (node-image/slowfs): with it every synchronous write on the
+      // node's datastore and volumes takes this long from now on, one at a time; without it, the board's latency again.
+      // A node that is off, or runs without twin-slowfs (no FUSE), cannot take it: the fault is recorded as failed.
+      const set =
+        fault.kind === 'slow-storage'
+          ? `printf '%s\\n' ${goDuration(fault.latency)} > ${storageLatencyFile}`
+          : `rm -f ${storageLatencyFile}`;
+      const done = await exec('docker', ['exec', container(fault.node), 'sh', '-c', `${set} && pkill -HUP -x twin-slowfs`], {
+        allowFailure: true,
+      });
+      if (done.exitCode === 0) return undefined;
+      const why = done.stderr.trim().split('\n').pop() || 'no twin-slowfs process on the node (no FUSE there?)';
+      return `${fault.kind} on ${fault.node} failed: ${why.slice(0, 200)}; the node's storage is unchanged`;
+    }
     case 'k3s-upgrade':
     case 'disk-full':
     case 'disk-free':
