@@ -19,9 +19,9 @@ import { createExec } from '../src/engines/k3d/exec.js';
 import { twinNodeImage } from '../src/engines/k3d/offline-build.js';
 import { nodeThrottle } from '../src/engines/k3d/throttle.js';
 import { settingDefinitions } from '../src/model/setting-definitions.js';
+import { pi4RelativePerformance } from '../src/sim/state.js';
 
 const boards = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['pizero2w', 'pi3bplus', 'pi4b-4gb', 'pi5-8gb'];
-const pi4 = 2.4; // relativePerformance of the Pi 4 (hardware-profiles/pi4b-*.yaml): the model's CPU factor is relative to it
 const timeoutSeconds = 600;
 const made: string[] = [];
 
@@ -120,7 +120,7 @@ try {
     const node = cluster.nodes[0];
     if (!node) throw new Error(`no node for ${board}`);
     const throttle = nodeThrottle(node, cluster, host);
-    const factor = node.profile.spec.cpu.relativePerformance.value / pi4;
+    const factor = node.profile.spec.cpu.relativePerformance.value / pi4RelativePerformance;
     const model = cluster.settings.k3sServerStartTime / factor;
     const real = await measure(
       board,

@@ -85,13 +85,16 @@ describe('K3s restarted on a node while a pod is being started there', () => {
       600,
     ],
   ];
-  it.for(restarts)('a crash loop across %s: the next exit restarts at once, then 10 s, 20 s, 40 s', ([, restart, after]) => {
-    const leak = deployment('leak', 1, {
+  /** One pod on w1 whose memory grows until its 128Mi limit kills it. */
+  const leakOnW1 = () =>
+    deployment('leak', 1, {
       requests: { cpu: '50m', memory: '64Mi' },
       limits: { memory: '128Mi' },
       annotations: { 'twin.dev/memory-usage': '64Mi' },
       spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } },
     });
+  it.for(restarts)('a crash loop across %s: the next exit restarts at once, then 10 s, 20 s, 40 s', ([, restart, after]) => {
+    const leak = leakOnW1();
     const sim = broughtUp(cluster(nodes), [leak]);
     const t0 = sim.now;
     growMemory(sim, 'Deployment/default/leak', 1024 * 1024);
@@ -105,12 +108,7 @@ describe('K3s restarted on a node while a pod is being started there', () => {
   });
 
   it('a container restarted after its back-off is ContainerCreating until it runs, so a kubelet reaching the API then leaves it be', () => {
-    const leak = deployment('leak', 1, {
-      requests: { cpu: '50m', memory: '64Mi' },
-      limits: { memory: '128Mi' },
-      annotations: { 'twin.dev/memory-usage': '64Mi' },
-      spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } },
-    });
+    const leak = leakOnW1();
     const sim = broughtUp(cluster(nodes), [leak]);
     growMemory(sim, 'Deployment/default/leak', 1024 * 1024);
     const backOffAt = sim.runUntilCondition(() => eventsAfter(sim, 0, 'pod.backOff').length > 0, sim.now + 300);
