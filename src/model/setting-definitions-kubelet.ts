@@ -49,6 +49,17 @@ export const kubeletSettings = define({
     default: () => 10,
     source: 'KK pkg/kubelet/kubelet.go (evictionMonitoringPeriod)',
   },
+  evictionPassLag: {
+    kind: 'number',
+    description: "share of evictionMonitoringPeriod from a node's disk filling or freeing to its eviction manager's next pass",
+    default: () => 0.5,
+    source:
+      'KK pkg/kubelet/eviction/eviction_manager.go Start: synchronize runs every monitoringInterval (10 s) from the ' +
+      "kubelet's start, a phase no scenario knows; 0.5 is the mean, range 0-1 is every phase (DiskPressure 6 s after a real " +
+      "node's kubelet directory filled, docs/model-vs-real.md)",
+    range: [0, 1],
+    maximum: 1,
+  },
   evictionPressureTransitionPeriod: {
     kind: 'duration',
     description: 'how long a node keeps a pressure condition after the signal clears',

@@ -136,6 +136,22 @@ function momentsFor(events: readonly TimelineEvent[]): MomentSpec[] {
       specs.push({ what: 'Kubernetes API unavailable', anchor: at, match: (e) => e.kind === 'api.unavailable' });
       specs.push({ what: 'Kubernetes API available again', anchor: healed, match: (e) => e.kind === 'api.available' });
     }
+    const fullDisk = kind === 'disk-full' ? /disk-full (\S+)/.exec(fault.message)?.[1] : undefined;
+    if (fullDisk) {
+      // The kubelet's DiskPressure, seen on both engines as the node lifecycle controller's taint.
+      const pressureTaint = (action: string) => (e: TimelineEvent) =>
+        e.kind === 'node.taint' &&
+        e.subject === `node/${fullDisk}` &&
+        e.details?.['key'] === 'node.kubernetes.io/disk-pressure' &&
+        e.details?.['action'] === action;
+      specs.push({ what: `${fullDisk} tainted disk-pressure`, anchor: at, match: pressureTaint('added') });
+      specs.push({
+        what: `first pod on ${fullDisk} evicted`,
+        anchor: at,
+        match: (e) => e.kind === 'pod.evicted' && isUserPod(e.subject) && e.details?.['node'] === fullDisk,
+      });
+      specs.push({ what: `${fullDisk} disk-pressure taint removed`, anchor: healed, match: pressureTaint('removed') });
+    }
     if (kind === 'slow-storage') {
       // A card that stalls every write loses the controller-manager its Lease; after the heal the next K3s takes it again.
       specs.push({

@@ -176,6 +176,18 @@ export interface NodePressurePort {
   probeLatency(node: SimNode): number;
   /** The node lost power: its memory checks and eviction loop end. */
   onNodeDown(node: SimNode): void;
+  /** Kubelet eviction: the pod fails with reason Evicted; its controller replaces it. */
+  evict(pod: SimPod, node: SimNode, reason: string): void;
+}
+
+/** The eviction manager on the node filesystem (`disk-pressure.ts`). */
+export interface DiskPressurePort {
+  /** A disk-full fault (`full`), or its end. */
+  set(node: SimNode, full: boolean): void;
+  /** Its kubelet started (k3s start, power-on): the eviction manager looks at a disk that is still full. */
+  onKubeletStarted(node: SimNode): void;
+  /** The kubelet stopped: its passes end. */
+  onNodeDown(node: SimNode): void;
 }
 
 export interface ControllersPort {
@@ -211,6 +223,7 @@ export interface RancherPort {
 export interface MachinesContext extends SimContext {
   readonly controlPlane: Pick<ControlPlanePort, 'refresh' | 'nodeReachesApi'>;
   readonly kubelets: Pick<KubeletPort, 'onKubeletStarted' | 'onNodeDown' | 'shutDownPods'>;
+  readonly diskPressure: Pick<DiskPressurePort, 'onKubeletStarted'>;
   readonly probes: Pick<ProbesPort, 'refreshDependencies'>;
   readonly rancher: Pick<RancherPort, 'startServer' | 'stopServer'>;
   readonly bringUp: Pick<BringUpPort, 'state'>;
@@ -278,6 +291,12 @@ export interface NodePressureContext extends SimContext {
   readonly controllers: Pick<ControllersPort, 'onPodFailed'>;
   readonly serviceMonitor: Pick<ServicesPort, 'markDirty'>;
   readonly probes: Pick<ProbesPort, 'refreshSwap'>;
+  readonly diskPressure: Pick<DiskPressurePort, 'onNodeDown'>;
+}
+
+export interface DiskPressureContext extends SimContext {
+  readonly lifecycle: Pick<NodeLifecyclePort, 'addTaint' | 'removeTaint'>;
+  readonly pressure: Pick<NodePressurePort, 'evict'>;
 }
 
 export interface ControllersContext extends SimContext {

@@ -209,6 +209,7 @@ export class Machines implements MachinesPort {
       state: 'running',
     });
     ctx.kubelets.onKubeletStarted(node);
+    ctx.diskPressure.onKubeletStarted(node);
     ctx.controlPlane.refresh(node);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { NodePressureContext, NodePressurePort } from './context.js';
 import { outsideKubernetesVictim } from '../model/timeline.js';
+import { evictable } from './eviction.js';
 import { Priority } from './priority.js';
 import { podCpuUsage, podMemory, podSubject, type SimNode, type SimPod } from './state.js';
 import { podOomPoint, podSwapLimit, probeLatencyOn, swapCapacity, swapState, SwapTraffic, type SwapState } from './swap.js';
@@ -27,6 +28,7 @@ export class NodePressure implements NodePressurePort {
     this.memoryEpoch.set(node, (this.memoryEpoch.get(node) ?? 0) + 1);
     this.swapTraffic.forget(node);
     this.swapLevel.delete(node);
+    this.ctx.diskPressure.onNodeDown(node);
   }
 
   probeLatency(node: SimNode): number {
@@ -258,7 +260,7 @@ export class NodePressure implements NodePressurePort {
 
   private evictionVictim(node: SimNode): SimPod | undefined {
     const now = this.ctx.env.now;
-    const candidates = [...node.pods].filter((p) => p.running && !p.evicted);
+    const candidates = [...node.pods].filter(evictable);
     candidates.sort((a, b) => {
       const overA = podMemory(a, now) > a.template.requestMemory ? 1 : 0;
       const overB = podMemory(b, now) > b.template.requestMemory ? 1 : 0;
@@ -286,33 +288,6 @@ export class NodePressure implements NodePressurePort {
     ctx.serviceMonitor.markDirty(pod);
     ctx.controllers.onPodFailed(pod, 'Evicted');
     this.scheduleMemoryCheck(node);
-  }
-
-  /** Disk pressure (a disk-full fault): condition, NoSchedule taint, and evictions of the lowest-priority pods. */
-  diskPressure(node: SimNode, full: boolean): void {
-    const ctx = this.ctx;
-    node.diskFull = full;
-    if (!node.heartbeatHealthy) return;
-    if (full && !node.apiDiskPressure) {
-      node.apiDiskPressure = true;
-      ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} DiskPressure: nodefs.available below K3s's 5 % threshold`, {
-        type: 'DiskPressure',
-        status: 'True',
-      });
-      ctx.lifecycle.addTaint(node, { key: taintKeys.diskPressure, effect: 'NoSchedule' });
-      const victims = [...node.pods]
-        .filter((p) => p.running && p.workload.spec.kind !== 'DaemonSet')
-        .sort((a, b) => a.template.priority - b.template.priority || a.id - b.id);
-      const victim = victims[0];
-      if (victim) this.evict(victim, node, 'nodefs.available below 5 %');
-    } else if (!full && node.apiDiskPressure) {
-      node.apiDiskPressure = false;
-      ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} DiskPressure cleared`, {
-        type: 'DiskPressure',
-        status: 'False',
-      });
-      ctx.lifecycle.removeTaint(node, taintKeys.diskPressure, 'NoSchedule');
-    }
   }
 }
 

@@ -52,6 +52,7 @@ export class Simulation {
   readonly kubelets: Wiring['kubelets'];
   readonly probes: Wiring['probes'];
   readonly pressure: Wiring['pressure'];
+  readonly diskPressure: Wiring['diskPressure'];
   readonly controllers: Wiring['controllers'];
   readonly serviceMonitor: Wiring['serviceMonitor'];
   readonly sampler: Wiring['sampler'];
@@ -96,6 +97,7 @@ export class Simulation {
     this.kubelets = wiring.kubelets;
     this.probes = wiring.probes;
     this.pressure = wiring.pressure;
+    this.diskPressure = wiring.diskPressure;
     this.controllers = wiring.controllers;
     this.serviceMonitor = wiring.serviceMonitor;
     this.sampler = wiring.sampler;

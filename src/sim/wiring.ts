@@ -30,6 +30,7 @@ import { Kubelets } from './kubelet.js';
 import { LeaderElection } from './leader-election.js';
 import { Machines } from './machines.js';
 import { NodePressure } from './node-pressure.js';
+import { DiskPressure } from './disk-pressure.js';
 import { NodeLifecycle } from './nodelifecycle.js';
 import { Priority } from './priority.js';
 import { ReadinessProbes } from './probes.js';
@@ -81,6 +82,7 @@ export class Wiring
   readonly kubelets: Kubelets;
   readonly probes: ReadinessProbes;
   readonly pressure: NodePressure;
+  readonly diskPressure: DiskPressure;
   readonly controllers: WorkloadControllers;
   readonly serviceMonitor: Services;
   readonly sampler: Sampler;
@@ -107,6 +109,7 @@ export class Wiring
     this.kubelets = new Kubelets(this);
     this.probes = new ReadinessProbes(this);
     this.pressure = new NodePressure(this);
+    this.diskPressure = new DiskPressure(this);
     this.controllers = new WorkloadControllers(this, options.rng.fork('names'));
     this.serviceMonitor = new Services(this);
     this.sampler = new Sampler(this, options.sampleInterval);

@@ -91,6 +91,11 @@ describe('k3d config', () => {
     // The database node's USB SSD: 2,500 random 4K writes per second.
     expect(ssd.storage.type).toBe('usb-ssd');
     expect(envOf(ssd)).toEqual(['TWIN_CPU_QUOTA_US=82000', 'TWIN_STORAGE_LATENCY=400us']);
+    // A node a disk-full fault names gets a kubelet directory of its own to fill; the others keep the host's.
+    const withDisk = k3dSimple.parse(renderK3dConfig(cluster, calibration, { diskFullNodes: new Set(['dcn2']) }));
+    const diskEnv = (node: typeof pi3) => withDisk.env.filter((e) => e.nodeFilters.join() === filterOf(node).join()).map((e) => e.envVar);
+    expect(diskEnv(ssd)).toEqual(['TWIN_CPU_QUOTA_US=82000', 'TWIN_STORAGE_LATENCY=400us', 'TWIN_NODEFS=1']);
+    expect(diskEnv(pi3)).toEqual(envOf(pi3));
   });
 
   it('twin export k3d writes the same config', () => {

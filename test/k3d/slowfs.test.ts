@@ -35,6 +35,9 @@ describe('node-image/slowfs and the entrypoint scripts', () => {
     const cpu = run('node-image/entrypoint/k3d-entrypoint-twin-cpu.sh', {});
     expect(cpu.status).toBe(0);
     expect(cpu.stdout).toContain('TWIN_CPU_QUOTA_US not set');
+    const nodefs = run('node-image/entrypoint/k3d-entrypoint-twin-nodefs.sh', {});
+    expect(nodefs.status).toBe(0);
+    expect(nodefs.stdout).toContain('TWIN_NODEFS not set');
   });
 
   it("twin doctor says whether nodes get their storage's latency: the image's twin-slowfs and the host's FUSE", () => {

@@ -169,9 +169,19 @@ export async function applyFault(
       const why = done.stderr.trim().split('\n').pop() || 'no twin-slowfs process on the node (no FUSE there?)';
       return `${fault.kind} on ${fault.node} failed: ${why.slice(0, 200)}; the node's storage is unchanged`;
     }
-    case 'k3s-upgrade':
     case 'disk-full':
-    case 'disk-free':
+    case 'disk-free': {
+      // The node's kubelet directory is on an ext4 disk of its own (node-image/entrypoint/k3d-entrypoint-twin-nodefs.sh):
+      // fallocate marks all but 1 % of it used without writing it, below K3s's nodefs.available<5% threshold, as
+      // a card that filled up; disk-free deletes that file. A node that is off or has no such disk cannot take it.
+      const done = await exec('docker', ['exec', container(fault.node), 'sh', '-c', fault.kind === 'disk-full' ? fillDisk : freeDisk], {
+        allowFailure: true,
+      });
+      if (done.exitCode === 0) return undefined;
+      const why = done.stderr.trim().split('\n').pop() || `exit ${done.exitCode}`;
+      return `${fault.kind} on ${fault.node} failed: ${why.slice(0, 200)}; the node's disk is unchanged`;
+    }
+    case 'k3s-upgrade':
       // Refused by supports() before anything runs (supports.ts says why).
       throw new Error(`fault ${fault.kind} cannot be done on the k3d engine`);
     default: {
@@ -180,6 +190,16 @@ export async function applyFault(
     }
   }
 }
+
+/** The kubelet directory, when it is on the loop-mounted disk twin's node image gives a disk-full node. */
+const ownDisk =
+  'dir=/var/lib/kubelet; awk -v dir="$dir" \'$2 == dir && $1 ~ /^\\/dev\\/loop/ { found = 1 } END { exit !found }\' /proc/mounts || ' +
+  '{ echo "$dir has no disk of its own (the node image predates twin nodefs, or the node found no free loop device)" >&2; exit 1; }';
+const fillDisk =
+  `set -eu; ${ownDisk}; rm -f "$dir/.twin-disk-full"; ` +
+  'set -- $(df -P -k "$dir" | awk \'NR == 2 { print $2, $4 }\'); fill=$(( $2 - $1 / 100 )); ' +
+  'if [ "$fill" -gt 0 ]; then fallocate -l "${fill}k" "$dir/.twin-disk-full"; fi';
+const freeDisk = `set -eu; ${ownDisk}; rm -f "$dir/.twin-disk-full"`;
 
 /** `kubectl drain` with the fault's flags (twin's defaults resolved: DaemonSet pods are left). */
 export function drainArgs(fault: Extract<ResolvedFault, { kind: 'drain' }>): string[] {

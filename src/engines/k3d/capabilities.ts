@@ -21,6 +21,11 @@ const capabilitiesSchema = z.object({
    * slow-storage fault changes (node-image/slowfs). Images built before it say nothing: false.
    */
   storageLatency: z.boolean().default(false),
+  /**
+   * A node a disk-full fault names has its kubelet directory on an ext4 disk of its own (a sparse
+   * image through a loop device) that the fault fills (node-image/entrypoint). Older images: false.
+   */
+  diskFill: z.boolean().default(false),
 });
 
 export interface NodeImageCapabilities extends z.infer<typeof capabilitiesSchema> {
@@ -39,6 +44,7 @@ export function k3sCapabilities(image: string): NodeImageCapabilities {
     maxServers: 0,
     components: [...packagedComponents],
     storageLatency: false,
+    diskFill: false,
   };
 }
 
@@ -47,7 +53,7 @@ export function k3sCapabilities(image: string): NodeImageCapabilities {
  * SQLite and the local-path provisioner. Also what a dry run assumes when no node image is here.
  */
 export function minimalCapabilities(source: string): NodeImageCapabilities {
-  return { source, datastores: ['sqlite'], maxServers: 1, components: ['local-storage'], storageLatency: false };
+  return { source, datastores: ['sqlite'], maxServers: 1, components: ['local-storage'], storageLatency: false, diskFill: false };
 }
 
 /**

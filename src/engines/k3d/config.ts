@@ -16,6 +16,8 @@ export const cpuQuotaEnv = 'TWIN_CPU_QUOTA_US';
 export const storageLatencyEnv = 'TWIN_STORAGE_LATENCY';
 /** The file in the node container whose latency, while it exists, replaces the board's (a slow-storage fault). */
 export const storageLatencyFile = '/etc/twin/storage-latency';
+/** Set on the nodes a disk-full fault names: their kubelet directory gets a disk of its own (node-image/entrypoint). */
+export const nodefsEnv = 'TWIN_NODEFS';
 
 /** Seconds as a Go duration (`time.ParseDuration`), to the microsecond: 0.001 → "1000us". */
 export function goDuration(seconds: number): string {
@@ -65,6 +67,8 @@ export function renderK3dConfig(
      * servers themselves as K3s agents do, and twin watches through its own relay (api-failover.ts).
      */
     serverLoadBalancer?: boolean;
+    /** Nodes a disk-full fault names: their kubelet directory goes on a disk the fault can fill. */
+    diskFullNodes?: ReadonlySet<string>;
   } = {},
 ): K3dConfig {
   const names = options.names ?? runNames(cluster, null);
@@ -117,6 +121,7 @@ export function renderK3dConfig(
     // (node-image/entrypoint); another image ignores both.
     env.push({ envVar: `${cpuQuotaEnv}=${Math.round(throttle.cpus * 100000)}`, nodeFilters: [filter] });
     env.push({ envVar: `${storageLatencyEnv}=${goDuration(throttle.writeLatency)}`, nodeFilters: [filter] });
+    if (options.diskFullNodes?.has(node.name)) env.push({ envVar: `${nodefsEnv}=1`, nodeFilters: [filter] });
   }
   // k3d's memory option is per role: the largest board of the role; twin rewrites the fake
   // meminfo of smaller boards after creation (meminfoOverrides).

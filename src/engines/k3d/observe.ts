@@ -209,7 +209,7 @@ export class WatchTranslator {
         subject,
         'api',
         `${name} Failed${pod.status?.reason ? ` (${pod.status.reason})` : ''}`,
-        { reason: pod.status?.reason ?? '' },
+        { reason: pod.status?.reason ?? '', node: state.node },
       );
     this.pods.set(subject, state);
   }

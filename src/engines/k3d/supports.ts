@@ -24,9 +24,6 @@ export interface SupportOptions {
 /** Why one fault cannot be done to real containers, or null when it can. */
 function faultRefusal(id: string, fault: Fault, options: SupportOptions): string | null {
   switch (fault.kind) {
-    case 'disk-full':
-    case 'disk-free':
-      return `fault ${id} (${fault.kind}): filling a node container's disk would fill the host's; not done`;
     case 'memory-fill':
       return options.nodeImage === 'k3s'
         ? `fault ${id} (memory-fill): the memory is taken by memhog inside the node container, ` +
@@ -70,6 +67,8 @@ function faultRefusal(id: string, fault: Fault, options: SupportOptions): string
     case 'site-power-restore':
     case 'scale':
     case 'rollout-restart':
+    case 'disk-full': // twin's node image gives the node's kubelet directory a disk of its own (unsupportedStack checks the image)
+    case 'disk-free':
     case 'slow-storage': // twin's node image serves the datastore through twin-slowfs (unsupportedStack checks the image)
     case 'storage-restore':
       return null;
@@ -253,6 +252,13 @@ export function unsupportedStack(
         reason:
           `${subject}: the node image cannot add a write latency to a node's storage (${image}): Docker caps throughput only; ` +
           "twin's node image serves the datastore through twin-slowfs (scripts/build-k3s-image.sh), or use --engine sim",
+      });
+    if (fault.kind === 'disk-full' && !capabilities.diskFill)
+      out.push({
+        subject,
+        reason:
+          `${subject}: the node image keeps the kubelet's directory on the host's disk (${image}), and filling it would fill ` +
+          "the host's; twin's node image gives it a disk of its own (scripts/build-k3s-image.sh), or use --engine sim",
       });
     const hosts = [...new Set(faultNodes(fault).filter((n) => external.has(n)))];
     if (hosts.length > 0 && !externalHostFaults.has(fault.kind))

@@ -53,7 +53,7 @@ export function diskFull(sim: Simulation, node: SimNode, full: boolean): void {
   sim.emit('node.storage', `node/${node.name}`, 'truth', full ? `${node.name} disk full` : `${node.name} disk space freed`, {
     diskFull: full,
   });
-  sim.pressure.diskPressure(node, full);
+  sim.diskPressure.set(node, full);
 }
 
 /** A workload's containers start leaking memory at `rate` bytes/s (0 stops the growth). */

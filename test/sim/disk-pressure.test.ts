@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { broughtUp, cluster, deployment, eventsAfter } from '../helpers/sim.js';
+import { diskFull } from '../../src/engines/sim/faults.js';
+
+const lean = { k3s: { serverArgs: ['--disable=traefik,servicelb,metrics-server'] } };
+const onW1 = { spec: { nodeSelector: { 'kubernetes.io/hostname': 'w1' } } };
+
+function twoNodes(settings: Record<string, unknown> = {}) {
+  return broughtUp(cluster([{ name: 's1', role: 'server' }, { name: 'w1' }], { ...lean, settings }), [
+    deployment('web', 3, { requests: { cpu: '50m', memory: '32Mi' } }),
+    deployment('pinned', 1, { requests: { cpu: '50m', memory: '32Mi' }, ...onW1 }),
+    deployment('critical', 1, { requests: { cpu: '50m', memory: '32Mi' }, priorityClassName: 'system-cluster-critical', ...onW1 }),
+  ]);
+}
+
+const diskConditions = (sim: ReturnType<typeof twoNodes>, t0: number) =>
+  eventsAfter(sim, t0, 'node.condition', /node\/w1/).filter((e) => e.details?.['type'] === 'DiskPressure');
+
+describe('disk pressure (nodefs.available below K3s 5 %)', () => {
+  it("is reported at the eviction manager's next pass and empties the node pass by pass, never evicting a critical pod", () => {
+    const sim = twoNodes();
+    const node = sim.node('w1');
+    const before = [...node.pods].filter((p) => p.running && p.workload.spec.kind !== 'DaemonSet').length;
+    expect(before).toBeGreaterThanOrEqual(2);
+    const t0 = sim.now;
+    diskFull(sim, node, true);
+    sim.runUntil(t0 + 600);
+    const [raised] = diskConditions(sim, t0);
+    // evictionPassLag 0.5 of the 10 s evictionMonitoringPeriod.
+    expect(raised?.details?.['status']).toBe('True');
+    expect(raised!.t - t0).toBeCloseTo(5, 2);
+    expect(node.apiTaints.some((t) => t.key === 'node.kubernetes.io/disk-pressure')).toBe(true);
+    const evicted = eventsAfter(sim, t0, 'pod.evicted', /^pod\//).filter((e) => e.details?.['node'] === 'w1');
+    // One eviction a pass, 10 s apart, until only critical and DaemonSet pods are left.
+    expect(evicted.length).toBeGreaterThanOrEqual(2);
+    expect(evicted[1]!.t - evicted[0]!.t).toBeCloseTo(10, 2);
+    expect(evicted.some((e) => e.subject.includes('critical'))).toBe(false);
+    const left = [...node.pods].filter((p) => p.running && p.workload.spec.kind !== 'DaemonSet');
+    expect(left.map((p) => p.workload.spec.name)).toEqual(['critical']);
+  });
+
+  it('stays until evictionPressureTransitionPeriod after the last pass that saw the disk full', () => {
+    const sim = twoNodes();
+    const node = sim.node('w1');
+    const t0 = sim.now;
+    diskFull(sim, node, true);
+    sim.runUntil(t0 + 60);
+    const freed = sim.now;
+    diskFull(sim, node, false);
+    sim.runUntil(freed + 600);
+    const cleared = diskConditions(sim, t0).find((e) => e.details?.['status'] === 'False');
+    expect(cleared).toBeDefined();
+    // Last full pass at t0 + 55, cleared at the first pass ≥ 300 s later: t0 + 355 (5 min − 5 s after the disk was freed).
+    expect(cleared!.t - freed).toBeCloseTo(295, 2);
+    expect(node.apiTaints.some((t) => t.key === 'node.kubernetes.io/disk-pressure')).toBe(false);
+  });
+
+  it('a kubelet that starts with its disk still full keeps watching it: the condition outlasts a power cycle', () => {
+    const sim = twoNodes();
+    const node = sim.node('w1');
+    const t0 = sim.now;
+    diskFull(sim, node, true);
+    sim.runUntil(t0 + 30);
+    sim.powerOff(node, 'test');
+    sim.runUntil(t0 + 600);
+    sim.powerOn(node, 'test');
+    sim.runUntil(sim.now + 600);
+    const freed = sim.now;
+    diskFull(sim, node, false);
+    sim.runUntil(freed + 600);
+    const cleared = diskConditions(sim, freed).find((e) => e.details?.['status'] === 'False');
+    // The passes after power-on saw the disk full, so the 5 min count from just before it was freed.
+    expect(cleared!.t - freed).toBeGreaterThan(290);
+    expect(cleared!.t - freed).toBeLessThanOrEqual(300);
+  });
+});
