@@ -4,14 +4,15 @@
  * evictionMonitoringPeriod (KK pkg/kubelet/eviction/eviction_manager.go synchronize). While it is
  * met the node reports DiskPressure (the node lifecycle controller taints it NoSchedule), and each
  * pass evicts one pod: the first in rank that is not critical (`evictPod` refuses a pod of priority
- * ≥ system-cluster-critical's 2000000000 and moves to the next). A disk that stays full is emptied
- * pass by pass. When the disk has room again the condition stays until evictionPressureTransitionPeriod
- * (5 min) after the last pass that saw it met (`nodeConditionsObservedSince`). Seen on a real K3s
- * v1.31.4 node: DiskPressure 6 s after its kubelet directory filled, cleared 5 min 9 s after it was
- * freed (docs/model-vs-real.md, "disk-full"). Pure module: no I/O, no clock.
+ * ≥ system-cluster-critical's 2000000000 and moves to the next), and passes again once that pod is
+ * cleaned up (eviction.ts). A disk that stays full is emptied pod by pod, about 2 s apart. When
+ * the disk has room again the condition stays until evictionPressureTransitionPeriod (5 min) after
+ * the last pass that saw it met (`nodeConditionsObservedSince`). Seen on a real K3s v1.31.4 node:
+ * DiskPressure 6-9 s after its kubelet directory filled, evictions 2-3 s apart, cleared 5 min 9 s
+ * after it was freed (docs/model-vs-real.md, "disk-full"). Pure module: no I/O, no clock.
  */
 import type { DiskPressureContext, DiskPressurePort } from './context.js';
-import { evictable } from './eviction.js';
+import { evictable, passAfterEviction } from './eviction.js';
 import { Priority } from './priority.js';
 import type { SimNode, SimPod } from './state.js';
 import { taintKeys } from './taints.js';
@@ -55,7 +56,11 @@ export class DiskPressure implements DiskPressurePort {
         this.lastMet.set(node, ctx.env.now);
         if (!node.apiDiskPressure && node.heartbeatHealthy) this.raise(node);
         const victim = this.victim(node);
-        if (victim) ctx.pressure.evict(victim, node, 'nodefs.available below 5 %');
+        if (victim) {
+          ctx.pressure.evict(victim, node, 'nodefs.available below 5 %');
+          ctx.env.after(passAfterEviction, Priority.kubelet, pass);
+          return;
+        }
       } else if (node.apiDiskPressure && this.transitionOver(node)) {
         if (node.heartbeatHealthy) this.clear(node);
       } else if (!node.apiDiskPressure) {

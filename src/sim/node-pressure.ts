@@ -5,7 +5,7 @@
  */
 import type { NodePressureContext, NodePressurePort } from './context.js';
 import { outsideKubernetesVictim } from '../model/timeline.js';
-import { evictable } from './eviction.js';
+import { evictable, passAfterEviction } from './eviction.js';
 import { Priority } from './priority.js';
 import { podCpuUsage, podMemory, podSubject, type SimNode, type SimPod } from './state.js';
 import { podOomPoint, podSwapLimit, probeLatencyOn, swapCapacity, swapState, SwapTraffic, type SwapState } from './swap.js';
@@ -213,7 +213,8 @@ export class NodePressure implements NodePressurePort {
   /**
    * Kubelet node-pressure eviction, only when a memory.available threshold is configured
    * (K3s sets none by default): every evictionMonitoringPeriod, evict one pod ranked by
-   * usage over request, then priority, then usage minus request (calibration.md 1.5).
+   * usage over request, then priority, then usage minus request (calibration.md 1.5); after an
+   * eviction the next pass comes once the pod is cleaned up (eviction.ts).
    */
   private startEvictionLoop(node: SimNode): void {
     const ctx = this.ctx;
@@ -237,8 +238,11 @@ export class NodePressure implements NodePressurePort {
           ctx.lifecycle.addTaint(node, { key: taintKeys.memoryPressure, effect: 'NoSchedule' });
         }
         const victim = this.evictionVictim(node);
-        if (victim)
+        if (victim) {
           this.evict(victim, node, `memory.available ${Math.round(available / 1048576)}Mi below ${Math.round(threshold / 1048576)}Mi`);
+          ctx.env.after(passAfterEviction, Priority.kubelet, loop);
+          return;
+        }
       } else if (
         node.apiMemoryPressure &&
         ctx.env.now - (this.pressureSince.get(node) ?? 0) >= ctx.settings.evictionPressureTransitionPeriod

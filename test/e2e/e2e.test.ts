@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { k3dEngine } from '../../src/engines/k3d/engine.js';
 import { storageLatencyFile } from '../../src/engines/k3d/config.js';
+import { fillDisk, freeDisk } from '../../src/engines/k3d/apply.js';
 import { twinNodeImage } from '../../src/engines/k3d/offline-build.js';
 import { nodeFilter } from '../../src/engines/k3d/run-names.js';
 import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
@@ -89,10 +90,11 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
       const image = twinNodeImage;
       const name = `twin-e2e-slowfs-${process.pid}`;
       const docker = (args: string[]) => execa('docker', args, { reject: false });
+      let backing: string | null = null;
       // As k3d starts a node: its entrypoint scripts, then (here) a process in place of K3s.
       const started = await docker([
         'run', '-d', '--name', name, '--privileged', '--label', 'twin.dev/managed=true',
-        '-e', 'TWIN_STORAGE_LATENCY=50ms', '-e', 'TWIN_CPU_QUOTA_US=50000', '--entrypoint', '/bin/sh', image,
+        '-e', 'TWIN_STORAGE_LATENCY=50ms', '-e', 'TWIN_CPU_QUOTA_US=50000', '-e', 'TWIN_NODEFS=1', '--entrypoint', '/bin/sh', image,
         '-c', 'for s in /bin/k3d-entrypoint-twin-*.sh; do "$s" || exit 1; done; exec sleep 600',
       ]); // prettier-ignore
       try {
@@ -136,11 +138,37 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
         expect(await syncWrites(3)).toBeGreaterThanOrEqual(1.2);
         await docker(['exec', name, 'sh', '-c', `rm -f ${storageLatencyFile} && pkill -HUP -x twin-slowfs`]);
         expect(await syncWrites(4)).toBeLessThan(1.2);
+        // TWIN_NODEFS: the kubelet's directory on an ext4 disk of its own, which disk-full fills to 99 % and disk-free empties.
+        const loop = /^(\/dev\/loop\d+) \/var\/lib\/kubelet ext4 /m.exec(mounts)?.[1];
+        expect(loop, mounts).toBeDefined();
+        // The host's name for its backing file ([device]:inode), to look for once the container is gone.
+        backing = /\[\w+\]:\d+/.exec((await execa('losetup', [loop!], { reject: false })).stdout)?.[0] ?? null;
+        const free = async () => {
+          const df = await docker(['exec', name, 'df', '-P', '-k', '/var/lib/kubelet']);
+          const [size = 0, available = 0] = (df.stdout.trim().split('\n')[1] ?? '')
+            .split(/\s+/)
+            .slice(1, 4)
+            .filter((_, i) => i !== 1)
+            .map(Number);
+          return available / size;
+        };
+        expect(await free()).toBeGreaterThan(0.9);
+        const filled = await docker(['exec', name, 'sh', '-c', fillDisk]);
+        expect(filled.exitCode, filled.stderr).toBe(0);
+        const full = await free();
+        expect(full).toBeLessThan(0.05);
+        expect(full).toBeGreaterThan(0.005);
+        expect((await docker(['exec', name, 'sh', '-c', freeDisk])).exitCode).toBe(0);
+        expect(await free()).toBeGreaterThan(0.9);
       } finally {
         await docker(['rm', '-f', name]);
       }
       // The mounts lived in the container's mount namespace: none is left on the host.
       expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toMatch(/twin-slowfs/);
+      // Its loop device cleared itself with the mount (mount -o loop): none is left attached to its disk image.
+      const loops = await execa('losetup', ['-a'], { reject: false });
+      if (loops.exitCode === 0 && backing !== null) expect(loops.stdout).not.toContain(backing);
+      else console.log(`loop devices not checked: losetup failed on this host (${loops.stderr.trim()})`);
       expect((await docker(['ps', '-aq', '--filter', `name=${name}`])).stdout.trim()).toBe('');
     },
     3 * 60_000,

@@ -195,11 +195,13 @@ export async function applyFault(
 const ownDisk =
   'dir=/var/lib/kubelet; awk -v dir="$dir" \'$2 == dir && $1 ~ /^\\/dev\\/loop/ { found = 1 } END { exit !found }\' /proc/mounts || ' +
   '{ echo "$dir has no disk of its own (the node image predates twin nodefs, or the node found no free loop device)" >&2; exit 1; }';
-const fillDisk =
+/** The disk-full fault's command in the node container: all but 1 % of the kubelet's own disk taken. */
+export const fillDisk =
   `set -eu; ${ownDisk}; rm -f "$dir/.twin-disk-full"; ` +
   'set -- $(df -P -k "$dir" | awk \'NR == 2 { print $2, $4 }\'); fill=$(( $2 - $1 / 100 )); ' +
   'if [ "$fill" -gt 0 ]; then fallocate -l "${fill}k" "$dir/.twin-disk-full"; fi';
-const freeDisk = `set -eu; ${ownDisk}; rm -f "$dir/.twin-disk-full"`;
+/** The disk-free fault's command. */
+export const freeDisk = `set -eu; ${ownDisk}; rm -f "$dir/.twin-disk-full"`;
 
 /** `kubectl drain` with the fault's flags (twin's defaults resolved: DaemonSet pods are left). */
 export function drainArgs(fault: Extract<ResolvedFault, { kind: 'drain' }>): string[] {
