@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { storageLatencyRow } from '../../src/engines/k3d/doctor.js';
+import { diskFillRow, storageLatencyRow } from '../../src/engines/k3d/doctor.js';
 
 const PATH = [process.env['PATH'] ?? '', '/usr/local/go/bin'].join(delimiter);
 const go = spawnSync('go', ['version'], { encoding: 'utf8', env: { ...process.env, PATH } });
@@ -38,6 +38,12 @@ describe('node-image/slowfs and the entrypoint scripts', () => {
     const nodefs = run('node-image/entrypoint/k3d-entrypoint-twin-nodefs.sh', {});
     expect(nodefs.status).toBe(0);
     expect(nodefs.stdout).toContain('TWIN_NODEFS not set');
+  });
+
+  it("twin doctor says whether a disk-full fault can fill a node: the image and the host's loop devices", () => {
+    expect(diskFillRow(true, true)).toMatchObject({ ok: true, detail: expect.stringMatching(/ext4 disk of its own/) });
+    expect(diskFillRow(false, true)).toMatchObject({ ok: false, detail: expect.stringMatching(/disk-full refused/) });
+    expect(diskFillRow(true, false)).toMatchObject({ ok: false, detail: expect.stringMatching(/no loop devices/) });
   });
 
   it("twin doctor says whether nodes get their storage's latency: the image's twin-slowfs and the host's FUSE", () => {

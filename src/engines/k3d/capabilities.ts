@@ -82,6 +82,7 @@ export function describeCapabilities(c: NodeImageCapabilities): string {
   return (
     `datastores ${c.datastores.join(', ')}; ${servers}; packaged components ${c.components.join(', ') || 'none'}` +
     (missing.length ? ` (not: ${missing.join(', ')})` : '') +
-    `; storage latency ${c.storageLatency ? 'emulated (twin-slowfs)' : 'not emulated'}`
+    `; storage latency ${c.storageLatency ? 'emulated (twin-slowfs)' : 'not emulated'}` +
+    `; disk-full ${c.diskFill ? "fills a disk of the node's own" : 'refused'}`
   );
 }

@@ -91,6 +91,7 @@ export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]
   });
   out.push(nfsClientRow());
   out.push(storageLatencyRow('missing' in image ? false : image.capabilities.storageLatency));
+  out.push(diskFillRow('missing' in image ? false : image.capabilities.diskFill));
   if (daemon) {
     // k3d runs every node privileged; a host whose capability set is short (sandboxes withhold
     // CAP_SYS_RESOURCE) refuses that unless dockerd uses node-image/runtime's wrapper.
@@ -250,6 +251,20 @@ export function storageLatencyRow(
         'one at a time, through twin-slowfs over FUSE; slow-storage changes it live'
       : "no FUSE (/dev/fuse) on this host: nodes write at the host's speed, and a slow-storage fault fails";
   return { name: 'storage latency (twin-slowfs)', ok: image && fuse, detail };
+}
+
+/**
+ * Whether a disk-full fault can fill a node's disk: twin's node image puts the kubelet's directory of
+ * the nodes it names on an ext4 image through a loop device (node-image/README.md, "A disk that fills").
+ */
+export function diskFillRow(image: boolean, loopDevices: boolean = existsSync('/dev/loop-control')): Capability {
+  const detail = !image
+    ? "the node image keeps the kubelet's directory on the host's disk (rebuild it with scripts/build-k3s-image.sh): disk-full refused"
+    : loopDevices
+      ? "a node a disk-full fault names gets its kubelet's directory on an ext4 disk of its own (a sparse image through a loop " +
+        'device that clears itself), which the fault fills with fallocate'
+      : "no loop devices on this host (/dev/loop-control): a disk-full fault's node stays on the host's disk and the fault fails";
+  return { name: 'disk full (loop device)', ok: image && loopDevices, detail };
 }
 
 function readFilesystems(): string | null {
