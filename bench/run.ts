@@ -3,6 +3,7 @@
  * Targets are reported beside the figures; a benchmark never fails a test run.
  */
 import { readWorkloads } from '../src/model/workloads.js';
+import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -11,8 +12,6 @@ import { loadManifests } from '../src/load/manifests.js';
 import { ProfileRegistry } from '../src/load/profiles.js';
 import { createSimulation } from '../src/sim/index.js';
 import { searchMixes } from '../src/plan/search.js';
-import { searchMixesOnWorkers } from '../src/plan/search-parallel.js';
-import { searchSlice, type CheckJob } from '../src/testing/parallel.js';
 import fc from 'fast-check';
 import { deploymentsRecover, runSchedule, scheduleArbitrary } from '../src/testing/index.js';
 import type { Simulation } from '../src/sim/simulation.js';
@@ -219,52 +218,78 @@ async function rangeSweep(): Promise<Record<string, unknown>> {
 
 if (!only || only === 'ranges') console.log(JSON.stringify(await rangeSweep()));
 
-/** Wall time of `work`, in seconds. */
-async function wall(work: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return (performance.now() - start) / 1000;
-}
-
 /**
- * `--workers 2` against `--workers 1` for a 1,000-schedule check and the plan search above
- * (worker start-up included, as a user sees it; from source, as here, that includes tsx compiling
- * twin's modules in each worker). The target assumes two idle cores.
+ * `twin check --workers 2` against `--workers 1` for a 1,000-schedule check, and the same for the
+ * plan search above, as a user runs them: the built CLI (bin/twin.js runs dist/, so `npm run build`
+ * first), whole processes run in turn (1 2 1 2 …) so that a drift in the machine's speed hits both,
+ * the figure the median of the pairwise ratios. Worker start-up is included. The search of this
+ * process (under tsx) would measure something no user runs: its workers start from src/ through
+ * tsx, compiling twin's TypeScript in every worker. Each pair's outputs must be byte-identical.
+ * The target assumes two idle cores.
  */
-async function workerSpeedUp(): Promise<Array<Record<string, unknown>>> {
+function workerSpeedUp(): Array<Record<string, unknown>> {
   const cores = availableParallelism();
-  const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi3.ts', { profiles });
-  const objects = loadManifests(['scenarios/workloads/edgestack']).map((m) => m.object);
-  const job: CheckJob = { cluster, objects, property: { name: 'deployments-recover', within: '10m' }, runs: 1000 };
-  const check = async (workers: number) => {
-    let ran = 0;
-    const seconds = await wall(async () => ({ ran } = await searchSlice(job, 99, { workers })));
-    return { seconds, ran };
+  const pairs = 3;
+  const twin = (args: string[]) => {
+    const start = performance.now();
+    const result = spawnSync(process.execPath, ['bin/twin.js', ...args], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`twin ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
+    return { seconds: (performance.now() - start) / 1000, stdout: result.stdout };
   };
-  const one = await check(1);
-  const two = await check(2);
-  const taskmaster = loadManifests(['scenarios/workloads/taskmaster']).map((m) => m.object);
-  const options = { profiles: ['pi4b-2gb', 'pi4b-4gb', 'pi5-4gb', 'pi5-8gb'], maxNodes: 10, tolerate: 1 };
-  const search = (workers: number) => wall(() => searchMixesOnWorkers(taskmaster, profiles, { ...options, workers }));
-  const searchOne = await search(1);
-  const searchTwo = await search(2);
-  const line = (benchmark: string, seconds1: number, seconds2: number, extra: Record<string, unknown>) => ({
-    benchmark,
-    cores,
-    // Other work on the machine takes cores from the workers: the figure means little when this is above the core count.
-    loadAverage1m: Number((loadavg()[0] ?? 0).toFixed(1)),
-    ...extra,
-    wallSeconds1: Number(seconds1.toFixed(3)),
-    wallSeconds2: Number(seconds2.toFixed(3)),
-    speedUp: Number((seconds1 / seconds2).toFixed(2)),
-    target: { speedUp: '>= 1.8 on 2 idle cores' },
-  });
+  const compare = (benchmark: string, args: string[]) => {
+    const one: number[] = [];
+    const two: number[] = [];
+    const ratios: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      const a = twin([...args, '--workers', '1']);
+      const b = twin([...args, '--workers', '2']);
+      if (a.stdout !== b.stdout) throw new Error(`twin ${args.join(' ')}: --workers 2 printed other output than --workers 1`);
+      one.push(a.seconds);
+      two.push(b.seconds);
+      ratios.push(a.seconds / b.seconds);
+    }
+    return {
+      benchmark,
+      cores,
+      // Other work on the machine takes cores from the workers: the figure means little when this is above the core count.
+      loadAverage1m: Number((loadavg()[0] ?? 0).toFixed(1)),
+      runs: `median of ${pairs} pairs, whole processes`,
+      wallSeconds1: Number(median(one).toFixed(3)),
+      wallSeconds2: Number(median(two).toFixed(3)),
+      speedUp: Number(median(ratios).toFixed(2)),
+      target: { speedUp: '>= 1.8 on 2 idle cores' },
+    };
+  };
   return [
-    line('check-1000-schedules-workers-2-vs-1', one.seconds, two.seconds, { schedulesRun: { workers1: one.ran, workers2: two.ran } }),
-    line('plan-search-workers-2-vs-1', searchOne, searchTwo, {}),
+    compare('check-1000-schedules-workers-2-vs-1', [
+      'check',
+      'scenarios/clusters/edgestack-pi3.ts',
+      '-w',
+      'scenarios/workloads/edgestack',
+      '--property',
+      'deployments-recover',
+      '--within',
+      '10m',
+      '--runs',
+      '1000',
+      '--seed',
+      '99',
+    ]),
+    compare('plan-search-workers-2-vs-1', [
+      'plan',
+      '--search',
+      '-w',
+      'scenarios/workloads/taskmaster',
+      '--profiles',
+      'pi4b-2gb,pi4b-4gb,pi5-4gb,pi5-8gb',
+      '--max-nodes',
+      '10',
+    ]),
   ];
 }
 
-if (!only || only === 'workers') for (const line of await workerSpeedUp()) console.log(JSON.stringify(line));
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+if (!only || only === 'workers') for (const line of workerSpeedUp()) console.log(JSON.stringify(line));
 
 if (!only || only === 'startup') for (const figures of startupLines()) console.log(JSON.stringify(figures));

@@ -1,12 +1,10 @@
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
-import { clusterFromDefinition, clusterFromDocument, type ClusterLoadOptions } from './load/cluster.js';
+import type { ClusterLoadOptions } from './load/cluster.js';
 import type { Cluster, ClusterInput } from './model/cluster.js';
 import { parseYamlDocuments } from './model/validation.js';
 import { parseProfile } from './model/hardware-profile.js';
 import { displayPath, moduleExtensions, readTextFile } from './load/files.js';
-import { loadCalibrationFile } from './load/calibration.js';
-import { calibrationChangeLines } from './report/calibration.js';
 import { dirname } from 'node:path';
 import type { ScenarioInput } from './scenario/scenario.js';
 
@@ -35,8 +33,10 @@ export function flagWarnings(cluster: Cluster): string[] {
   ];
 }
 
-function calibrationOf(cluster: Cluster): { calibration?: readonly string[] } {
-  return cluster.calibration ? { calibration: calibrationChangeLines(cluster.calibration) } : {};
+async function calibrationOf(cluster: Cluster): Promise<{ calibration?: readonly string[] }> {
+  if (!cluster.calibration) return {};
+  const { calibrationChangeLines } = await import('./report/calibration.js');
+  return { calibration: calibrationChangeLines(cluster.calibration) };
 }
 
 /** `1 fault`, `2 faults`. */
@@ -49,8 +49,8 @@ const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 export async function validateFile(path: string, options: ClusterLoadOptions = {}): Promise<ValidatedFile> {
   const absolute = resolve(path);
   const file = displayPath(absolute);
-  // tsx, the scenario loader and the Kubernetes schemas are imported only for the files that need them, so
-  // validating a profile or a cluster starts faster (issue #21).
+  // tsx, the scenario loader, the cluster and calibration loaders and the Kubernetes schemas are imported
+  // only for the files that need them, so validating a profile or a cluster starts faster (issue #21).
   if (moduleExtensions.test(absolute)) {
     const { importDefault } = await import('./load/modules.js');
     const value = await importDefault(absolute);
@@ -67,13 +67,14 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
       };
     }
     if (typeof value === 'object' && value !== null && 'nodes' in value) {
+      const { clusterFromDefinition } = await import('./load/cluster.js');
       const cluster = clusterFromDefinition(value as ClusterInput, file, options, dirname(absolute));
       return {
         file,
         summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'})`,
         notModelled: [],
         warnings: flagWarnings(cluster),
-        ...calibrationOf(cluster),
+        ...(await calibrationOf(cluster)),
       };
     }
     throw ConfigError.single(
@@ -95,6 +96,7 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
     return { file, summary: `HardwareProfile ${profile.metadata.name}`, notModelled: [], warnings: [] };
   }
   if (kinds.includes('Calibration')) {
+    const { loadCalibrationFile } = await import('./load/calibration.js');
     const { document } = loadCalibrationFile(absolute);
     const { nodes, profiles } = document.spec;
     const what = `${count(nodes.length, 'node')}, ${count(profiles.length, 'profile')}, measured at ${document.metadata.measuredAt}`;
@@ -108,13 +110,14 @@ export async function validateFile(path: string, options: ClusterLoadOptions = {
   if (kinds.includes('Cluster')) {
     if (documents.length !== 1)
       throw ConfigError.single(file, '', 'a cluster file holds exactly one Cluster document', 'put manifests in their own files');
+    const { clusterFromDocument } = await import('./load/cluster.js');
     const cluster = clusterFromDocument(documents[0]?.data, file, options, dirname(absolute));
     return {
       file,
       summary: `Cluster ${cluster.name} (${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'})`,
       notModelled: [],
       warnings: flagWarnings(cluster),
-      ...calibrationOf(cluster),
+      ...(await calibrationOf(cluster)),
     };
   }
   // The loader every command uses, so `validate` refuses exactly what `run` and `plan` would.

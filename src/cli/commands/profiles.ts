@@ -1,11 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
-import { ProfileRegistry } from '../../load/profiles.js';
+import { ProfileSet } from '../../load/profile-set.js';
+import { prebuiltShippedProfiles } from '../../load/shipped-profiles.js';
 import type { HardwareProfile } from '../../model/hardware-profile.js';
 import { formatBitRate, formatByteRate, formatBytes, formatDuration } from '../../model/units.js';
 import { calibrationOption, oneOf } from '../flags.js';
-import { loadCalibrationFile } from '../../load/calibration.js';
-import { profileMeasuredRows } from '../../report/profile-calibration.js';
+import type { profileMeasuredRows } from '../../report/profile-calibration.js';
 import { renderTable, writeOut } from '../output.js';
 
 interface ProfilesArgs {
@@ -14,6 +14,29 @@ interface ProfilesArgs {
   readonly json: boolean;
   readonly 'profiles-dir': string[];
   readonly calibration?: string;
+}
+
+/**
+ * The registry of profiles: the shipped ones as the build parsed them when no directory is added,
+ * so that listing them loads neither the YAML parser nor the schemas; else every file (profiles.ts).
+ */
+async function profileRegistry(dirs: readonly string[]): Promise<ProfileSet> {
+  const shipped = dirs.length === 0 ? prebuiltShippedProfiles() : undefined;
+  if (shipped) return new ProfileSet(shipped);
+  return (await import('../../load/profiles.js')).ProfileRegistry.load(dirs);
+}
+
+/** What a calibration measured on the profile's boards (its modules loaded only for --calibration). */
+async function measuredOn(
+  profile: HardwareProfile,
+  calibration: string,
+  registry: ProfileSet,
+): Promise<ReturnType<typeof profileMeasuredRows>> {
+  const [{ loadCalibrationFile }, { profileMeasuredRows }] = await Promise.all([
+    import('../../load/calibration.js'),
+    import('../../report/profile-calibration.js'),
+  ]);
+  return profileMeasuredRows(profile, loadCalibrationFile(calibration), (n) => registry.get(n)?.metadata.name);
 }
 
 function summaryRow(p: HardwareProfile): Array<string | number> {
@@ -111,8 +134,8 @@ export const profilesCommand: CommandModule<object, ProfilesArgs> = {
       .option('calibration', { ...calibrationOption, describe: "show: what this calibration measured on the profile's boards" })
       .example('$0 profiles show pi4b-4gb', 'one profile with sources')
       .example('$0 profiles show pi4b-4gb --calibration lab.calibration.yaml', 'measured figures beside the model'),
-  handler: (args) => {
-    const registry = ProfileRegistry.load(args['profiles-dir']);
+  handler: async (args) => {
+    const registry = await profileRegistry(args['profiles-dir']);
     if (args.action === 'show') {
       if (!args.name)
         throw ConfigError.single('twin profiles show', 'NAME', 'missing profile name', `use one of: ${registry.names().join(', ')}`);
@@ -124,9 +147,7 @@ export const profilesCommand: CommandModule<object, ProfilesArgs> = {
           `unknown hardware profile "${args.name}"`,
           `use one of: ${registry.names().join(', ')}`,
         );
-      const measured = args.calibration
-        ? profileMeasuredRows(profile, loadCalibrationFile(args.calibration), (n) => registry.get(n)?.metadata.name)
-        : undefined;
+      const measured = args.calibration ? await measuredOn(profile, args.calibration, registry) : undefined;
       if (args.json) writeOut(JSON.stringify(measured ? { ...profile, calibration: measured } : profile, null, 2));
       else writeOut(detail(profile) + (measured ? `\n\n${measuredTable(measured)}` : ''));
       return;
