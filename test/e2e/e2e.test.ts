@@ -367,6 +367,8 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
     'taskmaster-oom',
     'gateway-down',
     'sd-card-latency',
+    'network-partition',
+    'site-power-cut',
     'disk-full',
   ])('%s: both engines meet the expectations and the report compares them', { timeout: 40 * 60_000 }, async (name, context) => {
     if (!everyTest && !inCi.has(name)) {
