@@ -19,6 +19,7 @@ import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } fro
 import { Priority } from './priority.js';
 import { taintKeys, tolerates } from './taints.js';
 import {
+  activePods,
   onJobPodFailed,
   reconcileDaemonSet,
   reconcileJob,
@@ -58,6 +59,8 @@ export class WorkloadControllers implements ControllersPort, PodControls {
     private readonly rng: Rng,
   ) {}
 
+  private readonly markDirtyFn = (workload: WorkloadState): void => this.markDirty(workload);
+
   markDirty(workload: WorkloadState): void {
     workload.changedSinceSample = true;
     this.dirty.add(workload);
@@ -82,10 +85,14 @@ export class WorkloadControllers implements ControllersPort, PodControls {
     for (const workload of batch) {
       switch (workload.spec.kind) {
         case 'Deployment':
-        case 'ReplicaSet':
-          reconcileReplicaSet(this.ctx, this, workload);
-          if (workload.spec.kind === 'Deployment') updateRollout(this.ctx, (w) => this.markDirty(w), this.rollouts, workload);
+        case 'ReplicaSet': {
+          // The rollout reads the same active pods unless the sync created or deleted some.
+          const active = activePods(workload);
+          const changed = reconcileReplicaSet(this.ctx, this, workload, active);
+          if (workload.spec.kind === 'Deployment')
+            updateRollout(this.ctx, this.markDirtyFn, this.rollouts, workload, changed ? activePods(workload) : active);
           break;
+        }
         case 'StatefulSet':
           reconcileStatefulSet(this, workload);
           break;
