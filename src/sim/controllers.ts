@@ -28,6 +28,10 @@ import {
   type PodControls,
 } from './workload-kinds.js';
 
+/** A workload's timeline subject, built only for an event (a sync that changes nothing emits none). */
+const workloadSubject = (workload: WorkloadState): string =>
+  `workload/${workload.spec.namespace}/${workload.spec.kind}/${workload.spec.name}`;
+
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** A pod-template-hash-like name part, stable for a workload revision. */
@@ -140,23 +144,28 @@ export class WorkloadControllers implements ControllersPort, PodControls {
     const ctx = this.ctx;
     const ready = this.readyCount(workload);
     const desired = this.desired(workload);
-    const subject = `workload/${workload.spec.namespace}/${workload.spec.kind}/${workload.spec.name}`;
     const full = workload.spec.kind === 'Job' ? workload.complete : desired > 0 && ready >= desired;
     if (full && !workload.wasFullyReady) {
       workload.wasFullyReady = true;
       ctx.emit(
         'workload.ready',
-        subject,
+        workloadSubject(workload),
         'api',
         `${workload.spec.kind} ${workload.spec.name}: ${workload.spec.kind === 'Job' ? 'complete' : `${ready}/${desired} ready`}`,
         { ready, desired },
       );
     } else if (!full && workload.wasFullyReady && workload.spec.kind !== 'Job') {
       workload.wasFullyReady = false;
-      ctx.emit('workload.degraded', subject, 'api', `${workload.spec.kind} ${workload.spec.name}: ${ready}/${desired} ready`, {
-        ready,
-        desired,
-      });
+      ctx.emit(
+        'workload.degraded',
+        workloadSubject(workload),
+        'api',
+        `${workload.spec.kind} ${workload.spec.name}: ${ready}/${desired} ready`,
+        {
+          ready,
+          desired,
+        },
+      );
     }
     workload.lastReadyCount = ready;
   }
