@@ -106,7 +106,17 @@ export class Scheduler implements SchedulerPort {
     const ctx = this.ctx;
     const maxPods = ctx.settings.maxPods;
     const columns = this.columns;
-    const { podCount, requestedCpu, allocatableCpu, requestedMemory, allocatableMemory, onlyResources, sameOwner } = columns;
+    const {
+      podCount,
+      requestedCpu,
+      allocatableCpu,
+      requestedMemory,
+      allocatableMemory,
+      onlyResources,
+      sameOwner,
+      scoredCpu: cpuScored,
+    } = columns;
+    const memoryScored = columns.scoredMemory;
     // Made on the first node filtered out: most pods pass every node they look at.
     let reasons: Map<string, number> | null = null;
     const count = nodes.length;
@@ -134,6 +144,21 @@ export class Scheduler implements SchedulerPort {
       const p = at;
       if (++at === count) at = 0;
       const simple = simplePod && onlyResources[p] === 1;
+      if (
+        simple &&
+        (podCount[p] as number) < maxPods &&
+        (requestedCpu[p] as number) + cpu <= (allocatableCpu[p] as number) &&
+        (requestedMemory[p] as number) + memory <= (allocatableMemory[p] as number)
+      ) {
+        // The common case, `lacking`'s checks passed inline: feasible, untainted.
+        const owned = laidOut ? (sameOwner[p] as number) : (podsPerNode.get(nodes[p] as SimNode) ?? 0);
+        feasible[found] = p;
+        same[found++] = owned;
+        if (owned > maxSame) maxSame = owned;
+        // `score`'s own check, inline: a method call per node costs as much as the rest of the scan.
+        if (cpuScored[p] !== scoreCpu || memoryScored[p] !== scoreMemory) columns.score(p, scoreCpu, scoreMemory);
+        continue;
+      }
       const reason = simple
         ? lacking(
             podCount[p] as number,
