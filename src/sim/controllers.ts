@@ -63,6 +63,8 @@ export class WorkloadControllers implements ControllersPort, PodControls {
     private readonly rng: Rng,
   ) {}
 
+  private readonly activeScratch: SimPod[] = [];
+  private activeInUse = false;
   private readonly markDirtyFn = (workload: WorkloadState): void => this.markDirty(workload);
 
   markDirty(workload: WorkloadState): void {
@@ -90,11 +92,15 @@ export class WorkloadControllers implements ControllersPort, PodControls {
       switch (workload.spec.kind) {
         case 'Deployment':
         case 'ReplicaSet': {
-          // The rollout reads the same active pods unless the sync created or deleted some.
-          const active = activePods(workload);
+          // The rollout reads the same active pods unless the sync created or deleted some. The list is one array
+          // reused from sync to sync (neither keeps it), unless a sync starts within another (an event listener's).
+          const own = !this.activeInUse;
+          this.activeInUse = true;
+          const active = activePods(workload, own ? this.activeScratch : []);
           const changed = reconcileReplicaSet(this.ctx, this, workload, active);
           if (workload.spec.kind === 'Deployment')
             updateRollout(this.ctx, this.markDirtyFn, this.rollouts, workload, changed ? activePods(workload) : active);
+          if (own) this.activeInUse = false;
           break;
         }
         case 'StatefulSet':

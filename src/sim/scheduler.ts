@@ -30,6 +30,7 @@ export class Scheduler implements SchedulerPort {
   private readonly scorer = new NodeScorer();
   /** The figures of the nodes the filter reads, copied at the start of a pass (see `node-columns.ts`). */
   private readonly columns = new NodeColumns();
+  private readonly registered: SimNode[] = [];
 
   constructor(
     private readonly ctx: SchedulerContext,
@@ -66,7 +67,10 @@ export class Scheduler implements SchedulerPort {
     if (!ctx.controlPlane.schedulerUp || this.active.size === 0) return;
     const ordered = [...this.active].sort((a, b) => b.template.priority - a.template.priority || a.id - b.id);
     let earliestBackoff = Infinity;
-    const nodes = ctx.world.clusterNodes.filter((n) => n.registered);
+    // The registered nodes, in one array kept from pass to pass (the columns hold it only until the next refresh).
+    const nodes = this.registered;
+    nodes.length = 0;
+    for (const node of ctx.world.clusterNodes) if (node.registered) nodes.push(node);
     this.columns.refresh(nodes, ctx.world.nodes.length);
     for (const pod of ordered) {
       if (!pod.apiExists || pod.deletionRequestedAt !== null || pod.nodeName !== null) {

@@ -19,11 +19,11 @@ export interface PodControls {
   daemonEligible(workload: WorkloadState, node: SimNode): boolean;
 }
 
-/** Pods the controller counts: not being deleted, not finished. */
-export function activePods(workload: WorkloadState): SimPod[] {
-  const active: SimPod[] = [];
-  for (const p of workload.pods) if (p.deletionRequestedAt === null && !p.succeeded && !p.evicted) active.push(p);
-  return active;
+/** Pods the controller counts: not being deleted, not finished; written into `into` (emptied first) when given. */
+export function activePods(workload: WorkloadState, into: SimPod[] = []): SimPod[] {
+  into.length = 0;
+  for (const p of workload.pods) if (p.deletionRequestedAt === null && !p.succeeded && !p.evicted) into.push(p);
+  return into;
 }
 
 /**
