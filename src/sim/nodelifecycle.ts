@@ -268,6 +268,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
     const { total, notReady } = zoneCounts(ctx.world.clusterNodes);
     const state = zoneState(notReady, total, ctx.settings);
     if (state === this.zone) return;
+    const registered = ctx.world.clusterNodes.filter((n) => n.registered); // listed before the event, as it was
     this.zone = state;
     const effect = zoneEffect(state, total, ctx.settings);
     ctx.emit('zone.state', 'zone/default', 'api', `zone ${state}: ${notReady}/${total} nodes NotReady; ${effect}`, {
@@ -276,7 +277,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
       total,
     });
     if (state === 'FullDisruption') {
-      for (const node of ctx.world.clusterNodes.filter((n) => n.registered)) {
+      for (const node of registered) {
         this.removeTaint(node, taintKeys.unreachable, 'NoExecute');
         this.removeTaint(node, taintKeys.notReady, 'NoExecute');
       }
