@@ -6,6 +6,7 @@ import { readWorkloads } from '../src/model/workloads.js';
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { clusterFromDefinition, loadClusterFile } from '../src/load/cluster.js';
 import { loadManifests } from '../src/load/manifests.js';
@@ -37,13 +38,18 @@ function scaled(objects: KubernetesObject[], replicas: Record<string, number>): 
   });
 }
 
-/** Runs to `until` in slices, tracking the peak heap between slices. */
+/**
+ * Runs to `until` in slices, tracking the peak heap between slices. The heap is read with
+ * v8.getHeapStatistics (the same used-heap figure as process.memoryUsage().heapUsed, in under 1 µs):
+ * process.memoryUsage() also reads the process's RSS from /proc, about 10 µs a call, which was 13 calls
+ * and some 4 % of the 7-node run's measured wall time before 2026-12-02.
+ */
 function timed(sim: Simulation, until: number, slice = 300): { wallSeconds: number; peakHeapBytes: number } {
-  let peak = process.memoryUsage().heapUsed;
+  let peak = getHeapStatistics().used_heap_size;
   const start = performance.now();
   for (let t = slice; t <= until; t += slice) {
     sim.runUntil(t);
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    peak = Math.max(peak, getHeapStatistics().used_heap_size);
   }
   return { wallSeconds: (performance.now() - start) / 1000, peakHeapBytes: peak };
 }
@@ -52,7 +58,16 @@ function timed(sim: Simulation, until: number, slice = 300): { wallSeconds: numb
  * The same measurement before the scheduler filter and sampler changes (commit 564d5fe, 2026-12-01, this
  * machine, 2 cores shared with other jobs: load average about 14, so wall figures are inflated on both sides).
  */
-const seedBefore = { wallSeconds: 0.03911, virtualToWall: 92053 };
+const seedBefore = {
+  wallSeconds: 0.03911,
+  virtualToWall: 92053,
+  /**
+   * The sim as at commit 6fb8ba8 (2026-12-02), measured as now (200 warm-up runs, 51 measured, heap by
+   * getHeapStatistics; median of 3 bench runs, load average about 6 on the 2 cores). The same sim measured
+   * the old way (10 warm-up runs, 21 measured) gave 0.0047 to 0.016 s, virtualToWall 222,811 to 760,305.
+   */
+  sameMeasurementAt6fb8ba8: { wallSeconds: 0.0026, virtualToWall: 1384928 },
+};
 
 async function seedCluster(): Promise<Record<string, unknown>> {
   const cluster = await loadClusterFile('scenarios/clusters/edgestack-pi3.ts', { profiles });
@@ -60,9 +75,12 @@ async function seedCluster(): Promise<Record<string, unknown>> {
     loadManifests(['scenarios/workloads/edgestack']).map((m) => m.object),
     { web: 24, api: 20 },
   );
-  // Warm up the JIT, then quote the median of the measured runs (one run lasts milliseconds).
-  const warmup = 10;
-  const measured = 21;
+  // Warm up the JIT, then quote the median of the measured runs (one run lasts milliseconds). Until 2026-12-02 this
+  // was 10 warm-up runs and 21 measured: V8 was then still compiling the sim's functions (on background threads,
+  // whose CPU time exceeded the wall time) through the measured runs, whose median was 2 to 4 times the settled
+  // figure and varied run to run by as much. Each measured run is the same work as before; only more come first.
+  const warmup = 200;
+  const measured = 51;
   const walls: number[] = [];
   for (let round = 0; round < warmup + measured; round++) {
     const sim = createSimulation({ cluster, workloads: readWorkloads(objects), seed: 7 });

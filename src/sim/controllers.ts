@@ -19,6 +19,7 @@ import { newPod, podSubject, type SimNode, type SimPod, type WorkloadState } fro
 import { Priority } from './priority.js';
 import { taintKeys, tolerates } from './taints.js';
 import {
+  activePods,
   onJobPodFailed,
   reconcileDaemonSet,
   reconcileJob,
@@ -26,6 +27,10 @@ import {
   reconcileStatefulSet,
   type PodControls,
 } from './workload-kinds.js';
+
+/** A workload's timeline subject, built only for an event (a sync that changes nothing emits none). */
+const workloadSubject = (workload: WorkloadState): string =>
+  `workload/${workload.spec.namespace}/${workload.spec.kind}/${workload.spec.name}`;
 
 const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -58,6 +63,10 @@ export class WorkloadControllers implements ControllersPort, PodControls {
     private readonly rng: Rng,
   ) {}
 
+  private readonly activeScratch: SimPod[] = [];
+  private activeInUse = false;
+  private readonly markDirtyFn = (workload: WorkloadState): void => this.markDirty(workload);
+
   markDirty(workload: WorkloadState): void {
     workload.changedSinceSample = true;
     this.dirty.add(workload);
@@ -82,10 +91,18 @@ export class WorkloadControllers implements ControllersPort, PodControls {
     for (const workload of batch) {
       switch (workload.spec.kind) {
         case 'Deployment':
-        case 'ReplicaSet':
-          reconcileReplicaSet(this.ctx, this, workload);
-          if (workload.spec.kind === 'Deployment') updateRollout(this.ctx, (w) => this.markDirty(w), this.rollouts, workload);
+        case 'ReplicaSet': {
+          // The rollout reads the same active pods unless the sync created or deleted some. The list is one array
+          // reused from sync to sync (neither keeps it), unless a sync starts within another (an event listener's).
+          const own = !this.activeInUse;
+          this.activeInUse = true;
+          const active = activePods(workload, own ? this.activeScratch : []);
+          const changed = reconcileReplicaSet(this.ctx, this, workload, active);
+          if (workload.spec.kind === 'Deployment')
+            updateRollout(this.ctx, this.markDirtyFn, this.rollouts, workload, changed ? activePods(workload) : active);
+          if (own) this.activeInUse = false;
           break;
+        }
         case 'StatefulSet':
           reconcileStatefulSet(this, workload);
           break;
@@ -133,23 +150,28 @@ export class WorkloadControllers implements ControllersPort, PodControls {
     const ctx = this.ctx;
     const ready = this.readyCount(workload);
     const desired = this.desired(workload);
-    const subject = `workload/${workload.spec.namespace}/${workload.spec.kind}/${workload.spec.name}`;
     const full = workload.spec.kind === 'Job' ? workload.complete : desired > 0 && ready >= desired;
     if (full && !workload.wasFullyReady) {
       workload.wasFullyReady = true;
       ctx.emit(
         'workload.ready',
-        subject,
+        workloadSubject(workload),
         'api',
         `${workload.spec.kind} ${workload.spec.name}: ${workload.spec.kind === 'Job' ? 'complete' : `${ready}/${desired} ready`}`,
         { ready, desired },
       );
     } else if (!full && workload.wasFullyReady && workload.spec.kind !== 'Job') {
       workload.wasFullyReady = false;
-      ctx.emit('workload.degraded', subject, 'api', `${workload.spec.kind} ${workload.spec.name}: ${ready}/${desired} ready`, {
-        ready,
-        desired,
-      });
+      ctx.emit(
+        'workload.degraded',
+        workloadSubject(workload),
+        'api',
+        `${workload.spec.kind} ${workload.spec.name}: ${ready}/${desired} ready`,
+        {
+          ready,
+          desired,
+        },
+      );
     }
     workload.lastReadyCount = ready;
   }

@@ -35,8 +35,9 @@ export class NodeColumns {
   feasible = new Int32Array(0);
   same = new Float64Array(0);
   ties = new Int32Array(0);
-  private scoredCpu = new Float64Array(0);
-  private scoredMemory = new Float64Array(0);
+  /** The request the resource scores were worked out for (NaN: none yet); read by the scan, written by `score`. */
+  scoredCpu = new Float64Array(0);
+  scoredMemory = new Float64Array(0);
   /** The per-node pod counts `sameOwner` holds, or null (see `layOut`). */
   private laidOut: ReadonlyMap<SimNode, number> | null = null;
   /** Position of each node (by `SimNode.index`) in `nodes`, -1 when not in it. */

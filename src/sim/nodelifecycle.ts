@@ -13,7 +13,7 @@ import { nextStatusPost, PassGrid, phaseAtLoss, renewFraction } from './heartbea
 import { Priority } from './priority.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 import { taintKeys, tolerationSeconds } from './taints.js';
-import { evictionRate, zoneEffect, zoneState, type ZoneState } from './zone.js';
+import { evictionRate, zoneCounts, zoneEffect, zoneState, type ZoneState } from './zone.js';
 
 export class NodeLifecycle implements NodeLifecyclePort {
   private nextNoExecuteAt = -Infinity;
@@ -180,7 +180,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
       // (processTaintBaseEviction gets observedReadyCondition, a copy taken first in
       // tryUpdateNodeHealth): a node marked Unknown now is tainted one nodeMonitorPeriod later.
       if (node.apiReady !== 'True') this.taintEligible.add(node);
-      else this.taintEligible.delete(node);
+      else if (this.taintEligible.size > 0) this.taintEligible.delete(node);
       const renew = this.lastRenew(node, ctx.env.now);
       if (renew > node.lastObservedRenew) {
         node.lastObservedRenew = renew;
@@ -265,11 +265,10 @@ export class NodeLifecycle implements NodeLifecyclePort {
   /** Zone state from the share of not-Ready nodes (zone.ts). */
   private updateZone(): void {
     const ctx = this.ctx;
-    const registered = ctx.world.clusterNodes.filter((n) => n.registered);
-    const notReady = registered.filter((n) => n.apiReady !== 'True').length;
-    const total = registered.length;
+    const { total, notReady } = zoneCounts(ctx.world.clusterNodes);
     const state = zoneState(notReady, total, ctx.settings);
     if (state === this.zone) return;
+    const registered = ctx.world.clusterNodes.filter((n) => n.registered); // listed before the event, as it was
     this.zone = state;
     const effect = zoneEffect(state, total, ctx.settings);
     ctx.emit('zone.state', 'zone/default', 'api', `zone ${state}: ${notReady}/${total} nodes NotReady; ${effect}`, {
@@ -292,7 +291,8 @@ export class NodeLifecycle implements NodeLifecyclePort {
   /** NoExecute tainting goes through a rate-limited queue: one node at once, then one per 1/rate seconds. */
   private requestTaintPass(): void {
     const ctx = this.ctx;
-    if (this.taintPassPending) return;
+    // A candidate is in taintEligible: with none there, no walk over the nodes.
+    if (this.taintPassPending || this.taintEligible.size === 0) return;
     const candidates = ctx.world.clusterNodes.some((n) => this.taintCandidate(n));
     if (!candidates) return;
     const rate = this.evictionRate();

@@ -15,7 +15,7 @@
 import type { SimContext } from './context.js';
 import { activePods, isAvailable } from './workload-kinds.js';
 import { Priority } from './priority.js';
-import type { WorkloadState } from './state.js';
+import type { SimPod, WorkloadState } from './state.js';
 
 export interface RolloutState {
   revision: number;
@@ -34,11 +34,16 @@ export type Rollouts = Map<WorkloadState, RolloutState>;
 type Ctx = Pick<SimContext, 'env' | 'emit'>;
 type MarkDirty = (workload: WorkloadState) => void;
 
-/** After a Deployment's sync: requeue for pods about to become available, and judge its progress. */
-export function updateRollout(ctx: Ctx, markDirty: MarkDirty, rollouts: Rollouts, workload: WorkloadState): void {
+/** After a Deployment's sync: requeue for pods about to become available, and judge its progress. `active`: its `activePods`. */
+export function updateRollout(
+  ctx: Ctx,
+  markDirty: MarkDirty,
+  rollouts: Rollouts,
+  workload: WorkloadState,
+  active: readonly SimPod[] = activePods(workload),
+): void {
   const now = ctx.env.now;
   const spec = workload.spec;
-  const active = activePods(workload);
   if (spec.minReadySeconds > 0) {
     const soon = active.filter((p) => p.apiReady && !isAvailable(p, now, spec.minReadySeconds));
     for (const pod of soon) wake(ctx, markDirty, rollouts, workload, pod.apiReadySince + spec.minReadySeconds);

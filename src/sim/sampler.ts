@@ -21,6 +21,11 @@ interface PodCounts {
   ready: number;
 }
 
+/** The node figures of a sample, in the order of a row of `Sampler.rows`. */
+const nodeFigures = 5;
+/** Values (8 bytes each) the buffered rows hold at most, whatever the node count; at least one row is buffered. */
+const bufferedValues = 1 << 19;
+
 /** Keeps the samples at even indices: the series at twice the interval. */
 function halve(values: number[]): void {
   let kept = 0;
@@ -43,6 +48,14 @@ export class Sampler {
   private readonly usage: NodeUsage[] = [];
   /** Each workload's pod counts at the last sample that counted them (see `podCounts`). */
   private readonly counts = new Map<WorkloadState, PodCounts>();
+  /**
+   * The node figures of the last samples, not yet in the node series: row by row, node by node, the figures in
+   * `nodeFigures` order. A sample writes one row in place; `flushRows` appends the rows to each node's five
+   * series at once, so a run at 10,000 nodes touches each node's series once every few samples, not at each.
+   */
+  private readonly rows: Float64Array;
+  private readonly rowCapacity: number;
+  private bufferedRows = 0;
 
   constructor(
     private readonly ctx: SamplerContext,
@@ -62,6 +75,9 @@ export class Sampler {
       };
       this.nodeColumns.push(this.nodeSeries[node.name] as NodeSeries);
     }
+    const rowLength = ctx.world.nodes.length * nodeFigures;
+    this.rowCapacity = Math.max(1, Math.min(64, Math.floor(bufferedValues / Math.max(1, rowLength))));
+    this.rows = new Float64Array(rowLength * this.rowCapacity);
   }
 
   start(): void {
@@ -80,6 +96,7 @@ export class Sampler {
 
   /** Every series at twice the interval; the next sample falls on the doubled grid (maxSamples is even). */
   private coarsen(): void {
+    this.flushRows();
     const columns = [
       this.times,
       this.totalWatts,
@@ -90,6 +107,27 @@ export class Sampler {
     ];
     for (const column of columns) halve(column);
     this.interval *= 2;
+  }
+
+  /** Appends the buffered rows to the node series, in sample order. */
+  private flushRows(): void {
+    const count = this.bufferedRows;
+    if (count === 0) return;
+    const rows = this.rows;
+    const columns = this.nodeColumns;
+    const rowLength = columns.length * nodeFigures;
+    for (let i = 0; i < columns.length; i++) {
+      const series = columns[i] as NodeSeries;
+      const { cpu, memory, ready, powered, watts } = series;
+      for (let row = 0, at = i * nodeFigures; row < count; row++, at += rowLength) {
+        cpu.push(rows[at] as number);
+        memory.push(rows[at + 1] as number);
+        ready.push(rows[at + 2] as number);
+        powered.push(rows[at + 3] as number);
+        watts.push(rows[at + 4] as number);
+      }
+    }
+    this.bufferedRows = 0;
   }
 
   /** Pads a series that started late so every column has one value per sample time. */
@@ -108,9 +146,11 @@ export class Sampler {
     this.times.push(now);
     let total = 0;
     const nodes = ctx.world.nodes;
-    for (let i = 0; i < nodes.length; i++) {
+    if (this.bufferedRows === this.rowCapacity) this.flushRows();
+    const rows = this.rows;
+    let at = this.bufferedRows++ * nodes.length * nodeFigures;
+    for (let i = 0; i < nodes.length; i++, at += nodeFigures) {
       const node = nodes[i] as SimNode;
-      const series = this.nodeColumns[i] as NodeSeries;
       if (node.usageChanged || this.usage[i]?.growing !== false) {
         this.usage[i] = nodeUsage(node, now);
         node.usageChanged = false;
@@ -118,11 +158,11 @@ export class Sampler {
       const { cpu, memory } = this.usage[i] as NodeUsage;
       const w = watts(node, cpu);
       total += w;
-      series.cpu.push(Math.round(cpu));
-      series.memory.push(memory);
-      series.ready.push(node.apiReady === 'True' ? 1 : 0);
-      series.powered.push(node.powered ? 1 : 0);
-      series.watts.push(Math.round(w * 100) / 100);
+      rows[at] = Math.round(cpu);
+      rows[at + 1] = memory;
+      rows[at + 2] = node.apiReady === 'True' ? 1 : 0;
+      rows[at + 3] = node.powered ? 1 : 0;
+      rows[at + 4] = Math.round(w * 100) / 100;
     }
     this.totalWatts.push(Math.round(total * 100) / 100);
     let pending = 0;
@@ -182,6 +222,7 @@ export class Sampler {
   }
 
   series(): TimelineSeries {
+    this.flushRows();
     return {
       interval: this.interval,
       times: this.times,

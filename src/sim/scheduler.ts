@@ -30,6 +30,7 @@ export class Scheduler implements SchedulerPort {
   private readonly scorer = new NodeScorer();
   /** The figures of the nodes the filter reads, copied at the start of a pass (see `node-columns.ts`). */
   private readonly columns = new NodeColumns();
+  private readonly registered: SimNode[] = [];
 
   constructor(
     private readonly ctx: SchedulerContext,
@@ -66,7 +67,10 @@ export class Scheduler implements SchedulerPort {
     if (!ctx.controlPlane.schedulerUp || this.active.size === 0) return;
     const ordered = [...this.active].sort((a, b) => b.template.priority - a.template.priority || a.id - b.id);
     let earliestBackoff = Infinity;
-    const nodes = ctx.world.clusterNodes.filter((n) => n.registered);
+    // The registered nodes, in one array kept from pass to pass (the columns hold it only until the next refresh).
+    const nodes = this.registered;
+    nodes.length = 0;
+    for (const node of ctx.world.clusterNodes) if (node.registered) nodes.push(node);
     this.columns.refresh(nodes, ctx.world.nodes.length);
     for (const pod of ordered) {
       if (!pod.apiExists || pod.deletionRequestedAt !== null || pod.nodeName !== null) {
@@ -106,7 +110,17 @@ export class Scheduler implements SchedulerPort {
     const ctx = this.ctx;
     const maxPods = ctx.settings.maxPods;
     const columns = this.columns;
-    const { podCount, requestedCpu, allocatableCpu, requestedMemory, allocatableMemory, onlyResources, sameOwner } = columns;
+    const {
+      podCount,
+      requestedCpu,
+      allocatableCpu,
+      requestedMemory,
+      allocatableMemory,
+      onlyResources,
+      sameOwner,
+      scoredCpu: cpuScored,
+    } = columns;
+    const memoryScored = columns.scoredMemory;
     // Made on the first node filtered out: most pods pass every node they look at.
     let reasons: Map<string, number> | null = null;
     const count = nodes.length;
@@ -134,6 +148,21 @@ export class Scheduler implements SchedulerPort {
       const p = at;
       if (++at === count) at = 0;
       const simple = simplePod && onlyResources[p] === 1;
+      if (
+        simple &&
+        (podCount[p] as number) < maxPods &&
+        (requestedCpu[p] as number) + cpu <= (allocatableCpu[p] as number) &&
+        (requestedMemory[p] as number) + memory <= (allocatableMemory[p] as number)
+      ) {
+        // The common case, `lacking`'s checks passed inline: feasible, untainted.
+        const owned = laidOut ? (sameOwner[p] as number) : (podsPerNode.get(nodes[p] as SimNode) ?? 0);
+        feasible[found] = p;
+        same[found++] = owned;
+        if (owned > maxSame) maxSame = owned;
+        // `score`'s own check, inline: a method call per node costs as much as the rest of the scan.
+        if (cpuScored[p] !== scoreCpu || memoryScored[p] !== scoreMemory) columns.score(p, scoreCpu, scoreMemory);
+        continue;
+      }
       const reason = simple
         ? lacking(
             podCount[p] as number,

@@ -106,6 +106,8 @@ export interface SimPod {
   readonly id: number;
   readonly name: string;
   readonly namespace: string;
+  /** `pod/<namespace>/<name>`, built once: the subject of each of the pod's timeline events (see `podSubject`). */
+  readonly subject: string;
   readonly workload: WorkloadState;
   readonly template: PodTemplate;
   readonly ordinal: number;
@@ -295,6 +297,7 @@ export function newPod(
     id,
     name,
     namespace: workload.spec.namespace,
+    subject: `pod/${workload.spec.namespace}/${name}`,
     workload,
     ordinal,
     createdAt,
@@ -342,5 +345,5 @@ export function newWorkloadState(spec: Workload): WorkloadState {
 
 /** A pod as a timeline subject: `pod/<namespace>/<name>`. */
 export function podSubject(pod: SimPod): string {
-  return `pod/${pod.namespace}/${pod.name}`;
+  return pod.subject;
 }

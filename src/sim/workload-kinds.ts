@@ -19,11 +19,11 @@ export interface PodControls {
   daemonEligible(workload: WorkloadState, node: SimNode): boolean;
 }
 
-/** Pods the controller counts: not being deleted, not finished. */
-export function activePods(workload: WorkloadState): SimPod[] {
-  const active: SimPod[] = [];
-  for (const p of workload.pods) if (p.deletionRequestedAt === null && !p.succeeded && !p.evicted) active.push(p);
-  return active;
+/** Pods the controller counts: not being deleted, not finished; written into `into` (emptied first) when given. */
+export function activePods(workload: WorkloadState, into: SimPod[] = []): SimPod[] {
+  into.length = 0;
+  for (const p of workload.pods) if (p.deletionRequestedAt === null && !p.succeeded && !p.evicted) into.push(p);
+  return into;
 }
 
 /**
@@ -36,27 +36,36 @@ export function isAvailable(pod: SimPod, now: number, minReadySeconds: number): 
 
 // ------------------------------------------------------------ ReplicaSet / Deployment
 
-export function reconcileReplicaSet(ctx: Pick<SimContext, 'env'>, controls: PodControls, workload: WorkloadState): void {
-  const active = activePods(workload);
+/** Returns whether it created or deleted pods (else `active`, its `activePods`, still holds after it). */
+export function reconcileReplicaSet(
+  ctx: Pick<SimContext, 'env'>,
+  controls: PodControls,
+  workload: WorkloadState,
+  active: SimPod[] = activePods(workload),
+): boolean {
   const desired = workload.replicas;
   const hadPods = workload.nextOrdinal > 0;
   if (workload.spec.kind === 'Deployment') {
-    if (workload.spec.strategy === 'Recreate' && recreate(controls, workload, active)) return;
+    if (workload.spec.strategy === 'Recreate' && recreate(controls, workload, active)) return true;
     if (workload.spec.strategy === 'RollingUpdate' && active.some((p) => p.revision !== workload.revision)) {
       rollingUpdate(controls, workload, active, (p) => isAvailable(p, ctx.env.now, workload.spec.minReadySeconds));
-      return;
+      return true;
     }
   }
   if (active.length < desired) {
     for (let i = active.length; i < desired; i++) controls.createPod(workload, workload.nextOrdinal, null, hadPods);
-  } else if (active.length > desired) {
+    return true;
+  }
+  if (active.length > desired) {
     // Delete the least useful first: unscheduled, then not ready, then the newest.
     const ranked = [...active].sort(
       (a, b) =>
         Number(a.nodeName !== null) - Number(b.nodeName !== null) || Number(a.apiReady) - Number(b.apiReady) || b.createdAt - a.createdAt,
     );
     for (const pod of ranked.slice(0, active.length - desired)) controls.requestDeletion(pod, 'scaled down');
+    return true;
   }
+  return false;
 }
 
 /**

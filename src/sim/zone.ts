@@ -4,6 +4,7 @@
  * calibration.md 1.1). twin's clusters are one zone. Pure module: no I/O, no clock.
  */
 import type { ModelSettings } from '../model/settings.js';
+import type { SimNode } from './state.js';
 
 export type ZoneState = 'Normal' | 'PartialDisruption' | 'FullDisruption';
 
@@ -34,4 +35,16 @@ export function evictionRate(state: ZoneState, total: number, settings: ZoneSett
   if (state === 'Normal') return settings.nodeEvictionRate;
   if (state === 'FullDisruption') return 0;
   return total > settings.largeClusterSizeThreshold ? settings.secondaryNodeEvictionRate : 0;
+}
+
+/** The registered nodes and those of them not Ready, counted in one walk without a list (every monitor pass counts them). */
+export function zoneCounts(nodes: readonly SimNode[]): { total: number; notReady: number } {
+  let total = 0;
+  let notReady = 0;
+  for (const node of nodes) {
+    if (!node.registered) continue;
+    total++;
+    if (node.apiReady !== 'True') notReady++;
+  }
+  return { total, notReady };
 }
