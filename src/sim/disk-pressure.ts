@@ -21,7 +21,8 @@ import { taintKeys } from './taints.js';
 const tie = 1e-6;
 
 export class DiskPressure implements DiskPressurePort {
-  private readonly passing = new Set<SimNode>();
+  /** The kubelet run (node epoch: a K3s stop or a power cut ends it) whose eviction manager is passing, per node. */
+  private readonly passing = new Map<SimNode, number>();
   private readonly lastMet = new Map<SimNode, number>();
 
   constructor(private readonly ctx: DiskPressureContext) {}
@@ -32,7 +33,9 @@ export class DiskPressure implements DiskPressurePort {
     this.start(node);
   }
 
+  /** A new kubelet remembers no pass of the last one (nodeConditionsLastObservedAt starts empty). */
   onKubeletStarted(node: SimNode): void {
+    this.lastMet.delete(node);
     this.start(node);
   }
 
@@ -42,19 +45,21 @@ export class DiskPressure implements DiskPressurePort {
 
   /**
    * The eviction manager's passes run all along on a real kubelet, with a phase nobody knows: the
-   * first pass after a change comes `evictionPassLag` of a period later (setting, 0–1).
+   * first pass after a change comes `evictionPassLag` of a period later (setting, 0–1). They end with
+   * the kubelet (k3s stopped, power cut): a pass of an earlier kubelet run does nothing.
    */
   private start(node: SimNode): void {
     const ctx = this.ctx;
-    if (this.passing.has(node) || !node.powered || node.k3s !== 'running') return;
+    const epoch = node.epoch;
+    if (this.passing.get(node) === epoch || !node.powered || node.k3s !== 'running') return;
     if (!node.diskFull && !node.apiDiskPressure) return;
-    this.passing.add(node);
+    this.passing.set(node, epoch);
     const period = ctx.settings.evictionMonitoringPeriod;
     const pass = () => {
-      if (!this.passing.has(node) || !node.powered) return;
+      if (this.passing.get(node) !== epoch || node.epoch !== epoch || node.k3s !== 'running') return;
       if (node.diskFull) {
         this.lastMet.set(node, ctx.env.now);
-        if (!node.apiDiskPressure && node.heartbeatHealthy) this.raise(node);
+        if (!node.apiDiskPressure && node.heartbeatHealthy && node.registered) this.raise(node);
         const victim = this.victim(node);
         if (victim) {
           ctx.pressure.evict(victim, node, 'nodefs.available below 5 %');

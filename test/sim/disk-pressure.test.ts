@@ -76,3 +76,27 @@ describe('disk pressure (nodefs.available below K3s 5 %)', () => {
     expect(cleared!.t - freed).toBeLessThanOrEqual(300);
   });
 });
+
+describe('disk pressure ends with the kubelet', () => {
+  it('evicts nothing while K3s is stopped, and one chain of passes only after a quick restart', () => {
+    const sim = twoNodes({ evictionPassLag: 0.9 });
+    const node = sim.node('w1');
+    const t0 = sim.now;
+    diskFull(sim, node, true);
+    // Stopped before the first pass (9 s): no kubelet, no eviction.
+    sim.runUntil(t0 + 3);
+    sim.stopK3s(node, 'test');
+    sim.runUntil(t0 + 120);
+    expect(eventsAfter(sim, t0, 'pod.evicted').filter((e) => e.details?.['node'] === 'w1')).toEqual([]);
+    // Started again: its eviction manager passes anew, and a restart right after leaves one chain of passes.
+    sim.startK3s(node);
+    sim.runUntil(sim.now + 60);
+    sim.stopK3s(node, 'test');
+    sim.startK3s(node);
+    const restarted = sim.now;
+    sim.runUntil(restarted + 600);
+    const evicted = eventsAfter(sim, t0, 'pod.evicted').filter((e) => e.details?.['node'] === 'w1');
+    expect(evicted.length).toBeGreaterThan(0);
+    for (let i = 1; i < evicted.length; i++) expect(evicted[i]!.t - evicted[i - 1]!.t).toBeGreaterThanOrEqual(2 - 1e-6);
+  });
+});

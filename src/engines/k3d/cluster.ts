@@ -70,7 +70,9 @@ export async function createCluster(ctx: K3dRunContext, plan: RunPlan): Promise<
   const name = ctx.names.cluster;
   mkdirSync(ctx.stateDir, { recursive: true });
   const configFile = stateFiles(ctx).config;
-  const diskFullNodes = new Set(plan.faults.flatMap(({ fault }) => (fault.kind === 'disk-full' ? [fault.node] : [])));
+  const diskFullNodes = new Set(
+    plan.faults.flatMap(({ fault }) => (fault.kind === 'disk-full' || fault.kind === 'disk-free' ? [fault.node] : [])),
+  );
   const options = { names: ctx.names, serverLoadBalancer: false, diskFullNodes, ...(ctx.image ? { image: ctx.image } : {}) };
   writeFileSync(configFile, stringify(renderK3dConfig(cluster, ctx.calibration, options), { lineWidth: 0 }));
   await startRegistrationGateway(ctx, plan);

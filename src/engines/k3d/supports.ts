@@ -253,7 +253,7 @@ export function unsupportedStack(
           `${subject}: the node image cannot add a write latency to a node's storage (${image}): Docker caps throughput only; ` +
           "twin's node image serves the datastore through twin-slowfs (scripts/build-k3s-image.sh), or use --engine sim",
       });
-    if (fault.kind === 'disk-full' && !capabilities.diskFill)
+    if ((fault.kind === 'disk-full' || fault.kind === 'disk-free') && !capabilities.diskFill)
       out.push({
         subject,
         reason:
