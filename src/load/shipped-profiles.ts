@@ -44,6 +44,11 @@ export function prebuiltShippedProfiles(): readonly HardwareProfile[] | undefine
   } catch {
     return undefined;
   }
-  const built = JSON.parse(text) as ShippedProfiles;
-  return built.digest === profileFilesDigest() ? built.profiles : undefined;
+  let built: ShippedProfiles;
+  try {
+    built = JSON.parse(text) as ShippedProfiles;
+  } catch {
+    return undefined; // a damaged build output: the files themselves, as without one
+  }
+  return built.digest === profileFilesDigest() && Array.isArray(built.profiles) ? built.profiles : undefined;
 }
