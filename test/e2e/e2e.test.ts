@@ -260,6 +260,19 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
         const killAt = Date.parse(model.live?.readAt ?? '') + cutAfter * 1000;
         expect(killAt - Date.now(), 'the prediction took less than its minute').toBeGreaterThan(5000);
         const real = await realPowerOff(kept.kubeconfig, container, killAt, injected, seen, 7 * 60_000);
+        if (!seen(real.events)) {
+          // What the cluster says when no replacement became Ready in time: the pods, their events, the nodes' conditions.
+          const server = `k3d-${kept.k3dName}-server-0`;
+          const say = async (...args: string[]) => (await execa('docker', ['exec', server, 'kubectl', ...args], { reject: false })).stdout;
+          console.log(
+            [
+              await say('get', 'pods', '-A', '-o', 'wide'),
+              (await say('get', 'events', '-A', '--sort-by=.lastTimestamp')).split('\n').slice(-60).join('\n'),
+              await say('describe', 'nodes'),
+              (await execa('df', ['-h', '/var/lib/docker'], { reject: false })).stdout,
+            ].join('\n'),
+          );
+        }
         const comparison = compareRuns(model, {
           ...model,
           engine: 'k3d',

@@ -111,7 +111,18 @@ export async function runCheckAsJob(options: {
     const pods = await kubectl('get', 'pods', '-l', `batch.kubernetes.io/job-name=${name}`, '-o', 'wide');
     const logs = await kubectl('logs', '-l', `batch.kubernetes.io/job-name=${name}`, '--tail=20', '--prefix');
     const described = await kubectl('describe', 'job', name);
-    diagnosis = [waited.stderr, pods.stdout, logs.stdout, logs.stderr, described.stdout].join('\n');
+    // The pods' own events: why a container is still being created (image, sandbox, network, volume).
+    const podEvents = await kubectl('describe', 'pods', '-l', `batch.kubernetes.io/job-name=${name}`);
+    const nodeEvents = await kubectl('get', 'events', '-A', '--sort-by=.lastTimestamp');
+    diagnosis = [
+      waited.stderr,
+      pods.stdout,
+      logs.stdout,
+      logs.stderr,
+      described.stdout,
+      podEvents.stdout,
+      nodeEvents.stdout.split('\n').slice(-40).join('\n'),
+    ].join('\n');
   }
 
   // 3. the unsharded run here, then the merge of the pods' logs over the same --out
