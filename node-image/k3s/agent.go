@@ -163,6 +163,14 @@ func startAgent(kids *children, f Flags, name string, ip net.IP, server string, 
 		"--eviction-hard=imagefs.available<5%,nodefs.available<5%",
 		"--eviction-minimum-reclaim=imagefs.available=10%,nodefs.available=10%",
 		"--fail-swap-on=false",
+		// No image garbage collection: the kubelet would reckon the host's disk (the node's image
+		// filesystem is on it), whose fill has nothing to do with the board's card, and an image it
+		// removed could never be pulled again (no registry). K3s pins the images it imports from
+		// air-gap tarballs so that the kubelet's garbage collection leaves them (docs.k3s.io
+		// "Embedded Registry Mirror"; k3s-io/k3s#8781), but the Debian containerd here (1.6) reports
+		// no pinned images to the kubelet (CRI pinning came in 1.7.3); so the kubelet's own switch: a
+		// high threshold of 100 turns image garbage collection off (kubelet --help).
+		"--image-gc-high-threshold=100",
 		"--healthz-bind-address=127.0.0.1",
 		"--hostname-override=" + name,
 		"--kubeconfig=" + kubeletKC,
