@@ -113,7 +113,7 @@ export async function runCheckAsJob(options: {
     const described = await kubectl('describe', 'job', name);
     // The pods' own events: why a container is still being created (image, sandbox, network, volume).
     const podEvents = await kubectl('describe', 'pods', '-l', `batch.kubernetes.io/job-name=${name}`);
-    const nodeEvents = await kubectl('get', 'events', '-A', '--sort-by=.lastTimestamp');
+    const recentEvents = await kubectl('get', 'events', '-A', '--sort-by=.lastTimestamp');
     diagnosis = [
       waited.stderr,
       pods.stdout,
@@ -121,7 +121,7 @@ export async function runCheckAsJob(options: {
       logs.stderr,
       described.stdout,
       podEvents.stdout,
-      nodeEvents.stdout.split('\n').slice(-40).join('\n'),
+      recentEvents.stdout.split('\n').slice(-40).join('\n'),
     ].join('\n');
   }
 
