@@ -93,14 +93,12 @@ describe('manifest mistakes (#16)', () => {
     expect(problems('kept-not-modelled')).toBe('ok');
   });
 
-  it('refuses an alias bomb and deep nesting quickly', () => {
-    const started = performance.now();
+  it('refuses an alias bomb and deep nesting (the test timeout bounds how long that may take)', () => {
     expect(problems('alias-bomb')).toMatch(/alias bomb/);
     expect(problems('deep-nesting')).toMatch(/nesting deeper/);
     expect(() => parseYamlDocuments(readFileSync('test/fixtures/yaml-limits/profile-deep.yaml', 'utf8'), 'p.yaml')).toThrow(
       /p\.yaml: line 6: nesting deeper than 100 levels/,
     );
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('validate, plan and bringup refuse the same input with the same line, exit 2', () => {
