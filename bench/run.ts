@@ -4,6 +4,7 @@
  */
 import { readWorkloads } from '../src/model/workloads.js';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
@@ -244,20 +245,30 @@ if (!only || only === 'ranges') console.log(JSON.stringify(await rangeSweep()));
  * process (under tsx) would measure something no user runs: its workers start from src/ through
  * tsx, compiling twin's TypeScript in every worker. Each pair's outputs must be byte-identical.
  * The target assumes two idle cores.
+ *
+ * Beside it: the CPU time of each process (Linux: this process's children's user + system time in
+ * /proc/self/stat, read before and after the child is reaped) and the cores a one-worker run keeps
+ * busy (CPU / wall). V8 compiles optimised code and collects garbage on threads of its own, and
+ * those use the second core when one worker runs; `speedUpCeiling` (cores / that figure) is then
+ * the most any number of workers could gain on this machine.
  */
 function workerSpeedUp(): Array<Record<string, unknown>> {
   const cores = availableParallelism();
   const pairs = 3;
   const twin = (args: string[]) => {
+    const cpuBefore = childrenCpuSeconds();
     const start = performance.now();
     const result = spawnSync(process.execPath, ['bin/twin.js', ...args], { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`twin ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
-    return { seconds: (performance.now() - start) / 1000, stdout: result.stdout };
+    const cpuAfter = childrenCpuSeconds();
+    const cpu = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null;
+    return { seconds: (performance.now() - start) / 1000, cpu, stdout: result.stdout };
   };
   const compare = (benchmark: string, args: string[]) => {
     const one: number[] = [];
     const two: number[] = [];
     const ratios: number[] = [];
+    const busy: number[] = [];
     for (let i = 0; i < pairs; i++) {
       const a = twin([...args, '--workers', '1']);
       const b = twin([...args, '--workers', '2']);
@@ -265,7 +276,9 @@ function workerSpeedUp(): Array<Record<string, unknown>> {
       one.push(a.seconds);
       two.push(b.seconds);
       ratios.push(a.seconds / b.seconds);
+      if (a.cpu !== null) busy.push(a.cpu / a.seconds);
     }
+    const coresBusy1 = busy.length === pairs ? Number(median(busy).toFixed(2)) : null;
     return {
       benchmark,
       cores,
@@ -275,6 +288,8 @@ function workerSpeedUp(): Array<Record<string, unknown>> {
       wallSeconds1: Number(median(one).toFixed(3)),
       wallSeconds2: Number(median(two).toFixed(3)),
       speedUp: Number(median(ratios).toFixed(2)),
+      coresBusyAt1Worker: coresBusy1,
+      speedUpCeiling: coresBusy1 !== null ? Number((cores / coresBusy1).toFixed(2)) : null,
       target: { speedUp: '>= 1.8 on 2 idle cores' },
     };
   };
@@ -304,6 +319,21 @@ function workerSpeedUp(): Array<Record<string, unknown>> {
       '10',
     ]),
   ];
+}
+
+/** CPU seconds (user + system) of this process's reaped children, from /proc/self/stat; null off Linux. */
+function childrenCpuSeconds(): number | null {
+  try {
+    // Fields after the command's closing parenthesis; cutime and cstime are the 16th and 17th of the whole line.
+    const fields = readFileSync('/proc/self/stat', 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
+    const ticks = Number(fields[13]) + Number(fields[14]);
+    // USER_HZ is 100 on every Linux architecture Node supports (sysconf(_SC_CLK_TCK)).
+    return Number.isFinite(ticks) ? ticks / 100 : null;
+  } catch {
+    return null;
+  }
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;

@@ -6,7 +6,8 @@
  * A refused or absent optional source is recorded in `sources`; the figures that need it are
  * then not measured. Nothing is ever written to the cluster.
  */
-import { CoreV1Api, DiscoveryV1Api, type CoreV1Event, type V1EndpointSlice, type V1Node } from '@kubernetes/client-node';
+import type { CoreV1Event, V1EndpointSlice, V1Node } from '@kubernetes/client-node';
+import { clientNode } from '../load/lazy.js';
 import type { CalibrationReadings, NodeReadings, SourceRecord, SourceStatus } from './calibrate.js';
 import { sourceNames } from './calibrate.js';
 import type { StatsSummary } from './calibrate-node.js';
@@ -83,6 +84,7 @@ function lastWritten(slice: V1EndpointSlice): number | undefined {
 /** Reads everything `twin calibrate` measures from; throws the one-line errors of kube-client.ts when the Nodes cannot be read. */
 export async function readCalibration(kubeconfig: string, context?: string): Promise<CalibrationReadings> {
   const cluster = loadKubeConfig(kubeconfig, context);
+  const { CoreV1Api, DiscoveryV1Api } = clientNode();
   const core = cluster.config.makeApiClient(CoreV1Api);
   const readAt = Date.now() / 1000;
   let nodes: V1Node[];

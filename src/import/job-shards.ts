@@ -4,8 +4,9 @@
  * holds its shard file between the marker lines (load/shards.ts). Read-only: a GET of the Job, a
  * list of its pods and each pod's log.
  */
-import { BatchV1Api, CoreV1Api, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { ConfigError, ExternalServiceError } from '../errors.js';
+import { clientNode } from '../load/lazy.js';
 import { shardFromLog } from '../load/shards.js';
 import { clusterError, httpStatus, withTimeout, type LiveCluster } from './kube-client.js';
 
@@ -45,6 +46,7 @@ function unfinished(job: V1Job, name: string, namespace: string): Error | null {
 
 /** Each completion index's shard file, in index order, from the logs of the Job's succeeded pods. */
 export async function readJobShards(cluster: LiveCluster, name: string, namespace: string): Promise<JobShardText[]> {
+  const { BatchV1Api, CoreV1Api } = clientNode();
   const batch = cluster.config.makeApiClient(BatchV1Api);
   const core = cluster.config.makeApiClient(CoreV1Api);
   const permission = `get jobs, list pods and get pods/log in namespace ${namespace}`;

@@ -5,7 +5,8 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { clientNode } from '../load/lazy.js';
 import { ConfigError, ExternalServiceError } from '../errors.js';
 
 /** A kubeconfig ready to use: the client-node config, the API server's URL and the context chosen. */
@@ -23,7 +24,7 @@ export const requestTimeoutSeconds = 30;
 
 /** Loads a kubeconfig and selects a context; a file that cannot be read or a context it lacks is bad input (exit 2). */
 export function loadKubeConfig(kubeconfig: string, context?: string): LiveCluster {
-  const config = new KubeConfig();
+  const config = new (clientNode().KubeConfig)();
   try {
     config.loadFromFile(kubeconfig);
   } catch (error) {

@@ -2,7 +2,8 @@
  * Reads a live cluster through @kubernetes/client-node: list calls only (nodes, pods,
  * Deployments, StatefulSets, DaemonSets, Services, PVCs, PVs). It never writes.
  */
-import { AppsV1Api, CoordinationV1Api, CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { clientNode } from '../load/lazy.js';
 import { clusterError, loadKubeConfig, withTimeout } from './kube-client.js';
 
 function withKind<T extends { items: object[] }>(list: T, kind: string, apiVersion: string): KubernetesObject[] {
@@ -19,6 +20,7 @@ export async function readLiveCluster(
   options: { readonly nodeLeases?: boolean } = {},
 ): Promise<KubernetesObject[]> {
   const cluster = loadKubeConfig(kubeconfig, context);
+  const { AppsV1Api, CoordinationV1Api, CoreV1Api } = clientNode();
   const core = cluster.config.makeApiClient(CoreV1Api);
   const apps = cluster.config.makeApiClient(AppsV1Api);
   try {

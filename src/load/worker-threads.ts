@@ -109,6 +109,27 @@ export async function runWorkers<R>(run: WorkerRun<R>): Promise<R[]> {
   }
 }
 
+/** How often a worker reports its progress at most: a message per run cost a tenth of a check's time. */
+const progressEveryMs = 100;
+
+/**
+ * A worker's progress callback that posts at most every {@link progressEveryMs} (the progress line
+ * needs no more), and `flush` for the last count, posted before the result.
+ */
+export function throttledProgress(post: (message: WorkerMessage<never>) => void): { report: (done: number) => void; flush: () => void } {
+  let last = 0;
+  let pending: number | null = null;
+  const send = (done: number) => {
+    pending = null;
+    last = performance.now();
+    post({ type: 'progress', done });
+  };
+  return {
+    report: (done) => (performance.now() - last >= progressEveryMs ? send(done) : void (pending = done)),
+    flush: () => (pending === null ? undefined : send(pending)),
+  };
+}
+
 /** The message a worker posts for an error it met (a ConfigError keeps its file and problems). */
 export function workerError(error: unknown): WorkerMessage<never> {
   if (error instanceof ConfigError)

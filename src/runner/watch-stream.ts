@@ -7,7 +7,8 @@
  * over with a fresh list, so objects deleted meanwhile are dropped.
  * KK docs: reference/using-api/api-concepts/#efficient-detection-of-changes.
  */
-import { AppsV1Api, CoreV1Api, KubeConfig, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import type { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObject, Watch } from '@kubernetes/client-node';
+import { clientNode } from '../load/lazy.js';
 
 interface WatchedKind {
   readonly kind: string;
@@ -120,9 +121,10 @@ async function watchOnce(
  * each change (callers debounce); a lost connection is reported and retried, never thrown.
  */
 export async function streamCluster(config: KubeConfig, handlers: StreamHandlers, signal: AbortSignal, options: StreamOptions = {}) {
-  const core = config.makeApiClient(CoreV1Api);
-  const apps = config.makeApiClient(AppsV1Api);
-  const watch = new Watch(config);
+  const k8s = clientNode();
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  const apps = config.makeApiClient(k8s.AppsV1Api);
+  const watch = new k8s.Watch(config);
   const stores = new Map(watchedKinds.map((k) => [k.kind, new Map<string, KubernetesObject>()]));
   const all = () => [...stores.values()].flatMap((s) => [...s.values()]);
   // Until every kind is listed, a snapshot would lack whole kinds: no change is reported before.
@@ -165,7 +167,7 @@ export async function streamCluster(config: KubeConfig, handlers: StreamHandlers
 
 /** The kubeconfig's current (or given) context; `twin import`'s readLiveCluster has already checked both. */
 export function kubeConfigFor(file: string, context?: string): KubeConfig {
-  const config = new KubeConfig();
+  const config = new (clientNode().KubeConfig)();
   config.loadFromFile(file);
   if (context) config.setCurrentContext(context);
   return config;

@@ -19,11 +19,27 @@ export interface SimulationInput extends SimulationInputBase {
   readonly workloads: WorkloadSet;
 }
 
+/**
+ * The K3s components' workloads of each cluster, read once: a check or a plan search runs the same
+ * cluster thousands of times, and the simulation only reads a WorkloadSet (the user's is shared
+ * across runs the same way).
+ */
+const systemWorkloads = new WeakMap<Cluster, WorkloadSet>();
+
+function systemWorkloadsOf(cluster: Cluster): WorkloadSet {
+  let set = systemWorkloads.get(cluster);
+  if (!set) {
+    set = readWorkloads(systemObjects(cluster), { system: true });
+    systemWorkloads.set(cluster, set);
+  }
+  return set;
+}
+
 export function createSimulation(input: SimulationInput): Simulation {
   return new Simulation({
     cluster: input.cluster,
     workloads: input.workloads,
-    systemWorkloads: readWorkloads(systemObjects(input.cluster), { system: true }),
+    systemWorkloads: systemWorkloadsOf(input.cluster),
     seed: input.seed,
     ...(input.sampleInterval !== undefined ? { sampleInterval: input.sampleInterval } : {}),
   });

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync, symlinkSync, mkdirSync, copyFileSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { EngineUnavailableError } from '../../errors.js';
+import { execaModule } from '../../load/lazy.js';
 import type { Exec, ExecResult } from './exec.js';
 import { managedLabel } from './config.js';
 import { runLabel } from './run-names.js';
@@ -62,6 +62,7 @@ export async function ensureStandInImage(exec: Exec): Promise<string> {
     copyFileSync(busybox, join(root, 'bin', 'busybox'));
     chmodSync(join(root, 'bin', 'busybox'), 0o755);
     for (const applet of applets) symlinkSync('busybox', join(root, 'bin', applet));
+    const { execa } = execaModule();
     const tar = await execa('tar', ['-C', root, '-c', '.'], { encoding: 'buffer' });
     // No label on the image: containers made from it by others must not look like twin's.
     await execa('docker', ['import', '--change', 'ENV PATH=/bin', '-', standInImage], { input: tar.stdout });

@@ -4,8 +4,8 @@
  * A failed command becomes an {@link ExternalCommandError} carrying the command, exit code
  * and the tail of its stderr.
  */
-import { execa } from 'execa';
 import { ExternalCommandError } from '../../errors.js';
+import { execaModule } from '../../load/lazy.js';
 import { toolEnv } from './offline-build.js';
 
 export interface ExecResult {
@@ -54,7 +54,7 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
     transcript.push(line);
     options.onCommand?.(line);
     if (options.dryRun) return { stdout: '', stderr: '', exitCode: 0 };
-    const result = await execa(command, [...args], {
+    const result = await execaModule().execa(command, [...args], {
       reject: false,
       env: toolEnv(),
       ...(opts.input !== undefined ? { input: opts.input } : {}),
@@ -77,7 +77,7 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
     transcript.push(`${line} &`);
     options.onCommand?.(`${line} &`);
     if (options.dryRun) return { write: () => undefined, stop: () => Promise.resolve(), exited: Promise.resolve(null) };
-    const child = execa(command, [...args], {
+    const child = execaModule().execa(command, [...args], {
       reject: false,
       env: toolEnv(),
       buffer: false,
