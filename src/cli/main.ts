@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
+import type yargsModule from 'yargs';
 import { ExitCode, isUserFacing } from '../errors.js';
 import {
   bringupCommand,
@@ -20,6 +21,14 @@ import {
   whatifCommand,
 } from './registry.js';
 import { writeErr } from './output.js';
+
+/**
+ * yargs 17 by its CommonJS entry: its ES module build wraps help text in the middle of words (cliui's
+ * ESM build has no wrap-ansi), and yargs 18 loads string-width 7 and 8 (an Intl.Segmenter and a
+ * `\p{RGI_Emoji}` pattern built at import), which cost every command 40–55 ms of start-up here
+ * (issue #21: `twin --help` within 2.5 × `node -e ""`).
+ */
+const yargs = createRequire(import.meta.url)('yargs') as typeof yargsModule;
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
