@@ -42,6 +42,11 @@ export interface RunPlan {
   readonly bringUpTimeout: number;
   readonly sampleInterval: number;
   /**
+   * False: sample no series (`timeline.series` stays empty). A property check judges each run on its
+   * events alone and keeps no report of it; the series were an eighth of its memory traffic.
+   */
+  readonly series?: boolean;
+  /**
    * Start from a live cluster's state instead of a fresh bring-up (`twin whatif`): the bring-up
    * reproduces it (placement, NotReady nodes, cordons, restarts) and the faults start once it has.
    */

@@ -134,7 +134,11 @@ export class WorkloadControllers implements ControllersPort, PodControls {
 
   /** Desired replicas: DaemonSets want one per eligible node. */
   desired(workload: WorkloadState): number {
-    if (workload.spec.kind === 'DaemonSet') return this.ctx.world.clusterNodes.filter((n) => this.daemonEligible(workload, n)).length;
+    if (workload.spec.kind === 'DaemonSet') {
+      let eligible = 0;
+      for (const node of this.ctx.world.clusterNodes) if (this.daemonEligible(workload, node)) eligible++;
+      return eligible;
+    }
     if (workload.spec.kind === 'Job')
       return workload.complete ? 0 : Math.min(workload.spec.parallelism, workload.spec.completions - workload.succeeded);
     return workload.replicas;
@@ -314,10 +318,10 @@ export class WorkloadControllers implements ControllersPort, PodControls {
   daemonEligible(workload: WorkloadState, node: SimNode): boolean {
     // The out-of-service taint is not among the tolerations DaemonSet pods get automatically
     // (KK pkg/controller/daemon/util/daemonset_util.go AddOrUpdateDaemonPodTolerations), so no daemon runs there.
-    const outOfService = node.apiTaints.some(
-      (t) =>
-        t.key === taintKeys.outOfService && t.effect !== 'PreferNoSchedule' && !workload.template.tolerations.some((o) => tolerates(o, t)),
-    );
-    return node.registered && !outOfService && daemonEligibleOn(workload.template, node);
+    if (!node.registered) return false;
+    for (const t of node.apiTaints)
+      if (t.key === taintKeys.outOfService && t.effect !== 'PreferNoSchedule' && !workload.template.tolerations.some((o) => tolerates(o, t)))
+        return false;
+    return daemonEligibleOn(workload.template, node);
   }
 }

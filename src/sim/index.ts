@@ -12,6 +12,8 @@ interface SimulationInputBase {
   readonly seed: number;
   /** Seconds between samples of the series (default 10). */
   readonly sampleInterval?: number;
+  /** False: no series are sampled (the timeline's events are the same). */
+  readonly series?: boolean;
 }
 
 export interface SimulationInput extends SimulationInputBase {
@@ -42,6 +44,7 @@ export function createSimulation(input: SimulationInput): Simulation {
     systemWorkloads: systemWorkloadsOf(input.cluster),
     seed: input.seed,
     ...(input.sampleInterval !== undefined ? { sampleInterval: input.sampleInterval } : {}),
+    ...(input.series === false ? { series: false } : {}),
   });
 }
 

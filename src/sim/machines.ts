@@ -95,8 +95,7 @@ export class Machines implements MachinesPort {
     const token = node.spec.token;
     const serverToken = first.spec.token;
     if (token !== undefined && serverToken !== undefined && token !== serverToken) return 'the server rejects its token (401 Unauthorized)';
-    const minor = (v: string) => Number(/^v1\.(\d+)/.exec(v)?.[1] ?? 0);
-    const skew = minor(node.spec.k3sVersion) - minor(first.spec.k3sVersion);
+    const skew = minorVersion(node.spec.k3sVersion) - minorVersion(first.spec.k3sVersion);
     if (node.isServer && Math.abs(skew) > 1)
       return `servers may differ by one minor version at most (${node.spec.k3sVersion} vs ${first.spec.k3sVersion})`;
     // Version skew policy: a kubelet may not be newer than the API server, and at most 3 minors older
@@ -310,4 +309,16 @@ export class Machines implements MachinesPort {
       proceed();
     });
   }
+}
+
+const minors = new Map<string, number>();
+
+/** The minor of a `v1.N…` version (0 when it is not one), parsed once per version string: a join is judged at every K3s start. */
+function minorVersion(version: string): number {
+  let minor = minors.get(version);
+  if (minor === undefined) {
+    minor = Number(/^v1\.(\d+)/.exec(version)?.[1] ?? 0);
+    minors.set(version, minor);
+  }
+  return minor;
 }

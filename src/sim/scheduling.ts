@@ -185,7 +185,7 @@ export function chooseNode(pod: SimPod, feasible: readonly SimNode[], rng: Rng):
  * (node-health taints are tolerated by DaemonSets).
  */
 export function daemonEligibleOn(template: PodTemplate, node: SimNode): boolean {
-  for (const [key, value] of Object.entries(template.nodeSelector)) if (node.spec.labels[key] !== value) return false;
+  for (const key in template.nodeSelector) if (node.spec.labels[key] !== template.nodeSelector[key]) return false;
   for (const taint of node.spec.taints) {
     if (taint.effect === 'PreferNoSchedule') continue;
     if (

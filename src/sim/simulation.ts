@@ -27,6 +27,8 @@ export interface SimulationOptions {
   readonly seed: number;
   /** Seconds between samples of the series. */
   readonly sampleInterval?: number;
+  /** False: the sampler never runs and the series stay empty; it only reads the model, so the events are the same. */
+  readonly series?: boolean;
 }
 
 export class Simulation {
@@ -56,6 +58,7 @@ export class Simulation {
   readonly controllers: Wiring['controllers'];
   readonly serviceMonitor: Wiring['serviceMonitor'];
   readonly sampler: Wiring['sampler'];
+  private readonly sampleSeries: boolean;
   readonly rancher: Wiring['rancher'];
   /** Bring-up milestones, in virtual seconds; null until reached. */
   readonly bringUp: Readonly<BringUpState>;
@@ -90,6 +93,7 @@ export class Simulation {
       sampleInterval: options.sampleInterval ?? 10,
     });
     this.wiring = wiring;
+    this.sampleSeries = options.series !== false;
     this.machines = wiring.machines;
     this.controlPlane = wiring.controlPlane;
     this.lifecycle = wiring.lifecycle;
@@ -139,7 +143,7 @@ export class Simulation {
       'truth',
       `bring-up of ${this.cluster.name} starts: ${on.length} machines powered on${held.size ? ` (${[...held].join(', ')} held off)` : ''}`,
     );
-    this.sampler.start();
+    if (this.sampleSeries) this.sampler.start();
     for (const node of on) this.machines.powerOn(node, 'bring-up');
   }
 

@@ -147,21 +147,25 @@ export function reconcileDaemonSet(
   /** DaemonSet/node pairs that have had a pod, so a new one there is a replacement. */
   daemonServed: Set<string>,
 ): void {
+  // The live pods on each node (one pass over the DaemonSet's pods, a list only where a node has some).
   const byNode = new Map<string, SimPod[]>();
   for (const pod of workload.pods) {
+    if (pod.deletionRequestedAt !== null || pod.evicted) continue;
     const target = pod.pinnedNode ?? '';
-    byNode.set(target, [...(byNode.get(target) ?? []), pod]);
+    const list = byNode.get(target);
+    if (list) list.push(pod);
+    else byNode.set(target, [pod]);
   }
   for (const node of ctx.world.clusterNodes) {
-    const pods = (byNode.get(node.name) ?? []).filter((p) => p.deletionRequestedAt === null && !p.evicted);
+    const pods = byNode.get(node.name);
     const eligible = controls.daemonEligible(workload, node);
-    const key = `${workload.spec.key}@${node.name}`;
-    if (eligible && pods.length === 0) {
+    if (eligible && pods === undefined) {
+      const key = `${workload.spec.key}@${node.name}`;
       controls.createPod(workload, node.index, node.name, daemonServed.has(key));
       daemonServed.add(key);
     }
     // Pods on a deleted Node are left to the pod GC (KK pkg/controller/daemon/daemon_controller.go manage() walks existing nodes only).
-    if (!eligible && node.registered) for (const pod of pods) controls.requestDeletion(pod, `node ${node.name} no longer eligible`);
+    if (!eligible && node.registered && pods) for (const pod of pods) controls.requestDeletion(pod, `node ${node.name} no longer eligible`);
   }
 }
 

@@ -97,6 +97,7 @@ export function runPlanned(
     seed: simSeed,
     bringUpTimeout: 3600,
     sampleInterval: 30,
+    series: false,
   });
   const expectations = property.expectations({ cluster, workloads, faults, healed }).map((e, i) => ({ ...e, id: e.id ?? `p${i + 1}` }));
   const resolved = resolveExpectations(expectations, { source: `property ${property.name}`, faultIds: planned.map((f) => f.id) });

@@ -34,7 +34,13 @@ function inject(sim: Simulation, planned: PlannedFault): void {
  * the workloads are ready (or its timeout), then the faults and the observation phase.
  */
 function* runInSlices(plan: RunPlan, observer: RunObserver | undefined, slice: number): Generator<void, EngineResult, void> {
-  const sim = createSimulation({ cluster: plan.cluster, workloads: plan.workloads, seed: plan.seed, sampleInterval: plan.sampleInterval });
+  const sim = createSimulation({
+    cluster: plan.cluster,
+    workloads: plan.workloads,
+    seed: plan.seed,
+    sampleInterval: plan.sampleInterval,
+    ...(plan.series === false ? { series: false } : {}),
+  });
   if (observer?.onEvent) sim.onEvent(observer.onEvent);
   if (plan.live) prepareLiveStart(sim, plan.live);
   const workloadsReady = () => sim.bringUp.workloadsReady !== null;
