@@ -319,9 +319,10 @@ export class WorkloadControllers implements ControllersPort, PodControls {
     // The out-of-service taint is not among the tolerations DaemonSet pods get automatically
     // (KK pkg/controller/daemon/util/daemonset_util.go AddOrUpdateDaemonPodTolerations), so no daemon runs there.
     if (!node.registered) return false;
-    for (const t of node.apiTaints)
-      if (t.key === taintKeys.outOfService && t.effect !== 'PreferNoSchedule' && !workload.template.tolerations.some((o) => tolerates(o, t)))
-        return false;
+    for (const t of node.apiTaints) {
+      if (t.key !== taintKeys.outOfService || t.effect === 'PreferNoSchedule') continue;
+      if (!workload.template.tolerations.some((o) => tolerates(o, t))) return false;
+    }
     return daemonEligibleOn(workload.template, node);
   }
 }
