@@ -8,13 +8,13 @@ import type { Cluster } from '../model/cluster.js';
 import { ConfigError } from '../errors.js';
 import { bringUpFindings, type Finding } from '../model/findings.js';
 import { schedulingFixes, type NodeLabels } from '../report/fixes.js';
-import { systemObjects } from '../model/k3s-components.js';
 import { workloadDefaults } from '../model/workload-defaults.js';
-import { readWorkloads, type WorkloadSet } from '../model/workloads.js';
+import type { WorkloadSet } from '../model/workloads.js';
 import { Rng } from '../sim/rng.js';
 import { newPod, newWorkloadState, watts, type SimNode, type SimPod } from '../sim/state.js';
 import { assignToNode } from '../sim/scheduling.js';
 import { hasLocalVolume, healthyNodes, place, placeAll, type PendingKind, type Placement } from './placement.js';
+import { systemWorkloadsOf, userWorkloadsOf } from './workload-sets.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
 /** Hours in an average month (8,760 h / 12). */
@@ -266,8 +266,8 @@ function nodePlan(node: SimNode): NodePlan {
 /** The whole plan for one cluster and its workloads. */
 export function planCluster(cluster: Cluster, objects: readonly KubernetesObject[], options: PlanOptions = {}): PlanResult {
   checkPlanOptions(options);
-  const user = readWorkloads(objects);
-  const system = readWorkloads(systemObjects(cluster), { system: true });
+  const user = userWorkloadsOf(objects);
+  const system = systemWorkloadsOf(cluster);
   const seed = options.seed ?? 1;
   const base = place(cluster, user, system, seed);
   const nodes = base.nodes.map((n) => nodePlan(n));
