@@ -8,8 +8,10 @@ import {
   removeManaged,
   runNodeContainer,
   shapeLink,
+  standInImage,
 } from '../../src/engines/k3d/docker.js';
 import { newRunId, runLabel } from '../../src/engines/k3d/run-names.js';
+import { setStorageLatency } from '../../src/engines/k3d/storage-latency.js';
 import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
 import { dockerEventsToTimeline } from '../../src/engines/k3d/docker-events.js';
 import { cluster } from '../helpers/sim.js';
@@ -144,6 +146,43 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
     ]);
     expect(events.every((e, i) => i === 0 || e.t >= events[i - 1]!.t)).toBe(true);
   });
+
+  it("a storage fault on a powered-off node waits in the stopped container for the next power-on, as the board's card keeps it", async () => {
+    const name = `${prefix}-card`;
+    await exec('docker', [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--label',
+      'twin.dev/managed=true',
+      '--label',
+      `${runLabel}=${testRun}`,
+      '-e',
+      'TWIN_STORAGE_LATENCY=1ms',
+      standInImage,
+      'sh',
+      '-c',
+      'mkdir -p /etc/twin && sleep 86400',
+    ]);
+    const latencyFile = async () => (await exec('docker', ['exec', name, 'cat', '/etc/twin/storage-latency'])).stdout.trim();
+    await new Promise((r) => setTimeout(r, 500));
+    await containerFaults.powerOff(exec, name);
+    expect(await setStorageLatency(exec, name, '4s', 'slow-storage on card')).toBeUndefined();
+    await containerFaults.powerOn(exec, name);
+    expect(await latencyFile()).toBe('4s');
+    // Running, without twin-slowfs (the stand-in has none, nor pkill): the fault fails and says why.
+    expect(await setStorageLatency(exec, name, null, 'storage-restore on card')).toMatch(
+      /^storage-restore on card failed: .+; the node's storage is unchanged$/,
+    );
+    await containerFaults.powerOff(exec, name);
+    expect(await setStorageLatency(exec, name, null, 'storage-restore on card')).toBeUndefined();
+    await containerFaults.powerOn(exec, name);
+    expect(await latencyFile()).toBe('1ms');
+    // A container that is gone is not "off": the fault fails.
+    await exec('docker', ['rm', '-f', name]);
+    expect(await setStorageLatency(exec, name, '4s', 'slow-storage on card')).toMatch(/^slow-storage on card failed: .*No such container/);
+  }, 60_000);
 
   it('twin down removes everything twin created, and only that', async () => {
     await exec('docker', ['run', '-d', '--name', `not-twins-${testRun}`, 'twin/node-standin:busybox', 'sleep', '60']);

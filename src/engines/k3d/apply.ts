@@ -9,11 +9,12 @@ import { workloadMatches } from '../../model/workloads.js';
 import type { ResolvedFault } from '../../scenario/faults.js';
 import type { RunPlan } from '../engine.js';
 import { shape } from './cluster.js';
-import { goDuration, storageLatencyFile } from './config.js';
+import { goDuration } from './config.js';
 import { kubectl, type K3dRunContext } from './context.js';
 import { containerFaults, pid } from './docker.js';
 import { routeExternalHosts } from './external.js';
 import type { NodeMemoryFaults } from './memory.js';
+import { setStorageLatency } from './storage-latency.js';
 import { tbfArgs } from './throttle.js';
 
 /** Faults the schedule does itself (a board boots before its container starts); never handed to {@link applyFault}. */
@@ -154,21 +155,17 @@ export async function applyFault(
     case 'drain':
       return throughApi(ctx, plan, drainArgs(fault));
     case 'slow-storage':
-    case 'storage-restore': {
+    case 'storage-restore':
       // twin-slowfs re-reads its latency file on SIGHUP (node-image/slowfs): with it every synchronous write on the
       // node's datastore and volumes takes this long from now on, one at a time; without it, the board's latency again.
-      // A node that is off, or runs without twin-slowfs (no FUSE), cannot take it: the fault is recorded as failed.
-      const set =
-        fault.kind === 'slow-storage'
-          ? `printf '%s\\n' ${goDuration(fault.latency)} > ${storageLatencyFile}`
-          : `rm -f ${storageLatencyFile}`;
-      const done = await exec('docker', ['exec', container(fault.node), 'sh', '-c', `${set} && pkill -HUP -x twin-slowfs`], {
-        allowFailure: true,
-      });
-      if (done.exitCode === 0) return undefined;
-      const why = done.stderr.trim().split('\n').pop() || 'no twin-slowfs process on the node (no FUSE there?)';
-      return `${fault.kind} on ${fault.node} failed: ${why.slice(0, 200)}; the node's storage is unchanged`;
-    }
+      // A node that is off takes it at its next power-on (storage-latency.ts); one without twin-slowfs (no FUSE)
+      // cannot take it: the fault is recorded as failed.
+      return setStorageLatency(
+        exec,
+        container(fault.node),
+        fault.kind === 'slow-storage' ? goDuration(fault.latency) : null,
+        `${fault.kind} on ${fault.node}`,
+      );
     case 'disk-full':
     case 'disk-free': {
       // The node's kubelet directory is on an ext4 disk of its own (node-image/entrypoint/k3d-entrypoint-twin-nodefs.sh):
