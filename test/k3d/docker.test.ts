@@ -147,7 +147,7 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
     expect(events.every((e, i) => i === 0 || e.t >= events[i - 1]!.t)).toBe(true);
   });
 
-  it("a storage fault on a powered-off node waits in the stopped container for the next power-on, as the board's card keeps it", async () => {
+  it('a storage fault on a powered-off node waits in the stopped container for its next power-on (a board keeps its card)', async () => {
     const name = `${prefix}-card`;
     await exec('docker', [
       'run',
