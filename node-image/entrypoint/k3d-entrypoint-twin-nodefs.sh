@@ -37,3 +37,27 @@ if ! mount -o loop,noinit_itable "$image" "$dir"; then
 fi
 mount --make-rshared "$dir" || true
 echo "twin nodefs: $dir on $(df -P -h "$dir" | awk 'NR == 2 { print $2 }') of ext4 in $image"
+# A disk-full or disk-free fault on the node while it was off leaves what it asks for in "pending"
+# (src/engines/k3d/disk-fill.ts writes it into the stopped container): the card is as the fault left
+# it from this power-on, as a full card stays full with the board off.
+pending=${image%/*}/pending
+if [ -f "$pending" ]; then
+  asked=$(cat "$pending")
+  rm -f "$pending"
+  case "$asked" in
+    full)
+      rm -f "$dir/.twin-disk-full"
+      # shellcheck disable=SC2046
+      set -- $(df -P -k "$dir" | awk 'NR == 2 { print $2, $4 }')
+      fill=$(($2 - $1 / 100))
+      if [ "$fill" -gt 0 ] && ! fallocate -l "${fill}k" "$dir/.twin-disk-full"; then
+        echo "twin nodefs: could not fill $dir as a disk-full fault asked while the node was off" >&2
+      fi
+      echo "twin nodefs: filled while off, $(df -P -h "$dir" | awk 'NR == 2 { print $5 }') used"
+      ;;
+    free)
+      rm -f "$dir/.twin-disk-full"
+      echo "twin nodefs: freed while off"
+      ;;
+  esac
+fi

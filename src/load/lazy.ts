@@ -15,7 +15,21 @@ export function clientNode(): typeof import('@kubernetes/client-node') {
   return load('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
 }
 
-/** `execa`. */
+let execa: typeof import('execa') | undefined;
+
+/**
+ * `execa`, by `import()`: an ES module all the way down, also where a CommonJS require hook resolves
+ * the packages a required ES module imports with require's conditions (tsx's, in a user's project
+ * that runs its tests under `tsx`: execa's `unicorn-magic` exports only for import, and `require`
+ * failed there, so twin doctor said Docker was missing).
+ */
+export async function loadExeca(): Promise<typeof import('execa')> {
+  execa ??= await import('execa');
+  return execa;
+}
+
+/** `execa` where the caller cannot wait: the module {@link loadExeca} loaded, else by `require`. */
 export function execaModule(): typeof import('execa') {
-  return load('execa') as typeof import('execa');
+  execa ??= load('execa') as typeof import('execa');
+  return execa;
 }

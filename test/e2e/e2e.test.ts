@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { k3dEngine } from '../../src/engines/k3d/engine.js';
 import { storageLatencyFile } from '../../src/engines/k3d/config.js';
-import { fillDisk, freeDisk } from '../../src/engines/k3d/apply.js';
+import { fillDisk, freeDisk } from '../../src/engines/k3d/disk-fill.js';
 import { twinNodeImage } from '../../src/engines/k3d/offline-build.js';
 import { nodeFilter } from '../../src/engines/k3d/run-names.js';
 import { nodeThrottle } from '../../src/engines/k3d/throttle.js';

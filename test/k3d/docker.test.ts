@@ -11,6 +11,8 @@ import {
   standInImage,
 } from '../../src/engines/k3d/docker.js';
 import { newRunId, runLabel } from '../../src/engines/k3d/run-names.js';
+import { setDiskFull } from '../../src/engines/k3d/disk-fill.js';
+import { twinNodeImage } from '../../src/engines/k3d/offline-build.js';
 import { setStorageLatency } from '../../src/engines/k3d/storage-latency.js';
 import { nodeThrottle } from '../../src/engines/k3d/throttle.js';
 import { dockerEventsToTimeline } from '../../src/engines/k3d/docker-events.js';
@@ -23,6 +25,10 @@ if (!available) {
   const why = (docker.stderr || docker.error?.message || '').trim().split('\n')[0];
   console.warn(`k3d/docker.test: skipped because no Docker daemon answers here (${why}); .ci/run installs docker.io and starts dockerd`);
 }
+
+const nodeImage = available && spawnSync('docker', ['image', 'inspect', twinNodeImage], { stdio: 'ignore' }).status === 0;
+if (available && !nodeImage)
+  console.warn(`k3d/docker.test: the node-image disk test is skipped because ${twinNodeImage} is not built (scripts/build-k3s-image.sh)`);
 
 // This file's own id in its names and labels, as a run's: another job's tests or runs on the same Docker host are left alone.
 const testRun = newRunId();
@@ -183,6 +189,56 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
     await exec('docker', ['rm', '-f', name]);
     expect(await setStorageLatency(exec, name, '4s', 'slow-storage on card')).toMatch(/^slow-storage on card failed: .*No such container/);
   }, 60_000);
+
+  it.skipIf(!nodeImage)(
+    "a disk-full fault on a powered-off node fills the node's own disk at its next power-on, before K3s",
+    async () => {
+      const name = `${prefix}-nodefs`;
+      // twin's node image with only its disk entrypoint (no K3s): privileged for the loop device, as k3d's nodes are.
+      await exec('docker', [
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--privileged',
+        '--label',
+        'twin.dev/managed=true',
+        '--label',
+        `${runLabel}=${testRun}`,
+        '-e',
+        'TWIN_NODEFS=1',
+        '--entrypoint',
+        'sh',
+        twinNodeImage,
+        '-c',
+        '/bin/k3d-entrypoint-twin-nodefs.sh; echo entrypoint done; sleep 86400',
+      ]);
+      // The disk's use once the entrypoint has finished its `start`-th start (it prints a line when done; logs add up).
+      const used = async (start: number) => {
+        for (let i = 0; i < 100; i++) {
+          const logs = await exec('docker', ['logs', name], { allowFailure: true });
+          if (logs.stdout.split('\n').filter((l) => l === 'entrypoint done').length >= start) {
+            const df = await exec('docker', ['exec', name, 'df', '-P', '/var/lib/kubelet']);
+            expect(df.stdout).toMatch(/^\/dev\/loop/m);
+            return Number(/(\d+)% \/var\/lib\/kubelet/.exec(df.stdout)?.[1]);
+          }
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        throw new Error(`${name}: the disk entrypoint did not finish start ${start}`);
+      };
+      expect(await used(1)).toBeLessThan(5);
+      await containerFaults.powerOff(exec, name);
+      expect(await setDiskFull(exec, name, true, 'disk-full on nodefs')).toBeUndefined();
+      await containerFaults.powerOn(exec, name);
+      expect(await used(2)).toBeGreaterThanOrEqual(99);
+      await containerFaults.powerOff(exec, name);
+      expect(await setDiskFull(exec, name, false, 'disk-free on nodefs')).toBeUndefined();
+      await containerFaults.powerOn(exec, name);
+      expect(await used(3)).toBeLessThan(5);
+      await exec('docker', ['rm', '-f', name]);
+    },
+    120_000,
+  );
 
   it('twin down removes everything twin created, and only that', async () => {
     await exec('docker', ['run', '-d', '--name', `not-twins-${testRun}`, 'twin/node-standin:busybox', 'sleep', '60']);

@@ -14,6 +14,7 @@ import { kubectl, type K3dRunContext } from './context.js';
 import { containerFaults, pid } from './docker.js';
 import { routeExternalHosts } from './external.js';
 import type { NodeMemoryFaults } from './memory.js';
+import { setDiskFull } from './disk-fill.js';
 import { setStorageLatency } from './storage-latency.js';
 import { tbfArgs } from './throttle.js';
 
@@ -167,17 +168,10 @@ export async function applyFault(
         `${fault.kind} on ${fault.node}`,
       );
     case 'disk-full':
-    case 'disk-free': {
-      // The node's kubelet directory is on an ext4 disk of its own (node-image/entrypoint/k3d-entrypoint-twin-nodefs.sh):
-      // fallocate marks all but 1 % of it used without writing it, below K3s's nodefs.available<5% threshold, as
-      // a card that filled up; disk-free deletes that file. A node that is off or has no such disk cannot take it.
-      const done = await exec('docker', ['exec', container(fault.node), 'sh', '-c', fault.kind === 'disk-full' ? fillDisk : freeDisk], {
-        allowFailure: true,
-      });
-      if (done.exitCode === 0) return undefined;
-      const why = done.stderr.trim().split('\n').pop() || `exit ${done.exitCode}`;
-      return `${fault.kind} on ${fault.node} failed: ${why.slice(0, 200)}; the node's disk is unchanged`;
-    }
+    case 'disk-free':
+      // The node's kubelet directory is on an ext4 disk of its own (node-image/entrypoint/k3d-entrypoint-twin-nodefs.sh);
+      // a node that is off takes the fault at its next power-on (disk-fill.ts).
+      return setDiskFull(exec, container(fault.node), fault.kind === 'disk-full', `${fault.kind} on ${fault.node}`);
     case 'k3s-upgrade':
       // Refused by supports() before anything runs (supports.ts says why).
       throw new Error(`fault ${fault.kind} cannot be done on the k3d engine`);
@@ -187,18 +181,6 @@ export async function applyFault(
     }
   }
 }
-
-/** The kubelet directory, when it is on the loop-mounted disk twin's node image gives a disk-full node. */
-const ownDisk =
-  'dir=/var/lib/kubelet; awk -v dir="$dir" \'$2 == dir && $1 ~ /^\\/dev\\/loop/ { found = 1 } END { exit !found }\' /proc/mounts || ' +
-  '{ echo "$dir has no disk of its own (the node image predates twin nodefs, or the node found no free loop device)" >&2; exit 1; }';
-/** The disk-full fault's command in the node container: all but 1 % of the kubelet's own disk taken. */
-export const fillDisk =
-  `set -eu; ${ownDisk}; rm -f "$dir/.twin-disk-full"; ` +
-  'set -- $(df -P -k "$dir" | awk \'NR == 2 { print $2, $4 }\'); fill=$(( $2 - $1 / 100 )); ' +
-  'if [ "$fill" -gt 0 ]; then fallocate -l "${fill}k" "$dir/.twin-disk-full"; fi';
-/** The disk-free fault's command. */
-export const freeDisk = `set -eu; ${ownDisk}; rm -f "$dir/.twin-disk-full"`;
 
 /** `kubectl drain` with the fault's flags (twin's defaults resolved: DaemonSet pods are left). */
 export function drainArgs(fault: Extract<ResolvedFault, { kind: 'drain' }>): string[] {

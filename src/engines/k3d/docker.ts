@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, symlinkSync, mkdirSync, copyFileSync, chmodSync, e
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineUnavailableError } from '../../errors.js';
-import { execaModule } from '../../load/lazy.js';
+import { loadExeca } from '../../load/lazy.js';
 import type { Exec, ExecResult } from './exec.js';
 import { managedLabel } from './config.js';
 import { runLabel } from './run-names.js';
@@ -62,7 +62,7 @@ export async function ensureStandInImage(exec: Exec): Promise<string> {
     copyFileSync(busybox, join(root, 'bin', 'busybox'));
     chmodSync(join(root, 'bin', 'busybox'), 0o755);
     for (const applet of applets) symlinkSync('busybox', join(root, 'bin', applet));
-    const { execa } = execaModule();
+    const { execa } = await loadExeca();
     const tar = await execa('tar', ['-C', root, '-c', '.'], { encoding: 'buffer' });
     // No label on the image: containers made from it by others must not look like twin's.
     await execa('docker', ['import', '--change', 'ENV PATH=/bin', '-', standInImage], { input: tar.stdout });

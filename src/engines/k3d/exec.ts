@@ -5,7 +5,7 @@
  * and the tail of its stderr.
  */
 import { ExternalCommandError } from '../../errors.js';
-import { execaModule } from '../../load/lazy.js';
+import { execaModule, loadExeca } from '../../load/lazy.js';
 import { toolEnv } from './offline-build.js';
 
 export interface ExecResult {
@@ -54,7 +54,7 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
     transcript.push(line);
     options.onCommand?.(line);
     if (options.dryRun) return { stdout: '', stderr: '', exitCode: 0 };
-    const result = await execaModule().execa(command, [...args], {
+    const result = await (await loadExeca()).execa(command, [...args], {
       reject: false,
       env: toolEnv(),
       ...(opts.input !== undefined ? { input: opts.input } : {}),
@@ -77,6 +77,7 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
     transcript.push(`${line} &`);
     options.onCommand?.(`${line} &`);
     if (options.dryRun) return { write: () => undefined, stop: () => Promise.resolve(), exited: Promise.resolve(null) };
+    // Each caller runs a command (which loads execa with import()) before it starts one to keep running.
     const child = execaModule().execa(command, [...args], {
       reject: false,
       env: toolEnv(),

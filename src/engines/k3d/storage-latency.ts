@@ -5,15 +5,13 @@
  * node powers on, and again on SIGHUP.
  *
  * A board that is off keeps its card: a fault on it writes the file into the stopped container
- * (`docker cp` works on a stopped container), and the node has that latency from its next power-on,
- * as the sim engine's node does. Restoring an off node writes the board's own latency, which is
- * what the absent file means (`docker cp` cannot delete).
+ * (stopped-node.ts), and the node has that latency from its next power-on, as the sim engine's node
+ * does. Restoring an off node writes the board's own latency, which is what the absent file means
+ * (`docker cp` cannot delete).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { storageLatencyEnv, storageLatencyFile } from './config.js';
 import type { Exec } from './exec.js';
+import { isStopped, writeIntoStopped } from './stopped-node.js';
 
 /**
  * Sets (a Go duration) or, with null, restores a node's storage latency. Returns why it failed, or
@@ -23,8 +21,7 @@ export async function setStorageLatency(exec: Exec, container: string, latency: 
   const set = latency !== null ? `printf '%s\\n' ${latency} > ${storageLatencyFile}` : `rm -f ${storageLatencyFile}`;
   const done = await exec('docker', ['exec', container, 'sh', '-c', `${set} && pkill -HUP -x twin-slowfs`], { allowFailure: true });
   if (done.exitCode === 0) return undefined;
-  const state = await exec('docker', ['inspect', '--format', '{{.State.Running}}', container], { allowFailure: true });
-  if (state.exitCode === 0 && state.stdout.trim() === 'false') return whileOff(exec, container, latency, what);
+  if (await isStopped(exec, container)) return whileOff(exec, container, latency, what);
   const why = done.stderr.trim().split('\n').pop() || 'no twin-slowfs process on the node (no FUSE there?)';
   return `${what} failed: ${why.slice(0, 200)}; the node's storage is unchanged`;
 }
@@ -40,15 +37,6 @@ async function whileOff(exec: Exec, container: string, latency: string | null, w
     if (own === undefined) return undefined;
     value = own.slice(storageLatencyEnv.length + 1);
   }
-  const dir = await mkdtemp(join(tmpdir(), 'twin-storage-'));
-  try {
-    const file = join(dir, 'storage-latency');
-    await writeFile(file, `${value}\n`);
-    const copied = await exec('docker', ['cp', file, `${container}:${storageLatencyFile}`], { allowFailure: true });
-    if (copied.exitCode === 0) return undefined;
-    const why = copied.stderr.trim().split('\n').pop() || `docker cp exit ${copied.exitCode}`;
-    return `${what} failed on the powered-off node: ${why.slice(0, 200)}; the node's storage is unchanged`;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const why = await writeIntoStopped(exec, container, storageLatencyFile, `${value}\n`);
+  return why === undefined ? undefined : `${what} failed on the powered-off node: ${why}; the node's storage is unchanged`;
 }
