@@ -238,8 +238,8 @@ async function rangeSweep(): Promise<Record<string, unknown>> {
 if (!only || only === 'ranges') console.log(JSON.stringify(await rangeSweep()));
 
 /**
- * `twin check --workers 2` against `--workers 1` for a 1,000-schedule check, and the same for the
- * plan search above, as a user runs them: the built CLI (bin/twin.js runs dist/, so `npm run build`
+ * `twin check --workers 2` against `--workers 1` for a 1,000- and a 20,000-schedule check, and the same
+ * for the plan search above, as a user runs them: the built CLI (bin/twin.js runs dist/, so `npm run build`
  * first), whole processes run in turn (1 2 1 2 …) so that a drift in the machine's speed hits both,
  * the figure the median of the pairwise ratios. Worker start-up is included. The search of this
  * process (under tsx) would measure something no user runs: its workers start from src/ through

@@ -43,7 +43,7 @@ export interface RunPlan {
   readonly sampleInterval: number;
   /**
    * False: sample no series (`timeline.series` stays empty). A property check judges each run on its
-   * events alone and keeps no report of it; the series were an eighth of its memory traffic.
+   * events alone and keeps no report of it; sampling them was about a seventh of its allocation.
    */
   readonly series?: boolean;
   /**

@@ -62,9 +62,10 @@ describe('k3d faults through the API', () => {
       ['exec', names.container(server), 'sh', '-c', "printf '%s\\n' 4000000us > /etc/twin/storage-latency && pkill -HUP -x twin-slowfs"],
       ['exec', names.container(server), 'sh', '-c', 'rm -f /etc/twin/storage-latency && pkill -HUP -x twin-slowfs'],
     ]);
-    const off = recording(() => ({ stdout: '', stderr: 'Error response from daemon: container abc is not running', exitCode: 1 }));
-    expect(await applyFault(context(off.exec), plan, { kind: 'slow-storage', node: server.name, latency: 4 })).toBe(
-      `slow-storage on ${server.name} failed: Error response from daemon: container abc is not running; the node's storage is unchanged`,
+    // A container that is gone is not a node that is off: the fault fails with Docker's words.
+    const gone = recording(() => ({ stdout: '', stderr: 'Error response from daemon: No such container: abc', exitCode: 1 }));
+    expect(await applyFault(context(gone.exec), plan, { kind: 'slow-storage', node: server.name, latency: 4 })).toBe(
+      `slow-storage on ${server.name} failed: Error response from daemon: No such container: abc; the node's storage is unchanged`,
     );
     const noFuse = recording(() => ({ stdout: '', stderr: '', exitCode: 1 }));
     expect(await applyFault(context(noFuse.exec), plan, { kind: 'storage-restore', node: server.name })).toMatch(

@@ -9,7 +9,7 @@
  * next power-on, before K3s starts, as the sim engine's node keeps its full disk.
  */
 import type { Exec } from './exec.js';
-import { isStopped, writeIntoStopped } from './stopped-node.js';
+import { changeOnOrOff } from './stopped-node.js';
 
 /** The kubelet directory, when it is on the loop-mounted disk twin's node image gives a disk-full node. */
 const ownDisk =
@@ -20,20 +20,19 @@ export const fillDisk =
   `set -eu; ${ownDisk}; rm -f "$dir/.twin-disk-full"; ` +
   'set -- $(df -P -k "$dir" | awk \'NR == 2 { print $2, $4 }\'); fill=$(( $2 - $1 / 100 )); ' +
   'if [ "$fill" -gt 0 ]; then fallocate -l "${fill}k" "$dir/.twin-disk-full"; fi';
+/** Where the node image's entrypoint looks, at power-on, for a fault that came while the node was off. */
+export const pendingDiskFile = '/var/lib/twin-nodefs/pending';
 /** The disk-free fault's command. */
 export const freeDisk = `set -eu; ${ownDisk}; rm -f "$dir/.twin-disk-full"`;
 
-/** Where the node image's entrypoint looks, at power-on, for a fault that came while the node was off. */
-export const pendingDiskFile = '/var/lib/twin-nodefs/pending';
-
 /** Fills (full) or frees a node's own disk. Returns why it failed, or undefined; the disk is then unchanged. */
 export async function setDiskFull(exec: Exec, container: string, full: boolean, what: string): Promise<string | undefined> {
-  const done = await exec('docker', ['exec', container, 'sh', '-c', full ? fillDisk : freeDisk], { allowFailure: true });
-  if (done.exitCode === 0) return undefined;
-  if (await isStopped(exec, container)) {
-    const why = await writeIntoStopped(exec, container, pendingDiskFile, full ? 'full\n' : 'free\n');
-    return why === undefined ? undefined : `${what} failed on the powered-off node: ${why}; the node's disk is unchanged`;
-  }
-  const why = done.stderr.trim().split('\n').pop() || `exit ${done.exitCode}`;
-  return `${what} failed: ${why.slice(0, 200)}; the node's disk is unchanged`;
+  const failed = await changeOnOrOff(exec, container, {
+    // Done on the running node: nothing is left pending for its next power-on.
+    running: `${full ? fillDisk : freeDisk}; rm -f ${pendingDiskFile}`,
+    path: pendingDiskFile,
+    content: async () => (full ? 'full\n' : 'free\n'),
+  });
+  if (failed === undefined) return undefined;
+  return `${what} failed${failed.whileOff ? ' on the powered-off node' : ''}: ${failed.why}; the node's disk is unchanged`;
 }

@@ -7,11 +7,13 @@
  * A board that is off keeps its card: a fault on it writes the file into the stopped container
  * (stopped-node.ts), and the node has that latency from its next power-on, as the sim engine's node
  * does. Restoring an off node writes the board's own latency, which is what the absent file means
- * (`docker cp` cannot delete).
+ * (`docker cp` cannot delete). A node that will have no twin-slowfs (a container without the board's
+ * latency, or a host without /dev/fuse, as `twin doctor` checks it) cannot take it, off or on.
  */
+import { existsSync } from 'node:fs';
 import { storageLatencyEnv, storageLatencyFile } from './config.js';
 import type { Exec } from './exec.js';
-import { isStopped, writeIntoStopped } from './stopped-node.js';
+import { changeOnOrOff, containerEnv } from './stopped-node.js';
 
 /**
  * Sets (a Go duration) or, with null, restores a node's storage latency. Returns why it failed, or
@@ -19,24 +21,17 @@ import { isStopped, writeIntoStopped } from './stopped-node.js';
  */
 export async function setStorageLatency(exec: Exec, container: string, latency: string | null, what: string): Promise<string | undefined> {
   const set = latency !== null ? `printf '%s\\n' ${latency} > ${storageLatencyFile}` : `rm -f ${storageLatencyFile}`;
-  const done = await exec('docker', ['exec', container, 'sh', '-c', `${set} && pkill -HUP -x twin-slowfs`], { allowFailure: true });
-  if (done.exitCode === 0) return undefined;
-  if (await isStopped(exec, container)) return whileOff(exec, container, latency, what);
-  const why = done.stderr.trim().split('\n').pop() || 'no twin-slowfs process on the node (no FUSE there?)';
-  return `${what} failed: ${why.slice(0, 200)}; the node's storage is unchanged`;
-}
-
-async function whileOff(exec: Exec, container: string, latency: string | null, what: string): Promise<string | undefined> {
-  let value = latency;
-  if (value === null) {
-    const env = await exec('docker', ['inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', container], {
-      allowFailure: true,
-    });
-    const own = env.stdout.split('\n').find((line) => line.startsWith(`${storageLatencyEnv}=`));
-    // Without the board's latency the node never had twin-slowfs's: nothing to restore.
-    if (own === undefined) return undefined;
-    value = own.slice(storageLatencyEnv.length + 1);
-  }
-  const why = await writeIntoStopped(exec, container, storageLatencyFile, `${value}\n`);
-  return why === undefined ? undefined : `${what} failed on the powered-off node: ${why}; the node's storage is unchanged`;
+  const failed = await changeOnOrOff(exec, container, {
+    running: `${set} && pkill -HUP -x twin-slowfs`,
+    path: storageLatencyFile,
+    silentFailure: 'no twin-slowfs process on the node (no FUSE there?)',
+    content: async () => {
+      const own = await containerEnv(exec, container, storageLatencyEnv);
+      if (own === undefined) return { why: `the node has no ${storageLatencyEnv} (not twin's node image?), so no twin-slowfs at power-on` };
+      if (!existsSync('/dev/fuse')) return { why: 'this host has no /dev/fuse, so the node has no twin-slowfs at power-on' };
+      return `${latency ?? own}\n`;
+    },
+  });
+  if (failed === undefined) return undefined;
+  return `${what} failed${failed.whileOff ? ' on the powered-off node' : ''}: ${failed.why}; the node's storage is unchanged`;
 }
