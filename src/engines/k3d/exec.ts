@@ -54,7 +54,9 @@ export function createExec(options: { dryRun?: boolean; onCommand?: (line: strin
     transcript.push(line);
     options.onCommand?.(line);
     if (options.dryRun) return { stdout: '', stderr: '', exitCode: 0 };
-    const result = await (await loadExeca()).execa(command, [...args], {
+    const result = await (
+      await loadExeca()
+    ).execa(command, [...args], {
       reject: false,
       env: toolEnv(),
       ...(opts.input !== undefined ? { input: opts.input } : {}),
