@@ -8,13 +8,14 @@ import type { Cluster } from '../model/cluster.js';
 import { ConfigError } from '../errors.js';
 import { bringUpFindings, type Finding } from '../model/findings.js';
 import { schedulingFixes, type NodeLabels } from '../report/fixes.js';
+import { systemWorkloadsOf } from '../model/system-workloads.js';
 import { workloadDefaults } from '../model/workload-defaults.js';
 import type { WorkloadSet } from '../model/workloads.js';
 import { Rng } from '../sim/rng.js';
 import { newPod, newWorkloadState, watts, type SimNode, type SimPod } from '../sim/state.js';
 import { assignToNode } from '../sim/scheduling.js';
 import { hasLocalVolume, healthyNodes, place, placeAll, type PendingKind, type Placement } from './placement.js';
-import { systemWorkloadsOf, userWorkloadsOf } from './workload-sets.js';
+import { userWorkloadsOf } from './workload-sets.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
 /** Hours in an average month (8,760 h / 12). */

@@ -5,9 +5,9 @@
  * exist), so every name is checked here, and a miss is a load error with the names that exist.
  */
 import type { Cluster } from '../model/cluster.js';
-import { systemObjects } from '../model/k3s-components.js';
+import { systemWorkloadsOf } from '../model/system-workloads.js';
 import { closest, editDistance } from '../model/suggest.js';
-import { readWorkloads, workloadMatches, type WorkloadSet } from '../model/workloads.js';
+import { workloadMatches, type WorkloadSet } from '../model/workloads.js';
 import type { Problems } from './fields.js';
 
 /** `a, b, c`, or `a, b, … (12 in all)` for a long list, or `(none)`. */
@@ -42,7 +42,7 @@ export class KnownNames {
     private readonly cluster: Cluster,
     workloads: WorkloadSet,
   ) {
-    const system = readWorkloads(systemObjects(cluster), { system: true });
+    const system = systemWorkloadsOf(cluster);
     this.nodes = cluster.nodes.map((n) => n.name);
     this.servers = cluster.nodes.filter((n) => n.role === 'server').map((n) => n.name);
     this.workloadKeys = [...workloads.workloads, ...system.workloads].map((w) => w.key);

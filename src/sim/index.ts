@@ -3,8 +3,8 @@
  * out. Pure: callers read files; this only computes.
  */
 import type { Cluster } from '../model/cluster.js';
-import { systemObjects } from '../model/k3s-components.js';
-import { readWorkloads, type WorkloadSet } from '../model/workloads.js';
+import { systemWorkloadsOf } from '../model/system-workloads.js';
+import type { WorkloadSet } from '../model/workloads.js';
 import { Simulation } from './simulation.js';
 
 interface SimulationInputBase {
@@ -19,22 +19,6 @@ interface SimulationInputBase {
 export interface SimulationInput extends SimulationInputBase {
   /** The user's workloads, read once from their manifests (`readWorkloads`). */
   readonly workloads: WorkloadSet;
-}
-
-/**
- * The K3s components' workloads of each cluster, read once: a check or a plan search runs the same
- * cluster thousands of times, and the simulation only reads a WorkloadSet (the user's is shared
- * across runs the same way).
- */
-const systemWorkloads = new WeakMap<Cluster, WorkloadSet>();
-
-function systemWorkloadsOf(cluster: Cluster): WorkloadSet {
-  let set = systemWorkloads.get(cluster);
-  if (!set) {
-    set = readWorkloads(systemObjects(cluster), { system: true });
-    systemWorkloads.set(cluster, set);
-  }
-  return set;
 }
 
 export function createSimulation(input: SimulationInput): Simulation {

@@ -75,6 +75,10 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
     await exec('docker', ['network', 'rm', network], { allowFailure: true });
   });
 
+  /** `docker run -d` of a container of this file's run (twin's labels, so afterAll and twin down remove it). */
+  const runOwn = (name: string, rest: string[]) =>
+    exec('docker', ['run', '-d', '--name', name, '--label', 'twin.dev/managed=true', '--label', `${runLabel}=${testRun}`, ...rest]);
+
   it('memory and CPU limits follow the profile (cgroup files inside the container)', async () => {
     const pi3 = throttleOf('s1');
     await runNodeContainer(exec, { name: `${prefix}-s1`, network, throttle: pi3, labels: { ...own, 'twin.dev/node': 's1' } });
@@ -162,22 +166,7 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
     'a storage fault on a powered-off node waits in the stopped container for its next power-on (a board keeps its card)',
     async () => {
       const name = `${prefix}-card`;
-      await exec('docker', [
-        'run',
-        '-d',
-        '--name',
-        name,
-        '--label',
-        'twin.dev/managed=true',
-        '--label',
-        `${runLabel}=${testRun}`,
-        '-e',
-        'TWIN_STORAGE_LATENCY=1ms',
-        standInImage,
-        'sh',
-        '-c',
-        'sleep 86400',
-      ]);
+      await runOwn(name, ['-e', 'TWIN_STORAGE_LATENCY=1ms', standInImage, 'sh', '-c', 'sleep 86400']);
       const latencyFile = async () => (await exec('docker', ['exec', name, 'cat', '/etc/twin/storage-latency'])).stdout.trim();
       await exec('docker', ['exec', name, 'mkdir', '-p', '/etc/twin']);
       await containerFaults.powerOff(exec, name);
@@ -206,16 +195,8 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
     async () => {
       const name = `${prefix}-nodefs`;
       // twin's node image with only its disk entrypoint (no K3s): privileged for the loop device, as k3d's nodes are.
-      await exec('docker', [
-        'run',
-        '-d',
-        '--name',
-        name,
+      await runOwn(name, [
         '--privileged',
-        '--label',
-        'twin.dev/managed=true',
-        '--label',
-        `${runLabel}=${testRun}`,
         '-e',
         'TWIN_NODEFS=1',
         '--entrypoint',
