@@ -11,6 +11,7 @@ import type { Taint } from '../model/cluster-schema.js';
 import type { NodeLifecycleContext, NodeLifecyclePort } from './context.js';
 import { nextStatusPost, PassGrid, phaseAtLoss, renewFraction } from './heartbeat-phase.js';
 import { Priority } from './priority.js';
+import { markPressureUnknown, postPressureConditions } from './pressure-conditions.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 import { taintKeys, tolerationSeconds } from './taints.js';
 import { evictionRate, zoneCounts, zoneEffect, zoneState, type ZoneState } from './zone.js';
@@ -72,6 +73,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
   private register(node: SimNode): void {
     const ctx = this.ctx;
     node.registered = true;
+    node.pressureUnknown = false;
     // Registered NotReady until the CNI is up ("container runtime network not ready").
     node.apiReady = 'False';
     node.apiTaints.push({ key: taintKeys.notReady, effect: 'NoSchedule' });
@@ -106,6 +108,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
     node.apiReady = 'True';
     node.readyTransitionAt = ctx.env.now;
     ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} is Ready`, { type: 'Ready', status: 'True' });
+    postPressureConditions(ctx.emit, node);
     ctx.scheduler.onClusterChanged();
     ctx.controllers.markAllDirty();
     ctx.bringUp.onNodeReady(node);
@@ -202,16 +205,12 @@ export class NodeLifecycle implements NodeLifecyclePort {
     const ctx = this.ctx;
     node.apiReady = 'Unknown';
     node.readyTransitionAt = ctx.env.now;
-    ctx.emit(
-      'node.condition',
-      `node/${node.name}`,
-      'api',
-      `${node.name} is NotReady (Unknown): kubelet stopped posting status for more than ${ctx.settings.nodeMonitorGracePeriod} s`,
-      {
-        type: 'Ready',
-        status: 'Unknown',
-      },
-    );
+    const silent = `kubelet stopped posting status for more than ${ctx.settings.nodeMonitorGracePeriod} s`;
+    ctx.emit('node.condition', `node/${node.name}`, 'api', `${node.name} is NotReady (Unknown): ${silent}`, {
+      type: 'Ready',
+      status: 'Unknown',
+    });
+    markPressureUnknown(ctx.emit, this, node);
     this.addTaint(node, { key: taintKeys.unreachable, effect: 'NoSchedule' });
     // MarkPodsNotReady: endpoints drop the node's pods (calibration.md 1.1).
     for (const pod of node.pods) {

@@ -70,10 +70,7 @@ export interface SimNode {
   /** The kubelet epoch that lost the API while it kept running (-1: none): it posts status again at its next tick. */
   apiLostEpoch: number;
 
-  /**
-   * The k3s agent has joined once and keeps the servers it learned (K3s writes them to
-   * agent/etc/k3s-agent-load-balancer.json): later starts need none of the registration address.
-   */
+  /** The agent joined once and keeps the servers it learned (agent/etc/k3s-agent-load-balancer.json): no registration address needed. */
   learnedServers: boolean;
 
   // ---- API view
@@ -83,6 +80,7 @@ export interface SimNode {
   apiReady: ConditionStatus;
   apiMemoryPressure: boolean;
   apiDiskPressure: boolean;
+  pressureUnknown: boolean; // the node lifecycle controller set them Unknown; the kubelet has not posted since
   readonly apiTaints: Taint[];
   readyTransitionAt: number;
 
@@ -251,6 +249,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     apiReady: 'Unknown',
     apiMemoryPressure: false,
     apiDiskPressure: false,
+    pressureUnknown: false,
     readyTransitionAt: 0,
     probeTimestamp: 0,
     lastObservedRenew: -Infinity,

@@ -86,6 +86,49 @@ describe('k3d observation: watch events → timeline events', () => {
     ]);
   });
 
+  it('records pressure conditions as the sim engine does: a change, and a first sight that is not False', () => {
+    const t = new WatchTranslator(0);
+    const node = (ready: string, memory: string, disk: string, pid: string): KubernetesObject =>
+      ({
+        kind: 'Node',
+        metadata: { name: 'dcn2' },
+        status: {
+          conditions: [
+            { type: 'MemoryPressure', status: memory },
+            { type: 'DiskPressure', status: disk },
+            { type: 'PIDPressure', status: pid },
+            { type: 'Ready', status: ready },
+          ],
+        },
+        spec: { taints: disk === 'True' ? [{ key: 'node.kubernetes.io/disk-pressure', effect: 'NoSchedule' }] : [] },
+      }) as KubernetesObject;
+    t.translate('ADDED', node('True', 'False', 'False', 'False'), 1000);
+    t.translate('MODIFIED', node('True', 'False', 'True', 'False'), 20_000);
+    t.translate('MODIFIED', node('Unknown', 'Unknown', 'Unknown', 'Unknown'), 60_000);
+    t.translate('MODIFIED', node('True', 'False', 'False', 'False'), 90_000);
+    const seen = t.events
+      .filter((e) => e.kind === 'node.condition' || e.kind === 'node.taint')
+      .map((e) => `${e.t} ${e.details?.['type'] ?? e.details?.['action']} ${e.details?.['status'] ?? e.details?.['key']}`);
+    expect(seen).toEqual([
+      '1 Ready True',
+      '20 DiskPressure True',
+      '20 added node.kubernetes.io/disk-pressure',
+      '60 Ready Unknown',
+      '60 MemoryPressure Unknown',
+      '60 DiskPressure Unknown',
+      '60 PIDPressure Unknown',
+      '60 removed node.kubernetes.io/disk-pressure',
+      '90 Ready True',
+      '90 MemoryPressure False',
+      '90 DiskPressure False',
+      '90 PIDPressure False',
+    ]);
+    // A node first seen under pressure says so at once.
+    const late = new WatchTranslator(0);
+    late.translate('ADDED', node('True', 'True', 'False', 'False'), 5000);
+    expect(late.events.filter((e) => e.kind === 'node.condition').map((e) => e.message)).toEqual(['dcn2 is Ready', 'dcn2 MemoryPressure']);
+  });
+
   it('expectations judge the translated timeline unchanged', () => {
     const timeline = {
       events,

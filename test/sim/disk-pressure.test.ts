@@ -77,6 +77,62 @@ describe('disk pressure (nodefs.available below K3s 5 %)', () => {
   });
 });
 
+describe('pressure conditions of a node whose kubelet falls silent', () => {
+  const conditions = (sim: ReturnType<typeof twoNodes>, t0: number) =>
+    eventsAfter(sim, t0, 'node.condition', /node\/w1/).map((e) => `${e.t - t0} ${e.details?.['type']} ${e.details?.['status']}`);
+  const taints = (sim: ReturnType<typeof twoNodes>) => sim.node('w1').apiTaints.map((t) => `${t.key}:${t.effect}`);
+
+  it('go Unknown with Ready, lose their NoSchedule taint, and are posted again with Ready (KK tryUpdateNodeHealth)', () => {
+    const sim = twoNodes();
+    const node = sim.node('w1');
+    const t0 = sim.now;
+    diskFull(sim, node, true);
+    sim.runUntil(t0 + 30);
+    expect(taints(sim)).toContain('node.kubernetes.io/disk-pressure:NoSchedule');
+    const cut = sim.now;
+    sim.powerOff(node, 'test');
+    sim.runUntil(cut + 120);
+    const silent = conditions(sim, cut);
+    const unknown = silent.filter((c) => c.endsWith('Unknown'));
+    // Ready, MemoryPressure, DiskPressure and PIDPressure in one status update, at the same moment.
+    expect(unknown.map((c) => c.split(' ').slice(1).join(' '))).toEqual([
+      'Ready Unknown',
+      'MemoryPressure Unknown',
+      'DiskPressure Unknown',
+      'PIDPressure Unknown',
+    ]);
+    expect(new Set(unknown.map((c) => c.split(' ')[0])).size).toBe(1);
+    // The NoSchedule taints follow the conditions: unreachable in, disk-pressure out (no condition is True).
+    expect(taints(sim)).toContain('node.kubernetes.io/unreachable:NoSchedule');
+    expect(taints(sim)).not.toContain('node.kubernetes.io/disk-pressure:NoSchedule');
+    const on = sim.now;
+    sim.powerOn(node, 'test');
+    sim.runUntil(on + 300);
+    const back = conditions(sim, on);
+    const ready = back.findIndex((c) => c.endsWith('Ready True'));
+    expect(ready).toBeGreaterThanOrEqual(0);
+    // The kubelet's first post carries all three; its eviction manager then finds the disk still full.
+    expect(back.slice(ready + 1, ready + 4).map((c) => c.split(' ').slice(1).join(' '))).toEqual([
+      'MemoryPressure False',
+      'DiskPressure False',
+      'PIDPressure False',
+    ]);
+    expect(back.slice(ready + 4).map((c) => c.split(' ').slice(1).join(' '))).toEqual(['DiskPressure True']);
+    expect(taints(sim)).toContain('node.kubernetes.io/disk-pressure:NoSchedule');
+  });
+
+  it('stay as they are when the kubelet is back before the grace period ends', () => {
+    const sim = twoNodes();
+    const node = sim.node('w1');
+    const t0 = sim.now;
+    sim.stopK3s(node, 'test');
+    sim.runUntil(t0 + 10);
+    sim.startK3s(node);
+    sim.runUntil(t0 + 300);
+    expect(conditions(sim, t0).filter((c) => !c.includes('Ready'))).toEqual([]);
+  });
+});
+
 describe('disk pressure ends with the kubelet', () => {
   it('evicts nothing while K3s is stopped, and one chain of passes only after a quick restart', () => {
     const sim = twoNodes({ evictionPassLag: 0.9 });

@@ -6,6 +6,7 @@
  */
 import type { KubernetesObject, V1Deployment, V1Job, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
 import type { TimelineEvent, TimelineEventKind, TimelineView, DetailValue } from '../../model/timeline.js';
+import { pressureChanges, pressureStatuses, taintChanges, type PressureStatuses } from './node-conditions.js';
 import { backOffSeconds, workloadOf } from './pod-facts.js';
 
 export { backOffSeconds, workloadOf };
@@ -38,7 +39,7 @@ export interface TranslatorOptions {
 }
 
 export class WatchTranslator {
-  private readonly nodes = new Map<string, { ready: string; taints: string[] }>();
+  private readonly nodes = new Map<string, { ready: string; taints: string[]; pressure: PressureStatuses }>();
   /** Nodes whose kubelet has not renewed its Lease since the API last went away. */
   private readonly silenced = new Set<string>();
   /** Each node's Lease renewTime as last seen. */
@@ -117,27 +118,14 @@ export class WatchTranslator {
       this.emit(at, 'node.condition', subject, 'api', text, { type: 'Ready', status: ready });
       this.silenced.delete(name);
     }
-    for (const taint of taints) {
-      if (!previous?.taints.includes(taint)) {
-        const [key, effect] = taint.split(':');
-        this.emit(at, 'node.taint', subject, 'api', `taint ${taint} added to ${name}`, {
-          key: key ?? '',
-          effect: effect ?? '',
-          action: 'added',
-        });
-      }
+    const pressure = pressureStatuses(node);
+    for (const c of pressureChanges(name, previous?.pressure, pressure)) {
+      this.emit(at, 'node.condition', subject, 'api', c.text, { type: c.type, status: c.status });
     }
-    for (const taint of previous?.taints ?? []) {
-      if (!taints.includes(taint)) {
-        const [key, effect] = taint.split(':');
-        this.emit(at, 'node.taint', subject, 'api', `taint ${taint} removed from ${name}`, {
-          key: key ?? '',
-          effect: effect ?? '',
-          action: 'removed',
-        });
-      }
+    for (const c of taintChanges(name, previous?.taints ?? [], taints)) {
+      this.emit(at, 'node.taint', subject, 'api', c.text, { key: c.key, effect: c.effect, action: c.action });
     }
-    this.nodes.set(name, { ready, taints });
+    this.nodes.set(name, { ready, taints, pressure });
   }
 
   private pod(type: WatchType, pod: V1Pod, at: number): void {

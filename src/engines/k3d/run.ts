@@ -221,7 +221,11 @@ export async function liveRun(ctx: K3dRunContext, plan: RunPlan, observer?: RunO
     const nodeReady: Record<string, number> = {};
     for (const n of members) {
       const ready = translator.events.find(
-        (e) => e.subject === `node/${n.name}` && e.kind === 'node.condition' && e.details?.['status'] === 'True',
+        (e) =>
+          e.subject === `node/${n.name}` &&
+          e.kind === 'node.condition' &&
+          e.details?.['type'] === 'Ready' &&
+          e.details?.['status'] === 'True',
       );
       if (ready) nodeReady[n.name] = ready.t;
     }

@@ -62,6 +62,7 @@ export function deleteNode(sim: Simulation, node: SimNode): string | undefined {
   node.apiReady = 'Unknown';
   node.apiMemoryPressure = false;
   node.apiDiskPressure = false;
+  node.pressureUnknown = false;
   node.apiTaints.splice(0, node.apiTaints.length);
   const still = node.k3s === 'running' ? '; its kubelet keeps running but does not register it again until k3s restarts' : '';
   sim.emit('node.deleted', `node/${node.name}`, 'api', `Node ${node.name} deleted${still}`, { pods: node.pods.size });
