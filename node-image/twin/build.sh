@@ -30,7 +30,7 @@ if [ ! -f "$ROOTFS_TAR" ]; then
   tar -C "$d" -cf "$ROOTFS_TAR.tmp" . && mv "$ROOTFS_TAR.tmp" "$ROOTFS_TAR" && rm -rf "$d"
 fi
 
-SRC_HASH=$( (find src bin hardware-profiles schemas scripts/write-shipped-profiles.ts -type f | LC_ALL=C sort | xargs cat; cat package.json package-lock.json tsconfig.json tsconfig.build.json node-image/twin/build.sh; sha256sum < "$NODE_BIN") | sha256sum | cut -c1-16)
+SRC_HASH=$( (find src bin hardware-profiles schemas scripts/write-shipped-profiles.ts scripts/vendor-deps.ts -type f | LC_ALL=C sort | xargs cat; cat package.json package-lock.json tsconfig.json tsconfig.build.json node-image/twin/build.sh; sha256sum < "$NODE_BIN") | sha256sum | cut -c1-16)
 STAMP="$CACHE/twin-image-$VERSION-$SRC_HASH"
 if [ ! -f "$STAMP" ] || ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
   log "assembling $IMAGE (Node.js $("$NODE_BIN" --version) from $NODE_BIN, twin from npm pack)"
@@ -39,9 +39,9 @@ if [ ! -f "$STAMP" ] || ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
   install -m 0755 "$NODE_BIN" "$d/rootfs/usr/local/bin/node"
   # npm pack of a copy of the sources, built with their own dev dependencies: this script runs before
   # the repository's `npm ci` in CI (.ci/run), and leaves the repository's node_modules and dist alone.
-  # (`npm run build` also runs scripts/write-shipped-profiles.ts: the profiles parsed at build time.)
+  # (`npm run build` also runs scripts/vendor-deps.ts and scripts/write-shipped-profiles.ts.)
   mkdir -p "$d/src/scripts" && cp -r package.json package-lock.json tsconfig.json tsconfig.build.json src bin hardware-profiles schemas "$d/src/"
-  cp scripts/write-shipped-profiles.ts "$d/src/scripts/"
+  cp scripts/write-shipped-profiles.ts scripts/vendor-deps.ts "$d/src/scripts/"
   (cd "$d/src" && npm ci --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null \
     && npm pack --silent --pack-destination "$d/pack" >/dev/null)   # `prepare`: the build
   app="$d/rootfs/usr/local/lib/twin"; mkdir -p "$app"
