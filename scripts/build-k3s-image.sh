@@ -128,6 +128,16 @@ if [ ! -x "$SLOWFS_BIN" ]; then
   find "$CACHE" -maxdepth 1 -name 'slowfs-*' ! -name "$(basename "$SLOWFS_BIN")" -delete
 fi
 
+# 2g. twin-netq (node-image/netq): a link-degrade's delay and loss through NFQUEUE, where the kernel's tc
+# has no netem (node-image/entrypoint/twin-link.sh starts it)
+NETQ_BIN="$CACHE/netq-$( (cat node-image/netq/*.go node-image/netq/go.mod node-image/netq/go.sum) | sha256sum | cut -c1-16)"
+if [ ! -x "$NETQ_BIN" ]; then
+  log "go build node-image/netq (packet delay and loss over NFQUEUE)"
+  (cd node-image/netq && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$NETQ_BIN.tmp" .)
+  mv "$NETQ_BIN.tmp" "$NETQ_BIN"
+  find "$CACHE" -maxdepth 1 -name 'netq-*' ! -name "$(basename "$NETQ_BIN")" -delete
+fi
+
 # 3. small static programs and the images built from them
 build_c() { [ -x "$CACHE/$1" ] && [ "$CACHE/$1" -nt "node-image/images/$1.c" ] || gcc -static -O2 -Wall -o "$CACHE/$1" "node-image/images/$1.c"; }
 build_c pause
@@ -253,7 +263,7 @@ fi
 # twin reads before a run to refuse what the image cannot reproduce, and as /etc/twin/capabilities.json.
 CAPABILITIES=$(tr -d ' \n' < node-image/capabilities.json)
 CAP_HASH=$(printf '%s' "$CAPABILITIES" | sha256sum | cut -c1-8)
-NODE_STAMP="$CACHE/node-$IMAGE_REV-$SRC_HASH-$CAP_HASH-$(basename "$IMAGES_STAMP")-$(basename "$NFS_MOUNT_BIN")-$(basename "$SLOWFS_BIN")-$(cat node-image/entrypoint/* | sha256sum | cut -c1-8)"
+NODE_STAMP="$CACHE/node-$IMAGE_REV-$SRC_HASH-$CAP_HASH-$(basename "$IMAGES_STAMP")-$(basename "$NFS_MOUNT_BIN")-$(basename "$SLOWFS_BIN")-$(basename "$NETQ_BIN")-$(cat node-image/entrypoint/* | sha256sum | cut -c1-8)"
 if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
   log "assembling $NODE_IMAGE"
   d="$CACHE/node-build"; rm -rf "$d" && mkdir -p "$d" && tar -C "$d" -xf "$ROOTFS_TAR"
@@ -267,6 +277,8 @@ if [ ! -f "$NODE_STAMP" ] || ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&
   # the board's CPU speed and storage latency from the container's first start: k3d's entrypoint runs
   # every /bin/k3d-entrypoint-*.sh before K3s (node-image/entrypoint)
   install -m 0755 "$SLOWFS_BIN" "$d/usr/local/bin/twin-slowfs"
+  install -m 0755 "$NETQ_BIN" "$d/usr/local/bin/twin-netq"
+  install -m 0755 node-image/entrypoint/twin-link.sh "$d/usr/local/bin/twin-link"
   for script in node-image/entrypoint/k3d-entrypoint-*.sh; do install -m 0755 "$script" "$d/bin/$(basename "$script")"; done
   # k3d's entrypoint script traps SIGTERM by name, which Debian's dash refuses: /bin/sh is busybox, as in K3s's image.
   cp /bin/busybox "$d/bin/busybox" && ln -sf busybox "$d/bin/sh"

@@ -47,6 +47,7 @@ describe('one vocabulary, resolved once at the edge', () => {
           { id: 'fill', at: 90, kind: 'memory-fill', node: 'dcn2', amount: '512Mi' },
           { id: 'wifi', at: '2m', for: '1m', kind: 'link-degrade', node: 'dcn2', bandwidth: '10Mbit/s' },
           { id: 'half', at: '2m', kind: 'link-degrade', node: 'dcn3', bandwidth: 0.5 },
+          { id: 'lossy', at: '2m', kind: 'link-degrade', node: 'dcn4', delay: '150ms', loss: '2.5%' },
           { id: 'sd', at: '3m', for: '1m', kind: 'slow-storage', node: 'dcn2', latency: '800ms' },
           { id: 'cut', at: '4m', for: '2m', kind: 'site-power-cut', interval: '30s' },
         ],
@@ -67,8 +68,12 @@ describe('one vocabulary, resolved once at the edge', () => {
       revert: { fault: { rate: 0 }, description: 'memory-leak api at 0' },
     });
     expect(byId.get('fill')?.fault).toEqual({ kind: 'memory-fill', node: 'dcn2', amount: 512 * 1024 ** 2 });
-    expect(byId.get('wifi')?.fault).toEqual({ kind: 'link-degrade', node: 'dcn2', bandwidth: { bitsPerSecond: 10e6 } });
-    expect(byId.get('half')?.fault).toEqual({ kind: 'link-degrade', node: 'dcn3', bandwidth: { fraction: 0.5 } });
+    expect(byId.get('wifi')?.fault).toEqual({ kind: 'link-degrade', node: 'dcn2', bandwidth: { bitsPerSecond: 10e6 }, delay: 0, loss: 0 });
+    expect(byId.get('half')?.fault).toEqual({ kind: 'link-degrade', node: 'dcn3', bandwidth: { fraction: 0.5 }, delay: 0, loss: 0 });
+    expect(byId.get('lossy')).toMatchObject({
+      fault: { kind: 'link-degrade', node: 'dcn4', bandwidth: null, delay: 0.15, loss: 0.025 },
+      description: 'link-degrade dcn4 +150ms delay, 2.5% loss',
+    });
     expect(byId.get('sd')?.fault).toEqual({ kind: 'slow-storage', node: 'dcn2', latency: 0.8 });
     expect(byId.get('cut')).toMatchObject({
       fault: { kind: 'site-power-cut', interval: 30 },
@@ -97,7 +102,11 @@ describe('one vocabulary, resolved once at the edge', () => {
     const load = resolveScenario(
       {
         ...base,
-        faults: [{ id: 'cut', at: '1m', for: '2m', kind: 'site-power-cut', interval: 'soon' }],
+        faults: [
+          { id: 'cut', at: '1m', for: '2m', kind: 'site-power-cut', interval: 'soon' },
+          { id: 'lossy', at: '1m', kind: 'link-degrade', node: 'dcn2', loss: '120%', delay: '2m' },
+          { id: 'none', at: '1m', kind: 'link-degrade', node: 'dcn2' },
+        ],
         expect: [
           { kind: 'api-available', after: 'fault:nope+1m', within: '1m' },
           { kind: 'no-oom-kills', from: 'later', to: 'end+x' },
@@ -109,7 +118,10 @@ describe('one vocabulary, resolved once at the edge', () => {
     await expect(load).rejects.toThrow(
       [
         'bad.ts: faults[0].interval: "soon" is not a valid duration; write e.g. 40s, 5m, 1h30m or 250ms',
-        'bad.ts: expect[0].after: no fault with id "nope" (fault ids: cut)',
+        'bad.ts: faults[1].delay: 120 s is longer than twin holds a packet (use at most 60s)',
+        'bad.ts: faults[1].loss: "120%" is not a loss: write a percentage from 0% to 100%, e.g. 5%',
+        'bad.ts: faults[2]: link-degrade changes nothing (give bandwidth: 10Mbit/s or 0.5, delay: 200ms or loss: 5%)',
+        'bad.ts: expect[0].after: no fault with id "nope" (fault ids: cut, lossy, none)',
         'bad.ts: expect[1].from: "later" is not a valid duration; write e.g. 40s, 5m, 1h30m or 250ms',
         'bad.ts: expect[1].to: "x" is not a valid duration; write e.g. 40s, 5m, 1h30m or 250ms',
       ].join('\n'),

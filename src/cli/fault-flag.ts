@@ -16,7 +16,7 @@ const booleanFields = new Set(['ignoreDaemonSets', 'deleteEmptyDirData', 'force'
 /** Fields naming one node or a list of nodes: checked against the live cluster. */
 const nodeFields = new Set(['node', 'servers', 'order', 'nodes', 'groups']);
 /** Fields holding a duration, checked here so the message names the flag (the loader would name a scenario field). */
-const durationFields = ['at', 'for', 'interval', 'latency', 'gracePeriod', 'timeout'];
+const durationFields = ['at', 'for', 'interval', 'latency', 'gracePeriod', 'timeout', 'delay'];
 
 export const faultFlagSyntax = 'KIND[:TARGET][,at=30s][,for=5m]';
 
@@ -31,7 +31,7 @@ function valueOf(field: string, text: string): unknown {
   if (listFields.has(field)) return text.split('+');
   if (numberFields.has(field) && /^\d+$/.test(text)) return Number(text);
   if (booleanFields.has(field) && /^(true|false)$/.test(text)) return text === 'true';
-  if (field === 'bandwidth' && /^(0?\.\d+|1)$/.test(text)) return Number(text);
+  if ((field === 'bandwidth' || field === 'loss') && /^(0?\.\d+|1|0)$/.test(text)) return Number(text);
   return text;
 }
 

@@ -52,8 +52,16 @@ export const faultSchema = z.discriminatedUnion('kind', [
   f('memory-fill', { node: name, amount: z.string() }),
   f('partition', { groups: z.array(z.array(name).min(1)).min(1) }),
   f('heal-partition', {}),
-  /** Throttle a node's link to a rate (`10Mbit/s`) or a fraction of its measured throughput. */
-  f('link-degrade', { node: name, bandwidth: z.union([z.string(), z.number().positive().max(1)]) }),
+  /**
+   * A worse link for a node: `bandwidth` a rate (`10Mbit/s`) or a fraction of its measured throughput; `delay`
+   * (`200ms`) added to and `loss` (`5%`, or 0.05) dropped from every packet it sends, as `tc netem` on its interface.
+   */
+  f('link-degrade', {
+    node: name,
+    bandwidth: z.union([z.string(), z.number().positive().max(1)]).optional(),
+    delay: duration.optional(),
+    loss: z.union([z.string(), z.number().min(0).max(1)]).optional(),
+  }),
   f('link-restore', { node: name }),
   /** Synchronous write latency of a node's storage (a worn SD card): `2s`, `800ms`. */
   f('slow-storage', { node: name, latency: duration }),
@@ -128,7 +136,8 @@ interface ResolvedQuantities {
   'memory-leak': { rate: number };
   /** Bytes. */
   'memory-fill': { amount: number };
-  'link-degrade': { bandwidth: Bandwidth };
+  /** Bandwidth null when not given; delay in seconds added to each packet sent; loss a probability (0–1). */
+  'link-degrade': { bandwidth: Bandwidth | null; delay: number; loss: number };
   /** Seconds per write. */
   'slow-storage': { latency: number };
   /** Seconds between machines (0 when not given). */
@@ -160,11 +169,24 @@ export function resolveFault(fault: Fault, field: string, problems: Problems): R
       return { kind: fault.kind, node: fault.node, amount: problems.parse(`${field}.amount`, () => parseBytes(fault.amount), 0) };
     case 'link-degrade': {
       const given = fault.bandwidth;
-      const bandwidth: Bandwidth =
-        typeof given === 'number'
-          ? { fraction: given }
-          : { bitsPerSecond: problems.parse(`${field}.bandwidth`, () => parseRate(given) * 8, 0) };
-      return { kind: fault.kind, node: fault.node, bandwidth };
+      const bandwidth: Bandwidth | null =
+        given === undefined
+          ? null
+          : typeof given === 'number'
+            ? { fraction: given }
+            : { bitsPerSecond: problems.parse(`${field}.bandwidth`, () => parseRate(given) * 8, 0) };
+      if (given === undefined && fault.delay === undefined && fault.loss === undefined)
+        problems.add(field, 'link-degrade changes nothing', 'give bandwidth: 10Mbit/s or 0.5, delay: 200ms or loss: 5%');
+      const delay = fault.delay === undefined ? 0 : problems.duration(`${field}.delay`, fault.delay, 0);
+      if (delay > maxLinkDelay)
+        problems.add(`${field}.delay`, `${delay} s is longer than twin holds a packet`, `use at most ${maxLinkDelay}s`);
+      return {
+        kind: fault.kind,
+        node: fault.node,
+        bandwidth,
+        delay,
+        loss: problems.parse(`${field}.loss`, () => parseLoss(fault.loss), 0),
+      };
     }
     case 'slow-storage':
       return { kind: fault.kind, node: fault.node, latency: problems.duration(`${field}.latency`, fault.latency, 0) };
@@ -204,6 +226,22 @@ export function resolveFault(fault: Fault, field: string, problems: Problems): R
       return rest as ResolvedFault;
     }
   }
+}
+
+/**
+ * The longest delay a link-degrade adds: a minute, well past every timeout it can show (the kubelet's
+ * heartbeat gives up after 10 s), while the packets it holds stay countable.
+ */
+export const maxLinkDelay = 60;
+
+/** A loss written as a percentage (`5%`) or a probability (0.05); 0 when not given. */
+function parseLoss(written: string | number | undefined): number {
+  if (written === undefined) return 0;
+  if (typeof written === 'number') return written;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(written);
+  const percent = match ? Number(match[1]) : NaN;
+  if (!(percent >= 0 && percent <= 100)) throw new Error(`"${written}" is not a loss: write a percentage from 0% to 100%, e.g. 5%`);
+  return percent / 100;
 }
 
 /** What reverting a fault after `for` means. */
@@ -259,8 +297,16 @@ export function describeFault(fault: Fault): string {
       return `memory-fill ${fault.node} ${fault.amount}`;
     case 'partition':
       return `partition ${fault.groups.map((g) => `[${g.join(' ')}]`).join(' | ')}`;
-    case 'link-degrade':
-      return `link-degrade ${fault.node} to ${fault.bandwidth}`;
+    case 'link-degrade': {
+      const parts = [
+        fault.bandwidth === undefined ? null : `to ${fault.bandwidth}`,
+        fault.delay === undefined ? null : `+${fault.delay} delay`,
+        fault.loss === undefined
+          ? null
+          : `${typeof fault.loss === 'number' ? `${Number((fault.loss * 100).toFixed(4))}%` : fault.loss} loss`,
+      ];
+      return `link-degrade ${fault.node} ${parts.filter((p) => p !== null).join(', ')}`;
+    }
     case 'slow-storage':
       return `slow-storage ${fault.node} ${fault.latency} per write`;
     case 'site-power-restore':

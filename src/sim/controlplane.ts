@@ -4,6 +4,7 @@
  * and scheduler act (each needs the API and its leader Lease: `leader-election.ts`).
  */
 import type { ControlPlaneContext, ControlPlanePort, LeaseComponent } from './context.js';
+import { etcdMemberCut, heartbeatsLost } from './link.js';
 import { Priority } from './priority.js';
 import { fsyncLatency, type SimNode } from './state.js';
 
@@ -62,7 +63,9 @@ export class ControlPlane implements ControlPlanePort {
 
   /** etcd members that can keep up: a member whose fsync stalls past the election timeout falls out. */
   private healthyMember(node: SimNode): boolean {
-    return this.serving(node) && fsyncLatency(node) <= this.ctx.settings.etcdElectionTimeout;
+    const settings = this.ctx.settings;
+    if (!this.serving(node) || fsyncLatency(node) > settings.etcdElectionTimeout) return false;
+    return this.ctx.world.servers.length === 1 || !etcdMemberCut(node.link, settings);
   }
 
   /** Seconds one datastore transaction takes on a server's storage. */
@@ -74,7 +77,12 @@ export class ControlPlane implements ControlPlanePort {
   nodeReachesApi(node: SimNode, starting = false): boolean {
     if (!this.apiUp || !node.powered) return false;
     if (!starting && node.k3s !== 'running') return false;
-    return node.partition === this.apiGroup;
+    if (node.partition !== this.apiGroup) return false;
+    // A server's kubelet talks to its own API server, which needs the other etcd members over its link;
+    // any other node's requests cross its link.
+    const ctx = this.ctx;
+    if (!node.isServer) return !heartbeatsLost(node.link, ctx.settings);
+    return ctx.world.cluster.k3s.datastore !== 'embedded-etcd' || ctx.world.servers.length === 1 || !etcdMemberCut(node.link, ctx.settings);
   }
 
   private computeApi(): { up: boolean; group: number; quorum: boolean } {

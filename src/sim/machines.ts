@@ -4,6 +4,7 @@
  * refusal of a join (token, version skew). What the API makes of it is elsewhere.
  */
 import type { MachinesContext, MachinesPort } from './context.js';
+import { linkRate } from './link.js';
 import { Priority } from './priority.js';
 import { gracefulShutdownEnabled } from './shutdown.js';
 import type { SimNode } from './state.js';
@@ -67,7 +68,7 @@ export class Machines implements MachinesPort {
       return;
     }
     if (ctx.world.cluster.bringUp.downloadK3s && !this.installed.has(node)) {
-      const rate = Math.min(node.spec.network.throughput.value * node.bandwidthFactor, ctx.settings.internetBandwidth);
+      const rate = Math.max(1, Math.min(linkRate(node.link, node.spec.network.throughput.value), ctx.settings.internetBandwidth));
       const seconds = ctx.settings.k3sBinarySize / rate;
       ctx.env.after(ctx.jitter(seconds), Priority.truth, () => {
         if (node.epoch !== epoch) return;

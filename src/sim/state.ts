@@ -9,6 +9,7 @@ import { usableMemory, type ModelSettings } from '../model/settings.js';
 import type { PodTemplate } from '../model/pod-template.js';
 import type { Workload } from '../model/workloads.js';
 import type { JobStatus } from './job-status.js';
+import { healthyLink, type Link } from './link.js';
 import { measuredTimes, type MeasuredTimes } from './measured.js';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -46,7 +47,7 @@ export interface SimNode {
   k3s: K3sState;
   /** Network partition group; nodes talk only within their group. 0 is the site LAN. */
   partition: number;
-  bandwidthFactor: number;
+  link: Link;
   /** Absolute fsync latency override from a slow-storage fault (s), or null. */
   writeLatencyOverride: number | null;
   diskFull: boolean;
@@ -229,7 +230,7 @@ export function createNode(spec: ClusterNode, index: number, settings: ModelSett
     booted: false,
     k3s: 'stopped',
     partition: 0,
-    bandwidthFactor: 1,
+    link: healthyLink(),
     writeLatencyOverride: null,
     diskFull: false,
     foreignMemory: 0,

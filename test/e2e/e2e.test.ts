@@ -383,6 +383,7 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
     'network-partition',
     'site-power-cut',
     'disk-full',
+    'link-loss',
   ])('%s: both engines meet the expectations and the report compares them', { timeout: 40 * 60_000 }, async (name, context) => {
     if (!everyTest && !inCi.has(name)) {
       console.log(`e2e ${name} skipped: it runs in npm run test:e2e:all, not in CI's time budget (README "Development")`);

@@ -58,6 +58,21 @@ describe('k3d engine --dry-run', () => {
       unsupportedStack(planOf(disk), { ...k3sCapabilities('rancher/k3s'), diskFill }).map((r) => r.reason);
     expect(filled(false)).toEqual([expect.stringMatching(/^fault full \(disk-full\): .*filling it would fill the host's/)]);
     expect(filled(true)).toEqual([]);
+    // A link's delay and loss go through twin-netq, which only an image that declares linkImpairment has; bandwidth alone is tc's.
+    const link = await loadScenarioFile('test/e2e/link-loss.ts');
+    expect(unsupportedFaults(link.faults)).toEqual([]);
+    const linked = (linkImpairment: boolean) =>
+      unsupportedStack(planOf(link), { ...k3sCapabilities('rancher/k3s'), linkImpairment }).map((r) => r.reason);
+    expect(linked(false)).toEqual([
+      expect.stringMatching(/^fault wifi \(link-degrade\): the node image has no twin-netq to delay or drop packets/),
+      expect.stringMatching(/^fault stall \(link-degrade\): the node image has no twin-netq/),
+    ]);
+    expect(linked(true)).toEqual([]);
+    expect(
+      capabilitiesFromLabels('old', { 'twin.dev/capabilities': '{"datastores":["sqlite"],"maxServers":1,"components":[]}' }),
+    ).toMatchObject({
+      linkImpairment: false,
+    });
     // memory-fill runs memhog inside the node container: only twin's node image has it.
     const fill: PlannedFault[] = [planFault({ id: 'fill', kind: 'memory-fill', at: 0, node: 'dcn2', amount: '500Mi' }, 0, new Problems())];
     expect(unsupportedFaults(fill, { nodeImage: 'k3s' })[0]).toMatch(/fault fill \(memory-fill\): .*only twin's node image has/);

@@ -15,6 +15,7 @@ import { containerFaults, pid } from './docker.js';
 import { routeExternalHosts } from './external.js';
 import type { NodeMemoryFaults } from './memory.js';
 import { setDiskFull } from './disk-fill.js';
+import { setLinkImpairment } from './link-impairment.js';
 import { setStorageLatency } from './storage-latency.js';
 import { tbfArgs } from './throttle.js';
 
@@ -109,15 +110,25 @@ export async function applyFault(
       if (cluster.nodes.some((n) => n.role === 'external')) await routeExternalHosts(ctx, plan);
       return;
     case 'link-degrade': {
+      // A link-degrade replaces the link as a whole, as on the sim engine: what it does not give is the profile's.
       const target = node(fault.node);
-      const rate =
-        'fraction' in fault.bandwidth ? target.network.throughput.value * 8 * fault.bandwidth.fraction : fault.bandwidth.bitsPerSecond;
-      await exec('nsenter', ['-t', await pid(exec, container(fault.node)), '-n', 'tc', ...tbfArgs('eth0', rate, 'replace')]);
+      const given = fault.bandwidth;
+      if (given === null) await shape(ctx, plan, target);
+      else {
+        const rate = 'fraction' in given ? target.network.throughput.value * 8 * given.fraction : given.bitsPerSecond;
+        await exec('nsenter', ['-t', await pid(exec, container(fault.node)), '-n', 'tc', ...tbfArgs('eth0', rate, 'replace')]);
+      }
+      if (fault.delay > 0 || fault.loss > 0 || (ctx.linkImpairment && (target.role === 'server' || target.role === 'agent')))
+        return setLinkImpairment(exec, container(fault.node), fault.delay, fault.loss, `link-degrade ${fault.node}`);
       return;
     }
-    case 'link-restore':
+    case 'link-restore': {
       await shape(ctx, plan, node(fault.node));
+      const role = node(fault.node).role;
+      if (ctx.linkImpairment && (role === 'server' || role === 'agent'))
+        return setLinkImpairment(exec, container(fault.node), 0, 0, `link-restore ${fault.node}`);
       return;
+    }
     case 'site-power-cut':
       // Every machine on the site's power, the external hosts (twin's containers for them) included.
       for (const n of cluster.nodes) await containerFaults.powerOff(exec, container(n.name));

@@ -26,6 +26,11 @@ const capabilitiesSchema = z.object({
    * image through a loop device) that the fault fills (node-image/entrypoint). Older images: false.
    */
   diskFill: z.boolean().default(false),
+  /**
+   * twin-netq (node-image/netq) delays and drops the packets a node sends, as a link-degrade's delay and loss ask,
+   * through an NFQUEUE rule in the node's own network namespace (this kernel's tc has no netem). Older images: false.
+   */
+  linkImpairment: z.boolean().default(false),
 });
 
 export interface NodeImageCapabilities extends z.infer<typeof capabilitiesSchema> {
@@ -45,6 +50,7 @@ export function k3sCapabilities(image: string): NodeImageCapabilities {
     components: [...packagedComponents],
     storageLatency: false,
     diskFill: false,
+    linkImpairment: false,
   };
 }
 
@@ -53,7 +59,15 @@ export function k3sCapabilities(image: string): NodeImageCapabilities {
  * SQLite and the local-path provisioner. Also what a dry run assumes when no node image is here.
  */
 export function minimalCapabilities(source: string): NodeImageCapabilities {
-  return { source, datastores: ['sqlite'], maxServers: 1, components: ['local-storage'], storageLatency: false, diskFill: false };
+  return {
+    source,
+    datastores: ['sqlite'],
+    maxServers: 1,
+    components: ['local-storage'],
+    storageLatency: false,
+    diskFill: false,
+    linkImpairment: false,
+  };
 }
 
 /**

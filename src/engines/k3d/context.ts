@@ -41,6 +41,8 @@ export interface K3dRunContext {
   readonly signal?: AbortSignal;
   /** How twin talks to the Rancher host's API (HTTPS by default). */
   readonly rancherTransport?: RancherTransport;
+  /** The node image has twin-netq (capabilities.ts linkImpairment): link-restore clears a delay and loss. */
+  readonly linkImpairment?: boolean;
   /** memory-leak and memory-fill on the nodes (set by the run). */
   readonly memory?: NodeMemoryFaults;
 }

@@ -3,7 +3,7 @@
  * container of twin's own (tc qdiscs, block-IO files) rather than guessed.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, release } from 'node:os';
 import type { Exec } from './exec.js';
 import { ensureStandInImage, pid, probeDocker, standInImage, type DockerState } from './docker.js';
 import { managedLabel } from './config.js';
@@ -172,24 +172,19 @@ export async function diagnose(exec: Exec): Promise<{ capabilities: Capability[]
         ['-t', containerPid, '-n', 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', 'delay', '10ms'],
         { allowFailure: true },
       );
-      // Without netem, an eBPF program could still delay packets by their departure time, but only the fq qdisc honours that.
-      const fq =
-        netem.exitCode === 0
-          ? null
-          : await exec('nsenter', ['-t', containerPid, '-n', 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'fq'], {
-              allowFailure: true,
-            });
-      out.push({
-        name: 'delay and loss (tc netem)',
-        ok: netem.exitCode === 0,
-        detail:
-          netem.exitCode === 0
-            ? 'latency and packet loss can be emulated'
-            : `not emulated: ${netem.stderr.trim() || 'sch_netem missing in this kernel'}` +
-              (fq?.exitCode === 0
-                ? ' (the fq qdisc is here: an eBPF departure-time delay could be, twin does not do it yet)'
-                : '; no fq qdisc either, which an eBPF departure-time delay needs'),
-      });
+      // twin-netq's path: an NFQUEUE rule in the node's namespace (the probe's, here) and the kernel's queue to user space.
+      const nfqueue = await exec(
+        'nsenter',
+        ['-t', containerPid, '-n', 'iptables', '-t', 'mangle', '-A', 'POSTROUTING', '-o', 'eth0', '-j', 'NFQUEUE', ...nfqueueArgs],
+        { allowFailure: true },
+      ).catch(() => null);
+      out.push(
+        delayLossRow('missing' in image ? false : image.capabilities.linkImpairment, {
+          netem: netem.exitCode === 0 ? null : netem.stderr.trim() || 'sch_netem missing in this kernel',
+          nfqueue: nfqueue?.exitCode === 0 ? null : (nfqueue?.stderr.trim().split('\n')[0] ?? 'iptables not found on this host'),
+          queueToUserSpace: hasQueueToUserSpace(),
+        }),
+      );
       const memory = await exec('docker', ['exec', probe, 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes'], { allowFailure: true });
       const memoryV2 =
         memory.exitCode === 0 ? memory : await exec('docker', ['exec', probe, 'cat', '/sys/fs/cgroup/memory.max'], { allowFailure: true });
@@ -265,6 +260,39 @@ export function diskFillRow(image: boolean, loopDevices: boolean = existsSync('/
         'device that clears itself), which the fault fills with fallocate'
       : "no loop devices on this host (/dev/loop-control): a disk-full fault's node stays on the host's disk and the fault fails";
   return { name: 'disk full (loop device)', ok: image && loopDevices, detail };
+}
+
+const nfqueueArgs = ['--queue-num', '7', '--queue-bypass'];
+
+/**
+ * Whether a link-degrade's delay and loss reach real nodes: twin-netq (node-image/netq) in twin's node image,
+ * fed by an NFQUEUE rule in the node's network namespace and the kernel's nfnetlink_queue. tc netem is
+ * reported as well, though twin does not need it. `found` holds each probe's failure, or null when it passed.
+ */
+export function delayLossRow(
+  image: boolean,
+  found: { readonly netem: string | null; readonly nfqueue: string | null; readonly queueToUserSpace: boolean },
+): Capability {
+  const netem = found.netem === null ? 'tc netem works here too' : `tc netem is not here (${found.netem})`;
+  const detail = !image
+    ? `the node image has no twin-netq (rebuild it with scripts/build-k3s-image.sh): link-degrade with delay or loss refused; ${netem}`
+    : found.nfqueue !== null
+      ? `the kernel refuses an NFQUEUE rule (${found.nfqueue}): link-degrade with delay or loss fails; ${netem}`
+      : !found.queueToUserSpace
+        ? `no nfnetlink_queue in this kernel (/proc/net/netfilter/nfnetlink_queue): link-degrade with delay or loss fails; ${netem}`
+        : `twin-netq delays and drops the packets a node sends (NFQUEUE in its own network namespace); ${netem}`;
+  return { name: 'delay and loss (twin-netq)', ok: image && found.nfqueue === null && found.queueToUserSpace, detail };
+}
+
+/**
+ * Whether the kernel can hand queued packets to user space: nfnetlink_queue loaded or built in (its /proc
+ * file), or a module the kernel loads on twin-netq's first bind.
+ */
+function hasQueueToUserSpace(): boolean {
+  return (
+    existsSync('/proc/net/netfilter/nfnetlink_queue') ||
+    ['ko', 'ko.xz', 'ko.zst', 'ko.gz'].some((ext) => existsSync(`/lib/modules/${release()}/kernel/net/netfilter/nfnetlink_queue.${ext}`))
+  );
 }
 
 function readFilesystems(): string | null {

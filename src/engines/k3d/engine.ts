@@ -160,6 +160,7 @@ export const k3dEngine: Engine = {
       keep: options?.keep ?? false,
       image: image.image,
       serviceManager: image.kind === 'twin',
+      linkImpairment: image.capabilities.linkImpairment,
       ...(typeof externalImage === 'string' ? { externalImage } : {}),
       ...rancher,
       ...standIn,

@@ -30,7 +30,7 @@ function faultRefusal(id: string, fault: Fault, options: SupportOptions): string
             "which only twin's node image has (scripts/build-k3s-image.sh)"
         : null;
     case 'link-degrade':
-      return 'fraction' in fault.bandwidth && fault.bandwidth.fraction <= 0
+      return fault.bandwidth !== null && 'fraction' in fault.bandwidth && fault.bandwidth.fraction <= 0
         ? `fault ${id}: a bandwidth of 0 is a partition; use partition`
         : null;
     // --- node maintenance
@@ -260,6 +260,16 @@ export function unsupportedStack(
           `${subject}: the node image keeps the kubelet's directory on the host's disk (${image}), and filling it would fill ` +
           "the host's; twin's node image gives it a disk of its own (scripts/build-k3s-image.sh), or use --engine sim",
       });
+    if (fault.kind === 'link-degrade' && (fault.delay > 0 || fault.loss > 0)) {
+      const role = cluster.nodes.find((n) => n.name === fault.node)?.role;
+      const why = !capabilities.linkImpairment
+        ? `the node image has no twin-netq to delay or drop packets (${image}), and this kernel's tc has no netem; ` +
+          "twin's node image has it (scripts/build-k3s-image.sh)"
+        : role !== 'server' && role !== 'agent'
+          ? `${fault.node} is not a K3s node: only twin's node image has twin-netq to delay or drop its packets`
+          : null;
+      if (why !== null) out.push({ subject, reason: `${subject}: ${why}; bandwidth alone works, or use --engine sim` });
+    }
     const hosts = [...new Set(faultNodes(fault).filter((n) => external.has(n)))];
     if (hosts.length > 0 && !externalHostFaults.has(fault.kind))
       out.push({

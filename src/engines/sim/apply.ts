@@ -1,6 +1,7 @@
 /** What each fault does to the model. */
 import { workloadMatches } from '../../model/workloads.js';
 import type { ResolvedFault } from '../../scenario/faults.js';
+import { healthyLink } from '../../sim/link.js';
 import { Priority } from '../../sim/priority.js';
 import type { Simulation } from '../../sim/simulation.js';
 import {
@@ -89,14 +90,17 @@ function applyToModel(sim: Simulation, fault: ResolvedFault, label: string): voi
       return healPartition(sim);
     case 'link-degrade': {
       const node = sim.node(fault.node);
+      const given = fault.bandwidth;
       const factor =
-        'fraction' in fault.bandwidth
-          ? fault.bandwidth.fraction
-          : Math.min(1, fault.bandwidth.bitsPerSecond / 8 / node.spec.network.throughput.value);
-      return degradeLink(sim, node, factor);
+        given === null
+          ? 1
+          : 'fraction' in given
+            ? given.fraction
+            : Math.min(1, given.bitsPerSecond / 8 / node.spec.network.throughput.value);
+      return degradeLink(sim, node, { bandwidthFactor: factor, delay: fault.delay, loss: fault.loss });
     }
     case 'link-restore':
-      return degradeLink(sim, sim.node(fault.node), 1);
+      return degradeLink(sim, sim.node(fault.node), healthyLink());
     case 'slow-storage':
       return slowStorage(sim, sim.node(fault.node), fault.latency);
     case 'storage-restore':

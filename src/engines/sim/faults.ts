@@ -4,6 +4,7 @@
  * that react to it. The model itself keeps only the mechanisms (power, k3s, re-evaluating
  * the network).
  */
+import { heartbeatMissProbability, heartbeatsLost, type Link } from '../../sim/link.js';
 import { podMemory, type SimNode } from '../../sim/state.js';
 import type { Simulation } from '../../sim/simulation.js';
 
@@ -13,16 +14,30 @@ export function restartK3s(sim: Simulation, node: SimNode): void {
   sim.startK3s(node);
 }
 
-/** Limits a node's network to `factor` of its measured throughput (1 = normal). */
-export function degradeLink(sim: Simulation, node: SimNode, factor: number): void {
-  node.bandwidthFactor = factor;
+/**
+ * Sets a node's link (its throughput share, the delay and loss on what it sends) and tells the control plane,
+ * which finds the node cut off when its heartbeats no longer get through (sim/link.ts).
+ */
+export function degradeLink(sim: Simulation, node: SimNode, link: Link): void {
+  const wasCut = heartbeatsLost(node.link, sim.settings);
+  node.link = link;
+  const miss = heartbeatMissProbability(link, sim.settings);
+  const parts = [
+    link.bandwidthFactor === 1 ? null : `${Math.round(link.bandwidthFactor * 100)} % of its throughput`,
+    link.delay === 0 ? null : `+${Math.round(link.delay * 1000)} ms per packet`,
+    link.loss === 0 ? null : `${Number((link.loss * 100).toFixed(4))} % of packets lost`,
+  ].filter((part) => part !== null);
+  const cut = heartbeatsLost(link, sim.settings);
   sim.emit(
     'node.network',
     `node/${node.name}`,
     'truth',
-    factor === 1 ? `${node.name} link back to full speed` : `${node.name} link degraded to ${Math.round(factor * 100)} % of its throughput`,
-    { bandwidthFactor: factor },
+    parts.length === 0
+      ? `${node.name} link back to normal`
+      : `${node.name} link degraded: ${parts.join(', ')}${cut ? '; its heartbeats no longer reach the API' : ''}`,
+    { bandwidthFactor: link.bandwidthFactor, delay: link.delay, loss: link.loss, heartbeatMiss: Number(miss.toPrecision(3)) },
   );
+  if (cut !== wasCut || node.isServer) sim.networkChanged();
 }
 
 /** Sets a node's fsync latency (SD card wear, a failing card), or null to restore its profile. */

@@ -8,6 +8,7 @@
  * it is Ready again.
  */
 import type { ResolvedFault } from '../../scenario/faults.js';
+import { linkRate } from '../../sim/link.js';
 import { Priority } from '../../sim/priority.js';
 import type { SimNode } from '../../sim/state.js';
 import type { Simulation } from '../../sim/simulation.js';
@@ -109,7 +110,7 @@ function upgradeNode(sim: Simulation, node: SimNode, fault: Upgrade, done: (fail
 /** Download the new binary over the node's link, put it in place, restart k3s; uncordon once Ready. */
 function replaceBinary(sim: Simulation, node: SimNode, version: string, done: (failure?: string) => void): void {
   const settings = sim.settings;
-  const rate = Math.min(node.spec.network.throughput.value * node.bandwidthFactor, settings.internetBandwidth);
+  const rate = Math.min(linkRate(node.link, node.spec.network.throughput.value), settings.internetBandwidth);
   const seconds = settings.k3sBinarySize / Math.max(1, rate);
   sim.after(seconds, Priority.fault, () => {
     setVersion(sim, node, version);
