@@ -108,35 +108,31 @@ if [ ! -x "$TRAEFIK_BIN" ] || [ ! -f "$TRAEFIK_BIN.crds.yaml" ]; then
   find "$CACHE" -maxdepth 1 -name 'traefik-*' ! -name "$(basename "$TRAEFIK_BIN")*" -delete
 fi
 
+# A static Go program of twin's (node-image/NAME) built into $CACHE/NAME-<hash of its sources> unless it
+# is there already; older builds go. Prints the binary's path.
+go_static() {
+  local dir="node-image/$1" bin
+  bin="$CACHE/$1-$( (cat "$dir"/*.go "$dir/go.mod" "$dir/go.sum") | sha256sum | cut -c1-16)"
+  if [ ! -x "$bin" ]; then
+    log "go build $dir ($2)"
+    (cd "$dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$bin.tmp" .) >&2
+    mv "$bin.tmp" "$bin"
+    find "$CACHE" -maxdepth 1 -name "$1-*" ! -name "$(basename "$bin")" -delete
+  fi
+  echo "$bin"
+}
+
 # 2e. mount.nfs (node-image/nfs-mount): twin's userspace NFSv3 client over FUSE, for kernels
 # without an NFS client (the kubelet's NFS volume plugin runs `mount -t nfs`, which runs it)
-NFS_MOUNT_BIN="$CACHE/nfs-mount-$( (cat node-image/nfs-mount/*.go node-image/nfs-mount/go.mod node-image/nfs-mount/go.sum) | sha256sum | cut -c1-16)"
-if [ ! -x "$NFS_MOUNT_BIN" ]; then
-  log "go build node-image/nfs-mount (mount.nfs over FUSE)"
-  (cd node-image/nfs-mount && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$NFS_MOUNT_BIN.tmp" .)
-  mv "$NFS_MOUNT_BIN.tmp" "$NFS_MOUNT_BIN"
-  find "$CACHE" -maxdepth 1 -name 'nfs-mount-*' ! -name "$(basename "$NFS_MOUNT_BIN")" -delete
-fi
+NFS_MOUNT_BIN=$(go_static nfs-mount "mount.nfs over FUSE")
 
 # 2f. twin-slowfs (node-image/slowfs): the node's datastore and local-path volumes at its board's
 # storage latency, over FUSE (node-image/entrypoint mounts it)
-SLOWFS_BIN="$CACHE/slowfs-$( (cat node-image/slowfs/*.go node-image/slowfs/go.mod node-image/slowfs/go.sum) | sha256sum | cut -c1-16)"
-if [ ! -x "$SLOWFS_BIN" ]; then
-  log "go build node-image/slowfs (storage latency over FUSE)"
-  (cd node-image/slowfs && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$SLOWFS_BIN.tmp" .)
-  mv "$SLOWFS_BIN.tmp" "$SLOWFS_BIN"
-  find "$CACHE" -maxdepth 1 -name 'slowfs-*' ! -name "$(basename "$SLOWFS_BIN")" -delete
-fi
+SLOWFS_BIN=$(go_static slowfs "storage latency over FUSE")
 
 # 2g. twin-netq (node-image/netq): a link-degrade's delay and loss through NFQUEUE, where the kernel's tc
 # has no netem (node-image/entrypoint/twin-link.sh starts it)
-NETQ_BIN="$CACHE/netq-$( (cat node-image/netq/*.go node-image/netq/go.mod node-image/netq/go.sum) | sha256sum | cut -c1-16)"
-if [ ! -x "$NETQ_BIN" ]; then
-  log "go build node-image/netq (packet delay and loss over NFQUEUE)"
-  (cd node-image/netq && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$NETQ_BIN.tmp" .)
-  mv "$NETQ_BIN.tmp" "$NETQ_BIN"
-  find "$CACHE" -maxdepth 1 -name 'netq-*' ! -name "$(basename "$NETQ_BIN")" -delete
-fi
+NETQ_BIN=$(go_static netq "packet delay and loss over NFQUEUE")
 
 # 3. small static programs and the images built from them
 build_c() { [ -x "$CACHE/$1" ] && [ "$CACHE/$1" -nt "node-image/images/$1.c" ] || gcc -static -O2 -Wall -o "$CACHE/$1" "node-image/images/$1.c"; }

@@ -295,7 +295,7 @@ describe.skipIf(!available)('stand-in node containers on a real Docker engine', 
             'sh',
             '-c',
             // A twin-netq that exited stays a zombie here: this container's PID 1 is a shell that does not reap it.
-            'for p in $(pgrep -x twin-netq); do grep -v "Z (zombie)" /proc/$p/status | grep ^State; done; iptables -t mangle -S POSTROUTING',
+            'for p in $(pgrep -x twin-netq); do grep ^State /proc/$p/status | grep -v zombie; done; iptables -t mangle -S POSTROUTING',
           ])
         ).stdout,
       ).not.toMatch(/NFQUEUE|^State/m);

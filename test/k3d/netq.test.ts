@@ -6,20 +6,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { delimiter } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { delayLossRow } from '../../src/engines/k3d/doctor.js';
 import { linkFileContent } from '../../src/engines/k3d/link-impairment.js';
+import { expectBuiltIntoImage, expectGoTestsPass, haveGo } from '../helpers/go.js';
 
-const PATH = [process.env['PATH'] ?? '', '/usr/local/go/bin'].join(delimiter);
-const go = spawnSync('go', ['version'], { encoding: 'utf8', env: { ...process.env, PATH } });
-if (go.status !== 0) console.log('node-image/netq Go tests skipped: no Go toolchain (go version failed)');
+const go = haveGo('netq');
 
 describe('node-image/netq and twin-link', () => {
   it('are built into the node image, and their sources are part of its hash', () => {
+    expectBuiltIntoImage('netq', 'NETQ_BIN');
     const script = readFileSync('scripts/build-k3s-image.sh', 'utf8');
-    expect(script).toContain('NETQ_BIN="$CACHE/netq-$( (cat node-image/netq/*.go node-image/netq/go.mod node-image/netq/go.sum)');
-    expect(script).toMatch(/NODE_STAMP=.*-\$\(basename "\$NETQ_BIN"\)-\$\(cat node-image\/entrypoint\/\*/);
     expect(script).toContain('install -m 0755 "$NETQ_BIN" "$d/usr/local/bin/twin-netq"');
     expect(script).toContain('install -m 0755 node-image/entrypoint/twin-link.sh "$d/usr/local/bin/twin-link"');
   });
@@ -50,17 +47,5 @@ describe('node-image/netq and twin-link', () => {
     expect(delayLossRow(true, { ...here, netem: null }).detail).toMatch(/tc netem works here too$/);
   });
 
-  it.skipIf(go.status !== 0)(
-    'passes its Go tests',
-    () => {
-      const run = spawnSync('go', ['test', '-count=1', './...'], {
-        cwd: 'node-image/netq',
-        encoding: 'utf8',
-        env: { ...process.env, PATH },
-        timeout: 240_000,
-      });
-      expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-    },
-    300_000,
-  );
+  it.skipIf(!go)('passes its Go tests', () => expectGoTestsPass('netq', 240_000), 300_000);
 });

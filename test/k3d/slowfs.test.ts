@@ -6,19 +6,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { delimiter } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diskFillRow, storageLatencyRow } from '../../src/engines/k3d/doctor.js';
+import { expectBuiltIntoImage, expectGoTestsPass, haveGo } from '../helpers/go.js';
 
-const PATH = [process.env['PATH'] ?? '', '/usr/local/go/bin'].join(delimiter);
-const go = spawnSync('go', ['version'], { encoding: 'utf8', env: { ...process.env, PATH } });
-if (go.status !== 0) console.log('node-image/slowfs Go tests skipped: no Go toolchain (go version failed)');
+const go = haveGo('slowfs');
 const script = readFileSync('scripts/build-k3s-image.sh', 'utf8');
 
 describe('node-image/slowfs and the entrypoint scripts', () => {
   it('are built into the node image, and their sources are part of its hash', () => {
-    expect(script).toContain('SLOWFS_BIN="$CACHE/slowfs-$( (cat node-image/slowfs/*.go node-image/slowfs/go.mod node-image/slowfs/go.sum)');
-    expect(script).toMatch(/NODE_STAMP=.*-\$\(basename "\$SLOWFS_BIN"\)-.*\$\(cat node-image\/entrypoint\/\* \| sha256sum/);
+    expectBuiltIntoImage('slowfs', 'SLOWFS_BIN');
+    expect(script).toMatch(/NODE_STAMP=.*\$\(cat node-image\/entrypoint\/\* \| sha256sum/);
     expect(script).toContain('install -m 0755 "$SLOWFS_BIN" "$d/usr/local/bin/twin-slowfs"');
     expect(script).toContain('for script in node-image/entrypoint/k3d-entrypoint-*.sh; do install -m 0755');
   });
@@ -57,17 +55,5 @@ describe('node-image/slowfs and the entrypoint scripts', () => {
     expect(storageLatencyRow(true, 'nodev\tsysfs\n', true).ok).toBe(false);
   });
 
-  it.skipIf(go.status !== 0)(
-    'passes its Go tests',
-    () => {
-      const run = spawnSync('go', ['test', '-count=1', './...'], {
-        cwd: 'node-image/slowfs',
-        encoding: 'utf8',
-        env: { ...process.env, PATH },
-        timeout: 240_000,
-      });
-      expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-    },
-    300_000,
-  );
+  it.skipIf(!go)('passes its Go tests', () => expectGoTestsPass('slowfs', 240_000), 300_000);
 });
