@@ -12,6 +12,7 @@ import type { Cluster } from '../model/cluster.js';
 import type { ModelSettings } from '../model/settings.js';
 import type { DetailValue, TimelineEventKind, TimelineView } from '../model/timeline.js';
 import type { ClaimSpec, ServiceSpec, StorageClassSpec, Workload, WorkloadSet } from '../model/workloads.js';
+import type { Link } from './link.js';
 import type { SimNode, SimPod, WorkloadState } from './state.js';
 
 // ---------------------------------------------------------------- shared by every component
@@ -104,7 +105,8 @@ export interface ControlPlanePort {
   readonly schedulerUp: boolean;
   /** Bumped whenever the controller-manager stops acting, so its periodic loops end. */
   readonly generation: number;
-  nodeReachesApi(node: SimNode, starting?: boolean): boolean;
+  /** Whether the node's requests reach the API (over `link`, by default the node's own). */
+  nodeReachesApi(node: SimNode, starting?: boolean, link?: Link): boolean;
   /** Re-evaluates the control plane; `changed`: the one node whose power or k3s changed, when that is all that changed. */
   refresh(changed?: SimNode): void;
   /** Whether this server's controller-manager and scheduler reach a working API server (their Lease requests land). */

@@ -4,7 +4,7 @@
  * and scheduler act (each needs the API and its leader Lease: `leader-election.ts`).
  */
 import type { ControlPlaneContext, ControlPlanePort, LeaseComponent } from './context.js';
-import { etcdMemberCut, heartbeatsLost } from './link.js';
+import { etcdMemberCut, heartbeatsLost, type Link } from './link.js';
 import { Priority } from './priority.js';
 import { fsyncLatency, type SimNode } from './state.js';
 
@@ -74,15 +74,15 @@ export class ControlPlane implements ControlPlanePort {
   }
 
   /** Can this node's kubelet (or, with `starting`, its k3s agent) talk to a serving API? */
-  nodeReachesApi(node: SimNode, starting = false): boolean {
+  nodeReachesApi(node: SimNode, starting = false, link: Link = node.link): boolean {
     if (!this.apiUp || !node.powered) return false;
     if (!starting && node.k3s !== 'running') return false;
     if (node.partition !== this.apiGroup) return false;
     // A server's kubelet talks to its own API server, which needs the other etcd members over its link;
     // any other node's requests cross its link.
     const ctx = this.ctx;
-    if (!node.isServer) return !heartbeatsLost(node.link, ctx.settings);
-    return ctx.world.cluster.k3s.datastore !== 'embedded-etcd' || ctx.world.servers.length === 1 || !etcdMemberCut(node.link, ctx.settings);
+    if (!node.isServer) return !heartbeatsLost(link, ctx.settings);
+    return ctx.world.cluster.k3s.datastore !== 'embedded-etcd' || ctx.world.servers.length === 1 || !etcdMemberCut(link, ctx.settings);
   }
 
   private computeApi(): { up: boolean; group: number; quorum: boolean } {

@@ -1,16 +1,16 @@
 /**
  * Kubelet heartbeats and the node lifecycle controller, including taint-based eviction.
  *
- * Heartbeats are analytic: while a node's path to the API is healthy its Lease is renewed
- * at `anchor + k * renewInterval`, so no event is needed per renewal. The controller, every
- * nodeMonitorPeriod, notices a renewal it has not seen before and stamps its own probe time;
- * a node silent for longer than nodeMonitorGracePeriod becomes Unknown and gets the
+ * Heartbeats are analytic: while a node's path to the API is healthy its Lease is renewed at `anchor + k * renewInterval`,
+ * so no event is needed per renewal. The controller, every nodeMonitorPeriod, notices a renewal it has not seen before
+ * and stamps its own probe time; a node silent for longer than nodeMonitorGracePeriod becomes Unknown and gets the
  * `unreachable` taints (KK pkg/controller/nodelifecycle; calibration.md 1.1–1.3).
  */
 import type { Taint } from '../model/cluster-schema.js';
 import type { NodeLifecycleContext, NodeLifecyclePort } from './context.js';
 import { nextStatusPost, PassGrid, phaseAtLoss, renewFraction } from './heartbeat-phase.js';
 import { Priority } from './priority.js';
+import { landRenewalInFlight } from './renewal-in-flight.js';
 import { markPressureUnknown, postPressureConditions } from './pressure-conditions.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
 import { taintKeys, tolerationSeconds } from './taints.js';
@@ -168,6 +168,7 @@ export class NodeLifecycle implements NodeLifecyclePort {
     const known = now <= node.leasePhaseKnownUntil ? current : null;
     const phase = phaseAtLoss(now, this.interval(), node.renewAnchor, known, passes, ctx.settings);
     node.lastRenewFrozen = phase.renewed;
+    landRenewalInFlight(ctx, node, phase.renewed, this.interval());
     if (!ctx.controlPlane.controllersUp) return;
     if (phase.seen)
       [node.lastObservedRenew, node.probeTimestamp] = [phase.seen.renewal, Math.max(phase.seen.at, this.controllersStartedAt)];

@@ -51,11 +51,11 @@ describe('a link with delay and loss (link-degrade)', () => {
       (e) => e.details?.['type'] === 'Ready' && e.details?.['status'] !== 'True',
     );
     expect(notReady).toBeDefined();
-    // The grace period after the last heartbeat, which came at most one renew interval (10 s) before, seen at the
-    // node lifecycle controller's next pass.
+    // The renewal due next (at most one renew interval, 10 s, after the fault) still lands 12 s after it left; the grace
+    // period counts from the node lifecycle controller's next pass after that.
     const { nodeMonitorGracePeriod: grace, nodeMonitorPeriod } = sim.settings;
-    expect(notReady!.t - t0).toBeGreaterThan(grace - 10);
-    expect(notReady!.t - t0).toBeLessThanOrEqual(grace + nodeMonitorPeriod);
+    expect(notReady!.t - t0).toBeGreaterThan(grace + 12);
+    expect(notReady!.t - t0).toBeLessThanOrEqual(grace + 12 + 10 + nodeMonitorPeriod);
     const network = eventsAfter(sim, t0, 'node.network', /node\/w1/)[0];
     expect(network?.details).toMatchObject({ delay: 12, loss: 0, heartbeatMiss: 1 });
     const t1 = sim.now;
@@ -65,6 +65,19 @@ describe('a link with delay and loss (link-degrade)', () => {
       (e) => e.details?.['type'] === 'Ready' && e.details?.['status'] === 'True',
     );
     expect(ready).toBeDefined();
+  });
+
+  it('a link that drops nearly every packet lands no renewal late: NotReady a grace period after the last one before the fault', () => {
+    const sim = twoNodes();
+    const t0 = sim.now;
+    degradeLink(sim, sim.node('w1'), link(0, 0.999));
+    sim.runUntil(t0 + 120);
+    const notReady = eventsAfter(sim, t0, 'node.condition', /node\/w1/).find(
+      (e) => e.details?.['type'] === 'Ready' && e.details?.['status'] !== 'True',
+    );
+    const { nodeMonitorGracePeriod: grace, nodeMonitorPeriod } = sim.settings;
+    expect(notReady!.t - t0).toBeGreaterThan(grace - 10);
+    expect(notReady!.t - t0).toBeLessThanOrEqual(grace + nodeMonitorPeriod);
   });
 
   it('a node on a lossy, slow link stays Ready: TCP retries its heartbeats within their timeout', () => {
