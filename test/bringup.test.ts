@@ -55,6 +55,38 @@ describe('bring-up', () => {
     expect(times[1]!.workloads).toBeGreaterThan(times[2]!.workloads);
   });
 
+  it('with Rancher, the bring-up ends once the cattle-cluster-agent runs, as the k3d engine waits for it', () => {
+    const objects = [deployment('web', 2, { requests: { cpu: '50m', memory: '32Mi' } })];
+    const nodes = [
+      { name: 'r', role: 'rancher' as const, profile: 'x86-minipc' },
+      { name: 's1', role: 'server' as const, profile: 'pi4b-4gb' },
+      { name: 'w1', profile: 'pi4b-4gb' },
+    ];
+    const run = (settings: Record<string, unknown>) => {
+      const sim = createSimulation({
+        cluster: cluster(nodes, { rancher: { node: 'r' }, settings }),
+        workloads: readWorkloads(objects),
+        seed: 3,
+      });
+      const agentStarted: number[] = [];
+      const webReady: number[] = [];
+      sim.onEvent((e) => {
+        if (e.kind === 'pod.started' && e.subject.includes('cattle-cluster-agent')) agentStarted.push(e.t);
+        if (e.kind === 'workload.ready' && e.subject.endsWith('/web')) webReady.push(e.t);
+      });
+      sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, 3600);
+      return { done: sim.bringUp.workloadsReady, agent: agentStarted[0], web: webReady[0] };
+    };
+    // Rancher answers long after the user's workloads are Ready: the bring-up waits for its agent to start.
+    const late = run({ rancherStartTime: '15m' });
+    expect(late.web).toBeDefined();
+    expect(late.agent).toBeGreaterThan(late.web!);
+    expect(late.done).toBeCloseTo(late.agent!, 2);
+    // A Rancher that answers before them changes nothing: the last of the workloads ends it.
+    const early = run({ rancherStartTime: '1s' });
+    expect(early.done).toBeCloseTo(Math.max(early.agent!, early.web!), 2);
+  });
+
   it('seed 000: the 7 × Pi 3B+ form takes longer to bring up than the 2 × Pi 4 form', async () => {
     const pi3 = await runScenario(await bringUpScenario('scenarios/clusters/edgestack-pi3.ts', ['scenarios/workloads/edgestack']));
     const pi4 = await runScenario(await bringUpScenario('scenarios/clusters/edgestack-pi4.yaml', ['scenarios/workloads/edgestack']));

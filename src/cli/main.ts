@@ -82,7 +82,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       if (error) throw error;
       // Throw so that yargs stops here: a command must not run with arguments it refused.
-      usageError = `${message.replace(/\s*\n\s*/g, ' ')} (twin --help shows usage)`;
+      const line = message.replace(/\s*\n\s*/g, ' ');
+      usageError = line.includes('twin --help') ? line : `${line} (twin --help shows usage)`;
       throw new Error(usageError);
     });
   try {

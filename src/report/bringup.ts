@@ -74,7 +74,15 @@ export function analyseBringUp(timeline: Timeline, nodeNames: readonly string[],
     const lastWorkload = [...events]
       .reverse()
       .find((e) => e.kind === 'workload.ready' && e.t <= workloadsReady + 0.001 && !/\/(kube-system|cattle-system)\//.test(e.subject));
-    if (lastWorkload) {
+    // With Rancher the bring-up may end on its agent starting (src/sim/bringup.ts): then the path runs through it.
+    const agent = events.find(
+      (e) => e.kind === 'pod.started' && /^pod\/cattle-system\//.test(e.subject) && Math.abs(e.t - workloadsReady) <= 0.001,
+    );
+    if (agent && (!lastWorkload || agent.t > lastWorkload.t + 0.001)) {
+      const chain = events.filter((e) => e.subject === agent.subject && e.t <= agent.t + 0.001 && agentSteps.includes(e.kind));
+      for (const e of chain) path.push(`${formatDuration(e.t)} ${e.message}`);
+      path.push(`${formatDuration(workloadsReady)} workloads ready (last: the cattle-cluster-agent started)`);
+    } else if (lastWorkload) {
       const readyPod = [...events].reverse().find((e) => e.kind === 'pod.ready' && Math.abs(e.t - lastWorkload.t) <= 0.001);
       if (readyPod) {
         const chain = events.filter(
@@ -88,3 +96,5 @@ export function analyseBringUp(timeline: Timeline, nodeNames: readonly string[],
   }
   return { nodes, apiAvailable, clusterReady, workloadsReady, criticalPath: path };
 }
+
+const agentSteps: readonly string[] = ['pod.created', 'pod.scheduled', 'pod.pulled', 'pod.started'];

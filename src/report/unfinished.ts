@@ -6,6 +6,7 @@
  */
 import type { Cluster } from '../model/cluster.js';
 import type { Timeline, TimelineEvent } from '../model/timeline.js';
+import { systemWorkloadsOf } from '../model/system-workloads.js';
 import { formatDuration } from '../model/units.js';
 import type { Workload, WorkloadSet } from '../model/workloads.js';
 import type { BringUpAnalysis, NodeBringUp } from './bringup.js';
@@ -119,7 +120,7 @@ function podState(
             ? "free space on the node's disk"
             : `check the image name and the registry of ${name}`
         : /OOM/i.test(detail)
-          ? `raise limits.memory of ${name}: its container is OOM-killed`
+          ? oomFix(since, name)
           : `see why the container of ${name} exits (kubectl logs --previous)`;
     return { pod, reason, message: backOff.message, fix };
   }
@@ -141,6 +142,15 @@ function podState(
     message: pulling ? `${pulling.message}: still in progress` : `${pod} was scheduled but its container never started`,
     fix: 'a slow network, storage or a large image: give the bring-up more time, or use a smaller image',
   };
+}
+
+/** An OOM kill at the container's limit, or by the kernel on a node out of memory (the pod within its limit). */
+function oomFix(since: readonly TimelineEvent[], name: string): string {
+  const kill = since.findLast((e) => e.kind === 'pod.oomKilled');
+  if (!kill || !/node out of memory/.test(String(kill.details?.['detail'] ?? '')))
+    return `raise limits.memory of ${name}: its container is OOM-killed`;
+  const node = String(kill.details?.['node'] ?? 'its node');
+  return `${node} is out of memory and the kernel kills ${name} first: give ${node} more memory, or move pods off it (requests.memory)`;
 }
 
 /** A readiness probe that needs hosts outside Kubernetes (`twin.dev/depends-on`): bring them up, or add them to the cluster. */
@@ -221,6 +231,33 @@ export function unfinishedBringUp(
   for (const workload of user.workloads) {
     if (state.get(`workload/${workload.namespace}/${workload.kind}/${workload.name}`)) continue;
     items.push(...workloadItems(workload, events, cluster, apiUp, analysis.clusterReady !== null));
+  }
+  if (cluster.rancher) items.push(...rancherItems(cluster, events, analysis, apiUp));
+  return items;
+}
+
+/**
+ * With Rancher, the bring-up also waits for the import and a Ready cattle-cluster-agent (both engines): what held
+ * them back. The agent is read from its pods' events as a user workload is; k3d records no workload events, so a
+ * Ready agent there is one whose last pod event is its Ready.
+ */
+function rancherItems(cluster: Cluster, events: readonly TimelineEvent[], analysis: BringUpAnalysis, apiUp: boolean): UnfinishedItem[] {
+  const host = cluster.rancher?.node ?? '';
+  if (!events.some((e) => e.kind === 'bringup.step' && e.details?.['step'] === 'rancher-import')) {
+    if (!apiUp) return [];
+    const answered = events.some((e) => e.kind === 'rancher.available');
+    const message = answered ? 'Rancher answered but the import was not applied' : `Rancher on ${host} never answered`;
+    const fix = `check the Rancher container on ${host} (docker logs), or give the bring-up more time`;
+    return [{ kind: 'workload', name: 'Rancher import', pods: [], reason: 'NotImported', message, fix }];
+  }
+  const items: UnfinishedItem[] = [];
+  for (const agent of systemWorkloadsOf(cluster).workloads.filter((w) => w.namespace === 'cattle-system')) {
+    if (events.some((e) => e.kind === 'pod.created' && e.details?.['workload'] === agent.key)) {
+      items.push(...workloadItems(agent, events, cluster, apiUp, analysis.clusterReady !== null));
+      continue;
+    }
+    const fix = `check Rancher on ${host} and the agent's log: kubectl logs -n ${agent.namespace} deploy/${agent.name}`;
+    items.push({ kind: 'workload', name: agent.key, pods: [], reason: 'NotReady', message: `${agent.key} never became Ready`, fix });
   }
   return items;
 }

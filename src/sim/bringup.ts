@@ -90,10 +90,33 @@ export class BringUp implements BringUpPort {
       const workload = ctx.world.workloadByKey.get(spec.key);
       if (!workload || !(workload.wasFullyReady || settled(workload))) return;
     }
+    if (!this.rancherAgentReady()) return;
     this.state.workloadsReady = ctx.env.now;
     ctx.emit('bringup.step', 'bringup', 'api', `workloads ready: ${user.length} workload(s) at their desired state`, {
       step: 'workloads-ready',
     });
+  }
+
+  /**
+   * With a Rancher in the cluster, the bring-up also waits for its import and a cattle-cluster-agent pod Running (its
+   * image pulled, its container started), as the k3d engine waits for the agent (src/engines/k3d/run.ts, where the
+   * stand-in agent is Ready as it starts): faults then find the agent deployed, not still pulling. An agent that then
+   * crashes (Rancher unreachable, its node out of memory) ends the bring-up all the same, in CrashLoopBackOff.
+   */
+  private rancherAgentReady(): boolean {
+    const ctx = this.ctx;
+    if (!ctx.world.cluster.rancher) return true;
+    if (this.state.rancherImported === null) return false;
+    for (const spec of ctx.initialWorkloads.system.workloads) {
+      if (spec.namespace !== 'cattle-system') continue;
+      const agent = ctx.world.workloadByKey.get(spec.key);
+      if (!agent) return false;
+      if (agent.wasFullyReady) continue;
+      let running = false;
+      for (const pod of agent.pods) if (pod.apiPhase === 'Running') running = true;
+      if (!running) return false;
+    }
+    return true;
   }
 }
 

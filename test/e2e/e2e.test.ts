@@ -54,8 +54,32 @@ const calibration = join(out, 'calibration.yaml');
  */
 const everyTest = process.env['TWIN_E2E_ALL'] === '1';
 const inCi = new Set(['worker-power-loss', 'control-plane-down', 'ha-quorum-loss']);
-/** Scenarios whose model side runs calibrated: every key moment must then agree with the real run. */
-const calibrated = new Set(['worker-power-loss', 'control-plane-down']);
+/**
+ * Scenarios whose model side runs calibrated: every one on the cluster the calibration test drove
+ * (test/e2e/cluster.yaml). Every key moment must then agree with the real run, but for those of
+ * {@link explained}.
+ */
+const calibrated = (name: string): boolean => clusterOf[name] === undefined;
+
+/**
+ * The key moments where model and real nodes differ for a reason docs/model-vs-real.md gives with its
+ * evidence ("What was done about each difference"), by scenario; none of them is K3s on a Pi.
+ * - rancher-down: the Rancher host is a stand-in that answers at once (no Rancher image can be had
+ *   offline), where the model gives Rancher its start-up time; counted from Rancher's return they agree.
+ */
+const explained: Record<string, (moment: ComparisonMoment) => boolean> = {
+  'rancher-down': (moment) => moment.anchor === 'heal:rancher',
+};
+
+/**
+ * Calibrated scenarios whose differences are still open (docs/model-vs-real.md, "The whole table"): their
+ * comparison is printed and their expectations must hold, but their key moments are not held to the model's.
+ */
+const stillOpen: Record<string, string> = {
+  'oom-pressure':
+    "the memory fill lands 3-8 s after the fault (docker exec into a node at its board's CPU quota) and the back-off " +
+    'moments after it follow; see docs/model-vs-real.md',
+};
 
 /**
  * A key moment the model got right: within 20 % or 5 s of the real one, or inside the model's stated range
@@ -389,7 +413,7 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
       console.log(`e2e ${name} skipped: it runs in npm run test:e2e:all, not in CI's time budget (README "Development")`);
       context.skip();
     }
-    const measured = calibrated.has(name) ? ['--calibration', calibration] : [];
+    const measured = calibrated(name) ? ['--calibration', calibration] : [];
     const run = await execa(
       process.execPath,
       ['bin/twin.js', 'run', `test/e2e/${name}.ts`, '--engine', 'sim,k3d', '--quiet', '--out', out, ...measured],
@@ -414,9 +438,10 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
     // Calibrated from this cluster's own figures, the model predicts every key moment within 20 % or 5 s, or
     // inside its own stated range (a moment set by the last heartbeat before a power cut moves with that
     // heartbeat's phase, which the range sweeps: heartbeatDueAtLoss, nodeMonitorLag).
-    if (calibrated.has(name))
+    if (stillOpen[name]) console.log(`${name}: key moments not held to the model's: ${stillOpen[name]}`);
+    if (calibrated(name) && !stillOpen[name])
       for (const moment of real?.comparison?.moments ?? [])
-        expect(withinModel(moment), `calibrated ${name}: ${describeMoment(moment)}`).toBe(true);
+        if (!explained[name]?.(moment)) expect(withinModel(moment), `calibrated ${name}: ${describeMoment(moment)}`).toBe(true);
     // Series are sampled on the real cluster as on the model.
     expect(real?.timeline.series.times.length).toBeGreaterThan(10);
     const file = clusterOf[name];

@@ -119,9 +119,15 @@ export class NodeMemoryFaults {
     await this.tick();
   }
 
-  /** Asks every running container of a leaking workload that has not been asked yet (called about once a second). */
+  /**
+   * Asks every running container of a leaking workload that has not been asked yet (called about once a second),
+   * all at once: one `docker exec` into a node at its board's CPU quota takes seconds, and asked one after another
+   * the last container would start leaking that much later than the first, where a real leak starts in every
+   * replica together.
+   */
   async tick(): Promise<void> {
     if (this.leaks.size === 0) return;
+    const asks: Array<{ pod: V1Pod; container: string; name: string; id: string; rate: number }> = [];
     for (const pod of [...this.pods()]) {
       const key = workloadOf(pod);
       const wanted = [...this.leaks.keys()].find((w) => workloadMatches(key, w));
@@ -134,40 +140,44 @@ export class NodeMemoryFaults {
         if (!id || !status.state?.running || this.refused.has(id)) continue;
         if ((this.asked.get(id) ?? 0) === rate) continue;
         this.asked.set(id, rate);
-        const result = await this.exec(
-          'docker',
-          [
-            'exec',
-            container,
-            'ctr',
-            '--address',
-            containerdSocket,
-            '--namespace',
-            'k8s.io',
-            'task',
-            'exec',
-            '--exec-id',
-            `twin-leak-${++this.execs}`,
-            id,
-            '/bin/twin-app',
-            'leak',
-            String(rate),
-          ],
-          { allowFailure: true },
-        );
-        if (result.exitCode !== 0 && rate > 0) {
-          this.refused.add(id);
-          const why = (result.stderr.trim().split('\n').pop() ?? '').slice(0, 200) || `exit ${result.exitCode}`;
-          this.sink(
-            this.now(),
-            'fault.notApplied',
-            `pod/${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`,
-            `memory leak not started in container ${status.name} of ${pod.metadata?.name ?? ''}: ` +
-              `its image has no twin-app as PID 1 (${why})`,
-            { fault: 'memory-leak', container: status.name },
-          );
-        }
+        asks.push({ pod, container, name: status.name, id, rate });
       }
+    }
+    await Promise.all(asks.map((ask) => this.ask(ask)));
+  }
+
+  private async ask({ pod, container, name, id, rate }: { pod: V1Pod; container: string; name: string; id: string; rate: number }) {
+    const result = await this.exec(
+      'docker',
+      [
+        'exec',
+        container,
+        'ctr',
+        '--address',
+        containerdSocket,
+        '--namespace',
+        'k8s.io',
+        'task',
+        'exec',
+        '--exec-id',
+        `twin-leak-${++this.execs}`,
+        id,
+        '/bin/twin-app',
+        'leak',
+        String(rate),
+      ],
+      { allowFailure: true },
+    );
+    if (result.exitCode !== 0 && rate > 0) {
+      this.refused.add(id);
+      const why = (result.stderr.trim().split('\n').pop() ?? '').slice(0, 200) || `exit ${result.exitCode}`;
+      this.sink(
+        this.now(),
+        'fault.notApplied',
+        `pod/${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`,
+        `memory leak not started in container ${name} of ${pod.metadata?.name ?? ''}: its image has no twin-app as PID 1 (${why})`,
+        { fault: 'memory-leak', container: name },
+      );
     }
   }
 
