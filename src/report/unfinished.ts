@@ -237,9 +237,9 @@ export function unfinishedBringUp(
 }
 
 /**
- * With Rancher, the bring-up also waits for the import and a Ready cattle-cluster-agent (both engines): what held
- * them back. The agent is read from its pods' events as a user workload is; k3d records no workload events, so a
- * Ready agent there is one whose last pod event is its Ready.
+ * With Rancher, the bring-up also waits for the import and the cattle-cluster-agent (the sim engine for an agent pod
+ * Running, the k3d engine for one Ready): what held them back. The agent is read from its pods' events as a user
+ * workload is, so one that is not Ready at the end (crashing, say) is listed even where it did not hold the sim back.
  */
 function rancherItems(cluster: Cluster, events: readonly TimelineEvent[], analysis: BringUpAnalysis, apiUp: boolean): UnfinishedItem[] {
   const host = cluster.rancher?.node ?? '';
