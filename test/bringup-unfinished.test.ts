@@ -41,6 +41,15 @@ function terminal(report: RunReport): { out: string[]; err: string[] } {
 }
 
 describe('a bring-up that does not finish names what it waited for', () => {
+  it('with Rancher: a running agent is not listed; only what held the bring-up back is', async () => {
+    const report = await bringUp('rancher-cluster.yaml', ['too-big']);
+    expect(report.bringUp.analysis.workloadsReady).toBeNull();
+    expect(report.bringUp.rancherImported).not.toBeNull();
+    expect((report.bringUp.unfinished ?? []).map((item) => `${item.name}: ${item.reason}`)).toEqual([
+      'Deployment/default/web: Unschedulable',
+    ]);
+  });
+
   it('a workload that fits no node: the pods, the scheduler message and the fix in report.json, report.md and twin run', async () => {
     const report = await bringUp('cluster.yaml', ['too-big']);
     expect(report.bringUp.analysis.workloadsReady).toBeNull();

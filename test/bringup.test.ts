@@ -87,6 +87,33 @@ describe('bring-up', () => {
     expect(early.done).toBeCloseTo(Math.max(early.agent!, early.web!), 2);
   });
 
+  it('with Rancher, an import Rancher missed while the API was down goes in when the API returns', () => {
+    const objects = [deployment('web', 1, { requests: { cpu: '50m', memory: '32Mi' } })];
+    const nodes = [
+      { name: 'r', role: 'rancher' as const, profile: 'x86-minipc' },
+      { name: 's1', role: 'server' as const, profile: 'pi4b-4gb' },
+    ];
+    const sim = createSimulation({
+      cluster: cluster(nodes, { rancher: { node: 'r' }, settings: { rancherStartTime: '10m' } }),
+      workloads: readWorkloads(objects),
+      seed: 3,
+    });
+    sim.runUntilCondition(() => sim.bringUp.apiFirstAvailable !== null, 3600);
+    const server = sim.world.nodeByName.get('s1')!;
+    // K3s is down from before Rancher answers until after it does.
+    sim.stopK3s(server, 'systemctl stop k3s');
+    let rancherAnswered = false;
+    sim.onEvent((e) => {
+      if (e.kind === 'rancher.available') rancherAnswered = true;
+    });
+    sim.runUntilCondition(() => rancherAnswered, 3600);
+    expect(sim.bringUp.rancherImported).toBeNull();
+    sim.after(60, 0, () => sim.startK3s(server));
+    sim.runUntilCondition(() => sim.bringUp.workloadsReady !== null, 3600);
+    expect(sim.bringUp.rancherImported).not.toBeNull();
+    expect(sim.bringUp.workloadsReady).not.toBeNull();
+  });
+
   it('seed 000: the 7 × Pi 3B+ form takes longer to bring up than the 2 × Pi 4 form', async () => {
     const pi3 = await runScenario(await bringUpScenario('scenarios/clusters/edgestack-pi3.ts', ['scenarios/workloads/edgestack']));
     const pi4 = await runScenario(await bringUpScenario('scenarios/clusters/edgestack-pi4.yaml', ['scenarios/workloads/edgestack']));

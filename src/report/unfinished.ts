@@ -232,7 +232,7 @@ export function unfinishedBringUp(
     if (state.get(`workload/${workload.namespace}/${workload.kind}/${workload.name}`)) continue;
     items.push(...workloadItems(workload, events, cluster, apiUp, analysis.clusterReady !== null));
   }
-  if (cluster.rancher) items.push(...rancherItems(cluster, events, analysis, apiUp));
+  if (cluster.rancher) items.push(...rancherItems(cluster, events, analysis, apiUp, state));
   return items;
 }
 
@@ -241,7 +241,13 @@ export function unfinishedBringUp(
  * Running, the k3d engine for one Ready): what held them back. The agent is read from its pods' events as a user
  * workload is, so one that is not Ready at the end (crashing, say) is listed even where it did not hold the sim back.
  */
-function rancherItems(cluster: Cluster, events: readonly TimelineEvent[], analysis: BringUpAnalysis, apiUp: boolean): UnfinishedItem[] {
+function rancherItems(
+  cluster: Cluster,
+  events: readonly TimelineEvent[],
+  analysis: BringUpAnalysis,
+  apiUp: boolean,
+  ready: ReadonlyMap<string, boolean>,
+): UnfinishedItem[] {
   const host = cluster.rancher?.node ?? '';
   if (!events.some((e) => e.kind === 'bringup.step' && e.details?.['step'] === 'rancher-import')) {
     if (!apiUp) return [];
@@ -252,6 +258,7 @@ function rancherItems(cluster: Cluster, events: readonly TimelineEvent[], analys
   }
   const items: UnfinishedItem[] = [];
   for (const agent of systemWorkloadsOf(cluster).workloads.filter((w) => w.namespace === 'cattle-system')) {
+    if (ready.get(`workload/${agent.namespace}/${agent.kind}/${agent.name}`)) continue;
     if (events.some((e) => e.kind === 'pod.created' && e.details?.['workload'] === agent.key)) {
       items.push(...workloadItems(agent, events, cluster, apiUp, analysis.clusterReady !== null));
       continue;

@@ -22,10 +22,16 @@ export class BringUp implements BringUpPort {
 
   constructor(private readonly ctx: BringUpContext) {}
 
-  /** Only the first time the API answers is a milestone: joining servers start, K3s deploys its packaged components. */
+  /**
+   * Only the first time the API answers is a milestone: joining servers start, K3s deploys its packaged components.
+   * Rancher's import waits for both Rancher and the API, so each return of the API may be the moment it goes in.
+   */
   onApiAvailable(): void {
     const ctx = this.ctx;
-    if (this.state.apiFirstAvailable !== null) return;
+    if (this.state.apiFirstAvailable !== null) {
+      this.maybeImportIntoRancher();
+      return;
+    }
     this.state.apiFirstAvailable = ctx.env.now;
     const servers = ctx.world.servers;
     const first = servers[0];

@@ -1,7 +1,10 @@
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { loadManifests } from '../../src/load/manifests.js';
-import { appMemoryEnv, withModelMemory } from '../../src/engines/k3d/memory.js';
+import { appMemoryEnv, NodeMemoryFaults, withModelMemory } from '../../src/engines/k3d/memory.js';
+import type { Exec, ExecResult } from '../../src/engines/k3d/exec.js';
+import type { RunNames } from '../../src/engines/k3d/run-names.js';
+import { cluster } from '../helpers/sim.js';
 import { backOffSeconds } from '../../src/engines/k3d/observe.js';
 
 describe('k3d memory faults', () => {
@@ -32,5 +35,70 @@ describe('k3d memory faults', () => {
     expect(backOffSeconds('back-off 1m20s restarting failed container=api pod=api-1_default(uid)')).toBe(80);
     expect(backOffSeconds('back-off 5m0s restarting failed container=api pod=api-1_default(uid)')).toBe(300);
     expect(backOffSeconds('Back-off pulling image "x"')).toBeNull();
+  });
+
+  it('asks every leaking container at once, and one container its asks in the order made', async () => {
+    const started: string[] = [];
+    const finished: string[] = [];
+    const release: Array<() => void> = [];
+    const exec = Object.assign(
+      (_command: string, args: readonly string[]): Promise<ExecResult> => {
+        const ask = `${args[1]}:${args.at(-1)}`; // node container : rate
+        started.push(ask);
+        return new Promise((resolve) =>
+          release.push(() => {
+            finished.push(ask);
+            resolve({ stdout: '', stderr: '', exitCode: 0 });
+          }),
+        );
+      },
+      { dryRun: false, transcript: [], note: () => undefined, spawn: () => ({ write: () => undefined, stop: async () => undefined }) },
+    ) as unknown as Exec;
+    const pod = (name: string, node: string, id: string): V1Pod => ({
+      metadata: {
+        name,
+        namespace: 'default',
+        labels: { 'pod-template-hash': 'abc' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'api-abc', uid: name, controller: true }],
+      },
+      spec: { nodeName: node, containers: [{ name: 'api', image: 'x' }] },
+      status: {
+        containerStatuses: [
+          { name: 'api', image: 'x', imageID: '', ready: true, restartCount: 0, containerID: `containerd://${id}`, state: { running: {} } },
+        ],
+      },
+    });
+    const pods = [pod('api-abc-1', 'w1', 'c1'), pod('api-abc-2', 'w2', 'c2')];
+    const names = { container: (node: { name: string }) => `k3d-${node.name}` } as unknown as RunNames;
+    const c = cluster([{ name: 's1', role: 'server' }, { name: 'w1' }, { name: 'w2' }]);
+    const faults = new NodeMemoryFaults(
+      exec,
+      c,
+      names,
+      () => pods,
+      () => 0,
+      () => undefined,
+    );
+    const tick = async () => {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    };
+
+    const leaking = faults.leak('default/api', 8 * 1024 ** 2);
+    await tick();
+    // Both replicas are asked before either ask has come back.
+    expect(started).toEqual([`k3d-w1:${8 * 1024 ** 2}`, `k3d-w2:${8 * 1024 ** 2}`]);
+    // The heal's asks wait for the rate asks of the same containers.
+    const healing = faults.leak('default/api', 0);
+    await tick();
+    expect(started).toHaveLength(2);
+    release.shift()?.();
+    release.shift()?.();
+    await leaking;
+    await tick();
+    expect(started.slice(2)).toEqual(['k3d-w1:0', 'k3d-w2:0']);
+    release.shift()?.();
+    release.shift()?.();
+    await healing;
+    expect(finished).toEqual([...started]);
   });
 });

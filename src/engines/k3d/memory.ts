@@ -74,6 +74,8 @@ export class NodeMemoryFaults {
   /** containerd container id → the rate last asked of it. */
   private readonly asked = new Map<string, number>();
   private readonly refused = new Set<string>();
+  /** containerd container id → its last ask still under way: asks of one container go in the order made. */
+  private readonly pending = new Map<string, Promise<void>>();
   /** Node name → its running memory hog. */
   private readonly hogs = new Map<string, { process: Spawned; bytes: number; stopping: boolean }>();
   private execs = 0;
@@ -143,7 +145,15 @@ export class NodeMemoryFaults {
         asks.push({ pod, container, name: status.name, id, rate });
       }
     }
-    await Promise.all(asks.map((ask) => this.ask(ask)));
+    // Different containers are asked together; one container's asks (a rate, then 0 at the heal) stay in order.
+    await Promise.all(
+      asks.map((ask) => {
+        const before = this.pending.get(ask.id) ?? Promise.resolve();
+        const next = before.catch(() => undefined).then(() => this.ask(ask));
+        this.pending.set(ask.id, next);
+        return next;
+      }),
+    );
   }
 
   private async ask({ pod, container, name, id, rate }: { pod: V1Pod; container: string; name: string; id: string; rate: number }) {
