@@ -68,6 +68,12 @@ export function withModelMemory(objects: readonly KubernetesObject[]): Kubernete
   });
 }
 
+/** `docker exec` arguments asking twin-app, PID 1 of container `id` in node `node`, to grow by `rate` bytes/s (0 stops). */
+function leakArgs(node: string, execId: string, id: string, rate: number): string[] {
+  const task = ['ctr', '--address', containerdSocket, '--namespace', 'k8s.io', 'task', 'exec', '--exec-id', execId, id];
+  return ['exec', node, ...task, '/bin/twin-app', 'leak', String(rate)];
+}
+
 export class NodeMemoryFaults {
   /** Workload as the scenario names it → bytes per second (0: the leak has stopped). */
   private readonly leaks = new Map<string, number>();
@@ -99,23 +105,7 @@ export class NodeMemoryFaults {
   async leak(workload: string, rate: number): Promise<void> {
     this.leaks.set(workload, rate);
     if (this.exec.dryRun) {
-      await this.exec('docker', [
-        'exec',
-        '<node container of each running pod>',
-        'ctr',
-        '--address',
-        containerdSocket,
-        '--namespace',
-        'k8s.io',
-        'task',
-        'exec',
-        '--exec-id',
-        'twin-leak-<n>',
-        '<container id>',
-        '/bin/twin-app',
-        'leak',
-        String(Math.round(rate)),
-      ]);
+      await this.exec('docker', leakArgs('<node container of each running pod>', 'twin-leak-<n>', '<container id>', Math.round(rate)));
       return;
     }
     await this.tick();
@@ -157,27 +147,7 @@ export class NodeMemoryFaults {
   }
 
   private async ask({ pod, container, name, id, rate }: { pod: V1Pod; container: string; name: string; id: string; rate: number }) {
-    const result = await this.exec(
-      'docker',
-      [
-        'exec',
-        container,
-        'ctr',
-        '--address',
-        containerdSocket,
-        '--namespace',
-        'k8s.io',
-        'task',
-        'exec',
-        '--exec-id',
-        `twin-leak-${++this.execs}`,
-        id,
-        '/bin/twin-app',
-        'leak',
-        String(rate),
-      ],
-      { allowFailure: true },
-    );
+    const result = await this.exec('docker', leakArgs(container, `twin-leak-${++this.execs}`, id, rate), { allowFailure: true });
     if (result.exitCode !== 0 && rate > 0) {
       this.refused.add(id);
       const why = (result.stderr.trim().split('\n').pop() ?? '').slice(0, 200) || `exit ${result.exitCode}`;
