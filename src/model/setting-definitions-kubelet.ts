@@ -90,6 +90,19 @@ export const kubeletSettings = define({
     default: () => 300,
     source: 'KK pkg/kubelet/kubelet.go (MaxContainerBackOff)',
   },
+  podWorkerRetry: {
+    kind: 'duration',
+    description:
+      "how long after a sync that found a container in back-off the kubelet's pod worker tries again: the pod shows " +
+      'CrashLoopBackOff from that retry, and restarts at the first retry past the back-off (0: at the back-off itself)',
+    default: () => 12.5,
+    source:
+      'KK v1.31.4 pkg/kubelet/pod_workers.go completeWork: a failed sync (the back-off error is not suppressed, issue ' +
+      'kubernetes/kubernetes#123602) requeues the pod after wait.Jitter(backOffPeriod 10 s, 0.5), so range 10-15 s and ' +
+      '12.5 s the mean (pkg/kubelet/kubelet.go backOffPeriod); holds up to 1.34 (PR kubernetes/kubernetes#133066, 1.35, ' +
+      'requeues at the back-off expiry: set 0); seen on K3s v1.31.4 (docs/model-vs-real.md, "CrashLoopBackOff on real K3s")',
+    range: [10, 15],
+  },
   crashLoopBackOffReset: {
     kind: 'duration',
     description: 'a container running this long without a problem resets its back-off',

@@ -8,6 +8,7 @@
 import type { KubeletContext, KubeletPort } from './context.js';
 import { Priority } from './priority.js';
 import { gracefulNodeShutdown } from './shutdown.js';
+import { crashLoopTiming, readinessSyncIn } from './crash-loop.js';
 import { NfsMounts } from './nfs-mount.js';
 import { pullDurations } from './pull.js';
 import { podSubject, type SimNode, type SimPod } from './state.js';
@@ -272,18 +273,16 @@ export class Kubelets implements KubeletPort {
   /** A container ended (OOMKilled, Error): restart per restartPolicy with CrashLoopBackOff. */
   containerExited(pod: SimPod, node: SimNode, reason: 'OOMKilled' | 'Error', detail: string): void {
     const ctx = this.ctx;
-    const ranFor = ctx.env.now - pod.startedAt;
+    const [ranFor, wasReady] = [ctx.env.now - pod.startedAt, pod.ready];
     pod.running = false;
     node.usageChanged = true;
     pod.ready = false;
     pod.epoch++;
     pod.restarts++;
     if (pod.template.labels['twin.dev/rancher-agent'] === 'true') ctx.rancher.onAgentStopped();
-    // The kubelet restarts a container's first exit at once and only then starts the back-off
-    // (10 s, doubling up to 300 s): KK v1.31.4 kuberuntime_manager.go doBackOff — a container
-    // with no back-off entry is not "in back-off" and backOff.Next sets the first period; seen on
-    // real K3s too (docs/model-vs-real.md). The back-off resets after 10 minutes without trouble
-    // (calibration.md 1.4).
+    // A first exit restarts at once and only then starts the back-off (10 s, doubling up to 300 s): KK v1.31.4
+    // kuberuntime_manager.go doBackOff, where a container with no back-off entry is not "in back-off"; seen on real
+    // K3s (docs/model-vs-real.md). It resets after 10 minutes without trouble (calibration.md 1.4).
     const fresh = pod.restartBackoff === 0 || ranFor >= ctx.settings.crashLoopBackOffReset;
     const wait = fresh ? 0 : pod.restartBackoff;
     pod.restartBackoff = fresh ? ctx.settings.crashLoopBackOffInitial : Math.min(pod.restartBackoff * 2, ctx.settings.crashLoopBackOffMax);
@@ -301,27 +300,28 @@ export class Kubelets implements KubeletPort {
       ctx.controllers.onPodFailed(pod, reason);
       return;
     }
+    const epoch = pod.epoch;
+    const current = () => pod.epoch === epoch && pod.deletionRequestedAt === null && node.powered && node.k3s === 'running';
+    const { shownIn, restartIn } = crashLoopTiming(wait, ctx.settings.podWorkerRetry, readinessSyncIn(pod, wasReady, ctx.env.now));
     if (wait > 0) {
-      pod.waitingReason = 'CrashLoopBackOff';
-      ctx.emit(
-        'pod.backOff',
-        podSubject(pod),
-        view,
-        `${pod.name} CrashLoopBackOff: back-off ${wait} s restarting failed container (${reason})`,
-        {
-          node: node.name,
-          reason: 'CrashLoopBackOff',
-          exit: reason,
-          backoff: wait,
-          restarts: pod.restarts,
-        },
-      );
+      pod.waitingReason = reason;
+      ctx.env.after(shownIn, Priority.kubelet, () => {
+        if (!current()) return;
+        pod.waitingReason = 'CrashLoopBackOff';
+        ctx.emit(
+          'pod.backOff',
+          podSubject(pod),
+          node.heartbeatHealthy ? 'api' : 'truth',
+          `${pod.name} CrashLoopBackOff: back-off ${wait} s restarting failed container (${reason})`,
+          { node: node.name, reason: 'CrashLoopBackOff', exit: reason, backoff: wait, restarts: pod.restarts },
+        );
+        this.report(pod);
+      });
     }
     this.report(pod);
     ctx.serviceMonitor.markDirty(pod);
-    const epoch = pod.epoch;
-    ctx.env.after(wait, Priority.kubelet, () => {
-      if (pod.epoch !== epoch || pod.deletionRequestedAt !== null || !node.powered || node.k3s !== 'running') return;
+    ctx.env.after(restartIn, Priority.kubelet, () => {
+      if (!current()) return;
       pod.waitingReason = 'ContainerCreating';
       this.createContainer(pod, node);
     });

@@ -72,16 +72,6 @@ const explained: Record<string, (moment: ComparisonMoment) => boolean> = {
 };
 
 /**
- * Calibrated scenarios whose differences are still open (docs/model-vs-real.md, "The whole table"): their
- * comparison is printed and their expectations must hold, but their key moments are not held to the model's.
- */
-const stillOpen: Record<string, string> = {
-  'oom-pressure':
-    "the memory fill lands 3-8 s after the fault (docker exec into a node at its board's CPU quota) and the back-off " +
-    'moments after it follow; see docs/model-vs-real.md',
-};
-
-/**
  * A key moment the model got right: within 20 % or 5 s of the real one, or inside the model's stated range
  * (its sweep over its estimates), give or take the 1 s resolution of the times the API reports.
  */
@@ -438,8 +428,7 @@ describe.skipIf(skipped !== null && !required)('the model against real K3s (engi
     // Calibrated from this cluster's own figures, the model predicts every key moment within 20 % or 5 s, or
     // inside its own stated range (a moment set by the last heartbeat before a power cut moves with that
     // heartbeat's phase, which the range sweeps: heartbeatDueAtLoss, nodeMonitorLag).
-    if (stillOpen[name]) console.log(`${name}: key moments not held to the model's: ${stillOpen[name]}`);
-    if (calibrated(name) && !stillOpen[name])
+    if (calibrated(name))
       for (const moment of real?.comparison?.moments ?? [])
         if (!explained[name]?.(moment)) expect(withinModel(moment), `calibrated ${name}: ${describeMoment(moment)}`).toBe(true);
     // Series are sampled on the real cluster as on the model.

@@ -101,4 +101,57 @@ describe('k3d memory faults', () => {
     await healing;
     expect(finished).toEqual([...started]);
   });
+
+  it('a memory fill took effect when its hog started on the node, and was freed when the hog was killed', async () => {
+    let now = 0;
+    let lineOf: (line: string) => void = () => undefined;
+    let exit: (code: number | null) => void = () => undefined;
+    const commands: string[] = [];
+    const exec = Object.assign(
+      (_command: string, args: readonly string[]): Promise<ExecResult> => {
+        commands.push(args.join(' '));
+        now += 1500; // the kill's docker exec
+        exit(137);
+        return Promise.resolve({ stdout: '', stderr: '', exitCode: 0 });
+      },
+      {
+        dryRun: false,
+        transcript: [],
+        note: () => undefined,
+        spawn: (_command: string, args: readonly string[], onLine: (line: string) => void) => {
+          commands.push(args.join(' '));
+          lineOf = onLine;
+          return {
+            write: () => undefined,
+            stop: async () => undefined,
+            exited: new Promise<number | null>((resolve) => (exit = resolve)),
+          };
+        },
+      },
+    ) as unknown as Exec;
+    const names = { container: (node: { name: string }) => `k3d-${node.name}` } as unknown as RunNames;
+    const faults = new NodeMemoryFaults(
+      exec,
+      cluster([{ name: 's1', role: 'server' }, { name: 'w1' }]),
+      names,
+      () => [],
+      () => now,
+      () => undefined,
+    );
+    now = 30_000;
+    const filling = faults.fill('w1', 850 * 1024 ** 2);
+    // The shell prints its line just before it becomes memhog, 6 s after the ask; memhog's own lines do not count.
+    now = 36_000;
+    lineOf('twin-memory-fill-start');
+    now = 37_000;
+    lineOf('memhog: holding 850 MiB');
+    await expect((await filling).tookEffect).resolves.toBe(36_000);
+    expect(commands[0]).toContain('echo twin-memory-fill-start && exec memhog 850 850');
+    now = 90_000;
+    await expect((await faults.fill('w1', 0)).tookEffect).resolves.toBe(91_500);
+    // A hog whose exec ends before it starts leaves the fill unmeasured.
+    const failing = faults.fill('w1', 850 * 1024 ** 2);
+    exit(1);
+    await expect((await failing).tookEffect).resolves.toBeUndefined();
+  });
 });

@@ -326,3 +326,36 @@ describe('k3d observation: Deployment progress', () => {
     ]);
   });
 });
+
+describe('k3d observation: OOM kills', () => {
+  it('records an OOM kill when the API first shows it, not when the container restarts after its back-off', () => {
+    type Status = Record<string, unknown>;
+    const pod = (restartCount: number, state: Status, lastState: Status = {}) =>
+      ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'api-1', namespace: 'default' },
+        spec: { nodeName: 'dcn2', containers: [{ name: 'api', image: 'x' }] },
+        status: { phase: 'Running', containerStatuses: [{ name: 'api', restartCount, state, lastState }] },
+      }) as unknown as KubernetesObject;
+    const killed = (id: string) => ({ terminated: { reason: 'OOMKilled', exitCode: 137, containerID: `containerd://${id}` } });
+    const backOff = { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=api' } };
+    const translator = new WatchTranslator(0);
+    translator.translate('ADDED', pod(1, { running: {} }), 1000);
+    // Killed (c1), shown as terminated, then waiting out its back-off, then restarted: one kill, at 10 s.
+    translator.translate('MODIFIED', pod(1, killed('c1')), 10_000);
+    translator.translate('MODIFIED', pod(1, backOff, killed('c1')), 20_000);
+    translator.translate('MODIFIED', pod(2, { running: {} }, killed('c1')), 30_000);
+    // Killed again (c2) and restarted before the watch saw it terminated: recorded with the restart.
+    translator.translate('MODIFIED', pod(3, { running: {} }, killed('c2')), 40_000);
+    // A container that ended for another reason is no OOM kill.
+    translator.translate(
+      'MODIFIED',
+      pod(3, { terminated: { reason: 'Error', exitCode: 1, containerID: 'containerd://c3' } }, killed('c2')),
+      50_000,
+    );
+    const kills = translator.events.filter((e) => e.kind === 'pod.oomKilled');
+    expect(kills.map((e) => `${e.t} ${String(e.details?.['restarts'])}`)).toEqual(['10 2', '40 3']);
+    expect(translator.events.filter((e) => e.kind === 'pod.backOff').map((e) => e.t)).toEqual([20]);
+  });
+});

@@ -9,6 +9,7 @@ import { interruptible } from '../../src/engines/k3d/clock.js';
 import { runNames } from '../../src/engines/k3d/run-names.js';
 import { createExec } from '../../src/engines/k3d/exec.js';
 import { runFaults } from '../../src/engines/k3d/schedule.js';
+import type { NodeMemoryFaults } from '../../src/engines/k3d/memory.js';
 
 /** A clock on virtual time that moves to the next timer only once everything else has settled (one timer per macrotask). */
 function steppedClock(): Clock & { stop(): void } {
@@ -117,6 +118,41 @@ describe('k3d fault schedule', () => {
     expect(kill('dcn3')).toBeGreaterThan(kill('dcn2'));
     expect(exec.transcript.filter((l) => l.startsWith('docker restart'))).toEqual([]);
     expect(exec.transcript).toContain(`docker start ${runNames(plan.cluster, 'ab12cd').container(node('dcn3'))}`);
+  });
+
+  it('records a memory fault when it took effect on the node, with how long after the ask', async () => {
+    const clock = steppedClock();
+    // The hog starts 7 s after it was asked for and is gone 2 s after its kill; the leak never reaches a container.
+    const memory = {
+      fill: (_node: string, bytes: number) => Promise.resolve({ tookEffect: clock.sleep(bytes > 0 ? 7000 : 2000).then(() => clock.now()) }),
+      leak: () => Promise.resolve(undefined),
+    } as unknown as NodeMemoryFaults;
+    const faults = [
+      { id: 'fill', at: 30, for: 60, kind: 'memory-fill', node: 'dcn2', amount: '850Mi' },
+      { id: 'leak', at: 120, kind: 'memory-leak', workload: 'default/web', rate: '8Mi/s' },
+      { id: 'off', at: 31, kind: 'power-off', node: 'dcn3' },
+    ].map((fault, i) => planFault(fault as Fault, i, new Problems()));
+    const events = await runFaults(
+      {
+        exec: createExec({ dryRun: true }),
+        calibration: { singleCoreEvents: null, cores: 4, source: 'test' },
+        stateDir: '.twin',
+        names: runNames(basePlan.cluster, 'ab12cd'),
+        clock,
+        memory,
+      },
+      { ...basePlan, faults, duration: 200 },
+      0,
+    ).finally(() => clock.stop());
+    expect(events.map((e) => `${e.t} ${e.kind} ${e.subject} ${String(e.details?.['effectLag'])}`)).toEqual([
+      // Asked for at 31 s, recorded then (a power-off is a `docker kill`, its effect at once): the hog's start held nothing up.
+      '31 fault.injected fault/off undefined',
+      '37 fault.injected fault/fill 7',
+      '92 fault.healed fault/fill 2',
+      // No container took the leak: its time stays where twin asked.
+      '120 fault.injected fault/leak undefined',
+    ]);
+    expect(events[1]?.message).toContain('took effect on the node 7 s after twin asked');
   });
 
   it('a dry run says which faults wait for an event (none is observed there)', async () => {

@@ -1,7 +1,8 @@
+import { crashLoopTiming } from '../../src/sim/crash-loop.js';
 import { describe, expect, it } from 'vitest';
 import { readWorkloads } from '../../src/model/workloads.js';
 import { createSimulation, type Simulation } from '../../src/sim/index.js';
-import { broughtUp, cluster, deployment, eventsAfter, podsOf } from '../helpers/sim.js';
+import { broughtUp, cluster, deployment, eventsAfter, manifests, podsOf } from '../helpers/sim.js';
 import { growMemory, scale } from '../../src/engines/sim/faults.js';
 
 /**
@@ -111,10 +112,13 @@ describe('K3s restarted on a node while a pod is being started there', () => {
     const leak = leakOnW1();
     const sim = broughtUp(cluster(nodes), [leak]);
     growMemory(sim, 'Deployment/default/leak', 1024 * 1024);
-    const backOffAt = sim.runUntilCondition(() => eventsAfter(sim, 0, 'pod.backOff').length > 0, sim.now + 300);
-    expect(eventsAfter(sim, 0, 'pod.backOff')[0]?.details?.['backoff']).toBe(10);
-    sim.runUntil((backOffAt ?? 0) + 10 + 0.001);
+    // The second kill starts the 10 s back-off; until the pod worker's next try (12.5 s) the container shows OOMKilled.
+    const killedAt = sim.runUntilCondition(() => eventsAfter(sim, 0, 'pod.oomKilled').length > 1, sim.now + 300) ?? 0;
     const [pod] = podsOf(sim, 'Deployment/default/leak');
+    sim.runUntil(killedAt + 12.5 - 0.001);
+    expect([pod?.running, pod?.waitingReason]).toEqual([false, 'OOMKilled']);
+    sim.runUntil(killedAt + 12.5 + 0.001);
+    expect(eventsAfter(sim, 0, 'pod.backOff')[0]?.details?.['backoff']).toBe(10);
     expect([pod?.running, pod?.waitingReason]).toEqual([false, 'ContainerCreating']);
   });
 
@@ -132,5 +136,50 @@ describe('K3s restarted on a node while a pod is being started there', () => {
     sim.startK3s(sim.node('w1'));
     sim.runUntil(t + 300);
     expect(podsOf(sim, 'Deployment/default/web')).toEqual([]);
+  });
+});
+
+describe('CrashLoopBackOff timing (crashLoopTiming)', () => {
+  it('a Ready pod killed in back-off shows CrashLoopBackOff at its readiness probe tick, one without a probe at the retry', () => {
+    const probed = manifests(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: leak, namespace: default }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: leak } }
+  template:
+    metadata: { labels: { app: leak }, annotations: { twin.dev/memory-usage: 64Mi } }
+    spec:
+      nodeSelector: { kubernetes.io/hostname: w1 }
+      containers:
+        - name: app
+          image: leak:1
+          resources: { requests: { cpu: 50m, memory: 64Mi }, limits: { memory: 128Mi } }
+          readinessProbe: { httpGet: { path: /, port: 80 }, periodSeconds: 4 }
+`);
+    const sim = broughtUp(cluster([{ name: 's1', role: 'server' }, { name: 'w1' }]), probed);
+    growMemory(sim, 'Deployment/default/leak', 1024 * 1024);
+    sim.runUntil(sim.now + 300);
+    const kills = eventsAfter(sim, 0, 'pod.oomKilled');
+    const [backOff] = eventsAfter(sim, 0, 'pod.backOff');
+    // The second kill (the first in back-off) found the pod Ready: shown at the probe's next tick, within its 4 s period.
+    expect(backOff!.t - kills[1]!.t).toBeGreaterThan(0);
+    expect(backOff!.t - kills[1]!.t).toBeLessThanOrEqual(4);
+  });
+
+  it("restarts at the pod worker's first try past the back-off, and shows CrashLoopBackOff from its first try", () => {
+    // Measured on K3s v1.31.4 (docs/model-vs-real.md): restarts 12.5-13, 22-28, 42-55, 90, 161-171 s after the kill.
+    expect([10, 20, 40, 80, 160, 300].map((b) => crashLoopTiming(b, 12.5).restartIn)).toEqual([12.5, 26.25, 46.25, 86.25, 166.25, 306.25]);
+    expect(crashLoopTiming(40, 12.5).shownIn).toBe(12.5);
+    // A first exit is not in back-off: restarted at once, never shown in CrashLoopBackOff.
+    expect(crashLoopTiming(0, 12.5)).toEqual({ shownIn: 0, restartIn: 0 });
+    // A readiness probe that turns from success to failure syncs the pod at its next tick: shown then, and the
+    // next try counts from that sync (seen on K3s v1.31.4: CrashLoopBackOff 5.4 s after the kill of a Ready pod).
+    expect(crashLoopTiming(10, 12.5, 5.4)).toEqual({ shownIn: 5.4, restartIn: 16.25 });
+    expect(crashLoopTiming(10, 12.5, 11)).toEqual({ shownIn: 11, restartIn: 11 });
+    expect(crashLoopTiming(10, 12.5, 20)).toEqual({ shownIn: 12.5, restartIn: 12.5 });
+    // 0: requeued at the back-off's expiry (Kubernetes 1.35).
+    expect(crashLoopTiming(40, 0)).toEqual({ shownIn: 0, restartIn: 40 });
   });
 });

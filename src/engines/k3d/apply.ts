@@ -40,10 +40,21 @@ async function throughApi(ctx: K3dRunContext, plan: RunPlan, args: readonly stri
   return `kubectl ${args.slice(0, 2).join(' ')} failed: ${why}; nothing was changed`;
 }
 
+/**
+ * Faults whose effect on the node comes measurably later than twin's ask: a process started or signalled
+ * with `docker exec` in a node held to its board's CPU quota takes seconds. {@link applyFault} reports
+ * when these took effect, and the schedule records them then (as the model has them take effect at once).
+ */
+export function effectReported(fault: ResolvedFault): fault is Extract<ResolvedFault, { kind: 'memory-fill' | 'memory-leak' }> {
+  return fault.kind === 'memory-fill' || fault.kind === 'memory-leak';
+}
+
 export async function applyFault(
   ctx: K3dRunContext,
   plan: RunPlan,
   fault: Exclude<ResolvedFault, ScheduledFault>,
+  /** Handed, for a fault {@link effectReported}, the wall-clock ms at which it took effect (undefined: not seen), which may come later. */
+  tookEffect: (at: Promise<number | undefined>) => void = () => undefined,
 ): Promise<string | undefined> {
   const { cluster } = plan;
   const exec = ctx.exec;
@@ -134,10 +145,10 @@ export async function applyFault(
       for (const n of cluster.nodes) await containerFaults.powerOff(exec, container(n.name));
       return;
     case 'memory-leak':
-      await memoryFaults(ctx).leak(fault.workload, fault.rate);
+      tookEffect(Promise.resolve(await memoryFaults(ctx).leak(fault.workload, fault.rate)));
       return;
     case 'memory-fill':
-      await memoryFaults(ctx).fill(fault.node, fault.amount);
+      tookEffect((await memoryFaults(ctx).fill(fault.node, fault.amount)).tookEffect);
       return;
     case 'scale':
       return throughApi(ctx, plan, ['scale', `--replicas=${fault.replicas}`, ...workloadRef(plan, fault.workload)]);

@@ -34,6 +34,10 @@ export type MemoryEventSink = (
 
 const MiB = 1024 * 1024;
 const fillPidFile = '/run/twin-memory-fill.pid';
+/** What the memory-fill's shell prints just before it becomes memhog. */
+const hogStartLine = 'twin-memory-fill-start';
+/** How long a memory-fill's time waits for its hog to start before it stays where twin asked. */
+const hogStartWaitMs = 30_000;
 
 /** What twin-app (PID 1 of twin's stand-in images) holds from its start, in bytes. */
 export const appMemoryEnv = 'TWIN_APP_MEMORY';
@@ -81,7 +85,7 @@ export class NodeMemoryFaults {
   private readonly asked = new Map<string, number>();
   private readonly refused = new Set<string>();
   /** containerd container id → its last ask still under way: asks of one container go in the order made. */
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly pending = new Map<string, Promise<unknown>>();
   /** Node name → its running memory hog. */
   private readonly hogs = new Map<string, { process: Spawned; bytes: number; stopping: boolean }>();
   private execs = 0;
@@ -101,24 +105,28 @@ export class NodeMemoryFaults {
     return node ? this.names.container(node) : undefined;
   }
 
-  /** The leak of `workload` grows at `rate` bytes/s from now (0 stops the growth; what was taken stays held). */
-  async leak(workload: string, rate: number): Promise<void> {
+  /**
+   * The leak of `workload` grows at `rate` bytes/s from now (0 stops the growth; what was taken stays held).
+   * Resolves with the wall-clock ms at which the first container took the new rate (the leak's effect on the
+   * nodes), undefined when no running container took it.
+   */
+  async leak(workload: string, rate: number): Promise<number | undefined> {
     this.leaks.set(workload, rate);
     if (this.exec.dryRun) {
       await this.exec('docker', leakArgs('<node container of each running pod>', 'twin-leak-<n>', '<container id>', Math.round(rate)));
-      return;
+      return undefined;
     }
-    await this.tick();
+    return this.tick();
   }
 
   /**
    * Asks every running container of a leaking workload that has not been asked yet (called about once a second),
    * all at once: one `docker exec` into a node at its board's CPU quota takes seconds, and asked one after another
    * the last container would start leaking that much later than the first, where a real leak starts in every
-   * replica together.
+   * replica together. Resolves with the wall-clock ms of the first ask that took, if any did.
    */
-  async tick(): Promise<void> {
-    if (this.leaks.size === 0) return;
+  async tick(): Promise<number | undefined> {
+    if (this.leaks.size === 0) return undefined;
     const asks: Array<{ pod: V1Pod; container: string; name: string; id: string; rate: number }> = [];
     for (const pod of [...this.pods()]) {
       const key = workloadOf(pod);
@@ -136,19 +144,35 @@ export class NodeMemoryFaults {
       }
     }
     // Different containers are asked together; one container's asks (a rate, then 0 at the heal) stay in order.
-    await Promise.all(
+    const took = await Promise.all(
       asks.map((ask) => {
-        const before = this.pending.get(ask.id) ?? Promise.resolve();
+        const before = this.pending.get(ask.id) ?? Promise.resolve(undefined);
         const next = before.catch(() => undefined).then(() => this.ask(ask));
         this.pending.set(ask.id, next);
         return next;
       }),
     );
+    const times = took.filter((at): at is number => at !== undefined);
+    return times.length > 0 ? Math.min(...times) : undefined;
   }
 
-  private async ask({ pod, container, name, id, rate }: { pod: V1Pod; container: string; name: string; id: string; rate: number }) {
+  /** Wall-clock ms once the container has the rate (`ctr task exec` returns after twin-app has taken it); undefined if it did not. */
+  private async ask({
+    pod,
+    container,
+    name,
+    id,
+    rate,
+  }: {
+    pod: V1Pod;
+    container: string;
+    name: string;
+    id: string;
+    rate: number;
+  }): Promise<number | undefined> {
     const result = await this.exec('docker', leakArgs(container, `twin-leak-${++this.execs}`, id, rate), { allowFailure: true });
-    if (result.exitCode !== 0 && rate > 0) {
+    if (result.exitCode === 0) return this.now();
+    if (rate > 0) {
       this.refused.add(id);
       const why = (result.stderr.trim().split('\n').pop() ?? '').slice(0, 200) || `exit ${result.exitCode}`;
       this.sink(
@@ -159,10 +183,16 @@ export class NodeMemoryFaults {
         { fault: 'memory-leak', container: name },
       );
     }
+    return undefined;
   }
 
-  /** `bytes` of `node`'s memory taken outside Kubernetes (0 frees it). */
-  async fill(nodeName: string, bytes: number): Promise<void> {
+  /**
+   * `bytes` of `node`'s memory taken outside Kubernetes (0 frees it). Resolves once asked for, with `tookEffect`:
+   * the wall-clock ms at which that took effect on the node, the hog running there and taking memory (a
+   * `docker exec` into a node held to its board's CPU quota takes seconds to start one) or the hog killed;
+   * undefined if neither was seen.
+   */
+  async fill(nodeName: string, bytes: number): Promise<{ tookEffect: Promise<number | undefined> }> {
     const container = this.nodeContainer(nodeName);
     if (!container) throw new Error(`memory-fill: ${nodeName} is not a K3s node of this cluster`);
     const current = this.hogs.get(nodeName);
@@ -181,17 +211,23 @@ export class NodeMemoryFaults {
         ],
         { allowFailure: true },
       );
+      const freed = this.exec.dryRun ? undefined : this.now();
       // The hog's `docker exec` ends with it; never wait on it for more than 10 s.
       if (current) await Promise.race([current.process.exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      if (bytes <= 0) return { tookEffect: Promise.resolve(current ? freed : undefined) };
     }
-    if (bytes <= 0) return;
     const mebibytes = Math.max(1, Math.round(bytes / MiB));
-    // Taken within about a second, as the model takes it at once.
+    // All of it at once, as the model takes it; the line before memhog marks the moment it starts taking it.
+    let started: (at: number | undefined) => void = () => undefined;
+    const start = new Promise<number | undefined>((resolve) => (started = resolve));
     const process = this.exec.spawn(
       'docker',
-      ['exec', container, 'sh', '-c', `echo $$ > ${fillPidFile} && exec memhog ${mebibytes} ${mebibytes}`],
-      () => undefined,
+      ['exec', container, 'sh', '-c', `echo $$ > ${fillPidFile} && echo ${hogStartLine} && exec memhog ${mebibytes} ${mebibytes}`],
+      (line) => {
+        if (line.trim() === hogStartLine) started(this.now());
+      },
     );
+    void process.exited.then(() => started(undefined));
     const hog = { process, bytes, stopping: false };
     this.hogs.set(nodeName, hog);
     void process.exited.then(async (code) => {
@@ -208,6 +244,12 @@ export class NodeMemoryFaults {
         { victim: outsideKubernetesVictim, oomScoreAdj: 0 },
       );
     });
+    // A hog that never starts (its exec failed or hung) leaves the fault's time where twin asked for it.
+    const tookEffect = Promise.race([
+      start,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), hogStartWaitMs).unref()),
+    ]);
+    return { tookEffect };
   }
 
   /** Stops watching the hogs (their containers go with the cluster). */

@@ -4,7 +4,7 @@
  * unchanged. Docker's own events for ground truth are read in docker-events.ts, the Rancher
  * agent's connection in rancher-events.ts.
  */
-import type { KubernetesObject, V1Deployment, V1Job, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1ContainerStatus, V1Job, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
 import type { TimelineEvent, TimelineEventKind, TimelineView, DetailValue } from '../../model/timeline.js';
 import { pressureChanges, pressureStatuses, taintChanges, type PressureStatuses } from './node-conditions.js';
 import { backOffSeconds, workloadOf } from './pod-facts.js';
@@ -20,6 +20,15 @@ interface PodState {
   readonly restarts: number;
   readonly terminating: boolean;
   readonly waiting: string;
+  /** Each container's latest termination seen (container id, else name and finish time). */
+  readonly terminations: ReadonlySet<string>;
+}
+
+/** A container's latest termination: its state if it has not restarted since, else its last state. */
+function latestTermination(status: V1ContainerStatus): { key: string; reason: string } | undefined {
+  const terminated = status.state?.terminated ?? status.lastState?.terminated;
+  if (!terminated) return undefined;
+  return { key: terminated.containerID ?? `${status.name}@${String(terminated.finishedAt)}`, reason: terminated.reason ?? '' };
 }
 
 interface EndpointSliceLike extends KubernetesObject {
@@ -146,6 +155,7 @@ export class WatchTranslator {
       restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
       terminating: Boolean(pod.metadata?.deletionTimestamp),
       waiting: statuses.map((s) => s.state?.waiting?.reason).find(Boolean) ?? '',
+      terminations: new Set(statuses.flatMap((s) => latestTermination(s)?.key ?? [])),
     };
     if (!previous) {
       const owner = pod.metadata?.ownerReferences?.[0];
@@ -162,13 +172,14 @@ export class WatchTranslator {
         node: state.node,
         restarts: state.restarts,
       });
-    if (state.restarts > (previous?.restarts ?? 0)) {
-      const oom = statuses.some((s) => s.lastState?.terminated?.reason === 'OOMKilled');
-      if (oom)
-        this.emit(at, 'pod.oomKilled', subject, 'api', `${name} OOMKilled (restarts: ${state.restarts})`, {
-          node: state.node,
-          restarts: state.restarts,
-        });
+    // An OOM kill when the API first shows it: as the container's state (terminated) or, when the kubelet
+    // restarted it before the watch saw that, as its last state. A container waiting out its back-off
+    // keeps its restart count until it restarts, so a count alone would place the kill that much later.
+    for (const s of statuses) {
+      const latest = latestTermination(s);
+      if (latest?.reason !== 'OOMKilled' || previous?.terminations.has(latest.key)) continue;
+      const restarts = state.restarts + (s.state?.running ? 0 : 1);
+      this.emit(at, 'pod.oomKilled', subject, 'api', `${name} OOMKilled (restarts: ${restarts})`, { node: state.node, restarts });
     }
     if (state.waiting && state.waiting !== previous?.waiting && /BackOff$/.test(state.waiting)) {
       const backoff = backOffSeconds(statuses.map((s) => s.state?.waiting?.message).find(Boolean) ?? '');

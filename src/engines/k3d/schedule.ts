@@ -9,7 +9,7 @@ import type { TimelineEvent } from '../../model/timeline.js';
 import { faultSteps, triggerMatches, type FaultStep } from '../../scenario/fault-plan.js';
 import type { ResolvedFault } from '../../scenario/faults.js';
 import type { PlannedFault, RunPlan } from '../engine.js';
-import { applyFault } from './apply.js';
+import { applyFault, effectReported } from './apply.js';
 import { settledLater, wallClock } from './clock.js';
 import type { K3dRunContext } from './context.js';
 
@@ -84,7 +84,17 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
     applying = done.catch(() => undefined);
     return done;
   };
+  const failedEvent = (step: FaultStep, failed: string): TimelineEvent => ({
+    t: (clock.now() - phaseStart) / 1000,
+    kind: 'fault.failed',
+    subject: step.event.subject,
+    view: 'api',
+    message: `${step.id}: ${failed}`,
+    details: { fault: step.fault.kind },
+  });
   const inject = (step: FaultStep) => {
+    const fault = step.fault;
+    if (effectReported(fault)) return serially(() => injectMeasured(step, fault));
     const t = (clock.now() - phaseStart) / 1000;
     record({
       t,
@@ -94,7 +104,6 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
       message: step.event.message,
       details: step.event.details,
     });
-    const fault = step.fault;
     if (fault.kind === 'power-on') {
       booting.push(settledLater(boot(fault.node, t, `fault ${step.id}`).then(() => applyFault(ctx, plan, fault).then(() => undefined))));
       return Promise.resolve();
@@ -105,17 +114,34 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
     }
     return serially(async () => {
       const failed = await applyFault(ctx, plan, fault);
-      if (failed === undefined) return;
-      const at = (clock.now() - phaseStart) / 1000;
+      if (failed !== undefined) record(failedEvent(step, failed));
+    });
+  };
+  /**
+   * A fault that reports when it took effect on the node is recorded then, with the lag after twin's ask beside it;
+   * the schedule goes on meanwhile.
+   */
+  const measuring: Array<Promise<void>> = [];
+  const injectMeasured = async (step: FaultStep, fault: Parameters<typeof applyFault>[2]) => {
+    const asked = clock.now();
+    let effect: Promise<number | undefined> = Promise.resolve(undefined);
+    const failed = await applyFault(ctx, plan, fault, (at) => (effect = at));
+    const recorded = effect.then((at) => {
+      const lag = at === undefined ? 0 : Math.max(0, Math.round(at - asked) / 1000);
       record({
-        t: at,
-        kind: 'fault.failed',
+        t: (asked - phaseStart) / 1000 + lag,
+        kind: step.event.kind,
         subject: step.event.subject,
-        view: 'api',
-        message: `${step.id}: ${failed}`,
-        details: { fault: fault.kind },
+        view: 'truth',
+        message:
+          at === undefined
+            ? step.event.message
+            : `${step.event.message} (took effect on the node ${lag} s after twin asked: docker exec at the board's CPU quota)`,
+        details: at === undefined ? step.event.details : { ...step.event.details, effectLag: lag },
       });
     });
+    measuring.push(settledLater(recorded));
+    if (failed !== undefined) record(failedEvent(step, failed));
   };
 
   const phaseOver = new AbortController();
@@ -169,6 +195,7 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
   }
   await Promise.all(firing);
   await Promise.all(booting);
+  await Promise.all(measuring);
   return events;
 }
 
