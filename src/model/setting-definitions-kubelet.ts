@@ -94,7 +94,8 @@ export const kubeletSettings = define({
     kind: 'duration',
     description:
       "how long after a sync that found a container in back-off the kubelet's pod worker tries again: the pod shows " +
-      'CrashLoopBackOff from that retry, and restarts at the first retry past the back-off (0: at the back-off itself)',
+      'CrashLoopBackOff from that retry, and restarts at the first retry past the back-off (0: at the back-off itself)' +
+      '; past the second retry the jitter has lost their phase, and the model restarts half a retry past the back-off',
     default: () => 12.5,
     source:
       'KK v1.31.4 pkg/kubelet/pod_workers.go completeWork: a failed sync (the back-off error is not suppressed, issue ' +

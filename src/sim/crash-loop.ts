@@ -5,8 +5,8 @@
  * result turns from success to failure syncs the pod too, at its next tick (kubelet.go handleProbeSync); each
  * failed sync sets the next try `retry` after it. The API shows the container terminated (OOMKilled, Error)
  * until the first of those syncs, which publishes CrashLoopBackOff, and the container restarts at the first
- * sync past the back-off: that first sync if the back-off is over by then, else half a retry past the back-off,
- * the mean wait for the next of tries that come `retry` apart on average (each jittered, so their phase is lost).
+ * sync past the back-off: that sync or the try `retry` after it if the back-off is over by then, else half a
+ * retry past the back-off, the mean wait for the next of tries `retry` apart on average (each jittered).
  * With `retry` 0 (Kubernetes 1.35, which requeues at the back-off's expiry) it shows at once and restarts when the
  * back-off ends. Pure.
  */
@@ -16,8 +16,10 @@ export function crashLoopTiming(backoff: number, retry: number, probeSyncIn = In
   if (backoff <= 0) return { shownIn: 0, restartIn: 0 };
   if (retry <= 0) return { shownIn: 0, restartIn: backoff };
   const shownIn = Math.min(probeSyncIn, retry);
-  // Past the back-off, the next try comes half a retry later on average (tries 10-15 s apart, jittered).
-  return { shownIn, restartIn: shownIn >= backoff ? shownIn : backoff + retry / 2 };
+  if (shownIn >= backoff) return { shownIn, restartIn: shownIn };
+  const next = shownIn + retry;
+  // Further on, the tries' jitter has lost their phase: the next comes half a retry past the back-off on average.
+  return { shownIn, restartIn: next >= backoff ? next : backoff + retry / 2 };
 }
 
 /**

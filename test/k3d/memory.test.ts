@@ -149,6 +149,18 @@ describe('k3d memory faults', () => {
     expect(commands[0]).toContain('echo twin-memory-fill-start && exec memhog 850 850');
     now = 90_000;
     await expect((await faults.fill('w1', 0)).tookEffect).resolves.toBe(91_500);
+    // A heal that comes while the hog is still starting waits for it, so that its kill finds the hog.
+    const early = faults.fill('w1', 850 * 1024 ** 2);
+    await early;
+    const killsBefore = commands.length;
+    let healed = false;
+    const healing = faults.fill('w1', 0).then((r) => ((healed = true), r));
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect([healed, commands.length]).toEqual([false, killsBefore]);
+    now = 100_000;
+    lineOf('twin-memory-fill-start');
+    await expect((await healing).tookEffect).resolves.toBe(101_500);
+    expect(commands.at(-1)).toContain('kill $pid');
     // A hog whose exec ends before it starts leaves the fill unmeasured.
     const failing = faults.fill('w1', 850 * 1024 ** 2);
     exit(1);

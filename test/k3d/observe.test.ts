@@ -348,14 +348,16 @@ describe('k3d observation: OOM kills', () => {
     translator.translate('MODIFIED', pod(2, { running: {} }, killed('c1')), 30_000);
     // Killed again (c2) and restarted before the watch saw it terminated: recorded with the restart.
     translator.translate('MODIFIED', pod(3, { running: {} }, killed('c2')), 40_000);
-    // A container that ended for another reason is no OOM kill.
+    // A container that ended for another reason is no OOM kill…
     translator.translate(
       'MODIFIED',
       pod(3, { terminated: { reason: 'Error', exitCode: 1, containerID: 'containerd://c3' } }, killed('c2')),
       50_000,
     );
+    // …until containerd's OOM event, read later, makes the same container's end an OOM kill.
+    translator.translate('MODIFIED', pod(3, killed('c3'), killed('c2')), 60_000);
     const kills = translator.events.filter((e) => e.kind === 'pod.oomKilled');
-    expect(kills.map((e) => `${e.t} ${String(e.details?.['restarts'])}`)).toEqual(['10 2', '40 3']);
+    expect(kills.map((e) => `${e.t} ${String(e.details?.['restarts'])}`)).toEqual(['10 2', '40 3', '60 4']);
     expect(translator.events.filter((e) => e.kind === 'pod.backOff').map((e) => e.t)).toEqual([20]);
   });
 });

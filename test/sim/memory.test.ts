@@ -45,7 +45,7 @@ describe('memory', () => {
     const backoffs = eventsAfter(sim, t0, 'pod.backOff').map((e) => e.details?.['backoff']);
     expect(backoffs.slice(0, 7)).toEqual([10, 20, 40, 80, 160, 300, 300]);
     // CrashLoopBackOff shows at the pod worker's next try (podWorkerRetry, 12.5 s), and the container restarts at
-    // the first try past the back-off: 12.5 s for 10 s, 26.25 s for 20 s (KK v1.31.4 pod_workers.go completeWork).
+    // the first try past the back-off: 12.5 s for 10 s, 25 s for 20 s (KK v1.31.4 pod_workers.go completeWork).
     expect(eventsAfter(sim, t0, 'pod.backOff')[0]!.t - kills[1]!.t).toBeCloseTo(12.5, 6);
     // Each restart begins from the baseline again, so kills are 64 s of run time + that wait apart (+ container start).
     const first = kills[1]!.t - kills[0]!.t;
@@ -55,8 +55,8 @@ describe('memory', () => {
     expect(second).toBeGreaterThan(64 + 12.5);
     expect(second).toBeLessThan(64 + 12.5 + 5);
     const third = kills[3]!.t - kills[2]!.t;
-    expect(third).toBeGreaterThan(64 + 26.25);
-    expect(third).toBeLessThan(64 + 26.25 + 5);
+    expect(third).toBeGreaterThan(64 + 25);
+    expect(third).toBeLessThan(64 + 25 + 5);
     const pod = podsOf(sim, 'Deployment/default/leaky')[0]!;
     expect(pod.apiRestarts).toBe(kills.length);
     expect(pod.apiPhase).toBe('Running');

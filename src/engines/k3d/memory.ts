@@ -87,7 +87,7 @@ export class NodeMemoryFaults {
   /** containerd container id → its last ask still under way: asks of one container go in the order made. */
   private readonly pending = new Map<string, Promise<unknown>>();
   /** Node name → its running memory hog. */
-  private readonly hogs = new Map<string, { process: Spawned; bytes: number; stopping: boolean }>();
+  private readonly hogs = new Map<string, { process: Spawned; bytes: number; stopping: boolean; start: Promise<number | undefined> }>();
   private execs = 0;
 
   constructor(
@@ -199,19 +199,22 @@ export class NodeMemoryFaults {
     if (current || bytes <= 0) {
       if (current) current.stopping = true;
       this.hogs.delete(nodeName);
-      // Only the hog: its PID may belong to another process once the kernel has killed it.
-      await this.exec(
+      // A hog still starting is let start (or give up) first, so that the kill finds it.
+      if (current) await current.start;
+      // Only the hog: its PID may belong to another process once the kernel has killed it. Exit 0 only if it was killed.
+      const killed = await this.exec(
         'docker',
         [
           'exec',
           container,
           'sh',
           '-c',
-          `pid=$(cat ${fillPidFile} 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = memhog ] && kill $pid; rm -f ${fillPidFile}`,
+          `pid=$(cat ${fillPidFile} 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = memhog ] && kill $pid; ` +
+            `s=$?; rm -f ${fillPidFile}; exit $s`,
         ],
         { allowFailure: true },
       );
-      const freed = this.exec.dryRun ? undefined : this.now();
+      const freed = this.exec.dryRun || killed.exitCode !== 0 ? undefined : this.now();
       // The hog's `docker exec` ends with it; never wait on it for more than 10 s.
       if (current) await Promise.race([current.process.exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
       if (bytes <= 0) return { tookEffect: Promise.resolve(current ? freed : undefined) };
@@ -228,7 +231,12 @@ export class NodeMemoryFaults {
       },
     );
     void process.exited.then(() => started(undefined));
-    const hog = { process, bytes, stopping: false };
+    // A hog that never starts (its exec failed or hung) leaves the fault's time where twin asked for it.
+    const tookEffect = Promise.race([
+      start,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), hogStartWaitMs).unref()),
+    ]);
+    const hog = { process, bytes, stopping: false, start: tookEffect };
     this.hogs.set(nodeName, hog);
     void process.exited.then(async (code) => {
       if (hog.stopping || code !== 137) return;
@@ -244,11 +252,6 @@ export class NodeMemoryFaults {
         { victim: outsideKubernetesVictim, oomScoreAdj: 0 },
       );
     });
-    // A hog that never starts (its exec failed or hung) leaves the fault's time where twin asked for it.
-    const tookEffect = Promise.race([
-      start,
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), hogStartWaitMs).unref()),
-    ]);
     return { tookEffect };
   }
 

@@ -20,7 +20,7 @@ interface PodState {
   readonly restarts: number;
   readonly terminating: boolean;
   readonly waiting: string;
-  /** Each container's latest termination seen (container id, else name and finish time). */
+  /** Each container's latest termination seen as an OOM kill (container id, else name and finish time). */
   readonly terminations: ReadonlySet<string>;
 }
 
@@ -155,7 +155,13 @@ export class WatchTranslator {
       restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
       terminating: Boolean(pod.metadata?.deletionTimestamp),
       waiting: statuses.map((s) => s.state?.waiting?.reason).find(Boolean) ?? '',
-      terminations: new Set(statuses.flatMap((s) => latestTermination(s)?.key ?? [])),
+      // Only OOM kills: a termination first shown as Error may turn OOMKilled once containerd's OOM event is in.
+      terminations: new Set(
+        statuses.flatMap((s) => {
+          const latest = latestTermination(s);
+          return latest?.reason === 'OOMKilled' ? [latest.key] : [];
+        }),
+      ),
     };
     if (!previous) {
       const owner = pod.metadata?.ownerReferences?.[0];

@@ -195,7 +195,11 @@ export async function runFaults(ctx: K3dRunContext, plan: RunPlan, phaseStart: n
   }
   await Promise.all(firing);
   await Promise.all(booting);
-  await Promise.all(measuring);
+  // A memory fault still waiting to take effect is recorded when it does (within 30 s), unless the run is stopped.
+  const stopped = new Promise<void>((resolve) =>
+    ctx.signal?.aborted ? resolve() : ctx.signal?.addEventListener('abort', () => resolve(), { once: true }),
+  );
+  await Promise.race([Promise.all(measuring), stopped]);
   return events;
 }
 
