@@ -4,10 +4,10 @@
  * unchanged. Docker's own events for ground truth are read in docker-events.ts, the Rancher
  * agent's connection in rancher-events.ts.
  */
-import type { KubernetesObject, V1Deployment, V1ContainerStatus, V1Job, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Job, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
 import type { TimelineEvent, TimelineEventKind, TimelineView, DetailValue } from '../../model/timeline.js';
 import { pressureChanges, pressureStatuses, taintChanges, type PressureStatuses } from './node-conditions.js';
-import { backOffSeconds, workloadOf } from './pod-facts.js';
+import { backOffSeconds, oomKillOf, workloadOf } from './pod-facts.js';
 
 export { backOffSeconds, workloadOf };
 
@@ -22,13 +22,6 @@ interface PodState {
   readonly waiting: string;
   /** Each container's latest termination seen as an OOM kill (container id, else name and finish time). */
   readonly terminations: ReadonlySet<string>;
-}
-
-/** A container's latest termination: its state if it has not restarted since, else its last state. */
-function latestTermination(status: V1ContainerStatus): { key: string; reason: string } | undefined {
-  const terminated = status.state?.terminated ?? status.lastState?.terminated;
-  if (!terminated) return undefined;
-  return { key: terminated.containerID ?? `${status.name}@${String(terminated.finishedAt)}`, reason: terminated.reason ?? '' };
 }
 
 interface EndpointSliceLike extends KubernetesObject {
@@ -155,13 +148,7 @@ export class WatchTranslator {
       restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
       terminating: Boolean(pod.metadata?.deletionTimestamp),
       waiting: statuses.map((s) => s.state?.waiting?.reason).find(Boolean) ?? '',
-      // Only OOM kills: a termination first shown as Error may turn OOMKilled once containerd's OOM event is in.
-      terminations: new Set(
-        statuses.flatMap((s) => {
-          const latest = latestTermination(s);
-          return latest?.reason === 'OOMKilled' ? [latest.key] : [];
-        }),
-      ),
+      terminations: new Set(statuses.flatMap((s) => oomKillOf(s) ?? [])),
     };
     if (!previous) {
       const owner = pod.metadata?.ownerReferences?.[0];
@@ -182,8 +169,8 @@ export class WatchTranslator {
     // restarted it before the watch saw that, as its last state. A container waiting out its back-off
     // keeps its restart count until it restarts, so a count alone would place the kill that much later.
     for (const s of statuses) {
-      const latest = latestTermination(s);
-      if (latest?.reason !== 'OOMKilled' || previous?.terminations.has(latest.key)) continue;
+      const kill = oomKillOf(s);
+      if (kill === undefined || previous?.terminations.has(kill)) continue;
       const restarts = state.restarts + (s.state?.running ? 0 : 1);
       this.emit(at, 'pod.oomKilled', subject, 'api', `${name} OOMKilled (restarts: ${restarts})`, { node: state.node, restarts });
     }
