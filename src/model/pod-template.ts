@@ -77,6 +77,11 @@ export interface PodTemplate {
   readonly requestMemory: number;
 }
 
+/** The pod's readiness probe (its first container that has one); null without. */
+export function readinessProbe(template: PodTemplate): ProbeSpec | null {
+  return template.containers.map((c) => c.readiness).find((r) => r !== null) ?? null;
+}
+
 const annotation = 'twin.dev/';
 
 export function readSelector(selector: V1LabelSelector | undefined): LabelSelector {

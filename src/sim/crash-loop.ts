@@ -10,6 +10,7 @@
  * With `retry` 0 (Kubernetes 1.35, which requeues at the back-off's expiry) it shows at once and restarts when the
  * back-off ends. Pure.
  */
+import { readinessProbe } from '../model/pod-template.js';
 import type { SimPod } from './state.js';
 
 export function crashLoopTiming(backoff: number, retry: number, probeSyncIn = Infinity): { shownIn: number; restartIn: number } {
@@ -27,7 +28,7 @@ export function crashLoopTiming(backoff: number, retry: number, probeSyncIn = In
  * (ticks every periodSeconds from its start plus initialDelaySeconds); Infinity without one.
  */
 export function readinessSyncIn(pod: SimPod, wasReady: boolean, now: number): number {
-  const probe = pod.template.containers.map((c) => c.readiness).find((r) => r !== null) ?? null;
+  const probe = readinessProbe(pod.template);
   if (!wasReady || !probe || probe.period <= 0) return Infinity;
   const first = pod.startedAt + probe.initialDelay;
   return first > now ? first - now : probe.period - ((now - first) % probe.period);

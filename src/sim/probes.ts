@@ -3,14 +3,10 @@
  * is up, pods whose probe needs an external host (NFS, a database) follow that host, and probes on
  * a node writing to its swap file time out while the writes last (swap.ts).
  */
-import type { ProbeSpec } from '../model/pod-template.js';
 import type { ProbesContext, ProbesPort } from './context.js';
 import { Priority } from './priority.js';
+import { readinessProbe } from '../model/pod-template.js';
 import type { SimNode, SimPod } from './state.js';
-
-function readinessProbe(pod: SimPod): ProbeSpec | null {
-  return pod.template.containers.map((c) => c.readiness).find((r) => r !== null) ?? null;
-}
 
 export class ReadinessProbes implements ProbesPort {
   /** Pods whose probe timed out on a swapping node, with their epoch: they turn Ready again once probes answer. */
@@ -20,7 +16,7 @@ export class ReadinessProbes implements ProbesPort {
 
   /** The probe answers later than its timeoutSeconds: the node is writing to its swap file. */
   private swapSlow(pod: SimPod, node: SimNode): boolean {
-    const probe = readinessProbe(pod);
+    const probe = readinessProbe(pod.template);
     return probe !== null && this.ctx.pressure.probeLatency(node) > probe.timeout;
   }
 
@@ -32,7 +28,7 @@ export class ReadinessProbes implements ProbesPort {
   refreshSwap(node: SimNode): void {
     const ctx = this.ctx;
     for (const pod of node.pods) {
-      const probe = readinessProbe(pod);
+      const probe = readinessProbe(pod.template);
       if (!probe || !pod.running) continue;
       const epoch = pod.epoch;
       if (pod.ready && this.swapSlow(pod, node)) {
@@ -58,7 +54,7 @@ export class ReadinessProbes implements ProbesPort {
     const ctx = this.ctx;
     const epoch = pod.epoch;
     const appReady = ctx.env.now + pod.template.startupTime / node.cpuFactor;
-    const probe = pod.template.containers.map((c) => c.readiness).find((r) => r !== null) ?? null;
+    const probe = readinessProbe(pod.template);
     let readyAt = appReady;
     if (probe) {
       const first = ctx.env.now + probe.initialDelay;
@@ -96,7 +92,7 @@ export class ReadinessProbes implements ProbesPort {
         const node = pod.nodeName ? ctx.world.nodeByName.get(pod.nodeName) : undefined;
         if (!node || !pod.running) continue;
         const up = this.dependenciesUp(pod, node);
-        const probe = pod.template.containers.map((c) => c.readiness).find((r) => r !== null);
+        const probe = readinessProbe(pod.template);
         const period = probe?.period ?? ctx.settings.nodeStatusUpdateFrequency;
         const threshold = probe?.failureThreshold ?? 3;
         const epoch = pod.epoch;
